@@ -1,0 +1,121 @@
+"""Turns a catalogue procedure into a short, phone-readable answer for one aspect."""
+from __future__ import annotations
+
+from typing import Optional
+
+from actions import messages as m
+from procedures_db.models import Procedure
+
+
+def format_vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def _numbered(lines: list[str]) -> str:
+    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
+
+
+def _footer(procedure: Procedure) -> list[str]:
+    lines = []
+    if procedure.updated_at:
+        lines.append(m.UPDATED.format(date=procedure.updated_at.strftime("%d/%m/%Y")))
+    if procedure.source_url:
+        lines.append(m.SOURCE.format(url=procedure.source_url))
+    return lines
+
+
+def _document_line(document) -> str:
+    line = document.name
+    has_originals, has_copies = bool(document.originals), bool(document.copies)
+    if (has_originals, has_copies) in m.DOCUMENT_COUNTS:
+        line += m.DOCUMENT_COUNTS[(has_originals, has_copies)].format(
+            originals=document.originals, copies=document.copies
+        )
+    if document.case:
+        line += m.DOCUMENT_CASE.format(case=document.case)
+    return line
+
+
+def _fee_lines(procedure: Procedure) -> list[str]:
+    lines = [
+        m.FEE_CHANNEL.format(channel=fee.channel, text=fee.text) if fee.channel else fee.text
+        for fee in procedure.fees
+    ]
+    bases = list(dict.fromkeys(fee.basis for fee in procedure.fees if fee.basis))
+    if bases:
+        lines.append(m.FEE_BASIS.format(basis="; ".join(bases)))
+    elif procedure.legal_basis:
+        lines.append(m.FEE_BASIS.format(basis="; ".join(b.text for b in procedure.legal_basis)))
+    return lines
+
+
+def _method_lines(procedure: Procedure, attribute: str) -> list[str]:
+    return [
+        m.METHOD_LINE.format(channel=method.channel, detail=getattr(method, attribute))
+        for method in procedure.methods
+        if getattr(method, attribute)
+    ]
+
+
+def _body(procedure: Procedure, aspect: str) -> Optional[str]:
+    """The answer's body, or None when the catalogue does not hold the fact."""
+    if aspect == "ask_documents":
+        return _numbered([_document_line(d) for d in procedure.documents]) if procedure.documents else None
+    if aspect == "ask_fee":
+        return "\n".join(_fee_lines(procedure)) if procedure.fees else None
+    if aspect == "ask_processing_time":
+        per_method = _method_lines(procedure, "processing_time")
+        if not procedure.processing_time and not per_method:
+            return None
+        lines = [procedure.processing_time] if procedure.processing_time else []
+        return "\n".join(lines + [f"- {line}" for line in per_method])
+    if aspect == "ask_where_to_submit":
+        if not procedure.agency and not procedure.methods:
+            return None
+        lines = []
+        if procedure.agency:
+            lines.append(m.AGENCY.format(agency=procedure.agency))
+        if procedure.levels:
+            lines.append(m.LEVELS.format(levels=", ".join(procedure.levels)))
+        lines += [f"- {method.channel}" for method in procedure.methods]
+        if procedure.online_url and procedure.online != "none":
+            lines.append(m.ONLINE_LINK.format(url=procedure.online_url))
+        return "\n".join(lines)
+    if aspect == "ask_steps":
+        return _numbered([s.text for s in procedure.steps]) if procedure.steps else None
+    if aspect == "ask_online":
+        lines = [m.ONLINE_LEVEL.get(procedure.online, m.ONLINE_LEVEL["none"]) + "."]
+        if procedure.online_url and procedure.online != "none":
+            lines.append(m.ONLINE_LINK.format(url=procedure.online_url))
+        online_fees = [f for f in procedure.fees if f.channel and "tuyến" in f.channel.lower()]
+        lines += [m.FEE_CHANNEL.format(channel=f.channel, text=f.text) for f in online_fees]
+        return "\n".join(lines)
+    # ask_procedure_info: an overview with the facts people ask first
+    lines = []
+    if procedure.agency:
+        lines.append(m.AGENCY.format(agency=procedure.agency))
+    if procedure.result:
+        lines.append(m.RESULT.format(result=procedure.result))
+    if procedure.processing_time:
+        lines.append(m.PROCESSING_TIME.format(time=procedure.processing_time))
+    lines.append(m.FEE_SUMMARY.format(text=procedure.fees[0].text) if procedure.fees else m.FEE_UNKNOWN)
+    lines.append(m.ONLINE_LEVEL.get(procedure.online, m.ONLINE_LEVEL["none"]) + ".")
+    return "\n".join(lines)
+
+
+def render_answer(procedure: Procedure, aspect: str) -> str:
+    body = _body(procedure, aspect)
+    if body is None:
+        return m.UNKNOWN_FACT.format(what=m.UNKNOWN_WHAT[aspect], name=procedure.name, code=procedure.code)
+    header = m.HEADER.format(title=m.ASPECT_TITLE[aspect].lower(), name=procedure.name, code=procedure.code)
+    if aspect == "ask_procedure_info":
+        header = m.HEADER.format(title="thông tin", name=procedure.name, code=procedure.code)
+    return "\n".join([header, body, *_footer(procedure)])
+
+
+def next_question_buttons(procedure_code: str, asked: str) -> list[dict]:
+    return [
+        {"title": title, "payload": f'/{intent}{{"procedure": "{procedure_code}"}}'}
+        for title, intent in m.NEXT_QUESTION_BUTTONS
+        if intent != asked
+    ][:5]

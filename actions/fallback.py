@@ -1,0 +1,87 @@
+"""Graded fallback: a confident answer, else a yes/no or a choice, else the menu.
+
+The FallbackClassifier marks messages below its threshold as ``nlu_fallback``;
+the original ranking is still on the message, so this action can ask about
+the likeliest intents instead of giving up.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import messages as m
+from actions.procedure_info import ASPECT_INTENTS, latest_entity
+
+CONFIRM_THRESHOLD = 0.45  # the best intent alone is worth a yes/no question
+SUGGEST_THRESHOLD = 0.2  # below this, say what the assistant can do
+MAX_SUGGESTIONS = 3
+
+# What to run when the user confirms a suggested intent.
+FOLLOWUP_ACTION = {
+    **{intent: "action_answer_procedure" for intent in ASPECT_INTENTS},
+    "check_dossier_status": "dossier_form",
+    "request_human": "action_request_human",
+    "give_feedback": "feedback_form",
+    "ask_support_point": "action_support_point",
+}
+
+
+class ActionGradedFallback(Action):
+    def name(self) -> Text:
+        return "action_graded_fallback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        ranking = [
+            r for r in tracker.latest_message.get("intent_ranking", [])
+            if r.get("name") in m.INTENT_LABEL and r.get("confidence", 0) >= SUGGEST_THRESHOLD
+        ]
+        if not ranking:
+            dispatcher.utter_message(response="utter_capabilities")
+            return [SlotSet("suggested_intent", None)]
+
+        events: List[Dict] = []
+        mention = latest_entity(tracker, "procedure")
+        code = mention["value"] if mention and not mention.get("candidates") else None
+        if code:
+            events.append(SlotSet("procedure_code", code))
+        best = ranking[0]
+        if best["confidence"] >= CONFIRM_THRESHOLD or len(ranking) == 1:
+            about = m.CONFIRM_ABOUT.format(name=mention.get("procedure_name", "")) if code else ""
+            dispatcher.utter_message(
+                text=m.CONFIRM_ONE.format(label=m.INTENT_LABEL[best["name"]], about=about),
+                buttons=[{"title": t, "payload": p} for t, p in m.YES_NO_BUTTONS],
+            )
+            return events + [SlotSet("suggested_intent", best["name"])]
+
+        entity = f'{{"procedure": "{code}"}}' if code else ""
+        dispatcher.utter_message(
+            text=m.CONFIRM_MANY,
+            buttons=[
+                {"title": m.INTENT_LABEL[r["name"]], "payload": f"/{r['name']}{entity}"}
+                for r in ranking[:MAX_SUGGESTIONS]
+            ],
+        )
+        return events + [SlotSet("suggested_intent", None)]
+
+
+class ActionResolveConfirmation(Action):
+    """affirm / deny: act on the fallback's suggestion, if there is one."""
+
+    def name(self) -> Text:
+        return "action_resolve_confirmation"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        suggested = tracker.get_slot("suggested_intent")
+        if not suggested:
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
+        events = [SlotSet("suggested_intent", None)]
+        if tracker.get_intent_of_latest_message() == "deny":
+            dispatcher.utter_message(response="utter_capabilities")
+            return events
+        if suggested in ASPECT_INTENTS:
+            events.append(SlotSet("pending_question", suggested))
+        return events + [FollowupAction(FOLLOWUP_ACTION[suggested])]

@@ -1,0 +1,91 @@
+"""Feedback: a 1–5 rating and an optional comment, stored for analytics."""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import messages as m
+from procedures_db.db import session_scope
+from procedures_db.service_requests import save_feedback
+from procedures_db.text import folded_text
+
+logger = logging.getLogger(__name__)
+
+_RATING_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5}
+_RATING = re.compile(r"(?<!\d)([1-5])(?!\d)\s*(?:sao|\*|/\s*5|diem)?|\b(mot|hai|ba|bon|tu|nam)\s+(?:sao|diem)\b")
+_SKIP = {"khong", "ko", "k", "khong co", "bo qua", "thoi", "het", "khong a", "khong co gi"}
+_MIN_COMMENT_WORDS = 3
+
+
+def parse_rating(text: str) -> Optional[int]:
+    match = _RATING.search(folded_text(text or ""))
+    if not match:
+        return None
+    return int(match.group(1)) if match.group(1) else _RATING_WORDS[match.group(2)]
+
+
+class ValidateFeedbackForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_feedback_form"
+
+    async def extract_feedback_comment(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        # A complaint typed in the first message is the comment: do not ask again.
+        text = tracker.latest_message.get("text") or ""
+        if (tracker.get_intent_of_latest_message() == "give_feedback" and not text.startswith("/")
+                and tracker.get_slot("requested_slot") is None and len(text.split()) > _MIN_COMMENT_WORDS):
+            return {"feedback_comment": text}
+        return {}
+
+    async def extract_feedback_rating(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") is None and tracker.get_intent_of_latest_message() == "give_feedback":
+            rating = parse_rating(tracker.latest_message.get("text"))
+            if rating:
+                return {"feedback_rating": rating}
+        return {}
+
+    def validate_feedback_rating(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        rating = value if isinstance(value, (int, float)) and 1 <= value <= 5 else parse_rating(str(value))
+        if rating is None:
+            dispatcher.utter_message(response="utter_feedback_rating_invalid")
+            return {"feedback_rating": None}
+        return {"feedback_rating": int(rating)}
+
+    def validate_feedback_comment(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        return {"feedback_comment": "-" if folded_text(text) in _SKIP or not text else text}
+
+
+class ActionSaveFeedback(Action):
+    def name(self) -> Text:
+        return "action_save_feedback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        rating = tracker.get_slot("feedback_rating")
+        comment = tracker.get_slot("feedback_comment")
+        try:
+            with session_scope() as session:
+                save_feedback(
+                    session, int(rating) if rating else None, None if comment == "-" else comment,
+                    sender_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
+                    procedure_code=tracker.get_slot("procedure_code"),
+                )
+        except Exception:
+            logger.exception("could not store feedback")
+            dispatcher.utter_message(response="utter_default")
+            return [SlotSet("feedback_rating", None), SlotSet("feedback_comment", None)]
+        dispatcher.utter_message(text=m.FEEDBACK_SAVED.format(rating=int(rating)))
+        return [SlotSet("feedback_rating", None), SlotSet("feedback_comment", None)]

@@ -1,0 +1,96 @@
+"""Vietnamese templates for answers built from catalogue data.
+
+Fixed replies live in the domain (bot/domain/responses.yml); the pieces here
+are the ones that wrap catalogue facts, kept together so they read as one voice.
+"""
+
+ONLINE_LEVEL = {
+    "toan_trinh": "Có thể nộp trực tuyến toàn trình (nộp, theo dõi và nhận kết quả qua mạng)",
+    "mot_phan": "Có thể nộp trực tuyến một phần (nộp hồ sơ qua mạng, một số bước vẫn phải đến trực tiếp)",
+    "none": "Thủ tục này hiện chưa nộp trực tuyến được, anh/chị nộp trực tiếp hoặc qua bưu chính (nếu có)",
+}
+
+ASPECT_TITLE = {
+    "ask_procedure_info": "Thông tin thủ tục",
+    "ask_documents": "Giấy tờ cần chuẩn bị",
+    "ask_fee": "Phí, lệ phí",
+    "ask_processing_time": "Thời hạn giải quyết",
+    "ask_where_to_submit": "Nơi nộp hồ sơ",
+    "ask_steps": "Trình tự thực hiện",
+    "ask_online": "Nộp trực tuyến",
+}
+
+NEXT_QUESTION_BUTTONS = [
+    ("Giấy tờ", "ask_documents"),
+    ("Lệ phí", "ask_fee"),
+    ("Thời gian", "ask_processing_time"),
+    ("Nộp ở đâu", "ask_where_to_submit"),
+    ("Nộp trực tuyến", "ask_online"),
+    ("Các bước", "ask_steps"),
+]
+
+HEADER = "Dạ, {title} của thủ tục \"{name}\" (mã {code}):"
+UPDATED = "Thông tin cập nhật ngày {date}."
+SOURCE = "Xem chi tiết: {url}"
+UNKNOWN_FACT = (
+    "Dạ, cơ sở dữ liệu của em chưa có thông tin {what} đã được kiểm chứng cho thủ tục \"{name}\" (mã {code}). "
+    "Anh/chị vui lòng kiểm tra trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn) hoặc hỏi Bộ phận Một cửa nơi nộp hồ sơ ạ."
+)
+UNKNOWN_WHAT = {
+    "ask_documents": "thành phần hồ sơ",
+    "ask_fee": "lệ phí",
+    "ask_processing_time": "thời hạn giải quyết",
+    "ask_where_to_submit": "nơi nộp hồ sơ",
+    "ask_steps": "trình tự thực hiện",
+}
+
+DOCUMENT_COUNTS = {
+    (True, True): " (bản chính: {originals}, bản sao: {copies})",
+    (True, False): " (bản chính: {originals})",
+    (False, True): " (bản sao: {copies})",
+}
+DOCUMENT_CASE = " — {case}"
+FEE_CHANNEL = "{channel}: {text}"
+FEE_BASIS = "Căn cứ: {basis}."
+FEES_SET_BY_PROVINCE = "Mức thu do Hội đồng nhân dân tỉnh quyết định nên khác nhau giữa các tỉnh."
+METHOD_LINE = "{channel}: {detail}"
+AGENCY = "Cơ quan giải quyết: {agency}."
+LEVELS = "Cấp thực hiện: {levels}."
+RESULT = "Kết quả: {result}."
+PROCESSING_TIME = "Thời hạn giải quyết: {time}."
+ONLINE_LINK = "Nộp trực tuyến tại: {url}"
+FEE_SUMMARY = "Lệ phí: {text}."
+FEE_UNKNOWN = "Lệ phí: chưa có thông tin đã kiểm chứng."
+
+CLARIFY = "Dạ, \"{mention}\" có thể là một trong các thủ tục sau. Anh/chị chọn giúp em thủ tục đúng nhé:"
+NO_MATCH_SUGGEST = "Dạ, em chưa tìm thấy đúng thủ tục anh/chị hỏi. Có phải anh/chị muốn hỏi một trong các thủ tục sau không ạ?"
+
+# Graded fallback: what each intent means, to ask "did you mean ...?"
+INTENT_LABEL = {
+    "ask_procedure_info": "Thông tin về thủ tục",
+    "ask_documents": "Giấy tờ cần chuẩn bị",
+    "ask_fee": "Lệ phí",
+    "ask_processing_time": "Thời gian giải quyết",
+    "ask_where_to_submit": "Nơi nộp hồ sơ",
+    "ask_steps": "Các bước thực hiện",
+    "ask_online": "Nộp hồ sơ trực tuyến",
+    "check_dossier_status": "Tra cứu tình trạng hồ sơ",
+    "request_human": "Gặp cán bộ hỗ trợ",
+    "give_feedback": "Góp ý, phản ánh",
+    "ask_support_point": "Điểm hỗ trợ, giờ làm việc",
+}
+CONFIRM_ONE = "Dạ, có phải anh/chị muốn hỏi về \"{label}\"{about} không ạ?"
+CONFIRM_ABOUT = " của thủ tục \"{name}\""
+CONFIRM_MANY = "Dạ, em chưa chắc đã hiểu đúng. Anh/chị muốn hỏi về:"
+YES_NO_BUTTONS = [("Đúng vậy", "/affirm"), ("Không phải", "/deny")]
+
+HANDOFF = (
+    "Dạ, em đã chuyển yêu cầu của anh/chị cho cán bộ hỗ trợ, mã yêu cầu: {reference}.\n"
+    "Cán bộ sẽ trả lời ngay tại đây trong giờ làm việc. Nếu cần gấp, anh/chị gọi tổng đài {hotline}."
+)
+HANDOFF_HOURS = "Giờ làm việc: {hours}."
+SUPPORT_POINT = "{index}. {name}\n   Địa chỉ: {address}\n   Giờ làm việc: {hours}"
+SUPPORT_POINT_PHONE = "\n   Điện thoại: {phone}"
+SUPPORT_POINTS_HEADER = "Dạ, anh/chị có thể đến các nơi sau để được hỗ trợ làm thủ tục, kể cả nộp hồ sơ trực tuyến:"
+SUPPORT_POINTS_FOOTER = "Tổng đài hỗ trợ Cổng Dịch vụ công quốc gia: {hotline}."
+FEEDBACK_SAVED = "Dạ, em cảm ơn anh/chị đã đánh giá {rating}/5. Ý kiến của anh/chị đã được ghi nhận để cải thiện dịch vụ ạ."

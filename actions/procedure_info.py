@@ -1,0 +1,99 @@
+"""Answers questions about a procedure, keeping it as the conversation's context.
+
+Which procedure: the one linked in this message, else the one in the
+``procedure_code`` slot ("thế lệ phí bao nhiêu?"). An ambiguous mention is
+asked back with buttons; a question with no procedure at all gets the closest
+catalogue entries or a prompt to name one.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import messages as m
+from actions.answers import next_question_buttons, render_answer
+from procedures_db.catalogue import get_procedure, search_procedures
+from procedures_db.db import session_scope
+
+logger = logging.getLogger(__name__)
+
+ASPECT_INTENTS = (
+    "ask_procedure_info", "ask_documents", "ask_fee", "ask_processing_time",
+    "ask_where_to_submit", "ask_steps", "ask_online",
+)
+SUGGESTION_MIN_SCORE = 0.3
+MAX_CHOICES = 5
+
+
+def latest_entity(tracker: Tracker, name: str) -> Optional[Dict[str, Any]]:
+    entities = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
+    return entities[-1] if entities else None
+
+
+def procedure_choice_buttons(choices: List[Dict[str, str]], intent: str) -> List[Dict[str, str]]:
+    return [
+        {"title": choice["name"], "payload": f'/{intent}{{"procedure": "{choice["code"]}"}}'}
+        for choice in choices[:MAX_CHOICES]
+    ]
+
+
+class ActionAnswerProcedure(Action):
+    def name(self) -> Text:
+        return "action_answer_procedure"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        intent = tracker.get_intent_of_latest_message()
+        if intent == "inform" and latest_entity(tracker, "dossier_code"):
+            return [FollowupAction("dossier_form")]
+        aspect = intent if intent in ASPECT_INTENTS else tracker.get_slot("pending_question") or "ask_procedure_info"
+
+        mention = latest_entity(tracker, "procedure")
+        if mention and mention.get("candidates"):
+            text = tracker.latest_message.get("text", "")
+            words = text[mention["start"]:mention["end"]] if "start" in mention else mention["value"]
+            dispatcher.utter_message(
+                text=m.CLARIFY.format(mention=words),
+                buttons=procedure_choice_buttons(mention["candidates"], aspect),
+            )
+            return [SlotSet("pending_question", aspect)]
+
+        code = mention["value"] if mention else tracker.get_slot("procedure_code")
+        if not code:
+            return self._no_procedure(dispatcher, tracker, aspect)
+        try:
+            with session_scope() as session:
+                procedure = get_procedure(session, code)
+                answer = render_answer(procedure, aspect) if procedure else None
+        except Exception:
+            logger.exception("catalogue unavailable while answering %s", aspect)
+            dispatcher.utter_message(response="utter_default")
+            return []
+        if answer is None:
+            # A code that is no longer in the catalogue (e.g. an old button).
+            return self._no_procedure(dispatcher, tracker, aspect)
+        dispatcher.utter_message(text=answer, buttons=next_question_buttons(code, aspect))
+        return [SlotSet("procedure_code", code), SlotSet("pending_question", None)]
+
+    @staticmethod
+    def _no_procedure(dispatcher: CollectingDispatcher, tracker: Tracker, aspect: str) -> List[Dict]:
+        text = tracker.latest_message.get("text") or ""
+        hits = []
+        if text and not text.startswith("/"):
+            try:
+                with session_scope() as session:
+                    hits = [h for h in search_procedures(session, text, limit=MAX_CHOICES).hits
+                            if h.score >= SUGGESTION_MIN_SCORE]
+            except Exception:
+                logger.exception("catalogue unavailable while suggesting procedures")
+        if hits:
+            dispatcher.utter_message(
+                text=m.NO_MATCH_SUGGEST,
+                buttons=procedure_choice_buttons([{"code": h.code, "name": h.name} for h in hits], aspect),
+            )
+        else:
+            dispatcher.utter_message(response="utter_ask_which_procedure")
+        return [SlotSet("pending_question", aspect)]

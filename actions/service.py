@@ -1,0 +1,73 @@
+"""Hand-over to staff and support points: where a citizen gets a person's help."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import messages as m
+from procedures_db.catalogue import list_support_points
+from procedures_db.db import session_scope
+from procedures_db.service_requests import create_handoff
+
+logger = logging.getLogger(__name__)
+
+# The province sets its own hotline; the national portal's switchboard otherwise.
+HOTLINE = os.environ.get("SUPPORT_HOTLINE", "1800 1096")
+
+
+class ActionRequestHuman(Action):
+    """Records the request with a reference, tells the citizen, and pauses the bot for staff."""
+
+    def name(self) -> Text:
+        return "action_request_human"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        recent = [
+            e.get("text") for e in tracker.events
+            if e.get("event") == "user" and e.get("text") and not e["text"].startswith("/")
+        ][-5:]
+        try:
+            with session_scope() as session:
+                request = create_handoff(
+                    session, tracker.sender_id, tracker.get_latest_input_channel(),
+                    tracker.get_slot("procedure_code"), "\n".join(recent),
+                )
+                reference = request.reference
+                points = list_support_points(session, limit=1)
+                hours = points[0].hours if points else None
+        except Exception:
+            logger.exception("could not record a hand-over request")
+            dispatcher.utter_message(response="utter_default")
+            return []
+        text = m.HANDOFF.format(reference=reference, hotline=HOTLINE)
+        if hours:
+            text += "\n" + m.HANDOFF_HOURS.format(hours=hours)
+        dispatcher.utter_message(text=text)
+        return [SlotSet("handoff_reference", reference), ConversationPaused()]
+
+
+class ActionSupportPoint(Action):
+    def name(self) -> Text:
+        return "action_support_point"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        try:
+            with session_scope() as session:
+                points = list_support_points(session, place=tracker.latest_message.get("text"), limit=3)
+                lines = [
+                    m.SUPPORT_POINT.format(index=i, name=p.name, address=p.address or "—", hours=p.hours or "—")
+                    + (m.SUPPORT_POINT_PHONE.format(phone=p.phone) if p.phone else "")
+                    for i, p in enumerate(points, start=1)
+                ]
+        except Exception:
+            logger.exception("support points unavailable")
+            dispatcher.utter_message(response="utter_default")
+            return []
+        footer = m.SUPPORT_POINTS_FOOTER.format(hotline=HOTLINE)
+        dispatcher.utter_message(text="\n".join([m.SUPPORT_POINTS_HEADER, *lines, footer]) if lines else footer)
+        return []

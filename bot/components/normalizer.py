@@ -1,0 +1,60 @@
+"""Normaliser: NFC, modern tone placement, abbreviation lexicon, accent folding.
+
+Stores the normalised tokens (with the span of the original text each came
+from) on the message; the tokenizer and the entity linker read them, so the
+text the user typed is never rewritten and entity offsets stay on it.
+"""
+from __future__ import annotations
+
+from dataclasses import astuple
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components import source_fingerprint
+from procedures_db.text import NormToken, normalize
+
+NORMALIZED_TOKENS = "vi_normalized_tokens"
+
+
+def normalized_tokens(message: Message) -> List[NormToken]:
+    """The message's normalised tokens, computed if the normaliser did not run."""
+    stored = message.get(NORMALIZED_TOKENS)
+    if stored is None:
+        return normalize(message.get(TEXT) or "")
+    return [NormToken(*item) for item in stored]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class VietnameseNormalizer(GraphComponent):
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "VietnameseNormalizer":
+        return cls()
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        return source_fingerprint()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if text:
+                # Plain tuples: messages are fingerprinted and cached during training.
+                message.set(NORMALIZED_TOKENS, [astuple(t) for t in normalize(text)])
+        return messages

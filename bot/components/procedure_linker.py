@@ -1,0 +1,94 @@
+"""Links a procedure mention to a catalogue code with the catalogue's own search.
+
+The mention is the span of the words that matched the best procedure; its
+value is the national (or local) procedure code. When the words cannot tell
+several procedures apart ("kết hôn": in Vietnam or with a foreigner), the
+entity carries them as ``candidates`` so the dialogue can ask.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components import source_fingerprint
+from bot.components.normalizer import normalized_tokens
+from procedures_db.catalogue import search_procedures
+from procedures_db.db import session_scope
+from procedures_db.search import SearchResult
+
+logger = logging.getLogger(__name__)
+
+PROCEDURE = "procedure"
+
+
+def link(result: SearchResult, min_score: float, min_recall: float) -> Optional[Dict[str, Any]]:
+    """The procedure entity for a search result, or None when nothing is named well enough."""
+    best = result.best
+    if best is None or best.mention_span is None:
+        return None
+    # A question word that also occurs in names ("giấy" in "cần giấy tờ gì") is
+    # not a mention: the query must name a good part of the procedure.
+    if best.score < min_score or best.recall < min_recall:
+        return None
+    start, end = best.mention_span
+    entity = {
+        "entity": PROCEDURE,
+        "value": best.code,
+        "start": start,
+        "end": end,
+        "confidence_entity": best.score,
+        "procedure_name": best.name,
+    }
+    if result.ambiguous:
+        entity["candidates"] = [{"code": h.code, "name": h.name} for h in result.ambiguous_with]
+    return entity
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class ProcedureEntityLinker(GraphComponent, EntityExtractorMixin):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"min_score": 0.5, "min_recall": 0.45, "database_url": None}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ProcedureEntityLinker":
+        return cls(config)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        return source_fingerprint()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if not message.get(TEXT):
+                continue
+            entity = self._link(message)
+            if entity:
+                message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name([entity]), add_to_output=True)
+        return messages
+
+    def _link(self, message: Message) -> Optional[Dict[str, Any]]:
+        try:
+            with session_scope(self.config.get("database_url")) as session:
+                result = search_procedures(session, normalized_tokens(message), limit=5)
+        except Exception:  # the catalogue is down: understand the rest of the message anyway
+            logger.warning("procedure linking skipped: catalogue unavailable", exc_info=True)
+            return None
+        return link(result, self.config["min_score"], self.config["min_recall"])

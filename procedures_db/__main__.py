@@ -1,0 +1,194 @@
+"""Command line: ``python -m procedures_db COMMAND``.
+
+Commands: import FILE, export [FILE], seed, search TEXT, serve,
+import-dossiers FILE.csv, seed-dossiers, sync-dossiers [--once | --interval SECONDS].
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from procedures_db.db import database_url, session_scope
+
+
+def _import(args) -> int:
+    from procedures_db.importer import import_file
+
+    if not args.file.is_file():
+        print(f"Không tìm thấy tệp / file not found: {args.file}", file=sys.stderr)
+        return 2
+    with session_scope() as session:
+        summary = import_file(session, args.file, progress=sys.stderr.isatty() or args.progress)
+    for rejection in summary.rejected:
+        print(f"rejected {rejection}", file=sys.stderr)
+    print(summary)
+    return 1 if summary.rejected and not (summary.inserted or summary.updated or summary.unchanged) else 0
+
+
+def _export(args) -> int:
+    from procedures_db.importer import export_records
+
+    with session_scope() as session:
+        if args.file:
+            with open(args.file, "w", encoding="utf-8") as stream:
+                count = export_records(session, stream)
+        else:
+            count = export_records(session, sys.stdout)
+    print(f"{count} procedures exported", file=sys.stderr)
+    return 0
+
+
+def _seed(_args) -> int:
+    from procedures_db.seed import seed_if_empty
+
+    with session_scope() as session:
+        summary = seed_if_empty(session)
+    if summary is None:
+        print(f"catalogue already loaded ({database_url().split('@')[-1]})")
+    else:
+        print(f"seed catalogue: {summary}")
+        for rejection in summary.rejected:
+            print(f"rejected {rejection}", file=sys.stderr)
+    return 0
+
+
+def _search(args) -> int:
+    from procedures_db.catalogue import search_procedures
+
+    with session_scope() as session:
+        result = search_procedures(session, " ".join(args.text), limit=args.limit)
+    for hit in result.hits:
+        print(f"{hit.score:.3f}  R={hit.recall:.2f} P={hit.precision:.2f}  {hit.code:12} {hit.name}")
+    if result.ambiguous:
+        print("ambiguous between:", ", ".join(h.code for h in result.ambiguous_with))
+    return 0
+
+
+def _serve(args) -> int:
+    from procedures_db.api import create_app
+
+    create_app().run(host=args.host, port=args.port, access_log=False, workers=1)
+    return 0
+
+
+def _import_dossiers(args) -> int:
+    from procedures_db.dossiers import PhoneHashKeyMissing, import_dossiers_csv
+
+    if not args.file.is_file():
+        print(f"Không tìm thấy tệp / file not found: {args.file}", file=sys.stderr)
+        return 2
+    try:
+        with session_scope() as session:
+            summary = import_dossiers_csv(session, args.file)
+    except (PhoneHashKeyMissing, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for rejection in summary.rejected:
+        print(f"rejected {rejection}", file=sys.stderr)
+    print(f"dossiers: {summary}")
+    return 1 if summary.rejected and not summary.accepted else 0
+
+
+def _seed_dossiers(_args) -> int:
+    from procedures_db.dossiers import PhoneHashKeyMissing, seed_demo_dossiers
+
+    try:
+        with session_scope() as session:
+            count = seed_demo_dossiers(session)
+    except PhoneHashKeyMissing as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"{count} demo dossiers seeded" if count else "dossiers already present: demo seed skipped")
+    return 0
+
+
+def _positive_seconds(value: str) -> float:
+    seconds = float(value)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("must be a number of seconds > 0")
+    return seconds
+
+
+def _sync_dossiers(args) -> int:
+    import time
+
+    from procedures_db.dossiers import PhoneHashKeyMissing
+    from procedures_db.sync import DossierSyncClient, SyncError
+
+    try:
+        client = DossierSyncClient.from_env()
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    logger = logging.getLogger("procedures_db.sync")
+    try:
+        while True:
+            try:
+                with session_scope() as session:
+                    summary = client.sync_once(session)
+                print(f"dossier sync: {summary}")
+                status = 0
+            except PhoneHashKeyMissing as exc:
+                print(exc, file=sys.stderr)
+                return 2
+            except SyncError as exc:  # the endpoint is down: say so, try again next interval
+                logger.error("dossier sync failed: %s", exc)
+                status = 1
+            if not args.interval:
+                return status
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        client.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="python -m procedures_db", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    command = commands.add_parser("import", help="import procedure records (JSON lines or a JSON array)")
+    command.add_argument("file", type=Path)
+    command.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
+    command.set_defaults(run=_import)
+
+    command = commands.add_parser("export", help="export the catalogue as JSON lines")
+    command.add_argument("file", nargs="?", type=Path)
+    command.set_defaults(run=_export)
+
+    commands.add_parser("seed", help="load the shipped seed data into an empty database").set_defaults(run=_seed)
+
+    command = commands.add_parser("search", help="search the catalogue")
+    command.add_argument("text", nargs="+")
+    command.add_argument("--limit", type=int, default=5)
+    command.set_defaults(run=_search)
+
+    command = commands.add_parser("serve", help="serve the HTTP API and the web chat page")
+    command.add_argument("--host", default=os.environ.get("API_HOST", "127.0.0.1"))
+    command.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8000")))
+    command.set_defaults(run=_serve)
+
+    command = commands.add_parser("import-dossiers", help="import dossiers from a CSV file (header = contract fields)")
+    command.add_argument("file", type=Path)
+    command.set_defaults(run=_import_dossiers)
+
+    commands.add_parser("seed-dossiers", help="load the demo dossiers into an empty dossiers table").set_defaults(
+        run=_seed_dossiers
+    )
+
+    command = commands.add_parser("sync-dossiers", help="pull dossier updates from ONE_STOP_SYNC_URL")
+    when = command.add_mutually_exclusive_group()
+    when.add_argument("--once", action="store_true", help="sync once and exit (the default)")
+    when.add_argument("--interval", type=_positive_seconds, metavar="SECONDS", help="sync again every SECONDS until stopped")
+    command.set_defaults(run=_sync_dossiers)
+
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

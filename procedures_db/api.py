@@ -1,0 +1,113 @@
+"""HTTP API (CONTRACTS.md) and the web chat page, served together on port 8000."""
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from functools import wraps
+from pathlib import Path
+
+from sanic import Sanic, response
+from sanic.exceptions import NotFound, SanicException
+from sanic.request import Request
+from sqlalchemy import text
+
+from procedures_db.catalogue import get_procedure_record, search_procedures
+from procedures_db.db import REPO_ROOT, session_scope
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = Path(os.environ.get("WEB_DIR", REPO_ROOT / "bot" / "web"))
+MAX_QUERY_LENGTH = 500
+MAX_LIMIT = 50
+
+
+def error(status: int, message: str) -> response.HTTPResponse:
+    return response.json({"error": message}, status=status)
+
+
+def bearer_token_required(handler):
+    """Reject requests without ``Authorization: Bearer $DOSSIER_API_TOKEN`` (constant-time compare)."""
+
+    @wraps(handler)
+    async def wrapper(request: Request, *args, **kwargs):
+        expected = os.environ.get("DOSSIER_API_TOKEN", "")
+        given = request.headers.get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
+            return error(401, "missing or invalid bearer token")
+        return await handler(request, *args, **kwargs)
+
+    return wrapper
+
+
+def create_app(name: str = "procedures_api") -> Sanic:
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = 2_000_000
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+
+    @app.get("/health")
+    async def health(_request: Request):
+        try:
+            with session_scope() as session:
+                session.execute(text("SELECT 1"))
+        except Exception:  # the database is down: say so, do not crash
+            logger.exception("health check: database unavailable")
+            return response.json({"status": "unavailable", "database": "down"}, status=503)
+        return response.json({"status": "ok"})
+
+    @app.get("/api/procedures")
+    async def procedures(request: Request):
+        query = (request.args.get("q") or "").strip()
+        try:
+            limit = int(request.args.get("limit", 10))
+        except ValueError:
+            return error(400, "limit must be a whole number")
+        if not 1 <= limit <= MAX_LIMIT:
+            return error(400, f"limit must be between 1 and {MAX_LIMIT}")
+        if not query:
+            return error(400, "q is required: the text to search for")
+        if len(query) > MAX_QUERY_LENGTH:
+            return error(400, f"q is longer than {MAX_QUERY_LENGTH} characters")
+        with session_scope() as session:
+            result = search_procedures(session, query, limit=limit)
+        return response.json({
+            "results": [
+                {"code": h.code, "name": h.name, "field": h.field, "levels": list(h.levels),
+                 "agency": h.agency, "score": h.score}
+                for h in result.hits
+            ],
+            "ambiguous": result.ambiguous,
+        })
+
+    @app.get("/api/procedures/<code>")
+    async def procedure(_request: Request, code: str):
+        with session_scope() as session:
+            record = get_procedure_record(session, code)
+        if record is None:
+            return error(404, f"no procedure with code {code}")
+        return response.json(record, ensure_ascii=False)
+
+    from procedures_db.api_dossiers import dossiers_blueprint
+
+    app.blueprint(dossiers_blueprint)
+
+    if WEB_DIR.is_dir():
+        app.static("/static", str(WEB_DIR), name="web_static")
+
+        @app.get("/")
+        async def chat_page(_request: Request):
+            return await response.file(str(WEB_DIR / "index.html"))
+
+    @app.exception(NotFound)
+    async def not_found(request: Request, _exc):
+        return error(404, f"not found: {request.path}")
+
+    @app.exception(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        if isinstance(exc, SanicException):
+            return error(exc.status_code, str(exc))
+        logger.exception("unexpected error on %s", request.path)
+        return error(500, "internal error")
+
+    return app

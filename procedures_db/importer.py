@@ -1,0 +1,132 @@
+"""Import and export of procedure records (JSON lines or a JSON array).
+
+Each record is upserted by code inside its own savepoint: a bad record is
+reported with its line and field and never aborts the others nor leaves a
+half-written procedure behind.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterable, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from procedures_db.models import Procedure
+from procedures_db.records import FieldError, RecordError, apply_record, to_record, validate_record
+
+
+@dataclass
+class Rejection:
+    line: int
+    code: str | None
+    errors: list[FieldError]
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f" ({self.code})" if self.code else "")
+        return f"{where}: " + "; ".join(map(str, self.errors))
+
+
+@dataclass
+class ImportSummary:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.rejected)} rejected"
+        )
+
+
+def read_records(stream: IO[str]) -> Iterator[tuple[int, object]]:
+    """Yield ``(line number, parsed JSON or the JSONDecodeError)`` for a JSON-lines file or a JSON array."""
+    text = stream.read()
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield exc.lineno, exc
+            return
+        # Line numbers in an array: where each object starts.
+        decoder, position, line = json.JSONDecoder(), text.index("[") + 1, 1
+        for item in items:
+            while position < len(text) and text[position] in " \t\r\n,":
+                position += 1
+            line = text.count("\n", 0, position) + 1
+            _, position = decoder.raw_decode(text, position)
+            yield line, item
+        return
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield number, json.loads(raw)
+        except json.JSONDecodeError as exc:
+            yield number, exc
+
+
+def import_records(
+    session: Session, records: Iterable[tuple[int, object]], progress: bool = False, total: int | None = None
+) -> ImportSummary:
+    summary = ImportSummary()
+    existing = {p.code: p for p in session.scalars(select(Procedure))}
+    for line, item in tqdm(records, total=total, disable=not progress, unit="record", desc="Importing"):
+        if isinstance(item, json.JSONDecodeError):
+            summary.rejected.append(Rejection(line, None, [FieldError("json", item.msg)]))
+            continue
+        code = item.get("code") if isinstance(item, dict) else None
+        try:
+            clean = validate_record(item)
+        except RecordError as exc:
+            summary.rejected.append(Rejection(line, code if isinstance(code, str) else None, exc.errors))
+            continue
+        procedure = existing.get(clean["code"])
+        if procedure is not None and to_record(procedure) == _as_record(clean):
+            summary.unchanged += 1
+            continue
+        try:
+            with session.begin_nested():
+                if procedure is None:
+                    procedure = Procedure()
+                    session.add(procedure)
+                apply_record(procedure, clean)
+                session.flush()
+        except Exception as exc:  # a database constraint: report it, keep importing
+            session.expire_all()
+            existing = {p.code: p for p in session.scalars(select(Procedure))}
+            summary.rejected.append(Rejection(line, clean["code"], [FieldError("record", str(exc).splitlines()[0])]))
+            continue
+        if clean["code"] in existing:
+            summary.updated += 1
+        else:
+            existing[clean["code"]] = procedure
+            summary.inserted += 1
+    return summary
+
+
+def _as_record(clean: dict) -> dict:
+    """A validated record in export form, to detect unchanged re-imports."""
+    procedure = Procedure()
+    apply_record(procedure, clean)
+    return to_record(procedure)
+
+
+def import_file(session: Session, path: Path, progress: bool = False) -> ImportSummary:
+    with open(path, encoding="utf-8-sig") as stream:
+        records = list(read_records(stream))
+    return import_records(session, records, progress=progress, total=len(records))
+
+
+def export_records(session: Session, stream: IO[str]) -> int:
+    count = 0
+    for procedure in session.scalars(select(Procedure).order_by(Procedure.code)):
+        stream.write(json.dumps(to_record(procedure), ensure_ascii=False) + "\n")
+        count += 1
+    return count

@@ -1,0 +1,192 @@
+"""SQLAlchemy models: the procedure catalogue, support points, dossiers, hand-overs and feedback.
+
+Lists that belong to a procedure (documents, fees, steps, submission methods,
+legal basis) are child rows kept in their original order by ``position``.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+ONLINE_LEVELS = ("toan_trinh", "mot_phan", "none")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _children(target: str):
+    return relationship(
+        target, order_by=f"{target}.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class Procedure(Base):
+    __tablename__ = "procedures"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(64), nullable=False, unique=True)
+    name = Column(Text, nullable=False)
+    field = Column(String(255))
+    levels = Column(JSON, nullable=False, default=list)
+    agency = Column(Text)
+    subjects = Column(Text)
+    result = Column(Text)
+    processing_time = Column(Text)
+    online = Column(String(16), nullable=False, default="none")
+    online_url = Column(Text)
+    source_url = Column(Text)
+    updated_at = Column(Date)
+    aliases = Column(JSON, nullable=False, default=list)
+    # Fields of the national format this model does not know: kept for export.
+    extra = Column(JSON, nullable=False, default=dict)
+    modified_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+    documents = _children("ProcedureDocument")
+    fees = _children("ProcedureFee")
+    steps = _children("ProcedureStep")
+    methods = _children("SubmissionMethod")
+    legal_basis = _children("LegalBasis")
+
+
+class _ProcedureChild:
+    id = Column(Integer, primary_key=True)
+    position = Column(Integer, nullable=False)
+
+
+class ProcedureDocument(_ProcedureChild, Base):
+    __tablename__ = "procedure_documents"
+    procedure_id = Column(ForeignKey("procedures.id", ondelete="CASCADE"), nullable=False, index=True)
+    name = Column(Text, nullable=False)
+    originals = Column(Integer)
+    copies = Column(Integer)
+    case = Column(Text)
+    form_url = Column(Text)
+
+
+class ProcedureFee(_ProcedureChild, Base):
+    __tablename__ = "procedure_fees"
+    procedure_id = Column(ForeignKey("procedures.id", ondelete="CASCADE"), nullable=False, index=True)
+    name = Column(Text)
+    amount_vnd = Column(BigInteger)  # null: not a fixed number (e.g. set by the provincial council)
+    text = Column(Text, nullable=False)
+    channel = Column(String(64))  # set when the fee applies to one submission method only
+    basis = Column(Text)
+
+
+class ProcedureStep(_ProcedureChild, Base):
+    __tablename__ = "procedure_steps"
+    procedure_id = Column(ForeignKey("procedures.id", ondelete="CASCADE"), nullable=False, index=True)
+    text = Column(Text, nullable=False)
+
+
+class SubmissionMethod(_ProcedureChild, Base):
+    __tablename__ = "submission_methods"
+    procedure_id = Column(ForeignKey("procedures.id", ondelete="CASCADE"), nullable=False, index=True)
+    channel = Column(String(64), nullable=False)
+    processing_time = Column(Text)
+    fee_text = Column(Text)
+
+
+class LegalBasis(_ProcedureChild, Base):
+    __tablename__ = "legal_basis"
+    procedure_id = Column(ForeignKey("procedures.id", ondelete="CASCADE"), nullable=False, index=True)
+    text = Column(Text, nullable=False)
+
+
+class SupportPoint(Base):
+    """A one-stop office (bộ phận một cửa) or a commune support point for online filing."""
+
+    __tablename__ = "support_points"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    name = Column(Text, nullable=False)
+    kind = Column(String(32), nullable=False)  # province_centre, commune_one_stop, support_point
+    province = Column(Text)
+    commune = Column(Text)
+    address = Column(Text)
+    hours = Column(Text)
+    phone = Column(String(64))
+    latitude = Column(Float)
+    longitude = Column(Float)
+
+
+class Dossier(Base):
+    """A dossier pushed by the one-stop system. The phone is never stored in clear."""
+
+    __tablename__ = "dossiers"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(64), nullable=False, unique=True)
+    procedure_code = Column(String(64))
+    applicant_name = Column(Text)
+    phone_last4_digest = Column(String(64), nullable=False)
+    status = Column(String(32), nullable=False)
+    received_at = Column(DateTime(timezone=True))
+    due_at = Column(DateTime(timezone=True))
+    returned_at = Column(DateTime(timezone=True))
+    note = Column(Text)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+    history = relationship(
+        "DossierEvent", order_by="DossierEvent.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class DossierEvent(Base):
+    __tablename__ = "dossier_events"
+
+    id = Column(Integer, primary_key=True)
+    dossier_id = Column(ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True)
+    status = Column(String(32), nullable=False)
+    note = Column(Text)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class HandoffRequest(Base):
+    """A citizen asked for a person; staff see it through the API."""
+
+    __tablename__ = "handoff_requests"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(32), nullable=False, unique=True)
+    sender_id = Column(String(255), nullable=False)
+    channel = Column(String(64))
+    procedure_code = Column(String(64))
+    summary = Column(Text)
+    status = Column(String(16), nullable=False, default="open")  # open, taken, closed
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255))
+    channel = Column(String(64))
+    rating = Column(Integer)  # 1..5, or null for a comment without a rating
+    comment = Column(Text)
+    about = Column(String(16), nullable=False, default="service")  # service or answer
+    procedure_code = Column(String(64))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+Index("ix_feedback_created_at", Feedback.created_at)
+Index("ix_handoff_status", HandoffRequest.status)

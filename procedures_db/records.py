@@ -1,0 +1,233 @@
+"""The national procedure record format (CONTRACTS.md): validation and conversion to and from models.
+
+``validate_record`` collects every problem of a record instead of stopping at the
+first, so an importer can tell the operator exactly what to fix.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from procedures_db.models import (
+    ONLINE_LEVELS,
+    LegalBasis,
+    Procedure,
+    ProcedureDocument,
+    ProcedureFee,
+    ProcedureStep,
+    SubmissionMethod,
+)
+
+KNOWN_FIELDS = (
+    "code", "name", "field", "levels", "agency", "subjects", "result", "processing_time",
+    "fees", "documents", "steps", "methods", "online", "online_url", "legal_basis",
+    "source_url", "updated_at", "aliases",
+)
+CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-_]{1,63}$")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+class RecordError(ValueError):
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(map(str, errors)))
+        self.errors = errors
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _count(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or int(value) != value:
+        raise ValueError("must be a whole number ≥ 0 or null")
+    return int(value)
+
+
+class _Checker:
+    """Reads one record's fields, recording a FieldError instead of raising."""
+
+    def __init__(self, record: dict):
+        self.record = record
+        self.errors: list[FieldError] = []
+
+    def fail(self, field: str, reason: str) -> None:
+        self.errors.append(FieldError(field, reason))
+
+    def text(self, field: str, required: bool = False) -> str | None:
+        value = self.record.get(field)
+        if value is not None and not isinstance(value, (str, int, float)):
+            self.fail(field, "must be text")
+            return None
+        value = _text(value)
+        if required and not value:
+            self.fail(field, "is required")
+        return value
+
+    def string_list(self, field: str) -> list[str]:
+        value = self.record.get(field)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(field, "must be a list of texts")
+            return []
+        return [v.strip() for v in value if v and v.strip()]
+
+    def objects(self, field: str) -> list[dict]:
+        value = self.record.get(field)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.fail(field, "must be a list of objects")
+            return []
+        return value
+
+
+def validate_record(record: Any) -> dict:
+    """Return a clean record (known fields normalised, unknown ones under ``extra``) or raise RecordError."""
+    if not isinstance(record, dict):
+        raise RecordError([FieldError("record", "must be a JSON object")])
+    check = _Checker(record)
+    clean: dict[str, Any] = {}
+
+    code = check.text("code", required=True)
+    if code and not CODE_PATTERN.match(code):
+        check.fail("code", f"'{code}' is not a procedure code (letters, digits, '.', '-', '_')")
+    clean["code"] = code
+    clean["name"] = check.text("name", required=True)
+    for field in ("field", "agency", "subjects", "result", "processing_time", "online_url", "source_url"):
+        clean[field] = check.text(field)
+    clean["levels"] = check.string_list("levels")
+    clean["steps"] = check.string_list("steps")
+    clean["legal_basis"] = check.string_list("legal_basis")
+    clean["aliases"] = check.string_list("aliases")
+
+    online = check.text("online") or "none"
+    if online not in ONLINE_LEVELS:
+        check.fail("online", f"'{online}' is not one of {', '.join(ONLINE_LEVELS)}")
+    clean["online"] = online
+
+    updated = record.get("updated_at")
+    clean["updated_at"] = None
+    if updated not in (None, ""):
+        try:
+            clean["updated_at"] = date.fromisoformat(str(updated)[:10])
+        except ValueError:
+            check.fail("updated_at", f"'{updated}' is not an ISO date (YYYY-MM-DD)")
+
+    clean["fees"] = []
+    for index, fee in enumerate(check.objects("fees")):
+        amount = fee.get("amount_vnd")
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0):
+            check.fail(f"fees[{index}].amount_vnd", "must be a non-negative number of VND or null")
+            amount = None
+        text = _text(fee.get("text"))
+        if not text:
+            check.fail(f"fees[{index}].text", "is required (say what the fee is, even when it is 0)")
+        clean["fees"].append({
+            "name": _text(fee.get("name")), "amount_vnd": None if amount is None else int(amount),
+            "text": text, "channel": _text(fee.get("channel")), "basis": _text(fee.get("basis")),
+        })
+
+    clean["documents"] = []
+    for index, doc in enumerate(check.objects("documents")):
+        name = _text(doc.get("name"))
+        if not name:
+            check.fail(f"documents[{index}].name", "is required")
+        counts = {}
+        for key in ("originals", "copies"):
+            try:
+                counts[key] = _count(doc.get(key))
+            except ValueError as exc:
+                check.fail(f"documents[{index}].{key}", str(exc))
+                counts[key] = None
+        clean["documents"].append({
+            "name": name, **counts, "case": _text(doc.get("case")), "form_url": _text(doc.get("form_url")),
+        })
+
+    clean["methods"] = []
+    for index, method in enumerate(check.objects("methods")):
+        channel = _text(method.get("channel"))
+        if not channel:
+            check.fail(f"methods[{index}].channel", "is required")
+        clean["methods"].append({
+            "channel": channel, "processing_time": _text(method.get("processing_time")),
+            "fee_text": _text(method.get("fee_text")),
+        })
+
+    clean["extra"] = {k: v for k, v in record.items() if k not in KNOWN_FIELDS}
+    if check.errors:
+        raise RecordError(check.errors)
+    return clean
+
+
+def apply_record(procedure: Procedure, clean: dict) -> None:
+    """Overwrite ``procedure`` with a validated record (children replaced as a whole)."""
+    for field in (
+        "code", "name", "field", "levels", "agency", "subjects", "result", "processing_time",
+        "online", "online_url", "source_url", "updated_at", "aliases", "extra",
+    ):
+        setattr(procedure, field, clean[field])
+    procedure.documents = [ProcedureDocument(position=i, **d) for i, d in enumerate(clean["documents"])]
+    procedure.fees = [ProcedureFee(position=i, **f) for i, f in enumerate(clean["fees"])]
+    procedure.steps = [ProcedureStep(position=i, text=t) for i, t in enumerate(clean["steps"])]
+    procedure.methods = [SubmissionMethod(position=i, **m) for i, m in enumerate(clean["methods"])]
+    procedure.legal_basis = [LegalBasis(position=i, text=t) for i, t in enumerate(clean["legal_basis"])]
+
+
+def _drop_none(item: dict, keep: tuple[str, ...]) -> dict:
+    return {k: v for k, v in item.items() if v is not None or k in keep}
+
+
+def to_record(procedure: Procedure) -> dict:
+    """The procedure in the national record format (inverse of validate_record + apply_record)."""
+    record = {
+        "code": procedure.code,
+        "name": procedure.name,
+        "field": procedure.field,
+        "levels": list(procedure.levels or []),
+        "agency": procedure.agency,
+        "subjects": procedure.subjects,
+        "result": procedure.result,
+        "processing_time": procedure.processing_time,
+        "fees": [
+            _drop_none(
+                {"name": f.name, "amount_vnd": f.amount_vnd, "text": f.text, "channel": f.channel, "basis": f.basis},
+                keep=("name", "amount_vnd", "text"),
+            )
+            for f in procedure.fees
+        ],
+        "documents": [
+            {"name": d.name, "originals": d.originals, "copies": d.copies, "case": d.case, "form_url": d.form_url}
+            for d in procedure.documents
+        ],
+        "steps": [s.text for s in procedure.steps],
+        "methods": [
+            {"channel": m.channel, "processing_time": m.processing_time, "fee_text": m.fee_text}
+            for m in procedure.methods
+        ],
+        "online": procedure.online,
+        "online_url": procedure.online_url,
+        "legal_basis": [b.text for b in procedure.legal_basis],
+        "source_url": procedure.source_url,
+        "updated_at": procedure.updated_at.isoformat() if procedure.updated_at else None,
+        "aliases": list(procedure.aliases or []),
+    }
+    record.update(procedure.extra or {})
+    return record

@@ -1,0 +1,158 @@
+"""Vietnamese text normalisation shared by catalogue search and the NLU pipeline.
+
+Citizens type without diacritics, with teencode and abbreviations, with old-style
+tone placement. Everything that compares text (search, entity linking, intent
+features) goes through :func:`normalize`, which keeps every output token tied to
+the span of the original text it came from, so entities can always be reported
+on the user's own words.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Dossier codes (e.g. 000.00.12.H48-241105-0012) must survive as one token: the
+# word segmenter would split them at every dot.
+DOSSIER_CODE_PATTERN = re.compile(
+    r"(?<![\w.])(\d{3}[.\s]?\d{2}[.\s]?\d{2}[.\s]?[A-Za-z]\d{2})\s*[-–]?\s*(\d{6})\s*[-–]?\s*(\d{4})(?![\w])"
+)
+
+# One chunk per dossier code, word (letters/digits, keeping inner dots and
+# slashes of numbers like 75/2022/TT-BTC), or single punctuation mark.
+_CHUNK = re.compile(r"[^\W_]+(?:[./-][^\W_]+)*|[^\w\s]", re.UNICODE)
+
+# Abbreviations and teencode seen in citizens' messages (vietnamese_nlp_notes.md),
+# keyed by the folded lowercase form. Values are written with diacritics.
+ABBREVIATIONS: dict[str, str] = {
+    "ko": "không", "k": "không", "kh": "không", "hok": "không", "hk": "không",
+    "khong": "không", "kg": "không", "hong": "không", "hem": "không",
+    "dc": "được", "dk": "đăng ký", "dky": "đăng ký", "dki": "đăng ký",
+    "j": "gì", "gi": "gì", "ji": "gì",
+    "mik": "mình", "mk": "mình", "mn": "mọi người",
+    "bn": "bao nhiêu", "bnhieu": "bao nhiêu", "baonhieu": "bao nhiêu",
+    "ntn": "như thế nào", "ntnao": "như thế nào",
+    "vs": "với", "trc": "trước", "r": "rồi", "z": "vậy", "v": "vậy",
+    "lm": "làm", "ng": "người", "bh": "bao giờ", "bjo": "bao giờ", "bg": "bao giờ",
+    "sdt": "số điện thoại", "dt": "điện thoại",
+    "cccd": "căn cước công dân", "cmnd": "chứng minh nhân dân", "cmt": "chứng minh thư",
+    "gks": "giấy khai sinh", "dkkd": "đăng ký kinh doanh", "dkkh": "đăng ký kết hôn",
+    "gplx": "giấy phép lái xe", "qsdd": "quyền sử dụng đất", "gcn": "giấy chứng nhận",
+    "bhxh": "bảo hiểm xã hội", "bhyt": "bảo hiểm y tế", "bhtn": "bảo hiểm thất nghiệp",
+    "ubnd": "ủy ban nhân dân", "hdnd": "hội đồng nhân dân",
+    "hs": "hồ sơ", "tthc": "thủ tục hành chính", "dvc": "dịch vụ công",
+    "dvctt": "dịch vụ công trực tuyến", "lltp": "lý lịch tư pháp",
+    "cty": "công ty", "tp": "thành phố", "tks": "cảm ơn", "thks": "cảm ơn",
+    "tui": "tôi", "t": "tôi", "e": "em",
+    "ak": "à", "ah": "à", "uk": "ừ", "uh": "ừ", "oke": "ok", "okie": "ok",
+}
+# "dk"/"đk" means "được" after a negation or at the end of a clause ("làm ở đâu
+# dk ko"), and "đăng ký" before the thing registered ("đk kết hôn").
+_DUOC_CONTEXT_BEFORE = {"khong", "ko", "k", "co", "chua", "lam", "nop", "di", "the", "hok"}
+_DUOC_CONTEXT_AFTER = {None, "khong", "ko", "k", "hok", "chua", "ko?", "nhi", "nhe", "a", "roi", "?", "."}
+
+# Old-style tone placement on a syllable-final "oa/oe/uy" ("hoà", "thuỷ") moved to
+# the modern style that underthesea and most catalogues use ("hòa", "thủy").
+_TONE_MOVES = {}
+for _base, _marked in (("a", "àáảãạ"), ("e", "èéẻẽẹ"), ("y", "ỳýỷỹỵ")):
+    _first = "u" if _base == "y" else "o"
+    _first_marked = "ùúủũụ" if _base == "y" else "òóỏõọ"
+    for _tone, _ch in enumerate(_marked):
+        _TONE_MOVES[_first + _ch] = _first_marked[_tone] + _base
+_OLD_TONE = re.compile(r"(?<![qQ])(" + "|".join(_TONE_MOVES) + r")(?!\w)")
+
+
+@dataclass(frozen=True)
+class NormToken:
+    """One normalised syllable or symbol with the span of the original text it came from."""
+
+    text: str  # lowercase, NFC, modern tone placement, abbreviations expanded
+    folded: str  # ``text`` without diacritics (đ -> d)
+    start: int
+    end: int
+    kind: str = "word"  # "word", "punct", "number" or "dossier_code"
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lowercase and strip Vietnamese diacritics (including đ -> d)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return stripped.replace("đ", "d").replace("Đ", "d")
+
+
+def nfc(text: str) -> str:
+    """NFC with modern tone placement; the length of the text may change."""
+    text = unicodedata.normalize("NFC", text).replace("Ð", "Đ").replace("ð", "đ")
+    return _OLD_TONE.sub(lambda m: _TONE_MOVES[m.group(1)], text)
+
+
+def canonical_dossier_code(raw: str) -> str | None:
+    """``000 00 12 h48 241105 0012`` -> ``000.00.12.H48-241105-0012``; None if not a code."""
+    match = DOSSIER_CODE_PATTERN.fullmatch(raw.strip())
+    if not match:
+        return None
+    agency = re.sub(r"[.\s]", "", match.group(1))
+    agency = f"{agency[0:3]}.{agency[3:5]}.{agency[5:7]}.{agency[7:].upper()}"
+    return f"{agency}-{match.group(2)}-{match.group(3)}"
+
+
+def _expand(word: str, folded: str, prev: str | None, nxt: str | None) -> str:
+    if folded in ("dk", "dc") and word in ("dk", "đk", "dc", "đc"):
+        if folded == "dc" or prev in _DUOC_CONTEXT_BEFORE or nxt in _DUOC_CONTEXT_AFTER:
+            return "được"
+        return "đăng ký"
+    # A word typed with tone marks is a real word ("gí" is not "gì"); only plain
+    # letters and đ make an abbreviation (đkkd, sđt).
+    if word.replace("đ", "d") != folded:
+        return word
+    return ABBREVIATIONS.get(folded, word)
+
+
+def normalize(text: str) -> list[NormToken]:
+    """Split ``text`` into normalised tokens, each tied to its original span."""
+    if not text:
+        return []
+    tokens: list[NormToken] = []
+    spans: list[tuple[int, int]] = []
+    last = 0
+    for match in DOSSIER_CODE_PATTERN.finditer(text):
+        spans.extend(_chunks(text, last, match.start()))
+        spans.append((match.start(), match.end()))
+        last = match.end()
+    spans.extend(_chunks(text, last, len(text)))
+
+    folded_chunks = [fold(text[s:e]) for s, e in spans]
+    for index, (start, end) in enumerate(spans):
+        raw = text[start:end]
+        code = canonical_dossier_code(raw) if len(raw) >= 18 else None
+        if code:
+            tokens.append(NormToken(code, code.lower(), start, end, "dossier_code"))
+            continue
+        word = nfc(raw).lower()
+        if not word[0].isalnum():
+            tokens.append(NormToken(word, word, start, end, "punct"))
+            continue
+        if word.replace(".", "").replace(",", "").isdigit():
+            tokens.append(NormToken(word, word, start, end, "number"))
+            continue
+        prev = folded_chunks[index - 1] if index else None
+        nxt = folded_chunks[index + 1] if index + 1 < len(spans) else None
+        expanded = _expand(word, folded_chunks[index], prev, nxt)
+        for syllable in expanded.split():
+            tokens.append(NormToken(syllable, fold(syllable), start, end))
+    return tokens
+
+
+def _chunks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(m.start() + start, m.end() + start) for m in _CHUNK.finditer(text[start:end])]
+
+
+def normalized_text(text: str) -> str:
+    """The normalised text as one string (syllables separated by single spaces)."""
+    return " ".join(token.text for token in normalize(text))
+
+
+def folded_text(text: str) -> str:
+    return " ".join(token.folded for token in normalize(text))

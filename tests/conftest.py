@@ -1,0 +1,75 @@
+"""Shared fixtures: throwaway SQLite and PostgreSQL databases, the seeded catalogue."""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+os.environ.setdefault("PHONE_HASH_KEY", "test-phone-hash-key")
+os.environ.setdefault("DOSSIER_API_TOKEN", "test-dossier-token")
+
+from procedures_db.db import session_scope  # noqa: E402
+from procedures_db.seed import seed_if_empty  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('catalogue') / 'catalogue.db'}"
+    with session_scope(url) as session:
+        seed_if_empty(session)
+    return url
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server in a temporary directory, for the whole test session."""
+    bindir = _postgres_bin()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries not found (apt-get install postgresql)")
+        pytest.skip("PostgreSQL binaries not installed")
+    workdir = Path(tempfile.mkdtemp(prefix="pg-test-"))
+    datadir = workdir / "data"
+    run_as = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(workdir, "postgres")
+        os.chmod(workdir, 0o700)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(run_as + [str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "--auth=trust",
+                             "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
+    port = free_port()
+    subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(datadir), "-w", "-l", str(workdir / "log"),
+                             "-o", f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    try:
+        subprocess.run(run_as + [str(bindir / "createdb"),
+                                 "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "assistant_test"],
+                       check=True, capture_output=True)
+        yield f"postgresql://postgres@127.0.0.1:{port}/assistant_test"
+    finally:
+        subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(workdir, ignore_errors=True)
