@@ -183,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     command = commands.add_parser("sync-dossiers", help="pull dossier updates from ONE_STOP_SYNC_URL")
     when = command.add_mutually_exclusive_group()
     when.add_argument("--once", action="store_true", help="sync once and exit (the default)")
-    when.add_argument("--interval", type=_positive_seconds, metavar="SECONDS", help="sync again every SECONDS until stopped")
+    when.add_argument(
+        "--interval", type=_positive_seconds, metavar="SECONDS", help="sync again every SECONDS until stopped"
+    )
     command.set_defaults(run=_sync_dossiers)
 
     args = parser.parse_args(argv)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -17,12 +16,7 @@ os.environ.setdefault("DOSSIER_API_TOKEN", "test-dossier-token")
 
 from procedures_db.db import session_scope  # noqa: E402
 from procedures_db.seed import seed_if_empty  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support import free_port  # noqa: E402
 
 
 @pytest.fixture
@@ -73,3 +67,56 @@ def postgres_url():
         subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"],
                        capture_output=True)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+class RunningStack:
+    """URLs of a stack started for the tests (Rasa, action server, API + web page)."""
+
+    def __init__(self, env: dict):
+        self.env = env
+        self.rasa = f"http://127.0.0.1:{env['RASA_PORT']}"
+        self.actions = f"http://127.0.0.1:{env['ACTION_PORT']}"
+        self.api = f"http://127.0.0.1:{env['API_PORT']}"
+
+    def say(self, sender: str, text: str) -> list[dict]:
+        import requests
+
+        reply = requests.post(f"{self.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
+        reply.raise_for_status()
+        return reply.json()
+
+
+@pytest.fixture(scope="session")
+def running_stack(tmp_path_factory):
+    """The whole stack on free ports with the trained model and a seeded throwaway database.
+
+    Trained once by `make test` (models/assistant.tar.gz); started once per test session.
+    """
+    from scripts.stack import ROOT, Stack, service_environment
+
+    model = ROOT / "models" / "assistant.tar.gz"
+    if not model.is_file():
+        pytest.fail("no trained model: run `make train` (make test does it first)")
+    workdir = tmp_path_factory.mktemp("stack")
+    database = f"sqlite:///{workdir / 'assistant.db'}"
+    with session_scope(database) as session:
+        seed_if_empty(session)
+        from procedures_db.dossiers import seed_demo_dossiers
+
+        seed_demo_dossiers(session)
+    env = service_environment()
+    env.update({
+        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "API_PORT": str(free_port()),
+        "DATABASE_URL": database, "DOSSIER_API_TOKEN": os.environ["DOSSIER_API_TOKEN"],
+        "PHONE_HASH_KEY": os.environ["PHONE_HASH_KEY"], "TRACKER_DB": str(workdir / "tracker.db"),
+    })
+    env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
+    log = open(workdir / "stack.log", "w", encoding="utf-8")
+    stack = Stack(env=env, model=str(model), log=log)
+    stack.start()
+    try:
+        stack.wait_healthy(timeout=240)
+        yield RunningStack(env)
+    finally:
+        stack.stop()
+        log.close()

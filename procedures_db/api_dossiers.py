@@ -1,0 +1,85 @@
+"""Dossier API for the one-stop system and staff (CONTRACTS.md), bearer-token protected.
+
+``POST /api/dossiers`` upserts by code; ``GET /api/dossiers/<code>`` returns a
+dossier with its history. Errors are JSON ``{"error": ...}``; invalid input adds
+``"fields": {field: message}`` so the sender knows exactly what to fix.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sqlalchemy.exc import IntegrityError
+
+from procedures_db.api import bearer_token_required, error
+from procedures_db.db import session_scope
+from procedures_db.dossiers import (
+    DossierValidationError,
+    PhoneHashKeyMissing,
+    dossier_to_json,
+    get_dossier,
+    upsert_dossier,
+)
+from procedures_db.text import canonical_dossier_code
+
+logger = logging.getLogger(__name__)
+
+dossiers_blueprint = Blueprint("dossiers")
+
+
+def invalid(message: str, fields: dict[str, str] | None = None) -> response.HTTPResponse:
+    return response.json({"error": message, "fields": fields or {}}, status=400, ensure_ascii=False)
+
+
+def _read_json_object(request: Request) -> dict | None:
+    """The body as a JSON object, or None when it is not one (Sanic's own parser would raise)."""
+    try:
+        body = json.loads(request.body or b"")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _store(payload: dict) -> tuple[dict, bool]:
+    """Upsert in one transaction; returns the stored dossier as JSON and whether it was created."""
+    with session_scope() as session:
+        dossier, created = upsert_dossier(session, payload)
+        return dossier_to_json(dossier), created
+
+
+@dossiers_blueprint.post("/api/dossiers")
+@bearer_token_required
+async def post_dossier(request: Request):
+    payload = _read_json_object(request)
+    if payload is None:
+        return invalid("body must be a JSON object", {"body": "must be a JSON object"})
+    try:
+        try:
+            body, created = _store(payload)
+        except IntegrityError:
+            # Two pushes of a new code raced; the other one created it, so this one is an update.
+            logger.info("concurrent create of dossier %s, retrying as an update", payload.get("code"))
+            body, created = _store(payload)
+    except DossierValidationError as exc:
+        return invalid("invalid dossier", exc.by_field())
+    except PhoneHashKeyMissing:
+        logger.error("PHONE_HASH_KEY is not configured: dossiers cannot be stored")
+        return error(503, "dossier store is not configured")
+    logger.info("dossier %s %s (status %s)", body["code"], "created" if created else "updated", body["status"])
+    return response.json(body, status=201 if created else 200, ensure_ascii=False)
+
+
+@dossiers_blueprint.get("/api/dossiers/<code>", unquote=True)  # codes typed with spaces
+@bearer_token_required
+async def get_dossier_by_code(_request: Request, code: str):
+    canonical = canonical_dossier_code(code)
+    if canonical is None:
+        return error(404, f"no dossier with code {code}")
+    with session_scope() as session:
+        dossier = get_dossier(session, canonical)
+        body = dossier_to_json(dossier) if dossier else None
+    if body is None:
+        return error(404, f"no dossier with code {canonical}")
+    return response.json(body, ensure_ascii=False)

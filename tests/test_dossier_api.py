@@ -1,0 +1,156 @@
+"""Dossier HTTP API against the real Sanic app, started in a subprocess on a free port."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from tests.dossier_helpers import PHONE, TEST_KEY, sqlite_url_in, valid_payload
+from tests.support import free_port
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "test-dossier-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@contextmanager
+def running_api(database_dir: Path, **env_overrides) -> Iterator[str]:
+    """Start ``python -m procedures_db serve`` on a free port; yields its base URL."""
+    port = free_port()
+    env = dict(
+        os.environ,
+        DATABASE_URL=sqlite_url_in(database_dir),
+        DOSSIER_API_TOKEN=TOKEN,
+        PHONE_HASH_KEY=TEST_KEY,
+        LOG_LEVEL="WARNING",
+    )
+    env.update(env_overrides)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "procedures_db", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    """Base URL of a running API with an empty database of its own."""
+    with running_api(tmp_path_factory.mktemp("api")) as base:
+        yield base
+
+
+def _wait_until_up(base: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail("API server exited:\n" + process.stdout.read().decode(errors="replace"))
+        try:
+            if requests.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    pytest.fail("API server did not start in time")
+
+
+def code(sequence: int) -> str:
+    """A distinct dossier code per test: the server's database is shared by the module."""
+    return f"000.00.12.H48-251105-{sequence:04d}"
+
+
+def post(api: str, payload, headers=AUTH, **kwargs) -> requests.Response:
+    return requests.post(f"{api}/api/dossiers", json=payload, headers=headers, timeout=10, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong-token"}, {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"}],
+)
+def test_requests_without_a_valid_token_are_refused(api, headers):
+    reply = post(api, valid_payload(code=code(1)), headers=headers)
+    assert reply.status_code == 401
+    assert "error" in reply.json()
+    assert requests.get(f"{api}/api/dossiers/{code(1)}", headers=headers, timeout=10).status_code == 401
+    # Nothing was stored by the refused push.
+    assert requests.get(f"{api}/api/dossiers/{code(1)}", headers=AUTH, timeout=10).status_code == 404
+
+
+def test_create_then_update_then_read_back(api):
+    created = post(api, valid_payload(code=code(2)))
+    assert created.status_code == 201
+    assert created.json()["status"] == "received"
+
+    same = post(api, valid_payload(code=code(2)))
+    assert same.status_code == 200
+    assert len(same.json()["history"]) == 1
+
+    changed = post(api, valid_payload(code=code(2), status="supplement_required", note="Bổ sung bản sao CCCD"))
+    assert changed.status_code == 200
+
+    reply = requests.get(f"{api}/api/dossiers/{code(2)}", headers=AUTH, timeout=10)
+    body = reply.json()
+    assert reply.status_code == 200
+    assert [(e["status"], e["note"]) for e in body["history"]] == [
+        ("received", None),
+        ("supplement_required", "Bổ sung bản sao CCCD"),
+    ]
+    assert body["status_label_vi"] == "cần bổ sung hồ sơ"
+    assert "digest" not in reply.text and "phone" not in reply.text and PHONE not in reply.text
+
+
+@pytest.mark.parametrize(
+    "typed", ["000 00 12 H48 251105 0003", "0000012h48-251105-0003", "000.00.12.H48%20251105%200003"]
+)
+def test_get_normalises_the_code(api, typed):
+    post(api, valid_payload(code=code(3)))
+    reply = requests.get(f"{api}/api/dossiers/{typed}", headers=AUTH, timeout=10)
+    assert reply.status_code == 200
+    assert reply.json()["code"] == code(3)
+
+
+@pytest.mark.parametrize("unknown", [code(9999), "not-a-code"])
+def test_unknown_dossier_is_404(api, unknown):
+    reply = requests.get(f"{api}/api/dossiers/{unknown}", headers=AUTH, timeout=10)
+    assert reply.status_code == 404
+    assert "error" in reply.json()
+
+
+def test_invalid_payload_is_400_with_the_fields_to_fix(api):
+    reply = post(api, valid_payload(code=code(4), status="done", phone="12", due_at="2020-01-01T00:00:00Z"))
+    assert reply.status_code == 400
+    body = reply.json()
+    assert set(body["fields"]) == {"status", "phone", "due_at"}
+    assert "Traceback" not in reply.text
+    assert requests.get(f"{api}/api/dossiers/{code(4)}", headers=AUTH, timeout=10).status_code == 404
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"", "\"chuỗi\"".encode(), b"\xff\xfe"])
+def test_body_that_is_not_a_json_object_is_400(api, body):
+    reply = requests.post(
+        f"{api}/api/dossiers", data=body, headers={**AUTH, "Content-Type": "application/json"}, timeout=10
+    )
+    assert reply.status_code == 400
+    assert reply.json()["fields"] == {"body": "must be a JSON object"}
+
+
+def test_missing_phone_hash_key_is_503_without_details(tmp_path):
+    with running_api(tmp_path, PHONE_HASH_KEY="") as base:
+        reply = post(base, valid_payload(code=code(5)))
+    assert reply.status_code == 503
+    assert reply.json() == {"error": "dossier store is not configured"}
