@@ -94,3 +94,23 @@ SUPPORT_POINT_PHONE = "\n   Điện thoại: {phone}"
 SUPPORT_POINTS_HEADER = "Dạ, anh/chị có thể đến các nơi sau để được hỗ trợ làm thủ tục, kể cả nộp hồ sơ trực tuyến:"
 SUPPORT_POINTS_FOOTER = "Tổng đài hỗ trợ Cổng Dịch vụ công quốc gia: {hotline}."
 FEEDBACK_SAVED = "Dạ, em cảm ơn anh/chị đã đánh giá {rating}/5. Ý kiến của anh/chị đã được ghi nhận để cải thiện dịch vụ ạ."
+
+DOSSIER_STATUS = "Dạ, hồ sơ {code}{procedure}: {status}."
+DOSSIER_PROCEDURE = " ({name})"
+DOSSIER_RECEIVED = "Ngày tiếp nhận: {date}."
+DOSSIER_DUE = "Ngày hẹn trả kết quả: {date}."
+DOSSIER_RETURNED = "Đã trả kết quả ngày {date}."
+DOSSIER_OVERDUE = (
+    "Hồ sơ đã quá hạn hẹn trả. Em thành thật xin lỗi anh/chị vì sự chậm trễ này; "
+    "anh/chị có thể gọi tổng đài {hotline} hoặc liên hệ Bộ phận Một cửa để được giải quyết sớm."
+)
+DOSSIER_NOTE = "Ghi chú của cơ quan giải quyết: {note}"
+DOSSIER_NEXT = {
+    "received": "Hồ sơ đang chờ chuyển xử lý, anh/chị chưa cần làm gì thêm.",
+    "processing": "Hồ sơ đang được giải quyết, anh/chị chưa cần làm gì thêm.",
+    "supplement_required": "Anh/chị cần bổ sung giấy tờ theo ghi chú trên và nộp lại tại nơi đã nộp hồ sơ (hoặc trên Cổng Dịch vụ công nếu nộp trực tuyến).",
+    "completed": "Anh/chị mang giấy tiếp nhận và căn cước đến Bộ phận Một cửa để nhận kết quả; nếu đã đăng ký nhận qua bưu chính, kết quả sẽ được gửi đến địa chỉ của anh/chị.",
+    "returned": "Kết quả đã được trả. Nếu chưa nhận được, anh/chị liên hệ Bộ phận Một cửa giúp em.",
+    "rejected": "Lý do được ghi trong văn bản trả lời của cơ quan giải quyết; anh/chị có thể liên hệ Bộ phận Một cửa để được hướng dẫn.",
+    "cancelled": "Nếu cần, anh/chị có thể nộp lại hồ sơ mới.",
+}

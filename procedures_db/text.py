@@ -21,7 +21,9 @@ DOSSIER_CODE_PATTERN = re.compile(
 
 # One chunk per dossier code, word (letters/digits, keeping inner dots and
 # slashes of numbers like 75/2022/TT-BTC), or single punctuation mark.
-_CHUNK = re.compile(r"[^\W_]+(?:[./-][^\W_]+)*|[^\w\s]", re.UNICODE)
+# Combining marks (decomposed accents) are not \w: keep them inside the word.
+_LETTER = r"(?:[^\W_]|[\u0300-\u036f])"
+_CHUNK = re.compile(rf"{_LETTER}+(?:[./-]{_LETTER}+)*|[^\w\s\u0300-\u036f]", re.UNICODE)
 
 # Abbreviations and teencode seen in citizens' messages (vietnamese_nlp_notes.md),
 # keyed by the folded lowercase form. Values are written with diacritics.

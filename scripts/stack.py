@@ -51,7 +51,9 @@ def service_environment() -> dict[str, str]:
     env.setdefault("RASA_PORT", "5005")
     env.setdefault("ACTION_PORT", "5055")
     env.setdefault("API_PORT", "8000")
+    env.setdefault("TRACKER_DB", str(ROOT / "var" / "tracker.db"))
     env.setdefault("ACTION_SERVER_URL", f"http://127.0.0.1:{env['ACTION_PORT']}/webhook")
+    Path(env["TRACKER_DB"]).parent.mkdir(parents=True, exist_ok=True)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
@@ -134,6 +136,8 @@ class Stack:
 
 def main() -> int:
     ensure_env_file()
+    if sys.argv[1:] == ["--ensure-env"]:
+        return 0
     stack = Stack()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     stack.start()
