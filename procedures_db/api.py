@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from procedures_db.catalogue import get_procedure_record, search_procedures
 from procedures_db.db import REPO_ROOT, session_scope
+from procedures_db.service_requests import feedback_summary, handoff_to_json, list_handoffs
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,21 @@ def create_app(name: str = "procedures_api") -> Sanic:
         if record is None:
             return error(404, f"no procedure with code {code}")
         return response.json(record, ensure_ascii=False)
+
+    @app.get("/api/handoffs")
+    @bearer_token_required
+    async def handoffs(request: Request):
+        """Conversations handed over to staff (open ones by default; ?status=all for every one)."""
+        status = request.args.get("status", "open")
+        with session_scope() as session:
+            requests = list_handoffs(session, None if status == "all" else status)
+            return response.json({"handoffs": [handoff_to_json(r) for r in requests]}, ensure_ascii=False)
+
+    @app.get("/api/feedback/summary")
+    @bearer_token_required
+    async def feedback(_request: Request):
+        with session_scope() as session:
+            return response.json(feedback_summary(session))
 
     from procedures_db.api_dossiers import dossiers_blueprint
 

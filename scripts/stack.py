@@ -62,7 +62,8 @@ def service_environment() -> dict[str, str]:
 def commands(env: dict[str, str], model: str | None = None) -> dict[str, list[str]]:
     python = sys.executable
     rasa = [python, "-m", "rasa", "run", "--enable-api", "--cors", "*", "--port", env["RASA_PORT"],
-            "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+            "--endpoints", env.get("ENDPOINTS_FILE", "bot/endpoints.yml"),
+            "--credentials", env.get("CREDENTIALS_FILE", "bot/credentials.yml"),
             "--model", model or "models"]
     return {
         "actions": [python, "-m", "rasa_sdk", "--actions", "actions", "--port", env["ACTION_PORT"]],

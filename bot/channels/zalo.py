@@ -1,0 +1,709 @@
+"""Zalo Official Account channel.
+
+Webhook: POST /webhooks/zalo/webhook. Each call is checked against
+`X-ZEvent-Signature`, acknowledged at once (Zalo wants 200 within ~2 s and
+retries otherwise) and handled in a background task. Replies go through the
+OA "consultation" API with the OA access token; the token is refreshed when
+Zalo says it expired, and the rotated single-use refresh token is persisted.
+
+credentials.yml:
+
+    bot.channels.zalo.ZaloInput:
+      app_id: ${ZALO_APP_ID}
+      app_secret: ${ZALO_APP_SECRET}
+      oa_secret_key: ${ZALO_OA_SECRET_KEY}
+      access_token: ${ZALO_ACCESS_TOKEN}
+      refresh_token: ${ZALO_REFRESH_TOKEN}
+      token_store_path: var/zalo_tokens.json
+"""
+
+import asyncio
+import fcntl
+import hashlib
+import hmac
+import json
+import logging
+import os
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Set
+from typing import Text
+
+import requests
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels import UNSUPPORTED_MEDIA_REPLY, split_text
+from bot.channels.numbered_options import NumberedOptions, TtlCache
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+SIGNATURE_PREFIX = "mac="
+
+DEFAULT_API_BASE = "https://openapi.zalo.me"
+DEFAULT_OAUTH_BASE = "https://oauth.zaloapp.com"
+DEFAULT_TOKEN_STORE_PATH = "var/zalo_tokens.json"
+DEFAULT_TIMEOUT_SECONDS = 5.0
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_RETRY_BACKOFF_SECONDS = 0.5
+# Refresh a little before the access token (25 h) runs out, when its expiry
+# is known, rather than losing a reply to -216.
+REFRESH_MARGIN_SECONDS = 10 * 60
+
+# Codes of the JSON `error` field (the HTTP status is 200 either way).
+ERROR_RATE_LIMITED = -32
+ERROR_INVALID_PARAMETER = -201
+TOKEN_ERRORS = frozenset({-216, -220})
+# The user cannot be reached now (not a follower, no interaction for 7 days,
+# quiet hours, ...): retrying does not help, staff may follow up elsewhere.
+UNREACHABLE_USER_ERRORS = frozenset({-213, -217, -227, -230, -232, -234, -244})
+
+# Unconfirmed limits: kept conservative; see README.md.
+MAX_TEXT = 2000
+MAX_TEMPLATE_BUTTONS = 5
+
+TEXT_EVENTS = frozenset({"user_send_text", "anonymous_send_text"})
+RECEIPT_EVENTS = frozenset({"user_received_message", "user_seen_message"})
+USER_EVENT_PREFIXES = ("user_send_", "anonymous_send_")
+
+# Zalo retries webhooks that were not acknowledged in time; remember msg_ids.
+_SEEN_MESSAGE_IDS_MAX = 10_000
+_SEEN_MESSAGE_IDS_TTL_SECONDS = 60 * 60
+# How long a stopping server waits for replies still being sent.
+_DRAIN_TIMEOUT_SECONDS = 10.0
+
+
+def signature_is_valid(
+    app_id: Text,
+    oa_secret_key: Text,
+    body: bytes,
+    timestamp: Text,
+    header: Optional[Text],
+) -> bool:
+    """Checks `X-ZEvent-Signature: mac=<sha256(app_id+body+timestamp+key)>`."""
+    if not oa_secret_key or not header:
+        return False
+    header = header.strip()
+    if not header.startswith(SIGNATURE_PREFIX):
+        return False
+    expected = hashlib.sha256(
+        app_id.encode("utf-8")
+        + body
+        + timestamp.encode("utf-8")
+        + oa_secret_key.encode("utf-8")
+    ).hexdigest()
+    received = header[len(SIGNATURE_PREFIX) :].strip().lower()
+    return hmac.compare_digest(expected.encode("ascii"), received.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class ZaloSettings:
+    """The `bot.channels.zalo.ZaloInput` section of credentials.yml."""
+
+    app_id: Text
+    app_secret: Text = field(repr=False)
+    oa_secret_key: Text = field(repr=False)
+    access_token: Text = field(default="", repr=False)
+    refresh_token: Text = field(default="", repr=False)
+    token_store_path: Optional[Text] = DEFAULT_TOKEN_STORE_PATH
+    api_base: Text = DEFAULT_API_BASE
+    oauth_base: Text = DEFAULT_OAUTH_BASE
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    max_retries: int = DEFAULT_MAX_RETRIES
+    retry_backoff: float = DEFAULT_RETRY_BACKOFF_SECONDS
+
+    REQUIRED = ("app_id", "app_secret", "oa_secret_key")
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[Text, Any]) -> "ZaloSettings":
+        missing = [key for key in cls.REQUIRED if not credentials.get(key)]
+        if missing:
+            # Without the OA secret key no webhook call could be trusted.
+            raise RasaException(
+                f"Zalo channel: missing credentials {', '.join(missing)}."
+            )
+
+        def text(key: Text, default: Text = "") -> Text:
+            value = credentials.get(key)
+            return default if value in (None, "") else str(value)
+
+        return cls(
+            app_id=text("app_id"),
+            app_secret=text("app_secret"),
+            oa_secret_key=text("oa_secret_key"),
+            access_token=text("access_token"),
+            refresh_token=text("refresh_token"),
+            token_store_path=text("token_store_path", DEFAULT_TOKEN_STORE_PATH),
+            api_base=text("api_base", DEFAULT_API_BASE).rstrip("/"),
+            oauth_base=text("oauth_base", DEFAULT_OAUTH_BASE).rstrip("/"),
+            timeout=float(text("timeout", str(DEFAULT_TIMEOUT_SECONDS))),
+            max_retries=int(text("max_retries", str(DEFAULT_MAX_RETRIES))),
+            retry_backoff=float(
+                text("retry_backoff", str(DEFAULT_RETRY_BACKOFF_SECONDS))
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class ZaloTokens:
+    access_token: Text = field(repr=False)
+    refresh_token: Text = field(repr=False)
+    # Epoch seconds; None when unknown (tokens taken from credentials.yml).
+    expires_at: Optional[float] = None
+
+
+def _fingerprint(secret: Text) -> Text:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:16]
+
+
+class TokenStore:
+    """Keeps the latest token pair on disk: a refresh token works only once,
+    so the rotated one must survive restarts.
+
+    Written atomically (temporary file + os.replace) with mode 0600. The file
+    also records which credentials.yml refresh token it descends from: when an
+    operator puts a new one there, the stored (probably dead) pair is ignored.
+    """
+
+    def __init__(self, path: Optional[Text], seed_refresh_token: Text) -> None:
+        self.path = path
+        self._seed = _fingerprint(seed_refresh_token)
+
+    def load(self) -> Optional[ZaloTokens]:
+        if not self.path or not os.path.exists(self.path):
+            return None
+        try:
+            with open(self.path, encoding="utf-8") as file:
+                data = json.load(file)
+            if data.get("seeded_from") != self._seed:
+                return None
+            return ZaloTokens(
+                data["access_token"], data["refresh_token"], data.get("expires_at")
+            )
+        except (OSError, ValueError, KeyError, AttributeError, TypeError):
+            logger.error("Zalo token store %s is unreadable; ignoring it.", self.path)
+            return None
+
+    def save(self, tokens: ZaloTokens) -> None:
+        if not self.path:
+            logger.warning(
+                "Zalo tokens were refreshed but no token_store_path is set: the "
+                "new refresh token will be lost on restart."
+            )
+            return
+        directory = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        data = {
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token,
+            "expires_at": tokens.expires_at,
+            "seeded_from": self._seed,
+            "updated_at": int(time.time()),
+        }
+        # mkstemp creates the file with mode 0600.
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".zalo-tokens-")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                json.dump(data, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Serialises refreshes across processes sharing the store."""
+        if not self.path:
+            yield
+            return
+        directory = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        with open(f"{self.path}.lock", "a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+class ZaloTokenError(Exception):
+    """The OA tokens could not be refreshed."""
+
+
+class ZaloTokenManager:
+    """Holds the current OA tokens and refreshes them, one refresh at a time."""
+
+    def __init__(
+        self,
+        settings: ZaloSettings,
+        store: TokenStore,
+        session: requests.Session,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._session = session
+        self._clock = clock
+        self._tokens = store.load() or ZaloTokens(
+            settings.access_token, settings.refresh_token
+        )
+        self._lock = asyncio.Lock()
+        if not self._tokens.access_token and not self._tokens.refresh_token:
+            logger.error(
+                "Zalo channel has neither an access token nor a refresh token."
+            )
+
+    @property
+    def access_token(self) -> Text:
+        return self._tokens.access_token
+
+    def expires_soon(self) -> bool:
+        if not self._tokens.access_token:
+            return True
+        expires_at = self._tokens.expires_at
+        return (
+            expires_at is not None
+            and expires_at - REFRESH_MARGIN_SECONDS <= self._clock()
+        )
+
+    async def refresh(self, stale_access_token: Text) -> bool:
+        """Replaces `stale_access_token`; True when a fresh token is available."""
+        async with self._lock:
+            if self._tokens.access_token != stale_access_token:
+                return True  # refreshed by another request meanwhile
+            try:
+                self._tokens = await asyncio.to_thread(
+                    self._refresh_blocking, stale_access_token
+                )
+            except ZaloTokenError as error:
+                logger.error(
+                    "Zalo access token could not be refreshed (%s). Replies fail "
+                    "until a new refresh token from the Zalo developer console is "
+                    "put in credentials.yml.",
+                    error,
+                )
+                return False
+            except OSError as error:
+                logger.error(
+                    "Zalo access token not refreshed: the token store %s cannot "
+                    "be used (%s).",
+                    self._store.path,
+                    error.strerror,
+                )
+                return False
+            logger.info("Zalo access token refreshed.")
+            return True
+
+    def _refresh_blocking(self, stale_access_token: Text) -> ZaloTokens:
+        with self._store.exclusive():
+            stored = self._store.load()
+            if stored and stored.access_token != stale_access_token:
+                return stored  # another process refreshed first
+            current = stored or self._tokens
+            if not current.refresh_token:
+                raise ZaloTokenError("no refresh token")
+            tokens = self._request_tokens(current.refresh_token)
+            try:
+                self._store.save(tokens)
+            except OSError as error:
+                logger.error(
+                    "Could not write the Zalo token store %s (%s): the new refresh "
+                    "token lives in memory only.",
+                    self._store.path,
+                    error.strerror,
+                )
+            return tokens
+
+    def _request_tokens(self, refresh_token: Text) -> ZaloTokens:
+        try:
+            reply = self._session.post(
+                f"{self._settings.oauth_base}/v4/oa/access_token",
+                headers={"secret_key": self._settings.app_secret},
+                data={
+                    "app_id": self._settings.app_id,
+                    "grant_type": "refresh_token",
+                    "refresh_token": refresh_token,
+                },
+                timeout=self._settings.timeout,
+            )
+            data = reply.json()
+        except requests.RequestException as error:
+            raise ZaloTokenError(f"network error: {type(error).__name__}") from None
+        except ValueError:
+            raise ZaloTokenError(f"non-JSON answer, HTTP {reply.status_code}") from None
+        if not isinstance(data, dict) or not data.get("access_token"):
+            details = data if isinstance(data, dict) else {}
+            raise ZaloTokenError(
+                f"error {details.get('error')}: "
+                f"{details.get('error_description') or details.get('message')}"
+            )
+        expires_in = _as_int(data.get("expires_in"))
+        return ZaloTokens(
+            access_token=data["access_token"],
+            refresh_token=data.get("refresh_token") or refresh_token,
+            expires_at=self._clock() + expires_in if expires_in else None,
+        )
+
+
+def _as_int(value: Any) -> Optional[int]:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class ZaloApiError(Exception):
+    """A message was not delivered; `code` is Zalo's error (None: network)."""
+
+    def __init__(self, code: Optional[int], message: Text) -> None:
+        super().__init__(f"Zalo error {code}: {message}")
+        self.code = code
+
+    @property
+    def user_unreachable(self) -> bool:
+        return self.code in UNREACHABLE_USER_ERRORS
+
+
+class _TransientError(Exception):
+    """Network trouble or an unreadable answer: worth another try."""
+
+
+class ZaloApiClient:
+    """Sends OA consultation messages; blocking I/O runs in worker threads."""
+
+    def __init__(
+        self,
+        settings: ZaloSettings,
+        tokens: ZaloTokenManager,
+        session: requests.Session,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self._settings = settings
+        self._tokens = tokens
+        self._session = session
+        self._sleep = sleep
+        self._send_url = f"{settings.api_base}/v3.0/oa/message/cs"
+
+    async def send_message(self, user_id: Text, message: Dict[Text, Any]) -> None:
+        """Delivers `message` to `user_id` or raises ZaloApiError."""
+        body = {"recipient": {"user_id": user_id}, "message": message}
+        if self._tokens.expires_soon():
+            await self._tokens.refresh(self._tokens.access_token)
+        refreshed = False
+        retries = 0
+        while True:
+            token = self._tokens.access_token
+            try:
+                result = await asyncio.to_thread(self._post, token, body)
+            except _TransientError as error:
+                if retries >= self._settings.max_retries:
+                    raise ZaloApiError(None, str(error)) from None
+                retries += 1
+                await self._sleep(self._backoff(retries))
+                continue
+
+            code = _as_int(result.get("error"))
+            if code == 0:
+                return
+            if code in TOKEN_ERRORS and not refreshed:
+                refreshed = True
+                if await self._tokens.refresh(token):
+                    continue
+            elif code == ERROR_RATE_LIMITED and retries < self._settings.max_retries:
+                retries += 1
+                await self._sleep(self._backoff(retries))
+                continue
+            raise ZaloApiError(code, str(result.get("message", "")))
+
+    def _backoff(self, retry: int) -> float:
+        return self._settings.retry_backoff * 2 ** (retry - 1)
+
+    def _post(self, token: Text, body: Dict[Text, Any]) -> Dict[Text, Any]:
+        try:
+            # The token goes in a header, so it never shows in error messages.
+            reply = self._session.post(
+                self._send_url,
+                headers={"access_token": token},
+                json=body,
+                timeout=self._settings.timeout,
+            )
+        except requests.RequestException as error:
+            raise _TransientError(f"network error: {type(error).__name__}") from None
+        try:
+            result = reply.json()
+        except ValueError:
+            raise _TransientError(
+                f"non-JSON answer, HTTP {reply.status_code}"
+            ) from None
+        if not isinstance(result, dict):
+            raise _TransientError(f"unexpected answer, HTTP {reply.status_code}")
+        return result
+
+
+def zalo_button(button: Dict[Text, Any]) -> Dict[Text, Any]:
+    """A Rasa button as a Zalo template button (shape unconfirmed by Zalo's
+    own docs; used by several integrations)."""
+    title = str(button.get("title", ""))
+    if button.get("url"):
+        return {
+            "title": title,
+            "type": "oa.open.url",
+            "payload": {"url": button["url"]},
+        }
+    # Tapping it sends the payload back as a text message from the user.
+    return {
+        "title": title,
+        "type": "oa.query.show",
+        "payload": button.get("payload") or title,
+    }
+
+
+def button_message(text: Text, buttons: List[Dict[Text, Any]]) -> Dict[Text, Any]:
+    return {
+        "text": text,
+        "attachment": {
+            "type": "template",
+            "payload": {"buttons": [zalo_button(button) for button in buttons]},
+        },
+    }
+
+
+class ZaloOutput(OutputChannel):
+    """Sends bot responses to a Zalo user. Failures are logged, never raised:
+    the conversation goes on even if one reply is lost."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "zalo"
+
+    def __init__(self, client: ZaloApiClient, numbered_options: NumberedOptions):
+        self.client = client
+        self.numbered_options = numbered_options
+
+    async def send_text_message(
+        self, recipient_id: Text, text: Text, **kwargs: Any
+    ) -> None:
+        # One message per response (not per paragraph): Zalo caps the number
+        # of free replies after each user message.
+        for piece in split_text(text, MAX_TEXT):
+            await self._deliver(recipient_id, {"text": piece})
+
+    async def send_image_url(
+        self, recipient_id: Text, image: Text, **kwargs: Any
+    ) -> None:
+        # Images must be uploaded to Zalo first; a link is good enough for now.
+        await self.send_text_message(recipient_id, image)
+
+    async def send_text_with_buttons(
+        self,
+        recipient_id: Text,
+        text: Text,
+        buttons: List[Dict[Text, Any]],
+        **kwargs: Any,
+    ) -> None:
+        if not buttons:
+            await self.send_text_message(recipient_id, text)
+            return
+        if len(buttons) <= MAX_TEMPLATE_BUTTONS and len(text or "") <= MAX_TEXT:
+            try:
+                await self.client.send_message(
+                    recipient_id, button_message(text, buttons)
+                )
+                return
+            except ZaloApiError as error:
+                if error.code != ERROR_INVALID_PARAMETER:
+                    self._log_failure(error)
+                    return
+                logger.info(
+                    "Zalo rejected a button template; sending numbered options."
+                )
+        await self.send_text_message(
+            recipient_id, self.numbered_options.offer(recipient_id, text, buttons)
+        )
+
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
+        """Sends a raw Zalo `message` object (e.g. a request_user_info template)."""
+        await self._deliver(recipient_id, json_message)
+
+    async def _deliver(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        try:
+            await self.client.send_message(recipient_id, message)
+        except ZaloApiError as error:
+            self._log_failure(error)
+
+    @staticmethod
+    def _log_failure(error: ZaloApiError) -> None:
+        if error.user_unreachable:
+            logger.warning(
+                "Zalo user cannot be reached now (error %s); reply dropped. Staff "
+                "may need to follow up through another channel.",
+                error.code,
+            )
+        else:
+            logger.error("Zalo reply not delivered: %s", error)
+
+
+# Kinds of incoming events that are acted upon.
+TEXT = "text"
+MEDIA = "media"
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    kind: Text
+    sender_id: Text
+    text: Optional[Text] = None
+    message_id: Optional[Text] = None
+
+
+def parse_event(event: Dict[Text, Any]) -> Optional[IncomingEvent]:
+    """Returns what to act upon in a webhook event, None to ignore it (our own
+    messages echoed as oa_send_*, receipts, follow/unfollow...)."""
+    name = str(event.get("event_name") or "")
+    if name.startswith("oa_send_") or name in RECEIPT_EVENTS:
+        return None
+    if not name.startswith(USER_EVENT_PREFIXES):
+        logger.debug("Ignoring Zalo event %s.", name or "without a name")
+        return None
+    sender_id = (event.get("sender") or {}).get("id")
+    if not sender_id:
+        return None
+    message = event.get("message") or {}
+    message_id = message.get("msg_id")
+    if name in TEXT_EVENTS:
+        text = message.get("text")
+        return IncomingEvent(TEXT, str(sender_id), text, message_id) if text else None
+    return IncomingEvent(MEDIA, str(sender_id), message_id=message_id)
+
+
+class ZaloInput(InputChannel):
+    """Zalo OA input channel (URL prefix /webhooks/zalo/)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "zalo"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ZaloInput":
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(ZaloSettings.from_credentials(credentials))
+
+    def __init__(self, settings: ZaloSettings) -> None:
+        self.settings = settings
+        session = requests.Session()
+        store = TokenStore(settings.token_store_path, settings.refresh_token)
+        self.tokens = ZaloTokenManager(settings, store, session)
+        self.client = ZaloApiClient(settings, self.tokens, session)
+        self.numbered_options = NumberedOptions()
+        self._seen_message_ids: TtlCache[Text, bool] = TtlCache(
+            _SEEN_MESSAGE_IDS_MAX, _SEEN_MESSAGE_IDS_TTL_SECONDS
+        )
+        self._tasks: Set["asyncio.Task[None]"] = set()
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        webhook = Blueprint("bot_zalo_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            signature = request.headers.get(SIGNATURE_HEADER)
+            if not signature:
+                return self._reject("missing signature")
+            try:
+                event = json.loads(request.body)
+            except ValueError:
+                return response.text("invalid JSON", status=400)
+            if not isinstance(event, dict) or not signature_is_valid(
+                self.settings.app_id,
+                self.settings.oa_secret_key,
+                request.body,
+                str(event.get("timestamp", "")),
+                signature,
+            ):
+                return self._reject("wrong signature (is oa_secret_key right?)")
+            self._accept(event, on_new_message, self.get_metadata(request))
+            return response.json({"status": "ok"})
+
+        @webhook.listener("before_server_stop")
+        async def finish_pending_replies(*_: Any) -> None:
+            await self.drain(_DRAIN_TIMEOUT_SECONDS)
+
+        return webhook
+
+    @staticmethod
+    def _reject(reason: Text) -> HTTPResponse:
+        logger.warning("Rejected a Zalo webhook call: %s.", reason)
+        return response.text("invalid signature", status=403)
+
+    def _accept(
+        self,
+        event: Dict[Text, Any],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        metadata: Optional[Dict[Text, Any]],
+    ) -> None:
+        """Schedules the handling of `event`, unless it is to be ignored."""
+        incoming = parse_event(event)
+        if incoming is None:
+            return
+        # Checked here, not in the task, so a retry arriving while the first
+        # delivery is still being handled is dropped too.
+        if incoming.message_id and not self._seen_message_ids.add_if_absent(
+            incoming.message_id, True
+        ):
+            logger.debug("Ignoring a re-delivered Zalo event.")
+            return
+        task = asyncio.create_task(self._handle(incoming, on_new_message, metadata))
+        self._tasks.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle(
+        self,
+        incoming: IncomingEvent,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        metadata: Optional[Dict[Text, Any]],
+    ) -> None:
+        out_channel = self.get_output_channel()
+        sender_id = incoming.sender_id
+        try:
+            if incoming.kind == MEDIA:
+                await out_channel.send_text_message(sender_id, UNSUPPORTED_MEDIA_REPLY)
+                return
+            text = self.numbered_options.resolve(sender_id, incoming.text)
+            await on_new_message(
+                UserMessage(
+                    text or incoming.text,
+                    out_channel,
+                    sender_id,
+                    input_channel=self.name(),
+                    message_id=incoming.message_id,
+                    metadata=metadata,
+                )
+            )
+        except Exception:
+            # Logged for the operators; the user simply gets no answer.
+            logger.exception("Failed to handle a Zalo message.")
+
+    async def drain(self, timeout: Optional[float] = None) -> None:
+        """Waits for the events being handled (used on shutdown and in tests)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    def get_output_channel(self) -> ZaloOutput:
+        return ZaloOutput(self.client, self.numbered_options)

@@ -1,0 +1,35 @@
+"""Fixtures for the channel tests; `async def` tests run in a fresh event loop
+(no pytest-asyncio needed). The test doubles live in helpers.py."""
+
+import asyncio
+import inspect
+from typing import Iterator, Optional
+
+import pytest
+
+from tests.channels.helpers import FakeHttpApi
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Optional[bool]:
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    arguments = {
+        name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames
+    }
+    asyncio.run(asyncio.wait_for(pyfuncitem.obj(**arguments), timeout=30))
+    return True
+
+
+@pytest.fixture
+def fake_graph_api() -> Iterator[FakeHttpApi]:
+    api = FakeHttpApi({"recipient_id": "user", "message_id": "m_sent"})
+    yield api
+    api.close()
+
+
+@pytest.fixture
+def fake_zalo_api() -> Iterator[FakeHttpApi]:
+    api = FakeHttpApi({"error": 0, "message": "Success", "data": {"message_id": "z"}})
+    yield api
+    api.close()
