@@ -32,7 +32,7 @@ TYPO_FACTOR = 0.8  # a corrected syllable counts a little less than a typed one
 AMBIGUITY_PRECISION_GAP = 0.02
 AMBIGUITY_SCORE_GAP = 0.30
 AMBIGUITY_MAX_RECALL = 0.9
-MIN_SCORE = 0.25
+MIN_SCORE = 0.35
 
 
 @dataclass(frozen=True)

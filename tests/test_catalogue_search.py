@@ -1,0 +1,139 @@
+"""Search quality on realistic citizen queries, identical on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import pytest
+
+from procedures_db.catalogue import search_procedures
+from procedures_db.db import session_scope
+from procedures_db.seed import seed_if_empty
+
+# (query, expected best code): accented, unaccented, abbreviations, folk names, typos.
+QUERIES = [
+    ("đăng ký khai sinh", "1.001193"),
+    ("dang ky khai sinh cho con", "1.001193"),
+    ("làm giấy khai sinh", "1.001193"),
+    ("lam gks cho be", "1.001193"),
+    ("đăng ký kết hôn", "1.000894"),
+    ("dang ki ket hon", "1.000894"),
+    ("kết hôn với người nước ngoài", "DP-HT-10"),
+    ("ket hon voi nguoi nuoc ngoai", "DP-HT-10"),
+    ("khai tử", "1.000656"),
+    ("bao tu cho ong", "1.000656"),
+    ("xác nhận độc thân", "1.004873"),
+    ("xac nhan doc than", "1.004873"),
+    ("giấy xác nhận tình trạng hôn nhân", "1.004873"),
+    ("nhập hộ khẩu", "1.004222"),
+    ("nhap ho khau cho vo", "1.004222"),
+    ("đăng ký thường trú", "1.004222"),
+    ("dang ky tam tru", "1.004194"),
+    ("đk tạm trú", "1.004194"),
+    ("khai báo tạm vắng", "DP-CT-03"),
+    ("cắt hộ khẩu", "DP-CT-04"),
+    ("xac nhan cu tru", "DP-CT-05"),
+    ("đổi cccd", "DP-CC-02"),
+    ("mat can cuoc", "DP-CC-03"),
+    ("làm căn cước cho con dưới 14 tuổi", "DP-CC-04"),
+    ("kich hoat vneid muc 2", "DP-CC-05"),
+    ("làm hộ chiếu", "DP-XNC-01"),
+    ("lam ho chieu", "DP-XNC-01"),
+    ("lam passport", "DP-XNC-01"),
+    ("lý lịch tư pháp", "DP-TP-01"),
+    ("ly lich tu phap so 1", "DP-TP-01"),
+    ("chứng thực bản sao", "2.000815"),
+    ("sao y ban chinh", "2.000815"),
+    ("công chứng giấy tờ", "2.000815"),
+    ("chung thuc chu ky", "DP-CTH-02"),
+    ("chứng thực hợp đồng mua bán", "DP-CTH-03"),
+    ("chứng thực di chúc", "DP-CTH-04"),
+    ("mở hộ kinh doanh", "1.001612"),
+    ("dang ky ho kinh doanh", "1.001612"),
+    ("thành lập công ty", "DP-KD-04"),
+    ("làm sổ đỏ", "DP-DD-01"),
+    ("lam so do lan dau", "DP-DD-01"),
+    ("sang tên sổ đỏ", "DP-DD-02"),
+    ("mất sổ đỏ", "DP-DD-03"),
+    ("xin giấy phép xây dựng nhà ở", "DP-XD-01"),
+    ("đổi bằng lái xe", "DP-GT-01"),
+    ("doi gplx", "DP-GT-01"),
+    ("đăng ký xe máy", "DP-GT-03"),
+    ("bảo hiểm thất nghiệp", "DP-LD-01"),
+    ("tro cap that nghiep", "DP-LD-01"),
+    ("rút bhxh một lần", "DP-BH-01"),
+    ("mất thẻ bhyt", "DP-BH-02"),
+    ("trợ cấp người cao tuổi", "DP-BTXH-01"),
+    ("mai táng phí", "DP-BTXH-02"),
+    ("giấy xác nhận khuyết tật", "DP-BTXH-03"),
+    # typos
+    ("dang ky khai sinnh", "1.001193"),
+    ("lam ho chiue", "DP-XNC-01"),
+    ("dang ky thuong truu", "1.004222"),
+]
+
+AMBIGUOUS = [
+    ("kết hôn", {"1.000894", "DP-HT-10"}),
+    ("căn cước", {"DP-CC-01", "DP-CC-02", "DP-CC-03"}),
+]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def catalogue_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('search') / 'catalogue.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    with session_scope(url) as session:
+        seed_if_empty(session)
+    return url
+
+
+def top_code(url: str, query: str) -> str | None:
+    with session_scope(url) as session:
+        best = search_procedures(session, query).best
+    return best.code if best else None
+
+
+def test_query_table_top1(catalogue_url):
+    misses = [(q, expected, top_code(catalogue_url, q)) for q, expected in QUERIES]
+    misses = [m for m in misses if m[1] != m[2]]
+    accuracy = 1 - len(misses) / len(QUERIES)
+    assert accuracy >= 0.95, f"top-1 {accuracy:.2%}; misses: {misses}"
+
+
+@pytest.mark.parametrize("query,expected", AMBIGUOUS)
+def test_ambiguous_mentions_list_the_alternatives(catalogue_url, query, expected):
+    with session_scope(catalogue_url) as session:
+        result = search_procedures(session, query)
+    assert result.ambiguous
+    assert expected <= {h.code for h in result.ambiguous_with}
+
+
+@pytest.mark.parametrize("query", ["đăng ký khai sinh", "làm hộ chiếu", "xác nhận độc thân"])
+def test_specific_mentions_are_not_ambiguous(catalogue_url, query):
+    with session_scope(catalogue_url) as session:
+        assert not search_procedures(session, query).ambiguous
+
+
+@pytest.mark.parametrize("query", ["", "   ", "😀😀", "thời tiết hôm nay thế nào", "'; DROP TABLE procedures; --", "<script>alert(1)</script>"])
+def test_unrelated_or_hostile_queries_find_nothing_and_do_not_fail(catalogue_url, query):
+    with session_scope(catalogue_url) as session:
+        assert search_procedures(session, query).hits == []
+
+
+def test_sqlite_and_postgresql_rank_the_same(postgres_url, tmp_path):
+    sqlite_url = f"sqlite:///{tmp_path / 'same.db'}"
+    for url in (sqlite_url, postgres_url):
+        with session_scope(url) as session:
+            seed_if_empty(session)
+    for query, _ in QUERIES[:20]:
+        with session_scope(sqlite_url) as a, session_scope(postgres_url) as b:
+            left = [(h.code, h.score) for h in search_procedures(a, query).hits]
+            right = [(h.code, h.score) for h in search_procedures(b, query).hits]
+        assert left == right, query
+
+
+def test_mention_span_points_at_the_users_words(seeded_sqlite_url):
+    text = "Cho em hỏi làm cccd mất bao lâu ạ"
+    with session_scope(seeded_sqlite_url) as session:
+        best = search_procedures(session, text).best
+    start, end = best.mention_span
+    assert "cccd" in text[start:end]
