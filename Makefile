@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install env run train seed test validate eval bench clean
+.PHONY: install env web browser run train seed test validate eval bench clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@python=$$(scripts/find_python310.sh) || exit 1; \
@@ -33,13 +33,22 @@ seed: env
 train: install
 	$(RASA) train $(RASA_ARGS) --out models --fixed-model-name assistant
 
-run: seed train
+# The web chat widget bundle (bot/web/vendor/, git-ignored); a no-op when up to date.
+web:
+	@scripts/build_web.sh
+
+# Debian's Chromium for the browser test (a no-op when installed).
+browser:
+	@scripts/install_browser.sh
+
+run: seed train web
 	@$(PY) scripts/stack.py
 
 validate: install
 	$(RASA) data validate $(RASA_ARGS)
 
-test: seed train validate
+test: seed train validate web browser
+	$(RASA) test core --stories tests/stories --domain bot/domain --model models/assistant.tar.gz --out results/stories --fail-on-prediction-errors
 	$(PY) -m pytest tests
 
 eval: seed train

@@ -46,6 +46,8 @@ ABBREVIATIONS: dict[str, str] = {
     "hs": "hồ sơ", "tthc": "thủ tục hành chính", "dvc": "dịch vụ công",
     "dvctt": "dịch vụ công trực tuyến", "lltp": "lý lịch tư pháp",
     "cty": "công ty", "tp": "thành phố", "tks": "cảm ơn", "thks": "cảm ơn",
+    "hkd": "hộ kinh doanh", "ct": "chứng thực", "xn": "xác nhận", "kq": "kết quả", "gt": "giấy tờ",
+    "tg": "thời gian", "tgian": "thời gian", "s": "sao", "cx": "cũng", "passport": "hộ chiếu",
     "tui": "tôi", "t": "tôi", "e": "em",
     "ak": "à", "ah": "à", "uk": "ừ", "uh": "ừ", "oke": "ok", "okie": "ok",
 }
@@ -53,6 +55,8 @@ ABBREVIATIONS: dict[str, str] = {
 # dk ko"), and "đăng ký" before the thing registered ("đk kết hôn").
 _DUOC_CONTEXT_BEFORE = {"khong", "ko", "k", "co", "chua", "lam", "nop", "di", "the", "hok"}
 _DUOC_CONTEXT_AFTER = {None, "khong", "ko", "k", "hok", "chua", "ko?", "nhi", "nhe", "a", "roi", "?", "."}
+# "hk" is "không" in teencode but "hộ khẩu" after the verbs that go with it ("nhập hk").
+_HO_KHAU_CONTEXT_BEFORE = {"nhap", "cat", "chuyen", "tach", "xoa", "so", "ghep", "dk", "ky"}
 
 # Old-style tone placement on a syllable-final "oa/oe/uy" ("hoà", "thuỷ") moved to
 # the modern style that underthesea and most catalogues use ("hòa", "thủy").
@@ -109,6 +113,8 @@ def _expand(word: str, folded: str, prev: str | None, nxt: str | None) -> str:
     # letters and đ make an abbreviation (đkkd, sđt).
     if word.replace("đ", "d") != folded:
         return word
+    if folded == "hk" and prev in _HO_KHAU_CONTEXT_BEFORE:
+        return "hộ khẩu"
     return ABBREVIATIONS.get(folded, word)
 
 

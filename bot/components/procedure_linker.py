@@ -17,6 +17,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components import source_fingerprint
 from bot.components.normalizer import normalized_tokens
@@ -27,6 +28,10 @@ from procedures_db.search import SearchResult
 logger = logging.getLogger(__name__)
 
 PROCEDURE = "procedure"
+# Spans of the message that name a procedure: the tokenizer masks them, the
+# same way in training and at run time, so intents are learnt from how people
+# ask rather than from which procedure they name.
+MENTION_SPANS = "procedure_mention_spans"
 
 
 def link(result: SearchResult, min_score: float, min_recall: float) -> Optional[Dict[str, Any]]:
@@ -52,7 +57,12 @@ def link(result: SearchResult, min_score: float, min_recall: float) -> Optional[
     return entity
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+# Also a message "featurizer" so that Rasa runs it on the training data too (the
+# mention spans it leaves there are masked by the tokenizer).
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER],
+    is_trainable=False,
+)
 class ProcedureEntityLinker(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -75,11 +85,19 @@ class ProcedureEntityLinker(GraphComponent, EntityExtractorMixin):
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         return source_fingerprint()
 
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for message in training_data.intent_examples:
+            if message.get(TEXT):
+                entity = self._link(message)
+                message.set(MENTION_SPANS, [(entity["start"], entity["end"])] if entity else [])
+        return training_data
+
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             if not message.get(TEXT):
                 continue
             entity = self._link(message)
+            message.set(MENTION_SPANS, [(entity["start"], entity["end"])] if entity else [])
             if entity:
                 message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name([entity]), add_to_output=True)
         return messages

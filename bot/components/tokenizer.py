@@ -5,6 +5,10 @@ are aligned on the normalised syllables, not by searching the raw text: each
 token keeps the span of the characters the user typed, whatever the input.
 Multi-syllable words are joined with "_" ("căn_cước") so that featurizers see
 one word; the lemma is the accent-folded form ("can_cuoc").
+
+Words inside a procedure mention found by the ProcedureEntityLinker get a
+placeholder lemma: the intent is in how people ask ("cần giấy tờ gì"), not in
+which of hundreds of procedures they name.
 """
 from __future__ import annotations
 
@@ -19,9 +23,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.components import source_fingerprint
 from bot.components.normalizer import normalized_tokens
+from bot.components.procedure_linker import MENTION_SPANS
 from procedures_db.text import NormToken, fold
 
 logger = logging.getLogger(__name__)
+
+MASK = "__procedure__"
 
 
 def segment(syllables: List[str]) -> List[List[int]]:
@@ -95,6 +102,14 @@ class VietnameseTokenizer(Tokenizer):
             run = []
             if norm is not None and norm.kind == "dossier_code":
                 tokens.append(self._token([norm]))
+        return self._mask(message, tokens)
+
+    @staticmethod
+    def _mask(message: Message, tokens: List[Token]) -> List[Token]:
+        spans = message.get(MENTION_SPANS) or []
+        for token in tokens:
+            if any(start <= token.start and token.end <= end for start, end in spans):
+                token.lemma = MASK
         return tokens
 
     @staticmethod

@@ -79,3 +79,13 @@ def test_malformed_dossier_codes_are_rejected(typed):
 def test_hostile_or_empty_input_never_fails(text):
     tokens = normalize(text)
     assert all(0 <= t.start <= t.end <= len(text) for t in tokens)
+
+
+@pytest.mark.parametrize("typed,expected", [
+    ("nhập hk cần gì", "nhập hộ khẩu cần gì"),
+    ("được hk", "được không"),
+    ("mở hkd", "mở hộ kinh doanh"),
+    ("làm passport", "làm hộ chiếu"),
+])
+def test_context_decides_ambiguous_abbreviations(typed, expected):
+    assert normalized_text(typed) == expected
