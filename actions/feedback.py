@@ -21,6 +21,11 @@ _RATING_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5}
 _RATING = re.compile(r"(?<!\d)([1-5])(?!\d)\s*(?:sao|\*|/\s*5|diem)?|\b(mot|hai|ba|bon|tu|nam)\s+(?:sao|diem)\b")
 _SKIP = {"khong", "ko", "k", "khong co", "bo qua", "thoi", "het", "khong a", "khong co gi"}
 _MIN_COMMENT_WORDS = 3
+# "tôi muốn góp ý" asks to give feedback; what follows it, if anything, is the feedback.
+_REQUEST = re.compile(
+    r"^\s*(?:(?:cho\s+)?(?:toi|em|minh|tui)\s+)?(?:muon|can|xin|co)?\s*"
+    r"(?:gop y|danh gia|phan anh|kien nghi|nhan xet)(?:\s+(?:ve\s+)?dich vu)?\s*(?:a|nhe|voi)?\s*[.!:,]*"
+)
 
 
 def parse_rating(text: str) -> Optional[int]:
@@ -39,8 +44,12 @@ class ValidateFeedbackForm(FormValidationAction):
     ) -> Dict[Text, Any]:
         # A complaint typed in the first message is the comment: do not ask again.
         text = tracker.latest_message.get("text") or ""
-        if (tracker.get_intent_of_latest_message() == "give_feedback" and not text.startswith("/")
-                and tracker.get_slot("requested_slot") is None and len(text.split()) > _MIN_COMMENT_WORDS):
+        if tracker.get_intent_of_latest_message() != "give_feedback" or text.startswith("/"):
+            return {}
+        if tracker.get_slot("requested_slot") is not None:
+            return {}
+        remainder = _REQUEST.sub("", folded_text(text), count=1)
+        if len(remainder.split()) >= _MIN_COMMENT_WORDS and parse_rating(text) is None:
             return {"feedback_comment": text}
         return {}
 

@@ -25,7 +25,9 @@ ASPECT_INTENTS = (
     "ask_procedure_info", "ask_documents", "ask_fee", "ask_processing_time",
     "ask_where_to_submit", "ask_steps", "ask_online",
 )
-SUGGESTION_MIN_SCORE = 0.3
+# "Closest procedures" must share real words with the question, not one particle.
+SUGGESTION_MIN_SCORE = 0.35
+SUGGESTION_MIN_RECALL = 0.3
 MAX_CHOICES = 5
 
 
@@ -86,7 +88,7 @@ class ActionAnswerProcedure(Action):
             try:
                 with session_scope() as session:
                     hits = [h for h in search_procedures(session, text, limit=MAX_CHOICES).hits
-                            if h.score >= SUGGESTION_MIN_SCORE]
+                            if h.score >= SUGGESTION_MIN_SCORE and h.recall >= SUGGESTION_MIN_RECALL]
             except Exception:
                 logger.exception("catalogue unavailable while suggesting procedures")
         if hits:

@@ -27,12 +27,17 @@ from procedures_db.text import NormToken, fold, normalize
 RECALL_WEIGHT, PRECISION_WEIGHT, ORDER_WEIGHT = 0.45, 0.35, 0.20
 ALIAS_FACTOR = 0.98  # the official name wins a tie with a folk name
 TYPO_FACTOR = 0.8  # a corrected syllable counts a little less than a typed one
-# A procedure is ambiguous for a query when another one explains the query as
-# well and the query does not spell out the best one's whole name.
-AMBIGUITY_PRECISION_GAP = 0.02
+# A mention is ambiguous when other procedures match (almost) the same words
+# and the query does not spell out the best one's whole name: "kết hôn" is
+# Đăng ký kết hôn or Đăng ký kết hôn có yếu tố nước ngoài.
+AMBIGUITY_SHARED_WEIGHT = 0.9
 AMBIGUITY_SCORE_GAP = 0.30
 AMBIGUITY_MAX_RECALL = 0.9
 MIN_SCORE = 0.35
+# How people ask, not what they ask about: these words also occur in procedure
+# names ("giấy" in "giấy khai sinh", "căn" in "căn cước") and must not match there.
+QUESTION_PHRASES = (("giay", "to"), ("ho", "so", "gom"), ("thu", "tuc"))
+_CAN_NOT_CAN_CUOC = "can"  # unaccented "cần" (need) unless followed by "cước"
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class Hit:
     precision: float
     # Spans of the query text that matched this procedure (the mention).
     spans: tuple[tuple[int, int], ...] = ()
+    matched: frozenset[str] = frozenset()  # the folded syllables that matched
 
     @property
     def mention_span(self) -> tuple[int, int] | None:
@@ -150,7 +156,7 @@ class CatalogueIndex:
 
     def _correct(self, syllable: str) -> str | None:
         """A catalogue syllable one edit away from an unknown one (the most informative if several)."""
-        if len(syllable) < 3 or not syllable.isalpha():
+        if len(syllable) < 4 or not syllable.isalpha():
             return None
         candidates: set[str] = set(self.delete_map.get(syllable, ()))
         for deleted in _deletes(syllable):
@@ -162,7 +168,9 @@ class CatalogueIndex:
         return max(sorted(candidates), key=lambda s: self.weight[s])
 
     def search(self, query: str | Sequence[NormToken], limit: int = 10) -> SearchResult:
-        tokens = [t for t in (normalize(query) if isinstance(query, str) else query) if t.kind == "word"]
+        tokens = _drop_question_words(
+            [t for t in (normalize(query) if isinstance(query, str) else query) if t.kind == "word"]
+        )
         if not tokens or not self.entries:
             return SearchResult([])
         folded_query = np.zeros(len(self.folded_vocab))
@@ -187,7 +195,8 @@ class CatalogueIndex:
                     query_weight += self.weight[key] * factor
             # An accented syllable absent from the catalogue in that form ("cần"
             # when only "căn" exists) matches nothing and explains nothing.
-        if query_weight == 0:
+        # Corrected typos refine a match; on their own ("xyz qwe") they are noise.
+        if query_weight == 0 or not any(t.folded in self.folded_vocab for t in tokens):
             return SearchResult([])
         bigram_query = np.zeros(len(self.bigram_vocab))
         for a, b in zip(resolved, resolved[1:]):
@@ -222,18 +231,33 @@ class CatalogueIndex:
         entry = self.entries[owner]
         phrase_syllables = {t.folded for t in self.phrase_tokens[phrase]}
         spans = tuple((t.start, t.end) for t, key in zip(tokens, resolved) if key in phrase_syllables)
+        matched = frozenset(key for key in resolved if key in phrase_syllables)
         return Hit(entry.code, entry.name, entry.field, entry.levels, entry.agency,
-                   round(score, 4), round(recall, 4), round(precision, 4), spans)
+                   round(score, 4), round(recall, 4), round(precision, 4), spans, matched)
 
-    @staticmethod
-    def _ambiguous(hits: list[Hit]) -> list[Hit]:
+    def _ambiguous(self, hits: list[Hit]) -> list[Hit]:
         if len(hits) < 2 or hits[0].recall >= AMBIGUITY_MAX_RECALL:
             return []
         top = hits[0]
+        top_weight = sum(self.weight[s] for s in top.matched)
         return [
             h for h in hits
-            if h.precision >= top.precision - AMBIGUITY_PRECISION_GAP and h.score >= top.score - AMBIGUITY_SCORE_GAP
+            if h.score >= top.score - AMBIGUITY_SCORE_GAP
+            and sum(self.weight[s] for s in h.matched & top.matched) >= AMBIGUITY_SHARED_WEIGHT * top_weight
         ]
+
+
+def _drop_question_words(tokens: list[NormToken]) -> list[NormToken]:
+    keys = [t.folded for t in tokens]
+    drop: set[int] = set()
+    for phrase in QUESTION_PHRASES:
+        for i in range(len(keys) - len(phrase) + 1):
+            if tuple(keys[i:i + len(phrase)]) == phrase:
+                drop.update(range(i, i + len(phrase)))
+    for i, token in enumerate(tokens):
+        if token.text == _CAN_NOT_CAN_CUOC and (i + 1 == len(keys) or keys[i + 1] != "cuoc"):
+            drop.add(i)
+    return [t for i, t in enumerate(tokens) if i not in drop]
 
 
 def _csr(rows: list[dict[int, float]], width: int) -> sparse.csr_matrix:

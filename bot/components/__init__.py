@@ -2,13 +2,17 @@
 import hashlib
 from pathlib import Path
 
+import procedures_db.search
 import procedures_db.text
 
-_SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [Path(procedures_db.text.__file__)]
+# The components' own code and the shared normaliser and search they call.
+_SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [
+    Path(procedures_db.text.__file__), Path(procedures_db.search.__file__)
+]
 
 
 def source_fingerprint() -> str:
-    """Hash of the components' and the normaliser's code: a change retrains the model."""
+    """Hash of that code: a change to it retrains the model."""
     digest = hashlib.sha256()
     for path in _SOURCES:
         digest.update(path.read_bytes())
