@@ -48,7 +48,7 @@ validate: install
 	$(RASA) data validate $(RASA_ARGS)
 
 test: seed train validate web browser
-	$(RASA) test core --stories tests/stories --domain bot/domain --model models/assistant.tar.gz --out results/stories --fail-on-prediction-errors
+	$(RASA) test core --stories tests/stories --model models/assistant.tar.gz --out results/stories --fail-on-prediction-errors
 	$(PY) -m pytest tests
 
 eval: seed train
