@@ -107,9 +107,7 @@ def render_answer(procedure: Procedure, aspect: str) -> str:
     body = _body(procedure, aspect)
     if body is None:
         return m.UNKNOWN_FACT.format(what=m.UNKNOWN_WHAT[aspect], name=procedure.name, code=procedure.code)
-    header = m.HEADER.format(title=m.ASPECT_TITLE[aspect].lower(), name=procedure.name, code=procedure.code)
-    if aspect == "ask_procedure_info":
-        header = m.HEADER.format(title="thông tin", name=procedure.name, code=procedure.code)
+    header = m.HEADER.format(title=m.ASPECT_TITLE[aspect], name=procedure.name, code=procedure.code)
     return "\n".join([header, body, *_footer(procedure)])
 
 

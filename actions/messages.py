@@ -10,14 +10,15 @@ ONLINE_LEVEL = {
     "none": "Thủ tục này hiện chưa nộp trực tuyến được, anh/chị nộp trực tiếp hoặc qua bưu chính (nếu có)",
 }
 
+# "Dạ, {title} của thủ tục ..." for each question.
 ASPECT_TITLE = {
-    "ask_procedure_info": "Thông tin thủ tục",
-    "ask_documents": "Giấy tờ cần chuẩn bị",
-    "ask_fee": "Phí, lệ phí",
-    "ask_processing_time": "Thời hạn giải quyết",
-    "ask_where_to_submit": "Nơi nộp hồ sơ",
-    "ask_steps": "Trình tự thực hiện",
-    "ask_online": "Nộp trực tuyến",
+    "ask_procedure_info": "thông tin",
+    "ask_documents": "giấy tờ cần chuẩn bị",
+    "ask_fee": "phí, lệ phí",
+    "ask_processing_time": "thời hạn giải quyết",
+    "ask_where_to_submit": "nơi nộp hồ sơ",
+    "ask_steps": "trình tự thực hiện",
+    "ask_online": "cách nộp trực tuyến",
 }
 
 NEXT_QUESTION_BUTTONS = [

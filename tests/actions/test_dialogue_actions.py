@@ -1,0 +1,135 @@
+"""Graded fallback, dossier form validation, feedback and hand-over actions with tracker fixtures."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import actions.dossier_status as dossier_status
+from actions.dossier_status import ActionDossierStatus, ValidateDossierForm, extract_last4
+from actions.fallback import ActionGradedFallback, ActionResolveConfirmation
+from actions.feedback import ActionSaveFeedback, parse_rating
+from actions.service import ActionRequestHuman, ActionSupportPoint
+from procedures_db.db import session_scope
+from procedures_db.service_requests import feedback_summary, list_handoffs
+from tests.actions.conftest import make_tracker, slot_events
+
+DOSSIER = "000.00.12.H48-251103-0021"
+
+
+def ranking(*pairs):
+    return [{"name": name, "confidence": confidence} for name, confidence in pairs]
+
+
+def test_fallback_with_one_likely_intent_asks_yes_or_no(dispatcher):
+    tracker = make_tracker("nlu_fallback", "phi the nao", ranking=ranking(
+        ("nlu_fallback", 0.4), ("ask_fee", 0.5), ("ask_online", 0.2)))
+    events = ActionGradedFallback().run(dispatcher, tracker, {})
+    assert "Lệ phí" in dispatcher.messages[0]["text"]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert slot_events(events)["suggested_intent"] == "ask_fee"
+
+
+def test_fallback_with_several_candidates_offers_them(dispatcher):
+    tracker = make_tracker("nlu_fallback", "cai do", ranking=ranking(
+        ("nlu_fallback", 0.4), ("ask_fee", 0.3), ("ask_steps", 0.28), ("ask_online", 0.25)))
+    ActionGradedFallback().run(dispatcher, tracker, {})
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/ask_fee", "/ask_steps", "/ask_online"]
+
+
+def test_fallback_without_any_candidate_says_what_it_can_do(dispatcher):
+    tracker = make_tracker("nlu_fallback", "xyz", ranking=ranking(("nlu_fallback", 0.4), ("greet", 0.1)))
+    ActionGradedFallback().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["response"] == "utter_capabilities"
+
+
+def test_affirm_runs_the_suggestion_and_deny_shows_the_menu(dispatcher):
+    events = ActionResolveConfirmation().run(dispatcher, make_tracker("affirm", "ừ", slots={"suggested_intent": "ask_fee"}), {})
+    assert {"event": "followup", "name": "action_answer_procedure", "timestamp": None} in events
+    assert slot_events(events)["pending_question"] == "ask_fee"
+    ActionResolveConfirmation().run(dispatcher, make_tracker("deny", "không", slots={"suggested_intent": "ask_fee"}), {})
+    assert dispatcher.messages[-1]["response"] == "utter_capabilities"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("5678", "5678"), ("số cuối 5678 ạ", "5678"), ("0912 345 678", "5678"), ("+84912345678", "5678"),
+    ("56 78", None), ("123", None), ("1234 5678", None), ("không nhớ", None),
+])
+def test_last_four_digits_are_read_from_what_people_type(text, expected):
+    assert extract_last4(text) == expected
+
+
+def validate(method, value, slots):
+    tracker = make_tracker("inform", str(value), slots=slots, active_loop="dossier_form")
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    result = method(ValidateDossierForm(), value, dispatcher, tracker, {})
+    if asyncio.iscoroutine(result):
+        result = asyncio.run(result)
+    return result, dispatcher.messages
+
+
+def test_dossier_code_is_canonicalised_or_refused():
+    result, _ = validate(ValidateDossierForm.validate_dossier_code, "0000012h48 251103 0021", {})
+    assert result == {"dossier_code": DOSSIER}
+    result, messages = validate(ValidateDossierForm.validate_dossier_code, "000.00.12-2511", {})
+    assert result == {"dossier_code": None} and messages[0]["response"] == "utter_dossier_code_invalid"
+
+
+def test_right_digits_pass_and_wrong_digits_or_unknown_code_look_the_same(database, monkeypatch):
+    monkeypatch.setattr(dossier_status, "SLOWDOWN_SECONDS", 0)
+    result, _ = validate(ValidateDossierForm.validate_phone_last4, "4321", {"dossier_code": DOSSIER})
+    assert result == {"phone_last4": "4321"}
+    wrong, wrong_messages = validate(ValidateDossierForm.validate_phone_last4, "1111", {"dossier_code": DOSSIER})
+    unknown, unknown_messages = validate(ValidateDossierForm.validate_phone_last4, "4321",
+                                         {"dossier_code": "000.00.12.H48-991231-9999"})
+    assert wrong == unknown == {"phone_last4": None, "failed_verifications": 1}
+    assert wrong_messages == unknown_messages
+
+
+def test_third_failure_locks_the_code(database, monkeypatch):
+    monkeypatch.setattr(dossier_status, "SLOWDOWN_SECONDS", 0)
+    result, messages = validate(ValidateDossierForm.validate_phone_last4, "1111",
+                                {"dossier_code": DOSSIER, "failed_verifications": 2, "locked_dossier_codes": []})
+    assert result["locked_dossier_codes"] == [DOSSIER] and result["requested_slot"] is None
+    assert messages[0]["response"] == "utter_dossier_locked"
+    result, messages = validate(ValidateDossierForm.validate_dossier_code, DOSSIER, {"locked_dossier_codes": [DOSSIER]})
+    assert result["dossier_code"] is None and messages[0]["response"] == "utter_dossier_locked"
+
+
+def test_status_is_told_after_verification_and_the_digits_are_cleared(database, dispatcher):
+    tracker = make_tracker("inform", "4321", slots={"dossier_code": DOSSIER, "phone_last4": "4321"})
+    events = asyncio.run(ActionDossierStatus().run(dispatcher, tracker, {}))
+    text = dispatcher.messages[0]["text"]
+    assert DOSSIER in text and "đang xử lý" in text and "Đăng ký thường trú" in text
+    assert slot_events(events)["phone_last4"] is None and slot_events(events)["dossier_code"] is None
+
+
+@pytest.mark.parametrize("text,expected", [("5", 5), ("4 sao", 4), ("nam sao", 5), ("cho 3 điểm", 3), ("10", None), ("tốt", None)])
+def test_ratings_are_read_in_many_forms(text, expected):
+    assert parse_rating(text) == expected
+
+
+def test_feedback_is_stored(database, dispatcher):
+    tracker = make_tracker("inform", "ok", slots={"feedback_rating": 4.0, "feedback_comment": "Cán bộ nhiệt tình"})
+    ActionSaveFeedback().run(dispatcher, tracker, {})
+    assert "4/5" in dispatcher.messages[0]["text"]
+    with session_scope(database) as session:
+        assert feedback_summary(session) == {"count": 1, "average_rating": 4.0}
+
+
+def test_handoff_records_a_reference_and_pauses(database, dispatcher):
+    events = ActionRequestHuman().run(dispatcher, make_tracker("request_human", "cho gặp cán bộ"), {})
+    assert any(e["event"] == "pause" for e in events)
+    reference = slot_events(events)["handoff_reference"]
+    assert reference in dispatcher.messages[0]["text"]
+    with session_scope(database) as session:
+        [request] = list_handoffs(session)
+        assert request.reference == reference and "cho gặp cán bộ" in request.summary
+
+
+def test_support_points_list_address_and_hours(database, dispatcher):
+    ActionSupportPoint().run(dispatcher, make_tracker("ask_support_point", "điểm hỗ trợ ở đâu"), {})
+    text = dispatcher.messages[0]["text"]
+    assert text.count("Địa chỉ:") >= 1 and "Giờ làm việc" in text and "1800 1096" in text

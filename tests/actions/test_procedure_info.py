@@ -1,0 +1,113 @@
+"""action_answer_procedure: answers from the catalogue, context, clarification, no match."""
+from __future__ import annotations
+
+import pytest
+
+from actions.procedure_info import ActionAnswerProcedure
+from tests.actions.conftest import make_tracker, slot_events
+
+
+def run(dispatcher, tracker):
+    return ActionAnswerProcedure().run(dispatcher, tracker, {})
+
+
+def procedure_entity(code, start=0, end=5, candidates=None):
+    entity = {"entity": "procedure", "value": code, "start": start, "end": end}
+    if candidates:
+        entity["candidates"] = candidates
+    return entity
+
+
+def test_documents_answer_names_the_procedure_numbers_the_list_and_sets_the_context(database, dispatcher):
+    events = run(dispatcher, make_tracker("ask_documents", "lam ho chieu", [procedure_entity("DP-XNC-01")]))
+    [message] = dispatcher.messages
+    assert "Cấp hộ chiếu phổ thông ở trong nước" in message["text"] and "mã DP-XNC-01" in message["text"]
+    assert "\n1. " in message["text"] and "\n2. " in message["text"]
+    assert {b["title"] for b in message["buttons"]} >= {"Lệ phí", "Thời gian", "Nộp ở đâu"}
+    assert "Giấy tờ" not in {b["title"] for b in message["buttons"]}
+    assert slot_events(events)["procedure_code"] == "DP-XNC-01"
+
+
+def test_follow_up_without_a_mention_uses_the_slot(database, dispatcher):
+    run(dispatcher, make_tracker("ask_fee", "thế lệ phí bao nhiêu", slots={"procedure_code": "1.004222"}))
+    text = dispatcher.messages[0]["text"]
+    assert "mã 1.004222" in text and "20.000" in text and "Trực tuyến" in text
+
+
+def test_a_new_mention_replaces_the_slot(database, dispatcher):
+    events = run(dispatcher, make_tracker("ask_processing_time", "tạm trú", [procedure_entity("1.004194")],
+                                          slots={"procedure_code": "1.004222"}))
+    assert "mã 1.004194" in dispatcher.messages[0]["text"]
+    assert slot_events(events)["procedure_code"] == "1.004194"
+
+
+def test_ambiguous_mention_asks_with_one_button_per_candidate(database, dispatcher):
+    candidates = [{"code": "1.000894", "name": "Đăng ký kết hôn"},
+                  {"code": "DP-HT-10", "name": "Đăng ký kết hôn có yếu tố nước ngoài"}]
+    events = run(dispatcher, make_tracker("ask_fee", "kết hôn hết bao nhiêu",
+                                          [procedure_entity("1.000894", 0, 7, candidates)]))
+    message = dispatcher.messages[0]
+    assert "kết hôn" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == [
+        '/ask_fee{"procedure": "1.000894"}', '/ask_fee{"procedure": "DP-HT-10"}'
+    ]
+    assert slot_events(events) == {"pending_question": "ask_fee"}
+
+
+def test_chosen_procedure_answers_the_pending_question(database, dispatcher):
+    run(dispatcher, make_tracker("inform", "", [procedure_entity("DP-HT-10")], slots={"pending_question": "ask_fee"}))
+    assert "phí, lệ phí" in dispatcher.messages[0]["text"] and "DP-HT-10" in dispatcher.messages[0]["text"]
+
+
+def test_unknown_fee_is_never_guessed(database, dispatcher):
+    from procedures_db.catalogue import get_procedure
+    from procedures_db.db import session_scope
+
+    with session_scope(database) as session:
+        unknown = next(code for code in ("DP-BH-02", "DP-CT-05", "DP-CC-05")
+                       if not get_procedure(session, code).fees)
+    run(dispatcher, make_tracker("ask_fee", "phí", [procedure_entity(unknown)]))
+    text = dispatcher.messages[0]["text"]
+    assert "chưa có thông tin" in text and "dichvucong.gov.vn" in text
+    assert "đồng" not in text
+
+
+def test_no_procedure_at_all_asks_which_one(database, dispatcher):
+    events = run(dispatcher, make_tracker("ask_documents", "cần mang giấy tờ gì"))
+    assert dispatcher.messages[0]["response"] == "utter_ask_which_procedure"
+    assert slot_events(events) == {"pending_question": "ask_documents"}
+
+
+def test_unlinked_words_offer_the_closest_procedures(database, dispatcher):
+    run(dispatcher, make_tracker("ask_documents", "thủ tục nhận con nuôi thì sao"))
+    message = dispatcher.messages[0]
+    assert message["buttons"], message
+    assert all(b["payload"].startswith("/ask_documents{") for b in message["buttons"])
+
+
+def test_a_bare_dossier_code_starts_the_dossier_lookup(database, dispatcher):
+    events = run(dispatcher, make_tracker("inform", "000.00.12.H48-251103-0021",
+                                          [{"entity": "dossier_code", "value": "000.00.12.H48-251103-0021"}]))
+    assert events == [{"event": "followup", "name": "dossier_form", "timestamp": None}]
+
+
+def test_catalogue_down_gives_the_polite_default(dispatcher, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://nobody@127.0.0.1:1/none")
+    run(dispatcher, make_tracker("ask_fee", "phí hộ chiếu", [procedure_entity("DP-XNC-01")]))
+    assert dispatcher.messages[0]["response"] == "utter_default"
+
+
+@pytest.mark.parametrize("aspect", ["ask_procedure_info", "ask_documents", "ask_fee", "ask_processing_time",
+                                    "ask_where_to_submit", "ask_steps", "ask_online"])
+def test_every_aspect_of_every_seed_procedure_renders(database, aspect):
+    from actions.answers import render_answer
+    from procedures_db.catalogue import get_procedure
+    from procedures_db.db import session_scope
+    from procedures_db.seed import PROCEDURES_FILE
+    import json
+
+    codes = [json.loads(line)["code"] for line in PROCEDURES_FILE.read_text(encoding="utf-8").splitlines()]
+    with session_scope(database) as session:
+        for code in codes:
+            text = render_answer(get_procedure(session, code), aspect)
+            assert code in text and text.startswith("Dạ,") and "None" not in text
