@@ -36,7 +36,9 @@ AMBIGUITY_MAX_RECALL = 0.9
 MIN_SCORE = 0.35
 # How people ask, not what they ask about: these words also occur in procedure
 # names ("giấy" in "giấy khai sinh", "căn" in "căn cước") and must not match there.
-QUESTION_PHRASES = (("giay", "to"), ("ho", "so", "gom"), ("thu", "tuc"))
+QUESTION_PHRASES = (
+    ("giay", "to"), ("ho", "so"), ("thu", "tuc"), ("dich", "vu", "cong"), ("truc", "tuyen"), ("nhieu", "lam"),
+)
 _CAN_NOT_CAN_CUOC = "can"  # unaccented "cần" (need) unless followed by "cước"
 
 
