@@ -48,6 +48,8 @@ ABBREVIATIONS: dict[str, str] = {
     "cty": "công ty", "tp": "thành phố", "tks": "cảm ơn", "thks": "cảm ơn",
     "hkd": "hộ kinh doanh", "ct": "chứng thực", "xn": "xác nhận", "kq": "kết quả", "gt": "giấy tờ",
     "tg": "thời gian", "tgian": "thời gian", "s": "sao", "cx": "cũng", "passport": "hộ chiếu",
+    "onl": "online", "cb": "cán bộ", "nv": "nhân viên", "dv": "dịch vụ", "tc": "trợ cấp", "bc": "bước",
+    "ad": "admin", "wa": "quá", "qa": "quá", "hnay": "hôm nay",
     "tui": "tôi", "t": "tôi", "e": "em",
     "ak": "à", "ah": "à", "uk": "ừ", "uh": "ừ", "oke": "ok", "okie": "ok",
 }
