@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -38,6 +40,7 @@ MIN_SCORE = 0.35
 # names ("giấy" in "giấy khai sinh", "căn" in "căn cước") and must not match there.
 QUESTION_PHRASES = (
     ("giay", "to"), ("ho", "so"), ("thu", "tuc"), ("dich", "vu", "cong"), ("truc", "tuyen"), ("nhieu", "lam"),
+    ("ket", "qua"),
 )
 _CAN_NOT_CAN_CUOC = "can"  # unaccented "cần" (need) unless followed by "cước"
 
@@ -86,6 +89,19 @@ class SearchResult:
     @property
     def ambiguous(self) -> bool:
         return len(self.ambiguous_with) > 1
+
+
+@lru_cache(maxsize=1)
+def vietnamese_syllables() -> frozenset[str]:
+    """Folded syllables of underthesea's 74K-word lexicon: a real word is never "corrected"."""
+    try:
+        import underthesea
+
+        path = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
+        with open(path, encoding="utf-8") as lexicon:
+            return frozenset(fold(word) for line in lexicon for word in line.split())
+    except (ImportError, OSError):
+        return frozenset()
 
 
 def _syllables(text: str) -> list[NormToken]:
@@ -156,9 +172,15 @@ class CatalogueIndex:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def _correct(self, syllable: str) -> str | None:
-        """A catalogue syllable one edit away from an unknown one (the most informative if several)."""
-        if len(syllable) < 4 or not syllable.isalpha():
+    def _correct(self, token: NormToken) -> str | None:
+        """A catalogue syllable one edit away from a typo (the most informative if several).
+
+        Only plain-letter tokens that are not Vietnamese words are typos: "sinnh"
+        is corrected to "sinh", but "bước" or "buoc" is never read as "cước".
+        """
+        syllable = token.folded
+        if (len(syllable) < 4 or not syllable.isalpha() or token.text != syllable
+                or syllable in vietnamese_syllables()):
             return None
         candidates: set[str] = set(self.delete_map.get(syllable, ()))
         for deleted in _deletes(syllable):
@@ -183,7 +205,7 @@ class CatalogueIndex:
         for token in tokens:
             key, factor = token.folded, 1.0
             if key not in self.folded_vocab:
-                key, factor = self._correct(key), TYPO_FACTOR
+                key, factor = self._correct(token), TYPO_FACTOR
             resolved.append(key)
             if key is None:
                 continue
@@ -232,10 +254,22 @@ class CatalogueIndex:
     def _hit(self, owner, phrase, score, recall, precision, tokens, resolved) -> Hit:
         entry = self.entries[owner]
         phrase_syllables = {t.folded for t in self.phrase_tokens[phrase]}
-        spans = tuple((t.start, t.end) for t, key in zip(tokens, resolved) if key in phrase_syllables)
-        matched = frozenset(key for key in resolved if key in phrase_syllables)
+        mention = self._mention([i for i, key in enumerate(resolved) if key in phrase_syllables], resolved)
+        spans = tuple((tokens[i].start, tokens[i].end) for i in mention)
+        matched = frozenset(resolved[i] for i in mention)
         return Hit(entry.code, entry.name, entry.field, entry.levels, entry.agency,
                    round(score, 4), round(recall, 4), round(precision, 4), spans, matched)
+
+    def _mention(self, positions: list[int], resolved: list[str | None]) -> list[int]:
+        """The heaviest run of matched words (gaps of one word allowed): "làm hộ chiếu nộp
+        xong thì làm gì" names the procedure in its first three words only."""
+        runs: list[list[int]] = []
+        for position in positions:
+            if runs and position - runs[-1][-1] <= 2:
+                runs[-1].append(position)
+            else:
+                runs.append([position])
+        return max(runs, key=lambda run: sum(self.weight[resolved[i]] for i in run), default=[])
 
     def _ambiguous(self, hits: list[Hit]) -> list[Hit]:
         if len(hits) < 2 or hits[0].recall >= AMBIGUITY_MAX_RECALL:

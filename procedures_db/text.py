@@ -28,12 +28,12 @@ _CHUNK = re.compile(rf"{_LETTER}+(?:[./-]{_LETTER}+)*|[^\w\s\u0300-\u036f]", re.
 # Abbreviations and teencode seen in citizens' messages (vietnamese_nlp_notes.md),
 # keyed by the folded lowercase form. Values are written with diacritics.
 ABBREVIATIONS: dict[str, str] = {
-    "ko": "không", "k": "không", "kh": "không", "hok": "không", "hk": "không",
-    "khong": "không", "kg": "không", "hong": "không", "hem": "không",
-    "dc": "được", "dk": "đăng ký", "dky": "đăng ký", "dki": "đăng ký",
+    "ko": "không", "k": "không", "kh": "không", "hok": "không",
+    "khong": "không", "kg": "không", "hem": "không",
+    "dc": "được", "dky": "đăng ký", "dki": "đăng ký",
     "j": "gì", "gi": "gì", "ji": "gì",
     "mik": "mình", "mk": "mình", "mn": "mọi người",
-    "bn": "bao nhiêu", "bnhieu": "bao nhiêu", "baonhieu": "bao nhiêu",
+    "bnhieu": "bao nhiêu", "baonhieu": "bao nhiêu",
     "ntn": "như thế nào", "ntnao": "như thế nào",
     "vs": "với", "trc": "trước", "r": "rồi", "z": "vậy", "v": "vậy",
     "lm": "làm", "ng": "người", "bh": "bao giờ", "bjo": "bao giờ", "bg": "bao giờ",
@@ -53,12 +53,20 @@ ABBREVIATIONS: dict[str, str] = {
     "tui": "tôi", "t": "tôi", "e": "em",
     "ak": "à", "ah": "à", "uk": "ừ", "uh": "ừ", "oke": "ok", "okie": "ok",
 }
-# "dk"/"đk" means "được" after a negation or at the end of a clause ("làm ở đâu
-# dk ko"), and "đăng ký" before the thing registered ("đk kết hôn").
-_DUOC_CONTEXT_BEFORE = {"khong", "ko", "k", "co", "chua", "lam", "nop", "di", "the", "hok"}
-_DUOC_CONTEXT_AFTER = {None, "khong", "ko", "k", "hok", "chua", "ko?", "nhi", "nhe", "a", "roi", "?", "."}
-# "hk" is "không" in teencode but "hộ khẩu" after the verbs that go with it ("nhập hk").
-_HO_KHAU_CONTEXT_BEFORE = {"nhap", "cat", "chuyen", "tach", "xoa", "so", "ghep", "dk", "ky"}
+# Abbreviations whose meaning depends on the neighbouring words: (usual meaning,
+# meaning after one of `before`, or before one of `after`). "đk kết hôn" is
+# "đăng ký" but "làm ở đâu đk ko" is "được"; "nhập hk" is "hộ khẩu" but "đc hk"
+# is "không"; "phí bn" is "bao nhiêu" but "bn là người hay máy" is "bạn".
+_IN_CONTEXT = {
+    "dk": ("đăng ký", "được",
+           {"khong", "ko", "k", "co", "chua", "lam", "nop", "di", "the", "hok"},
+           {None, "khong", "ko", "k", "hok", "chua", "nhi", "nhe", "a", "roi", "?", "."}),
+    "hk": ("không", "hộ khẩu", {"nhap", "cat", "chuyen", "tach", "xoa", "so", "ghep", "dk", "ky"}, set()),
+    "bn": ("bạn", "bao nhiêu",
+           {"het", "mat", "phi", "ton", "la", "gia", "tra", "nop", "dong", "khoang", "thu", "can", "tien", "duoc"},
+           {"tien", "ngay", "lau", "thang", "nam", "buoc", "dong", "k", "nghin", "trieu", "lan", "tuoi",
+            "?", "v", "vay", "z", "a", "ak", "ah"}),
+}
 
 # Old-style tone placement on a syllable-final "oa/oe/uy" ("hoà", "thuỷ") moved to
 # the modern style that underthesea and most catalogues use ("hòa", "thủy").
@@ -107,16 +115,13 @@ def canonical_dossier_code(raw: str) -> str | None:
 
 
 def _expand(word: str, folded: str, prev: str | None, nxt: str | None) -> str:
-    if folded in ("dk", "dc") and word in ("dk", "đk", "dc", "đc"):
-        if folded == "dc" or prev in _DUOC_CONTEXT_BEFORE or nxt in _DUOC_CONTEXT_AFTER:
-            return "được"
-        return "đăng ký"
     # A word typed with tone marks is a real word ("gí" is not "gì"); only plain
     # letters and đ make an abbreviation (đkkd, sđt).
     if word.replace("đ", "d") != folded:
         return word
-    if folded == "hk" and prev in _HO_KHAU_CONTEXT_BEFORE:
-        return "hộ khẩu"
+    if folded in _IN_CONTEXT:
+        usual, other, before, after = _IN_CONTEXT[folded]
+        return other if prev in before or nxt in after else usual
     return ABBREVIATIONS.get(folded, word)
 
 

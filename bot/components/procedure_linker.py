@@ -39,9 +39,12 @@ def link(result: SearchResult, min_score: float, min_recall: float) -> Optional[
     best = result.best
     if best is None or best.mention_span is None:
         return None
-    # A question word that also occurs in names ("giấy" in "cần giấy tờ gì") is
-    # not a mention: the query must name a good part of the procedure.
+    # One word that also occurs in names ("kết" in "nhận kết quả") is not a
+    # mention: the query must name a good part of the procedure, in two words
+    # or more unless that one word is a whole folk name ("passport").
     if best.score < min_score or best.recall < min_recall:
+        return None
+    if len(best.matched) < 2 and best.recall < 0.99:
         return None
     start, end = best.mention_span
     entity = {

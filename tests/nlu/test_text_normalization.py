@@ -89,3 +89,14 @@ def test_hostile_or_empty_input_never_fails(text):
 ])
 def test_context_decides_ambiguous_abbreviations(typed, expected):
     assert normalized_text(typed) == expected
+
+
+@pytest.mark.parametrize("typed,expected", [
+    ("phí bn", "phí bao nhiêu"),
+    ("mất bn tiền", "mất bao nhiêu tiền"),
+    ("bn là người hay máy", "bạn là người hay máy"),
+    ("thank bn", "thank bạn"),
+    ("so hong", "so hong"),
+])
+def test_bn_is_bao_nhieu_or_ban_by_context(typed, expected):
+    assert normalized_text(typed) == expected
