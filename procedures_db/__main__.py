@@ -69,6 +69,9 @@ def _search(args) -> int:
 
 def _serve(args) -> int:
     from procedures_db.api import create_app
+    from procedures_db.privacy import install_log_redaction
+
+    install_log_redaction()  # request logs may carry dossier codes and phone numbers
 
     create_app().run(host=args.host, port=args.port, access_log=False, workers=1)
     return 0

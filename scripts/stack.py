@@ -61,12 +61,16 @@ def service_environment() -> dict[str, str]:
 
 def commands(env: dict[str, str], model: str | None = None) -> dict[str, list[str]]:
     python = sys.executable
+    # Installs the personal-data log filter in both servers (bot/logging_filter.py).
+    # rasa_sdk 3.6 spells the option --logging-config_file.
+    logging_config = env.get("LOGGING_CONFIG_FILE", "bot/logging.yml")
     rasa = [python, "-m", "rasa", "run", "--enable-api", "--cors", "*", "--port", env["RASA_PORT"],
             "--endpoints", env.get("ENDPOINTS_FILE", "bot/endpoints.yml"),
             "--credentials", env.get("CREDENTIALS_FILE", "bot/credentials.yml"),
-            "--model", model or "models"]
+            "--model", model or "models", "--logging-config-file", logging_config]
     return {
-        "actions": [python, "-m", "rasa_sdk", "--actions", "actions", "--port", env["ACTION_PORT"]],
+        "actions": [python, "-m", "rasa_sdk", "--actions", "actions", "--port", env["ACTION_PORT"],
+                    "--logging-config_file", logging_config],
         "rasa": rasa,
         "api": [python, "-m", "procedures_db", "serve", "--port", env["API_PORT"]],
     }

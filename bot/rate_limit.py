@@ -1,0 +1,290 @@
+"""Token-bucket rate limits for the input channels: per sender, per client IP, per dossier lookup.
+
+Any channel can use it (no Rasa import)::
+
+    from bot.rate_limit import ChannelGuard, SLOW_DOWN_REPLY
+    guard = ChannelGuard.from_env()            # once, when the channel is created
+    refusal = guard.check(sender_id, client_ip, text)
+    if refusal:                                # answer SLOW_DOWN_REPLY, do not call the bot
+        ...
+
+A bucket holds up to ``capacity`` tokens and refills ``capacity`` tokens per
+``period`` seconds; a message takes one token; an empty bucket refuses. Limits
+come from the environment as ``"<messages>/<seconds>"`` (0 disables one):
+
+=========================== ========= =====================================================
+variable                    default   bucket
+=========================== ========= =====================================================
+``RATE_LIMIT_SENDER``       20/60     messages of one conversation (sender id)
+``RATE_LIMIT_IP``           120/60    messages from one client address (a commune support
+                                      point or a mobile carrier's NAT puts many citizens
+                                      behind one address: keep it generous)
+``RATE_LIMIT_LOOKUP``       10/600    messages carrying a dossier code, per client address
+                                      (slows down guessing; each conversation also locks
+                                      a code after 3 wrong phone digits)
+=========================== ========= =====================================================
+
+``RATE_LIMIT_ENABLED=false`` turns all limits off. Requests from the loopback
+address that were not forwarded by a proxy (local tools, tests, benchmarks) are
+not limited (``RATE_LIMIT_EXEMPT_IPS``, default ``127.0.0.1,::1``; empty: none).
+Behind a reverse proxy, list its addresses in ``TRUSTED_PROXIES`` (addresses or
+networks, comma-separated) so that the client address is taken from
+``X-Forwarded-For``.
+
+Buckets live in this process's memory, or in Redis when ``REDIS_URL`` is set,
+so that the replicas share them (keys ``<REDIS_KEY_PREFIX>:rl:...``, hashed, expiring
+when full again). Redis errors fall back to memory for ``REDIS_RETRY_SECONDS``.
+"""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from procedures_db.text import DOSSIER_CODE_PATTERN
+
+logger = logging.getLogger(__name__)
+
+# User-facing (Vietnamese): the answers of a channel that refuses or shortens a
+# message. One place for every channel (REST here; socket.io, Zalo and Messenger
+# can import them) so the wording stays the same everywhere.
+SLOW_DOWN_REPLY = (
+    "Dạ, anh/chị đang gửi tin nhắn nhanh quá nên em chưa kịp xử lý. "
+    "Anh/Chị vui lòng đợi khoảng {seconds} giây rồi gửi lại giúp em ạ."
+)
+MESSAGE_TOO_LONG_NOTE = (
+    "Dạ, tin nhắn dài hơn {limit} ký tự nên em chỉ đọc được phần đầu. "
+    "Anh/Chị vui lòng gửi câu hỏi ngắn gọn hơn hoặc chia thành nhiều tin nhắn ạ."
+)
+SERVICE_UNAVAILABLE_REPLY = (
+    "Dạ, em xin lỗi, hệ thống đang gặp sự cố nên em chưa trả lời được ngay. "
+    "Anh/Chị vui lòng gửi lại tin nhắn sau ít phút hoặc gọi tổng đài hỗ trợ {hotline} ạ."
+)
+SERVICE_BUSY_REPLY = (
+    "Dạ, hệ thống đang bận nên em trả lời chậm. Anh/Chị vui lòng đợi một chút rồi "
+    "gửi lại tin nhắn, hoặc gọi tổng đài hỗ trợ {hotline} ạ."
+)
+
+DEFAULTS = {"RATE_LIMIT_SENDER": "20/60", "RATE_LIMIT_IP": "120/60", "RATE_LIMIT_LOOKUP": "10/600"}
+MAX_MEMORY_KEYS = 100_000
+
+
+@dataclass(frozen=True)
+class Rate:
+    capacity: float
+    period: float
+
+    @property
+    def per_second(self) -> float:
+        return self.capacity / self.period
+
+    @classmethod
+    def parse(cls, text: str) -> Optional["Rate"]:
+        """``"20/60"`` is 20 messages per 60 seconds; ``"0"`` or empty disables."""
+        text = (text or "").strip()
+        if not text or text in ("0", "off", "none"):
+            return None
+        count, _, seconds = text.partition("/")
+        rate = cls(float(count), float(seconds or 1))
+        if rate.capacity <= 0 or rate.period <= 0:
+            return None
+        return rate
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    retry_after: float = 0.0
+
+
+class MemoryBuckets:
+    """Token buckets in this process (thread-safe)."""
+
+    def __init__(self, max_keys: int = MAX_MEMORY_KEYS, clock=time.monotonic) -> None:
+        self._buckets: Dict[str, Tuple[float, float]] = {}
+        self._lock = threading.Lock()
+        self._max_keys = max_keys
+        self._clock = clock
+
+    def take(self, key: str, rate: Rate, cost: float = 1.0) -> Decision:
+        now = self._clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (rate.capacity, now))
+            tokens = min(rate.capacity, tokens + (now - last) * rate.per_second)
+            allowed = tokens >= cost
+            if allowed:
+                tokens -= cost
+            self._buckets[key] = (tokens, now)
+            if len(self._buckets) > self._max_keys:
+                self._forget_full(rate, now)
+        return Decision(allowed, 0.0 if allowed else (cost - tokens) / rate.per_second)
+
+    def _forget_full(self, rate: Rate, now: float) -> None:
+        """Drops buckets that are full again (idle senders): they would start full anyway."""
+        for key, (tokens, last) in list(self._buckets.items()):
+            if tokens + (now - last) * rate.per_second >= rate.capacity:
+                del self._buckets[key]
+        if len(self._buckets) > self._max_keys:  # still too many: forget the oldest half
+            for key, _ in sorted(self._buckets.items(), key=lambda item: item[1][1])[: self._max_keys // 2]:
+                del self._buckets[key]
+
+
+# Atomic token bucket in Redis, on the server's clock (replicas' clocks may differ).
+_REDIS_TAKE = """
+local capacity = tonumber(ARGV[1])
+local per_second = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1]) or capacity
+local last = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - last) * per_second)
+local allowed = 0
+if tokens >= cost then
+  tokens = tokens - cost
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / per_second) + 1)
+return {allowed, tostring(tokens)}
+"""
+
+
+class RedisBuckets:
+    """Token buckets shared by the replicas; falls back to memory while Redis is down."""
+
+    def __init__(self, url: str, prefix: str, retry_seconds: float = 5.0, socket_timeout: float = 0.5) -> None:
+        import redis
+
+        self._client = redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout)
+        self._script = self._client.register_script(_REDIS_TAKE)
+        self._prefix = f"{prefix}:rl:"
+        self._fallback = MemoryBuckets()
+        self._retry_seconds = retry_seconds
+        self._down_until = 0.0
+
+    def take(self, key: str, rate: Rate, cost: float = 1.0) -> Decision:
+        if time.monotonic() < self._down_until:
+            return self._fallback.take(key, rate, cost)
+        try:
+            allowed, tokens = self._script(keys=[self._prefix + key], args=[rate.capacity, rate.per_second, cost])
+        except Exception as error:  # redis.RedisError, OSError: keep limiting, in memory
+            if time.monotonic() >= self._down_until:
+                logger.warning("Redis rate limiter unavailable (%s): limiting in memory for %.0f s",
+                               type(error).__name__, self._retry_seconds)
+            self._down_until = time.monotonic() + self._retry_seconds
+            return self._fallback.take(key, rate, cost)
+        tokens = float(tokens)
+        return Decision(bool(allowed), 0.0 if allowed else (cost - tokens) / rate.per_second)
+
+
+def _hashed(kind: str, value: str) -> str:
+    """Bucket keys carry no address or sender id in clear (they may sit in Redis)."""
+    return f"{kind}:{hashlib.blake2b(value.encode('utf-8'), digest_size=12).hexdigest()}"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str  # "sender", "ip" or "lookup"
+    retry_after: float
+
+    def reply(self) -> str:
+        return SLOW_DOWN_REPLY.format(seconds=max(1, int(self.retry_after + 0.999)))
+
+
+def _networks(text: str) -> List[ipaddress._BaseNetwork]:
+    networks = []
+    for item in (text or "").split(","):
+        item = item.strip()
+        if item:
+            networks.append(ipaddress.ip_network(item, strict=False))
+    return networks
+
+
+def _in(address: str, networks: Iterable[ipaddress._BaseNetwork]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+class ChannelGuard:
+    """The limits a channel applies before handing a message to the bot."""
+
+    def __init__(
+        self,
+        sender: Optional[Rate],
+        ip: Optional[Rate],
+        lookup: Optional[Rate],
+        buckets=None,
+        exempt: str = "127.0.0.1,::1",
+        trusted_proxies: str = "",
+        enabled: bool = True,
+    ) -> None:
+        self.sender, self.ip, self.lookup = sender, ip, lookup
+        self.buckets = buckets or MemoryBuckets()
+        self.exempt = _networks(exempt)
+        self.trusted_proxies = _networks(trusted_proxies)
+        self.enabled = enabled
+        self._warned_untrusted_proxy = False
+
+    @classmethod
+    def from_env(cls, environ: Optional[Dict[str, str]] = None) -> "ChannelGuard":
+        env = os.environ if environ is None else environ
+        buckets = None
+        redis_url = env.get("REDIS_URL", "").strip()
+        if redis_url:
+            prefix = env.get("REDIS_KEY_PREFIX", "").strip() or "dvc"
+            buckets = RedisBuckets(redis_url, prefix, retry_seconds=float(env.get("REDIS_RETRY_SECONDS", "5")))
+        return cls(
+            sender=Rate.parse(env.get("RATE_LIMIT_SENDER", DEFAULTS["RATE_LIMIT_SENDER"])),
+            ip=Rate.parse(env.get("RATE_LIMIT_IP", DEFAULTS["RATE_LIMIT_IP"])),
+            lookup=Rate.parse(env.get("RATE_LIMIT_LOOKUP", DEFAULTS["RATE_LIMIT_LOOKUP"])),
+            buckets=buckets,
+            exempt=env.get("RATE_LIMIT_EXEMPT_IPS", "127.0.0.1,::1"),
+            trusted_proxies=env.get("TRUSTED_PROXIES", ""),
+            enabled=env.get("RATE_LIMIT_ENABLED", "true").strip().lower() not in ("0", "false", "no", "off"),
+        )
+
+    def client_ip(self, peer: str, forwarded_for: Optional[str] = None, real_ip: Optional[str] = None) -> str:
+        """The client's address: the peer, or what a trusted proxy says in front of it."""
+        if not _in(peer, self.trusted_proxies):
+            if (forwarded_for or real_ip) and not self._warned_untrusted_proxy:
+                self._warned_untrusted_proxy = True
+                logger.warning("Forwarded request from %s, which is not in TRUSTED_PROXIES: rate limits "
+                               "count the proxy's address, not the client's", peer)
+            return peer
+        hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
+        # The right-most address not added by one of our proxies is the client.
+        for hop in reversed(hops):
+            if not _in(hop, self.trusted_proxies):
+                return hop
+        return (real_ip or "").strip() or (hops[0] if hops else peer)
+
+    def is_exempt(self, ip: str, forwarded: bool = False) -> bool:
+        return not self.enabled or (not forwarded and _in(ip, self.exempt))
+
+    def check(self, sender_id: Optional[str], ip: Optional[str], text: Optional[str] = None,
+              forwarded: bool = False) -> Optional[Refusal]:
+        """None when the message may go to the bot, else why not and for how long."""
+        if self.is_exempt(ip or "", forwarded):
+            return None
+        checks = []
+        if self.ip and ip:
+            checks.append(("ip", _hashed("ip", ip), self.ip))
+        if self.sender and sender_id:
+            checks.append(("sender", _hashed("sender", str(sender_id)), self.sender))
+        if self.lookup and ip and text and DOSSIER_CODE_PATTERN.search(text):
+            checks.append(("lookup", _hashed("lookup", ip), self.lookup))
+        for reason, key, rate in checks:
+            decision = self.buckets.take(key, rate)
+            if not decision.allowed:
+                return Refusal(reason, decision.retry_after)
+        return None
