@@ -39,6 +39,7 @@ def _version(session: Session) -> tuple:
 def _build(session: Session) -> CatalogueIndex:
     rows = session.execute(
         select(Procedure.code, Procedure.name, Procedure.field, Procedure.levels, Procedure.agency, Procedure.aliases)
+        .order_by(Procedure.code)  # ties rank by code, the same on every database
     )
     return CatalogueIndex(
         CatalogueEntry(code, name, field, tuple(levels or ()), agency, tuple(aliases or ()))

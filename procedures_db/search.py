@@ -35,6 +35,7 @@ TYPO_FACTOR = 0.8  # a corrected syllable counts a little less than a typed one
 AMBIGUITY_SHARED_WEIGHT = 0.9
 AMBIGUITY_SCORE_GAP = 0.30
 AMBIGUITY_MAX_RECALL = 0.9
+MAX_AMBIGUOUS = 10  # procedures considered for a clarification question
 MIN_SCORE = 0.35
 # How people ask, not what they ask about: these words also occur in procedure
 # names ("giấy" in "giấy khai sinh", "căn" in "căn cước") and must not match there.
@@ -168,6 +169,7 @@ class CatalogueIndex:
         self.phrase_owner = np.array(phrase_owner, dtype=np.int64)
         self.phrase_factor = np.array(phrase_factor)
         self.phrase_tokens = phrase_tokens
+        vietnamese_syllables()  # loaded with the index, not on the first query
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -237,17 +239,26 @@ class CatalogueIndex:
         )
         score = (RECALL_WEIGHT * recall + PRECISION_WEIGHT * precision + ORDER_WEIGHT * order) * self.phrase_factor
 
-        # Best phrase per procedure.
-        best_phrase: dict[int, int] = {}
-        for phrase in np.flatnonzero(matched > 0):
+        # Best phrase per procedure, best first (ties: catalogue order, i.e. by code),
+        # for the hits asked for and the near ones the ambiguity check needs.
+        candidates = np.flatnonzero((matched > 0) & (score >= MIN_SCORE))
+        if candidates.size == 0:
+            return SearchResult([])
+        candidates = candidates[np.lexsort((self.phrase_owner[candidates], -score[candidates]))]
+        top = score[candidates[0]]
+        picked: dict[int, int] = {}
+        for phrase in candidates:
             owner = int(self.phrase_owner[phrase])
-            if owner not in best_phrase or score[phrase] > score[best_phrase[owner]]:
-                best_phrase[owner] = int(phrase)
-        ranked = sorted(best_phrase.items(), key=lambda item: (-score[item[1]], self.entries[item[0]].code))
+            if owner in picked:
+                continue
+            if len(picked) >= max(limit, MAX_AMBIGUOUS) or (
+                len(picked) >= limit and score[phrase] < top - AMBIGUITY_SCORE_GAP
+            ):
+                break
+            picked[owner] = int(phrase)
         hits = [
             self._hit(owner, phrase, float(score[phrase]), float(recall[phrase]), float(precision[phrase]), tokens, resolved)
-            for owner, phrase in ranked
-            if score[phrase] >= MIN_SCORE
+            for owner, phrase in picked.items()
         ]
         return SearchResult(hits[:limit], self._ambiguous(hits))
 
