@@ -1,0 +1,180 @@
+"""``make bench``: search latency, then conversation turns of this project's config vs stock Rasa.
+
+1. Catalogue search latency on SQLite (search_bench.py): the seed, then a
+   national-sized generated catalogue (the issue's target: p95 < 10 ms on >= 5,000 records).
+2. Training time of each configuration on the same data and domain: this
+   project's config.yml, trained fresh into a temporary directory; stock Rasa
+   3.6's default config (stock_config.yml), trained once and cached under
+   results/bench_cache/ by a hash of data, domain, config and Rasa version
+   (the cached training time is reported with it). Both train with an empty
+   Rasa cache, so the times are cold trainings.
+3. Conversation turns through the REST channel at 1, 20 and 100 citizens
+   (conversation_bench.py) for models/assistant.tar.gz and the stock model,
+   each served with the same action server and API on a freshly seeded
+   throwaway database, plus the Rasa server's peak memory.
+
+Figures are printed and written to results/bench.json; there are no pass/fail thresholds.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from procedures_db.db import session_scope
+from procedures_db.dossiers import seed_demo_dossiers
+from procedures_db.seed import seed_if_empty
+from scripts.stack import ROOT, service_environment
+from tests.benchmarks import conversation_bench, search_bench
+from tests.support import free_port
+
+RESULTS = ROOT / "results"
+CACHE = RESULTS / "bench_cache"
+OUR_CONFIG = ROOT / "config.yml"
+OUR_MODEL = ROOT / "models" / "assistant.tar.gz"
+STOCK_CONFIG = Path(__file__).with_name("stock_config.yml")
+TRAINING_INPUTS = (ROOT / "data", ROOT / "bot" / "domain")
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def train(config: Path, out: Path, name: str, workdir: Path) -> float:
+    """Train ``config`` on the project's data and domain into ``out``; returns wall-clock seconds."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false",
+           "RASA_CACHE_DIRECTORY": str(workdir / f"rasa-cache-{name}")}  # cold: no cached components
+    command = [sys.executable, "-m", "rasa", "train", "--config", str(config), "--domain", "bot/domain",
+               "--data", "data", "--out", str(out), "--fixed-model-name", name]
+    log_path = workdir / f"train-{name}.log"
+    started = time.perf_counter()
+    with open(log_path, "w", encoding="utf-8") as output:
+        done = subprocess.run(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    if done.returncode != 0 or not (out / f"{name}.tar.gz").is_file():
+        raise RuntimeError(f"training {name} failed; last lines of {log_path}:\n{tail(log_path)}")
+    return round(time.perf_counter() - started, 1)
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+def training_fingerprint() -> str:
+    """Hash of everything the stock model depends on: data, domain, stock config, Rasa version."""
+    import rasa
+
+    digest = hashlib.sha256(rasa.__version__.encode())
+    files = [STOCK_CONFIG] + sorted(p for d in TRAINING_INPUTS for p in d.rglob("*") if p.is_file())
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def stock_model(workdir: Path) -> tuple[Path, dict]:
+    """The stock model for the current data, trained only when the cache has none."""
+    folder = CACHE / f"stock-{training_fingerprint()}"
+    model, info_file = folder / "stock.tar.gz", folder / "training.json"
+    if model.is_file() and info_file.is_file():
+        info = json.loads(info_file.read_text())
+        log(f"stock model: cached in {folder.relative_to(ROOT)} (trained in {info['seconds']} s on {info['trained_at']})")
+        return model, {**info, "cached": True}
+    log("stock model: training stock Rasa 3.6 default config (once; cached for later runs)…")
+    for old in CACHE.glob("stock-*"):
+        shutil.rmtree(old)
+    seconds = train(STOCK_CONFIG, folder, "stock", workdir)
+    info = {"seconds": seconds, "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    info_file.write_text(json.dumps(info))
+    log(f"stock model: trained in {seconds} s")
+    return model, {**info, "cached": False}
+
+
+def our_training(workdir: Path) -> dict:
+    """A fresh training of config.yml (the served model stays models/assistant.tar.gz from `make train`)."""
+    seconds = train(OUR_CONFIG, workdir / "ours-model", "assistant", workdir)
+    log(f"our model: fresh training took {seconds} s")
+    return {"seconds": seconds, "cached": False}
+
+
+def stack_environment(workdir: Path) -> dict:
+    """Free ports, a seeded throwaway catalogue with the demo dossiers, a fresh tracker store."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = f"sqlite:///{workdir / 'assistant.db'}"
+    with session_scope(database) as session:
+        seed_if_empty(session)
+        seed_demo_dossiers(session)  # digests made with this process's PHONE_HASH_KEY, as the stack's
+    env = service_environment()
+    env.update({
+        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "API_PORT": str(free_port()),
+        "DATABASE_URL": database, "TRACKER_DB": str(workdir / "tracker.db"),
+    })
+    env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
+    return env
+
+
+def conversations(name: str, model: Path, workdir: Path) -> dict:
+    log(f"conversation turns, {name} ({model.relative_to(ROOT)}):")
+    folder = workdir / f"stack-{name}"
+    try:
+        result = conversation_bench.bench_stack(stack_environment(folder), str(model), folder / "stack.log", log)
+    except Exception:
+        log(f"stack log tail ({name}):\n{tail(folder / 'stack.log')}")
+        raise
+    log(f"  Rasa server peak RSS {result['rasa_peak_rss_mb']} MB, start-up {result['startup_s']} s")
+    return result
+
+
+def table(results: dict) -> str:
+    """The compact side-by-side table printed at the end."""
+    ours, stock = results["conversation"]["ours"], results["conversation"]["stock"]
+    rows = [("", "ours", "stock"),
+            ("training time (s)", results["training"]["ours"]["seconds"], results["training"]["stock"]["seconds"]),
+            ("Rasa peak RSS (MB)", ours["rasa_peak_rss_mb"], stock["rasa_peak_rss_mb"])]
+    for users in map(str, conversation_bench.LEVELS):
+        a, b = ours["levels"][users], stock["levels"][users]
+        rows += [(f"{users:>3} users p50 / p95 (ms)", f"{a['p50_ms']} / {a['p95_ms']}", f"{b['p50_ms']} / {b['p95_ms']}"),
+                 (f"{users:>3} users turns/s", a["throughput_turns_s"], b["throughput_turns_s"]),
+                 (f"{users:>3} users errors / turns", f"{a['errors']} / {a['turns']}", f"{b['errors']} / {b['turns']}")]
+    rows.append(("throughput ours/stock @20", results["throughput_ratio_20_users"], ""))
+    for label, s in results["search"].items():
+        rows.append((f"search {s['records']} records p50/p95/max (ms)", f"{s['p50_ms']} / {s['p95_ms']} / {s['max_ms']}", ""))
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"{r[0]:<{width}}  {str(r[1]):>18}  {str(r[2]):>18}" for r in rows)
+
+
+def main() -> int:
+    started = time.monotonic()
+    os.environ["PHONE_HASH_KEY"] = secrets.token_hex(32)  # throwaway databases: seeding and the stacks share it
+    os.environ.setdefault("DOSSIER_API_TOKEN", secrets.token_urlsafe(32))
+    if not OUR_MODEL.is_file():
+        log("no models/assistant.tar.gz: run `make bench` (it trains first)")
+        return 1
+    results = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
+    if results["load_average_at_start"][0] > 1.0:  # of 2 cores
+        log(f"note: load average {results['load_average_at_start'][0]:.1f} at start: other work shares these CPUs")
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        workdir = Path(tmp)
+        results["search"] = search_bench.run(workdir, log)
+        results["training"] = {"ours": our_training(workdir)}
+        model, results["training"]["stock"] = stock_model(workdir)
+        results["conversation"] = {"ours": conversations("ours", OUR_MODEL, workdir),
+                                   "stock": conversations("stock", model, workdir)}
+    ours, stock = (results["conversation"][k]["levels"]["20"]["throughput_turns_s"] for k in ("ours", "stock"))
+    results["throughput_ratio_20_users"] = round(ours / stock, 1) if stock else None
+    results["duration_s"] = round(time.monotonic() - started, 1)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    log(f"\n{table(results)}\n\nwritten to results/bench.json in {results['duration_s']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
