@@ -53,7 +53,6 @@ DOCUMENT_COUNTS = {
 DOCUMENT_CASE = " — {case}"
 FEE_CHANNEL = "{channel}: {text}"
 FEE_BASIS = "Căn cứ: {basis}."
-FEES_SET_BY_PROVINCE = "Mức thu do Hội đồng nhân dân tỉnh quyết định nên khác nhau giữa các tỉnh."
 METHOD_LINE = "{channel}: {detail}"
 AGENCY = "Cơ quan giải quyết: {agency}."
 LEVELS = "Cấp thực hiện: {levels}."

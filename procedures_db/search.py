@@ -316,5 +316,3 @@ def _csr(rows: list[dict[int, float]], width: int) -> sparse.csr_matrix:
         indptr.append(len(indices))
     return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), max(width, 1)))
 
-
-__all__ = ["CatalogueEntry", "CatalogueIndex", "Hit", "SearchResult", "fold"]

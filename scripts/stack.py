@@ -139,12 +139,16 @@ class Stack:
         return next((name for name, p in self.processes.items() if p.poll() is not None), None)
 
 
+def _stop_on_sigterm(*_) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the stack the way Ctrl-C does
+
+
 def main() -> int:
     ensure_env_file()
     if sys.argv[1:] == ["--ensure-env"]:
         return 0
     stack = Stack()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     stack.start()
     try:
         stack.wait_healthy()
