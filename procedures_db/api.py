@@ -79,7 +79,7 @@ def create_app(name: str = "procedures_api") -> Sanic:
                 for h in result.hits
             ],
             "ambiguous": result.ambiguous,
-        })
+        }, ensure_ascii=False)
 
     @app.get("/api/procedures/<code>")
     async def procedure(_request: Request, code: str):
