@@ -30,6 +30,11 @@ from scripts.stack import Stack
 
 LEVELS = (1, 20, 100)
 CONVERSATIONS_PER_LEVEL = {1: 25, 20: 200, 100: 600}
+# Besides the saturation levels (the next message as soon as the answer arrives),
+# PACED_USERS citizens who read the answer and type the next message: a pause of
+# THINK_SECONDS between turns, as at a real phone.
+PACED_USERS = 20
+THINK_SECONDS = (2.0, 6.0)
 LEVEL_SECONDS = 40.0
 TURN_TIMEOUT = 30.0
 WARM_UP_CONVERSATIONS = 3
@@ -112,8 +117,11 @@ async def say(http: aiohttp.ClientSession, url: str, sender: str, text: str, sta
         stats.latencies_ms.append((time.perf_counter() - started) * 1000)
 
 
-async def citizen(http, url: str, rng: random.Random, stats: LevelStats, budget: list[int], deadline: float) -> None:
+async def citizen(http, url: str, rng: random.Random, stats: LevelStats, budget: list[int], deadline: float,
+                  think: tuple[float, float] | None = None) -> None:
     """Run conversations one after the other while the level's budget and time last."""
+    if think:  # paced citizens arrive one by one, not all in the same millisecond
+        await asyncio.sleep(rng.uniform(0, think[1]))
     while budget[0] > 0 and time.monotonic() < deadline:
         budget[0] -= 1
         stats.conversations += 1
@@ -122,16 +130,19 @@ async def citizen(http, url: str, rng: random.Random, stats: LevelStats, budget:
             if time.monotonic() >= deadline:
                 return
             await say(http, url, sender, text, stats)
+            if think:
+                await asyncio.sleep(rng.uniform(*think))
 
 
-async def run_level(url: str, users: int, seed: int) -> dict:
+async def run_level(url: str, users: int, seed: int, think: tuple[float, float] | None = None) -> dict:
     """``users`` citizens at once for at most LEVEL_SECONDS or CONVERSATIONS_PER_LEVEL conversations."""
     stats, budget = LevelStats(users), [CONVERSATIONS_PER_LEVEL[users]]
     timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT)
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=users)) as http:
         started = time.monotonic()
         deadline = started + LEVEL_SECONDS
-        citizens = [citizen(http, url, random.Random(seed * 1000 + i), stats, budget, deadline) for i in range(users)]
+        citizens = [citizen(http, url, random.Random(seed * 1000 + i), stats, budget, deadline, think)
+                    for i in range(users)]
         await asyncio.wait_for(asyncio.gather(*citizens), timeout=LEVEL_SECONDS + TURN_TIMEOUT + 10)
         return stats.summary(time.monotonic() - started)
 
@@ -166,10 +177,12 @@ def bench_stack(env: dict, model: str, log_path: Path, log=print) -> dict:
             startup = time.monotonic() - started
             asyncio.run(warm_up(url))
             levels = {}
-            for users in LEVELS:
-                levels[str(users)] = result = asyncio.run(run_level(url, users, seed=users))
+            runs = [(str(users), users, None) for users in LEVELS]
+            runs.append((f"{PACED_USERS} paced", PACED_USERS, THINK_SECONDS))
+            for label, users, think in runs:
+                levels[label] = result = asyncio.run(run_level(url, users, seed=users, think=think))
                 kinds = f" {result['error_kinds']}" if result["errors"] else ""
-                log(f"  {users:>3} users: {result['conversations']} conversations, {result['turns']} turns, "
+                log(f"  {label:>9} users: {result['conversations']} conversations, {result['turns']} turns, "
                     f"{result['errors']} errors{kinds}, p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
                     f"{result['throughput_turns_s']} turns/s")
             return {"startup_s": round(startup, 1), "rasa_peak_rss_mb": peak_rss_mb(stack.processes["rasa"].pid),

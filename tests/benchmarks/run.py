@@ -137,11 +137,11 @@ def table(results: dict) -> str:
     rows = [("", "ours", "stock"),
             ("training time (s)", results["training"]["ours"]["seconds"], results["training"]["stock"]["seconds"]),
             ("Rasa peak RSS (MB)", ours["rasa_peak_rss_mb"], stock["rasa_peak_rss_mb"])]
-    for users in map(str, conversation_bench.LEVELS):
+    for users in ours["levels"]:
         a, b = ours["levels"][users], stock["levels"][users]
-        rows += [(f"{users:>3} users p50 / p95 (ms)", f"{a['p50_ms']} / {a['p95_ms']}", f"{b['p50_ms']} / {b['p95_ms']}"),
-                 (f"{users:>3} users turns/s", a["throughput_turns_s"], b["throughput_turns_s"]),
-                 (f"{users:>3} users errors / turns", f"{a['errors']} / {a['turns']}", f"{b['errors']} / {b['turns']}")]
+        rows += [(f"{users:>9} users p50 / p95 (ms)", f"{a['p50_ms']} / {a['p95_ms']}", f"{b['p50_ms']} / {b['p95_ms']}"),
+                 (f"{users:>9} users turns/s", a["throughput_turns_s"], b["throughput_turns_s"]),
+                 (f"{users:>9} users errors / turns", f"{a['errors']} / {a['turns']}", f"{b['errors']} / {b['turns']}")]
     rows.append(("throughput ours/stock @20", results["throughput_ratio_20_users"], ""))
     for label, s in results["search"].items():
         rows.append((f"search {s['records']} records p50/p95/max (ms)", f"{s['p50_ms']} / {s['p95_ms']} / {s['max_ms']}", ""))
