@@ -5,7 +5,7 @@ returned in their canonical form (000.00.12.H48-241105-0012).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -15,14 +15,14 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components import source_fingerprint
+from bot.components import SourceFingerprinted
 from procedures_db.text import DOSSIER_CODE_PATTERN, canonical_dossier_code
 
 DOSSIER_CODE = "dossier_code"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class DossierCodeExtractor(GraphComponent, EntityExtractorMixin):
+class DossierCodeExtractor(SourceFingerprinted, GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
@@ -32,10 +32,6 @@ class DossierCodeExtractor(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
     ) -> "DossierCodeExtractor":
         return cls()
-
-    @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        return source_fingerprint()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

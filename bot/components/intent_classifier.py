@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 import joblib
 import numpy as np
@@ -31,7 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 
-from bot.components import source_fingerprint
+from bot.components import SourceFingerprinted
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def syllable_text(message: Message) -> str:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class SyllableIntentClassifier(GraphComponent, IntentClassifier):
+class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
@@ -73,10 +73,6 @@ class SyllableIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
     ) -> "SyllableIntentClassifier":
         return cls(config, model_storage, resource)
-
-    @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        return source_fingerprint()
 
     def _pipeline(self):
         words = TfidfVectorizer(

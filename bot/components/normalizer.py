@@ -7,7 +7,7 @@ text the user typed is never rewritten and entity offsets stay on it.
 from __future__ import annotations
 
 from dataclasses import astuple
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -17,7 +17,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components import source_fingerprint
+from bot.components import SourceFingerprinted
 from procedures_db.text import NormToken, normalize
 
 NORMALIZED_TOKENS = "vi_normalized_tokens"
@@ -32,7 +32,7 @@ def normalized_tokens(message: Message) -> List[NormToken]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
-class VietnameseNormalizer(GraphComponent):
+class VietnameseNormalizer(SourceFingerprinted, GraphComponent):
     @classmethod
     def create(
         cls,
@@ -42,10 +42,6 @@ class VietnameseNormalizer(GraphComponent):
         execution_context: ExecutionContext,
     ) -> "VietnameseNormalizer":
         return cls()
-
-    @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        return source_fingerprint()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)

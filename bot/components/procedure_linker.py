@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components import source_fingerprint
+from bot.components import SourceFingerprinted
 from bot.components.normalizer import normalized_tokens
 from procedures_db.catalogue import search_procedures
 from procedures_db.db import session_scope
@@ -66,7 +66,7 @@ def link(result: SearchResult, min_score: float, min_recall: float) -> Optional[
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER],
     is_trainable=False,
 )
-class ProcedureEntityLinker(GraphComponent, EntityExtractorMixin):
+class ProcedureEntityLinker(SourceFingerprinted, GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"min_score": 0.5, "min_recall": 0.45, "database_url": None}
@@ -83,10 +83,6 @@ class ProcedureEntityLinker(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
     ) -> "ProcedureEntityLinker":
         return cls(config)
-
-    @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        return source_fingerprint()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for message in training_data.intent_examples:

@@ -21,7 +21,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components import source_fingerprint
+from bot.components import SourceFingerprinted
 from bot.components.normalizer import normalized_tokens
 from bot.components.procedure_linker import MENTION_SPANS
 from procedures_db.text import NormToken, fold
@@ -69,7 +69,7 @@ def segment(syllables: List[str]) -> List[List[int]]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
-class VietnameseTokenizer(Tokenizer):
+class VietnameseTokenizer(SourceFingerprinted, Tokenizer):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
@@ -82,10 +82,6 @@ class VietnameseTokenizer(Tokenizer):
     @staticmethod
     def supported_languages() -> Optional[List[Text]]:
         return ["vi"]
-
-    @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        return source_fingerprint()
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         if attribute != TEXT:
