@@ -1,12 +1,17 @@
 """Token-bucket rate limits for the input channels: per sender, per client IP, per dossier lookup.
 
-Any channel can use it (no Rasa import)::
+Every channel applies them (REST, socket.io, Zalo, Messenger; no Rasa import here)::
 
-    from bot.rate_limit import ChannelGuard, SLOW_DOWN_REPLY
+    from bot.rate_limit import ChannelGuard
     guard = ChannelGuard.from_env()            # once, when the channel is created
     refusal = guard.check(sender_id, client_ip, text)
-    if refusal:                                # answer SLOW_DOWN_REPLY, do not call the bot
+    if refusal:                                # answer refusal.reply(), do not call the bot
         ...
+
+Zalo and Messenger pass no client address (``client_ip=None``): the platform's
+servers are the HTTP peer, so only the sender and lookup buckets apply, both
+per user. ``bot.channels.apply_limits`` does this for the channels that answer
+through an output channel.
 
 A bucket holds up to ``capacity`` tokens and refills ``capacity`` tokens per
 ``period`` seconds; a message takes one token; an empty bucket refuses. Limits
@@ -18,10 +23,12 @@ variable                    default   bucket
 ``RATE_LIMIT_SENDER``       20/60     messages of one conversation (sender id)
 ``RATE_LIMIT_IP``           120/60    messages from one client address (a commune support
                                       point or a mobile carrier's NAT puts many citizens
-                                      behind one address: keep it generous)
-``RATE_LIMIT_LOOKUP``       10/600    messages carrying a dossier code, per client address
-                                      (slows down guessing; each conversation also locks
-                                      a code after 3 wrong phone digits)
+                                      behind one address: keep it generous); REST and
+                                      socket.io only
+``RATE_LIMIT_LOOKUP``       10/600    messages carrying a dossier code, per client address,
+                                      per user on Zalo and Messenger (slows down guessing;
+                                      each conversation also locks a code after 3 wrong
+                                      phone digits)
 =========================== ========= =====================================================
 
 ``RATE_LIMIT_ENABLED=false`` turns all limits off. Requests from the loopback
@@ -51,8 +58,7 @@ from procedures_db.text import DOSSIER_CODE_PATTERN
 logger = logging.getLogger(__name__)
 
 # User-facing (Vietnamese): the answers of a channel that refuses or shortens a
-# message. One place for every channel (REST here; socket.io, Zalo and Messenger
-# can import them) so the wording stays the same everywhere.
+# message. One place for every channel so the wording stays the same everywhere.
 SLOW_DOWN_REPLY = (
     "Dạ, anh/chị đang gửi tin nhắn nhanh quá nên em chưa kịp xử lý. "
     "Anh/Chị vui lòng đợi khoảng {seconds} giây rồi gửi lại giúp em ạ."
@@ -281,8 +287,10 @@ class ChannelGuard:
             checks.append(("ip", _hashed("ip", ip), self.ip))
         if self.sender and sender_id:
             checks.append(("sender", _hashed("sender", str(sender_id)), self.sender))
-        if self.lookup and ip and text and DOSSIER_CODE_PATTERN.search(text):
-            checks.append(("lookup", _hashed("lookup", ip), self.lookup))
+        # Per client address; per sender where there is none (Zalo, Messenger).
+        lookup_key = ip or sender_id
+        if self.lookup and lookup_key and text and DOSSIER_CODE_PATTERN.search(text):
+            checks.append(("lookup", _hashed("lookup", str(lookup_key)), self.lookup))
         for reason, key, rate in checks:
             decision = self.buckets.take(key, rate)
             if not decision.allowed:

@@ -1,10 +1,18 @@
-"""Messaging channels (Facebook Messenger, Zalo OA) for the Rasa server.
+"""Input channels for the Rasa server: REST, socket.io, Facebook Messenger, Zalo OA.
 
 Enabled through credentials.yml; see README.md in this folder. This module
-holds the few things all channels share.
+holds the few things all channels share, among them the rate and size limits
+applied before the bot sees a message (``bot/rate_limit.py``).
 """
 
-from typing import List, Text
+import logging
+from typing import Any, List, Optional, Text, Tuple
+
+from bot.rate_limit import MESSAGE_TOO_LONG_NOTE, ChannelGuard
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_MESSAGE_CHARS = 2000
 
 # User-facing (Vietnamese): the answer to an image, file, sticker, voice note,
 # location... Only text is understood for now. Shared by all channels so the
@@ -36,3 +44,50 @@ def split_text(text: Text, limit: int) -> List[Text]:
     if rest:
         pieces.append(rest)
     return pieces
+
+
+def cut(text: Text, limit: int) -> Text:
+    """The first ``limit`` characters, ending at a space when one is near the end."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    space = head.rfind(" ")
+    return head[:space].rstrip() if space > 0 and space >= limit - 50 else head
+
+
+def too_long_note(limit: int) -> Text:
+    return MESSAGE_TOO_LONG_NOTE.format(limit=f"{limit:,}".replace(",", "."))
+
+
+def client_address(guard: ChannelGuard, request: Any) -> Tuple[Text, bool]:
+    """(address, forwarded): the client's address of a Sanic request as the rate limits see it."""
+    forwarded_for = request.headers.get("x-forwarded-for")
+    real_ip = request.headers.get("x-real-ip")
+    return guard.client_ip(request.ip or "", forwarded_for, real_ip), bool(forwarded_for or real_ip)
+
+
+async def apply_limits(
+    guard: ChannelGuard,
+    output: Any,
+    sender_id: Text,
+    text: Text,
+    max_chars: int,
+    ip: Optional[Text] = None,
+    forwarded: bool = False,
+) -> Optional[Text]:
+    """What the bot may read of ``text``, or None when a rate limit refused it.
+
+    For channels that answer through an output channel (socket.io, Zalo, Messenger):
+    a refused citizen gets the polite "slow down" reply instead of the bot; a cut
+    message is preceded by a note saying so. ``ip`` is None where the platform's
+    servers, not the citizen, are the HTTP peer.
+    """
+    refusal = guard.check(sender_id, ip, text, forwarded=forwarded)
+    if refusal is not None:
+        logger.info("%s message refused by the %s rate limit", output.name(), refusal.reason)
+        await output.send_text_message(sender_id, refusal.reply())
+        return None
+    if len(text) > max_chars:
+        await output.send_text_message(sender_id, too_long_note(max_chars))
+        text = cut(text, max_chars)
+    return text

@@ -7,7 +7,12 @@ Differences from `rasa.core.channels.facebook.FacebookInput` (Rasa 3.6):
 - more than 3 buttons become quick replies (or numbered text) instead of
   being dropped;
 - the Send API is called from a worker thread with a timeout, so a slow Graph
-  API never blocks the event loop.
+  API never blocks the event loop;
+- rate limits per user and for dossier lookups (`bot/rate_limit.py`; Meta's
+  servers are the HTTP peer, so no per-address limit): over a limit the user
+  gets the polite "please slow down" and the bot is not called; a message
+  longer than `max_message_chars` (optional credential, 2000) is cut, after a
+  note saying so.
 
 credentials.yml:
 
@@ -35,8 +40,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import UNSUPPORTED_MEDIA_REPLY, split_text, truncate
+from bot.channels import (
+    DEFAULT_MAX_MESSAGE_CHARS,
+    UNSUPPORTED_MEDIA_REPLY,
+    apply_limits,
+    split_text,
+    truncate,
+)
 from bot.channels.numbered_options import NumberedOptions, TtlCache
+from bot.rate_limit import ChannelGuard
 
 logger = logging.getLogger(__name__)
 
@@ -368,6 +380,9 @@ class FacebookInput(RasaFacebookInput):
             str(credentials["page-access-token"]),
             graph_api_url=credentials.get("graph-api-url") or DEFAULT_GRAPH_API_URL,
             timeout=float(credentials.get("timeout") or DEFAULT_TIMEOUT_SECONDS),
+            max_message_chars=int(
+                credentials.get("max_message_chars") or DEFAULT_MAX_MESSAGE_CHARS
+            ),
         )
 
     def __init__(
@@ -377,9 +392,13 @@ class FacebookInput(RasaFacebookInput):
         fb_access_token: Text,
         graph_api_url: Text = DEFAULT_GRAPH_API_URL,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+        guard: Optional[ChannelGuard] = None,
     ) -> None:
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.client = GraphApiClient(fb_access_token, graph_api_url, timeout)
+        self.max_message_chars = max_message_chars
+        self.guard = guard or ChannelGuard.from_env()
         self.numbered_options = NumberedOptions()
         self._seen_message_ids: TtlCache[Text, bool] = TtlCache(
             _SEEN_MESSAGE_IDS_MAX, _SEEN_MESSAGE_IDS_TTL_SECONDS
@@ -448,7 +467,12 @@ class FacebookInput(RasaFacebookInput):
             await out_channel.send_text_message(sender_id, UNSUPPORTED_MEDIA_REPLY)
             return
 
-        text = incoming.text
+        # No client address: Meta's servers are the HTTP peer.
+        text = await apply_limits(
+            self.guard, out_channel, sender_id, incoming.text, self.max_message_chars
+        )
+        if text is None:
+            return
         if incoming.kind == TEXT:
             text = self.numbered_options.resolve(sender_id, text) or text
         else:

@@ -38,31 +38,17 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 import rasa.utils.endpoints
-from bot.rate_limit import (
-    MESSAGE_TOO_LONG_NOTE,
-    SERVICE_BUSY_REPLY,
-    SERVICE_UNAVAILABLE_REPLY,
-    ChannelGuard,
-)
+from bot.channels import DEFAULT_MAX_MESSAGE_CHARS, client_address, cut, too_long_note
+from bot.rate_limit import SERVICE_BUSY_REPLY, SERVICE_UNAVAILABLE_REPLY, ChannelGuard
 from bot.tracker_store import watch_store_errors
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_MESSAGE_CHARS = 2000
 DEFAULT_REPLY_TIMEOUT = 20.0
 
 
 def hotline() -> str:
     return os.environ.get("SUPPORT_HOTLINE", "1800 1096")
-
-
-def cut(text: str, limit: int) -> str:
-    """The first ``limit`` characters, ending at a space when one is near the end."""
-    if len(text) <= limit:
-        return text
-    head = text[:limit]
-    space = head.rfind(" ")
-    return head[:space].rstrip() if space > 0 and space >= limit - 50 else head
 
 
 def _log_late_failure(turn: "asyncio.Future") -> None:
@@ -94,13 +80,6 @@ class RestInput(RasaRestInput):
         self.reply_timeout = reply_timeout
         self.guard = guard or ChannelGuard.from_env()
 
-    def client_ip(self, request: Request) -> tuple:
-        """(address, forwarded): the client's address as the rate limits see it."""
-        forwarded_for = request.headers.get("x-forwarded-for")
-        real_ip = request.headers.get("x-real-ip")
-        peer = request.ip or ""
-        return self.guard.client_ip(peer, forwarded_for, real_ip), bool(forwarded_for or real_ip)
-
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
@@ -118,7 +97,7 @@ class RestInput(RasaRestInput):
             input_channel = self._extract_input_channel(request)
             metadata = self.get_metadata(request)
 
-            ip, forwarded = self.client_ip(request)
+            ip, forwarded = client_address(self.guard, request)
             refusal = self.guard.check(sender_id, ip, text, forwarded=forwarded)
             if refusal is not None:
                 logger.info("REST message refused by the %s rate limit", refusal.reason)
@@ -131,8 +110,7 @@ class RestInput(RasaRestInput):
             notes: List[Dict[Text, Any]] = []
             if len(text) > self.max_message_chars:
                 text = cut(text, self.max_message_chars)
-                notes.append({"recipient_id": sender_id,
-                              "text": MESSAGE_TOO_LONG_NOTE.format(limit=f"{self.max_message_chars:,}".replace(",", "."))})
+                notes.append({"recipient_id": sender_id, "text": too_long_note(self.max_message_chars)})
 
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
                 return response.stream(

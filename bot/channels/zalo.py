@@ -5,6 +5,10 @@ Webhook: POST /webhooks/zalo/webhook. Each call is checked against
 retries otherwise) and handled in a background task. Replies go through the
 OA "consultation" API with the OA access token; the token is refreshed when
 Zalo says it expired, and the rotated single-use refresh token is persisted.
+Rate limits per user and for dossier lookups (`bot/rate_limit.py`; Zalo's
+servers are the HTTP peer, so no per-address limit): over a limit the user
+gets the polite "please slow down" and the bot is not called; a message
+longer than `max_message_chars` (optional, 2000) is cut, after a note.
 
 credentials.yml:
 
@@ -38,8 +42,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import UNSUPPORTED_MEDIA_REPLY, split_text
+from bot.channels import (
+    DEFAULT_MAX_MESSAGE_CHARS,
+    UNSUPPORTED_MEDIA_REPLY,
+    apply_limits,
+    split_text,
+)
 from bot.channels.numbered_options import NumberedOptions, TtlCache
+from bot.rate_limit import ChannelGuard
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +127,7 @@ class ZaloSettings:
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     max_retries: int = DEFAULT_MAX_RETRIES
     retry_backoff: float = DEFAULT_RETRY_BACKOFF_SECONDS
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
 
     REQUIRED = ("app_id", "app_secret", "oa_secret_key")
 
@@ -146,6 +157,9 @@ class ZaloSettings:
             max_retries=int(text("max_retries", str(DEFAULT_MAX_RETRIES))),
             retry_backoff=float(
                 text("retry_backoff", str(DEFAULT_RETRY_BACKOFF_SECONDS))
+            ),
+            max_message_chars=int(
+                text("max_message_chars", str(DEFAULT_MAX_MESSAGE_CHARS))
             ),
         )
 
@@ -600,8 +614,11 @@ class ZaloInput(InputChannel):
             cls.raise_missing_credentials_exception()
         return cls(ZaloSettings.from_credentials(credentials))
 
-    def __init__(self, settings: ZaloSettings) -> None:
+    def __init__(
+        self, settings: ZaloSettings, guard: Optional[ChannelGuard] = None
+    ) -> None:
         self.settings = settings
+        self.guard = guard or ChannelGuard.from_env()
         session = requests.Session()
         store = TokenStore(settings.token_store_path, settings.refresh_token)
         self.tokens = ZaloTokenManager(settings, store, session)
@@ -685,10 +702,19 @@ class ZaloInput(InputChannel):
             if incoming.kind == MEDIA:
                 await out_channel.send_text_message(sender_id, UNSUPPORTED_MEDIA_REPLY)
                 return
-            text = self.numbered_options.resolve(sender_id, incoming.text)
+            # No client address: Zalo's servers are the HTTP peer.
+            text = await apply_limits(
+                self.guard,
+                out_channel,
+                sender_id,
+                incoming.text,
+                self.settings.max_message_chars,
+            )
+            if text is None:
+                return
             await on_new_message(
                 UserMessage(
-                    text or incoming.text,
+                    self.numbered_options.resolve(sender_id, text) or text,
                     out_channel,
                     sender_id,
                     input_channel=self.name(),

@@ -3,7 +3,7 @@
 
 import asyncio
 import inspect
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 import pytest
 
@@ -33,3 +33,22 @@ def fake_zalo_api() -> Iterator[FakeHttpApi]:
     api = FakeHttpApi({"error": 0, "message": "Success", "data": {"message_id": "z"}})
     yield api
     api.close()
+
+
+@pytest.fixture
+def rate_limits(monkeypatch) -> Callable[..., None]:
+    """Sets the RATE_LIMIT_* environment read by channels created afterwards:
+    limits as "<messages>/<seconds>", all off unless given; loopback not exempt."""
+
+    def configure(
+        sender: str = "0", ip: str = "0", lookup: str = "0", trusted_proxies: str = ""
+    ) -> None:
+        monkeypatch.delenv("REDIS_URL", raising=False)
+        monkeypatch.setenv("RATE_LIMIT_ENABLED", "true")
+        monkeypatch.setenv("RATE_LIMIT_SENDER", sender)
+        monkeypatch.setenv("RATE_LIMIT_IP", ip)
+        monkeypatch.setenv("RATE_LIMIT_LOOKUP", lookup)
+        monkeypatch.setenv("RATE_LIMIT_EXEMPT_IPS", "")
+        monkeypatch.setenv("TRUSTED_PROXIES", trusted_proxies)
+
+    return configure

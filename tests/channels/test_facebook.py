@@ -14,8 +14,9 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.run import create_http_input_channels
 from rasa.shared.exceptions import RasaException
 
-from bot.channels import UNSUPPORTED_MEDIA_REPLY
+from bot.channels import UNSUPPORTED_MEDIA_REPLY, cut, too_long_note
 from bot.channels.facebook import FacebookInput, GraphApiClient
+from bot.rate_limit import SLOW_DOWN_REPLY
 from tests.channels.helpers import FakeBot, FakeHttpApi, serve_channel, wait_until
 
 APP_SECRET = "test-app-secret"
@@ -24,6 +25,8 @@ VERIFY_TOKEN = "test-verify-token"
 PAGE_ID = "100000000000001"
 USER = "6000000000000001"
 MESSAGES_PATH = "/v21.0/me/messages"
+DOSSIER_CODE = "000.00.12.H48-251103-0021"
+SLOW_DOWN_START = SLOW_DOWN_REPLY.split("{seconds}")[0]
 
 MANY_BUTTONS = [
     {"title": "Khai sinh", "payload": "/ask_documents"},
@@ -34,7 +37,9 @@ MANY_BUTTONS = [
 ]
 
 
-def make_channel(api: FakeHttpApi, timeout: float = 2.0) -> FacebookInput:
+def make_channel(
+    api: FakeHttpApi, timeout: float = 2.0, **credentials: Any
+) -> FacebookInput:
     return FacebookInput.from_credentials(
         {
             "verify": VERIFY_TOKEN,
@@ -42,6 +47,7 @@ def make_channel(api: FakeHttpApi, timeout: float = 2.0) -> FacebookInput:
             "page-access-token": PAGE_TOKEN,
             "graph-api-url": f"{api.url}/v21.0",
             "timeout": timeout,
+            **credentials,
         }
     )
 
@@ -325,6 +331,68 @@ async def test_more_than_thirteen_options_fall_back_to_numbered_text(fake_graph_
     assert message["text"].splitlines()[0] == "Chọn thủ tục:"
     assert message["text"].splitlines()[15] == "15. Thủ tục 15"
     assert bot.texts == ["danh sách", "/p14"]
+
+
+def sent_to(api: FakeHttpApi) -> List[Any]:
+    """(recipient, message) of each message the channel sent."""
+    return [
+        (r.json["recipient"]["id"], r.json["message"])
+        for r in api.received(MESSAGES_PATH)
+        if "message" in r.json
+    ]
+
+
+async def test_messages_beyond_the_sender_limit_get_the_slow_down_reply(
+    rate_limits, fake_graph_api
+):
+    rate_limits(sender="2/60")
+    bot = FakeBot()
+    body = webhook_body(
+        [text_event(text, f"m_{text}") for text in ("một", "hai", "ba")],
+        [text_event("xin chào", "m_other", sender="u2")],
+    )
+    async with serve_channel(make_channel(fake_graph_api), bot) as base_url:
+        response = await post(base_url, body)
+
+    assert response.status == 200  # acknowledged all the same: Meta must not retry
+    assert bot.texts == ["một", "hai", "xin chào"]
+    [(recipient, reply)] = sent_to(fake_graph_api)
+    assert recipient == USER and reply["text"].startswith(SLOW_DOWN_START)
+
+
+async def test_dossier_lookups_are_limited_per_user(rate_limits, fake_graph_api):
+    rate_limits(lookup="1/600")
+    bot = FakeBot()
+    body = webhook_body(
+        [
+            text_event(f"tra cứu hồ sơ {DOSSIER_CODE}", "m_1"),
+            text_event(f"hồ sơ {DOSSIER_CODE}", "m_2"),
+            text_event("làm hộ chiếu cần gì", "m_3"),
+            text_event(f"hồ sơ {DOSSIER_CODE}", "m_4", sender="u2"),
+        ]
+    )
+    async with serve_channel(make_channel(fake_graph_api), bot) as base_url:
+        await post(base_url, body)
+
+    assert bot.texts == [
+        f"tra cứu hồ sơ {DOSSIER_CODE}",
+        "làm hộ chiếu cần gì",
+        f"hồ sơ {DOSSIER_CODE}",
+    ]
+    [(recipient, reply)] = sent_to(fake_graph_api)
+    assert recipient == USER and reply["text"].startswith(SLOW_DOWN_START)
+
+
+async def test_an_over_long_message_is_cut_after_a_note(rate_limits, fake_graph_api):
+    rate_limits()
+    text = "làm giấy khai sinh cho con cần những giấy tờ gì ạ " * 3
+    bot = FakeBot()
+    channel = make_channel(fake_graph_api, max_message_chars=40)
+    async with serve_channel(channel, bot) as base_url:
+        await post(base_url, webhook_body([text_event(text, "m_1")]))
+
+    assert bot.texts == [cut(text, 40)]
+    assert sent_messages(fake_graph_api) == [{"text": too_long_note(40)}]
 
 
 async def test_webhook_verification(fake_graph_api):

@@ -16,8 +16,9 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.run import create_http_input_channels
 from rasa.shared.exceptions import RasaException
 
-from bot.channels import UNSUPPORTED_MEDIA_REPLY
+from bot.channels import UNSUPPORTED_MEDIA_REPLY, cut, too_long_note
 from bot.channels.zalo import TokenStore, ZaloInput, ZaloTokens
+from bot.rate_limit import SLOW_DOWN_REPLY
 from tests.channels.helpers import (
     DROP,
     FakeBot,
@@ -35,6 +36,8 @@ OA_ID = "388613280878808645"
 USER = "246845883529197922"
 SEND_PATH = "/v3.0/oa/message/cs"
 OAUTH_PATH = "/v4/oa/access_token"
+DOSSIER_CODE = "000.00.12.H48-251103-0021"
+SLOW_DOWN_START = SLOW_DOWN_REPLY.split("{seconds}")[0]
 
 NEW_TOKENS = {
     "access_token": "access-2",
@@ -80,6 +83,10 @@ def user_text(
         "recipient": {"id": OA_ID},
         "message": {"text": text, "msg_id": msg_id},
     }
+
+
+def from_user(event: Dict[str, Any], user: str) -> Dict[str, Any]:
+    return {**event, "sender": {"id": user}}
 
 
 def sign(body: bytes, timestamp: str, key: str = OA_SECRET_KEY) -> str:
@@ -483,6 +490,69 @@ def test_store_is_ignored_when_credentials_bring_a_new_refresh_token(token_store
     TokenStore(token_store, "refresh-from-yaml").save(ZaloTokens("a", "r"))
     assert TokenStore(token_store, "refresh-from-yaml").load() == ZaloTokens("a", "r")
     assert TokenStore(token_store, "a-new-one-from-the-console").load() is None
+
+
+async def test_messages_beyond_the_sender_limit_get_the_slow_down_reply(
+    rate_limits, fake_zalo_api, token_store
+):
+    rate_limits(sender="2/60")
+    channel = ZaloInput.from_credentials(credentials(fake_zalo_api, token_store))
+    events = [user_text(text, f"msg-{text}") for text in ("một", "hai", "ba")]
+    events.append(from_user(user_text("xin chào", "msg-other"), "other-user"))
+    bot = FakeBot()
+    async with serve_channel(channel, bot) as base_url:
+        statuses = [(await post(base_url, event)).status for event in events]
+        await channel.drain()
+
+    assert statuses == [200] * 4  # acknowledged all the same: Zalo must not retry
+    assert bot.texts == ["một", "hai", "xin chào"]
+    [reply] = sent(fake_zalo_api)
+    assert reply["recipient"] == {"user_id": USER}
+    assert reply["message"]["text"].startswith(SLOW_DOWN_START)
+
+
+async def test_dossier_lookups_are_limited_per_user(
+    rate_limits, fake_zalo_api, token_store
+):
+    rate_limits(lookup="1/600")
+    channel = ZaloInput.from_credentials(credentials(fake_zalo_api, token_store))
+    events = [
+        user_text(f"tra cứu hồ sơ {DOSSIER_CODE}", "msg-1"),
+        user_text(f"hồ sơ {DOSSIER_CODE}", "msg-2"),
+        user_text("làm hộ chiếu cần gì", "msg-3"),
+        from_user(user_text(f"hồ sơ {DOSSIER_CODE}", "msg-4"), "other-user"),
+    ]
+    bot = FakeBot()
+    async with serve_channel(channel, bot) as base_url:
+        for event in events:
+            await post(base_url, event)
+        await channel.drain()
+
+    assert bot.texts == [
+        f"tra cứu hồ sơ {DOSSIER_CODE}",
+        "làm hộ chiếu cần gì",
+        f"hồ sơ {DOSSIER_CODE}",
+    ]
+    [reply] = sent(fake_zalo_api)
+    assert reply["recipient"] == {"user_id": USER}
+    assert reply["message"]["text"].startswith(SLOW_DOWN_START)
+
+
+async def test_an_over_long_message_is_cut_after_a_note(
+    rate_limits, fake_zalo_api, token_store
+):
+    rate_limits()
+    channel = ZaloInput.from_credentials(
+        credentials(fake_zalo_api, token_store, max_message_chars=40)
+    )
+    text = "làm giấy khai sinh cho con cần những giấy tờ gì ạ " * 3
+    bot = FakeBot()
+    async with serve_channel(channel, bot) as base_url:
+        await post(base_url, user_text(text, "msg-1"))
+        await channel.drain()
+
+    assert bot.texts == [cut(text, 40)]
+    assert [r["message"] for r in sent(fake_zalo_api)] == [{"text": too_long_note(40)}]
 
 
 def test_credentials_come_from_environment_variables(tmp_path, monkeypatch):

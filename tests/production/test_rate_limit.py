@@ -60,6 +60,16 @@ def test_sender_ip_and_lookup_limits():
     assert g.check("c", "198.51.100.2", "làm hộ chiếu cần gì") is None  # other questions still pass
 
 
+def test_without_a_client_address_lookups_count_per_sender():
+    """Zalo and Messenger: the platform's servers are the peer, so no address is passed."""
+    g = guard(sender=None)
+    assert g.check("zalo-user", None, f"hồ sơ {CODE}") is None
+    assert g.check("zalo-user", None, f"hồ sơ {CODE}") is None
+    assert g.check("zalo-user", None, f"hồ sơ {CODE}").reason == "lookup"
+    assert g.check("other-user", None, f"hồ sơ {CODE}") is None
+    assert g.check("zalo-user", None, "xin chào") is None
+
+
 def test_loopback_is_exempt_unless_forwarded_and_limits_can_be_disabled():
     g = guard()
     assert all(g.check("s", "127.0.0.1", "hi") is None for _ in range(10))
