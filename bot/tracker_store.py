@@ -233,15 +233,17 @@ class RedactingTrackerStore(SQLTrackerStore):
             # already stored are skipped (the lock store serialises a conversation's turns).
             stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
             events = list(tracker.events)
-            for event, data in zip(events[stored:], redacted_events(events, stored)):
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=((data.get("parse_data") or {}).get("intent") or {}).get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
+            rows = [
+                {
+                    "sender_id": tracker.sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": ((data.get("parse_data") or {}).get("intent") or {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                }
+                for event, data in zip(events[stored:], redacted_events(events, stored))
+            ]
+            if rows:  # one multi-row INSERT: the ORM's unit of work was a third of a save
+                session.execute(sa.insert(self.SQLEvent.__table__), rows)
             session.commit()
