@@ -94,7 +94,7 @@ def test_a_second_save_appends_only_the_new_events(fresh_pg_url, domain):
 
 def test_database_errors_are_raised_and_reported_to_the_channel(fresh_pg_url, domain):
     store = RedactingTrackerStore(domain=domain, url=fresh_pg_url)
-    store.sessionmaker = sa.orm.sessionmaker(bind=sa.create_engine("postgresql://postgres@127.0.0.1:1/none"))
+    store.engine = sa.create_engine("postgresql://postgres@127.0.0.1:1/none")  # the database is gone
 
     async def turn():
         with watch_store_errors() as errors:
