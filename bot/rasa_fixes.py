@@ -1,7 +1,9 @@
 """Fixes to Rasa 3.6 internals, in one place, each with the measurement that justifies it.
 
-Imported by ``bot/__init__.py`` so that every process that loads any of this
-project's Rasa code (the Rasa server, training, tests) gets them. Each keeps
+Imported by the Rasa-side modules (components, stores, channels), so that every
+process that loads any of them (the Rasa server, training, tests) gets them,
+and the action server, which shares only ``bot.logging_filter``, does not load
+Rasa (nor TensorFlow) for nothing. Each keeps
 Rasa's behaviour (same results, same errors) and only removes repeated work;
 tests/test_rasa_fixes.py checks that against Rasa's originals.
 """

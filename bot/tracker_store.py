@@ -24,6 +24,8 @@ one conversation, not the whole server; errors are recorded for the channel
 """
 from __future__ import annotations
 
+import bot.rasa_fixes  # noqa: F401  (every Rasa-side module installs the fixes to Rasa internals)
+
 import asyncio
 import json
 import logging

@@ -1,13 +1,14 @@
 """Read functions over the catalogue: what actions, NLU components and the API call.
 
-The search index is cached per database and rebuilt when the catalogue changes
-(checked at most every few seconds, so an import shows up without a restart).
+The search index and the procedures read so far are cached per database and
+dropped when the catalogue changes (checked at most every few seconds, so an
+import shows up without a restart).
 """
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,13 +22,14 @@ INDEX_CHECK_SECONDS = 5.0
 
 
 @dataclass
-class _CachedIndex:
+class _CachedCatalogue:
     version: tuple
     index: CatalogueIndex
     checked_at: float
+    procedures: dict[str, Procedure] = field(default_factory=dict)
 
 
-_indexes: dict[str, _CachedIndex] = {}
+_catalogues: dict[str, _CachedCatalogue] = {}
 _lock = threading.Lock()
 
 
@@ -47,20 +49,24 @@ def _build(session: Session) -> CatalogueIndex:
     )
 
 
-def catalogue_index(session: Session) -> CatalogueIndex:
+def _cached_catalogue(session: Session) -> _CachedCatalogue:
     key = str(session.get_bind().url)
-    cached = _indexes.get(key)
+    cached = _catalogues.get(key)
     now = time.monotonic()
     if cached and now - cached.checked_at < INDEX_CHECK_SECONDS:
-        return cached.index
+        return cached
     with _lock:
-        cached = _indexes.get(key)
+        cached = _catalogues.get(key)
         version = _version(session)
         if cached is None or cached.version != version:
-            cached = _CachedIndex(version, _build(session), now)
-            _indexes[key] = cached
+            cached = _CachedCatalogue(version, _build(session), now)
+            _catalogues[key] = cached
         cached.checked_at = now
-        return cached.index
+        return cached
+
+
+def catalogue_index(session: Session) -> CatalogueIndex:
+    return _cached_catalogue(session).index
 
 
 def search_procedures(session: Session, query: str, limit: int = 10) -> SearchResult:
@@ -68,7 +74,19 @@ def search_procedures(session: Session, query: str, limit: int = 10) -> SearchRe
 
 
 def get_procedure(session: Session, code: str) -> Procedure | None:
-    return session.scalar(select(Procedure).where(Procedure.code == code))
+    """The procedure with all its parts, as a read-only snapshot shared by callers.
+
+    Loading a procedure reads a dozen child tables (most of an answer's time);
+    it is kept detached from the session until the catalogue changes.
+    """
+    cached = _cached_catalogue(session)
+    procedure = cached.procedures.get(code)
+    if procedure is None:
+        procedure = session.scalar(select(Procedure).where(Procedure.code == code))
+        if procedure is not None:
+            session.expunge(procedure)  # with its children (cascade): a commit cannot expire it
+            cached.procedures[code] = procedure
+    return procedure
 
 
 def get_procedure_record(session: Session, code: str) -> dict | None:

@@ -135,3 +135,22 @@ def test_cli_import_missing_file_is_a_clear_error(cli_args, capsys):
 
     assert main(cli_args) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_procedures_are_read_once_and_reread_when_the_catalogue_changes(sqlite_url, monkeypatch):
+    import procedures_db.catalogue as catalogue
+
+    monkeypatch.setattr(catalogue, "INDEX_CHECK_SECONDS", 0.0)  # check the catalogue's version every time
+    with session_scope(sqlite_url) as session:
+        import_records(session, lines(RECORD))
+    with session_scope(sqlite_url) as session:
+        first = get_procedure(session, "1.001193")
+    with session_scope(sqlite_url) as session:
+        assert get_procedure(session, "1.001193") is first  # the same snapshot, not read again
+    assert [d.name for d in first.documents] == [RECORD["documents"][0]["name"]]  # usable after the session
+    changed = {**RECORD, "processing_time": "Trong 01 ngày làm việc"}
+    with session_scope(sqlite_url) as session:
+        import_records(session, lines(changed))
+    with session_scope(sqlite_url) as session:
+        assert get_procedure(session, "1.001193").processing_time == "Trong 01 ngày làm việc"
+        assert get_procedure(session, "9.999999") is None

@@ -4,6 +4,7 @@ Enabled through credentials.yml; see README.md in this folder. This module
 holds the few things all channels share, among them the rate and size limits
 applied before the bot sees a message (``bot/rate_limit.py``).
 """
+import bot.rasa_fixes  # noqa: F401  (every Rasa-side module installs the fixes to Rasa internals)
 
 import logging
 from typing import Any, List, Optional, Text, Tuple

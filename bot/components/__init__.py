@@ -1,4 +1,6 @@
 """Custom Rasa graph components for Vietnamese as citizens type it."""
+import bot.rasa_fixes  # noqa: F401  (every Rasa-side module installs the fixes to Rasa internals)
+
 import hashlib
 from functools import lru_cache
 from pathlib import Path
