@@ -156,6 +156,14 @@ class RedisTicketQueue:
         await self._redis().eval(_RELEASE, 3, *self.keys(conversation_id), str(ticket))
 
 
+def sanic_workers() -> int:
+    """Rasa server processes on this machine (Rasa's SANIC_WORKERS, default 1)."""
+    try:
+        return int(os.environ.get("SANIC_WORKERS", "1"))
+    except ValueError:
+        return 1
+
+
 class EnvLockStore(LockStore):
     """Redis ticket queue when REDIS_URL is set, else Rasa's InMemoryLockStore; Redis errors fall back to memory."""
 
@@ -169,6 +177,9 @@ class EnvLockStore(LockStore):
             parts = urlsplit(url)
             logger.info("Lock store: Redis at %s:%s (prefix %s)", parts.hostname, parts.port or 6379,
                         self.redis.prefix)
+        elif sanic_workers() > 1:
+            # Each worker is a process with its own memory: their locks would not see each other.
+            raise ValueError("SANIC_WORKERS > 1 needs REDIS_URL: the worker processes must share conversation locks")
         else:
             logger.info("Lock store: in memory (REDIS_URL unset: one Rasa replica only)")
         super().__init__()

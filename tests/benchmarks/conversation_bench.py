@@ -158,15 +158,17 @@ async def warm_up(url: str) -> None:
 
 
 def peak_rss_mb(pid: int) -> float:
-    """Peak resident memory (VmHWM) of a process, from /proc."""
+    """Peak resident memory (VmHWM) of a process and its children (Sanic's worker processes), from /proc."""
+    total = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(f"no VmHWM for {pid}")
+            total += int(line.split()[1])
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return round(total / 1024 + sum(peak_rss_mb(int(child)) for child in children), 1)
 
 
-def bench_stack(env: dict, model: str, log_path: Path, log=print) -> dict:
-    """Start the stack with ``model``, warm it up, run every level, read the Rasa server's peak RSS."""
+def bench_stack(env: dict, model: str, log_path: Path, log=print, levels=LEVELS, paced: bool = True) -> dict:
+    """Start the stack with ``model``, warm it up, run the levels, read the Rasa server's peak RSS."""
     url = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
     with open(log_path, "w", encoding="utf-8") as stack_log:
         stack = Stack(env=env, model=model, log=stack_log)
@@ -176,16 +178,17 @@ def bench_stack(env: dict, model: str, log_path: Path, log=print) -> dict:
             stack.wait_healthy(timeout=300)
             startup = time.monotonic() - started
             asyncio.run(warm_up(url))
-            levels = {}
-            runs = [(str(users), users, None) for users in LEVELS]
-            runs.append((f"{PACED_USERS} paced", PACED_USERS, THINK_SECONDS))
+            results = {}
+            runs = [(str(users), users, None) for users in levels]
+            if paced:
+                runs.append((f"{PACED_USERS} paced", PACED_USERS, THINK_SECONDS))
             for label, users, think in runs:
-                levels[label] = result = asyncio.run(run_level(url, users, seed=users, think=think))
+                results[label] = result = asyncio.run(run_level(url, users, seed=users, think=think))
                 kinds = f" {result['error_kinds']}" if result["errors"] else ""
                 log(f"  {label:>9} users: {result['conversations']} conversations, {result['turns']} turns, "
                     f"{result['errors']} errors{kinds}, p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
                     f"{result['throughput_turns_s']} turns/s")
             return {"startup_s": round(startup, 1), "rasa_peak_rss_mb": peak_rss_mb(stack.processes["rasa"].pid),
-                    "levels": levels}
+                    "levels": results}
         finally:
             stack.stop()

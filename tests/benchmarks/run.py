@@ -11,7 +11,9 @@
 3. Conversation turns through the REST channel at 1, 20 and 100 citizens
    (conversation_bench.py) for models/assistant.tar.gz and the stock model,
    each served with the same action server and API on a freshly seeded
-   throwaway database, plus the Rasa server's peak memory.
+   throwaway database, plus the Rasa server's peak memory; then, at 20
+   citizens, stock Rasa as shipped and both models on two worker processes
+   (see all_conversations).
 
 Figures are printed and written to results/bench.json; there are no pass/fail thresholds.
 """
@@ -41,6 +43,8 @@ CACHE = RESULTS / "bench_cache"
 OUR_CONFIG = ROOT / "config.yml"
 OUR_MODEL = ROOT / "models" / "assistant.tar.gz"
 STOCK_CONFIG = Path(__file__).with_name("stock_config.yml")
+STOCK_ENDPOINTS = Path(__file__).with_name("stock_endpoints.yml")
+STOCK_CREDENTIALS = Path(__file__).with_name("stock_credentials.yml")
 TRAINING_INPUTS = (ROOT / "data", ROOT / "bot" / "domain")
 
 
@@ -103,7 +107,7 @@ def our_training(workdir: Path) -> dict:
     return {"seconds": seconds, "cached": False}
 
 
-def stack_environment(workdir: Path) -> dict:
+def stack_environment(workdir: Path, **overrides: str) -> dict:
     """Free ports, a seeded throwaway catalogue with the demo dossiers, a fresh tracker store."""
     workdir.mkdir(parents=True, exist_ok=True)
     database = f"sqlite:///{workdir / 'assistant.db'}"
@@ -116,14 +120,18 @@ def stack_environment(workdir: Path) -> dict:
         "DATABASE_URL": database, "TRACKER_DB": str(workdir / "tracker.db"),
     })
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
+    env.update(overrides)
     return env
 
 
-def conversations(name: str, model: Path, workdir: Path) -> dict:
+def conversations(name: str, model: Path, workdir: Path, full: bool = True, **env: str) -> dict:
+    """One stack: every level and the paced citizens (``full``), or only the 20-citizen level."""
     log(f"conversation turns, {name} ({model.relative_to(ROOT)}):")
     folder = workdir / f"stack-{name}"
     try:
-        result = conversation_bench.bench_stack(stack_environment(folder), str(model), folder / "stack.log", log)
+        levels = conversation_bench.LEVELS if full else (20,)
+        result = conversation_bench.bench_stack(stack_environment(folder, **env), str(model), folder / "stack.log",
+                                                log, levels=levels, paced=full)
     except Exception:
         log(f"stack log tail ({name}):\n{tail(folder / 'stack.log')}")
         raise
@@ -131,22 +139,70 @@ def conversations(name: str, model: Path, workdir: Path) -> dict:
     return result
 
 
+def all_conversations(stock: Path, workdir: Path) -> dict:
+    """This project's configuration and stock Rasa's, on the same server set-ups.
+
+    - ``ours`` / ``stock``: one Rasa process with this project's server code
+      (endpoints, stores, channels, bot/rasa_fixes.py), as `make run` starts it;
+      only config.yml and the model differ. Every level.
+    - ``stock as shipped``: stock Rasa as `rasa init` runs it: Rasa's own REST
+      channel, SQL tracker store (SQLite) and in-memory lock store, no code of
+      this project in the Rasa process. 20 citizens.
+    - ``… 2 workers``: two Rasa processes on the same port (SANIC_WORKERS=2)
+      sharing a throwaway Redis lock store, the production topology on one
+      machine. 20 citizens. Skipped without redis-server.
+    """
+    runs = {"ours": conversations("ours", OUR_MODEL, workdir),
+            "stock": conversations("stock", stock, workdir),
+            "stock as shipped": conversations(
+                "stock-as-shipped", stock, workdir, full=False,
+                ENDPOINTS_FILE=str(STOCK_ENDPOINTS.relative_to(ROOT)),
+                CREDENTIALS_FILE=str(STOCK_CREDENTIALS.relative_to(ROOT)),
+                STOCK_TRACKER_DB=str(workdir / "stock-tracker.db"))}
+    if not shutil.which("redis-server"):
+        log("redis-server not installed: the two-worker runs are skipped (apt-get install redis-server)")
+        return runs
+    from tests.production.servers import RedisServer
+
+    redis = RedisServer().start()
+    try:
+        for name, model in (("ours", OUR_MODEL), ("stock", stock)):
+            runs[f"{name} 2 workers"] = conversations(f"{name}-2-workers", model, workdir, full=False,
+                                                      SANIC_WORKERS="2", REDIS_URL=redis.url,
+                                                      REDIS_KEY_PREFIX=name.replace(" ", ""))
+    finally:
+        redis.cleanup()
+    return runs
+
+
+def ratio(results: dict, ours: str, stock: str) -> float | None:
+    runs = results["conversation"]
+    if ours not in runs or stock not in runs:
+        return None
+    a, b = (runs[k]["levels"]["20"]["throughput_turns_s"] for k in (ours, stock))
+    return round(a / b, 2) if b else None
+
+
 def table(results: dict) -> str:
     """The compact side-by-side table printed at the end."""
-    ours, stock = results["conversation"]["ours"], results["conversation"]["stock"]
-    rows = [("", "ours", "stock"),
+    runs = results["conversation"]
+    names = list(runs)
+    rows = [("", *names),
             ("training time (s)", results["training"]["ours"]["seconds"], results["training"]["stock"]["seconds"]),
-            ("Rasa peak RSS (MB)", ours["rasa_peak_rss_mb"], stock["rasa_peak_rss_mb"])]
-    for users in ours["levels"]:
-        a, b = ours["levels"][users], stock["levels"][users]
-        rows += [(f"{users:>9} users p50 / p95 (ms)", f"{a['p50_ms']} / {a['p95_ms']}", f"{b['p50_ms']} / {b['p95_ms']}"),
-                 (f"{users:>9} users turns/s", a["throughput_turns_s"], b["throughput_turns_s"]),
-                 (f"{users:>9} users errors / turns", f"{a['errors']} / {a['turns']}", f"{b['errors']} / {b['turns']}")]
-    rows.append(("throughput ours/stock @20", results["throughput_ratio_20_users"], ""))
+            ("Rasa peak RSS (MB)", *(runs[n]["rasa_peak_rss_mb"] for n in names))]
+    for users in runs["ours"]["levels"]:
+        cells = [runs[n]["levels"].get(users) for n in names]
+        rows += [(f"{users:>9} users p50 / p95 (ms)", *(f"{c['p50_ms']} / {c['p95_ms']}" if c else "" for c in cells)),
+                 (f"{users:>9} users turns/s", *(c["throughput_turns_s"] if c else "" for c in cells)),
+                 (f"{users:>9} users errors / turns", *(f"{c['errors']} / {c['turns']}" if c else "" for c in cells))]
+    for label, value in results["throughput_ratios_20_users"].items():
+        rows.append((f"turns/s @20 {label}", value))
     for label, s in results["search"].items():
-        rows.append((f"search {s['records']} records p50/p95/max (ms)", f"{s['p50_ms']} / {s['p95_ms']} / {s['max_ms']}", ""))
+        rows.append((f"search {s['records']} records p50/p95/max (ms)", f"{s['p50_ms']} / {s['p95_ms']} / {s['max_ms']}"))
     width = max(len(r[0]) for r in rows)
-    return "\n".join(f"{r[0]:<{width}}  {str(r[1]):>18}  {str(r[2]):>18}" for r in rows)
+    columns = max(len(r) for r in rows) - 1
+    return "\n".join(f"{r[0]:<{width}}" + "".join(f"  {str(c):>17}" for c in (*r[1:], *[""] * (columns - len(r) + 1)))
+                     for r in rows)
 
 
 def main() -> int:
@@ -165,10 +221,15 @@ def main() -> int:
         results["search"] = search_bench.run(workdir, log)
         results["training"] = {"ours": our_training(workdir)}
         model, results["training"]["stock"] = stock_model(workdir)
-        results["conversation"] = {"ours": conversations("ours", OUR_MODEL, workdir),
-                                   "stock": conversations("stock", model, workdir)}
-    ours, stock = (results["conversation"][k]["levels"]["20"]["throughput_turns_s"] for k in ("ours", "stock"))
-    results["throughput_ratio_20_users"] = round(ours / stock, 1) if stock else None
+        results["conversation"] = all_conversations(model, workdir)
+    results["throughput_ratios_20_users"] = {
+        label: value for label, value in (
+            ("ours / stock", ratio(results, "ours", "stock")),
+            ("ours / stock as shipped", ratio(results, "ours", "stock as shipped")),
+            ("ours 2 workers / stock 2 workers", ratio(results, "ours 2 workers", "stock 2 workers")),
+            ("ours 2 workers / stock", ratio(results, "ours 2 workers", "stock")),
+        ) if value is not None
+    }
     results["duration_s"] = round(time.monotonic() - started, 1)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")

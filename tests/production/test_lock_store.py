@@ -35,6 +35,16 @@ def test_settings_are_checked(monkeypatch, redis_url):
         EnvLockStore(redis_url="http://localhost:6379")
 
 
+def test_several_worker_processes_need_redis(monkeypatch, redis_url):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    with pytest.raises(ValueError, match="SANIC_WORKERS > 1 needs REDIS_URL"):
+        EnvLockStore()
+    assert EnvLockStore(redis_url=redis_url).redis is not None
+    monkeypatch.setenv("SANIC_WORKERS", "1")
+    assert EnvLockStore().redis is None
+
+
 def _replica(url: str, conversation: str, start_at: float, turns: int, log) -> None:
     """One Rasa process's worth of turns on a conversation, all starting at the same instant."""
     store = EnvLockStore(redis_url=url)
