@@ -216,6 +216,11 @@ class RedactingTrackerStore(SQLTrackerStore):
                 database_url, pool_pre_ping=True, connect_args=connect_args, **engine_kwargs
             )
             self.sessionmaker = sessionmaker(bind=self.engine)
+        elif self.engine.dialect.name == "sqlite":
+            # Write-ahead log (kept by the file): readers no longer wait for a writer, which
+            # matters when several Rasa processes share the file (SANIC_WORKERS).
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         self._statements = _EventStatements(self.SQLEvent.__table__)
         logger.info("Tracker store: %s (redacted)", self.engine.url.render_as_string(hide_password=True))
 

@@ -122,3 +122,5 @@ def test_sqlite_by_default(monkeypatch, tmp_path, domain):
     asyncio.run(store.save(conversation("citizen-4", domain)))
     rows = stored_rows(f"sqlite:///{tmp_path / 'tracker.db'}", "citizen-4")
     assert rows and "0912345678" not in "".join(r.data for r in rows)
+    with store.engine.connect() as connection:  # several Rasa processes can share the file
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
