@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 _RATING_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5}
 _RATING = re.compile(r"(?<!\d)([1-5])(?!\d)\s*(?:sao|\*|/\s*5|diem)?|\b(mot|hai|ba|bon|tu|nam)\s+(?:sao|diem)\b")
+# The form needs the slot filled to finish: a citizen who skips the comment gets this marker.
+NO_COMMENT = "-"
 _SKIP = {"khong", "ko", "k", "khong co", "bo qua", "thoi", "het", "khong a", "khong co gi"}
 _MIN_COMMENT_WORDS = 3
 # "tôi muốn góp ý" asks to give feedback; what follows it, if anything, is the feedback.
@@ -75,7 +77,7 @@ class ValidateFeedbackForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "").strip()
-        return {"feedback_comment": "-" if folded_text(text) in _SKIP or not text else text}
+        return {"feedback_comment": NO_COMMENT if folded_text(text) in _SKIP or not text else text}
 
 
 class ActionSaveFeedback(Action):
@@ -88,7 +90,7 @@ class ActionSaveFeedback(Action):
         try:
             with session_scope() as session:
                 save_feedback(
-                    session, int(rating) if rating else None, None if comment == "-" else comment,
+                    session, int(rating) if rating else None, None if comment == NO_COMMENT else comment,
                     sender_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
                     procedure_code=tracker.get_slot("procedure_code"),
                 )
