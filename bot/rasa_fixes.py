@@ -60,7 +60,7 @@ def _is_valid_action_response(result: Dict[Text, Any]) -> bool:
         return False
     for event in result.get("events") or []:
         validator = _event_validator(event["event"])
-        if validator is None:
+        if validator is None or not validator.is_valid(event):
             return False
     return True
 
