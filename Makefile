@@ -51,8 +51,13 @@ test: seed train validate web browser
 	$(RASA) test core --stories tests/stories --model models/assistant.tar.gz --out results/stories --fail-on-prediction-errors
 	$(PY) -m pytest tests
 
+# Both held-out sets: the original one (with latency), then the fresh one written
+# later by someone who never saw data/ or tests/nlu_test/ (tests/nlu_test_fresh/).
 eval: seed train
+	@echo "== held-out test set 1: tests/nlu_test/ (original) =="
 	$(PY) -m tests.evaluation.nlu_eval
+	@echo "== held-out test set 2: tests/nlu_test_fresh/ (fresh, independent) =="
+	$(PY) -m tests.evaluation.nlu_eval --test-dir tests/nlu_test_fresh --no-latency
 
 bench: seed train
 	$(PY) -m tests.benchmarks.run

@@ -4,6 +4,9 @@ Prints intent accuracy and macro-F1 for each subset (accented, no diacritics,
 abbreviations/typos), dossier-code extraction and procedure-linking accuracy,
 writes a confusion matrix picture under results/, then measures
 ``/model/parse`` latency on a running Rasa server at one user.
+
+``--test-dir`` picks the test set (default tests/nlu_test); results/ files of
+any other set carry its folder name, e.g. intent_confusion_matrix_nlu_test_fresh.png.
 """
 from __future__ import annotations
 
@@ -23,10 +26,10 @@ RESULTS = ROOT / "results"
 SUBSETS = ("accented", "no_diacritics", "abbreviations")
 
 
-def load_subset(name: str) -> list[dict]:
+def load_subset(name: str, test_dir: Path = TEST_DIR) -> list[dict]:
     from rasa.shared.nlu.training_data.loading import load_data
 
-    data = load_data(str(TEST_DIR / f"{name}.yml"))
+    data = load_data(str(test_dir / f"{name}.yml"))
     return [
         {"text": ex.get("text"), "intent": ex.get("intent"), "entities": ex.get("entities") or []}
         for ex in data.training_examples
@@ -108,7 +111,7 @@ def evaluate(agent, examples: list[dict]) -> dict:
     }
 
 
-def confusion_matrix_picture(gold: list[str], predicted: list[str], path: Path) -> None:
+def confusion_matrix_picture(gold: list[str], predicted: list[str], path: Path, set_name: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -118,7 +121,7 @@ def confusion_matrix_picture(gold: list[str], predicted: list[str], path: Path) 
     labels = sorted(set(gold) | set(predicted))
     figure, axis = plt.subplots(figsize=(12, 11))
     ConfusionMatrixDisplay.from_predictions(gold, predicted, labels=labels, ax=axis, xticks_rotation=90, colorbar=False)
-    axis.set_title("Intent confusion matrix (held-out test set, all subsets)")
+    axis.set_title(f"Intent confusion matrix (held-out test set {set_name}, all subsets)")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
@@ -144,14 +147,19 @@ def main() -> int:
     parser.add_argument("--model", default=str(ROOT / "models" / "assistant.tar.gz"))
     parser.add_argument("--no-latency", action="store_true", help="skip the /model/parse latency measurement")
     parser.add_argument("--errors", action="store_true", help="print every misclassified example")
+    parser.add_argument("--test-dir", type=Path, default=TEST_DIR,
+                        help="folder with accented.yml, no_diacritics.yml, abbreviations.yml (default tests/nlu_test)")
     args = parser.parse_args()
+    test_dir = args.test_dir.resolve()
+    set_name = test_dir.name
+    suffix = "" if test_dir == TEST_DIR else f"_{set_name}"
 
     from rasa.core.agent import Agent
 
     agent = Agent.load(args.model)
-    results = {name: evaluate(agent, load_subset(name)) for name in SUBSETS}
+    results = {name: evaluate(agent, load_subset(name, test_dir)) for name in SUBSETS}
 
-    print("\nNLU on the held-out test set (intent = classifier's best, before fallback)")
+    print(f"\nNLU on the held-out test set {set_name} (intent = classifier's best, before fallback)")
     print(f"{'subset':15} {'n':>5} {'accuracy':>9} {'macro-F1':>9} {'fallback':>9} {'link top-1':>11} {'link+cand':>10} {'spurious':>9}")
     for name, r in results.items():
         link = r["linking"]
@@ -172,10 +180,10 @@ def main() -> int:
           f" (top-1 or among clarification candidates: {links['top1_or_candidate'] / max(links['total'], 1):.3f})")
     print(f"dossier code extraction: {dossiers['correct']}/{dossiers['total']} = {dossiers['correct'] / max(dossiers['total'], 1):.3f}")
 
-    picture = RESULTS / "intent_confusion_matrix.png"
-    confusion_matrix_picture(all_gold, all_predicted, picture)
+    picture = RESULTS / f"intent_confusion_matrix{suffix}.png"
+    confusion_matrix_picture(all_gold, all_predicted, picture, set_name)
     print(f"confusion matrix: {picture.relative_to(ROOT)}")
-    with open(RESULTS / "nlu_errors.json", "w", encoding="utf-8") as stream:
+    with open(RESULTS / f"nlu_errors{suffix}.json", "w", encoding="utf-8") as stream:
         json.dump({name: r["errors"] for name, r in results.items()}, stream, ensure_ascii=False, indent=1)
     if args.errors:
         for name, r in results.items():
@@ -183,7 +191,7 @@ def main() -> int:
                 print(f"  [{name}] {kind}: {text!r} expected {want} got {got}")
 
     if not args.no_latency:
-        texts = [ex["text"] for name in SUBSETS for ex in load_subset(name)][:200]
+        texts = [ex["text"] for name in SUBSETS for ex in load_subset(name, test_dir)][:200]
         print(parse_latency_on_server(args.model, texts))
     return 0
 
