@@ -117,34 +117,37 @@ async def say(http: aiohttp.ClientSession, url: str, sender: str, text: str, sta
         stats.latencies_ms.append((time.perf_counter() - started) * 1000)
 
 
-async def citizen(http, url: str, rng: random.Random, stats: LevelStats, budget: list[int], deadline: float,
+async def citizen(url: str, rng: random.Random, stats: LevelStats, budget: list[int], deadline: float,
                   think: tuple[float, float] | None = None) -> None:
-    """Run conversations one after the other while the level's budget and time last."""
+    """Run conversations one after the other while the level's budget and time last.
+
+    Each conversation is a new citizen on their own connection (kept alive for
+    its turns), as on real phones: a server with several worker processes gets
+    each conversation's connection on whichever worker accepts it.
+    """
     if think:  # paced citizens arrive one by one, not all in the same millisecond
         await asyncio.sleep(rng.uniform(0, think[1]))
     while budget[0] > 0 and time.monotonic() < deadline:
         budget[0] -= 1
         stats.conversations += 1
         sender = f"bench-{uuid.uuid4().hex[:12]}"
-        for text in conversation(rng):
-            if time.monotonic() >= deadline:
-                return
-            await say(http, url, sender, text, stats)
-            if think:
-                await asyncio.sleep(rng.uniform(*think))
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT)) as http:
+            for text in conversation(rng):
+                if time.monotonic() >= deadline:
+                    return
+                await say(http, url, sender, text, stats)
+                if think:
+                    await asyncio.sleep(rng.uniform(*think))
 
 
 async def run_level(url: str, users: int, seed: int, think: tuple[float, float] | None = None) -> dict:
     """``users`` citizens at once for at most LEVEL_SECONDS or CONVERSATIONS_PER_LEVEL conversations."""
     stats, budget = LevelStats(users), [CONVERSATIONS_PER_LEVEL[users]]
-    timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT)
-    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=users)) as http:
-        started = time.monotonic()
-        deadline = started + LEVEL_SECONDS
-        citizens = [citizen(http, url, random.Random(seed * 1000 + i), stats, budget, deadline, think)
-                    for i in range(users)]
-        await asyncio.wait_for(asyncio.gather(*citizens), timeout=LEVEL_SECONDS + TURN_TIMEOUT + 10)
-        return stats.summary(time.monotonic() - started)
+    started = time.monotonic()
+    deadline = started + LEVEL_SECONDS
+    citizens = [citizen(url, random.Random(seed * 1000 + i), stats, budget, deadline, think) for i in range(users)]
+    await asyncio.wait_for(asyncio.gather(*citizens), timeout=LEVEL_SECONDS + TURN_TIMEOUT + 10)
+    return stats.summary(time.monotonic() - started)
 
 
 async def warm_up(url: str) -> None:
