@@ -154,8 +154,12 @@ def main() -> int:
     set_name = test_dir.name
     suffix = "" if test_dir == TEST_DIR else f"_{set_name}"
 
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # not one debug line per parsed message
     agent = Agent.load(args.model)
     results = {name: evaluate(agent, load_subset(name, test_dir)) for name in SUBSETS}
 
