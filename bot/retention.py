@@ -4,6 +4,11 @@
     python -m bot.retention --days 30 --dry-run
     python -m bot.retention --sender ID     # one citizen's conversation, now (a deletion request)
 
+The same limit applies to what the dialogue recorded in the catalogue database
+(DATABASE_URL): hand-over requests older than it are deleted, and older
+feedback keeps its rating but loses its sender id and comment
+(``procedures_db.service_requests``). ``--sender`` does both for one citizen.
+
 A conversation (all events of one sender id) goes when its *latest* event is
 older than the limit, so an ongoing conversation is never cut in half. Run it
 daily (cron, a Kubernetes CronJob: docs/production.md). The table is Rasa's
@@ -25,6 +30,8 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # Rasa's models u
 import sqlalchemy as sa  # noqa: E402
 
 from bot.tracker_store import tracker_store_url  # noqa: E402
+from procedures_db.db import session_scope  # noqa: E402
+from procedures_db.service_requests import forget_sender, purge_service_requests  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -122,21 +129,28 @@ def main(argv: Optional[list] = None) -> int:
     if args.sender:
         try:
             deleted = delete_conversation(args.sender)
+            with session_scope() as session:
+                requests = forget_sender(session, args.sender)
         except sa.exc.SQLAlchemyError as error:
             print(f"retention failed: {error}", file=sys.stderr)
             return 1
-        print(f"deleted {deleted} event(s) of the conversation")
+        print(f"deleted {deleted} event(s) of the conversation, {requests.handoffs} hand-over request(s); "
+              f"{requests.feedback} feedback(s) made anonymous")
         return 0
     try:
         days = retention_days() if args.days is None else args.days
         if days < 1:
             raise ValueError("--days must be at least 1")
         purge = purge_old_conversations(days=days, batch_size=args.batch_size, dry_run=args.dry_run)
+        with session_scope() as session:
+            requests = purge_service_requests(session, days, dry_run=args.dry_run)
     except (ValueError, sa.exc.SQLAlchemyError) as error:
         print(f"retention failed: {error}", file=sys.stderr)
         return 1
     verb = "would delete" if args.dry_run else "deleted"
     print(f"{verb} {purge.conversations} conversation(s), {purge.events} event(s) idle for more than {days} day(s)")
+    print(f"{verb} {requests.handoffs} hand-over request(s) and the sender ids and comments of "
+          f"{requests.feedback} feedback(s) older than {days} day(s)")
     return 0
 
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from procedures_db.models import Feedback, HandoffRequest
@@ -66,3 +67,43 @@ def feedback_summary(session: Session) -> dict:
     """Count and average rating, for the staff API and reports."""
     count, average = session.execute(select(func.count(Feedback.id), func.avg(Feedback.rating))).one()
     return {"count": count, "average_rating": round(float(average), 2) if average is not None else None}
+
+
+@dataclass
+class RequestPurge:
+    handoffs: int = 0  # deleted
+    feedback: int = 0  # rating kept, sender id and comment removed
+
+
+def purge_service_requests(session: Session, days: int, now: datetime | None = None,
+                           dry_run: bool = False) -> RequestPurge:
+    """Hand-overs older than ``days`` deleted; older feedback keeps only its rating, topic and date.
+
+    Staff work from a hand-over for days, not months; feedback statistics need the
+    ratings longer, but not who gave them nor what they typed.
+    """
+    if days < 1:
+        raise ValueError("the retention must be at least 1 day")
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    return _purge(session, HandoffRequest.created_at < cutoff, Feedback.created_at < cutoff, dry_run)
+
+
+def forget_sender(session: Session, sender_id: str) -> RequestPurge:
+    """A citizen's deletion request: their hand-overs deleted, their feedback made anonymous."""
+    return _purge(session, HandoffRequest.sender_id == sender_id, Feedback.sender_id == sender_id, False)
+
+
+def _purge(session: Session, handoffs, feedback, dry_run: bool) -> RequestPurge:
+    feedback = and_(feedback, or_(Feedback.sender_id.is_not(None), Feedback.comment.is_not(None)))
+    if dry_run:
+        return RequestPurge(
+            session.scalar(select(func.count(HandoffRequest.id)).where(handoffs)),
+            session.scalar(select(func.count(Feedback.id)).where(feedback)),
+        )
+    bulk = {"synchronize_session": False}  # rows are not loaded in this session
+    return RequestPurge(
+        session.execute(delete(HandoffRequest).where(handoffs).execution_options(**bulk)).rowcount,
+        session.execute(
+            update(Feedback).where(feedback).values(sender_id=None, comment=None).execution_options(**bulk)
+        ).rowcount,
+    )

@@ -56,7 +56,7 @@ def test_command_line_on_sqlite_with_the_environment(tmp_path):
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     fill(url)
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "TRACKER_DB": str(tmp_path / "tracker.db"),
-           "TRACKER_RETENTION_DAYS": "5"}
+           "TRACKER_RETENTION_DAYS": "5", "DATABASE_URL": f"sqlite:///{tmp_path / 'assistant.db'}"}
     run = subprocess.run([sys.executable, "-m", "bot.retention"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "deleted 3 conversation(s), 7 event(s) idle for more than 5 day(s)" in run.stdout
@@ -70,10 +70,63 @@ def test_nothing_to_do_on_an_empty_database_and_bad_settings_are_refused(tmp_pat
     assert "at least 1" in capsys.readouterr().err
 
 
-def test_one_conversation_is_deleted_on_request(fresh_pg_url, monkeypatch, capsys):
+def test_one_conversation_is_deleted_on_request(fresh_pg_url, monkeypatch, capsys, tmp_path):
     fill(fresh_pg_url)
     monkeypatch.setenv("TRACKER_STORE_URL", fresh_pg_url)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'assistant.db'}")
     assert main(["--sender", "ongoing"]) == 0
     assert "deleted 3 event(s)" in capsys.readouterr().out
     assert "ongoing" not in senders(fresh_pg_url) and len(senders(fresh_pg_url)) == 3
     assert delete_conversation("nobody", fresh_pg_url) == 0
+
+
+def fill_service_requests(url: str) -> None:
+    """Two hand-overs and two feedbacks, one of each 100 days old, all from sender "old-1" or "recent"."""
+    from datetime import datetime, timedelta, timezone
+
+    from procedures_db.db import session_scope
+    from procedures_db.service_requests import create_handoff, save_feedback
+
+    long_ago = datetime.now(timezone.utc) - timedelta(days=100)
+    with session_scope(url) as session:
+        create_handoff(session, "old-1", summary="gọi lại giúp em số 0912345678").created_at = long_ago
+        create_handoff(session, "recent", summary="cần hỏi cán bộ")
+        save_feedback(session, 2, "chậm quá, số em 0912345678", sender_id="old-1").created_at = long_ago
+        save_feedback(session, 5, "tốt", sender_id="recent")
+
+
+def service_requests(url: str) -> tuple[list, list]:
+    engine = sa.create_engine(url, future=True)
+    with engine.connect() as connection:
+        handoffs = sorted(connection.execute(sa.text("SELECT sender_id FROM handoff_requests")).scalars())
+        feedback = sorted(connection.execute(sa.text("SELECT rating, sender_id, comment FROM feedback")).all())
+    engine.dispose()
+    return handoffs, [tuple(row) for row in feedback]
+
+
+def test_old_hand_overs_are_deleted_and_old_feedback_keeps_only_its_rating(tmp_path):
+    tracker, catalogue = tmp_path / "tracker.db", f"sqlite:///{tmp_path / 'assistant.db'}"
+    fill(f"sqlite:///{tracker}")
+    fill_service_requests(catalogue)
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "TRACKER_DB": str(tracker), "DATABASE_URL": catalogue}
+    command = [sys.executable, "-m", "bot.retention", "--days", "90"]
+    dry = subprocess.run(command + ["--dry-run"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    assert "would delete 1 hand-over request(s) and the sender ids and comments of 1 feedback(s)" in dry.stdout
+    assert service_requests(catalogue)[0] == ["old-1", "recent"]
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert service_requests(catalogue) == (["recent"], [(2, None, None), (5, "recent", "tốt")])
+
+
+def test_a_deletion_request_also_forgets_the_citizens_hand_overs_and_feedback(tmp_path, monkeypatch, capsys):
+    tracker, catalogue = tmp_path / "tracker.db", f"sqlite:///{tmp_path / 'assistant.db'}"
+    fill(f"sqlite:///{tracker}")
+    fill_service_requests(catalogue)
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
+    monkeypatch.setenv("TRACKER_DB", str(tracker))
+    monkeypatch.setenv("DATABASE_URL", catalogue)
+    assert main(["--sender", "recent"]) == 0
+    assert "deleted 2 event(s) of the conversation, 1 hand-over request(s); 1 feedback(s) made anonymous" \
+        in capsys.readouterr().out
+    assert service_requests(catalogue) == (["old-1"], [(2, "old-1", "chậm quá, số em 0912345678"), (5, None, None)])
