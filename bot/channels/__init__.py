@@ -7,6 +7,7 @@ applied before the bot sees a message (``bot/rate_limit.py``).
 import bot.rasa_fixes  # noqa: F401  (every Rasa-side module installs the fixes to Rasa internals)
 
 import logging
+from dataclasses import dataclass
 from typing import Any, List, Optional, Text, Tuple
 
 from bot.rate_limit import MESSAGE_TOO_LONG_NOTE, ChannelGuard
@@ -91,4 +92,40 @@ async def apply_limits(
     if len(text) > max_chars:
         await output.send_text_message(sender_id, too_long_note(max_chars))
         text = cut(text, max_chars)
+    return text
+
+
+# Kinds of messaging-platform events (Zalo, Messenger) that reach the bot or get an answer.
+TEXT = "text"
+PAYLOAD = "payload"  # a tapped button or quick reply
+MEDIA = "media"
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    sender_id: Text
+    kind: Text
+    text: Optional[Text] = None
+    message_id: Optional[Text] = None
+
+
+async def text_for_bot(
+    incoming: IncomingEvent, output: Any, guard: ChannelGuard, max_chars: int, numbered_options: Any
+) -> Optional[Text]:
+    """What a messaging platform's event hands to the bot, or None when it is answered here.
+
+    Media get the text-only reply; text passes the rate and size limits (with no
+    client address: the platform's servers are the HTTP peer); a typed number
+    picks one of the options offered before, while a tapped button forgets them.
+    """
+    sender_id = incoming.sender_id
+    if incoming.kind == MEDIA:
+        await output.send_text_message(sender_id, UNSUPPORTED_MEDIA_REPLY)
+        return None
+    text = await apply_limits(guard, output, sender_id, incoming.text, max_chars)
+    if text is None:
+        return None
+    if incoming.kind == TEXT:
+        return numbered_options.resolve(sender_id, text) or text
+    numbered_options.forget(sender_id)
     return text

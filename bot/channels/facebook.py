@@ -28,7 +28,6 @@ import hashlib
 import hmac
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Iterable, Iterator, List
 from typing import Optional, Text, Union
 
@@ -42,9 +41,12 @@ from sanic.response import HTTPResponse
 
 from bot.channels import (
     DEFAULT_MAX_MESSAGE_CHARS,
-    UNSUPPORTED_MEDIA_REPLY,
-    apply_limits,
+    MEDIA,
+    PAYLOAD,
+    TEXT,
+    IncomingEvent,
     split_text,
+    text_for_bot,
     truncate,
 )
 from bot.channels.numbered_options import NumberedOptions, TtlCache
@@ -137,20 +139,6 @@ class GraphApiClient:
             details.get("message"),
         )
         return False
-
-
-# Kinds of incoming events that reach the bot or get an answer.
-TEXT = "text"
-PAYLOAD = "payload"
-MEDIA = "media"
-
-
-@dataclass(frozen=True)
-class IncomingEvent:
-    sender_id: Text
-    kind: Text
-    text: Optional[Text] = None
-    message_id: Optional[Text] = None
 
 
 def messaging_events(payload: Dict[Text, Any]) -> Iterator[Dict[Text, Any]]:
@@ -463,21 +451,11 @@ class FacebookInput(RasaFacebookInput):
             return
         out_channel = self.get_output_channel()
         sender_id = incoming.sender_id
-        if incoming.kind == MEDIA:
-            await out_channel.send_text_message(sender_id, UNSUPPORTED_MEDIA_REPLY)
-            return
-
-        # No client address: Meta's servers are the HTTP peer.
-        text = await apply_limits(
-            self.guard, out_channel, sender_id, incoming.text, self.max_message_chars
+        text = await text_for_bot(
+            incoming, out_channel, self.guard, self.max_message_chars, self.numbered_options
         )
         if text is None:
             return
-        if incoming.kind == TEXT:
-            text = self.numbered_options.resolve(sender_id, text) or text
-        else:
-            self.numbered_options.forget(sender_id)
-
         await out_channel.send_action(sender_id, "mark_seen")
         await out_channel.send_action(sender_id, "typing_on")
         try:

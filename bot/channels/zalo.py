@@ -44,9 +44,11 @@ from sanic.response import HTTPResponse
 
 from bot.channels import (
     DEFAULT_MAX_MESSAGE_CHARS,
-    UNSUPPORTED_MEDIA_REPLY,
-    apply_limits,
+    MEDIA,
+    TEXT,
+    IncomingEvent,
     split_text,
+    text_for_bot,
 )
 from bot.channels.numbered_options import NumberedOptions, TtlCache
 from bot.rate_limit import ChannelGuard
@@ -568,19 +570,6 @@ class ZaloOutput(OutputChannel):
             logger.error("Zalo reply not delivered: %s", error)
 
 
-# Kinds of incoming events that are acted upon.
-TEXT = "text"
-MEDIA = "media"
-
-
-@dataclass(frozen=True)
-class IncomingEvent:
-    kind: Text
-    sender_id: Text
-    text: Optional[Text] = None
-    message_id: Optional[Text] = None
-
-
 def parse_event(event: Dict[Text, Any]) -> Optional[IncomingEvent]:
     """Returns what to act upon in a webhook event, None to ignore it (our own
     messages echoed as oa_send_*, receipts, follow/unfollow...)."""
@@ -597,8 +586,8 @@ def parse_event(event: Dict[Text, Any]) -> Optional[IncomingEvent]:
     message_id = message.get("msg_id")
     if name in TEXT_EVENTS:
         text = message.get("text")
-        return IncomingEvent(TEXT, str(sender_id), text, message_id) if text else None
-    return IncomingEvent(MEDIA, str(sender_id), message_id=message_id)
+        return IncomingEvent(str(sender_id), TEXT, text, message_id) if text else None
+    return IncomingEvent(str(sender_id), MEDIA, message_id=message_id)
 
 
 class ZaloInput(InputChannel):
@@ -699,22 +688,18 @@ class ZaloInput(InputChannel):
         out_channel = self.get_output_channel()
         sender_id = incoming.sender_id
         try:
-            if incoming.kind == MEDIA:
-                await out_channel.send_text_message(sender_id, UNSUPPORTED_MEDIA_REPLY)
-                return
-            # No client address: Zalo's servers are the HTTP peer.
-            text = await apply_limits(
-                self.guard,
+            text = await text_for_bot(
+                incoming,
                 out_channel,
-                sender_id,
-                incoming.text,
+                self.guard,
                 self.settings.max_message_chars,
+                self.numbered_options,
             )
             if text is None:
                 return
             await on_new_message(
                 UserMessage(
-                    self.numbered_options.resolve(sender_id, text) or text,
+                    text,
                     out_channel,
                     sender_id,
                     input_channel=self.name(),

@@ -31,6 +31,7 @@ from typing import (
 )
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage, register
 from sanic import Sanic
 
@@ -190,3 +191,11 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.01)
+
+
+async def post_webhook(url: Text, body: bytes, headers: Dict[Text, Text]) -> aiohttp.ClientResponse:
+    """POSTs ``body`` to a channel's webhook; the response is read, its status and text kept."""
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, data=body, headers=headers) as response:
+            await response.read()
+            return response

@@ -17,7 +17,7 @@ from rasa.shared.exceptions import RasaException
 from bot.channels import UNSUPPORTED_MEDIA_REPLY, cut, too_long_note
 from bot.channels.facebook import FacebookInput, GraphApiClient
 from bot.rate_limit import SLOW_DOWN_REPLY
-from tests.channels.helpers import FakeBot, FakeHttpApi, serve_channel, wait_until
+from tests.channels.helpers import FakeBot, FakeHttpApi, post_webhook, serve_channel, wait_until
 
 APP_SECRET = "test-app-secret"
 PAGE_TOKEN = "test-page-token"
@@ -85,12 +85,7 @@ async def post(
     if signature is not None:
         headers["X-Hub-Signature-256"] = signature
     headers["Content-Type"] = "application/json"
-    async with aiohttp.ClientSession() as session:
-        async with session.post(
-            f"{base_url}/webhooks/facebook/webhook", data=body, headers=headers
-        ) as response:
-            await response.read()
-            return response
+    return await post_webhook(f"{base_url}/webhooks/facebook/webhook", body, headers)
 
 
 def sent_messages(api: FakeHttpApi) -> List[Dict[str, Any]]:

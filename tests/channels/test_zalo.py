@@ -23,6 +23,7 @@ from tests.channels.helpers import (
     DROP,
     FakeBot,
     FakeHttpApi,
+    post_webhook,
     serve_channel,
     wait_until,
 )
@@ -103,12 +104,7 @@ async def post(
         signature = sign(body, event["timestamp"])
     if signature is not None:
         headers["X-ZEvent-Signature"] = signature
-    async with aiohttp.ClientSession() as session:
-        async with session.post(
-            f"{base_url}/webhooks/zalo/webhook", data=body, headers=headers
-        ) as response:
-            await response.read()
-            return response
+    return await post_webhook(f"{base_url}/webhooks/zalo/webhook", body, headers)
 
 
 def sent(api: FakeHttpApi) -> List[Dict[str, Any]]:
