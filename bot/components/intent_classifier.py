@@ -60,6 +60,7 @@ class _Scorer:
     def __init__(self, model) -> None:
         union, classifier = model.steps[0][1], model.steps[-1][1]
         weights = np.ascontiguousarray(classifier.coef_.T)  # features x classes
+        self.classes = [str(name) for name in classifier.classes_]
         self.bias = classifier.intercept_
         self.parts = []
         offset = 0
@@ -109,7 +110,6 @@ class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassi
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self.model = model
         self._scorer = _Scorer(model) if model is not None else None
 
     @classmethod
@@ -139,10 +139,10 @@ class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassi
         if len(intents) < 2:
             logger.warning("SyllableIntentClassifier needs at least two intents; not trained")
             return self._resource
-        self.model = self._pipeline().fit([syllable_text(e) for e in examples], [e.get(INTENT) for e in examples])
-        self._scorer = _Scorer(self.model)
+        model = self._pipeline().fit([syllable_text(e) for e in examples], [e.get(INTENT) for e in examples])
+        self._scorer = _Scorer(model)
         with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self.model, directory / MODEL_FILE)
+            joblib.dump(model, directory / MODEL_FILE)
         return self._resource
 
     @classmethod
@@ -164,7 +164,7 @@ class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassi
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = syllable_text(message) if self.model is not None else ""
+            text = syllable_text(message) if self._scorer is not None else ""
             if not text.strip():
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
@@ -172,7 +172,7 @@ class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassi
             probabilities = self._scorer.probabilities(text)
             order = np.argsort(probabilities)[::-1][: self.config["ranking_length"]]
             ranking = [
-                {"name": str(self.model.classes_[i]), "confidence": float(probabilities[i])} for i in order
+                {"name": self._scorer.classes[i], "confidence": float(probabilities[i])} for i in order
             ]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
