@@ -81,10 +81,26 @@ _STOP_FOLDED = frozenset(
 )
 
 
+# Texts the rules left unchanged, so holding no personal data: a stored event repeats
+# them (model id, intent and action names, the bot's fixed replies, button titles),
+# and running the rules on them was most of a tracker save. Bounded; emptied when full.
+_UNCHANGED: dict[str, None] = {}
+_UNCHANGED_MAX = 4096
+
+
 def redact(text: str) -> str:
     """``text`` with identity numbers, phones, dossier codes, e-mails and names replaced."""
-    if not text or not isinstance(text, str):
+    if not text or not isinstance(text, str) or text in _UNCHANGED:
         return text
+    redacted = _redact_rules(text)
+    if redacted == text:
+        if len(_UNCHANGED) >= _UNCHANGED_MAX:
+            _UNCHANGED.clear()
+        _UNCHANGED[text] = None
+    return redacted
+
+
+def _redact_rules(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _EMAIL.sub(EMAIL, text)
     text = DOSSIER_CODE_PATTERN.sub(DOSSIER_CODE, text)

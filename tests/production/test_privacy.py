@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from procedures_db import privacy
 from procedures_db.privacy import (
     CCCD, CMND, DOSSIER_CODE, EMAIL, LAST_DIGITS, NAME, PHONE, redact, redact_digits, redact_log_text, redact_value,
 )
@@ -69,3 +70,17 @@ def test_log_lines_with_json_escapes_are_decoded_before_redaction():
     out = redact_log_text(line)
     assert NAME in out and PHONE in out and "0912345678" not in out
     assert '"\\u0022"' in out  # ASCII escapes (quotes) stay escaped: the line is still JSON
+
+
+
+def test_texts_without_personal_data_are_remembered_and_texts_with_it_are_not():
+    # redact() remembers the texts its rules left unchanged (a stored event repeats
+    # them), never a text that held personal data.
+    clean, personal = "nộp ở đâu ạ (test memo)", "sđt 0912345678 (test memo)"
+    for _ in range(2):
+        assert redact(clean) == clean
+        assert redact(personal) == f"sđt {PHONE} (test memo)"
+    assert clean in privacy._UNCHANGED and personal not in privacy._UNCHANGED
+    for i in range(privacy._UNCHANGED_MAX + 1):  # bounded
+        redact(f"text {i}")
+    assert len(privacy._UNCHANGED) <= privacy._UNCHANGED_MAX
