@@ -9,10 +9,15 @@ tests/test_rasa_fixes.py checks that against Rasa's originals.
 """
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
+from types import ModuleType
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
+import rasa.core.actions.forms
+import rasa.core.policies.rule_policy
 import rasa.core.processor
+import structlog
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.exceptions import GraphRunError
@@ -168,3 +173,36 @@ class SequentialGraphRunner(DaskGraphRunner):
 
 # The processor loads every model (rasa run, rasa shell, rasa test) with this runner.
 rasa.core.processor.DaskGraphRunner = SequentialGraphRunner
+
+
+# --- 4. Debug log arguments: not deep-copied when debug logs are off ----------------------------
+
+
+def debug_logs_enabled() -> bool:
+    """Whether Rasa's structlog loggers emit debug events (configured once per process)."""
+    return structlog.get_config()["wrapper_class"].debug is not structlog._native._nop
+
+
+class _CopyForDebugLogs(ModuleType):
+    """The ``copy`` module as the modules below see it: ``deepcopy`` only when it is used.
+
+    In these modules every ``copy.deepcopy`` is an argument of a ``structlogger.debug``
+    call (tests/test_rasa_fixes.py checks the source), evaluated even when debug
+    logs are off and then thrown away: events, parse data, states, several times
+    per action, about 5% of a turn. With debug logs on, they are copied as before.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("copy")
+
+    def __getattr__(self, name: Text) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Optional[Dict[int, Any]] = None) -> Any:
+        return copy.deepcopy(value, memo) if debug_logs_enabled() else value
+
+
+MODULES_COPYING_ONLY_FOR_DEBUG_LOGS = (rasa.core.processor, rasa.core.policies.rule_policy, rasa.core.actions.forms)
+for _module in MODULES_COPYING_ONLY_FOR_DEBUG_LOGS:
+    _module.copy = _CopyForDebugLogs()

@@ -1,7 +1,14 @@
 """Each fix in bot/rasa_fixes.py gives Rasa's own results, compared with Rasa's originals."""
 from __future__ import annotations
 
+import ast
+import copy
+import inspect
+import logging
+from pathlib import Path
+
 import pytest
+import structlog
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import UserMessage
@@ -15,7 +22,10 @@ from rasa.shared.utils.common import all_subclasses
 
 import bot  # noqa: F401  (installs the fixes)
 import rasa.core.processor
-from bot.rasa_fixes import SequentialGraphRunner, _is_valid_action_response, _validate_action_result
+from bot.rasa_fixes import (
+    MODULES_COPYING_ONLY_FOR_DEBUG_LOGS, SequentialGraphRunner, _CopyForDebugLogs, _is_valid_action_response,
+    _validate_action_result, debug_logs_enabled,
+)
 from scripts.stack import ROOT
 
 # --- action server responses -----------------------------------------------------------------
@@ -127,3 +137,38 @@ def test_sequential_runner_predicts_like_dask(runners, intent):
         predictions.append((prediction.policy_name, prediction.probabilities, prediction.events))
     assert predictions[0] == predictions[1]
     assert max(predictions[0][1]) > 0
+
+
+# --- debug log arguments -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", MODULES_COPYING_ONLY_FOR_DEBUG_LOGS, ids=lambda m: m.__name__)
+def test_every_deepcopy_in_the_patched_modules_is_a_debug_log_argument(module):
+    # If a Rasa upgrade deep-copies anything else there, skipping the copy would change behaviour.
+    tree = ast.parse(Path(inspect.getsourcefile(module)).read_text())
+    in_debug_calls = {
+        id(node)
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call) and ast.unparse(call.func) == "structlogger.debug"
+        for node in ast.walk(call)
+    }
+    deepcopies = [node for node in ast.walk(tree)
+                  if isinstance(node, ast.Call) and ast.unparse(node.func) == "copy.deepcopy"]
+    assert deepcopies and all(id(node) in in_debug_calls for node in deepcopies)
+    assert isinstance(module.copy, _CopyForDebugLogs)
+
+
+def test_debug_log_arguments_are_copied_only_when_debug_logs_are_on():
+    value = {"events": [{"event": "slot", "value": [1]}]}
+    previous = structlog.get_config()
+    try:
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+        assert not debug_logs_enabled()
+        assert rasa.core.processor.copy.deepcopy(value) is value
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+        assert debug_logs_enabled()
+        copied = rasa.core.processor.copy.deepcopy(value)
+        assert copied == value and copied is not value and copied["events"][0] is not value["events"][0]
+    finally:
+        structlog.configure(**previous)
+    assert rasa.core.processor.copy.copy is copy.copy  # the rest of the module is the real one
