@@ -49,6 +49,7 @@ from bot.channels import (
     text_for_bot,
     truncate,
 )
+from bot.channels.admission import admitted_turns
 from bot.channels.numbered_options import NumberedOptions, TtlCache
 from bot.rate_limit import ChannelGuard
 
@@ -395,6 +396,7 @@ class FacebookInput(RasaFacebookInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
+        on_new_message = admitted_turns(on_new_message)
         webhook = Blueprint("bot_facebook_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])

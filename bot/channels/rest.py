@@ -39,6 +39,7 @@ from sanic.response import HTTPResponse
 
 import rasa.utils.endpoints
 from bot.channels import DEFAULT_MAX_MESSAGE_CHARS, client_address, cut, too_long_note
+from bot.channels.admission import admitted_turns
 from bot.rate_limit import SERVICE_BUSY_REPLY, SERVICE_UNAVAILABLE_REPLY, ChannelGuard
 from bot.tracker_store import watch_store_errors
 
@@ -81,6 +82,7 @@ class RestInput(RasaRestInput):
         self.guard = guard or ChannelGuard.from_env()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = admitted_turns(on_new_message)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])

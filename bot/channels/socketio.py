@@ -29,6 +29,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
 from bot.channels import DEFAULT_MAX_MESSAGE_CHARS, apply_limits, client_address
+from bot.channels.admission import admitted_turns
 from bot.rate_limit import ChannelGuard
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         return client_address(self.guard, request) if request is not None else ("", False)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = admitted_turns(on_new_message)
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
 

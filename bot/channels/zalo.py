@@ -50,6 +50,7 @@ from bot.channels import (
     split_text,
     text_for_bot,
 )
+from bot.channels.admission import admitted_turns
 from bot.channels.numbered_options import NumberedOptions, TtlCache
 from bot.rate_limit import ChannelGuard
 
@@ -621,6 +622,7 @@ class ZaloInput(InputChannel):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
+        on_new_message = admitted_turns(on_new_message)
         webhook = Blueprint("bot_zalo_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
