@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import copy
 import inspect
 import logging
 from pathlib import Path
+from typing import Dict, List, Optional
 
 import pytest
 import structlog
+from aiohttp import web
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import UserMessage
@@ -19,9 +22,11 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
 
 import bot  # noqa: F401  (installs the fixes)
 import rasa.core.processor
+from bot import rasa_fixes
 from bot.rasa_fixes import (
     MODULES_COPYING_ONLY_FOR_DEBUG_LOGS, SequentialGraphRunner, _CopyForDebugLogs, _is_valid_action_response,
     _validate_action_result, debug_logs_enabled,
@@ -172,3 +177,92 @@ def test_debug_log_arguments_are_copied_only_when_debug_logs_are_on():
     finally:
         structlog.configure(**previous)
     assert rasa.core.processor.copy.copy is copy.copy  # the rest of the module is the real one
+
+
+# --- endpoint sessions ---------------------------------------------------------------------------
+
+
+class _RecordingServer:
+    """A real HTTP server on 127.0.0.1 that records what each request carried and on which connection."""
+
+    def __init__(self) -> None:
+        self.seen: List[Dict] = []
+        self.runner: Optional[web.AppRunner] = None
+        self.port = 0
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        self.seen.append({
+            "peer": request.transport.get_extra_info("peername"), "method": request.method, "path": request.path,
+            "query": dict(request.query), "auth": request.headers.get("Authorization"),
+            "x_test": request.headers.get("X-Test"), "body": await request.json(),
+        })
+        return web.json_response({"events": [], "responses": []})
+
+    async def start(self, port: int = 0) -> None:
+        app = web.Application()
+        app.router.add_post("/webhook", self._handle)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", port)
+        await site.start()
+        self.port = self.runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+def _endpoint(port: int) -> EndpointConfig:
+    return EndpointConfig(f"http://127.0.0.1:{port}/webhook", token="secret", headers={"X-Test": "1"},
+                          basic_auth={"username": "rasa", "password": "pw"})
+
+
+def test_action_calls_reuse_one_connection_and_send_what_rasa_sends(monkeypatch):
+    async def scenario():
+        server = _RecordingServer()
+        await server.start()
+        endpoint = _endpoint(server.port)
+        try:
+            for i in range(3):
+                assert await endpoint.request(json={"next_action": f"a{i}"}, method="post") == {"events": [], "responses": []}
+            with monkeypatch.context() as original:  # Rasa's own: a new session per call
+                original.setattr(EndpointConfig, "session", rasa_fixes._original_endpoint_session)
+                await endpoint.request(json={"next_action": "a3"}, method="post")
+        finally:
+            await rasa_fixes.close_shared_sessions()
+            await server.stop()
+        return server.seen
+
+    seen = asyncio.run(scenario())
+    kept, rasas = seen[:3], seen[3]
+    assert len({request["peer"] for request in kept}) == 1  # one connection for the three calls
+    assert rasas["peer"] != kept[0]["peer"]
+    for i, request in enumerate(kept):
+        assert {k: v for k, v in request.items() if k != "peer"} == {
+            **{k: v for k, v in rasas.items() if k != "peer"}, "body": {"next_action": f"a{i}"}}
+    assert rasas["query"] == {"token": "secret"} and rasas["x_test"] == "1" and rasas["auth"].startswith("Basic ")
+
+
+def test_a_restarted_action_server_and_a_closed_session_get_new_connections():
+    async def scenario():
+        server = _RecordingServer()
+        await server.start()
+        endpoint = _endpoint(server.port)
+        await endpoint.request(json={"n": 1}, method="post")
+        port = server.port
+        await server.stop()  # the action server restarts (its kept connection is gone)
+        restarted = _RecordingServer()
+        await restarted.start(port)
+        try:
+            assert await endpoint.request(json={"n": 2}, method="post") == {"events": [], "responses": []}
+            session = next(iter(rasa_fixes._shared_sessions[asyncio.get_running_loop()].values()))
+            await rasa_fixes.close_shared_sessions()
+            assert session.closed and asyncio.get_running_loop() not in rasa_fixes._shared_sessions
+            await endpoint.request(json={"n": 3}, method="post")  # after closing: a new session
+        finally:
+            await rasa_fixes.close_shared_sessions()
+            await restarted.stop()
+        return restarted.seen
+
+    seen = asyncio.run(scenario())
+    assert [request["body"] for request in seen] == [{"n": 2}, {"n": 3}]
+    assert seen[0]["peer"] != seen[1]["peer"]
