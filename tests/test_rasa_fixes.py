@@ -5,12 +5,14 @@ import ast
 import asyncio
 import copy
 import inspect
+import json
 import logging
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
 import structlog
+import ujson
 from aiohttp import web
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
@@ -19,7 +21,8 @@ from rasa.engine import loader
 from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
@@ -266,3 +269,20 @@ def test_a_restarted_action_server_and_a_closed_session_get_new_connections():
     seen = asyncio.run(scenario())
     assert [request["body"] for request in seen] == [{"n": 2}, {"n": 3}]
     assert seen[0]["peer"] != seen[1]["peer"]
+
+
+def test_the_tracker_sent_to_the_action_server_encodes_to_the_same_json_values():
+    tracker = DialogueStateTracker.from_events("citizen-1", [
+        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        UserUttered("lệ phí làm hộ chiếu bao nhiêu? 1/2", {"name": "ask_fee", "confidence": 0.912345678901234},
+                    [{"entity": "procedure", "value": "1.001193", "start": 14, "end": 22, "confidence_entity": 0.5}],
+                    parse_data={"intent_ranking": [{"name": "ask_fee", "confidence": 0.912345678901234},
+                                                   {"name": "greet", "confidence": 1e-7}]}),
+        SlotSet("procedure_code", "1.001193"), SlotSet("locked_dossier_codes", []), SlotSet("score", -0.0),
+        ActionExecuted("action_answer_procedure", confidence=1.0),
+        BotUttered("Dạ, lệ phí: 200.000 đồng ạ.", {"buttons": [{"title": "Nộp ở đâu", "payload": "/ask_where"}]}),
+    ])
+    state = RemoteAction("action_x", None)._action_call_format(tracker, Domain.empty())
+    encoded = ujson.dumps(state)
+    assert json.loads(encoded) == json.loads(json.dumps(state))
+    assert "\\u1ec7" in encoded  # ASCII-escaped, as the standard encoder does
