@@ -22,7 +22,11 @@ from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted, ActiveLoop, BotUttered, DefinePrevUserUtteredFeaturization, EntitiesAdded, Event, SessionStarted,
+    SlotSet, UserUtteranceReverted, UserUttered,
+)
+from rasa.shared.core.slots import TextSlot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
@@ -286,3 +290,69 @@ def test_the_tracker_sent_to_the_action_server_encodes_to_the_same_json_values()
     encoded = ujson.dumps(state)
     assert json.loads(encoded) == json.loads(json.dumps(state))
     assert "\\u1ec7" in encoded  # ASCII-escaped, as the standard encoder does
+
+
+# --- dialogue states and slot copies -------------------------------------------------------------
+
+
+def _conversation_events():
+    procedure = [{"entity": "procedure", "value": "1.001193", "start": 0, "end": 5}]
+    return [
+        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        UserUttered("xin chào", intent={"name": "greet", "confidence": 1.0}),
+        DefinePrevUserUtteredFeaturization(False), ActionExecuted("utter_greet"), BotUttered("Dạ"),
+        ActionExecuted("action_listen"),
+        UserUttered("hộ chiếu cần gì", intent={"name": "ask_documents", "confidence": 0.9}, entities=procedure),
+        DefinePrevUserUtteredFeaturization(False), ActionExecuted("action_answer_procedure"),
+        SlotSet("procedure_code", "1.001193"), BotUttered("Dạ, giấy tờ..."), ActionExecuted("action_listen"),
+        UserUttered("tra cứu hồ sơ", intent={"name": "check_dossier_status", "confidence": 0.8}),
+        EntitiesAdded([{"entity": "dossier_code", "value": "000.00.12.H48-251103-0021"}]),
+        DefinePrevUserUtteredFeaturization(False), ActionExecuted("dossier_form"), ActiveLoop("dossier_form"),
+        SlotSet("requested_slot", "phone_last4"), ActionExecuted("action_listen"),
+        UserUttered("5678", intent={"name": "inform", "confidence": 0.7}),
+        ActionExecuted("dossier_form"), SlotSet("phone_last4", "5678"), ActiveLoop(None),
+        ActionExecuted("action_dossier_status"), UserUtteranceReverted(), ActionExecuted("action_listen"),
+    ]
+
+
+def test_remembered_states_equal_rasas_after_every_event(runners):
+    domain = next(iter(runners.values()))[0].domain
+    for omit_unset_slots in (False, True):
+        tracker = DialogueStateTracker("t", domain.slots)
+        for event in _conversation_events():
+            tracker.update(event, domain)  # one tracker growing: a stale memo would show here
+            expected = rasa_fixes._original_states_for_tracker_history(domain, tracker, omit_unset_slots)
+            first = domain.states_for_tracker_history(tracker, omit_unset_slots)
+            second = tracker.past_states(domain, omit_unset_slots)
+            assert first == second == expected
+            if first:  # copies: what one caller edits, the next does not see
+                first[-1].clear()
+                assert domain.states_for_tracker_history(tracker, omit_unset_slots) == expected
+
+
+def test_a_featurization_event_changes_the_remembered_states(runners):
+    domain = next(iter(runners.values()))[0].domain
+    tracker = DialogueStateTracker.from_events("t", _conversation_events()[:4], slots=domain.slots)
+    before = domain.states_for_tracker_history(tracker)
+    assert "text" in before[-1]["user"]  # Rasa's featurization, before a policy decided
+    tracker.update(DefinePrevUserUtteredFeaturization(False))  # edits the user message in place
+    after = domain.states_for_tracker_history(tracker)
+    assert after == rasa_fixes._original_states_for_tracker_history(domain, tracker)
+    assert "text" not in after[-1]["user"] and after[-1]["user"]["intent"] == "greet"
+
+
+def test_slots_are_copied_as_the_generic_protocol_copies_them(runners):
+    domain = next(iter(runners.values()))[0].domain
+
+    class PicklingSlot(TextSlot):
+        def __reduce_ex__(self, protocol):
+            return (TextSlot, (self.name, self.mappings))
+
+    slots = [*domain.slots, PicklingSlot("custom", mappings=[])]
+    for slot in slots:
+        slot.value = ["x"] if slot.type_name == "list" else slot.value
+        generic = copy._reconstruct(slot, None, *slot.__reduce_ex__(4))
+        fast = copy.copy(slot)
+        assert fast is not slot and type(fast) is type(generic) and vars(fast) == vars(generic)
+        assert fast.value is slot.value  # shallow, as copy.copy is
+    assert type(copy.copy(slots[-1])) is TextSlot  # its own pickling decides
