@@ -13,12 +13,12 @@ import asyncio
 import copy
 from functools import lru_cache
 from types import ModuleType
-from weakref import WeakKeyDictionary
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
+from weakref import WeakKeyDictionary
 
+import aiohttp
 import rasa.core.actions.forms
 import rasa.core.policies.rule_policy
-import aiohttp
 import rasa.core.processor
 import rasa.core.run
 import structlog
@@ -30,7 +30,6 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import Event
-from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
@@ -245,10 +244,10 @@ class _KeptSession:
 def _endpoint_session(self: EndpointConfig) -> Any:
     """Rasa's endpoint session (same headers, authentication and timeout), kept per event loop.
 
-    Rasa opens a new session, so a new connection, for every action call: the
-    connection setup on both sides was a tenth of a turn here (about 7% of the
-    throughput of 20 citizens typing back to back). Outside an event loop
-    Rasa's own session is used. The Rasa server closes them when it stops.
+    Rasa opens a new session, so a new connection, for every action call; the
+    connection setups on both sides cost 20 citizens typing back to back 112 ->
+    117 turns/s here. Outside an event loop Rasa's own session is used. The Rasa
+    server closes them when it stops.
     """
     try:
         loop = asyncio.get_running_loop()
@@ -265,7 +264,7 @@ def _endpoint_session(self: EndpointConfig) -> Any:
             timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
             connector=aiohttp.TCPConnector(keepalive_timeout=KEEP_ALIVE_SECONDS),
             # The tracker sent with each call, encoded by ujson (Rasa's own dependency): same
-            # JSON values as the standard encoder (a test compares them), 5% of a turn less.
+            # JSON values as the standard encoder (a test compares them), about 4% of a turn less.
             json_serialize=ujson.dumps,
         )
     return _KeptSession(session)
@@ -292,7 +291,7 @@ async def _close_resources(app: Any, loop: asyncio.AbstractEventLoop) -> None:
 rasa.core.run.close_resources = _close_resources
 
 
-# --- 6. Dialogue states: computed once per unchanged tracker, slots copied directly -------------
+# --- 6. Dialogue states: computed once per unchanged tracker ------------------------------------
 
 _original_states_for_tracker_history = Domain.states_for_tracker_history
 _STATES_MEMO = "_bot_states_memo"
@@ -325,23 +324,3 @@ def _states_for_tracker_history(
 
 
 Domain.states_for_tracker_history = _states_for_tracker_history
-
-
-def _copy_slot(slot: Slot) -> Slot:
-    """What ``copy.copy`` makes of a slot: a new object sharing the attribute values.
-
-    Every tracker Rasa builds (several per prediction, one per replay of the
-    conversation) copies each of the domain's slots, and the generic protocol
-    (``__reduce_ex__``, ``copyreg``, ``_reconstruct``) was 4% of a turn. A slot
-    class with pickling methods of its own still gets the generic copy.
-    """
-    cls = type(slot)
-    if (cls.__reduce_ex__ is not object.__reduce_ex__ or cls.__reduce__ is not object.__reduce__
-            or hasattr(cls, "__getstate__") or hasattr(cls, "__slots__")):
-        return copy._reconstruct(slot, None, *slot.__reduce_ex__(4))
-    copied = cls.__new__(cls)
-    copied.__dict__.update(slot.__dict__)
-    return copied
-
-
-Slot.__copy__ = _copy_slot

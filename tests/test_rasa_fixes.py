@@ -27,7 +27,6 @@ from rasa.shared.core.events import (
     SessionStarted,
     SlotSet, UserUtteranceReverted, UserUttered,
 )
-from rasa.shared.core.slots import TextSlot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
@@ -293,7 +292,7 @@ def test_the_tracker_sent_to_the_action_server_encodes_to_the_same_json_values()
     assert "\\u1ec7" in encoded  # ASCII-escaped, as the standard encoder does
 
 
-# --- dialogue states and slot copies -------------------------------------------------------------
+# --- dialogue states -------------------------------------------------------------------------
 
 
 def _conversation_events():
@@ -350,20 +349,3 @@ def test_a_featurization_event_changes_the_remembered_states(runners):
     after = domain.states_for_tracker_history(tracker)
     assert after == rasa_fixes._original_states_for_tracker_history(domain, tracker)
     assert "text" not in after[-1]["user"] and after[-1]["user"]["intent"] == "greet"
-
-
-def test_slots_are_copied_as_the_generic_protocol_copies_them(runners):
-    domain = next(iter(runners.values()))[0].domain
-
-    class PicklingSlot(TextSlot):
-        def __reduce_ex__(self, protocol):
-            return (TextSlot, (self.name, self.mappings))
-
-    slots = [*domain.slots, PicklingSlot("custom", mappings=[])]
-    for slot in slots:
-        slot.value = ["x"] if slot.type_name == "list" else slot.value
-        generic = copy._reconstruct(slot, None, *slot.__reduce_ex__(4))
-        fast = copy.copy(slot)
-        assert fast is not slot and type(fast) is type(generic) and vars(fast) == vars(generic)
-        assert fast.value is slot.value  # shallow, as copy.copy is
-    assert type(copy.copy(slots[-1])) is TextSlot  # its own pickling decides
