@@ -8,7 +8,7 @@ keep the core busy while one waits for the action server or the database) and
 queueing the rest first come, first served gives the same throughput with a
 far shorter tail: with the bench's 20 citizens typing back to back on one
 process of this 2-core machine, p95 275 -> 227 ms at the same 112 turns/s
-(limits of 2 and 3 gave similar tails, 8 a longer one, 1 fewer turns/s).
+(2 and 3 gave similar tails, 8 a longer one; 1 lost throughput: 103 turns/s).
 
 ``MAX_CONCURRENT_TURNS`` (default 4, per process) sets the number; 0 turns the
 limit off. Every channel wraps Rasa's ``on_new_message`` with
