@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from contextlib import nullcontext
 from functools import lru_cache
 from types import ModuleType
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
@@ -200,9 +201,6 @@ class _CopyForDebugLogs(ModuleType):
     per action, about 5% of a turn. With debug logs on, they are copied as before.
     """
 
-    def __init__(self) -> None:
-        super().__init__("copy")
-
     def __getattr__(self, name: Text) -> Any:
         return getattr(copy, name)
 
@@ -213,7 +211,7 @@ class _CopyForDebugLogs(ModuleType):
 
 MODULES_COPYING_ONLY_FOR_DEBUG_LOGS = (rasa.core.processor, rasa.core.policies.rule_policy, rasa.core.actions.forms)
 for _module in MODULES_COPYING_ONLY_FOR_DEBUG_LOGS:
-    _module.copy = _CopyForDebugLogs()
+    _module.copy = _CopyForDebugLogs("copy")
 
 
 # --- 5. Endpoints (the action server): one kept-alive HTTP session instead of one per call -------
@@ -226,19 +224,6 @@ _original_endpoint_session = EndpointConfig.session
 _shared_sessions: "WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[Any, aiohttp.ClientSession]]" = (
     WeakKeyDictionary()
 )
-
-
-class _KeptSession:
-    """``async with`` gives the shared session and leaves it open for the next request."""
-
-    def __init__(self, session: aiohttp.ClientSession) -> None:
-        self._session = session
-
-    async def __aenter__(self) -> aiohttp.ClientSession:
-        return self._session
-
-    async def __aexit__(self, *_exc: Any) -> None:
-        return None
 
 
 def _endpoint_session(self: EndpointConfig) -> Any:
@@ -267,7 +252,7 @@ def _endpoint_session(self: EndpointConfig) -> Any:
             # JSON values as the standard encoder (a test compares them), about 4% of a turn less.
             json_serialize=ujson.dumps,
         )
-    return _KeptSession(session)
+    return nullcontext(session)  # `async with` gives the session and leaves it open
 
 
 EndpointConfig.session = _endpoint_session

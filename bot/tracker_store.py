@@ -209,28 +209,26 @@ class RedactingTrackerStore(SQLTrackerStore):
         if is_postgresql_url(database_url):
             # Rasa's engine has no pre-ping (a restarted database fails the first turn)
             # and no connect timeout (an unreachable host blocks for minutes).
-            self.engine.dispose()
             engine_kwargs = create_engine_kwargs(database_url)
             connect_args = dict(engine_kwargs.pop("connect_args", {}), connect_timeout=CONNECT_TIMEOUT_SECONDS)
-            self.engine = sa.create_engine(
-                database_url, pool_pre_ping=True, connect_args=connect_args, **engine_kwargs
-            )
-            self.sessionmaker = sessionmaker(bind=self.engine)
-        elif self.engine.dialect.name == "sqlite":
+            self._replace_engine(database_url, pool_pre_ping=True, connect_args=connect_args, **engine_kwargs)
+        elif self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
             # SQLAlchemy 1.4 opens and closes a file database's connection for every
             # statement (NullPool): a third of a save. Keep them, as SQLAlchemy 2.0 does;
             # the store's worker threads share the pool.
-            self.engine.dispose()
-            self.engine = sa.create_engine(
-                self.engine.url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False}
-            )
-            self.sessionmaker = sessionmaker(bind=self.engine)
+            self._replace_engine(database_url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False})
             # Write-ahead log (kept by the file): readers no longer wait for a writer, which
             # matters when several Rasa processes share the file (SANIC_WORKERS).
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         self._statements = _EventStatements(self.SQLEvent.__table__)
         logger.info("Tracker store: %s (redacted)", self.engine.url.render_as_string(hide_password=True))
+
+    def _replace_engine(self, database_url: Text, **options: Any) -> None:
+        """Rasa's engine made again with ``options`` (Rasa's start-up has created the table)."""
+        self.engine.dispose()
+        self.engine = sa.create_engine(database_url, **options)
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         return await self._in_thread(self._retrieve_sync, sender_id, False)

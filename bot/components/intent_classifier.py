@@ -49,8 +49,8 @@ def syllable_text(message: Message) -> str:
 class _Scorer:
     """``model.predict_proba`` for one text, computed directly from the fitted pipeline's parts.
 
-    The fitted pipeline is kept (training, storage); this reads its vocabularies,
-    idf weights and coefficients once. sklearn's path built sparse matrices,
+    Made from the pipeline when it is trained or loaded (the pipeline itself is
+    only stored); it reads its vocabularies, idf weights and coefficients once. sklearn's path built sparse matrices,
     re-checked that every step was fitted (recomputing the idf vector each time)
     and went through joblib for the feature union: 1.4 ms a message, most of the
     NLU's time. Same arithmetic (sublinear tf, idf, l2 norm, linear scores,
