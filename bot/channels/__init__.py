@@ -3,6 +3,17 @@
 Enabled through credentials.yml; see README.md in this folder. This module
 holds the few things all channels share, among them the rate and size limits
 applied before the bot sees a message (``bot/rate_limit.py``).
+
+Every channel uses the same shared core (re-exported here):
+
+- ``conversation_id(channel, user_id)`` / ``platform_user_id(conversation_id)``
+  (``conversations.py``): sender ids namespaced by channel (``"zalo:123"``); a
+  blank or over-long user id raises ``InvalidSender``;
+- ``public_text(text)`` / ``lookup_text(text)`` (``commands.py``): no Rasa
+  commands or forged payloads typed by citizens; what the lookup limit counts.
+  ``apply_limits`` and ``text_for_bot`` below apply both;
+- ``run_turn(on_new_message, message, agent, reply_timeout)`` (``turns.py``):
+  the one fault path, a polite reply instead of silence.
 """
 import bot.rasa_fixes  # noqa: F401  (every Rasa-side module installs the fixes to Rasa internals)
 
@@ -10,6 +21,19 @@ import logging
 from dataclasses import dataclass
 from typing import Any, List, Optional, Text, Tuple
 
+from bot.channels.commands import lookup_text, public_text
+from bot.channels.conversations import (
+    MAX_SENDER_ID_CHARS,
+    MESSENGER,
+    REST,
+    WEB,
+    ZALO,
+    InvalidSender,
+    channel_of,
+    conversation_id,
+    platform_user_id,
+)
+from bot.channels.turns import DEFAULT_REPLY_TIMEOUT, agent_of, fault_reply, run_turn
 from bot.rate_limit import MESSAGE_TOO_LONG_NOTE, ChannelGuard
 
 logger = logging.getLogger(__name__)
@@ -61,6 +85,16 @@ def too_long_note(limit: int) -> Text:
     return MESSAGE_TOO_LONG_NOTE.format(limit=f"{limit:,}".replace(",", "."))
 
 
+def readable_text(text: Text, max_chars: int) -> Tuple[Text, bool]:
+    """(what the bot may read of a citizen's ``text``, whether it was cut).
+
+    Cut to ``max_chars``, then :func:`public_text` (no Rasa commands, no forged payloads).
+    """
+    text = "" if text is None else str(text)
+    was_cut = len(text) > max_chars
+    return public_text(cut(text, max_chars) if was_cut else text), was_cut
+
+
 def client_address(guard: ChannelGuard, request: Any) -> Tuple[Text, bool]:
     """(address, forwarded): the client's address of a Sanic request as the rate limits see it."""
     forwarded_for = request.headers.get("x-forwarded-for")
@@ -82,16 +116,21 @@ async def apply_limits(
     For channels that answer through an output channel (socket.io, Zalo, Messenger):
     a refused citizen gets the polite "slow down" reply instead of the bot; a cut
     message is preceded by a note saying so. ``ip`` is None where the platform's
-    servers, not the citizen, are the HTTP peer.
+    servers, not the citizen, are the HTTP peer. ``sender_id`` is the conversation id
+    (:func:`conversation_id`); replies are addressed to it, as Rasa's are.
+
+    The text is cut and passed through :func:`public_text` first, and the lookup limit
+    searches :func:`lookup_text` of the result: it counts the code the bot will read,
+    even one written with JSON escapes.
     """
-    refusal = guard.check(sender_id, ip, text, forwarded=forwarded)
+    text, was_cut = readable_text(text, max_chars)
+    refusal = guard.check(sender_id, ip, lookup_text(text), forwarded=forwarded)
     if refusal is not None:
         logger.info("%s message refused by the %s rate limit", output.name(), refusal.reason)
         await output.send_text_message(sender_id, refusal.reply())
         return None
-    if len(text) > max_chars:
+    if was_cut:
         await output.send_text_message(sender_id, too_long_note(max_chars))
-        text = cut(text, max_chars)
     return text
 
 
