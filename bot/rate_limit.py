@@ -14,7 +14,10 @@ per user. ``bot.channels.apply_limits`` does this for the channels that answer
 through an output channel.
 
 A bucket holds up to ``capacity`` tokens and refills ``capacity`` tokens per
-``period`` seconds; a message takes one token; an empty bucket refuses. Limits
+``period`` seconds; an empty bucket refuses. A message takes one token from each
+bucket that applies to it, and only when every one of them has a token: a message
+one limit refuses costs nothing in the others (a client flooding its own
+conversation does not use up the address's budget that its neighbours share). Limits
 come from the environment as ``"<messages>/<seconds>"`` (0 disables one):
 
 =========================== ========= =====================================================
@@ -25,8 +28,10 @@ variable                    default   bucket
                                       point or a mobile carrier's NAT puts many citizens
                                       behind one address: keep it generous); REST and
                                       socket.io only
-``RATE_LIMIT_LOOKUP``       10/600    messages carrying a dossier code, per client address,
-                                      per user on Zalo and Messenger (slows down guessing;
+``RATE_LIMIT_LOOKUP``       10/600    messages carrying a dossier code (as typed, or written
+                                      with JSON escapes in a ``/intent{...}`` payload), per
+                                      client address, per user on Zalo and Messenger (slows
+                                      down guessing;
                                       each conversation also locks a code after 3 wrong
                                       phone digits)
 =========================== ========= =====================================================
@@ -48,10 +53,11 @@ import hashlib
 import ipaddress
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from procedures_db.text import DOSSIER_CODE_PATTERN
 
@@ -118,17 +124,22 @@ class MemoryBuckets:
         self._clock = clock
 
     def take(self, key: str, rate: Rate, cost: float = 1.0) -> Decision:
+        return self.take_all([(key, rate)], cost)[0]
+
+    def take_all(self, limits: Sequence[Tuple[str, Rate]], cost: float = 1.0) -> List[Decision]:
+        """One token from every bucket if each has one, else from none (one decision per bucket)."""
         now = self._clock()
         with self._lock:
-            tokens, last = self._buckets.get(key, (rate.capacity, now))
-            tokens = min(rate.capacity, tokens + (now - last) * rate.per_second)
-            allowed = tokens >= cost
-            if allowed:
-                tokens -= cost
-            self._buckets[key] = (tokens, now)
+            levels = []
+            for key, rate in limits:
+                tokens, last = self._buckets.get(key, (rate.capacity, now))
+                levels.append(min(rate.capacity, tokens + (now - last) * rate.per_second))
+            allowed = all(tokens >= cost for tokens in levels)
+            for (key, rate), tokens in zip(limits, levels):
+                self._buckets[key] = (tokens - cost if allowed else tokens, now)
             if len(self._buckets) > self._max_keys:
-                self._forget_full(rate, now)
-        return Decision(allowed, 0.0 if allowed else (cost - tokens) / rate.per_second)
+                self._forget_full(limits[0][1], now)
+        return _decisions(limits, levels, cost, allowed)
 
     def _forget_full(self, rate: Rate, now: float) -> None:
         """Drops buckets that are full again (idle senders): they would start full anyway."""
@@ -140,25 +151,47 @@ class MemoryBuckets:
                 del self._buckets[key]
 
 
-# Atomic token bucket in Redis, on the server's clock (replicas' clocks may differ).
+def _decisions(limits: Sequence[Tuple[str, Rate]], levels: Sequence[float], cost: float,
+               allowed: bool) -> List[Decision]:
+    """Per bucket: allowed (all took a token) or how long until it holds ``cost`` tokens again."""
+    return [
+        Decision(allowed, 0.0 if allowed or tokens >= cost else (cost - tokens) / rate.per_second)
+        for (_, rate), tokens in zip(limits, levels)
+    ]
+
+
+# Atomic token buckets in Redis, on the server's clock (replicas' clocks may differ):
+# KEYS are the buckets, ARGV the cost then each bucket's capacity and refill rate.
+# A token is taken from every bucket or from none, so a message refused by one
+# limit (a flooding sender) costs nothing in the others (the address its
+# neighbours share). Returns allowed (1/0) and each bucket's level before taking.
 _REDIS_TAKE = """
-local capacity = tonumber(ARGV[1])
-local per_second = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
+local cost = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1]) or capacity
-local last = tonumber(state[2]) or now
-tokens = math.min(capacity, tokens + math.max(0, now - last) * per_second)
-local allowed = 0
-if tokens >= cost then
-  tokens = tokens - cost
-  allowed = 1
+local levels = {}
+local allowed = 1
+for i, key in ipairs(KEYS) do
+  local capacity = tonumber(ARGV[2 * i])
+  local per_second = tonumber(ARGV[2 * i + 1])
+  local state = redis.call('HMGET', key, 'tokens', 'ts')
+  local tokens = tonumber(state[1]) or capacity
+  local last = tonumber(state[2]) or now
+  tokens = math.min(capacity, tokens + math.max(0, now - last) * per_second)
+  levels[i] = tokens
+  if tokens < cost then allowed = 0 end
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil(capacity / per_second) + 1)
-return {allowed, tostring(tokens)}
+local result = {allowed}
+for i, key in ipairs(KEYS) do
+  local capacity = tonumber(ARGV[2 * i])
+  local per_second = tonumber(ARGV[2 * i + 1])
+  local tokens = levels[i]
+  if allowed == 1 then tokens = tokens - cost end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', tostring(now))
+  redis.call('EXPIRE', key, math.ceil(capacity / per_second) + 1)
+  result[i + 1] = tostring(levels[i])
+end
+return result
 """
 
 
@@ -176,18 +209,24 @@ class RedisBuckets:
         self._down_until = 0.0
 
     def take(self, key: str, rate: Rate, cost: float = 1.0) -> Decision:
+        return self.take_all([(key, rate)], cost)[0]
+
+    def take_all(self, limits: Sequence[Tuple[str, Rate]], cost: float = 1.0) -> List[Decision]:
+        """One token from every bucket if each has one, else from none (atomic in Redis)."""
         if time.monotonic() < self._down_until:
-            return self._fallback.take(key, rate, cost)
+            return self._fallback.take_all(limits, cost)
+        args: List[float] = [cost]
+        for _, rate in limits:
+            args += [rate.capacity, rate.per_second]
         try:
-            allowed, tokens = self._script(keys=[self._prefix + key], args=[rate.capacity, rate.per_second, cost])
+            allowed, *levels = self._script(keys=[self._prefix + key for key, _ in limits], args=args)
         except Exception as error:  # redis.RedisError, OSError: keep limiting, in memory
             if time.monotonic() >= self._down_until:
                 logger.warning("Redis rate limiter unavailable (%s): limiting in memory for %.0f s",
                                type(error).__name__, self._retry_seconds)
             self._down_until = time.monotonic() + self._retry_seconds
-            return self._fallback.take(key, rate, cost)
-        tokens = float(tokens)
-        return Decision(bool(allowed), 0.0 if allowed else (cost - tokens) / rate.per_second)
+            return self._fallback.take_all(limits, cost)
+        return _decisions(limits, [float(level) for level in levels], cost, bool(allowed))
 
 
 def _hashed(kind: str, value: str) -> str:
@@ -289,10 +328,44 @@ class ChannelGuard:
             checks.append(("sender", _hashed("sender", str(sender_id)), self.sender))
         # Per client address; per sender where there is none (Zalo, Messenger).
         lookup_key = ip or sender_id
-        if self.lookup and lookup_key and text and DOSSIER_CODE_PATTERN.search(text):
+        if self.lookup and lookup_key and mentions_dossier_code(text):
             checks.append(("lookup", _hashed("lookup", str(lookup_key)), self.lookup))
-        for reason, key, rate in checks:
-            decision = self.buckets.take(key, rate)
-            if not decision.allowed:
-                return Refusal(reason, decision.retry_after)
-        return None
+        if not checks:
+            return None
+        # All or nothing: a message one limit refuses takes no token from the others,
+        # so a client flooding its own conversation does not use up the budget of the
+        # citizens behind the same address.
+        decisions = self.buckets.take_all([(key, rate) for _, key, rate in checks])
+        if decisions[0].allowed:
+            return None
+        # The limit that holds the message back longest says when to come back.
+        reason, decision = max(zip((reason for reason, _, _ in checks), decisions), key=lambda rd: rd[1].retry_after)
+        return Refusal(reason, decision.retry_after)
+
+
+# JSON string escapes (\u0030, \", \/...): a typed ``/check_dossier_status{"dossier_code": ...}``
+# payload is decoded by Rasa, so a code written with escapes still reaches the bot.
+_JSON_STRING_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
+_SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _decode_json_escapes(text: str) -> str:
+    def replace(match: "re.Match[str]") -> str:
+        if match.group(1):
+            return chr(int(match.group(1), 16))
+        return _SIMPLE_ESCAPES.get(match.group(2), match.group(2))
+
+    return _JSON_STRING_ESCAPE.sub(replace, text)
+
+
+def mentions_dossier_code(text: Optional[str]) -> bool:
+    """Whether the bot will read a dossier code in ``text``, as typed or inside JSON escapes.
+
+    Linear time (the pattern's gaps are bounded): it runs on every message before
+    any limit refuses it.
+    """
+    if not text:
+        return False
+    if DOSSIER_CODE_PATTERN.search(text):
+        return True
+    return "\\" in text and DOSSIER_CODE_PATTERN.search(_decode_json_escapes(text)) is not None

@@ -1,7 +1,7 @@
 """Token-bucket limits (bot/rate_limit.py): in memory and shared through Redis."""
 from __future__ import annotations
 
-from bot.rate_limit import SLOW_DOWN_REPLY, ChannelGuard, MemoryBuckets, Rate, RedisBuckets
+from bot.rate_limit import SLOW_DOWN_REPLY, ChannelGuard, MemoryBuckets, Rate, RedisBuckets, mentions_dossier_code
 from tests.production.servers import RedisServer
 
 CODE = "000.00.12.H48-251103-0021"
@@ -51,8 +51,10 @@ def test_sender_ip_and_lookup_limits():
     assert [g.check("s1", "198.51.100.1", "xin chào") for _ in range(3)] == [None] * 3
     refusal = g.check("s1", "198.51.100.1", "xin chào")
     assert refusal.reason == "sender" and "giây" in refusal.reply()
-    assert g.check("s2", "198.51.100.1", "xin chào") is None  # 5th message of the address
-    assert g.check("s3", "198.51.100.1", "xin chào").reason == "ip"
+    # The refused message took nothing from the address: s2 and s3 send its 4th and 5th.
+    assert g.check("s2", "198.51.100.1", "xin chào") is None
+    assert g.check("s3", "198.51.100.1", "xin chào") is None
+    assert g.check("s4", "198.51.100.1", "xin chào").reason == "ip"
     # Dossier codes: 2 per address per 10 minutes, whatever the conversation.
     assert g.check("a", "198.51.100.2", f"tra cứu {CODE}") is None
     assert g.check("b", "198.51.100.2", f"hồ sơ {CODE}") is None
@@ -121,3 +123,53 @@ def test_redis_down_keeps_limiting_in_memory():
 
 def test_slow_down_text_is_vietnamese_and_says_how_long():
     assert SLOW_DOWN_REPLY.format(seconds=12).startswith("Dạ,") and "12 giây" in SLOW_DOWN_REPLY.format(seconds=12)
+
+
+def _flood_then_neighbour(buckets) -> tuple:
+    """One client floods its own conversation from address A; a second citizen behind A then writes."""
+    g = ChannelGuard(sender=Rate(3, 60), ip=Rate(6, 60), lookup=None, buckets=buckets)
+    flood = [g.check("flooder", "198.51.100.20", "spam") for _ in range(50)]
+    neighbour = [g.check("neighbour", "198.51.100.20", "xin chào") for _ in range(3)]
+    return flood, neighbour
+
+
+def test_messages_refused_by_the_sender_limit_leave_the_address_budget_to_others():
+    flood, neighbour = _flood_then_neighbour(MemoryBuckets())
+    assert flood[:3] == [None] * 3 and {refusal.reason for refusal in flood[3:]} == {"sender"}
+    assert neighbour == [None] * 3  # 3 + 3 messages taken from the address's 6
+
+
+def test_refused_messages_leave_the_address_budget_to_others_in_redis(redis_url):
+    flood, neighbour = _flood_then_neighbour(RedisBuckets(redis_url, "fair"))
+    assert flood[:3] == [None] * 3 and {refusal.reason for refusal in flood[3:]} == {"sender"}
+    assert neighbour == [None] * 3
+
+
+def test_take_all_is_all_or_nothing():
+    for buckets in (MemoryBuckets(clock=Clock()),):
+        small, large = Rate(1, 60), Rate(5, 60)
+        assert [d.allowed for d in buckets.take_all([("a", small), ("b", large)])] == [True, True]
+        refused = buckets.take_all([("a", small), ("b", large)])
+        assert not refused[0].allowed and refused[0].retry_after > 59 and refused[1].retry_after == 0
+        # "b" gave nothing to the refused message: 4 tokens left.
+        assert [buckets.take("b", large).allowed for _ in range(5)] == [True] * 4 + [False]
+
+
+def test_the_refusal_names_the_limit_that_holds_the_message_back_longest():
+    g = guard(sender=Rate(1, 10), ip=Rate(1, 600))
+    assert g.check("s", "198.51.100.21", "hi") is None
+    refusal = g.check("s", "198.51.100.21", "hi")
+    assert refusal.reason == "ip" and refusal.retry_after > 500
+
+
+def test_codes_written_with_json_escapes_count_as_lookups():
+    """A typed /check_dossier_status{...} payload is decoded by Rasa: the guard counts what the bot reads."""
+    g = guard(sender=None, lookup=Rate(2, 600))
+    escaped = CODE.replace("0", "\\u0030").replace(".", "\\u002e")
+    payload = '/check_dossier_status{"dossier_code": "%s", "phone_last4": "1234"}' % escaped
+    assert g.check("a", "198.51.100.22", payload) is None
+    assert g.check("b", "198.51.100.22", payload.replace("\\u002e", "\\u002E")) is None
+    assert g.check("c", "198.51.100.22", payload).reason == "lookup"
+    # An escaped backslash is a backslash: "\\u0030" is the text \u0030, not a digit.
+    assert not mentions_dossier_code(CODE.replace("0", "\\\\u0030"))
+    assert mentions_dossier_code("hồ sơ " + CODE) and not mentions_dossier_code("xin chào \\n")
