@@ -12,7 +12,19 @@ Differences from `rasa.core.channels.facebook.FacebookInput` (Rasa 3.6):
   servers are the HTTP peer, so no per-address limit): over a limit the user
   gets the polite "please slow down" and the bot is not called; a message
   longer than `max_message_chars` (optional credential, 2000) is cut, after a
-  note saying so.
+  note saying so;
+- the body is capped (`max_body_bytes`, default 1 MiB: 413 beyond); a signed
+  body of an unexpected shape is answered 200 and each of its events handled on
+  its own (a malformed one is skipped and logged, the others answered:
+  `webhooks.py`);
+- sender ids are namespaced (`messenger:<PSID>`, `conversations.py`); replies go
+  to the raw PSID; typed `/intent{...}` commands are read as plain text
+  (`commands.py`), while the payload of a tapped button or quick reply, ours,
+  passes; a failed turn (action server down...) gets the polite fault reply
+  (`turns.py`) instead of silence;
+- the seen-event ids and numbered-option offers live in the replicas' shared
+  state (`replica_state.py`: Redis when `REDIS_URL` is set), since Meta's calls
+  reach any replica.
 
 credentials.yml:
 
@@ -26,7 +38,6 @@ import asyncio
 import copy
 import hashlib
 import hmac
-import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, Iterable, Iterator, List
 from typing import Optional, Text, Union
@@ -42,15 +53,30 @@ from sanic.response import HTTPResponse
 from bot.channels import (
     DEFAULT_MAX_MESSAGE_CHARS,
     MEDIA,
+    MESSENGER,
     PAYLOAD,
     TEXT,
     IncomingEvent,
+    InvalidSender,
+    agent_of,
+    conversation_id,
+    platform_user_id,
+    run_turn,
     split_text,
     text_for_bot,
     truncate,
 )
 from bot.channels.admission import admitted_turns
-from bot.channels.numbered_options import NumberedOptions, TtlCache
+from bot.channels.numbered_options import NumberedOptions
+from bot.channels.replica_state import shared_state_from_env
+from bot.channels.webhooks import (
+    as_dict,
+    as_text,
+    load_json,
+    read_capped_body,
+    skip_malformed,
+    too_large,
+)
 from bot.rate_limit import ChannelGuard
 
 logger = logging.getLogger(__name__)
@@ -72,17 +98,20 @@ MAX_QUICK_REPLY_TITLE = 20
 MAX_TEXT = 2000
 
 # Meta re-sends events it believes were not received; remember recent ids.
-_SEEN_MESSAGE_IDS_MAX = 10_000
-_SEEN_MESSAGE_IDS_TTL_SECONDS = 60 * 60
+SEEN_EVENTS_TTL_SECONDS = 60 * 60
+# A batch of many events stays far below this; an unsigned stranger gets 413.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
 def signature_is_valid(app_secret: Text, body: bytes, header: Optional[Text]) -> bool:
     """Checks `X-Hub-Signature-256: sha256=<hex HMAC of the raw body>`."""
     if not app_secret or not header or not header.startswith(SIGNATURE_PREFIX):
         return False
-    expected = hmac.new(app_secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
     received = header[len(SIGNATURE_PREFIX) :].strip().lower()
-    return hmac.compare_digest(expected.encode("ascii"), received.encode("utf-8"))
+    if not received.isascii():  # Sanic keeps undecodable header bytes as surrogates
+        return False
+    expected = hmac.new(app_secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, received)
 
 
 class GraphApiClient:
@@ -100,17 +129,18 @@ class GraphApiClient:
         self._session = requests.Session()
 
     async def send_message(self, recipient_id: Text, message: Dict[Text, Any]) -> bool:
+        """`recipient_id`: the conversation id ("messenger:<PSID>") or the PSID."""
         return await self._post(
             {
                 "messaging_type": "RESPONSE",
-                "recipient": {"id": recipient_id},
+                "recipient": {"id": platform_user_id(recipient_id)},
                 "message": message,
             }
         )
 
     async def send_action(self, recipient_id: Text, action: Text) -> bool:
         return await self._post(
-            {"recipient": {"id": recipient_id}, "sender_action": action}
+            {"recipient": {"id": platform_user_id(recipient_id)}, "sender_action": action}
         )
 
     async def _post(self, body: Dict[Text, Any]) -> bool:
@@ -142,37 +172,53 @@ class GraphApiClient:
         return False
 
 
-def messaging_events(payload: Dict[Text, Any]) -> Iterator[Dict[Text, Any]]:
-    """Every messaging event of every entry: Messenger batches them."""
-    for entry in payload.get("entry") or []:
-        yield from entry.get("messaging") or []
+def messaging_events(payload: Any) -> Iterator[Any]:
+    """Every messaging event of every entry: Messenger batches them. Entries or
+    lists of an unexpected type are passed over; events are yielded as they are
+    (each is checked on its own by parse_messaging_event)."""
+    entries = as_dict(payload).get("entry")
+    for entry in entries if isinstance(entries, list) else []:
+        events = as_dict(entry).get("messaging")
+        yield from events if isinstance(events, list) else []
 
 
-def parse_messaging_event(event: Dict[Text, Any]) -> Optional[IncomingEvent]:
+class MalformedEvent(ValueError):
+    """A messaging event without the shape Messenger documents."""
+
+
+def parse_messaging_event(event: Any) -> Optional[IncomingEvent]:
     """Turns one messaging event into an IncomingEvent; None to ignore it
-    (echoes of our own messages, delivery and read receipts, reactions...)."""
-    sender_id = (event.get("sender") or {}).get("id")
-    if not sender_id:
-        return None
+    (echoes of our own messages, delivery and read receipts, reactions...).
+    Raises MalformedEvent (or InvalidSender) for one that cannot be read."""
+    if not isinstance(event, dict):
+        raise MalformedEvent("not an object")
+    sender = as_text(as_dict(event.get("sender")).get("id"))
+    if not sender:
+        raise MalformedEvent("no sender id")
+    sender_id = conversation_id(MESSENGER, sender)
     message = event.get("message")
     if message:
+        if not isinstance(message, dict):
+            raise MalformedEvent("message is not an object")
         if message.get("is_echo"):
             return None
-        mid = message.get("mid")
+        mid = as_text(message.get("mid"))
         # A quick reply also carries its title as text: the payload wins.
-        quick_reply_payload = (message.get("quick_reply") or {}).get("payload")
+        quick_reply_payload = as_text(as_dict(message.get("quick_reply")).get("payload"))
         if quick_reply_payload:
             return IncomingEvent(sender_id, PAYLOAD, quick_reply_payload, mid)
-        if message.get("text"):
-            return IncomingEvent(sender_id, TEXT, message["text"], mid)
+        text = message.get("text")
+        if text and isinstance(text, str):
+            return IncomingEvent(sender_id, TEXT, text, mid)
         if message.get("attachments"):
             return IncomingEvent(sender_id, MEDIA, message_id=mid)
+        if text:
+            raise MalformedEvent("text is not a string")
         return None
-    postback = event.get("postback") or {}
-    if postback.get("payload"):
-        return IncomingEvent(
-            sender_id, PAYLOAD, postback["payload"], postback.get("mid")
-        )
+    postback = as_dict(event.get("postback"))
+    payload = as_text(postback.get("payload"))
+    if payload:
+        return IncomingEvent(sender_id, PAYLOAD, payload, as_text(postback.get("mid")))
     return None
 
 
@@ -372,6 +418,9 @@ class FacebookInput(RasaFacebookInput):
             max_message_chars=int(
                 credentials.get("max_message_chars") or DEFAULT_MAX_MESSAGE_CHARS
             ),
+            max_body_bytes=int(
+                credentials.get("max_body_bytes") or DEFAULT_MAX_BODY_BYTES
+            ),
         )
 
     def __init__(
@@ -383,15 +432,17 @@ class FacebookInput(RasaFacebookInput):
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
         guard: Optional[ChannelGuard] = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        state: Any = None,
     ) -> None:
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.client = GraphApiClient(fb_access_token, graph_api_url, timeout)
         self.max_message_chars = max_message_chars
+        self.max_body_bytes = max_body_bytes
         self.guard = guard or ChannelGuard.from_env()
-        self.numbered_options = NumberedOptions()
-        self._seen_message_ids: TtlCache[Text, bool] = TtlCache(
-            _SEEN_MESSAGE_IDS_MAX, _SEEN_MESSAGE_IDS_TTL_SECONDS
-        )
+        # Shared by the replicas (Redis) when REDIS_URL is set.
+        self.state = state if state is not None else shared_state_from_env()
+        self.numbered_options = NumberedOptions(self.state, f"{MESSENGER}:offers")
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -414,10 +465,14 @@ class FacebookInput(RasaFacebookInput):
             )
             return response.text("invalid verify token", status=403)
 
-        @webhook.route("/webhook", methods=["POST"])
+        # Streamed: the body is read up to max_body_bytes and no further.
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
+            body = await read_capped_body(request, self.max_body_bytes)
+            if body is None:
+                return too_large("Messenger", self.max_body_bytes)
             signature = request.headers.get(SIGNATURE_HEADER)
-            if not signature_is_valid(self.fb_secret, request.body, signature):
+            if not signature_is_valid(self.fb_secret, body, signature):
                 logger.warning(
                     "Rejected a Messenger webhook call: %s missing or wrong "
                     "(does the app secret match the Meta app?).",
@@ -425,29 +480,40 @@ class FacebookInput(RasaFacebookInput):
                 )
                 return response.text("invalid signature", status=403)
             try:
-                payload = json.loads(request.body)
+                payload = load_json(body)
             except ValueError:
-                return response.text("invalid JSON", status=400)
+                # Signed by Meta: answered 200, or Meta would send it again and again.
+                skip_malformed("Messenger", "the body is not JSON")
+                return response.text("success")
             metadata = self.get_metadata(request)
+            agent = agent_of(request)
             # Meta expects the answer within 20 s; a turn takes well under that,
-            # and handling in order keeps a user's messages in sequence.
+            # and handling in order keeps a user's messages in sequence. Each
+            # event on its own: a malformed one does not drop the others.
             for event in messaging_events(payload):
-                await self._handle_event(event, on_new_message, metadata)
+                try:
+                    await self._handle_event(event, on_new_message, metadata, agent)
+                except (MalformedEvent, InvalidSender) as error:
+                    skip_malformed("Messenger", str(error))
+                except Exception as error:
+                    skip_malformed("Messenger", f"{type(error).__name__} while handling it")
             return response.text("success")
 
         return webhook
 
     async def _handle_event(
         self,
-        event: Dict[Text, Any],
+        event: Any,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         metadata: Optional[Dict[Text, Any]],
+        agent: Any = None,
     ) -> None:
         incoming = parse_messaging_event(event)
         if incoming is None:
             return
-        if incoming.message_id and not self._seen_message_ids.add_if_absent(
-            incoming.message_id, True
+        # Atomic across the replicas: a re-delivery reaching another one is dropped too.
+        if incoming.message_id and not self.state.add_if_absent(
+            f"{MESSENGER}:seen", incoming.message_id, SEEN_EVENTS_TTL_SECONDS
         ):
             logger.debug("Ignoring a re-delivered Messenger event.")
             return
@@ -461,7 +527,9 @@ class FacebookInput(RasaFacebookInput):
         await out_channel.send_action(sender_id, "mark_seen")
         await out_channel.send_action(sender_id, "typing_on")
         try:
-            await on_new_message(
+            # A failed turn (action server down...) gets the polite fault reply.
+            await run_turn(
+                on_new_message,
                 UserMessage(
                     text,
                     out_channel,
@@ -469,11 +537,9 @@ class FacebookInput(RasaFacebookInput):
                     input_channel=self.name(),
                     message_id=incoming.message_id,
                     metadata=metadata,
-                )
+                ),
+                agent,
             )
-        except Exception:
-            # Logged for the operators; the user simply gets no answer.
-            logger.exception("Failed to handle a Messenger message.")
         finally:
             await out_channel.send_action(sender_id, "typing_off")
 

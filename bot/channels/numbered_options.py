@@ -5,20 +5,20 @@ Messenger gets more options than quick replies allow, ...) the options are sent
 as "1. Title\\n2. Title" and remembered per sender, so that a reply such as
 "1", "số 2" or "2." can be turned back into the payload of that button.
 
-Offers are kept in memory only (bounded LRU with a TTL): losing them on a
-restart just means a bare number reaches the bot as text, which it handles.
+Offers are kept in the replicas' shared state (``replica_state.py``: Redis
+when ``REDIS_URL`` is set, so the "2" may reach any replica; else this process's
+memory, bounded, with a TTL). Losing them (a restart without Redis) just means a
+bare number reaches the bot as text, which it handles.
 """
 
+import json
 import re
 import time
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Generic, Iterable, List, Optional, Text
-from typing import Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Optional, Text
 
-K = TypeVar("K")
-V = TypeVar("V")
+from bot.channels.replica_state import MemoryState
 
 DEFAULT_MAX_SENDERS = 10_000
 # Long enough to read a list and answer, short enough that a stale list does not
@@ -30,58 +30,6 @@ _CHOICE_PATTERN = re.compile(
     r"^(?:(?:số|so|chọn|chon|lựa chọn|lua chon|phương án|phuong an|#)\s*)?"
     r"(\d{1,2})\s*[.)]?$"
 )
-
-
-class TtlCache(Generic[K, V]):
-    """A small LRU map whose entries also expire after `ttl_seconds`.
-
-    Meant for use from a single event loop (no locking).
-    """
-
-    def __init__(
-        self,
-        max_items: int,
-        ttl_seconds: float,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if max_items < 1:
-            raise ValueError("max_items must be at least 1")
-        self._max_items = max_items
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._items: "OrderedDict[K, Tuple[float, V]]" = OrderedDict()
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = (self._clock() + self._ttl, value)
-        self._items.move_to_end(key)
-        while len(self._items) > self._max_items:
-            self._items.popitem(last=False)
-
-    def get(self, key: K) -> Optional[V]:
-        item = self._items.get(key)
-        if item is None:
-            return None
-        expires_at, value = item
-        if expires_at <= self._clock():
-            del self._items[key]
-            return None
-        self._items.move_to_end(key)
-        return value
-
-    def pop(self, key: K) -> Optional[V]:
-        value = self.get(key)
-        self._items.pop(key, None)
-        return value
-
-    def add_if_absent(self, key: K, value: V) -> bool:
-        """Stores `value` unless a live entry exists; True when it was stored."""
-        if self.get(key) is not None:
-            return False
-        self.put(key, value)
-        return True
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 @dataclass(frozen=True)
@@ -135,20 +83,24 @@ class NumberedOptions:
 
     def __init__(
         self,
+        state: Any = None,
+        namespace: Text = "offers",
         max_senders: int = DEFAULT_MAX_SENDERS,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._offers: TtlCache[Text, List[Option]] = TtlCache(
-            max_senders, ttl_seconds, clock
-        )
+        # A channel passes its shared state and a namespace of its own.
+        self._state = state if state is not None else MemoryState(max_senders, clock)
+        self._namespace = namespace
+        self._ttl = ttl_seconds
 
     def offer(
         self, sender_id: Text, text: Optional[Text], buttons: List[Dict[Text, Any]]
     ) -> Text:
         """Remembers `buttons` for `sender_id` and returns the text to send."""
         options = options_from_buttons(buttons)
-        self._offers.put(sender_id, options)
+        stored = json.dumps([[o.title, o.payload, o.url] for o in options], ensure_ascii=False)
+        self._state.put(self._namespace, sender_id, stored, self._ttl)
         return format_numbered(text, options)
 
     def resolve(self, sender_id: Text, reply: Optional[Text]) -> Optional[Text]:
@@ -157,11 +109,17 @@ class NumberedOptions:
         An offer answers only the next message of that sender: it is forgotten
         either way, so a number typed later (an age, a count) stays a number.
         """
-        options = self._offers.pop(sender_id)
+        stored = self._state.take(self._namespace, sender_id)
         number = parse_choice(reply)
-        if not options or number is None or not 1 <= number <= len(options):
+        if not stored or number is None:
+            return None
+        try:
+            options = [Option(*item) for item in json.loads(stored)]
+        except (ValueError, TypeError):
+            return None
+        if not 1 <= number <= len(options):
             return None
         return options[number - 1].payload
 
     def forget(self, sender_id: Text) -> None:
-        self._offers.pop(sender_id)
+        self._state.delete(self._namespace, sender_id)

@@ -10,6 +10,24 @@ servers are the HTTP peer, so no per-address limit): over a limit the user
 gets the polite "please slow down" and the bot is not called; a message
 longer than `max_message_chars` (optional, 2000) is cut, after a note.
 
+Hardening (issue 19):
+- the signature is checked on the raw body before any JSON is decoded (its
+  timestamp is found in the raw bytes by a bounded pattern, and must be the
+  decoded event's); the body is capped (`max_body_bytes`, default 64 KiB:
+  413 beyond); a non-ASCII signature header is simply wrong (403);
+- a signed event of an unexpected shape is skipped and logged (no content),
+  answered 200 so that Zalo does not retry it;
+- an event whose `timestamp` is older than the de-duplication window (minus
+  the allowed clock skew) or in the future beyond that skew is refused: a
+  captured, signed event cannot be replayed once its id is forgotten;
+- sender ids are namespaced (`zalo:<user id>`, `conversations.py`); replies go
+  to the raw id; typed `/intent{...}` commands are read as plain text; a failed
+  turn (action server down...) gets the polite fault reply (`turns.py`);
+- the seen-event ids, numbered-option offers and the token pair live in the
+  replicas' shared state (`replica_state.py`: Redis when `REDIS_URL` is set),
+  and a Redis lock lets exactly one replica refresh the single-use refresh
+  token; the others read the new pair from Redis.
+
 credentials.yml:
 
     bot.channels.zalo.ZaloInput:
@@ -28,6 +46,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 from contextlib import contextmanager
@@ -46,12 +65,27 @@ from bot.channels import (
     DEFAULT_MAX_MESSAGE_CHARS,
     MEDIA,
     TEXT,
+    ZALO,
     IncomingEvent,
+    InvalidSender,
+    agent_of,
+    conversation_id,
+    platform_user_id,
+    run_turn,
     split_text,
     text_for_bot,
 )
 from bot.channels.admission import admitted_turns
-from bot.channels.numbered_options import NumberedOptions, TtlCache
+from bot.channels.numbered_options import NumberedOptions
+from bot.channels.replica_state import MemoryState, shared_state_from_env
+from bot.channels.webhooks import (
+    as_dict,
+    as_text,
+    load_json,
+    read_capped_body,
+    skip_malformed,
+    too_large,
+)
 from bot.rate_limit import ChannelGuard
 
 logger = logging.getLogger(__name__)
@@ -86,10 +120,24 @@ RECEIPT_EVENTS = frozenset({"user_received_message", "user_seen_message"})
 USER_EVENT_PREFIXES = ("user_send_", "anonymous_send_")
 
 # Zalo retries webhooks that were not acknowledged in time; remember msg_ids.
-_SEEN_MESSAGE_IDS_MAX = 10_000
-_SEEN_MESSAGE_IDS_TTL_SECONDS = 60 * 60
+SEEN_EVENTS_TTL_SECONDS = 60 * 60
+# Clocks (Zalo's, ours) may differ by this much.
+CLOCK_SKEW_SECONDS = 5 * 60
+# An older event could be a replay of one whose id is forgotten: refused. With
+# the skew taken off, an event accepted now is still remembered when replayed.
+MAX_EVENT_AGE_SECONDS = SEEN_EVENTS_TTL_SECONDS - CLOCK_SKEW_SECONDS
+# One event per call: a 2,000-character text is well under 16 KiB.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
 # How long a stopping server waits for replies still being sent.
 _DRAIN_TIMEOUT_SECONDS = 10.0
+# The single-use refresh token lives 3 months: so does the stored pair.
+TOKEN_PAIR_TTL_SECONDS = 92 * 24 * 3600
+TOKEN_NAMESPACE = f"{ZALO}:tokens"
+
+# The signature covers the body's `timestamp`: found in the raw bytes (bounded,
+# linear pattern) so that nothing is decoded before the signature is checked.
+_TIMESTAMP_FIELD = re.compile(rb'"timestamp"[ \t\r\n]{0,8}:[ \t\r\n]{0,8}"?([0-9]{1,20})"?')
+_MAX_TIMESTAMP_CANDIDATES = 4
 
 
 def signature_is_valid(
@@ -105,14 +153,35 @@ def signature_is_valid(
     header = header.strip()
     if not header.startswith(SIGNATURE_PREFIX):
         return False
+    received = header[len(SIGNATURE_PREFIX) :].strip().lower()
+    if not received.isascii():  # Sanic keeps undecodable header bytes as surrogates
+        return False
     expected = hashlib.sha256(
         app_id.encode("utf-8")
         + body
         + timestamp.encode("utf-8")
         + oa_secret_key.encode("utf-8")
     ).hexdigest()
-    received = header[len(SIGNATURE_PREFIX) :].strip().lower()
-    return hmac.compare_digest(expected.encode("ascii"), received.encode("utf-8"))
+    return hmac.compare_digest(expected, received)
+
+
+def signed_timestamp(
+    app_id: Text, oa_secret_key: Text, body: bytes, header: Optional[Text]
+) -> Optional[Text]:
+    """The `timestamp` under which the raw `body` is validly signed, or None.
+
+    Tries the first few `"timestamp": ...` fields of the raw bytes (a body
+    without one is tried with an empty timestamp, as it would be signed)."""
+    candidates = [
+        match.group(1).decode("ascii")
+        for _, match in zip(
+            range(_MAX_TIMESTAMP_CANDIDATES), _TIMESTAMP_FIELD.finditer(body)
+        )
+    ] or [""]
+    for timestamp in candidates:
+        if signature_is_valid(app_id, oa_secret_key, body, timestamp, header):
+            return timestamp
+    return None
 
 
 @dataclass(frozen=True)
@@ -131,6 +200,7 @@ class ZaloSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
     retry_backoff: float = DEFAULT_RETRY_BACKOFF_SECONDS
     max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     REQUIRED = ("app_id", "app_secret", "oa_secret_key")
 
@@ -164,6 +234,7 @@ class ZaloSettings:
             max_message_chars=int(
                 text("max_message_chars", str(DEFAULT_MAX_MESSAGE_CHARS))
             ),
+            max_body_bytes=int(text("max_body_bytes", str(DEFAULT_MAX_BODY_BYTES))),
         )
 
 
@@ -180,42 +251,64 @@ def _fingerprint(secret: Text) -> Text:
 
 
 class TokenStore:
-    """Keeps the latest token pair on disk: a refresh token works only once,
-    so the rotated one must survive restarts.
+    """Keeps the latest token pair: a refresh token works only once, so the
+    rotated one must survive restarts and be seen by every replica.
 
-    Written atomically (temporary file + os.replace) with mode 0600. The file
-    also records which credentials.yml refresh token it descends from: when an
-    operator puts a new one there, the stored (probably dead) pair is ignored.
+    With a shared state (Redis, `REDIS_URL`), the pair lives there (key
+    `<prefix>:ch:zalo:tokens:<hash of app_id>`, kept 92 days: the refresh
+    token's life) and refreshes are serialised across replicas by a Redis
+    lock; the file is still written, as a backup read when Redis has no pair.
+    Without, the file is the store and a file lock serialises the processes
+    sharing it.
+
+    The file is written atomically (temporary file + os.replace) with mode
+    0600. The pair also records which credentials.yml refresh token it descends
+    from: when an operator puts a new one there, the stored (probably dead)
+    pair is ignored.
     """
 
-    def __init__(self, path: Optional[Text], seed_refresh_token: Text) -> None:
+    def __init__(
+        self,
+        path: Optional[Text],
+        seed_refresh_token: Text,
+        state: Any = None,
+        app_id: Text = "",
+        lock_timeout: float = 60.0,
+    ) -> None:
         self.path = path
         self._seed = _fingerprint(seed_refresh_token)
+        self._state = state if state is not None else MemoryState()
+        self._app_id = app_id
+        self._lock_timeout = lock_timeout
+
+    def _decode(self, data: Any) -> Optional[ZaloTokens]:
+        if data.get("seeded_from") != self._seed:
+            return None
+        return ZaloTokens(
+            data["access_token"], data["refresh_token"], data.get("expires_at")
+        )
 
     def load(self) -> Optional[ZaloTokens]:
+        if self._state.shared:
+            shared = self._state.get(TOKEN_NAMESPACE, self._app_id)
+            if shared:
+                try:
+                    tokens = self._decode(json.loads(shared))
+                except (ValueError, KeyError, AttributeError, TypeError):
+                    logger.error("The Zalo tokens in Redis are unreadable; ignoring them.")
+                    tokens = None
+                if tokens:
+                    return tokens
         if not self.path or not os.path.exists(self.path):
             return None
         try:
             with open(self.path, encoding="utf-8") as file:
-                data = json.load(file)
-            if data.get("seeded_from") != self._seed:
-                return None
-            return ZaloTokens(
-                data["access_token"], data["refresh_token"], data.get("expires_at")
-            )
+                return self._decode(json.load(file))
         except (OSError, ValueError, KeyError, AttributeError, TypeError):
             logger.error("Zalo token store %s is unreadable; ignoring it.", self.path)
             return None
 
     def save(self, tokens: ZaloTokens) -> None:
-        if not self.path:
-            logger.warning(
-                "Zalo tokens were refreshed but no token_store_path is set: the "
-                "new refresh token will be lost on restart."
-            )
-            return
-        directory = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(directory, mode=0o700, exist_ok=True)
         data = {
             "access_token": tokens.access_token,
             "refresh_token": tokens.refresh_token,
@@ -223,6 +316,19 @@ class TokenStore:
             "seeded_from": self._seed,
             "updated_at": int(time.time()),
         }
+        if self._state.shared:
+            self._state.put(
+                TOKEN_NAMESPACE, self._app_id, json.dumps(data), TOKEN_PAIR_TTL_SECONDS
+            )
+        if not self.path:
+            if not self._state.shared:
+                logger.warning(
+                    "Zalo tokens were refreshed but no token_store_path is set: the "
+                    "new refresh token will be lost on restart."
+                )
+            return
+        directory = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         # mkstemp creates the file with mode 0600.
         descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".zalo-tokens-")
         try:
@@ -238,7 +344,18 @@ class TokenStore:
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
-        """Serialises refreshes across processes sharing the store."""
+        """Serialises refreshes across the replicas (Redis lock) and across the
+        processes sharing the file (file lock)."""
+        if self._state.shared:
+            with self._state.lock(TOKEN_NAMESPACE, self._app_id, self._lock_timeout):
+                with self._file_lock():
+                    yield
+        else:
+            with self._file_lock():
+                yield
+
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
         if not self.path:
             yield
             return
@@ -412,7 +529,8 @@ class ZaloApiClient:
 
     async def send_message(self, user_id: Text, message: Dict[Text, Any]) -> None:
         """Delivers `message` to `user_id` or raises ZaloApiError."""
-        body = {"recipient": {"user_id": user_id}, "message": message}
+        # `user_id`: the conversation id ("zalo:<id>") or Zalo's own id.
+        body = {"recipient": {"user_id": platform_user_id(user_id)}, "message": message}
         if self._tokens.expires_soon():
             await self._tokens.refresh(self._tokens.access_token)
         refreshed = False
@@ -571,24 +689,51 @@ class ZaloOutput(OutputChannel):
             logger.error("Zalo reply not delivered: %s", error)
 
 
-def parse_event(event: Dict[Text, Any]) -> Optional[IncomingEvent]:
+class MalformedEvent(ValueError):
+    """A webhook event without the shape Zalo documents."""
+
+
+def parse_event(event: Any) -> Optional[IncomingEvent]:
     """Returns what to act upon in a webhook event, None to ignore it (our own
-    messages echoed as oa_send_*, receipts, follow/unfollow...)."""
-    name = str(event.get("event_name") or "")
+    messages echoed as oa_send_*, receipts, follow/unfollow...). Raises
+    MalformedEvent (or InvalidSender) for a user event that cannot be read."""
+    if not isinstance(event, dict):
+        raise MalformedEvent("not an object")
+    name = event.get("event_name")
+    if not isinstance(name, str):
+        raise MalformedEvent("no event name")
     if name.startswith("oa_send_") or name in RECEIPT_EVENTS:
         return None
     if not name.startswith(USER_EVENT_PREFIXES):
-        logger.debug("Ignoring Zalo event %s.", name or "without a name")
+        logger.debug("Ignoring Zalo event %s.", name[:40] or "without a name")
         return None
-    sender_id = (event.get("sender") or {}).get("id")
-    if not sender_id:
-        return None
-    message = event.get("message") or {}
-    message_id = message.get("msg_id")
+    sender = as_text(as_dict(event.get("sender")).get("id"))
+    if not sender:
+        raise MalformedEvent("no sender id")
+    sender_id = conversation_id(ZALO, sender)
+    message = event.get("message")
+    if message is not None and not isinstance(message, dict):
+        raise MalformedEvent("message is not an object")
+    message = message or {}
+    message_id = as_text(message.get("msg_id"))
     if name in TEXT_EVENTS:
         text = message.get("text")
-        return IncomingEvent(str(sender_id), TEXT, text, message_id) if text else None
-    return IncomingEvent(str(sender_id), MEDIA, message_id=message_id)
+        if text is not None and not isinstance(text, str):
+            raise MalformedEvent("text is not a string")
+        return IncomingEvent(sender_id, TEXT, text, message_id) if text else None
+    return IncomingEvent(sender_id, MEDIA, message_id=message_id)
+
+
+def event_age_problem(timestamp: Text, now: float) -> Optional[Text]:
+    """Why an event's `timestamp` (epoch ms) is refused, or None when it is fresh."""
+    if not timestamp:
+        return "no timestamp"
+    age = now - int(timestamp) / 1000
+    if age > MAX_EVENT_AGE_SECONDS:
+        return "older than the de-duplication window (a replay?)"
+    if age < -CLOCK_SKEW_SECONDS:
+        return "timestamp in the future"
+    return None
 
 
 class ZaloInput(InputChannel):
@@ -605,18 +750,28 @@ class ZaloInput(InputChannel):
         return cls(ZaloSettings.from_credentials(credentials))
 
     def __init__(
-        self, settings: ZaloSettings, guard: Optional[ChannelGuard] = None
+        self,
+        settings: ZaloSettings,
+        guard: Optional[ChannelGuard] = None,
+        state: Any = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self.guard = guard or ChannelGuard.from_env()
+        # Shared by the replicas (Redis) when REDIS_URL is set.
+        self.state = state if state is not None else shared_state_from_env()
+        self._clock = clock
         session = requests.Session()
-        store = TokenStore(settings.token_store_path, settings.refresh_token)
+        store = TokenStore(
+            settings.token_store_path,
+            settings.refresh_token,
+            self.state,
+            settings.app_id,
+            lock_timeout=max(30.0, 3 * settings.timeout),
+        )
         self.tokens = ZaloTokenManager(settings, store, session)
         self.client = ZaloApiClient(settings, self.tokens, session)
-        self.numbered_options = NumberedOptions()
-        self._seen_message_ids: TtlCache[Text, bool] = TtlCache(
-            _SEEN_MESSAGE_IDS_MAX, _SEEN_MESSAGE_IDS_TTL_SECONDS
-        )
+        self.numbered_options = NumberedOptions(self.state, f"{ZALO}:offers")
         self._tasks: Set["asyncio.Task[None]"] = set()
 
     def blueprint(
@@ -629,24 +784,40 @@ class ZaloInput(InputChannel):
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        # Streamed: the body is read up to max_body_bytes and no further.
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
+            body = await read_capped_body(request, self.settings.max_body_bytes)
+            if body is None:
+                return too_large("Zalo", self.settings.max_body_bytes)
             signature = request.headers.get(SIGNATURE_HEADER)
             if not signature:
                 return self._reject("missing signature")
-            try:
-                event = json.loads(request.body)
-            except ValueError:
-                return response.text("invalid JSON", status=400)
-            if not isinstance(event, dict) or not signature_is_valid(
-                self.settings.app_id,
-                self.settings.oa_secret_key,
-                request.body,
-                str(event.get("timestamp", "")),
-                signature,
-            ):
+            # Checked on the raw bytes: nothing is decoded for a stranger.
+            timestamp = signed_timestamp(
+                self.settings.app_id, self.settings.oa_secret_key, body, signature
+            )
+            if timestamp is None:
                 return self._reject("wrong signature (is oa_secret_key right?)")
-            self._accept(event, on_new_message, self.get_metadata(request))
+            # Signed by Zalo: whatever is wrong below is answered 200, or Zalo retries.
+            try:
+                event = load_json(body)
+            except ValueError:
+                skip_malformed("Zalo", "the body is not JSON")
+                return response.json({"status": "ok"})
+            if (as_text(as_dict(event).get("timestamp")) or "") != timestamp:
+                skip_malformed("Zalo", "the signed timestamp is not the event's")
+                return response.json({"status": "ok"})
+            problem = event_age_problem(timestamp, self._clock())
+            if problem:
+                logger.warning("Refused a signed Zalo event: %s.", problem)
+                return response.json({"status": "ok"})
+            try:
+                self._accept(
+                    event, on_new_message, self.get_metadata(request), agent_of(request)
+                )
+            except (MalformedEvent, InvalidSender) as error:
+                skip_malformed("Zalo", str(error))
             return response.json({"status": "ok"})
 
         @webhook.listener("before_server_stop")
@@ -662,22 +833,26 @@ class ZaloInput(InputChannel):
 
     def _accept(
         self,
-        event: Dict[Text, Any],
+        event: Any,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         metadata: Optional[Dict[Text, Any]],
+        agent: Any = None,
     ) -> None:
         """Schedules the handling of `event`, unless it is to be ignored."""
         incoming = parse_event(event)
         if incoming is None:
             return
         # Checked here, not in the task, so a retry arriving while the first
-        # delivery is still being handled is dropped too.
-        if incoming.message_id and not self._seen_message_ids.add_if_absent(
-            incoming.message_id, True
+        # delivery is still being handled is dropped too; atomic across the
+        # replicas, so a retry reaching another one is dropped as well.
+        if incoming.message_id and not self.state.add_if_absent(
+            f"{ZALO}:seen", incoming.message_id, SEEN_EVENTS_TTL_SECONDS
         ):
             logger.debug("Ignoring a re-delivered Zalo event.")
             return
-        task = asyncio.create_task(self._handle(incoming, on_new_message, metadata))
+        task = asyncio.create_task(
+            self._handle(incoming, on_new_message, metadata, agent)
+        )
         self._tasks.add(task)  # keep a reference until it is done
         task.add_done_callback(self._tasks.discard)
 
@@ -686,6 +861,7 @@ class ZaloInput(InputChannel):
         incoming: IncomingEvent,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         metadata: Optional[Dict[Text, Any]],
+        agent: Any = None,
     ) -> None:
         out_channel = self.get_output_channel()
         sender_id = incoming.sender_id
@@ -699,7 +875,9 @@ class ZaloInput(InputChannel):
             )
             if text is None:
                 return
-            await on_new_message(
+            # A failed turn (action server down...) gets the polite fault reply.
+            await run_turn(
+                on_new_message,
                 UserMessage(
                     text,
                     out_channel,
@@ -707,11 +885,12 @@ class ZaloInput(InputChannel):
                     input_channel=self.name(),
                     message_id=incoming.message_id,
                     metadata=metadata,
-                )
+                ),
+                agent,
             )
-        except Exception:
-            # Logged for the operators; the user simply gets no answer.
-            logger.exception("Failed to handle a Zalo message.")
+        except Exception as error:
+            # Before the turn (limits, numbered options): logged without content.
+            logger.error("Failed to handle a Zalo message: %s", type(error).__name__)
 
     async def drain(self, timeout: Optional[float] = None) -> None:
         """Waits for the events being handled (used on shutdown and in tests)."""

@@ -157,6 +157,16 @@ class FakeBot:
     def texts(self) -> List[Text]:
         return [message.text for message in self.messages]
 
+    @classmethod
+    def answering(cls, text: Text = "Dạ") -> "FakeBot":
+        """A bot that answers every message with ``text`` (a silent turn is a fault
+        now: the channels send the polite "sự cố" reply, bot.channels.turns)."""
+
+        async def answer(message: UserMessage) -> None:
+            await message.output_channel.send_response(message.sender_id, {"text": text})
+
+        return cls(answer)
+
 
 @asynccontextmanager
 async def serve_channel(channel: InputChannel, bot: FakeBot) -> AsyncIterator[Text]:

@@ -103,7 +103,7 @@ async def test_signed_text_message_reaches_the_bot(fake_graph_api):
     assert response.status == 200
     assert bot.texts == ["xin chào"]
     message = bot.messages[0]
-    assert message.sender_id == USER
+    assert message.sender_id == f"messenger:{USER}"  # namespaced by channel
     assert message.input_channel == "facebook"
     assert message.message_id == "m_1"
 
@@ -171,7 +171,11 @@ async def test_every_event_of_a_batch_is_handled_and_receipts_ignored(fake_graph
 
     assert response.status == 200
     assert bot.texts == ["một", "hai", "ba"]
-    assert [m.sender_id for m in bot.messages] == [USER, "u2", USER]
+    assert [m.sender_id for m in bot.messages] == [
+        f"messenger:{USER}",
+        "messenger:u2",
+        f"messenger:{USER}",
+    ]
 
 
 async def test_quick_reply_payload_wins_over_text_and_postback_becomes_payload(
@@ -288,16 +292,18 @@ async def test_long_titles_are_numbered_and_a_typed_number_picks_the_option(
 
     async def answer(message: UserMessage) -> None:
         if message.text == "khai sinh":
-            await message.output_channel.send_text_with_buttons(
-                message.sender_id, "Trường hợp nào?", buttons
+            await message.output_channel.send_response(
+                message.sender_id, {"text": "Trường hợp nào?", "buttons": buttons}
             )
+        else:
+            await message.output_channel.send_response(message.sender_id, {"text": "Dạ"})
 
     bot = FakeBot(answer)
     async with serve_channel(make_channel(fake_graph_api), bot) as base_url:
         await post(base_url, webhook_body([text_event("khai sinh", "m_1")]))
         await post(base_url, webhook_body([text_event("số 3", "m_2")]))
 
-    (message,) = sent_messages(fake_graph_api)
+    message, _ = sent_messages(fake_graph_api)
     assert message["text"].startswith(
         "Trường hợp nào?\n1. Đăng ký khai sinh trường hợp 1\n"
     )
@@ -312,28 +318,30 @@ async def test_more_than_thirteen_options_fall_back_to_numbered_text(fake_graph_
 
     async def answer(message: UserMessage) -> None:
         if message.text == "danh sách":
-            await message.output_channel.send_text_with_buttons(
-                message.sender_id, "Chọn thủ tục:", buttons
+            await message.output_channel.send_response(
+                message.sender_id, {"text": "Chọn thủ tục:", "buttons": buttons}
             )
+        else:
+            await message.output_channel.send_response(message.sender_id, {"text": "Dạ"})
 
     bot = FakeBot(answer)
     async with serve_channel(make_channel(fake_graph_api), bot) as base_url:
         await post(base_url, webhook_body([text_event("danh sách", "m_1")]))
         await post(base_url, webhook_body([text_event("14", "m_2")]))
 
-    (message,) = sent_messages(fake_graph_api)
+    message, _ = sent_messages(fake_graph_api)
     assert "quick_replies" not in message
     assert message["text"].splitlines()[0] == "Chọn thủ tục:"
     assert message["text"].splitlines()[15] == "15. Thủ tục 15"
     assert bot.texts == ["danh sách", "/p14"]
 
 
-def sent_to(api: FakeHttpApi) -> List[Any]:
-    """(recipient, message) of each message the channel sent."""
+def sent_to(api: FakeHttpApi, but: str = "Dạ") -> List[Any]:
+    """(recipient, message) of each message the channel sent, but the bot's answer `but`."""
     return [
         (r.json["recipient"]["id"], r.json["message"])
         for r in api.received(MESSAGES_PATH)
-        if "message" in r.json
+        if "message" in r.json and r.json["message"].get("text") != but
     ]
 
 
@@ -341,7 +349,7 @@ async def test_messages_beyond_the_sender_limit_get_the_slow_down_reply(
     rate_limits, fake_graph_api
 ):
     rate_limits(sender="2/60")
-    bot = FakeBot()
+    bot = FakeBot.answering()
     body = webhook_body(
         [text_event(text, f"m_{text}") for text in ("một", "hai", "ba")],
         [text_event("xin chào", "m_other", sender="u2")],
@@ -357,7 +365,7 @@ async def test_messages_beyond_the_sender_limit_get_the_slow_down_reply(
 
 async def test_dossier_lookups_are_limited_per_user(rate_limits, fake_graph_api):
     rate_limits(lookup="1/600")
-    bot = FakeBot()
+    bot = FakeBot.answering()
     body = webhook_body(
         [
             text_event(f"tra cứu hồ sơ {DOSSIER_CODE}", "m_1"),
@@ -381,13 +389,13 @@ async def test_dossier_lookups_are_limited_per_user(rate_limits, fake_graph_api)
 async def test_an_over_long_message_is_cut_after_a_note(rate_limits, fake_graph_api):
     rate_limits()
     text = "làm giấy khai sinh cho con cần những giấy tờ gì ạ " * 3
-    bot = FakeBot()
+    bot = FakeBot.answering()
     channel = make_channel(fake_graph_api, max_message_chars=40)
     async with serve_channel(channel, bot) as base_url:
         await post(base_url, webhook_body([text_event(text, "m_1")]))
 
     assert bot.texts == [cut(text, 40)]
-    assert sent_messages(fake_graph_api) == [{"text": too_long_note(40)}]
+    assert sent_messages(fake_graph_api) == [{"text": too_long_note(40)}, {"text": "Dạ"}]
 
 
 async def test_webhook_verification(fake_graph_api):

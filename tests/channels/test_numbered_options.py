@@ -5,11 +5,11 @@ import pytest
 from bot.channels import split_text, truncate
 from bot.channels.numbered_options import (
     NumberedOptions,
-    TtlCache,
     format_numbered,
     options_from_buttons,
     parse_choice,
 )
+from bot.channels.replica_state import TtlCache
 
 BUTTONS = [
     {"title": "Đăng ký khai sinh", "payload": '/ask_documents{"procedure":"1.001193"}'},

@@ -107,8 +107,13 @@ async def post(
     return await post_webhook(f"{base_url}/webhooks/zalo/webhook", body, headers)
 
 
-def sent(api: FakeHttpApi) -> List[Dict[str, Any]]:
-    return [request.json for request in api.received(SEND_PATH)]
+def sent(api: FakeHttpApi, but: Optional[str] = None) -> List[Dict[str, Any]]:
+    """The bodies the channel sent, but those of text `but` (the bot's own answer)."""
+    return [
+        request.json
+        for request in api.received(SEND_PATH)
+        if but is None or request.json["message"].get("text") != but
+    ]
 
 
 def reply_with(*responses: Dict[str, Any]):
@@ -131,7 +136,7 @@ async def test_signed_text_reaches_the_bot(channel):
     assert bot.texts == ["thủ tục khai sinh"]
     message = bot.messages[0]
     assert (message.sender_id, message.input_channel, message.message_id) == (
-        USER,
+        f"zalo:{USER}",  # namespaced by channel
         "zalo",
         "msg-1",
     )
@@ -305,9 +310,11 @@ async def test_rejected_buttons_fall_back_to_numbered_text(channel, fake_zalo_ap
 
     async def answer(message: UserMessage) -> None:
         if message.text == "khai sinh":
-            await message.output_channel.send_text_with_buttons(
-                message.sender_id, "Anh/Chị muốn biết gì?", BUTTONS
+            await message.output_channel.send_response(
+                message.sender_id, {"text": "Anh/Chị muốn biết gì?", "buttons": BUTTONS}
             )
+        else:
+            await message.output_channel.send_response(message.sender_id, {"text": "Dạ"})
 
     bot = FakeBot(answer)
     async with serve_channel(channel, bot) as base_url:
@@ -316,7 +323,7 @@ async def test_rejected_buttons_fall_back_to_numbered_text(channel, fake_zalo_ap
         await post(base_url, user_text("số 2", "msg-2"))
         await channel.drain()
 
-    first, fallback = sent(fake_zalo_api)
+    first, fallback, _ = sent(fake_zalo_api)
     assert "attachment" in first["message"]
     assert fallback["message"] == {
         "text": "Anh/Chị muốn biết gì?\n1. Giấy tờ cần nộp\n2. Lệ phí"
@@ -495,14 +502,14 @@ async def test_messages_beyond_the_sender_limit_get_the_slow_down_reply(
     channel = ZaloInput.from_credentials(credentials(fake_zalo_api, token_store))
     events = [user_text(text, f"msg-{text}") for text in ("một", "hai", "ba")]
     events.append(from_user(user_text("xin chào", "msg-other"), "other-user"))
-    bot = FakeBot()
+    bot = FakeBot.answering()
     async with serve_channel(channel, bot) as base_url:
         statuses = [(await post(base_url, event)).status for event in events]
         await channel.drain()
 
     assert statuses == [200] * 4  # acknowledged all the same: Zalo must not retry
     assert bot.texts == ["một", "hai", "xin chào"]
-    [reply] = sent(fake_zalo_api)
+    [reply] = sent(fake_zalo_api, but="Dạ")
     assert reply["recipient"] == {"user_id": USER}
     assert reply["message"]["text"].startswith(SLOW_DOWN_START)
 
@@ -518,7 +525,7 @@ async def test_dossier_lookups_are_limited_per_user(
         user_text("làm hộ chiếu cần gì", "msg-3"),
         from_user(user_text(f"hồ sơ {DOSSIER_CODE}", "msg-4"), "other-user"),
     ]
-    bot = FakeBot()
+    bot = FakeBot.answering()
     async with serve_channel(channel, bot) as base_url:
         for event in events:
             await post(base_url, event)
@@ -529,7 +536,7 @@ async def test_dossier_lookups_are_limited_per_user(
         "làm hộ chiếu cần gì",
         f"hồ sơ {DOSSIER_CODE}",
     ]
-    [reply] = sent(fake_zalo_api)
+    [reply] = sent(fake_zalo_api, but="Dạ")
     assert reply["recipient"] == {"user_id": USER}
     assert reply["message"]["text"].startswith(SLOW_DOWN_START)
 
@@ -542,13 +549,16 @@ async def test_an_over_long_message_is_cut_after_a_note(
         credentials(fake_zalo_api, token_store, max_message_chars=40)
     )
     text = "làm giấy khai sinh cho con cần những giấy tờ gì ạ " * 3
-    bot = FakeBot()
+    bot = FakeBot.answering()
     async with serve_channel(channel, bot) as base_url:
         await post(base_url, user_text(text, "msg-1"))
         await channel.drain()
 
     assert bot.texts == [cut(text, 40)]
-    assert [r["message"] for r in sent(fake_zalo_api)] == [{"text": too_long_note(40)}]
+    assert [r["message"] for r in sent(fake_zalo_api)] == [
+        {"text": too_long_note(40)},
+        {"text": "Dạ"},
+    ]
 
 
 def test_credentials_come_from_environment_variables(tmp_path, monkeypatch):
