@@ -7,6 +7,18 @@
       max_message_chars: 2000     # longer messages are cut, with a note in the reply
       reply_timeout: 20           # seconds before the citizen is told to try again
 
+The body is ``{"sender": "<id>", "message": "<text>"}``. What the client cannot choose:
+
+- the conversation: ``sender`` names a REST conversation (``rest:<id>``, see
+  ``conversations.py``), never another channel's; a blank sender or one longer
+  than 128 characters is refused with HTTP 400 (no shared "default" conversation,
+  no megabyte ids stored in every event row);
+- the channel: a posted ``input_channel`` is ignored, it is always ``rest``;
+- metadata: a posted ``metadata`` is dropped (nothing in the bot reads it, and
+  10 MB of it were stored three times over);
+- Rasa commands: ``/restart``, ``/session_start`` or a payload with entities other
+  than a button's are read as plain text (``commands.py``).
+
 Before the bot sees a message:
 
 - rate limits per sender, per client address and for dossier lookups
@@ -17,51 +29,64 @@ Before the bot sees a message:
   and the reply starts with a note saying so;
 - a body without ``sender`` or a text ``message`` is refused with HTTP 400.
 
-After: the citizen never gets silence or an error page when the assistant is in
-trouble. A failure (tracker database down, Rasa error), no reply at all while the
-conversation is not handed over to staff (action server down: Rasa logs the error
-and says nothing), or no reply within ``reply_timeout`` (the turn goes on in the
-background and is saved) are all answered with a "please try again / hotline"
-message in Vietnamese.
+After: the turn runs on the fault path shared by every channel (``turns.py``): a
+failure, no reply while the conversation is not handed over to staff, or no reply
+within ``reply_timeout`` is answered with a "please try again / hotline" message.
+The answer is Rasa's JSON list, ``recipient_id`` being the client's ``sender``.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+import rasa.utils.endpoints
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.rest import QueueOutputChannel
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-import rasa.utils.endpoints
-from bot.channels import DEFAULT_MAX_MESSAGE_CHARS, client_address, cut, too_long_note
+from bot.channels import (
+    DEFAULT_MAX_MESSAGE_CHARS,
+    DEFAULT_REPLY_TIMEOUT,
+    REST,
+    InvalidSender,
+    agent_of,
+    client_address,
+    conversation_id,
+    cut,  # noqa: F401  (kept importable from here)
+    lookup_text,
+    readable_text,
+    run_turn,
+    too_long_note,
+)
 from bot.channels.admission import admitted_turns
-from bot.rate_limit import SERVICE_BUSY_REPLY, SERVICE_UNAVAILABLE_REPLY, ChannelGuard
-from bot.tracker_store import watch_store_errors
+from bot.rate_limit import ChannelGuard
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_REPLY_TIMEOUT = 20.0
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
-def hotline() -> str:
-    return os.environ.get("SUPPORT_HOTLINE", "1800 1096")
+def _bad_request(error: Text) -> HTTPResponse:
+    return response.json({"error": error}, status=400)
 
 
-def _log_late_failure(turn: "asyncio.Future") -> None:
-    """A turn that outlived reply_timeout and then failed: logged, never "exception not retrieved"."""
-    if not turn.cancelled() and turn.exception() is not None:
-        logger.debug("REST turn failed: %s", type(turn.exception()).__name__)
+def client_sender(body: Any) -> Text:
+    """The client's ``sender`` of a REST body as text; ``InvalidSender`` (-> 400) when unusable."""
+    sender = body.get("sender") if isinstance(body, dict) else None
+    if isinstance(sender, bool) or not isinstance(sender, (str, int)):
+        raise InvalidSender('expected {"sender": "...", "message": "..."}')
+    return str(sender)
 
 
 class RestInput(RasaRestInput):
     @classmethod
     def name(cls) -> Text:
-        return "rest"
+        return REST
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
@@ -81,7 +106,13 @@ class RestInput(RasaRestInput):
         self.reply_timeout = reply_timeout
         self.guard = guard or ChannelGuard.from_env()
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def _extract_input_channel(self, request: Request) -> Text:
+        return REST  # never the client's word
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        return None  # dropped: nothing reads it, and it was stored without limit
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         on_new_message = admitted_turns(on_new_message)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
@@ -91,87 +122,73 @@ class RestInput(RasaRestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            body = request.json if isinstance(request.json, dict) else None
-            if body is None or body.get("sender") is None or not isinstance(body.get("message"), str):
-                return response.json({"error": 'expected {"sender": "...", "message": "..."}'}, status=400)
-            sender_id = str(await self._extract_sender(request))
-            text = self._extract_message(request)
-            input_channel = self._extract_input_channel(request)
-            metadata = self.get_metadata(request)
+            try:
+                body = request.json
+            except Exception:  # Sanic raises on a body that is not JSON
+                body = None
+            if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+                return _bad_request('expected {"sender": "...", "message": "..."}')
+            try:
+                sender = client_sender(body)
+                conversation = conversation_id(REST, sender)
+            except InvalidSender as error:
+                return _bad_request(str(error))
+            text, was_cut = readable_text(body["message"], self.max_message_chars)
 
             ip, forwarded = client_address(self.guard, request)
-            refusal = self.guard.check(sender_id, ip, text, forwarded=forwarded)
+            refusal = self.guard.check(conversation, ip, lookup_text(text), forwarded=forwarded)
             if refusal is not None:
                 logger.info("REST message refused by the %s rate limit", refusal.reason)
                 return response.json(
-                    [{"recipient_id": sender_id, "text": refusal.reply()}],
+                    [{"recipient_id": sender, "text": refusal.reply()}],
                     headers={"Retry-After": str(max(1, int(refusal.retry_after + 0.999))),
                              "X-Rate-Limited": refusal.reason},
                 )
 
             notes: List[Dict[Text, Any]] = []
-            if len(text) > self.max_message_chars:
-                text = cut(text, self.max_message_chars)
-                notes.append({"recipient_id": sender_id, "text": too_long_note(self.max_message_chars)})
+            if was_cut:
+                notes.append({"recipient_id": sender, "text": too_long_note(self.max_message_chars)})
 
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
-                return response.stream(
-                    self.stream_response(on_new_message, text, sender_id, input_channel, metadata),
-                    content_type="text/event-stream",
-                )
+                return response.stream(self.stream(request, on_new_message, text, sender, notes),
+                                       content_type="text/event-stream")
 
-            messages = await self.handle(request, on_new_message, text, sender_id, input_channel, metadata)
-            return response.json(notes + messages)
+            return response.json(notes + await self.handle(request, on_new_message, text, sender))
 
         return webhook
 
-    async def handle(
-        self,
-        request: Request,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        text: Text,
-        sender_id: Text,
-        input_channel: Text,
-        metadata: Optional[Dict[Text, Any]],
-    ) -> List[Dict[Text, Any]]:
-        """The bot's replies, or a polite fault message instead of silence or an error."""
+    def _turn(self, text: Text, sender: Text, output: Any) -> UserMessage:
+        return UserMessage(text, output, conversation_id(REST, sender), input_channel=REST)
+
+    async def handle(self, request: Request, on_new_message: OnNewMessage, text: Text, sender: Text
+                     ) -> List[Dict[Text, Any]]:
+        """The bot's replies to ``sender`` (the client's id), or the polite fault reply instead."""
         collector = CollectingOutputChannel()
-        message = UserMessage(text, collector, sender_id, input_channel=input_channel, metadata=metadata)
-        with watch_store_errors() as store_errors:
-            # Shielded: a timeout or a client that hangs up does not cancel the turn, which
-            # then finishes and is saved (the next message waits for it on the lock).
-            turn = asyncio.ensure_future(on_new_message(message))
-            turn.add_done_callback(_log_late_failure)
-            try:
-                await asyncio.wait_for(asyncio.shield(turn), timeout=self.reply_timeout)
-            except asyncio.TimeoutError:
-                logger.warning("REST turn slower than %.0f s: the citizen is asked to try again", self.reply_timeout)
-                return [self._reply(sender_id, SERVICE_BUSY_REPLY)]
-            except Exception as error:  # lock store, tracker store, Rasa: no traceback to the citizen
-                logger.error("REST turn failed: %s", type(error).__name__, exc_info=True)
-                return [self._reply(sender_id, SERVICE_UNAVAILABLE_REPLY)]
-        if store_errors:
-            logger.error("tracker store unavailable during a turn (%s): the citizen is asked to try again",
-                         type(store_errors[0]).__name__)
-            return [self._reply(sender_id, SERVICE_UNAVAILABLE_REPLY)]
-        if not collector.messages and not await self._paused(request, sender_id):
-            # Rasa answers nothing when a custom action fails (action server down or broken).
-            logger.warning("REST turn produced no reply: the citizen is asked to try again")
-            return [self._reply(sender_id, SERVICE_UNAVAILABLE_REPLY)]
-        return collector.messages
+        message = self._turn(text, sender, collector)
+        fault = await run_turn(on_new_message, message, agent_of(request), self.reply_timeout)
+        # On a fault, only its reply: a timed-out turn may still be adding to the collector.
+        replies = [{"text": fault}] if fault is not None else collector.messages
+        return [{**reply, "recipient_id": sender} for reply in replies]
 
-    @staticmethod
-    def _reply(sender_id: Text, template: str) -> Dict[Text, Any]:
-        return {"recipient_id": sender_id, "text": template.format(hotline=hotline())}
+    def stream(self, request: Request, on_new_message: OnNewMessage, text: Text, sender: Text,
+               notes: List[Dict[Text, Any]]) -> Callable[[Any], Awaitable[None]]:
+        """``?stream=true``: each reply as one JSON line as soon as it is sent, on the same fault path."""
 
-    @staticmethod
-    async def _paused(request: Request, sender_id: Text) -> bool:
-        """A conversation handed over to staff is silent on purpose."""
-        agent = getattr(request.app.ctx, "agent", None)
-        if agent is None or not agent.is_ready():
-            return False
-        try:
-            tracker = await agent.tracker_store.retrieve(sender_id)
-        except Exception:
-            return False
-        return bool(tracker and tracker.is_paused())
+        async def write(resp: Any) -> None:
+            queue: asyncio.Queue = asyncio.Queue()
+            for note in notes:
+                await queue.put(note)
+
+            async def turn() -> None:
+                try:
+                    message = self._turn(text, sender, QueueOutputChannel(queue))
+                    await run_turn(on_new_message, message, agent_of(request), self.reply_timeout)
+                finally:
+                    await queue.put(None)
+
+            task = asyncio.ensure_future(turn())
+            while (reply := await queue.get()) is not None:
+                await resp.write(json.dumps({**reply, "recipient_id": sender}) + "\n")
+            await task
+
+        return write

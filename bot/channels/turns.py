@@ -63,6 +63,21 @@ class _WatchedOutput(OutputChannel):
         return getattr(self.inner, attribute)
 
 
+def _counted(method: str) -> Callable[..., Awaitable[None]]:
+    async def send(self: "_WatchedOutput", *args: Any, **kwargs: Any) -> None:
+        self.sent += 1
+        await getattr(self.inner, method)(*args, **kwargs)
+
+    send.__name__ = method
+    return send
+
+
+# The sending methods of Rasa's OutputChannel, which a turn may also call directly.
+for _method in ("send_text_message", "send_image_url", "send_attachment", "send_text_with_buttons",
+                "send_quick_replies", "send_elements", "send_custom_json"):
+    setattr(_WatchedOutput, _method, _counted(_method))
+
+
 def _log_late_failure(turn: "asyncio.Future") -> None:
     """A turn that outlived reply_timeout and then failed: logged, never "exception not retrieved"."""
     if not turn.cancelled() and turn.exception() is not None:
@@ -71,13 +86,13 @@ def _log_late_failure(turn: "asyncio.Future") -> None:
 
 async def is_paused(agent: Any, conversation: Text) -> bool:
     """True when the conversation is handed over to staff (the bot is silent on purpose)."""
-    if agent is None or not agent.is_ready():
-        return False
     try:
+        if agent is None or not agent.is_ready():
+            return False
         tracker = await agent.tracker_store.retrieve(conversation)
-    except Exception:  # the store is down: the fault reply is the better guess
+        return bool(tracker and tracker.is_paused())
+    except Exception:  # the store is down (or no real agent): the fault reply is the better guess
         return False
-    return bool(tracker and tracker.is_paused())
 
 
 def agent_of(request: Any) -> Any:
