@@ -1,24 +1,61 @@
 """Starts the whole assistant in the foreground: Rasa server, action server, API + web page.
 
-Each service's output is prefixed with its name; Ctrl-C (or SIGTERM) stops all
-of them. Ports come from RASA_PORT, ACTION_PORT and API_PORT (CONTRACTS.md
-defaults 5005, 5055, 8000). Used by ``make run`` and by the end-to-end tests.
+The three services run under supervisord (the ``supervisor`` package), from a
+configuration generated here into a private temporary directory:
+
+- a service that dies is started again at once, the others keep running, and
+  supervisord logs it (``exited: …``, ``spawned: …``); one that dies again
+  within ``START_SECONDS`` of starting is retried after 1, 2, 3… s, and after
+  ``START_RETRIES`` such failures it is given up and the whole stack stops
+  with an error (a broken configuration should not loop for ever);
+- stopping (Ctrl-C, SIGTERM to this process or to its whole process group,
+  as systemd or a container runtime does, SIGHUP) stops every service and
+  every process they started: each is signalled as a group, killed after
+  ``STOP_SECONDS``. Signals only set a flag here, so a second signal (``make``
+  sends its child one more SIGTERM) cannot interrupt the clean-up.
+
+Why supervisord and not the hand-written runner this replaced: the runner
+restarted nothing, and a SIGTERM to ``make run``'s process group left Rasa and
+the API running (issue 19). honcho prefixes output well but, like the old
+runner, stops everything when one process exits.
+
+What this file adds around supervisord: the environment and secrets (.env),
+the commands, health checks before the URLs are printed, and each service's
+output prefixed with its name (supervisord writes it to one file per service;
+supervisord's own lines are prefixed ``stack``).
+
+Ports come from RASA_PORT, ACTION_PORT and API_PORT (defaults 5005, 5055,
+8000); every service listens on 127.0.0.1 unless RASA_HOST, ACTION_HOST or
+API_HOST say otherwise. Rasa's HTTP API needs RASA_AUTH_TOKEN, the action
+server ACTION_SERVER_TOKEN (both generated into .env; docs/production.md).
+Used by ``make run`` and by the end-to-end tests.
 """
 from __future__ import annotations
 
 import os
 import secrets
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
+import xmlrpc.client
 from pathlib import Path
+
+from supervisor.xmlrpc import SupervisorTransport
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / ".env"
-GENERATED_SECRETS = ("DOSSIER_API_TOKEN", "PHONE_HASH_KEY")
+GENERATED_SECRETS = ("DOSSIER_API_TOKEN", "PHONE_HASH_KEY", "RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN")
+
+START_SECONDS = 5  # alive this long counts as started; a quicker death is retried with back-off
+START_RETRIES = 10  # quick deaths in a row before a service is given up (back-off 1 + 2 + … + 10 s)
+STOP_SECONDS = 15  # SIGTERM, then SIGKILL to the service's process group after this long
 
 
 def load_env_file(path: Path = ENV_FILE) -> dict[str, str]:
@@ -44,6 +81,8 @@ def ensure_env_file(path: Path = ENV_FILE) -> None:
     if "DOSSIER_API_TOKEN" in missing:
         token = load_env_file(path)["DOSSIER_API_TOKEN"]
         print(f"Generated DOSSIER_API_TOKEN (shown once, stored in .env): {token}")
+    if "RASA_AUTH_TOKEN" in missing:
+        print(f"Generated RASA_AUTH_TOKEN (Rasa's HTTP API), stored in {path.name}")
 
 
 def service_environment() -> dict[str, str]:
@@ -51,6 +90,11 @@ def service_environment() -> dict[str, str]:
     env.setdefault("RASA_PORT", "5005")
     env.setdefault("ACTION_PORT", "5055")
     env.setdefault("API_PORT", "8000")
+    for host in ("RASA_HOST", "ACTION_HOST", "API_HOST"):
+        env.setdefault(host, "127.0.0.1")
+    for token in ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN"):
+        if not env.get(token):  # a stack without .env (tests, benchmarks) still gets its tokens
+            env[token] = secrets.token_urlsafe(32)
     env.setdefault("TRACKER_DB", str(ROOT / "var" / "tracker.db"))
     env.setdefault("ACTION_SERVER_URL", f"http://127.0.0.1:{env['ACTION_PORT']}/webhook")
     Path(env["TRACKER_DB"]).parent.mkdir(parents=True, exist_ok=True)
@@ -59,35 +103,120 @@ def service_environment() -> dict[str, str]:
     return env
 
 
+def cors_origins(env: dict[str, str]) -> list[str]:
+    """Origins allowed to call Rasa from a browser: RASA_CORS_ORIGINS, else the API's web page."""
+    configured = env.get("RASA_CORS_ORIGINS")
+    if configured is not None:
+        return configured.replace(",", " ").split()
+    return [f"http://127.0.0.1:{env['API_PORT']}", f"http://localhost:{env['API_PORT']}"]
+
+
 def commands(env: dict[str, str], model: str | None = None) -> dict[str, list[str]]:
     python = sys.executable
     # Installs the personal-data log filter in both servers (bot/logging_filter.py).
     # rasa_sdk 3.6 spells the option --logging-config_file.
     logging_config = env.get("LOGGING_CONFIG_FILE", "bot/logging.yml")
-    rasa = [python, "-m", "rasa", "run", "--enable-api", "--cors", "*", "--port", env["RASA_PORT"],
+    # `rasa run` reading RASA_AUTH_TOKEN from the environment (bot/rasa_server.py).
+    rasa = [python, "-m", "bot.rasa_server", "--enable-api",
+            "--interface", env.get("RASA_HOST", "127.0.0.1"), "--port", env["RASA_PORT"],
             "--endpoints", env.get("ENDPOINTS_FILE", "bot/endpoints.yml"),
             "--credentials", env.get("CREDENTIALS_FILE", "bot/credentials.yml"),
             "--model", model or "models", "--logging-config-file", logging_config]
+    origins = cors_origins(env)
+    if origins:
+        rasa += ["--cors", *origins]
     return {
-        "actions": [python, "-m", "rasa_sdk", "--actions", "actions", "--port", env["ACTION_PORT"],
-                    "--logging-config_file", logging_config],
+        "actions": [python, "-m", "actions.server", "--host", env.get("ACTION_HOST", "127.0.0.1"),
+                    "--port", env["ACTION_PORT"], "--logging-config_file", logging_config],
         "rasa": rasa,
-        "api": [python, "-m", "procedures_db", "serve", "--port", env["API_PORT"]],
+        "api": [python, "-m", "procedures_db", "serve", "--host", env.get("API_HOST", "127.0.0.1"),
+                "--port", env["API_PORT"]],
     }
+
+
+def _reachable(host: str) -> str:
+    """The address to probe a service listening on ``host``."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
 
 
 def health_urls(env: dict[str, str]) -> dict[str, str]:
+    """Each service's health URL; Rasa's ``/status`` (model loaded) needs the token."""
+    token = urllib.parse.quote(env["RASA_AUTH_TOKEN"], safe="")
     return {
-        "actions": f"http://127.0.0.1:{env['ACTION_PORT']}/health",
-        "rasa": f"http://127.0.0.1:{env['RASA_PORT']}/status",
-        "api": f"http://127.0.0.1:{env['API_PORT']}/health",
+        "actions": f"http://{_reachable(env.get('ACTION_HOST', ''))}:{env['ACTION_PORT']}/health",
+        "rasa": f"http://{_reachable(env.get('RASA_HOST', ''))}:{env['RASA_PORT']}/status?token={token}",
+        "api": f"http://{_reachable(env.get('API_HOST', ''))}:{env['API_PORT']}/health",
     }
+
+
+def _ini_value(text: str) -> str:
+    return text.replace("%", "%%")  # supervisord expands %(name)s in its values
+
+
+def supervisor_config(env: dict[str, str], model: str | None, rundir: Path, password: str) -> str:
+    lines = ["[supervisord]", "nodaemon=true", f"logfile={rundir / 'supervisord.log'}", "logfile_maxbytes=0",
+             f"pidfile={rundir / 'supervisord.pid'}", f"childlogdir={rundir}"]
+    if os.geteuid() == 0:
+        lines.append("user=root")  # says so, instead of supervisord's warning at every start
+    lines += [
+        "[unix_http_server]", f"file={rundir / 'supervisor.sock'}", "chmod=0700", "username=stack",
+        f"password={password}",
+        "[rpcinterface:supervisor]", "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+    ]
+    # Lower priorities start first and stop last: Rasa stops before the action server it calls.
+    priorities = {"actions": 100, "api": 100, "rasa": 200}
+    for name, command in commands(env, model).items():
+        lines += [
+            f"[program:{name}]", f"command={_ini_value(shlex.join(command))}", f"directory={ROOT}",
+            f"priority={priorities[name]}", "autostart=true", "autorestart=true",
+            f"startsecs={START_SECONDS}", f"startretries={START_RETRIES}",
+            "stopsignal=TERM", f"stopwaitsecs={STOP_SECONDS}", "stopasgroup=true", "killasgroup=true",
+            "redirect_stderr=true", f"stdout_logfile={rundir / (name + '.log')}", "stdout_logfile_maxbytes=0",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _prefix(name: str, line: bytes) -> str:
+    return f"[{name:7}] {line.decode('utf-8', 'replace').rstrip()}\n"
 
 
 def _pump(name: str, stream, out) -> None:
     for line in iter(stream.readline, b""):
-        out.write(f"[{name:7}] {line.decode('utf-8', 'replace')}")
+        out.write(_prefix(name, line))
         out.flush()
+
+
+def _follow(name: str, path: Path, out, done: threading.Event) -> None:
+    """Copies the lines appended to ``path`` (a service's log, across restarts) until ``done`` and EOF."""
+    while not path.exists():
+        if done.wait(0.1):
+            return
+    with open(path, "rb") as stream:
+        partial = b""
+        while True:
+            chunk = stream.readline()
+            if chunk:
+                partial += chunk
+                if partial.endswith(b"\n"):
+                    out.write(_prefix(name, partial))
+                    out.flush()
+                    partial = b""
+            elif done.is_set():
+                if partial:
+                    out.write(_prefix(name, partial))
+                return
+            else:
+                time.sleep(0.1)
+
+
+def _die_with_parent() -> None:
+    """In the supervisord child: SIGTERM (a clean stop) if this runner is killed outright."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: a SIGKILLed runner leaves supervisord to be stopped by hand
 
 
 class Stack:
@@ -95,84 +224,136 @@ class Stack:
         self.env = env or service_environment()
         self.model = model
         self.log = log
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.supervisor: subprocess.Popen | None = None
+        self.rundir: Path | None = None
+        self._password = secrets.token_urlsafe(16)
+        self._done = threading.Event()
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        for name, command in commands(self.env, self.model).items():
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            self.processes[name] = process
-            threading.Thread(target=_pump, args=(name, process.stdout, self.log), daemon=True).start()
+        self.rundir = Path(tempfile.mkdtemp(prefix="assistant-stack-"))  # 0700: the socket and the logs
+        config = self.rundir / "supervisord.conf"
+        config.write_text(supervisor_config(self.env, self.model, self.rundir, self._password), encoding="utf-8")
+        self.supervisor = subprocess.Popen(
+            [sys.executable, "-m", "supervisor.supervisord", "-c", str(config)], cwd=ROOT, env=self.env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+        )
+        self._threads = [threading.Thread(target=_pump, args=("stack", self.supervisor.stdout, self.log), daemon=True)]
+        self._threads += [threading.Thread(target=_follow, args=(name, self.rundir / f"{name}.log", self.log,
+                                                                 self._done), daemon=True)
+                          for name in commands(self.env, self.model)]
+        for thread in self._threads:
+            thread.start()
 
-    def wait_healthy(self, timeout: float = 180) -> None:
-        pending = dict(health_urls(self.env))
+    def _rpc(self):
+        transport = SupervisorTransport("stack", self._password, f"unix://{self.rundir / 'supervisor.sock'}")
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport).supervisor
+
+    def states(self) -> dict[str, dict]:
+        """supervisord's view of each service: ``statename`` (RUNNING, BACKOFF, FATAL…), ``pid``…"""
+        try:
+            return {info["name"]: info for info in self._rpc().getAllProcessInfo()}
+        except (OSError, xmlrpc.client.Error):
+            return {}  # supervisord not listening yet, or gone
+
+    def pids(self) -> dict[str, int]:
+        return {name: info["pid"] for name, info in self.states().items() if info["pid"]}
+
+    def given_up(self) -> list[str]:
+        return [name for name, info in self.states().items() if info["statename"] == "FATAL"]
+
+    def supervisor_exited(self) -> bool:
+        return self.supervisor is None or self.supervisor.poll() is not None
+
+    def healthy(self) -> set[str]:
+        up = set()
+        for name, url in health_urls(self.env).items():
+            try:
+                with urllib.request.urlopen(url, timeout=2) as reply:
+                    if reply.status == 200:
+                        up.add(name)
+            except OSError:
+                pass
+        return up
+
+    def wait_healthy(self, timeout: float = 180, stopping: threading.Event | None = None) -> bool:
+        """True once every service answers its health check; False if ``stopping`` was set first."""
+        pending = set(health_urls(self.env))
         deadline = time.monotonic() + timeout
         while pending and time.monotonic() < deadline:
-            for name, url in list(pending.items()):
-                if self.processes[name].poll() is not None:
-                    raise RuntimeError(f"{name} exited with code {self.processes[name].returncode}")
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as reply:
-                        if reply.status == 200:
-                            del pending[name]
-                except OSError:
-                    pass
-            time.sleep(0.5)
+            if stopping is not None and stopping.is_set():
+                return False
+            if self.supervisor_exited():
+                raise RuntimeError(f"supervisord exited with code {self.supervisor.returncode}")
+            if failed := self.given_up():
+                raise RuntimeError(f"{', '.join(failed)} failed to start {START_RETRIES} times")
+            pending -= self.healthy()
+            if pending:
+                time.sleep(0.5)
         if pending:
-            raise RuntimeError(f"not healthy after {timeout:.0f} s: {', '.join(pending)}")
+            raise RuntimeError(f"not healthy after {timeout:.0f} s: {', '.join(sorted(pending))}")
+        return True
 
-    def stop(self, grace: float = 15) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for process in self.processes.values():
+    def stop(self, grace: float = STOP_SECONDS + 15) -> None:
+        """supervisord stops every service (their process groups), then exits; waits for all of it."""
+        if self.supervisor is not None:
+            if self.supervisor.poll() is None:
+                self.supervisor.send_signal(signal.SIGTERM)
             try:
-                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+                self.supervisor.wait(timeout=grace)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-    def first_exited(self) -> str | None:
-        return next((name for name, p in self.processes.items() if p.poll() is not None), None)
-
-
-def _stop_on_sigterm(*_) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops the stack the way Ctrl-C does
+                services = self.pids()
+                self.supervisor.kill()
+                self.supervisor.wait()
+                for pid in services.values():  # what supervisord did not stop in time
+                    try:
+                        os.killpg(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+        self._done.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self.rundir is not None:
+            shutil.rmtree(self.rundir, ignore_errors=True)
 
 
 def main() -> int:
     ensure_env_file()
     if sys.argv[1:] == ["--ensure-env"]:
         return 0
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stopping.set())  # only a flag: nothing is interrupted
     stack = Stack()
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     stack.start()
+    code = 0
     try:
-        stack.wait_healthy()
-        env = stack.env
-        print(
-            "\nTrợ lý thủ tục hành chính đã sẵn sàng / the assistant is up:\n"
-            f"  web chat      http://127.0.0.1:{env['API_PORT']}/\n"
-            f"  REST channel  http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook\n"
-            f"  API           http://127.0.0.1:{env['API_PORT']}/api/procedures?q=khai%20sinh\n"
-            "Ctrl-C stops everything.\n",
-            flush=True,
-        )
-        while (exited := stack.first_exited()) is None:
-            time.sleep(1)
-        print(f"{exited} stopped unexpectedly; stopping the others.", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nStopping…", flush=True)
-        return 0
+        if stack.wait_healthy(stopping=stopping):
+            env = stack.env
+            print(
+                "\nTrợ lý thủ tục hành chính đã sẵn sàng / the assistant is up:\n"
+                f"  web chat      http://127.0.0.1:{env['API_PORT']}/\n"
+                f"  REST channel  http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook\n"
+                f"  API           http://127.0.0.1:{env['API_PORT']}/api/procedures?q=khai%20sinh\n"
+                "A service that stops is started again; Ctrl-C stops everything.\n",
+                flush=True,
+            )
+        while not stopping.wait(2):
+            if stack.supervisor_exited():
+                print("supervisord stopped unexpectedly.", file=sys.stderr)
+                code = 1
+                break
+            if failed := stack.given_up():
+                print(f"{', '.join(failed)} keeps failing to start; stopping everything.", file=sys.stderr)
+                code = 1
+                break
     except RuntimeError as exc:
         print(f"Start-up failed: {exc}", file=sys.stderr)
-        return 1
+        code = 1
     finally:
+        print("\nStopping…", flush=True)
         stack.stop()
+    return code
 
 
 if __name__ == "__main__":

@@ -70,13 +70,20 @@ def postgres_url():
 
 
 class RunningStack:
-    """URLs of a stack started for the tests (Rasa, action server, API + web page)."""
+    """URLs and tokens of a stack started for the tests (Rasa, action server, API + web page).
+
+    Rasa's HTTP API (``/conversations``, ``/model``, ``/status``) needs ``rasa_auth``
+    (``requests.get(url, headers=running_stack.rasa_auth)``); the channels do not.
+    """
 
     def __init__(self, env: dict):
         self.env = env
         self.rasa = f"http://127.0.0.1:{env['RASA_PORT']}"
         self.actions = f"http://127.0.0.1:{env['ACTION_PORT']}"
         self.api = f"http://127.0.0.1:{env['API_PORT']}"
+        self.rasa_token = env["RASA_AUTH_TOKEN"]
+        self.action_token = env["ACTION_SERVER_TOKEN"]
+        self.rasa_auth = {"Authorization": f"Bearer {self.rasa_token}"}
 
     def say(self, sender: str, text: str) -> list[dict]:
         import requests
@@ -90,7 +97,8 @@ class RunningStack:
 def running_stack(tmp_path_factory):
     """The whole stack on free ports with the trained model and a seeded throwaway database.
 
-    Trained once by `make test` (models/assistant.tar.gz); started once per test session.
+    Trained once by `make test` (models/assistant.tar.gz); started once per test session,
+    under supervisord like `make run` (scripts/stack.py), with its tokens (from .env or generated).
     """
     from scripts.stack import ROOT, Stack, service_environment
 

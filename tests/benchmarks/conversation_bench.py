@@ -191,7 +191,7 @@ def bench_stack(env: dict, model: str, log_path: Path, log=print, levels=LEVELS,
                 log(f"  {label:>9} users: {result['conversations']} conversations, {result['turns']} turns, "
                     f"{result['errors']} errors{kinds}, p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
                     f"{result['throughput_turns_s']} turns/s")
-            return {"startup_s": round(startup, 1), "rasa_peak_rss_mb": peak_rss_mb(stack.processes["rasa"].pid),
+            return {"startup_s": round(startup, 1), "rasa_peak_rss_mb": peak_rss_mb(stack.pids()["rasa"]),
                     "levels": results}
         finally:
             stack.stop()

@@ -127,10 +127,11 @@ def confusion_matrix_picture(gold: list[str], predicted: list[str], path: Path, 
     figure.savefig(path, dpi=110)
 
 
-def parse_latency(url: str, texts: list[str], rounds: int = 3) -> dict:
+def parse_latency(url: str, texts: list[str], rounds: int = 3, token: str = "") -> dict:
     import requests
 
     session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"  # Rasa's HTTP API needs RASA_AUTH_TOKEN
     timings = []
     for _ in range(rounds):
         for text in texts:
@@ -214,7 +215,7 @@ def parse_latency_on_server(model: str, texts: list[str]) -> str:
         stack.start()
         try:
             stack.wait_healthy()
-            stats = parse_latency(f"http://127.0.0.1:{env['RASA_PORT']}", texts)
+            stats = parse_latency(f"http://127.0.0.1:{env['RASA_PORT']}", texts, token=env["RASA_AUTH_TOKEN"])
         finally:
             stack.stop()
     return (f"/model/parse latency at one user over {stats['n']} requests: "

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from procedures_db.db import session_scope
 from procedures_db.dossiers import seed_demo_dossiers
 from procedures_db.seed import seed_if_empty
-from scripts.stack import ROOT, commands, service_environment
+from scripts.stack import ROOT, commands, health_urls, service_environment
 from tests.production.servers import PostgresServer, RedisServer, Service
 from tests.support import free_port
 
@@ -97,8 +97,7 @@ class Topology:
 
     def _service(self, kind: str, env: Dict[str, str], name: Optional[str] = None) -> Service:
         command = commands(env, self.model)[kind]
-        health = (f"http://127.0.0.1:{env['ACTION_PORT']}/health" if kind == "actions"
-                  else f"http://127.0.0.1:{env['RASA_PORT']}/status")
+        health = health_urls(env)[kind]  # Rasa's /status with its token
         name = name or kind
         return Service(name, command, env, health, self.workdir / f"{name}.log", ROOT)
 
