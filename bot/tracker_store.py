@@ -11,29 +11,49 @@ SQLite file ``TRACKER_DB`` (default ``var/tracker.db``): CONTRACTS.md. The
 table is Rasa's own ``events`` (``bot/retention.py`` deletes old conversations).
 
 What is written is redacted (``procedures_db.privacy``): the text of user and
-bot messages and of ``parse_data``, entity values (``dossier_code`` entirely),
-metadata, and slot values (``phone_last4`` entirely). The live conversation is
-untouched: the NLU and the actions see what the citizen typed, only the stored
-copy is redacted. Two slots are stored as they are because the dialogue needs
-them on the next turn (:data:`KEPT_SLOTS`); the dossier actions clear
-``dossier_code`` as soon as the lookup is done.
+bot messages and of ``parse_data``, entity values (``dossier_code`` and
+``phone_last4`` entirely), metadata (:func:`~procedures_db.privacy.redact_metadata`:
+values under personal keys hidden), and slot values (``phone_last4`` entirely).
+The live conversation is untouched: the NLU and the actions see what the citizen
+typed, only the stored copy is redacted. A slot value holding personal data that
+the dialogue reads on a later turn (``dossier_code`` from the code's message to
+the digits' message) is stored redacted *and* sealed: encrypted with a key derived
+from ``PHONE_HASH_KEY`` (:class:`SlotSeal`), and restored when the conversation
+is read back. No list of such slots: every slot whose value the rules would
+change is sealed. Without the key the slot is stored redacted only (the
+conversation then forgets it, as after a restart).
 
 Database work runs in a worker thread, so a slow or unreachable database stalls
 one conversation, not the whole server; errors are recorded for the channel
 (:func:`watch_store_errors`) so that it can answer the citizen politely.
+
+A turn that met a database error is never stored afterwards (:class:`TurnNotStored`):
+Rasa's ``FailSafeTrackerStore`` runs a turn whose conversation could not be read
+on a new, empty tracker, and the channel asks the citizen to send the message
+again; were the database back for the turn's final save, that empty tracker's
+events would be written after the real conversation's (a second session start,
+the message the citizen then sends again). So: a failed read or save marks the
+conversation for the rest of its task (the turn), and so does any entry in the
+list of :func:`watch_store_errors` (a channel that gives up on a turn, e.g. on
+its reply timeout, appends its reason there); the next successful read (the next
+turn) clears the mark.
 """
 from __future__ import annotations
 
 import bot.rasa_fixes  # noqa: F401  (every Rasa-side module installs the fixes to Rasa internals)
 
 import asyncio
+import base64
+import hashlib
 import json
 import logging
 import os
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Text
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Text
+
+from cryptography.fernet import Fernet, InvalidToken
 
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
@@ -44,21 +64,19 @@ from rasa.shared.core.events import Event, Restarted, SessionStarted, SlotSet, U
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from procedures_db.privacy import DOSSIER_CODE, LAST_DIGITS, redact, redact_digits, redact_value
+from procedures_db.privacy import DOSSIER_CODE, LAST_DIGITS, redact, redact_digits, redact_metadata, redact_value
 
 logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TRACKER_DB = REPO_ROOT / "var" / "tracker.db"
 
-# Entities whose value is personal data: stored as the placeholder.
-SENSITIVE_ENTITIES: Dict[str, str] = {"dossier_code": DOSSIER_CODE}
-# Slots whose value is personal data: stored as the placeholder (None stays None).
+# Entities and slots whose value is personal data the rules cannot recognise (4
+# digits) or that is personal whatever its form: stored as the placeholder.
+SENSITIVE_ENTITIES: Dict[str, str] = {"dossier_code": DOSSIER_CODE, "phone_last4": LAST_DIGITS}
 SENSITIVE_SLOTS: Dict[str, str] = {"phone_last4": LAST_DIGITS}
-# Slots the dialogue reads on a later turn: stored unchanged. dossier_code lives
-# from the code's message to the digits' message, then action_dossier_status
-# clears it; locked_dossier_codes must survive for the lock to hold.
-KEPT_SLOTS = frozenset({"dossier_code", "locked_dossier_codes"})
+# Key of a slot event's sealed value (the event's "value" holds the redacted form).
+SEALED_KEY = "sealed_value"
 # A message answering the form's request for one of these slots is digits only
 # personal data: every run of 3+ digits in it is replaced.
 DIGIT_ANSWER_SLOTS: Dict[str, str] = {"phone_last4": LAST_DIGITS}
@@ -66,6 +84,12 @@ REQUESTED_SLOT = "requested_slot"
 CONNECT_TIMEOUT_SECONDS = int(os.environ.get("TRACKER_DB_CONNECT_TIMEOUT", "5"))
 
 _store_errors: ContextVar[Optional[List[BaseException]]] = ContextVar("tracker_store_errors", default=None)
+# Conversations whose turn (the current task) met a database error: not saved.
+_failed_conversations: ContextVar[FrozenSet[Text]] = ContextVar("tracker_store_failed", default=frozenset())
+
+
+class TurnNotStored(Exception):
+    """A turn that met a database error (or that the channel gave up on) is not stored."""
 
 
 @contextmanager
@@ -74,7 +98,9 @@ def watch_store_errors() -> Iterator[List[BaseException]]:
 
     Rasa wraps every tracker store in a ``FailSafeTrackerStore`` that swallows
     errors (the turn then runs on an empty, unsaved tracker); the channel uses
-    this to know that happened and to tell the citizen to try again.
+    this to know that happened and to tell the citizen to try again. While the
+    list is not empty the turn is not stored: a channel that answers "try again"
+    for a reason of its own (its reply timeout) appends that reason to it.
     """
     errors: List[BaseException] = []
     token = _store_errors.set(errors)
@@ -90,6 +116,53 @@ def _record_error(error: BaseException) -> None:
         errors.append(error)
 
 
+def _mark_failed(sender_id: Text) -> None:
+    _failed_conversations.set(_failed_conversations.get() | {sender_id})
+
+
+def _clear_failed(sender_id: Text) -> None:
+    failed = _failed_conversations.get()
+    if sender_id in failed:
+        _failed_conversations.set(failed - {sender_id})
+
+
+class SlotSeal:
+    """Encrypts the slot values the dialogue needs on a later turn (Fernet: AES and HMAC).
+
+    The key is derived from ``PHONE_HASH_KEY`` (already a secret of every process
+    that reads the conversations), under a label of its own; without it nothing
+    is sealed. Sealed values are hex: no run of digits the privacy scan could
+    mistake for a phone number.
+    """
+
+    LABEL = b"tracker-store slot seal v1\0"
+
+    def __init__(self, secret: Optional[str] = None) -> None:
+        secret = os.environ.get("PHONE_HASH_KEY", "") if secret is None else secret
+        self._fernet = None
+        if secret:
+            key = hashlib.sha256(self.LABEL + secret.encode("utf-8")).digest()
+            self._fernet = Fernet(base64.urlsafe_b64encode(key))
+
+    @property
+    def enabled(self) -> bool:
+        return self._fernet is not None
+
+    def seal(self, value: Any) -> Optional[str]:
+        if self._fernet is None:
+            return None
+        return self._fernet.encrypt(json.dumps(value).encode("utf-8")).hex()
+
+    def unseal(self, sealed: Any) -> Any:
+        """The value, or None when it cannot be read (key changed or missing)."""
+        if self._fernet is None or not isinstance(sealed, str):
+            return None
+        try:
+            return json.loads(self._fernet.decrypt(bytes.fromhex(sealed)))
+        except (InvalidToken, ValueError):
+            return None
+
+
 def tracker_store_url() -> str:
     """TRACKER_STORE_URL, else the SQLite file TRACKER_DB (CONTRACTS.md)."""
     url = os.environ.get("TRACKER_STORE_URL", "").strip()
@@ -100,15 +173,18 @@ def tracker_store_url() -> str:
     return f"sqlite:///{path}"
 
 
-def redact_event(data: Dict[Text, Any], answering_slot: Optional[Text] = None) -> Dict[Text, Any]:
+def redact_event(
+    data: Dict[Text, Any], answering_slot: Optional[Text] = None, seal: Optional[SlotSeal] = None,
+) -> Dict[Text, Any]:
     """The stored form of one serialised event (``Event.as_dict()``); ``data`` is not modified.
 
     ``answering_slot`` is the slot the form was asking for when a user message came.
+    A slot value with personal data is stored redacted, and sealed with ``seal``.
     """
     event = data.get("event")
     out = dict(data)
     if "metadata" in out:
-        out["metadata"] = redact_value(out["metadata"])
+        out["metadata"] = redact_metadata(out["metadata"])
     if event in ("user", "bot"):
         rewrite = redact
         if event == "user" and answering_slot in DIGIT_ANSWER_SLOTS:
@@ -125,17 +201,30 @@ def redact_event(data: Dict[Text, Any], answering_slot: Optional[Text] = None) -
             if isinstance(parse_data.get("entities"), list):
                 parse_data["entities"] = [_redact_entity(e) for e in parse_data["entities"]]
             if "metadata" in parse_data:
-                parse_data["metadata"] = redact_value(parse_data["metadata"])
+                parse_data["metadata"] = redact_metadata(parse_data["metadata"])
             out["parse_data"] = parse_data
         if isinstance(out.get("entities"), list):
             out["entities"] = [_redact_entity(e) for e in out["entities"]]
     elif event == "slot":
         name, value = out.get("name"), out.get("value")
+        out.pop(SEALED_KEY, None)
         if name in SENSITIVE_SLOTS and value is not None:
             out["value"] = SENSITIVE_SLOTS[name]
-        elif name not in KEPT_SLOTS:
+        else:
             out["value"] = redact_value(value)
+            if out["value"] != value and seal is not None:
+                sealed = seal.seal(value)
+                if sealed is not None:
+                    out[SEALED_KEY] = sealed
     return out
+
+
+def unseal_event(data: Dict[Text, Any], seal: SlotSeal) -> Dict[Text, Any]:
+    """A stored event as the dialogue needs it: a sealed slot value restored (None if unreadable)."""
+    if data.get("event") == "slot" and SEALED_KEY in data:
+        data = dict(data)
+        data["value"] = seal.unseal(data.pop(SEALED_KEY))
+    return data
 
 
 def _redact_entity(entity: Any) -> Any:
@@ -153,13 +242,13 @@ def _redact_entity(entity: Any) -> Any:
     return entity
 
 
-def redacted_events(events: List[Event], start: int) -> List[Dict[Text, Any]]:
+def redacted_events(events: List[Event], start: int, seal: Optional[SlotSeal] = None) -> List[Dict[Text, Any]]:
     """``events[start:]`` in stored form; the events before ``start`` give the form's state."""
     requested: Optional[Text] = None
     out = []
     for index, event in enumerate(events):
         if index >= start:
-            out.append(redact_event(event.as_dict(), requested if isinstance(event, UserUttered) else None))
+            out.append(redact_event(event.as_dict(), requested if isinstance(event, UserUttered) else None, seal))
         if isinstance(event, SlotSet) and event.key == REQUESTED_SLOT:
             requested = event.value
         elif isinstance(event, (Restarted, SessionStarted)):
@@ -222,6 +311,10 @@ class RedactingTrackerStore(SQLTrackerStore):
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         self._statements = _EventStatements(self.SQLEvent.__table__)
+        self._seal = SlotSeal()
+        if not self._seal.enabled:
+            logger.warning("PHONE_HASH_KEY is not set: slot values with personal data are stored redacted only "
+                           "(a dossier code is forgotten between turns)")
         logger.info("Tracker store: %s (redacted)", self.engine.url.render_as_string(hide_password=True))
 
     def _replace_engine(self, database_url: Text, **options: Any) -> None:
@@ -231,30 +324,40 @@ class RedactingTrackerStore(SQLTrackerStore):
         self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        return await self._in_thread(self._retrieve_sync, sender_id, False)
+        tracker = await self._in_thread(sender_id, self._retrieve_sync, sender_id, False)
+        _clear_failed(sender_id)  # a new turn read the conversation: it may be stored again
+        return tracker
 
     async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
-        return await self._in_thread(self._retrieve_sync, conversation_id, True)
+        return await self._in_thread(conversation_id, self._retrieve_sync, conversation_id, True)
 
     async def keys(self) -> List[Text]:
-        return await self._in_thread(self._keys_sync)
+        return await self._in_thread(None, self._keys_sync)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        if tracker.sender_id in _failed_conversations.get() or _store_errors.get():
+            # The turn met a database error: the channel asks the citizen to send the
+            # message again, and this tracker may not even be the conversation's (a
+            # failed read gave Rasa an empty one). FailSafeTrackerStore keeps it in memory.
+            raise TurnNotStored("a turn that met a tracker store error is not stored")
         await self.stream_events(tracker)  # no-op unless an event broker is configured
-        await self._in_thread(self._save_sync, tracker)
+        await self._in_thread(tracker.sender_id, self._save_sync, tracker)
 
-    async def _in_thread(self, function, *args):
+    async def _in_thread(self, sender_id: Optional[Text], function, *args):
         try:
             # The context is copied into the thread: errors still reach watch_store_errors.
             return await asyncio.to_thread(function, *args)
         except Exception as error:
             _record_error(error)
+            if sender_id is not None:
+                _mark_failed(sender_id)
             raise
 
     def _retrieve_sync(self, sender_id: Text, all_sessions: bool) -> Optional[DialogueStateTracker]:
         query = self._statements.all_sessions if all_sessions else self._statements.current_session
         with self.engine.connect() as connection:
             events = [json.loads(data) for data in connection.execute(query, {"sender_id": sender_id}).scalars()]
+        events = [unseal_event(event, self._seal) for event in events]
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         return None
@@ -279,7 +382,7 @@ class RedactingTrackerStore(SQLTrackerStore):
                     "action_name": data.get("name"),
                     "data": json.dumps(data),
                 }
-                for event, data in zip(events[stored:], redacted_events(events, stored))
+                for event, data in zip(events[stored:], redacted_events(events, stored, self._seal))
             ]
             if rows:  # one multi-row INSERT: the ORM's unit of work was a third of a save
                 connection.execute(self._statements.insert, rows)

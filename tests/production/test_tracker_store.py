@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import OperationalError
 
 from bot.tracker_store import RedactingTrackerStore, tracker_store_url, watch_store_errors
+from procedures_db.privacy import scan_personal_data
 from scripts.stack import ROOT
 
 CODE = "000.00.12.H48-251103-0021"
@@ -69,11 +73,15 @@ def test_postgres_stores_redacted_events_and_the_dialogue_keeps_what_it_needs(fr
         assert secret not in decoded, secret
     for placeholder in ("[HỌ TÊN]", "[SĐT]", "[CCCD]", "[MÃ HỒ SƠ]", "[4 SỐ CUỐI]"):
         assert placeholder in decoded, placeholder
-    # The dossier code is kept only in the slot the next turn needs (the action clears it).
-    assert decoded.count(CODE) == 1 and '"name": "dossier_code", "value": "000.00.12.H48' in raw
+    # The dossier code is nowhere in clear: the slot the next turn needs is stored
+    # redacted and sealed, and read back as typed (issue 19, finding 6).
+    assert CODE not in raw and CODE not in decoded and scan_personal_data(decoded) == []
+    slot = next(json.loads(r.data) for r in rows if r.type_name == "slot" and '"dossier_code"' in r.data)
+    assert slot["value"] == "[MÃ HỒ SƠ]" and set(slot["sealed_value"]) <= set("0123456789abcdef")
 
     reloaded = asyncio.run(store.retrieve("citizen-1"))
     assert reloaded.get_slot("dossier_code") == CODE
+    assert reloaded.get_slot("feedback_comment") == "cán bộ gọi cho tôi số 0987654321"
     assert reloaded.get_slot("phone_last4") is None
     assert reloaded.latest_message.text == "[4 SỐ CUỐI]"
     # The live tracker was not touched.
@@ -90,6 +98,45 @@ def test_a_second_save_appends_only_the_new_events(fresh_pg_url, domain):
     rows = stored_rows(fresh_pg_url, "citizen-2")
     assert len(rows) == before + 1
     assert json.loads(rows[-1].data)["text"] == "cảm ơn, số của tôi [SĐT]"
+
+
+def test_a_code_and_its_digits_in_one_message_are_not_stored(fresh_pg_url, domain):
+    """"mã X số 5678": the message, its entities and the slot (issue 19, finding 6)."""
+    store = RedactingTrackerStore(domain=domain, url=fresh_pg_url)
+    tracker = DialogueStateTracker("citizen-7", domain.slots)
+    text = f"mã {CODE} số 5678"
+    for event in [
+        ActionExecuted("action_listen"),
+        UserUttered(text, {"name": "check_dossier_status", "confidence": 0.99},
+                    [{"entity": "dossier_code", "value": CODE}, {"entity": "phone_last4", "value": "5678"}],
+                    metadata={"user": {"name": "Nguyễn Văn An", "phone": 912345678}}),
+        SlotSet("dossier_code", text),  # a from_text mapping takes the whole message
+    ]:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    rows = stored_rows(fresh_pg_url, "citizen-7")
+    decoded = json.dumps([json.loads(r.data) for r in rows], ensure_ascii=False)
+    for secret in (CODE, "5678", "Nguyễn", "912345678"):
+        assert secret not in decoded, secret
+    assert "mã [MÃ HỒ SƠ] số [4 SỐ CUỐI]" in decoded
+    assert asyncio.run(store.retrieve("citizen-7")).get_slot("dossier_code") == text
+
+
+def test_a_sealed_slot_is_forgotten_when_the_key_changes_or_is_missing(fresh_pg_url, domain, monkeypatch):
+    store = RedactingTrackerStore(domain=domain, url=fresh_pg_url)
+    tracker = DialogueStateTracker("citizen-8", domain.slots)
+    tracker.update(SlotSet("dossier_code", CODE))
+    asyncio.run(store.save(tracker))
+    monkeypatch.setenv("PHONE_HASH_KEY", "another-key-0123456789")
+    assert asyncio.run(RedactingTrackerStore(domain=domain, url=fresh_pg_url).retrieve("citizen-8")) \
+        .get_slot("dossier_code") is None  # never the placeholder: the action would look it up
+    monkeypatch.delenv("PHONE_HASH_KEY")
+    keyless = RedactingTrackerStore(domain=domain, url=fresh_pg_url)
+    assert asyncio.run(keyless.retrieve("citizen-8")).get_slot("dossier_code") is None
+    tracker = DialogueStateTracker("citizen-9", domain.slots)
+    tracker.update(SlotSet("dossier_code", CODE))
+    asyncio.run(keyless.save(tracker))
+    assert CODE not in "".join(r.data for r in stored_rows(fresh_pg_url, "citizen-9"))
 
 
 def test_database_errors_are_raised_and_reported_to_the_channel(fresh_pg_url, domain):
@@ -124,3 +171,99 @@ def test_sqlite_by_default(monkeypatch, tmp_path, domain):
     assert rows and "0912345678" not in "".join(r.data for r in rows)
     with store.engine.connect() as connection:  # several Rasa processes can share the file
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+# --- a turn during a tracker-store outage is not stored half (issue 19, finding 12) ---------------
+
+@contextmanager
+def database_down(postgres_url: str, url: str) -> Iterator[None]:
+    """A real outage of one database: new connections refused, open ones terminated."""
+    name = url.rsplit("/", 1)[1]
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+        connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                           {"n": name})
+    try:
+        yield
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+
+
+def session_start_events() -> list:
+    return [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["first message", "open conversation"])
+def test_a_turn_read_during_an_outage_is_not_stored_when_the_database_comes_back(
+        postgres_url, fresh_pg_url, domain, existing):
+    """What Rasa does with a message while the database is down, the database back before the save.
+
+    FailSafeTrackerStore (Rasa wraps every store in it) turns the failed read into a
+    new, empty tracker; the turn runs on it and the channel, told of the error,
+    asks the citizen to send the message again. Before the fix the final save,
+    reaching the database again, stored that turn (the tail of the empty tracker
+    after the events already stored): the citizen's resent message then followed
+    the old one, whose turn had started a second session.
+    """
+    store = RedactingTrackerStore(domain=domain, url=fresh_pg_url)
+    failsafe = FailSafeTrackerStore(store, on_tracker_store_error=lambda error: None)
+    if existing:
+        tracker = DialogueStateTracker("citizen-5", domain.slots)
+        for event in session_start_events():
+            tracker.update(event)
+        asyncio.run(store.save(tracker))
+    before = stored_rows(fresh_pg_url, "citizen-5")
+
+    async def turn_during_outage():
+        with watch_store_errors() as errors:
+            with database_down(postgres_url, fresh_pg_url):
+                tracker = await failsafe.get_or_create_tracker("citizen-5")
+            for event in session_start_events() + [
+                    UserUttered("tin nhắn lúc sự cố", {"name": "greet", "confidence": 0.9}),
+                    BotUttered("Dạ, xin chào!"), ActionExecuted("action_listen")]:
+                tracker.update(event)
+            await failsafe.save(tracker)  # the database answers again
+        return errors
+
+    errors = asyncio.run(turn_during_outage())
+    assert errors  # the channel answers "please send it again"
+    after = stored_rows(fresh_pg_url, "citizen-5")
+    assert after == before and "tin nhắn lúc sự cố" not in "".join(r.data for r in after)
+
+    # The citizen sends it again: that turn is stored, once, on the real conversation.
+    async def next_turn():
+        with watch_store_errors() as errors:
+            tracker = await failsafe.get_or_create_tracker("citizen-5")
+            if not existing:
+                for event in session_start_events():
+                    tracker.update(event)
+            tracker.update(UserUttered("tin nhắn gửi lại", {"name": "greet", "confidence": 0.9}))
+            await failsafe.save(tracker)
+        return errors
+
+    assert asyncio.run(next_turn()) == []
+    rows = stored_rows(fresh_pg_url, "citizen-5")
+    assert [r.type_name for r in rows].count("session_started") == 1
+    assert [json.loads(r.data).get("text") for r in rows if r.type_name == "user"] == ["tin nhắn gửi lại"]
+
+
+def test_a_turn_whose_first_save_failed_is_not_stored_by_a_later_save(postgres_url, fresh_pg_url, domain):
+    """A new conversation: the read works, the database fails on Rasa's first save and is back for the last."""
+    store = RedactingTrackerStore(domain=domain, url=fresh_pg_url)
+    failsafe = FailSafeTrackerStore(store, on_tracker_store_error=lambda error: None)
+
+    async def turn():
+        with watch_store_errors() as errors:
+            assert await failsafe.retrieve("citizen-6") is None
+            with database_down(postgres_url, fresh_pg_url):
+                tracker = await failsafe.create_tracker("citizen-6")
+            for event in session_start_events() + [UserUttered("tin nhắn lúc sự cố", {"name": "greet"})]:
+                tracker.update(event)
+            await failsafe.save(tracker)
+        return errors
+
+    assert asyncio.run(turn())
+    assert stored_rows(fresh_pg_url, "citizen-6") == []
