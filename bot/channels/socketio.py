@@ -9,7 +9,21 @@ Before the bot sees a message, the same limits as the REST channel apply (``bot/
 per sender (the session id), per client address (the socket's peer, or ``X-Forwarded-For``
 from a ``TRUSTED_PROXIES`` proxy) and for dossier lookups. Over a limit, the session gets the
 polite "please slow down" as a bot message and the bot is not called; a message longer than
-``max_message_chars`` is cut, after a note saying so.
+``max_message_chars`` is cut, after a note saying so; a typed Rasa command or forged payload
+(``/restart``, ``/check_dossier_status{...}``) is read as plain text (``commands.public_text``).
+A turn runs through the channels' shared fault path (``turns.run_turn``): with the action
+server down the citizen gets the polite "try again" reply, not silence.
+
+Sessions are the server's (``web_sessions.py``): on ``session_request`` a socket that presents
+a token issued by this server (``"<session id>.<signature>"``, kept by the widget in
+localStorage) joins that session again; any other socket gets a new token. The socket's
+session lives in python-socketio's per-socket session, never in what the client says later:
+a ``user_uttered`` whose ``session_id`` is not the socket's own token is refused (logged, never
+handed to the bot), and the bot's replies go to the session's room, which only sockets that
+presented the token have joined. Knowing a session id, or a sender id seen elsewhere, is not
+enough to read or write a conversation. The Rasa sender id is ``"web:<session id>"``, so
+no other channel's user can be named. With ``session_persistence: false`` every
+``session_request`` starts a new session (a presented token is not taken back).
 
 bot/credentials.yml:
     bot.channels.socketio.SocketIOInput:
@@ -18,18 +32,26 @@ bot/credentials.yml:
       session_persistence: true
       # max_message_chars: 2000     # optional
 """
+import hmac
 import inspect
-import json
 import logging
-import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
-from bot.channels import DEFAULT_MAX_MESSAGE_CHARS, apply_limits, client_address
+from bot.channels import (
+    DEFAULT_MAX_MESSAGE_CHARS,
+    WEB,
+    agent_of,
+    apply_limits,
+    client_address,
+    conversation_id,
+    run_turn,
+)
 from bot.channels.admission import admitted_turns
+from bot.channels.web_sessions import SessionTokens
 from bot.rate_limit import ChannelGuard
 
 logger = logging.getLogger(__name__)
@@ -51,17 +73,22 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         *args: Any,
         max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
         guard: Optional[ChannelGuard] = None,
+        tokens: Optional[SessionTokens] = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.max_message_chars = max_message_chars
         self.guard = guard or ChannelGuard.from_env()
+        self.tokens = tokens or SessionTokens.from_env()
+
+    def handshake(self, sid: Text) -> Any:
+        """The Sanic request that opened the socket (None if unknown)."""
+        return (self.sio.get_environ(sid, namespace=self.namespace) or {}).get("sanic.request")
 
     def client_address(self, sid: Text) -> Tuple[Text, bool]:
         """(address, forwarded) of the socket's handshake request."""
-        environ = self.sio.get_environ(sid, namespace=self.namespace) or {}
         # Not REMOTE_ADDR: python-engineio sets it to 127.0.0.1 under Sanic.
-        request = environ.get("sanic.request")
+        request = self.handshake(sid)
         return client_address(self.guard, request) if request is not None else ("", False)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -71,33 +98,57 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict]) -> None:
-            data = data if isinstance(data, dict) else {}
-            if not data.get("session_id"):
-                data["session_id"] = uuid.uuid4().hex
-            if self.session_persistence:
-                entered = sio.enter_room(sid, data["session_id"])
-                if inspect.isawaitable(entered):
-                    await entered
-            await sio.emit("session_confirm", data["session_id"], room=sid)
-            logger.debug("User %s joined session %s.", sid, data["session_id"])
+            presented = data.get("session_id") if isinstance(data, dict) else None
+            session_id = self.tokens.session_of(presented) if self.session_persistence else None
+            if session_id is not None:
+                token = presented
+            else:
+                if presented and self.session_persistence:
+                    logger.info("socket.io session_request with a token not issued here: a new session is given.")
+                token = self.tokens.issue()
+                session_id = self.tokens.session_of(token)
+            sender_id = conversation_id(WEB, session_id)
+            previous = (await sio.get_session(sid, namespace=self.namespace)).get("sender_id")
+            if previous and previous != sender_id:
+                await _maybe_await(sio.leave_room(sid, previous, namespace=self.namespace))
+            await sio.save_session(sid, {"token": token, "sender_id": sender_id}, namespace=self.namespace)
+            await _maybe_await(sio.enter_room(sid, sender_id, namespace=self.namespace))
+            await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
 
-        # Rasa's handler, with the limits applied before the bot is called.
+        # Rasa's handler, for the socket's own session only, with the limits applied before the bot.
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Optional[Dict]) -> None:
             data = data if isinstance(data, dict) else {}
-            sender_id = data.get("session_id") if self.session_persistence else sid
-            if not sender_id:
-                logger.warning("socket.io message without a session_id ignored (no session_request first?).")
+            session = await sio.get_session(sid, namespace=self.namespace)
+            if not _same_token(data.get("session_id"), session.get("token")):
+                logger.warning(
+                    "socket.io message refused: its session_id is not this socket's session%s.",
+                    "" if session.get("token") else " (no session_request first)",
+                )
                 return
+            sender_id = session["sender_id"]
             output = rasa_socketio.SocketIOOutput(sio, self.bot_message_evt)
             ip, forwarded = self.client_address(sid)
             text = await apply_limits(self.guard, output, sender_id, str(data.get("message") or ""),
                                       self.max_message_chars, ip, forwarded)
             if text is None:
                 return
-            metadata = data.get(self.metadata_key) or {}
-            if isinstance(metadata, str):
-                metadata = json.loads(metadata)
-            await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
+            # The widget's metadata (customData) is dropped, as REST's: nothing in the bot reads
+            # it, and whatever a client puts there would be stored with every message.
+            message = UserMessage(text, output, sender_id, input_channel=self.name())
+            # The shared fault path: a polite reply, never silence, when the bot is in trouble.
+            await run_turn(on_new_message, message, agent_of(self.handshake(sid)))
 
         return socketio_webhook
+
+
+def _same_token(presented: Any, token: Optional[Text]) -> bool:
+    if not token or not isinstance(presented, str):
+        return False
+    return hmac.compare_digest(presented.encode("utf-8"), token.encode("utf-8"))
+
+
+async def _maybe_await(result: Any) -> None:
+    # enter_room / leave_room are coroutines on AsyncServer since python-socketio 5.10, plain before.
+    if inspect.isawaitable(result):
+        await result

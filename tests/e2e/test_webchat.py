@@ -102,9 +102,19 @@ def _wait_for_bot_reply(page, after_user_text: str, containing: str) -> str:
 
 
 def _session_id(page) -> str:
+    """The session token the server issued, as the widget keeps it ("<session id>.<signature>")."""
     stored = page.evaluate("() => window.localStorage.getItem('chat_session')")
     assert stored, "the widget keeps its session in localStorage (params.storage = 'local')"
     return json.loads(stored)["session_id"]
+
+
+def _tracker(running_stack, session_token: str) -> dict:
+    """The Rasa conversation of a web session: sender id "web:<session id>" (bot/channels/socketio.py)."""
+    sender_id = "web:" + session_token.partition(".")[0]
+    params = {"token": running_stack.env["RASA_AUTH_TOKEN"]} if running_stack.env.get("RASA_AUTH_TOKEN") else {}
+    reply = requests.get(f"{running_stack.rasa}/conversations/{sender_id}/tracker", params=params, timeout=10)
+    reply.raise_for_status()
+    return reply.json()
 
 
 def _from_outside(url: str) -> bool:
@@ -182,7 +192,8 @@ def _chat(page, running_stack) -> None:
     after = _conversation(page)
     assert after == before, "the conversation shown after a reload differs"
     assert _session_id(page) == session_id
-    tracker = requests.get(f"{running_stack.rasa}/conversations/{session_id}/tracker", timeout=10).json()
+    assert "." in session_id, "the session is a token issued by the server, not chosen by the page"
+    tracker = _tracker(running_stack, session_id)
     said = [event.get("text") for event in tracker["events"] if event.get("event") == "user"]
     assert question in said, said
 
