@@ -20,7 +20,8 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 
 install: $(INSTALLED)
 
-# Secrets (DOSSIER_API_TOKEN, PHONE_HASH_KEY) are generated once into the git-ignored .env.
+# Secrets (DOSSIER_API_TOKEN, PHONE_HASH_KEY, RASA_AUTH_TOKEN, ACTION_SERVER_TOKEN) are generated
+# once into the git-ignored .env.
 env: install
 	@$(PY) scripts/stack.py --ensure-env
 
@@ -41,6 +42,8 @@ web:
 browser:
 	@scripts/install_browser.sh
 
+# Rasa, the action server and the API under supervisord, on 127.0.0.1, behind their tokens:
+# a service that dies is restarted; Ctrl-C or SIGTERM stops them all (scripts/stack.py).
 run: seed train web
 	@$(PY) scripts/stack.py
 
