@@ -10,7 +10,11 @@ That file declares one logging filter whose factory is :func:`install`: it
 redacts every log record of the process with ``procedures_db.privacy``'s rules
 (CCCD, CMND, phones, dossier codes, e-mails, names), message, traceback and
 stack text, whatever logger or handler emits it, including the JSON lines of
-Rasa's structlog. Handlers, formats and levels stay Rasa's (LOG_LEVEL, --debug).
+Rasa's structlog and Python warnings (routed through logging: Rasa's warning for
+a malformed ``/intent{...}`` message quotes it). In log lines, a quoted value of
+3 to 8 digits only is redacted too (Rasa's DEBUG lines print the 4 phone digits
+as ``parse_data_text="4321"``). Handlers, formats and levels stay Rasa's
+(LOG_LEVEL, --debug).
 
 The mechanism itself is pure Python logging and lives with the rules in
 ``procedures_db.privacy`` (:func:`install_log_redaction`), so that processes

@@ -146,7 +146,7 @@ _GAP = r"[^\d\n\[\]]{0,24}"  # label ... number: a few words, no digits (bounded
 _LAST_DIGITS_CUE = re.compile(
     r"(?:\[ma ho so\]|\[4 so cuoi\]|phone_last4|last4|(?<![a-z])(?:4|bon)\s{0,2}(?:so|chu so)\s{0,2}cuoi"
     r"|(?<![a-z])duoi(?![a-z])|(?<![a-z])so cuoi(?![a-z]))"
-    r"(?P<gap>[^\d\n\[\]]{0,40})(?P<digits>(?<![\w.,/])\d{4}(?![\w.,/]))"
+    r"(?P<gap>[^\d\n\[\]]{0,40})(?P<digits>(?<![\w.,/])\d{4}(?![\w/]|[.,]\d))"
 )
 # Words that may stand between a dossier code and the digits ("mã X, số 5678").
 _LAST_DIGITS_GAP_WORDS = frozenset(
@@ -400,11 +400,22 @@ def redact_metadata(value: Any) -> Any:
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
+# In a log line, a quoted value (or a structlog ``key=value``) made of 3 to 8 digits
+# only is a citizen's message or slot such as the 4 phone digits: Rasa's DEBUG lines
+# print them ("parse_data_text": "4321") where nothing says what they answer.
+# Numbers with a decimal point (confidences, timestamps) are left alone.
+_LOG_DIGITS_VALUE = re.compile(r"(?<!port=)(?<=['\"=])\s{0,2}\d(?:[ \-]?\d){2,7}\s{0,2}(?=['\"]|\s|$)")
+
+
 def redact_log_text(text: str) -> str:
-    """:func:`redact` for log lines, which may be JSON with escaped Vietnamese."""
+    """:func:`redact` for log lines, which may be JSON with escaped Vietnamese.
+
+    Also every quoted all-digit value of 3 to 8 digits (:data:`LAST_DIGITS`): a log
+    line does not say which question a message answered.
+    """
     if "\\u" in text:
         text = _JSON_ESCAPE.sub(_decode_non_ascii_escape, text)
-    return redact(text)
+    return _LOG_DIGITS_VALUE.sub(LAST_DIGITS, redact(text))
 
 
 class RedactingLogFilter(logging.Filter):
@@ -449,8 +460,13 @@ def install_log_redaction() -> RedactingLogFilter:
     structlog after reading its logging configuration; Sanic configures its own).
     Only records that pass their logger's level are built, so only emitted lines
     cost anything.
+
+    Python warnings are routed through logging too (``logging.captureWarnings``):
+    printed directly, Rasa's warning for a malformed ``/intent{...}`` message
+    showed the message as typed.
     """
     global _log_redaction_installed
+    logging.captureWarnings(True)
     if not _log_redaction_installed:
         previous = logging.getLogRecordFactory()
 

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import sys
 import textwrap
 
 from bot.logging_filter import RedactingFilter
+from procedures_db.privacy import scan_personal_data
 from scripts.stack import ROOT
+
+CODE = "000.00.12.H48-251103-0021"
 
 
 def test_filter_rewrites_message_arguments_and_traceback():
@@ -40,3 +44,57 @@ def test_logging_config_installs_it_for_every_logger_and_later_handlers(tmp_path
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "0912345678" not in out and "079095001234" not in out and "Nguyễn" not in out
     assert "[SĐT]" in out and "[HỌ TÊN]" in out and "ok [CCCD]" in out
+
+
+def test_rasa_debug_logs_and_warnings_carry_no_raw_personal_data():
+    """Rasa's own logging set-up at DEBUG, as `rasa run --debug --logging-config-file bot/logging.yml`.
+
+    Before: the warning for a malformed `/intent{...}` message was printed by the
+    warnings module, past the log redaction, with the code and phone as typed; the 4
+    digits of the digits step were logged raw (nothing in "4321" says what it is).
+    """
+    script = textwrap.dedent(f"""
+        import logging, os, sys
+        os.chdir({str(ROOT)!r})
+        from rasa.utils.common import configure_logging_and_warnings
+        from rasa.utils.log_utils import configure_structlog
+        configure_logging_and_warnings(logging.DEBUG, logging_config_file="bot/logging.yml")
+        configure_structlog(logging.DEBUG)
+        import structlog
+        from rasa.core.processor import MessageProcessor
+        from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
+        from rasa.shared.core.events import SlotSet
+        from rasa.shared.core.slots import TextSlot
+        from rasa.shared.core.trackers import DialogueStateTracker
+        from rasa.shared.nlu.training_data.message import Message
+
+        # A typed intent with broken JSON: Rasa warns with the whole line.
+        line = '/check_dossier_status{{"dossier_code": "{CODE}", "phone_last4": 4321, sdt 0912345678'
+        RegexMessageHandler().process([Message(data={{"text": line}})])
+        # What MessageProcessor.parse_message logs for the digits step, and its slot log.
+        structlog.get_logger().debug("processor.message.parse", parse_data_text="4321",
+                                     parse_data_intent={{"name": "inform", "confidence": 0.9876}},
+                                     parse_data_entities=[{{"entity": "phone_last4", "start": 0, "end": 4,
+                                                           "confidence_entity": 0.9987, "value": "4321"}}])
+        slots = [TextSlot(name, mappings=[{{}}]) for name in ("dossier_code", "phone_last4")]
+        tracker = DialogueStateTracker("citizen", slots)
+        tracker.update(SlotSet("dossier_code", "{CODE}"))
+        tracker.update(SlotSet("phone_last4", "4321"))
+        MessageProcessor._log_slots(tracker)
+        logging.getLogger("rasa_sdk.forms").debug("Validating extracted slots: %s", {{"phone_last4": "4321"}})
+        try:
+            raise ValueError("no dossier {CODE} for CCCD 079095001234")
+        except ValueError:
+            logging.getLogger("rasa.core.actions.action").exception("action failed")
+        print("done")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    out = done.stdout + done.stderr
+    assert done.returncode == 0 and "done" in out, out[-3000:]
+    for secret in (CODE, "0912345678", "079095001234"):
+        assert secret not in out, secret
+    assert not re.search(r"(?<![\w.])4321(?![\w])", out), out[-3000:]
+    assert scan_personal_data(out) == []
+    assert "Failed to parse arguments" in out  # the warning is still there, redacted
+    assert "[MÃ HỒ SƠ]" in out and "[4 SỐ CUỐI]" in out and "[CCCD]" in out
+    assert "0.9876" in out  # numbers that are not personal data stay
