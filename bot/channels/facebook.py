@@ -495,8 +495,10 @@ class FacebookInput(RasaFacebookInput):
                     await self._handle_event(event, on_new_message, metadata, agent)
                 except (MalformedEvent, InvalidSender) as error:
                     skip_malformed("Messenger", str(error))
-                except Exception as error:
-                    skip_malformed("Messenger", f"{type(error).__name__} while handling it")
+                except Exception as error:  # e.g. Redis and memory both failing
+                    logger.error(
+                        "A Messenger event could not be handled: %s", type(error).__name__
+                    )
             return response.text("success")
 
         return webhook

@@ -175,7 +175,8 @@ async def serve_channel(channel: InputChannel, bot: FakeBot) -> AsyncIterator[Te
     # it Sanic 21.12 fails to re-compile its request handler for a 2nd app).
     Sanic.test_mode = True
     app = Sanic(f"channels_test_{uuid.uuid4().hex}", configure_logging=False)
-    app.ctx.agent = SimpleNamespace(handle_message=bot)
+    # is_ready() False: no tracker to ask whether a silent conversation is handed over.
+    app.ctx.agent = SimpleNamespace(handle_message=bot, is_ready=lambda: False)
     register([channel], app, route="/webhooks/")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -193,6 +194,27 @@ async def serve_channel(channel: InputChannel, bot: FakeBot) -> AsyncIterator[Te
         await server.close()
         await server.after_stop()
         sock.close()
+
+
+async def post_raw(url: Text, body: bytes, headers: Dict[Text, bytes]) -> int:
+    """POSTs with header values sent as raw bytes (e.g. not UTF-8), which HTTP
+    clients refuse to send; returns the status code."""
+    parts = urlsplit(url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    head = [
+        f"POST {parts.path} HTTP/1.1".encode(),
+        f"Host: {parts.netloc}".encode(),
+        b"Content-Type: application/json",
+        f"Content-Length: {len(body)}".encode(),
+        b"Connection: close",
+        *[name.encode() + b": " + value for name, value in headers.items()],
+    ]
+    writer.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    await reader.read()
+    writer.close()
+    return int(status_line.split()[1])
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
