@@ -2,31 +2,34 @@
 
 The form takes the dossier code (from the message or asked for) and the last 4
 digits of the phone on the dossier. An unknown code and wrong digits get the
-same answer; after MAX_FAILURES wrong attempts the code is locked for the
-conversation and every further failure is answered more slowly.
+same answer. Failed checks are counted per dossier code in the database, for
+every sender, channel and replica (procedures_db/lookup_locks.py): after a few
+the code is locked for a while, even for the right digits, and the citizen is
+told until when and whom to call. Nothing waits inside the turn: the delay is
+the stored lock-out, so wrong guesses cannot hold the server's turn slots.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import messages as m
 from actions.service import HOTLINE
 from procedures_db.db import session_scope
-from procedures_db.dossiers import DossierView, verify_owner
-from procedures_db.text import canonical_dossier_code
+from procedures_db.dossiers import canonical_code, local_time
+from procedures_db.lookup_locks import LookupOutcome, lock_state, verify_with_lockout
+from procedures_db.text import DOSSIER_CODE_PATTERN
 
 logger = logging.getLogger(__name__)
 
-MAX_FAILURES = 3
-SLOWDOWN_SECONDS = 1.0  # doubled after each failure: guessing digits gets expensive
 _LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 
@@ -39,55 +42,101 @@ def extract_last4(text: str) -> Optional[str]:
     return found[-1] if len(found) == 1 else None
 
 
+def dossier_code_in(text: str) -> Optional[str]:
+    """The canonical dossier code written in ``text``, if any: such a message is not 4 digits."""
+    match = DOSSIER_CODE_PATTERN.search(text or "")
+    return canonical_code(match.group()) if match else None
+
+
+def retry_time(until: datetime) -> str:
+    """The lock's end for the citizen, Vietnam time, rounded up to the minute: "10:31 ngày 07/12/2026"."""
+    local = local_time(until + timedelta(seconds=59)).replace(second=0, microsecond=0)
+    return local.strftime("%H:%M ngày %d/%m/%Y")
+
+
+def utter_locked(dispatcher: CollectingDispatcher, until: datetime) -> None:
+    dispatcher.utter_message(response="utter_dossier_locked", until=retry_time(until), hotline=HOTLINE)
+
+
+# Slots that end the lookup when the code is locked: the form then asks for another code.
+LOCKED = {"dossier_code": None, "phone_last4": None, "requested_slot": None}
+
+
 class ValidateDossierForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_dossier_form"
 
-    def validate_dossier_code(
+    async def validate_dossier_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        code = canonical_dossier_code(str(value or ""))
+        code = canonical_code(str(value or ""))
         if code is None:
             dispatcher.utter_message(response="utter_dossier_code_invalid")
             return {"dossier_code": None}
-        if code in (tracker.get_slot("locked_dossier_codes") or []):
-            dispatcher.utter_message(response="utter_dossier_locked")
-            return {"dossier_code": None, "phone_last4": None, "requested_slot": None}
+        try:
+            until = await asyncio.to_thread(_lock_state, code)
+        except Exception:
+            logger.exception("dossier store unavailable")
+            dispatcher.utter_message(response="utter_default")
+            return {"dossier_code": None, "requested_slot": None}
+        if until is not None:
+            utter_locked(dispatcher, until)
+            return dict(LOCKED)
         return {"dossier_code": code}
 
     async def validate_phone_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        last4 = extract_last4(str(value or ""))
+        text = str(value or "")
+        typed_code = dossier_code_in(text)
+        if typed_code is not None:
+            # A dossier code at the digits step is never a guess: take it as the code to look up.
+            return await self._switch_code(typed_code, dispatcher, tracker, domain)
+        last4 = extract_last4(text)
         if last4 is None:
             dispatcher.utter_message(response="utter_phone_last4_invalid")
             return {"phone_last4": None}
         code = tracker.get_slot("dossier_code")
+        if not code:  # the code was refused in this very turn
+            return {"phone_last4": None}
         try:
-            view = await asyncio.to_thread(_verify, code, last4)
+            outcome = await asyncio.to_thread(_check, code, last4)
         except Exception:
             logger.exception("dossier store unavailable")
             dispatcher.utter_message(response="utter_default")
             return {"phone_last4": None, "requested_slot": None}
-        if view is not None:
+        if outcome.verified:
             return {"phone_last4": last4}
-
-        failures = int(tracker.get_slot("failed_verifications") or 0) + 1
-        await asyncio.sleep(SLOWDOWN_SECONDS * 2 ** (failures - 1))
-        if failures >= MAX_FAILURES:
-            locked = list(tracker.get_slot("locked_dossier_codes") or []) + [code]
-            dispatcher.utter_message(response="utter_dossier_locked")
-            return {"phone_last4": None, "dossier_code": None, "requested_slot": None,
-                    "failed_verifications": failures, "locked_dossier_codes": locked}
+        if outcome.locked:
+            utter_locked(dispatcher, outcome.locked_until)
+            return dict(LOCKED)
         dispatcher.utter_message(response="utter_dossier_not_verified")
-        return {"phone_last4": None, "failed_verifications": failures}
+        return {"phone_last4": None}
+
+    async def _switch_code(
+        self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        current = tracker.get_slot("dossier_code")  # already updated when the code was read as an entity
+        if current is None:  # validate_dossier_code refused it in this turn, and said why
+            return {"phone_last4": None}
+        if current != code:
+            result = await self.validate_dossier_code(code, dispatcher, tracker, domain)
+            if result.get("dossier_code") is None:
+                return {**result, "phone_last4": None}
+        dispatcher.utter_message(response="utter_dossier_code_at_digits_step")
+        return {"dossier_code": code, "phone_last4": None}
 
 
-def _verify(code: Optional[str], last4: str) -> Optional[DossierView]:
-    if not code:
-        return None
+def _lock_state(code: str) -> Optional[datetime]:
     with session_scope() as session:
-        return verify_owner(session, code, last4)
+        return lock_state(session, code)
+
+
+def _check(code: Optional[str], last4: str) -> LookupOutcome:
+    if not code:
+        return LookupOutcome()
+    with session_scope() as session:
+        return verify_with_lockout(session, code, last4)
 
 
 def render_status(view: DossierView) -> str:
@@ -121,13 +170,16 @@ class ActionDossierStatus(Action):
         if not code or not last4:
             return events
         try:
-            view = await asyncio.to_thread(_verify, code, last4)
+            # Checked again, and counted: this action can be called without the form.
+            outcome = await asyncio.to_thread(_check, code, last4)
         except Exception:
             logger.exception("dossier store unavailable")
             dispatcher.utter_message(response="utter_default")
             return events
-        if view is None:  # changed since validation: treat as not verified
+        if outcome.locked:
+            utter_locked(dispatcher, outcome.locked_until)
+        elif not outcome.verified:  # changed since validation: treat as not verified
             dispatcher.utter_message(response="utter_dossier_not_verified")
-            return events
-        dispatcher.utter_message(text=render_status(view))
-        return events + [SlotSet("failed_verifications", 0)]
+        else:
+            dispatcher.utter_message(text=render_status(outcome.view))
+        return events

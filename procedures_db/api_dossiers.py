@@ -1,8 +1,11 @@
 """Dossier API for the one-stop system and staff (CONTRACTS.md), bearer-token protected.
 
 ``POST /api/dossiers`` upserts by code; ``GET /api/dossiers/<code>`` returns a
-dossier with its history. Errors are JSON ``{"error": ...}``; invalid input adds
-``"fields": {field: message}`` so the sender knows exactly what to fix.
+dossier with its history. ``GET /api/dossier-locks`` lists the dossiers whose
+chat lookup is locked after wrong phone digits, and ``DELETE
+/api/dossier-locks/<code>`` lifts a lock (procedures_db/lookup_locks.py).
+Errors are JSON ``{"error": ...}``; invalid input adds ``"fields": {field:
+message}`` so the sender knows exactly what to fix.
 """
 from __future__ import annotations
 
@@ -18,11 +21,13 @@ from procedures_db.db import session_scope
 from procedures_db.dossiers import (
     DossierValidationError,
     PhoneHashKeyMissing,
+    canonical_code,
     dossier_to_json,
     get_dossier,
+    local_time,
     upsert_dossier,
 )
-from procedures_db.text import canonical_dossier_code
+from procedures_db.lookup_locks import list_locks, unlock
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +79,7 @@ async def post_dossier(request: Request):
 @dossiers_blueprint.get("/api/dossiers/<code>", unquote=True)  # codes typed with spaces
 @bearer_token_required
 async def get_dossier_by_code(_request: Request, code: str):
-    canonical = canonical_dossier_code(code)
+    canonical = canonical_code(code)
     if canonical is None:
         return error(404, f"no dossier with code {code}")
     with session_scope() as session:
@@ -83,3 +88,32 @@ async def get_dossier_by_code(_request: Request, code: str):
     if body is None:
         return error(404, f"no dossier with code {canonical}")
     return response.json(body, ensure_ascii=False)
+
+
+@dossiers_blueprint.get("/api/dossier-locks")
+@bearer_token_required
+async def get_dossier_locks(_request: Request):
+    """Dossiers whose chat lookup is locked now; codes that name no dossier are only counted."""
+    with session_scope() as session:
+        locks = list_locks(session)
+    for lock in locks["locks"]:
+        lock["locked_until"] = local_time(lock["locked_until"]).isoformat()
+    return response.json(locks, ensure_ascii=False)
+
+
+@dossiers_blueprint.delete("/api/dossier-locks/<code>", unquote=True)
+@bearer_token_required
+async def delete_dossier_lock(_request: Request, code: str):
+    """Lift the lock of a code (and forget its failures), e.g. after staff checked the citizen's identity."""
+    canonical = canonical_code(code)
+    if canonical is None:
+        return invalid("not a dossier code", {"code": "is not a dossier code like 000.00.12.H48-251105-0012"})
+    try:
+        with session_scope() as session:
+            removed = unlock(session, canonical)
+    except PhoneHashKeyMissing:
+        logger.error("PHONE_HASH_KEY is not configured: lookup locks cannot be read")
+        return error(503, "dossier store is not configured")
+    if not removed:
+        return error(404, f"no lookup lock for {canonical}")
+    return response.json({"code": canonical, "unlocked": True}, ensure_ascii=False)

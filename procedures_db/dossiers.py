@@ -65,6 +65,32 @@ MIN_KEY_LENGTH = 16
 DEMO_SEED_FILE = Path(__file__).resolve().parent / "seed" / "dossiers_demo.json"
 
 
+def canonical_code(raw: str) -> str | None:
+    """The canonical ASCII form of a dossier code as typed or sent, or None.
+
+    NFKC first, so that full-width digits and letters (typed on some phone
+    keyboards, pasted from some documents) give the same code as ASCII ones:
+    the API stores, the chat looks up and the lock-out counts one single form.
+    A code still holding non-ASCII digits after that (Arabic-Indic, ...) is no code.
+    """
+    canonical = canonical_dossier_code(unicodedata.normalize("NFKC", raw or ""))
+    return canonical if canonical is not None and canonical.isascii() else None
+
+
+def forbidden_character(text: str) -> str | None:
+    """The first character not allowed in stored text, as ``U+XXXX``, or None.
+
+    Control characters other than white space (NUL breaks PostgreSQL text and
+    CSV exports), lone surrogates (cannot be encoded) and invisible format
+    characters (bidirectional overrides can make a name read differently to staff).
+    """
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cs", "Cf") or (category == "Cc" and not char.isspace()):
+            return f"U+{ord(char):04X}"
+    return None
+
+
 class DossierValidationError(ValueError):
     """Every problem found in one payload, as ``(field, message)`` pairs."""
 
@@ -176,6 +202,9 @@ class _PayloadChecker:
         if isinstance(value, bool) or (value is not None and not isinstance(value, (str, int, float))):
             self.fail(name, "must be text")
             return None
+        if isinstance(value, str) and (char := forbidden_character(value)):
+            self.fail(name, f"must not contain control or invisible characters (found {char})")
+            return None
         text = _clean_text(value)
         if text and len(text) > max_length:
             self.fail(name, f"must be at most {max_length} characters")
@@ -208,7 +237,7 @@ def validate_payload(payload: Any, require_phone: bool = True) -> dict[str, Any]
 
     clean: dict[str, Any] = {}
     raw_code = check.text("code", 64)
-    clean["code"] = canonical_dossier_code(raw_code) if raw_code else None
+    clean["code"] = canonical_code(raw_code) if raw_code else None
     if raw_code and not clean["code"]:
         check.fail("code", "is not a dossier code like 000.00.12.H48-251105-0012")
 
@@ -244,7 +273,7 @@ def validate_payload(payload: Any, require_phone: bool = True) -> dict[str, Any]
 
 def get_dossier(session: Session, code: str) -> Dossier | None:
     """The dossier with this code, typed with or without dots/spaces; None if unknown."""
-    canonical = canonical_dossier_code(code or "")
+    canonical = canonical_code(code or "")
     if canonical is None:
         return None
     return session.scalar(select(Dossier).where(Dossier.code == canonical))
@@ -481,7 +510,8 @@ def import_dossiers_csv(session: Session, path: str | Path) -> DossierImportSumm
     """Upsert every row of a CSV file whose header row names the contract fields.
 
     Line numbers in rejections are those of the file (the header is line 1).
-    Raises ValueError when the header lacks a required column.
+    Raises ValueError when the header lacks a required column, or when the file
+    is not readable as CSV (a NUL byte): nothing of it is then kept.
     """
     summary = DossierImportSummary()
     phone_hash_key()  # a missing key is a setup problem, not a problem of every row
@@ -517,6 +547,9 @@ def _numbered_rows(reader: csv.DictReader) -> Iterable[tuple[int, dict]]:
             row = next(reader)
         except StopIteration:
             return
+        except csv.Error as exc:
+            # Python 3.10's csv refuses NUL bytes: usually a UTF-16 or binary file saved as .csv.
+            raise ValueError(f"line {start}: {exc} (save the file as CSV UTF-8)") from exc
         yield start, row
 
 

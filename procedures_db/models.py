@@ -1,4 +1,4 @@
-"""SQLAlchemy models: the procedure catalogue, support points, dossiers, hand-overs and feedback.
+"""SQLAlchemy models: the procedure catalogue, support points, dossiers, lookup locks, hand-overs and feedback.
 
 Lists that belong to a procedure (documents, fees, steps, submission methods,
 legal basis) are child rows kept in their original order by ``position``.
@@ -158,6 +158,30 @@ class DossierEvent(Base):
     status = Column(String(32), nullable=False)
     note = Column(Text)
     at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class DossierLookupLock(Base):
+    """Failed phone-digit checks of one dossier code, shared by every chat sender and replica.
+
+    Keyed by a keyed digest of the canonical code, never the code itself: codes
+    that do not exist are counted too (so the lock tells nothing about
+    existence), and a code typed by a citizen is personal-ish data.
+    ``dossier_id`` links the row to the dossier when the code exists, so staff
+    can be shown which dossiers are under attack (procedures_db/lookup_locks.py).
+    """
+
+    __tablename__ = "dossier_lookup_locks"
+
+    id = Column(Integer, primary_key=True)
+    code_digest = Column(String(64), nullable=False, unique=True)
+    dossier_id = Column(ForeignKey("dossiers.id", ondelete="SET NULL"), index=True)
+    failures = Column(Integer, nullable=False, default=0)  # in the current window
+    window_started_at = Column(DateTime(timezone=True))
+    total_failures = Column(Integer, nullable=False, default=0)
+    lockouts = Column(Integer, nullable=False, default=0)  # how many times locked: the lock doubles
+    locked_until = Column(DateTime(timezone=True), index=True)
+    last_failure_at = Column(DateTime(timezone=True))
+    forget_at = Column(DateTime(timezone=True), nullable=False, index=True)  # the row is purged after
 
 
 class HandoffRequest(Base):

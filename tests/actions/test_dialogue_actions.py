@@ -5,7 +5,6 @@ import asyncio
 
 import pytest
 
-import actions.dossier_status as dossier_status
 from actions.dossier_status import ActionDossierStatus, ValidateDossierForm, extract_last4
 from actions.fallback import ActionGradedFallback, ActionResolveConfirmation
 from actions.feedback import ActionSaveFeedback, parse_rating
@@ -77,25 +76,14 @@ def test_dossier_code_is_canonicalised_or_refused():
     assert result == {"dossier_code": None} and messages[0]["response"] == "utter_dossier_code_invalid"
 
 
-def test_right_digits_pass_and_wrong_digits_or_unknown_code_look_the_same(database, monkeypatch):
-    monkeypatch.setattr(dossier_status, "SLOWDOWN_SECONDS", 0)
+def test_right_digits_pass_and_wrong_digits_or_unknown_code_look_the_same(database):
     result, _ = validate(ValidateDossierForm.validate_phone_last4, "4321", {"dossier_code": DOSSIER})
     assert result == {"phone_last4": "4321"}
     wrong, wrong_messages = validate(ValidateDossierForm.validate_phone_last4, "1111", {"dossier_code": DOSSIER})
     unknown, unknown_messages = validate(ValidateDossierForm.validate_phone_last4, "4321",
                                          {"dossier_code": "000.00.12.H48-991231-9999"})
-    assert wrong == unknown == {"phone_last4": None, "failed_verifications": 1}
+    assert wrong == unknown == {"phone_last4": None}
     assert wrong_messages == unknown_messages
-
-
-def test_third_failure_locks_the_code(database, monkeypatch):
-    monkeypatch.setattr(dossier_status, "SLOWDOWN_SECONDS", 0)
-    result, messages = validate(ValidateDossierForm.validate_phone_last4, "1111",
-                                {"dossier_code": DOSSIER, "failed_verifications": 2, "locked_dossier_codes": []})
-    assert result["locked_dossier_codes"] == [DOSSIER] and result["requested_slot"] is None
-    assert messages[0]["response"] == "utter_dossier_locked"
-    result, messages = validate(ValidateDossierForm.validate_dossier_code, DOSSIER, {"locked_dossier_codes": [DOSSIER]})
-    assert result["dossier_code"] is None and messages[0]["response"] == "utter_dossier_locked"
 
 
 def test_status_is_told_after_verification_and_the_digits_are_cleared(database, dispatcher):
