@@ -96,7 +96,8 @@ class _PlainTable(dict):
             out = None
         elif code < 0x80:
             out = ch
-        elif 0xFF01 <= code <= 0xFF5E:  # full-width ASCII forms: ０９１２, ＠, ＋, Ｈ
+        elif 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A or code in (
+                0xFF0B, 0xFF0D, 0xFF0E, 0xFF20):  # full-width ０９１２, Ｈ, ＋, －, ．, ＠ (not CJK punctuation)
             out = chr(code - 0xFEE0)
         elif unicodedata.decimal(ch, None) is not None:  # other scripts' digits
             out = str(unicodedata.decimal(ch))
@@ -240,11 +241,12 @@ _STOP_ACCENTED = frozenset(
     "và muốn cần hỏi ở sinh số nhà đang làm xin cho thì nay có được ạ nhé với để về tôi "
     "em hiện năm tuổi là mà không vậy thế gì như tại sống quê hộ điện đến từ bị đã sẽ ơi "
     "à nhưng rồi cũng đi hay hoặc mình đâu chứ nhờ giúp hiện tại thường trú cha mẹ bố thành trong "
-    "trên của người khai giấy thay đổi".split()
+    "trên của người khai giấy thay đổi gái trai đẹp".split()
 )
 _STOP_FOLDED = frozenset(
     "va muon mun can hoi o so xin cho co duoc dc a nhe voi de ve toi em tuoi la khong ko k vay gi "
-    "den bi da se oi roi di hay hoac cccd cmnd sdt dt giup sinh cha me bo tren cua nguoi giay thay doi".split()
+    "den bi da se oi roi di hay hoac cccd cmnd sdt dt giup sinh cha me bo tren cua nguoi giay thay doi gai trai dep"
+    .split()
 )
 
 # Address parts (folded). A home address is redacted from its house-level part

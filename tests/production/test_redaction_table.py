@@ -19,6 +19,12 @@ from procedures_db.privacy import (
 )
 
 REDACTED = [
+    ('０９１２．３４５．６７８ là số của tôi',
+     '[SĐT] là số của tôi'),
+    ('mail ａｎ＠ｇｍａｉｌ．ｃｏｍ',
+     'mail [EMAIL]'),
+    ('tên con là Minh, sinh ngày 02/09/2023',
+     'tên con là [HỌ TÊN], sinh ngày [NGÀY SINH]'),
     ('Tên: Nguyễn Văn An',
      'Tên: [HỌ TÊN]'),
     ('ten: nguyen van an',
@@ -136,6 +142,9 @@ REDACTED = [
 ]
 
 UNCHANGED = [
+    "gợi ý tên con gái hay",
+    "goi y ten con trai dep",
+    "你好，今天天气怎么样",  # full-width punctuation of other scripts is kept
     'chuyển khoản vào tài khoản là 100.000 đồng phải không',
     'thủ tục 1.001193 lệ phí 100.000 đồng',
     'theo Thông tư 75/2022/TT-BTC và Nghị định 123/2015/NĐ-CP',
