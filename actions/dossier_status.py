@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Text
 
@@ -30,15 +31,19 @@ from procedures_db.text import DOSSIER_CODE_PATTERN
 
 logger = logging.getLogger(__name__)
 
-_LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_LAST4 = re.compile(r"(?<![0-9])([0-9]{4})(?![0-9])")
 
 
 def extract_last4(text: str) -> Optional[str]:
-    """The 4 digits in "5678", "số cuối 5678" or "0912 345 678" (the last 4 of a full number)."""
-    digits = re.sub(r"[\s.\-]", "", text or "")
-    if re.fullmatch(r"\+?\d{9,12}", digits):
+    """The 4 digits in "5678", "số cuối 5678" or "0912 345 678" (the last 4 of a full number).
+
+    Full-width digits are read as ASCII (NFKC); other digit scripts are not digits here.
+    """
+    text = unicodedata.normalize("NFKC", text or "")
+    digits = re.sub(r"[\s.\-]", "", text)
+    if re.fullmatch(r"\+?[0-9]{9,12}", digits):
         return digits[-4:]
-    found = _LAST4.findall(text or "")
+    found = _LAST4.findall(text)
     return found[-1] if len(found) == 1 else None
 
 

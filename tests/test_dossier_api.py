@@ -154,3 +154,66 @@ def test_missing_phone_hash_key_is_503_without_details(tmp_path):
         reply = post(base, valid_payload(code=code(5)))
     assert reply.status_code == 503
     assert reply.json() == {"error": "dossier store is not configured"}
+
+
+# --- issue 19: lookup locks for staff, full-width codes, control characters ---------------------
+
+
+def test_staff_list_and_lift_lookup_locks_with_the_token_only(tmp_path, monkeypatch):
+    from procedures_db.db import session_scope
+    from procedures_db.lookup_locks import verify_with_lockout
+
+    monkeypatch.setenv("PHONE_HASH_KEY", TEST_KEY)
+    locks = None
+    with running_api(tmp_path) as base:
+        locks = f"{base}/api/dossier-locks"
+        assert post(base, valid_payload(code=code(20))).status_code == 201
+        # Five wrong guesses through the chat's store function, in this process: the API sees them.
+        for guess in ("0000", "1111", "2222", "3333", "4444"):
+            for locked_code in (code(20), code(9998)):  # the second names no dossier
+                with session_scope(sqlite_url_in(tmp_path)) as session:
+                    verify_with_lockout(session, locked_code, guess)
+
+        for headers in ({}, {"Authorization": "Bearer wrong-token"}):
+            assert requests.get(locks, headers=headers, timeout=10).status_code == 401
+            assert requests.delete(f"{locks}/{code(20)}", headers=headers, timeout=10).status_code == 401
+
+        listed = requests.get(locks, headers=AUTH, timeout=10)
+        assert listed.status_code == 200
+        body = listed.json()
+        assert body["unknown_codes_locked"] == 1 and code(9998) not in listed.text
+        [lock] = body["locks"]
+        assert (lock["code"], lock["procedure_code"], lock["failures"]) == (code(20), "1.001193", 5)
+        assert lock["locked_until"].endswith("+07:00")
+
+        lifted = requests.delete(f"{locks}/{code(20).replace('.', ' ')}", headers=AUTH, timeout=10)
+        assert lifted.status_code == 200 and lifted.json() == {"code": code(20), "unlocked": True}
+        assert requests.get(locks, headers=AUTH, timeout=10).json()["locks"] == []
+        assert requests.delete(f"{locks}/{code(20)}", headers=AUTH, timeout=10).status_code == 404
+        assert requests.delete(f"{locks}/not-a-code", headers=AUTH, timeout=10).status_code == 400
+    with session_scope(sqlite_url_in(tmp_path)) as session:
+        assert verify_with_lockout(session, code(20), PHONE[-4:]).verified
+
+
+def test_a_full_width_code_is_stored_in_ascii(api):
+    full_width = code(21).translate(str.maketrans("0123456789.-", "０１２３４５６７８９．－"))
+    reply = post(api, valid_payload(code=full_width))
+    assert reply.status_code == 201 and reply.json()["code"] == code(21)
+    assert requests.get(f"{api}/api/dossiers/{code(21)}", headers=AUTH, timeout=10).status_code == 200
+    assert requests.get(f"{api}/api/dossiers/{full_width}", headers=AUTH, timeout=10).json()["code"] == code(21)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("applicant_name", "Nguyễn\x00 Văn An"),
+    ("applicant_name", "Nguyễn Văn \u202eAn"),  # right-to-left override: reads differently to staff
+    ("note", "Bổ sung\x07 CCCD"),
+    ("note", "Bổ sung \ud800"),  # a lone surrogate, valid in JSON, not storable
+    ("code", code(22) + "\x00"),
+    ("procedure_code", "1.001193\x1b"),
+    ("code", "٠٠٠.٠٠.١٢.H48-251105-0022"),  # Arabic-Indic digits: not a code, even after NFKC
+])
+def test_control_and_invisible_characters_are_refused_by_field(api, field, value):
+    reply = post(api, valid_payload(**{"code": code(22), field: value}))
+    assert reply.status_code == 400
+    assert list(reply.json()["fields"]) == [field]
+    assert requests.get(f"{api}/api/dossiers/{code(22)}", headers=AUTH, timeout=10).status_code == 404

@@ -387,3 +387,47 @@ def test_demo_seed_covers_every_case_and_runs_once(db_url):
         assert "bổ sung" in supplement.note.lower()
         returned = verify_owner(session, "000.00.12.H48-251020-0015", "3456")
         assert returned.returned_at is not None
+
+
+# --- issue 19 (finding 12): full-width codes, control characters ---------------------------------
+
+
+def test_a_full_width_code_is_stored_and_found_in_ascii(session):
+    full_width = CODE.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    dossier, _ = upsert_dossier(session, valid_payload(code=full_width))
+    assert dossier.code == CODE
+    assert get_dossier(session, full_width) is dossier
+    assert verify_owner(session, full_width, "５６７８") is None  # the digits themselves stay ASCII-only
+    assert verify_owner(session, full_width, LAST4).code == CODE
+
+
+@pytest.mark.parametrize("field, value", [
+    ("applicant_name", "Trần\x00Thị B"), ("applicant_name", "\u200bTrần Thị B"), ("note", "x\x7fy"),
+    ("status", "received\x00"), ("phone", "0912\x00345678"),
+])
+def test_control_and_invisible_characters_are_named_in_the_error(session, field, value):
+    with pytest.raises(DossierValidationError) as caught:
+        upsert_dossier(session, valid_payload(**{field: value}))
+    assert list(caught.value.by_field()) == [field]
+    assert "U+" in caught.value.by_field()[field]
+
+
+def test_csv_rows_with_control_characters_are_rejected_by_line(session, tmp_path):
+    path = write_csv(
+        tmp_path,
+        "000.00.12.H48-251105-0001,1.001193,Nguyễn Văn A,0912345678,received,2025-11-05T08:00:00,,\n"
+        "000.00.12.H48-251105-0002,1.001193,Trần\x01Thị B,0912345678,received,2025-11-05T08:00:00,,\n",
+    )
+    summary = import_dossiers_csv(session, path)
+    assert summary.created == 1
+    assert [(r.line, [name for name, _ in r.errors]) for r in summary.rejected] == [(3, ["applicant_name"])]
+
+
+def test_a_csv_file_with_a_nul_byte_is_refused_with_its_line(session, tmp_path):
+    path = write_csv(
+        tmp_path,
+        "000.00.12.H48-251105-0001,1.001193,Nguyễn Văn A,0912345678,received,2025-11-05T08:00:00,,\n"
+        "000.00.12.H48-251105-0002,1.001193,Trần\x00Thị B,0912345678,received,2025-11-05T08:00:00,,\n",
+    )
+    with pytest.raises(ValueError, match="line 3"):
+        import_dossiers_csv(session, path)

@@ -53,6 +53,7 @@ def test_affirm_runs_the_suggestion_and_deny_shows_the_menu(dispatcher):
 @pytest.mark.parametrize("text,expected", [
     ("5678", "5678"), ("số cuối 5678 ạ", "5678"), ("0912 345 678", "5678"), ("+84912345678", "5678"),
     ("56 78", None), ("123", None), ("1234 5678", None), ("không nhớ", None),
+    ("５６７８", "5678"), ("٥٦٧٨", None),  # full-width digits are digits; other scripts are not
 ])
 def test_last_four_digits_are_read_from_what_people_type(text, expected):
     assert extract_last4(text) == expected
