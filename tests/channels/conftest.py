@@ -52,3 +52,26 @@ def rate_limits(monkeypatch) -> Callable[..., None]:
         monkeypatch.setenv("TRUSTED_PROXIES", trusted_proxies)
 
     return configure
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real Redis server for the replica tests (tests/production/servers.py)."""
+    from tests.production.servers import RedisServer
+
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def redis_url(redis_server, monkeypatch) -> str:
+    """An empty Redis, named by REDIS_URL for the channels created afterwards."""
+    import redis
+
+    redis.Redis.from_url(redis_server.url).flushdb()
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    monkeypatch.delenv("REDIS_KEY_PREFIX", raising=False)
+    return redis_server.url
