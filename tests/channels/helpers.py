@@ -169,14 +169,18 @@ class FakeBot:
 
 
 @asynccontextmanager
-async def serve_channel(channel: InputChannel, bot: FakeBot) -> AsyncIterator[Text]:
-    """Serves `channel` on 127.0.0.1 as `rasa run` would; yields the base URL."""
+async def serve_channel(
+    channel: InputChannel, bot: Optional[FakeBot] = None, agent: Any = None
+) -> AsyncIterator[Text]:
+    """Serves `channel` on 127.0.0.1 as `rasa run` would; yields the base URL.
+
+    Messages go to `bot`, or to `agent` (a real Rasa agent) when given."""
     # Lets several apps start in one process, as sanic-testing does (without
     # it Sanic 21.12 fails to re-compile its request handler for a 2nd app).
     Sanic.test_mode = True
     app = Sanic(f"channels_test_{uuid.uuid4().hex}", configure_logging=False)
     # is_ready() False: no tracker to ask whether a silent conversation is handed over.
-    app.ctx.agent = SimpleNamespace(handle_message=bot, is_ready=lambda: False)
+    app.ctx.agent = agent or SimpleNamespace(handle_message=bot, is_ready=lambda: False)
     register([channel], app, route="/webhooks/")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
