@@ -180,12 +180,6 @@ def _prefix(name: str, line: bytes) -> str:
     return f"[{name:7}] {line.decode('utf-8', 'replace').rstrip()}\n"
 
 
-def _pump(name: str, stream, out) -> None:
-    for line in iter(stream.readline, b""):
-        out.write(_prefix(name, line))
-        out.flush()
-
-
 def _follow(name: str, path: Path, out, done: threading.Event) -> None:
     """Copies the lines appended to ``path`` (a service's log, across restarts) until ``done`` and EOF."""
     while not path.exists():
@@ -234,14 +228,17 @@ class Stack:
         self.rundir = Path(tempfile.mkdtemp(prefix="assistant-stack-"))  # 0700: the socket and the logs
         config = self.rundir / "supervisord.conf"
         config.write_text(supervisor_config(self.env, self.model, self.rundir, self._password), encoding="utf-8")
-        self.supervisor = subprocess.Popen(
-            [sys.executable, "-m", "supervisor.supervisord", "-c", str(config)], cwd=ROOT, env=self.env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
-        )
-        self._threads = [threading.Thread(target=_pump, args=("stack", self.supervisor.stdout, self.log), daemon=True)]
-        self._threads += [threading.Thread(target=_follow, args=(name, self.rundir / f"{name}.log", self.log,
-                                                                 self._done), daemon=True)
-                          for name in commands(self.env, self.model)]
+        # supervisord writes its own log to a file too, never to a pipe of this process: if this
+        # process is killed, supervisord still stops the services instead of dying on a broken pipe.
+        with open(self.rundir / "supervisord.log", "ab") as errors:
+            self.supervisor = subprocess.Popen(
+                [sys.executable, "-m", "supervisor.supervisord", "-c", str(config)], cwd=ROOT, env=self.env,
+                stdout=subprocess.DEVNULL, stderr=errors, preexec_fn=_die_with_parent,
+            )
+        logs = {"stack": "supervisord", **{name: name for name in commands(self.env, self.model)}}
+        self._threads = [threading.Thread(target=_follow, args=(name, self.rundir / f"{file}.log", self.log,
+                                                                self._done), daemon=True)
+                         for name, file in logs.items()]
         for thread in self._threads:
             thread.start()
 

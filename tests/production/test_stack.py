@@ -11,9 +11,10 @@ ports, with a throwaway database. The tests then check (issue 19, findings 2a,
 - every service listens on 127.0.0.1 only; Rasa's CORS admits the web page only;
 - a killed service is started again while the others keep running (same PIDs);
 - a SIGTERM to the whole process group (what systemd or a container runtime
-  sends; make then sends its child one more) leaves no process behind.
+  sends; make then sends its child one more) leaves no process behind, nor does
+  a SIGKILL to the runner itself.
 
-Figures are printed (pytest -s). The last test stops the stack.
+Figures are printed (pytest -s). The SIGTERM test stops the stack; the last one starts its own.
 """
 from __future__ import annotations
 
@@ -296,3 +297,17 @@ def test_sigterm_to_the_process_group_stops_every_process(make_run):
         assert not _listening(int(make_run.env[port])), port
     print(f"[figures] SIGTERM to make run's group: {len(processes)} processes stopped in "
           f"{time.monotonic() - started:.1f} s, none left")
+
+
+def test_a_killed_runner_leaves_no_process(tmp_path):
+    """SIGKILL to scripts/stack.py itself (nothing can be cleaned up there): supervisord stops the services."""
+    stack = MakeRun(tmp_path)
+    try:
+        stack.wait_until_up()
+        processes = descendants(stack.make.pid)
+        runner = next(pid for pid in processes if "scripts/stack.py" in _cmdline(pid))
+        os.kill(runner, signal.SIGKILL)
+        took = _wait(lambda: not any(alive(pid) for pid in processes), timeout=60)
+        print(f"[figures] runner killed with SIGKILL: its {len(processes) - 1} processes gone after {took:.1f} s")
+    finally:
+        stack.kill_all()
