@@ -145,7 +145,7 @@ _MAX_NUMBER_DIGITS = 19
 _GAP = r"[^\d\n\[\]]{0,24}"  # label ... number: a few words, no digits (bounded: linear time)
 # The phone's last 4 digits, after a dossier code or a phrase that announces them.
 _LAST_DIGITS_CUE = re.compile(
-    r"(?:\[ma ho so\]|\[4 so cuoi\]|phone_last4|last4|(?<![a-z])(?:4|bon)\s{0,2}(?:so|chu so)\s{0,2}cuoi"
+    r"(?P<cue>\[ma ho so\]|\[4 so cuoi\]|phone_last4|last4|(?<![a-z])(?:4|bon)\s{0,2}(?:so|chu so)\s{0,2}cuoi"
     r"|(?<![a-z])duoi(?![a-z])|(?<![a-z])so cuoi(?![a-z]))"
     r"(?P<gap>[^\d\n\[\]]{0,40})(?P<digits>(?<![\w.,/])\d{4}(?![\w/]|[.,]\d))"
 )
@@ -153,9 +153,11 @@ _LAST_DIGITS_CUE = re.compile(
 _LAST_DIGITS_GAP_WORDS = frozenset(
     "va voi la so sdt dt dien thoai duoi cuoi 4 bon chu cua ma phone last4 value entity".split()
 )
+# "sinh ngày", "ngày sinh"... then a few words; "sinh", "ns" right before the date only
+# ("khai sinh, hạn nộp 30/06/2025" is not a birth date).
 _BIRTH_DATE = re.compile(
-    r"(?<![a-z])(?:ngay\s{1,2}thang\s{1,2}nam\s{1,2}sinh|ngay\s{1,2}sinh|sinh\s{1,2}ngay|sinh\s{1,2}nhat|sinh|ns"
-    r"|dob|date of birth|birthday)(?![a-z])" + _GAP +
+    r"(?<![a-z])(?:(?:ngay\s{1,2}thang\s{1,2}nam\s{1,2}sinh|ngay\s{1,2}sinh|sinh\s{1,2}ngay|sinh\s{1,2}nhat"
+    r"|dob|date of birth|birthday)(?![a-z])" + _GAP + r"|(?:sinh|ns)(?![a-z])[\s:,]{0,3})"
     r"(?P<date>\d{1,2}\s{0,2}[/.\-]\s{0,2}\d{1,2}\s{0,2}[/.\-]\s{0,2}\d{2,4}"
     r"|\d{1,2}\s{1,2}thang\s{1,2}\d{1,2}(?:\s{0,2},?\s{0,2}nam\s{1,2}\d{4})?"
     r"|\d{8})(?![\w])"
@@ -166,12 +168,14 @@ _BANKS = (
 )
 _BANK_ACCOUNT = re.compile(
     r"(?<![a-z])(?:stk|so tk|tk ngan hang|so tai khoan|tai khoan|ngan hang|account|acc|" + _BANKS + r")(?![a-z])"
-    + _GAP + r"(?P<number>(?<![\w])\d{4,19}(?:[ .\-]\d{2,6}){0,4})(?![\w])"
+    + _GAP + r"(?P<number>(?<![\w])\d{2,19}(?:[ .\-]\d{2,6}){0,4})(?![\w])"
 )
 _CARD_LABEL = re.compile(
     r"(?<![a-z])(?:so the|the atm|the tin dung|the ghi no|visa|mastercard|jcb|napas)(?![a-z])"
-    + _GAP + r"(?P<number>(?<![\w])\d{4,19}(?:[ .\-]\d{2,6}){0,4})(?![\w])"
+    + _GAP + r"(?P<number>(?<![\w])\d{2,19}(?:[ .\-]\d{2,6}){0,4})(?![\w])"
 )
+_MIN_ACCOUNT_DIGITS = 6  # "ngân hàng ... năm 2024" is a year
+_MIN_CARD_DIGITS = 12
 
 
 def _mark(found: _Found, placeholder: str, original: str) -> str:
@@ -203,18 +207,29 @@ def _sub_on_folded(pattern: re.Pattern, group: str, placeholder: str, text: str,
 
 
 def _last_digits_accepted(match: re.Match, text: str) -> bool:
-    if not match.group().startswith("[ma ho so]"):
-        return True  # an explicit cue ("4 số cuối", "đuôi", phone_last4)
+    if _AMOUNT_UNIT.match(text, match.end("digits")):
+        return False  # "dưới 5000 đồng"
+    cue = match.group("cue")
+    if cue == "duoi":  # "đuôi" (tail), not "dưới" (below) nor "đuổi"
+        return text[match.start("cue"):match.end("cue")].lower() in ("duoi", "đuôi")
+    if cue != "[ma ho so]":
+        return True  # an explicit cue ("4 số cuối", phone_last4)
     # After a dossier code only when the words between announce the phone ("mã X số 5678",
     # "mã X - 5678"), not any 4 digits ("hồ sơ X nộp năm 2025").
     return set(re.findall(r"[a-z0-9_]+", match.group("gap"))) <= _LAST_DIGITS_GAP_WORDS
 
 
-def _not_an_amount(match: re.Match, text: str) -> bool:
-    number = match.group("number")
-    end = match.end("number")
-    return not (_is_amount(_GROUP_SEPARATOR.split(number), _GROUP_SEPARATOR.findall(number))
-                or _AMOUNT_UNIT.match(text, end))
+def _number_of_at_least(digits: int) -> Callable[[re.Match, str], bool]:
+    """Accepts a labelled number of ``digits`` or more that is not an amount ("100.000 đồng")."""
+
+    def accept(match: re.Match, text: str) -> bool:
+        number = match.group("number")
+        groups = _GROUP_SEPARATOR.split(number)
+        return (sum(len(group) for group in groups) >= digits
+                and not _is_amount(groups, _GROUP_SEPARATOR.findall(number))
+                and not _AMOUNT_UNIT.match(text, match.end("number")))
+
+    return accept
 
 
 # Name labels and phrases (folded: lowercase, no diacritics). After a strong phrase
@@ -338,8 +353,8 @@ def _redact_rules(text: str, found: _Found) -> str:
     text = _sub(DOSSIER_CODE_PATTERN, DOSSIER_CODE, text, found)
     text = _sub_on_folded(_LAST_DIGITS_CUE, "digits", LAST_DIGITS, text, found, _last_digits_accepted)
     text = _sub_on_folded(_BIRTH_DATE, "date", BIRTH_DATE, text, found)
-    text = _sub_on_folded(_CARD_LABEL, "number", CARD, text, found, _not_an_amount)
-    text = _sub_on_folded(_BANK_ACCOUNT, "number", BANK_ACCOUNT, text, found, _not_an_amount)
+    text = _sub_on_folded(_CARD_LABEL, "number", CARD, text, found, _number_of_at_least(_MIN_CARD_DIGITS))
+    text = _sub_on_folded(_BANK_ACCOUNT, "number", BANK_ACCOUNT, text, found, _number_of_at_least(_MIN_ACCOUNT_DIGITS))
     text = _sub(_PASSPORT, PASSPORT, text, found)
     if _GLUED_LABEL.search(text):
         text = _GLUED_LABEL.sub(r"\1 ", text)

@@ -19,6 +19,8 @@ from procedures_db.privacy import (
 )
 
 REDACTED = [
+    ('ngày sinh của tôi là 12/3/1990, ns: 12/03/1990',
+     'ngày sinh của tôi là [NGÀY SINH], ns: [NGÀY SINH]'),
     ('０９１２．３４５．６７８ là số của tôi',
      '[SĐT] là số của tôi'),
     ('mail ａｎ＠ｇｍａｉｌ．ｃｏｍ',
@@ -142,6 +144,10 @@ REDACTED = [
 ]
 
 UNCHANGED = [
+    "ngân hàng chính sách xã hội năm 2024 cho vay thế nào",
+    "lệ phí dưới 5000 đồng phải không",
+    "đăng ký khai sinh, hạn nộp trước 30/06/2025",
+    "xin visa du lịch năm 2024 cần gì",
     "gợi ý tên con gái hay",
     "goi y ten con trai dep",
     "你好，今天天气怎么样",  # full-width punctuation of other scripts is kept
