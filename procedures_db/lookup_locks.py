@@ -57,6 +57,7 @@ logger = logging.getLogger(__name__)
 
 _DIGEST_PREFIX = b"dossier-lookup-lock|"  # keeps these digests apart from the phone digests
 _MAX_DOUBLINGS = 32  # beyond this the cap applies anyway; keeps 2**n small
+_PURGE_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -195,11 +196,22 @@ def _count_failure(
         row.forget_at = as_utc(row.locked_until) + policy.max_lock
     else:
         row.forget_at = as_utc(row.window_started_at) + policy.window
-    # Keep the table small when someone sprays random codes.
-    session.execute(delete(DossierLookupLock).where(
-        DossierLookupLock.forget_at < now, DossierLookupLock.id != row.id))
     session.flush()
+    _purge_forgotten(session, now)
     return locked_until
+
+
+def _purge_forgotten(session: Session, now: datetime) -> None:
+    """Delete a batch of rows past their ``forget_at``: keeps the table small when someone sprays codes.
+
+    Rows another check holds are skipped (SKIP LOCKED), so two checks never wait on each other.
+    """
+    stale = (
+        select(DossierLookupLock.id).where(DossierLookupLock.forget_at < now)
+        .limit(_PURGE_BATCH).with_for_update(skip_locked=True)
+    )
+    session.execute(delete(DossierLookupLock).where(DossierLookupLock.id.in_(stale.scalar_subquery())),
+                    execution_options={"synchronize_session": False})
 
 
 def _warn_locked(row: DossierLookupLock, code: str, until: datetime) -> None:

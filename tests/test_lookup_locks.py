@@ -193,3 +193,29 @@ def test_codes_are_stored_only_as_digests_and_stale_rows_are_purged(tmp_path, mo
     get_engine(url).dispose()  # flush the SQLite WAL into the file
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("dossiers.db*"))
     assert b"251105-0099" not in stored and b"251105-5001" not in stored
+
+
+def test_checks_of_many_codes_at_once_never_wait_on_each_other(db_url):
+    """Each check purges stale rows; rows other checks hold are skipped, so no deadlock, no error."""
+    codes = [f"000.00.12.H48-251105-{6000 + i}" for i in range(12)]
+    for stale in codes:
+        check(db_url, stale, "0000", T0)  # all of them forgettable from T0 + 15 min on
+    later, errors, barrier = T0 + timedelta(minutes=16), [], threading.Barrier(len(codes))
+
+    def guess(code):
+        barrier.wait()
+        try:
+            for _ in range(3):
+                check(db_url, code, "0000", later)
+        except Exception as exc:  # a deadlock or a serialisation failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guess, args=(code,)) for code in codes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    with session_scope(db_url) as session:
+        # The stale failure is forgotten (row purged, or its window over): 3 in the window for every code.
+        assert sorted(session.scalars(select(DossierLookupLock.failures))) == [3] * len(codes)
