@@ -426,6 +426,12 @@ class ZaloTokenManager:
                     error,
                 )
                 return False
+            except TimeoutError:
+                logger.error(
+                    "Zalo access token not refreshed: another replica held the "
+                    "refresh lock too long; the next reply tries again."
+                )
+                return False
             except OSError as error:
                 logger.error(
                     "Zalo access token not refreshed: the token store %s cannot "
@@ -434,18 +440,19 @@ class ZaloTokenManager:
                     error.strerror,
                 )
                 return False
-            logger.info("Zalo access token refreshed.")
             return True
 
     def _refresh_blocking(self, stale_access_token: Text) -> ZaloTokens:
         with self._store.exclusive():
             stored = self._store.load()
             if stored and stored.access_token != stale_access_token:
-                return stored  # another process refreshed first
+                logger.info("Zalo access token taken from the store (refreshed by another process).")
+                return stored  # another process or replica refreshed first
             current = stored or self._tokens
             if not current.refresh_token:
                 raise ZaloTokenError("no refresh token")
             tokens = self._request_tokens(current.refresh_token)
+            logger.info("Zalo access token refreshed.")
             try:
                 self._store.save(tokens)
             except OSError as error:
@@ -730,9 +737,9 @@ def event_age_problem(timestamp: Text, now: float) -> Optional[Text]:
         return "no timestamp"
     age = now - int(timestamp) / 1000
     if age > MAX_EVENT_AGE_SECONDS:
-        return "older than the de-duplication window (a replay?)"
+        return f"{age:.0f} s old, beyond the de-duplication window (a replay? or check the server clock)"
     if age < -CLOCK_SKEW_SECONDS:
-        return "timestamp in the future"
+        return f"timestamp {-age:.0f} s in the future (check the server clock)"
     return None
 
 

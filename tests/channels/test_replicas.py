@@ -8,7 +8,6 @@ handled, the Zalo token pair it refreshed.
 """
 
 import asyncio
-import json
 from typing import Any, Dict
 
 import pytest
