@@ -108,3 +108,30 @@ def test_the_bots_buttons_still_work(running_stack):
     assert user_event["parse_data"]["intent"]["name"] == "ask_documents"
     assert [e["value"] for e in user_event["parse_data"]["entities"]] == ["1.001193"]
     assert replies and all("sự cố" not in reply.get("text", "") for reply in replies)
+
+
+def stored_bytes(running_stack, pattern: str) -> int:
+    engine = sa.create_engine(store_url(running_stack.env), future=True)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                sa.text("SELECT COALESCE(SUM(LENGTH(sender_id) + LENGTH(data)), 0) FROM events "
+                        "WHERE sender_id LIKE :p"), {"p": pattern}).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_metadata_and_sender_ids_cannot_amplify_storage(running_stack):
+    """Finding 4: 10 MB of metadata stored 30 MB, a 5 MB sender id 40 MB (here 50 kB each, under the body cap)."""
+    import requests
+
+    user = unique()
+    url = f"{running_stack.rasa}/webhooks/rest/webhook"
+    big_metadata = requests.post(url, json={"sender": user, "message": "xin chào", "metadata": {"k": "x" * 50_000}},
+                                 timeout=60)
+    big_sender = requests.post(url, json={"sender": user + "x" * 50_000, "message": "xin chào"}, timeout=60)
+    stored_size = stored_bytes(running_stack, f"%{user}%")
+    print(f"50 kB of metadata -> HTTP {big_metadata.status_code}, 50 kB sender id -> HTTP {big_sender.status_code}: "
+          f"{stored_size} bytes stored")
+    assert big_metadata.status_code in (200, 413) and big_sender.status_code in (400, 413)  # 413: body size cap
+    assert stored_size < 20_000
