@@ -24,6 +24,7 @@ import redis
 import requests
 import sqlalchemy as sa
 
+from bot.channels.conversations import REST, conversation_id
 from procedures_db.db import session_scope
 from procedures_db.dossiers import seed_demo_dossiers
 from procedures_db.seed import seed_if_empty
@@ -118,7 +119,8 @@ class Topology:
     def events(self, sender: str) -> List[Dict]:
         with self.tracker_engine.connect() as connection:
             rows = connection.execute(
-                sa.text("SELECT id, type_name, data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+                sa.text("SELECT id, type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
+                {"s": conversation_id(REST, sender)},  # the REST channel namespaces its senders
             ).all()
         return [{"id": row.id, "type": row.type_name, **json.loads(row.data)} for row in rows]
 
