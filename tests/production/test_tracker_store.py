@@ -267,3 +267,36 @@ def test_a_turn_whose_first_save_failed_is_not_stored_by_a_later_save(postgres_u
 
     assert asyncio.run(turn())
     assert stored_rows(fresh_pg_url, "citizen-6") == []
+
+
+def test_a_turn_the_channel_gave_up_on_is_not_stored(monkeypatch, tmp_path, domain):
+    """A channel that answers "send it again" on its reply timeout appends its reason to the watched list.
+
+    The turn runs on in its own task (it holds a copy of the channel's context, so
+    the same list) and its final save is refused: the citizen's resent message
+    will not follow a stored copy of the first one.
+    """
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "tracker.db"))
+    store = RedactingTrackerStore(domain=domain)
+    failsafe = FailSafeTrackerStore(store, on_tracker_store_error=lambda error: None)
+
+    async def slow_turn(release: asyncio.Event) -> None:
+        tracker = await failsafe.get_or_create_tracker("citizen-10")
+        tracker.update(UserUttered("tin nhắn chậm", {"name": "greet"}))
+        await release.wait()
+        await failsafe.save(tracker)
+
+    async def channel() -> None:
+        release = asyncio.Event()
+        with watch_store_errors() as errors:
+            turn = asyncio.ensure_future(slow_turn(release))
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(turn), timeout=0.2)
+            errors.append(TimeoutError("reply timeout"))  # the channel gives up on the turn
+        release.set()
+        await turn
+
+    asyncio.run(channel())
+    rows = stored_rows(f"sqlite:///{tmp_path / 'tracker.db'}", "citizen-10")
+    assert [r.type_name for r in rows] == ["action"]  # only Rasa's new conversation, saved before the timeout
