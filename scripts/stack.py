@@ -12,7 +12,9 @@ configuration generated here into a private temporary directory:
   as systemd or a container runtime does, SIGHUP) stops every service and
   every process they started: each is signalled as a group, killed after
   ``STOP_SECONDS``. Signals only set a flag here, so a second signal (``make``
-  sends its child one more SIGTERM) cannot interrupt the clean-up.
+  sends its child one more SIGTERM) cannot interrupt the clean-up; if this
+  runner is killed outright, the kernel sends supervisord SIGTERM
+  (``PR_SET_PDEATHSIG``) and it still stops everything.
 
 Why supervisord and not the hand-written runner this replaced: the runner
 restarted nothing, and a SIGTERM to ``make run``'s process group left Rasa and
@@ -198,19 +200,24 @@ def _follow(name: str, path: Path, out, done: threading.Event) -> None:
             elif done.is_set():
                 if partial:
                     out.write(_prefix(name, partial))
+                    out.flush()
                 return
             else:
                 time.sleep(0.1)
 
 
-def _die_with_parent() -> None:
-    """In the supervisord child: SIGTERM (a clean stop) if this runner is killed outright."""
+def _stop_when_parent_dies():
+    """For the supervisord child: SIGTERM (a clean stop) if this runner is killed outright.
+
+    libc is loaded here, in the parent; the child only calls prctl(PR_SET_PDEATHSIG).
+    """
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass  # not Linux: a SIGKILLed runner leaves supervisord to be stopped by hand
+        return None  # not Linux: a runner killed with SIGKILL leaves supervisord to be stopped by hand
+    return lambda: prctl(1, signal.SIGTERM)
 
 
 class Stack:
@@ -233,7 +240,7 @@ class Stack:
         with open(self.rundir / "supervisord.log", "ab") as errors:
             self.supervisor = subprocess.Popen(
                 [sys.executable, "-m", "supervisor.supervisord", "-c", str(config)], cwd=ROOT, env=self.env,
-                stdout=subprocess.DEVNULL, stderr=errors, preexec_fn=_die_with_parent,
+                stdout=subprocess.DEVNULL, stderr=errors, preexec_fn=_stop_when_parent_dies(),
             )
         logs = {"stack": "supervisord", **{name: name for name in commands(self.env, self.model)}}
         self._threads = [threading.Thread(target=_follow, args=(name, self.rundir / f"{file}.log", self.log,
@@ -291,7 +298,7 @@ class Stack:
             raise RuntimeError(f"not healthy after {timeout:.0f} s: {', '.join(sorted(pending))}")
         return True
 
-    def stop(self, grace: float = STOP_SECONDS + 15) -> None:
+    def stop(self, grace: float = 2 * STOP_SECONDS + 10) -> None:
         """supervisord stops every service (their process groups), then exits; waits for all of it."""
         if self.supervisor is not None:
             if self.supervisor.poll() is None:
