@@ -76,6 +76,30 @@ def alive(pid: int) -> bool:
     return info is not None and info[1] != "Z"
 
 
+def test_make_env_generates_both_tokens(tmp_path, monkeypatch):
+    from scripts.stack import GENERATED_SECRETS, ensure_env_file, load_env_file
+
+    for key in GENERATED_SECRETS:
+        monkeypatch.delenv(key, raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("PHONE_HASH_KEY=kept-as-it-was-0123456789\n", encoding="utf-8")  # an older .env
+    ensure_env_file(env_file)
+    values = load_env_file(env_file)
+    assert values["PHONE_HASH_KEY"] == "kept-as-it-was-0123456789"
+    assert len(values["RASA_AUTH_TOKEN"]) >= 40 and len(values["ACTION_SERVER_TOKEN"]) >= 40
+    assert values["RASA_AUTH_TOKEN"] != values["ACTION_SERVER_TOKEN"]
+    assert env_file.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("command,token", [(["actions.server"], "ACTION_SERVER_TOKEN"),
+                                           (["bot.rasa_server", "--enable-api"], "RASA_AUTH_TOKEN")])
+def test_neither_server_starts_without_its_token(command, token):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), token: ""}
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", *command], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and f"{token} is not set" in done.stderr
+
+
 class MakeRun:
     """``make run``'s last step (scripts/stack.py under make), in its own process group."""
 
