@@ -23,12 +23,20 @@ logger = logging.getLogger(__name__)
 
 
 async def read_capped_body(request: Request, max_bytes: int) -> Optional[bytes]:
-    """The raw body of a streamed request, or None when it is longer than `max_bytes`."""
+    """The raw body of a request to a ``stream=True`` route, or None when it is
+    longer than `max_bytes`.
+
+    Sanic lifts its server-wide ``REQUEST_MAX_SIZE`` (``bot/server_guard.py``)
+    for streaming handlers, so this cap is the one that applies to the webhook
+    (also given to Sanic's reader): a busy page's Messenger batch may exceed
+    64 KiB, and a 413 would only make Meta send it again.
+    """
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         return None
-    if request.stream is None:  # a route without stream=True: Sanic has read it already
+    if request.body:  # a route without stream=True: Sanic has read it already
         return request.body if len(request.body) <= max_bytes else None
+    request.stream.request_max_size = max_bytes
     chunks = []
     size = 0
     while True:

@@ -170,15 +170,21 @@ class FakeBot:
 
 @asynccontextmanager
 async def serve_channel(
-    channel: InputChannel, bot: Optional[FakeBot] = None, agent: Any = None
+    channel: InputChannel,
+    bot: Optional[FakeBot] = None,
+    agent: Any = None,
+    request_max_size: Optional[int] = None,
 ) -> AsyncIterator[Text]:
     """Serves `channel` on 127.0.0.1 as `rasa run` would; yields the base URL.
 
-    Messages go to `bot`, or to `agent` (a real Rasa agent) when given."""
+    Messages go to `bot`, or to `agent` (a real Rasa agent) when given;
+    `request_max_size` is the server-wide body limit (Sanic's REQUEST_MAX_SIZE)."""
     # Lets several apps start in one process, as sanic-testing does (without
     # it Sanic 21.12 fails to re-compile its request handler for a 2nd app).
     Sanic.test_mode = True
     app = Sanic(f"channels_test_{uuid.uuid4().hex}", configure_logging=False)
+    if request_max_size is not None:
+        app.config.REQUEST_MAX_SIZE = request_max_size
     # is_ready() False: no tracker to ask whether a silent conversation is handed over.
     app.ctx.agent = agent or SimpleNamespace(handle_message=bot, is_ready=lambda: False)
     register([channel], app, route="/webhooks/")

@@ -136,6 +136,31 @@ async def test_the_default_caps_let_ordinary_calls_through_and_stop_megabytes(
     assert statuses == [413] * 4
 
 
+async def test_each_webhook_cap_replaces_the_server_wide_body_limit(
+    fake_zalo_api, fake_graph_api, tmp_path
+):
+    # bot/server_guard.py sets 64 KiB server-wide; a busy page's batch is larger.
+    messenger_channel = fb.make_channel(fake_graph_api)
+    batch = fb.webhook_body(
+        [fb.text_event(f"câu hỏi số {i} " + "x" * 900, f"m_{i}", sender=f"u{i}") for i in range(100)]
+    )
+    assert len(batch) > 64 * 1024
+    zalo_channel = zalo.ZaloInput.from_credentials(
+        zalo.credentials(fake_zalo_api, str(tmp_path / "t.json"), max_body_bytes=2048)
+    )
+    bot = FakeBot.answering()
+    async with serve_channel(
+        messenger_channel, bot, request_max_size=64 * 1024
+    ) as messenger_url, serve_channel(
+        zalo_channel, bot, request_max_size=64 * 1024
+    ) as zalo_url:
+        batch_status = (await fb.post(messenger_url, batch)).status
+        zalo_status = (await zalo.post(zalo_url, zalo.user_text("a" * 3000, "z1"))).status
+
+    assert (batch_status, zalo_status) == (200, 413)
+    assert len(bot.messages) == 100
+
+
 MALFORMED_MESSENGER_EVENTS = [
     1,
     "text",
