@@ -135,3 +135,9 @@ def test_metadata_and_sender_ids_cannot_amplify_storage(running_stack):
           f"{stored_size} bytes stored")
     assert big_metadata.status_code in (200, 413) and big_sender.status_code in (400, 413)  # 413: body size cap
     assert stored_size < 20_000
+
+
+@pytest.mark.parametrize("typed", ["/", "//", "", "   ", "/ /"], ids=["slash", "slashes", "empty", "blank", "spaced"])
+def test_empty_commands_get_an_answer_not_the_fault_reply(running_stack, typed):
+    replies = running_stack.say(unique(), typed)
+    assert replies and all("sự cố" not in reply.get("text", "") for reply in replies), replies

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -182,3 +183,21 @@ def test_the_fault_path_is_the_shared_one_over_http():
     [(status, replies, _)], _ = post_all([{"sender": "9", "message": "tra cứu hồ sơ"}], bot=FakeBot(silent))
     assert status == 200 and len(replies) == 1
     assert replies[0]["recipient_id"] == "9" and "sự cố" in replies[0]["text"] and "1800 1096" in replies[0]["text"]
+
+
+def test_streamed_replies_take_the_same_fault_path():
+    async def scenario(bot):
+        channel = RestInput(guard=ChannelGuard(None, None, None))
+        async with serve_channel(channel, FakeBot(bot)) as base:
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"{base}/webhooks/rest/webhook?stream=true",
+                                     json={"sender": "5", "message": "/restart", "input_channel": "x"}) as reply:
+                    return reply.status, [json.loads(line) for line in (await reply.text()).splitlines()]
+
+    async def silent(_message):
+        return None
+
+    status, lines = asyncio.run(scenario(silent))
+    assert status == 200 and len(lines) == 1 and "sự cố" in lines[0]["text"] and lines[0]["recipient_id"] == "5"
+    status, lines = asyncio.run(scenario(_answer))
+    assert lines == [{"recipient_id": "5", "text": "Dạ, restart"}]
