@@ -115,6 +115,8 @@ _PLAIN = _PlainTable()
 
 
 def _plain(text: str) -> str:
+    if text.isascii():  # most log lines and stored events: nothing to make plain
+        return text
     text = unicodedata.normalize("NFC", text).translate(_PLAIN)
     if "\u200d" in text:
         text = _JOINER_NEXT_TO_DIGIT.sub("", text)
@@ -131,6 +133,7 @@ _GLUED_LABEL = re.compile(
 # Runs of digit groups separated by one space, dot or hyphen; "+84" may lead.
 _DIGIT_RUN = re.compile(r"(?<![\w+])(\+?\d+(?:[ .\-]\d+)*)(?![\w])")
 _GROUP_SEPARATOR = re.compile(r"[ .\-]")
+_DIGIT = re.compile(r"\d")
 # Any run of 3+ digits (with separators): what answers "the last 4 digits of your phone".
 _ANY_DIGITS = re.compile(r"\d(?:[ .\-]?\d){2,}")
 # Vietnamese passports: one letter and 7 digits (C1234567, B1234567, N1234567).
@@ -349,16 +352,19 @@ def _strings(value: Any) -> Iterable[str]:
 
 def _redact_rules(text: str, found: _Found) -> str:
     text = _plain(text)
-    text = _sub(_EMAIL, EMAIL, text, found)
-    text = _sub(DOSSIER_CODE_PATTERN, DOSSIER_CODE, text, found)
-    text = _sub_on_folded(_LAST_DIGITS_CUE, "digits", LAST_DIGITS, text, found, _last_digits_accepted)
-    text = _sub_on_folded(_BIRTH_DATE, "date", BIRTH_DATE, text, found)
-    text = _sub_on_folded(_CARD_LABEL, "number", CARD, text, found, _number_of_at_least(_MIN_CARD_DIGITS))
-    text = _sub_on_folded(_BANK_ACCOUNT, "number", BANK_ACCOUNT, text, found, _number_of_at_least(_MIN_ACCOUNT_DIGITS))
-    text = _sub(_PASSPORT, PASSPORT, text, found)
-    if _GLUED_LABEL.search(text):
-        text = _GLUED_LABEL.sub(r"\1 ", text)
-    text = _DIGIT_RUN.sub(lambda match: _redact_digit_run(match, found), text)
+    if "@" in text:
+        text = _sub(_EMAIL, EMAIL, text, found)
+    if _DIGIT.search(text):  # every rule below but names and villages needs a digit
+        text = _sub(DOSSIER_CODE_PATTERN, DOSSIER_CODE, text, found)
+        text = _sub_on_folded(_LAST_DIGITS_CUE, "digits", LAST_DIGITS, text, found, _last_digits_accepted)
+        text = _sub_on_folded(_BIRTH_DATE, "date", BIRTH_DATE, text, found)
+        text = _sub_on_folded(_CARD_LABEL, "number", CARD, text, found, _number_of_at_least(_MIN_CARD_DIGITS))
+        text = _sub_on_folded(_BANK_ACCOUNT, "number", BANK_ACCOUNT, text, found,
+                              _number_of_at_least(_MIN_ACCOUNT_DIGITS))
+        text = _sub(_PASSPORT, PASSPORT, text, found)
+        if _GLUED_LABEL.search(text):
+            text = _GLUED_LABEL.sub(r"\1 ", text)
+        text = _DIGIT_RUN.sub(lambda match: _redact_digit_run(match, found), text)
     text = _redact_addresses(text, found)
     return _redact_names(text, found)
 
@@ -506,7 +512,8 @@ def _redact_digit_run(match: re.Match, found: _Found) -> str:
     run = match.group(1)
     groups = _GROUP_SEPARATOR.split(run)
     separators = _GROUP_SEPARATOR.findall(run)
-    if _is_amount(groups, separators) or _AMOUNT_UNIT.match(match.string, match.end()):
+    if _is_amount(groups, separators) or _is_decimal(groups, separators) or _AMOUNT_UNIT.match(match.string,
+                                                                                                 match.end()):
         return run
     # Try the longest window of consecutive groups first, so that "0912 345 678"
     # is one phone number while "2023 0912345678" keeps the year. Windows are at
@@ -541,6 +548,15 @@ def _is_amount(groups: list[str], separators: list[str]) -> bool:
         and 1 <= len(groups[0]) <= 3
         and all(len(group) == 3 for group in groups[1:])
     )
+
+
+def _is_decimal(groups: list[str], separators: list[str]) -> bool:
+    """0.037494371395259005, 1796610228.0978367: a confidence or a timestamp in a log line or event.
+
+    Not "0912.345678" (a leading zero before the point is a phone's, unless it is "0.").
+    """
+    return (separators == ["."] and len(groups[1]) >= 5
+            and (groups[0] == "0" or not groups[0].lstrip("+").startswith("0")))
 
 
 def _is_date(groups: list[str], separators: list[str]) -> bool:
@@ -599,9 +615,23 @@ class _SameLengthFold(dict):
 _SAME_LENGTH_FOLD = _SameLengthFold()
 
 
+_last_fold: tuple[str, str] = ("", "")
+
+
 def _fold_same_length(text: str) -> str:
-    """Lowercase without diacritics, one character per character (indexes stay valid)."""
-    return text.translate(_SAME_LENGTH_FOLD)
+    """Lowercase without diacritics, one character per character (indexes stay valid).
+
+    The last result is kept (one tuple, replaced whole: safe across the tracker
+    store's threads): the rules fold the same text several times when none of them
+    changed it.
+    """
+    global _last_fold
+    cached = _last_fold
+    if cached[0] == text:
+        return cached[1]
+    folded = text.translate(_SAME_LENGTH_FOLD)
+    _last_fold = (text, folded)
+    return folded
 
 
 def _replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str, found: _Found) -> str:
@@ -622,8 +652,10 @@ def _replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str, fo
 def _redact_names(text: str, found: _Found) -> str:
     folded = _fold_same_length(text)
     spans: list[tuple[int, int]] = []
-    for trigger, capitalised_only in ((_STRONG_TRIGGER, False), (_WEAK_TRIGGER, True)):
-        for match in trigger.finditer(folded):
+    # Substring checks first: the trigger patterns are slow to scan and most texts hold none.
+    strong = "ten" in folded or "nguoi" in folded or "chu ho" in folded or "name" in folded
+    for trigger, capitalised_only, hint in ((_STRONG_TRIGGER, False, strong), (_WEAK_TRIGGER, True, "la" in folded)):
+        for match in trigger.finditer(folded) if hint else ():
             span = _words_after(text, match.end(), _MAX_NAME_WORDS, capitalised_only)
             if span:
                 spans.append(span)
@@ -671,8 +703,14 @@ def _admin_word_at(folded: str, position: int) -> bool:
     return bool(_ADMIN.match(folded, position))
 
 
+# Every address holds a digit or one of these words: a quick check before the slow scan.
+_VILLAGE_WORD = re.compile(r"(?<![a-z])" + _VILLAGE + r"\s")
+
+
 def _redact_addresses(text: str, found: _Found) -> str:
     folded = _fold_same_length(text)
+    if not _DIGIT.search(folded) and not _VILLAGE_WORD.search(folded):
+        return text
     spans: list[tuple[int, int]] = []
     last = 0
     for match in _ADDRESS_START.finditer(folded):

@@ -259,3 +259,14 @@ def test_redaction_is_fast_on_adversarial_input_of_the_maximum_length(name):
     redact_log_text(text)
     scan_personal_data(text)
     assert time.perf_counter() - started < 1.0  # hard limit (measured: under 0.1 s each)
+
+
+def test_the_scan_ignores_the_numbers_of_events_and_log_lines():
+    """Confidences, timestamps and log times are not personal data (found scanning a real stack's events)."""
+    event = {"event": "user", "timestamp": 1796610228.0978367, "text": "[4 SỐ CUỐI]",
+             "parse_data": {"intent_ranking": [{"name": "inform", "confidence": 0.037494371395259005},
+                                              {"name": "greet", "confidence": 0.8656284421537599}]},
+             "sealed_value": "80000000006a1b2c3d4e5f60718293a4b5c6d7e8f9"}
+    log = "2026-12-07 02:14:14.795722 DEBUG rasa.core.processor - took 0.0123456 s, 12 events"
+    assert scan_personal_data(event, PLACEHOLDERS) == [] and scan_personal_data(log, PLACEHOLDERS) == []
+    assert redact("0.037494371395259005 và 1796610228.0978367") == "0.037494371395259005 và 1796610228.0978367"
