@@ -194,3 +194,31 @@ def test_the_backend_follows_redis_url(redis_server):
     assert shared_state_from_env({"REDIS_URL": redis_server.url}).shared
     with pytest.raises(ValueError):
         shared_state_from_env({"REDIS_URL": redis_server.url, "REDIS_KEY_PREFIX": "a:b"})
+
+
+def test_a_value_is_taken_by_one_replica_only_and_the_lock_is_exclusive(redis_url):
+    import threading
+    import time
+
+    one, two = RedisState(redis_url, "dvc"), RedisState(redis_url, "dvc")
+    one.put("zalo:offers", "zalo:1", "[]", ttl=60)
+    assert [two.take("zalo:offers", "zalo:1"), one.take("zalo:offers", "zalo:1")] == ["[]", None]
+    assert one.add_if_absent("zalo:seen", "m1", ttl=60)
+    assert not two.add_if_absent("zalo:seen", "m1", ttl=60)
+
+    holders, overlaps = [], []
+
+    def hold(state: RedisState) -> None:
+        with state.lock("zalo:tokens", "app", timeout=10):
+            holders.append(state)
+            if len(holders) > 1:
+                overlaps.append(True)
+            time.sleep(0.2)
+            holders.remove(state)
+
+    threads = [threading.Thread(target=hold, args=(state,)) for state in (one, two, one, two)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == []
