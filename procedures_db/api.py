@@ -6,6 +6,7 @@ import logging
 import os
 from functools import wraps
 from pathlib import Path
+from urllib.parse import unquote
 
 from sanic import Sanic, response
 from sanic.exceptions import NotFound, SanicException
@@ -19,12 +20,18 @@ from procedures_db.service_requests import feedback_summary, handoff_to_json, li
 logger = logging.getLogger(__name__)
 
 WEB_DIR = Path(os.environ.get("WEB_DIR", REPO_ROOT / "bot" / "web"))
-MAX_QUERY_LENGTH = 500
+# A search query is a procedure's name or a question about it (the longest names
+# run to about 200 characters); the index's cost grows with the query.
+MAX_QUERY_LENGTH = 200
 MAX_LIMIT = 50
 
 
-def error(status: int, message: str) -> response.HTTPResponse:
-    return response.json({"error": message}, status=status)
+def error(status: int, message: str, message_vi: str | None = None) -> response.HTTPResponse:
+    """``{"error": ...}``, with the Vietnamese wording for errors a citizen-facing page may show."""
+    body = {"error": message}
+    if message_vi:
+        body["error_vi"] = message_vi
+    return response.json(body, status=status)
 
 
 def bearer_token_required(handler):
@@ -35,7 +42,9 @@ def bearer_token_required(handler):
         expected = os.environ.get("DOSSIER_API_TOKEN", "")
         given = request.headers.get("authorization", "")
         scheme, _, token = given.partition(" ")
-        if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
+        # Sanic keeps header bytes that are not UTF-8 as surrogates ("Bearer \xe9"): compare bytes.
+        given_bytes = token.encode("utf-8", "surrogateescape")
+        if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(given_bytes, expected.encode()):
             return error(401, "missing or invalid bearer token")
         return await handler(request, *args, **kwargs)
 
@@ -69,7 +78,8 @@ def create_app(name: str = "procedures_api") -> Sanic:
         if not query:
             return error(400, "q is required: the text to search for")
         if len(query) > MAX_QUERY_LENGTH:
-            return error(400, f"q is longer than {MAX_QUERY_LENGTH} characters")
+            return error(400, f"q is longer than {MAX_QUERY_LENGTH} characters",
+                         f"Nội dung tìm kiếm dài quá {MAX_QUERY_LENGTH} ký tự, vui lòng rút gọn.")
         with session_scope() as session:
             result = search_procedures(session, query, limit=limit)
         return response.json({
@@ -114,6 +124,23 @@ def create_app(name: str = "procedures_api") -> Sanic:
         @app.get("/")
         async def chat_page(_request: Request):
             return await response.file(str(WEB_DIR / "index.html"))
+
+    @app.on_request
+    async def static_files_only(request: Request):
+        """404 for anything under a static folder that is not a file in it.
+
+        ``GET /static/`` (the folder itself) made Sanic's file handler fail with a 500.
+        """
+        for prefix, root in (("/static", WEB_DIR),):
+            if request.path == prefix or request.path.startswith(prefix + "/"):
+                relative = Path(unquote(request.path[len(prefix):]).lstrip("/"))
+                try:
+                    is_file = ".." not in relative.parts and (root / relative).is_file()
+                except (OSError, ValueError):  # a NUL byte, a name too long: no such file
+                    is_file = False
+                if not is_file:
+                    return error(404, f"not found: {request.path}")
+        return None
 
     @app.exception(NotFound)
     async def not_found(request: Request, _exc):
