@@ -25,7 +25,7 @@ from rasa_sdk.types import DomainDict
 from actions import messages as m
 from actions.service import HOTLINE
 from procedures_db.db import session_scope
-from procedures_db.dossiers import canonical_code, local_time
+from procedures_db.dossiers import DossierView, canonical_code, local_time
 from procedures_db.lookup_locks import LookupOutcome, lock_state, verify_with_lockout
 from procedures_db.text import DOSSIER_CODE_PATTERN
 
@@ -47,10 +47,12 @@ def extract_last4(text: str) -> Optional[str]:
     return found[-1] if len(found) == 1 else None
 
 
-def dossier_code_in(text: str) -> Optional[str]:
-    """The canonical dossier code written in ``text``, if any: such a message is not 4 digits."""
+def split_dossier_code(text: str) -> tuple[Optional[str], str]:
+    """The canonical dossier code written in ``text`` (or None), and the text without it."""
     match = DOSSIER_CODE_PATTERN.search(text or "")
-    return canonical_code(match.group()) if match else None
+    if match is None:
+        return None, text or ""
+    return canonical_code(match.group()), text[:match.start()] + " " + text[match.end():]
 
 
 def retry_time(until: datetime) -> str:
@@ -92,16 +94,23 @@ class ValidateDossierForm(FormValidationAction):
     async def validate_phone_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        text = str(value or "")
-        typed_code = dossier_code_in(text)
+        text, slots = str(value or ""), {}
+        typed_code, rest = split_dossier_code(text)
         if typed_code is not None:
-            # A dossier code at the digits step is never a guess: take it as the code to look up.
-            return await self._switch_code(typed_code, dispatcher, tracker, domain)
+            # A dossier code at the digits step is never a guess: it is the code to look up,
+            # with the digits when they come in the same message ("mã ... số 5678").
+            slots = await self._switch_code(typed_code, dispatcher, tracker, domain)
+            if slots.get("dossier_code") is None:
+                return {**slots, "phone_last4": None}
+            if extract_last4(rest) is None:
+                dispatcher.utter_message(response="utter_dossier_code_at_digits_step")
+                return {**slots, "phone_last4": None}
+            text = rest
         last4 = extract_last4(text)
         if last4 is None:
             dispatcher.utter_message(response="utter_phone_last4_invalid")
             return {"phone_last4": None}
-        code = tracker.get_slot("dossier_code")
+        code = slots.get("dossier_code") or tracker.get_slot("dossier_code")
         if not code:  # the code was refused in this very turn
             return {"phone_last4": None}
         try:
@@ -111,25 +120,23 @@ class ValidateDossierForm(FormValidationAction):
             dispatcher.utter_message(response="utter_default")
             return {"phone_last4": None, "requested_slot": None}
         if outcome.verified:
-            return {"phone_last4": last4}
+            return {**slots, "phone_last4": last4}
         if outcome.locked:
             utter_locked(dispatcher, outcome.locked_until)
             return dict(LOCKED)
         dispatcher.utter_message(response="utter_dossier_not_verified")
-        return {"phone_last4": None}
+        return {**slots, "phone_last4": None}
 
     async def _switch_code(
         self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        """``{"dossier_code": code}``, or the refusal when the code is locked (then said to the citizen)."""
         current = tracker.get_slot("dossier_code")  # already updated when the code was read as an entity
         if current is None:  # validate_dossier_code refused it in this turn, and said why
-            return {"phone_last4": None}
-        if current != code:
-            result = await self.validate_dossier_code(code, dispatcher, tracker, domain)
-            if result.get("dossier_code") is None:
-                return {**result, "phone_last4": None}
-        dispatcher.utter_message(response="utter_dossier_code_at_digits_step")
-        return {"dossier_code": code, "phone_last4": None}
+            return {"dossier_code": None}
+        if current == code:
+            return {"dossier_code": code}
+        return await self.validate_dossier_code(code, dispatcher, tracker, domain)
 
 
 def _lock_state(code: str) -> Optional[datetime]:

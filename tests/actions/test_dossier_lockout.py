@@ -125,3 +125,25 @@ def test_the_status_is_told_and_no_lock_slot_is_written(database):
     events = asyncio.run(ActionDossierStatus().run(dispatcher, tracker, {}))
     assert DOSSIER in dispatcher.messages[0]["text"]
     assert set(slot_events(events)) == {"phone_last4", "dossier_code"}
+
+
+def test_a_code_and_the_digits_in_one_message_at_the_digits_step_are_both_read(database):
+    other, other_digits = "000.00.12.H48-251105-0012", "5678"
+    result, messages, _ = give_digits("citizen-1", DOSSIER, f"mã {other} số {other_digits}")
+    assert result == {"dossier_code": other, "phone_last4": other_digits} and messages == []
+    result, messages, _ = give_digits("citizen-1", DOSSIER, f"{DOSSIER} 0000")
+    assert result == {"dossier_code": DOSSIER, "phone_last4": None}
+    assert responses(messages) == ["utter_dossier_not_verified"]
+
+
+def test_switching_to_a_locked_code_at_the_digits_step_is_refused_once(database):
+    for i in range(MAX_FAILURES):
+        give_digits(f"s-{i}", UNKNOWN, "1111")
+    result, messages, _ = give_digits("citizen-1", DOSSIER, f"mã {UNKNOWN} số 4321")
+    assert result == {"dossier_code": None, "phone_last4": None, "requested_slot": None}
+    assert responses(messages) == ["utter_dossier_locked"]
+    # When the code was read as an entity, validate_dossier_code already refused it and said so.
+    dispatcher = CollectingDispatcher()
+    tracker = conversation("citizen-1", UNKNOWN, {"dossier_code": None, "requested_slot": "phone_last4"})
+    result = asyncio.run(ValidateDossierForm().validate_phone_last4(UNKNOWN, dispatcher, tracker, {}))
+    assert result == {"dossier_code": None, "phone_last4": None} and dispatcher.messages == []
