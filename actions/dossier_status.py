@@ -65,7 +65,7 @@ def utter_locked(dispatcher: CollectingDispatcher, until: datetime) -> None:
     dispatcher.utter_message(response="utter_dossier_locked", until=retry_time(until), hotline=HOTLINE)
 
 
-# Slots that end the lookup when the code is locked: the form then asks for another code.
+# A locked code ends the lookup: requested_slot None stops the form (the citizen was told why).
 LOCKED = {"dossier_code": None, "phone_last4": None, "requested_slot": None}
 
 
