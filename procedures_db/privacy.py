@@ -39,7 +39,8 @@ Before the rules run, the text is made plain: zero-width characters are removed
 Digits may be grouped with spaces, dots or hyphens ("0912.345.678",
 "079 095 001 234"). Left alone: amounts ("150.000.000 đồng", "15000000 đồng"),
 dates other than a date of birth, years, procedure codes ("1.001193"), legal
-references ("75/2022/TT-BTC"), hotlines (1800/1900...). Names and addresses are
+references ("75/2022/TT-BTC"), hotlines (1800/1900...), decimals (confidences,
+timestamps of events and log lines). Names and addresses are
 found best-effort after the words that introduce them, with or without
 diacritics; a name given without such a phrase is not recognised (nothing in free
 text says it is a name). The addresses' commune, district and province stay
@@ -242,7 +243,7 @@ def _number_of_at_least(digits: int) -> Callable[[re.Match, str], bool]:
 _PRONOUNS = r"(?:toi|em|minh|tui|tao|con|chau|be|anh|chi|ong|ba|me|bo|vo|chong|ban)"
 _STRONG_TRIGGER = re.compile(
     r"(?<![a-z])(?:(?:ho\s+va\s+ten|ho\s+ten|ten|nguoi\s+nop|nguoi\s+yeu\s+cau|nguoi\s+dung\s+ten|chu\s+ho"
-    r"|nguoi\s+khai|nguoi\s+nhan|full\s?name|name)(?:\s+[a-z]+){0,3}\s{0,3}:"
+    r"|nguoi\s+khai|nguoi\s+nhan|full\s?name)(?:\s+[a-z]+){0,3}\s{0,3}:"
     r"|ho\s+va\s+ten|ho\s+ten|ten\s+(?:cua\s+)?" + _PRONOUNS + r"(?:\s+la)?"
     r"|" + _PRONOUNS + r"\s+ten(?:\s+la)?|ten\s+la|ten\s+toi)(?![a-z])\s{0,3}(?::|-)?\s{0,3}"
 )
@@ -423,11 +424,13 @@ def redact_metadata(value: Any) -> Any:
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
-# In a log line, a quoted value (or a structlog ``key=value``) made of 3 to 8 digits
-# only is a citizen's message or slot such as the 4 phone digits: Rasa's DEBUG lines
-# print them ("parse_data_text": "4321") where nothing says what they answer.
+# In a log line, a quoted value (or a structlog ``key=value``, or Rasa's policy state
+# "user text: 4321") made of 3 to 8 digits only is a citizen's message or slot such as
+# the 4 phone digits: Rasa's DEBUG lines print them where nothing says what they answer.
 # Numbers with a decimal point (confidences, timestamps) are left alone.
-_LOG_DIGITS_VALUE = re.compile(r"(?<!port=)(?<=['\"=])\s{0,2}\d(?:[ \-]?\d){2,7}\s{0,2}(?=['\"]|\s|$)")
+_LOG_DIGITS_VALUE = re.compile(
+    r"(?:(?<!port=)(?<=['\"=])|(?<=text: ))\s{0,2}\d(?:[ \-]?\d){2,7}\s{0,2}(?=['\"]|\s|$)"
+)
 
 
 def redact_log_text(text: str) -> str:
@@ -678,6 +681,8 @@ def _words_after(text: str, position: int, most: int, capitalised_only: bool,
         if not match or (words and len(match.group(1)) > 1):
             break
         word = match.group(2)
+        if text[match.end(2):match.end(2) + 1] in ("_", "-") or text[match.end(2):match.end(2) + 1].isdigit():
+            break  # part of an identifier ("action_listen", "H48"), not a name
         if folded is not None and _admin_word_at(folded, match.start(2)):
             break
         if not word[0].isupper() and (capitalised_only or _is_stop_word(word)):

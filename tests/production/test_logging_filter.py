@@ -76,6 +76,9 @@ def test_rasa_debug_logs_and_warnings_carry_no_raw_personal_data():
                                      parse_data_intent={{"name": "inform", "confidence": 0.9876}},
                                      parse_data_entities=[{{"entity": "phone_last4", "start": 0, "end": 4,
                                                            "confidence_entity": 0.9987, "value": "4321"}}])
+        # What RulePolicy logs of the conversation's states (the digits step is a from_text slot).
+        structlog.get_logger().debug("rule_policy.actions.find", current_states=(
+            "[state 7] user text: 4321 | previous action name: action_listen | active loop: {{'name': 'dossier_form'}}"))
         slots = [TextSlot(name, mappings=[{{}}]) for name in ("dossier_code", "phone_last4")]
         tracker = DialogueStateTracker("citizen", slots)
         tracker.update(SlotSet("dossier_code", "{CODE}"))
@@ -98,3 +101,4 @@ def test_rasa_debug_logs_and_warnings_carry_no_raw_personal_data():
     assert "Failed to parse arguments" in out  # the warning is still there, redacted
     assert "[MÃ HỒ SƠ]" in out and "[4 SỐ CUỐI]" in out and "[CCCD]" in out
     assert "0.9876" in out  # numbers that are not personal data stay
+    assert "previous action name: action_listen" in out  # "name:" is not a person's name
