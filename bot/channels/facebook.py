@@ -70,6 +70,7 @@ from bot.channels.admission import admitted_turns
 from bot.channels.numbered_options import NumberedOptions
 from bot.channels.replica_state import shared_state_from_env
 from bot.channels.webhooks import (
+    MalformedEvent,
     as_dict,
     as_text,
     load_json,
@@ -180,10 +181,6 @@ def messaging_events(payload: Any) -> Iterator[Any]:
     for entry in entries if isinstance(entries, list) else []:
         events = as_dict(entry).get("messaging")
         yield from events if isinstance(events, list) else []
-
-
-class MalformedEvent(ValueError):
-    """A messaging event without the shape Messenger documents."""
 
 
 def parse_messaging_event(event: Any) -> Optional[IncomingEvent]:

@@ -22,6 +22,11 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger(__name__)
 
 
+class MalformedEvent(ValueError):
+    """A signed event without the shape its platform documents; the message names
+    the fault only (it is logged)."""
+
+
 async def read_capped_body(request: Request, max_bytes: int) -> Optional[bytes]:
     """The raw body of a request to a ``stream=True`` route, or None when it is
     longer than `max_bytes`.

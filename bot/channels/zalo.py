@@ -79,6 +79,7 @@ from bot.channels.admission import admitted_turns
 from bot.channels.numbered_options import NumberedOptions
 from bot.channels.replica_state import MemoryState, shared_state_from_env
 from bot.channels.webhooks import (
+    MalformedEvent,
     as_dict,
     as_text,
     load_json,
@@ -694,10 +695,6 @@ class ZaloOutput(OutputChannel):
             )
         else:
             logger.error("Zalo reply not delivered: %s", error)
-
-
-class MalformedEvent(ValueError):
-    """A webhook event without the shape Zalo documents."""
 
 
 def parse_event(event: Any) -> Optional[IncomingEvent]:
