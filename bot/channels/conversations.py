@@ -12,9 +12,10 @@ The channel name always comes from the channel's code, never from the client
 (the REST channel ignores a posted ``input_channel``).
 
 A user id is refused (:class:`InvalidSender`, a ``ValueError``) when it is
-blank (it would land in one conversation shared by every such client) or
+blank (it would land in one conversation shared by every such client),
 longer than :data:`MAX_SENDER_ID_CHARS` (one 5 MB REST ``sender`` stored 40 MB
-of events, the id being repeated in every row).
+of events, the id being repeated in every row) or holds control characters
+(a line break in an id forges log lines).
 """
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ def conversation_id(channel: str, user_id: str) -> str:
         raise InvalidSender("the sender id is empty")
     if len(user_id) > MAX_SENDER_ID_CHARS:
         raise InvalidSender(f"the sender id is longer than {MAX_SENDER_ID_CHARS} characters")
+    if not user_id.isprintable():  # line breaks, control characters: forged log lines, odd keys
+        raise InvalidSender("the sender id contains control characters")
     return f"{channel}{SEPARATOR}{user_id}"
 
 

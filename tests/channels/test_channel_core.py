@@ -42,7 +42,8 @@ def test_the_platform_id_comes_back_for_the_output_channels():
     assert platform_user_id(platform_user_id("messenger:9")) == "9"
 
 
-@pytest.mark.parametrize("user_id", ["", "   ", None, "x" * (MAX_SENDER_ID_CHARS + 1)])
+@pytest.mark.parametrize("user_id", ["", "   ", None, "x" * (MAX_SENDER_ID_CHARS + 1), "1\nINFO forged", "a\x00b"],
+                         ids=["empty", "blank", "none", "129 chars", "line break", "NUL"])
 def test_blank_and_overlong_user_ids_are_refused(user_id):
     with pytest.raises(InvalidSender):
         conversation_id("rest", user_id)
@@ -116,7 +117,20 @@ def test_the_lookup_limit_sees_a_code_hidden_with_json_escapes():
     assert not DOSSIER_CODE_PATTERN.search(typed)  # what the limiter searched before
     assert DOSSIER_CODE_PATTERN.search(lookup_text(public_text(typed)))
     assert lookup_text("xin chào {không phải json") == "xin chào {không phải json"
-    assert lookup_text("[" * 1500 + "{" + "[" * 1500) .startswith("[")  # absurd nesting: no error
+    nested = '{"a": ' + "[" * 1990
+    assert lookup_text(nested) == nested  # absurd nesting (RecursionError inside json): the text as it is
+
+
+@pytest.mark.parametrize("text", [
+    "/" * 2000, " " * 1999 + "/", "/greet{" + '"procedure": "' * 200, "/a" + "{" * 1998, '{"a": ' + "[" * 1994,
+    "/check_dossier_status{" + " " * 1900 + "}", '/ask_fee{"procedure": "' + "1." * 980 + '"}',
+], ids=["slashes", "spaces", "repeated keys", "braces", "nesting", "spaces in payload", "long value"])
+def test_the_policy_runs_in_linear_time_on_adversarial_messages_of_the_maximum_length(text):
+    import time
+
+    started = time.perf_counter()
+    lookup_text(public_text(text))
+    assert time.perf_counter() - started < 0.5  # hard limit; linear code takes well under 1 ms
 
 
 def test_apply_limits_counts_escaped_codes_and_hands_over_plain_text():

@@ -133,8 +133,9 @@ def test_a_sender_that_looks_like_another_channels_conversation_stays_in_rest():
     assert [message.sender_id for message in bot.messages] == ["rest:zalo:123", "rest:123"]
 
 
-@pytest.mark.parametrize("sender", ["", "   ", "x" * (MAX_SENDER_ID_CHARS + 1), "x" * 5_000_000, None, {"a": 1}, True],
-                         ids=["empty", "blank", "129 chars", "5 MB", "missing", "object", "boolean"])
+@pytest.mark.parametrize("sender", ["", "   ", "x" * (MAX_SENDER_ID_CHARS + 1), "x" * 5_000_000, None, {"a": 1}, True,
+                                    "7\n2026-12-07 INFO forged log line"],
+                         ids=["empty", "blank", "129 chars", "5 MB", "missing", "object", "boolean", "line break"])
 def test_blank_oversized_or_malformed_senders_are_refused_with_400(sender):
     [(status, body, _)], bot = post_all([{"sender": sender, "message": "xin chào"}])
     assert status == 400 and "error" in body and bot.messages == []
