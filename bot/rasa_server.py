@@ -61,17 +61,21 @@ def _also_accept_bearer(rasa_requires_auth: Callable) -> Callable:
     return requires_auth
 
 
+def _has_token_option(argv: list) -> bool:
+    return any(arg in ("-t", "--auth-token") or arg.startswith("--auth-token=") for arg in argv)
+
+
 def rasa_arguments(argv: list, token: str) -> list:
     arguments = ["run", *argv]
-    if token and "--auth-token" not in argv:
-        arguments += ["--auth-token", token]
+    if token and not _has_token_option(argv):
+        arguments.append(f"--auth-token={token}")  # one word: a token may start with "-"
     return arguments
 
 
 def main(argv: Optional[list] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     token = os.environ.get(TOKEN_VARIABLE, "").strip()
-    if "--enable-api" in argv and not token and "--auth-token" not in argv:
+    if "--enable-api" in argv and not token and not _has_token_option(argv):
         print(f"{TOKEN_VARIABLE} is not set: Rasa's HTTP API would be open to anyone who reaches the port "
               "(`make env` generates one into .env; see docs/production.md).", file=sys.stderr)
         return 2

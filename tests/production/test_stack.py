@@ -335,3 +335,17 @@ def test_a_killed_runner_leaves_no_process(tmp_path):
         print(f"[figures] runner killed with SIGKILL: its {len(processes) - 1} processes gone after {took:.1f} s")
     finally:
         stack.kill_all()
+
+
+def test_a_token_starting_with_a_dash_reaches_rasa_as_one_argument():
+    """token_urlsafe() starts with "-" once in 64: `--auth-token -abc` made rasa run exit (seen in a test run)."""
+    import argparse
+
+    import rasa.cli.run
+
+    from bot.rasa_server import rasa_arguments
+
+    parser = argparse.ArgumentParser()  # Rasa's own `rasa run` parser
+    rasa.cli.run.add_subparser(parser.add_subparsers(), parents=[])
+    arguments = rasa_arguments(["--enable-api", "--port", "5005"], "-dash-first")
+    assert parser.parse_args(arguments).auth_token == "-dash-first"
