@@ -7,15 +7,16 @@ whatever starts Rasa (``rasa run``, ``bot.rasa_server``, tests), without
 touching Rasa's code. Listed first in ``bot/credentials.yml``::
 
     bot.server_guard.HttpLimits:
-      max_request_bytes: 65536   # optional; default: SANIC_REQUEST_MAX_SIZE, else 64 KiB
+      max_request_bytes: 65536   # optional; default: RASA_MAX_REQUEST_BYTES, else 64 KiB
       max_parse_chars: 2000      # optional; the channels' message limit
 
 - **Request body size** (Sanic's ``REQUEST_MAX_SIZE``, 100 MB by default): one
-  request with 10 MB of metadata stored 30 MB. A chat message, a webhook event
-  or a tracker call fits in 64 KiB; anything larger gets ``413`` before it is
-  read. Sanic's own ``SANIC_REQUEST_MAX_SIZE`` environment variable, when set,
-  is the default (an operator who must post training data to ``/model/train``
-  raises it there).
+  request with 10 MB of metadata stored 30 MB. A chat message or a webhook event
+  fits in 64 KiB; anything larger gets ``413`` before it is read. An operator
+  who posts larger bodies to Rasa's HTTP API (a whole tracker, training data)
+  raises ``RASA_MAX_REQUEST_BYTES``. Not Sanic's own ``SANIC_REQUEST_MAX_SIZE``:
+  ``make run`` gives every service one environment, and the action server, also
+  a Sanic app, receives whole trackers.
 - **``POST /model/parse``** had no length cap (the NLU pipeline would run on
   64 KiB of text) and answered ``500`` to a body that was not JSON, not an
   object, or whose ``text`` was not a string. Such bodies now get ``400`` in
@@ -47,8 +48,8 @@ PARSE_PATH = "/model/parse"
 
 
 def default_max_request_bytes() -> int:
-    """Sanic's ``SANIC_REQUEST_MAX_SIZE`` when the operator set it, else 64 KiB."""
-    configured = os.environ.get("SANIC_REQUEST_MAX_SIZE", "").strip()
+    """``RASA_MAX_REQUEST_BYTES`` when the operator set it, else 64 KiB."""
+    configured = os.environ.get("RASA_MAX_REQUEST_BYTES", "").strip()
     return int(configured) if configured else DEFAULT_MAX_REQUEST_BYTES
 
 

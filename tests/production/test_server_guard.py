@@ -34,7 +34,7 @@ def rasa_url(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
            "TRACKER_DB": str(workdir / "tracker.db"), "RATE_LIMIT_ENABLED": "false"}
-    env.pop("SANIC_REQUEST_MAX_SIZE", None)
+    env.pop("RASA_MAX_REQUEST_BYTES", None)
     service = Service(
         "rasa",
         [sys.executable, "-m", "rasa", "run", "--enable-api", "--auth-token", TOKEN, "--interface", "127.0.0.1",
@@ -112,6 +112,17 @@ def test_adversarial_texts_of_the_maximum_length_are_parsed_at_once(rasa_url):
         assert reply.status_code == 200, (text[:40], reply.status_code)
         worst = max(worst, (elapsed, text[:40]))
     assert worst[0] < 1.0, f"{worst[1]!r}... took {worst[0]:.2f} s"
+
+
+def test_the_size_limit_is_configurable(monkeypatch):
+    from bot.server_guard import HttpLimits
+
+    monkeypatch.setenv("RASA_MAX_REQUEST_BYTES", "1000000")
+    assert HttpLimits.from_credentials(None).max_request_bytes == 1_000_000
+    assert HttpLimits.from_credentials({"max_request_bytes": 4096}).max_request_bytes == 4096
+    monkeypatch.delenv("RASA_MAX_REQUEST_BYTES")
+    assert HttpLimits.from_credentials({}).max_request_bytes == DEFAULT_MAX_REQUEST_BYTES
+    assert HttpLimits.from_credentials({"max_parse_chars": 500}).max_parse_chars == 500
 
 
 def test_parse_body_problem_accepts_only_what_rasa_reads():
