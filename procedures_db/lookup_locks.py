@@ -166,10 +166,13 @@ def _locked_row(session: Session, digest: str, code: str, now: datetime) -> Doss
         "dossier_id": select(Dossier.id).where(Dossier.code == code).scalar_subquery(),
         "failures": 0, "total_failures": 0, "lockouts": 0, "forget_at": now,
     }
-    # INSERT ... ON CONFLICT DO NOTHING: both databases the project supports have it.
+    # An upsert that writes the existing row (a no-op change) so that it is locked at once: with
+    # DO NOTHING, another check's purge could delete the row before this check locked it.
+    # Both databases the project supports have INSERT ... ON CONFLICT.
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(DossierLookupLock).values(**values).on_conflict_do_nothing(
-        index_elements=[DossierLookupLock.code_digest]))
+    upsert = insert(DossierLookupLock).values(**values)
+    session.execute(upsert.on_conflict_do_update(
+        index_elements=[DossierLookupLock.code_digest], set_={"code_digest": upsert.excluded.code_digest}))
     statement = select(DossierLookupLock).where(DossierLookupLock.code_digest == digest)
     return session.scalars(statement.with_for_update().execution_options(populate_existing=True)).one()
 
