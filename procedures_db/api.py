@@ -4,6 +4,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import re
 from functools import wraps
 from pathlib import Path
 from urllib.parse import unquote
@@ -20,6 +21,21 @@ from procedures_db.service_requests import feedback_summary, handoff_to_json, li
 logger = logging.getLogger(__name__)
 
 WEB_DIR = Path(os.environ.get("WEB_DIR", REPO_ROOT / "bot" / "web"))
+WEB_BRANDING_DIR = Path(os.environ.get("WEB_BRANDING_DIR", WEB_DIR / "branding"))
+
+
+def chat_page_csp(host: str) -> str:
+    """The chat page's Content-Security-Policy: nothing but this site, and Rasa's socket.io on this host.
+
+    Rasa listens on another port of the same host under ``make run`` (behind a proxy it is the
+    same origin, ``deploy/nginx.conf``), hence the host's other ports in connect-src.
+    """
+    match = re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]+)?", host or "")
+    same_host = "".join(f" {scheme}://{match.group(1)}:*" for scheme in ("http", "https", "ws", "wss")) if match else ""
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+            f"connect-src 'self'{same_host}; base-uri 'none'; form-action 'self'; frame-ancestors *")
+
+
 # A search query is a procedure's name or a question about it (the longest names
 # run to about 200 characters); the index's cost grows with the query.
 MAX_QUERY_LENGTH = 200
@@ -120,10 +136,13 @@ def create_app(name: str = "procedures_api") -> Sanic:
 
     if WEB_DIR.is_dir():
         app.static("/static", str(WEB_DIR), name="web_static")
+        # The province's branding (bot/web/README.md): configuration, not code.
+        app.static("/branding", str(WEB_BRANDING_DIR), name="web_branding")
 
         @app.get("/")
-        async def chat_page(_request: Request):
-            return await response.file(str(WEB_DIR / "index.html"))
+        async def chat_page(request: Request):
+            return await response.file(str(WEB_DIR / "index.html"),
+                                       headers={"Content-Security-Policy": chat_page_csp(request.host)})
 
     @app.on_request
     async def static_files_only(request: Request):
@@ -131,7 +150,7 @@ def create_app(name: str = "procedures_api") -> Sanic:
 
         ``GET /static/`` (the folder itself) made Sanic's file handler fail with a 500.
         """
-        for prefix, root in (("/static", WEB_DIR),):
+        for prefix, root in (("/static", WEB_DIR), ("/branding", WEB_BRANDING_DIR)):
             if request.path == prefix or request.path.startswith(prefix + "/"):
                 relative = Path(unquote(request.path[len(prefix):]).lstrip("/"))
                 try:
