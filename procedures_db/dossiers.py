@@ -414,19 +414,23 @@ def to_view(session: Session, dossier: Dossier, now: datetime | None = None) -> 
 def verify_owner(session: Session, code: str, last4: str) -> DossierView | None:
     """The dossier's view if ``last4`` are the last 4 digits of its phone, else None.
 
-    An unknown code and wrong digits give the same answer, after the same HMAC
-    work, so the chat cannot be used to learn whether a dossier exists.
-    Rate-limiting attempts is up to the caller.
+    An unknown code and wrong digits give the same answer, after the same work
+    (one query for the digest, one HMAC; the dossier and its history are loaded
+    only when the digits match), so the chat cannot be used to learn whether a
+    dossier exists. Rate-limiting attempts is up to the caller (lookup_locks.py).
     """
     key = phone_hash_key()
     digits = re.sub(r"\s", "", str(last4 or ""))
-    dossier = get_dossier(session, code) if isinstance(code, str) else None
-    candidate = phone_digest(dossier.code if dossier else "unknown", digits, key)
-    expected = dossier.phone_last4_digest if dossier else "0" * len(candidate)
+    canonical = canonical_code(code) if isinstance(code, str) else None
+    found = session.execute(
+        select(Dossier.id, Dossier.phone_last4_digest).where(Dossier.code == (canonical or ""))
+    ).first()
+    candidate = phone_digest(canonical or "unknown", digits, key)
+    expected = found.phone_last4_digest if found else "0" * len(candidate)
     matches = hmac.compare_digest(candidate, expected)
-    if dossier is None or not matches or not re.fullmatch(r"\d{4}", digits):
+    if found is None or not matches or not re.fullmatch(r"[0-9]{4}", digits):
         return None
-    return to_view(session, dossier)
+    return to_view(session, session.get(Dossier, found.id))
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -219,3 +219,30 @@ def test_checks_of_many_codes_at_once_never_wait_on_each_other(db_url):
     with session_scope(db_url) as session:
         # The stale failure is forgotten (row purged, or its window over): 3 in the window for every code.
         assert sorted(session.scalars(select(DossierLookupLock.failures))) == [3] * len(codes)
+
+
+def test_an_unknown_code_and_wrong_digits_cost_the_same_database_work(db_url):
+    """No timing oracle: the same SQL statements, in the same order, for both (timing itself is not asserted)."""
+    from sqlalchemy import event
+
+    from procedures_db.dossiers import verify_owner
+
+    def statements(run) -> list[str]:
+        seen = []
+
+        def record(_conn, _cursor, statement, *_args):
+            seen.append(statement)
+
+        engine = get_engine(db_url)
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            with session_scope(db_url) as session:
+                run(session)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return seen
+
+    assert statements(lambda s: verify_owner(s, UNKNOWN, "1111")) == statements(
+        lambda s: verify_owner(s, CODE, "1111"))
+    assert statements(lambda s: verify_with_lockout(s, UNKNOWN, "1111", now=T0)) == statements(
+        lambda s: verify_with_lockout(s, CODE, "1111", now=T0))
