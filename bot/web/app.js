@@ -33,6 +33,13 @@
     you: "Anh/chị",
     bot: "Trợ lý",
     suggestions: "Gợi ý trả lời",
+    consent: "Để tra cứu, trợ lý cần mã hồ sơ và 4 số cuối số điện thoại anh/chị đã khai khi nộp. " +
+      "Các thông tin này chỉ dùng để đối chiếu tình trạng hồ sơ và được che trước khi lưu. " +
+      "Anh/chị có đồng ý cung cấp không?",
+    consentYes: "Đồng ý",
+    consentNo: "Không đồng ý",
+    consentDeclined: "Dạ, trợ lý sẽ không hỏi các thông tin này. Anh/chị có thể tra cứu tại Bộ phận Một cửa nơi nộp hồ sơ hoặc gọi tổng đài.",
+    privacyLink: "Thông báo về dữ liệu cá nhân",
     missingScript: "Chưa tải được phần trò chuyện. Quản trị viên cần chạy scripts/build_web.sh rồi tải lại trang."
   };
 
@@ -72,10 +79,11 @@
     try {
       var stored = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
       if (stored && Array.isArray(stored.messages)) {
-        return { token: typeof stored.token === "string" ? stored.token : null, messages: stored.messages };
+        return { token: typeof stored.token === "string" ? stored.token : null, messages: stored.messages,
+                 consent: stored.consent === true };
       }
     } catch (e) { /* a broken entry: start afresh */ }
-    return { token: null, messages: [] };
+    return { token: null, messages: [], consent: false };
   }
 
   var state = load();
@@ -259,6 +267,59 @@
     el.log.appendChild(item);
   }
 
+  // ---- consent before a dossier look-up -----------------------------------------------------
+
+  // The lookup button's payload, or a typed text holding something like a dossier code
+  // ("000.00.12.H48-251105-0012", with or without dots): personal data is about to be shared.
+  var LOOKUP_PAYLOAD = /^\/check_dossier_status\b/;
+  var DOSSIER_CODE = /\d{3}[.\s]?\d{2}[.\s]?\d{2}[.\s]?[A-Za-z]\d{2}/;
+
+  function sharesPersonalData(payload) {
+    return LOOKUP_PAYLOAD.test(payload) || DOSSIER_CODE.test(payload);
+  }
+
+  // Asks, with nothing chosen beforehand; the message goes out only after "Đồng ý".
+  function askConsent(payload, shown) {
+    removeQuickReplies();
+    el.log.querySelectorAll(".consent").forEach(function (card) { card.remove(); });
+    var card = document.createElement("div");
+    card.className = "consent";
+    card.setAttribute("role", "group");
+    card.setAttribute("aria-label", "Xin đồng ý trước khi tra cứu hồ sơ");
+    var question = document.createElement("p");
+    question.textContent = TEXT.consent + " ";
+    var privacy = document.querySelector("[data-brand=privacy_link]");
+    var link = document.createElement("a");
+    link.href = privacy ? privacy.getAttribute("href") : "/static/privacy.html";
+    link.textContent = TEXT.privacyLink;
+    question.appendChild(link);
+    card.appendChild(question);
+    var actions = document.createElement("div");
+    actions.className = "quick-replies";
+    [[TEXT.consentYes, true], [TEXT.consentNo, false]].forEach(function (choice) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "quick-reply";
+      b.textContent = choice[0];
+      b.addEventListener("click", function () {
+        card.remove();
+        if (choice[1]) {
+          state.consent = true;
+          save();
+          send(payload, shown);
+        } else {
+          note(TEXT.consentDeclined);
+          el.message.focus();
+        }
+      });
+      actions.appendChild(b);
+    });
+    card.appendChild(actions);
+    el.log.appendChild(card);
+    scrollToEnd();
+    actions.firstChild.focus();
+  }
+
   // ---- typing indicator -----------------------------------------------------------------------
 
   var typingTimer = null;
@@ -300,6 +361,10 @@
 
   // Sends what a citizen typed or tapped; kept and marked "not sent" while offline.
   function send(payload, shown) {
+    if (!state.consent && sharesPersonalData(payload)) {
+      askConsent(payload, shown);
+      return;
+    }
     removeQuickReplies();
     var message = { from: "user", text: shown || payload, payload: payload !== shown ? payload : undefined };
     if (!confirmed) message.pending = true;
@@ -402,7 +467,7 @@
   el.message.addEventListener("input", autoGrow);
 
   el.newConversation.addEventListener("click", function () {
-    state = { token: null, messages: [] };
+    state = { token: null, messages: [], consent: false };
     save();
     el.log.textContent = "";
     typing(false);

@@ -324,3 +324,37 @@ def test_page_weight_and_load_time_on_a_slow_connection(running_stack, web_bundl
     print(json.dumps(metrics, indent=2))
     assert timing["transfer_bytes"] < 150_000, metrics
     assert loaded < 5, metrics
+
+
+def test_consent_is_asked_before_a_dossier_lookup(running_stack, web_bundle, browser_context):
+    """Nothing chosen beforehand; the code and digits go out only after "Đồng ý" (demo dossier, README)."""
+    page, watch = open_chat(browser_context, running_stack)
+    _fresh(page)
+
+    # The lookup button: asked first, and "Không đồng ý" sends nothing.
+    page.locator("#log .quick-reply", has_text="Tra cứu hồ sơ").click()
+    consent = page.locator("#log .consent")
+    consent.wait_for(timeout=WAIT_MS)
+    assert "4 số cuối" in consent.inner_text()
+    assert page.evaluate("() => document.activeElement.innerText") == "Đồng ý"  # focus on the question, not chosen
+    consent.locator("button", has_text="Không đồng ý").click()
+    page.locator("#log .system-note", has_text="không hỏi").wait_for(timeout=WAIT_MS)
+    page.wait_for_timeout(1000)
+    assert page.locator("#log .from-user").count() == 0
+
+    # A typed dossier code: asked again; after "Đồng ý" the look-up goes through.
+    question = "tra cứu hồ sơ 000.00.12.H48-251105-0012"
+    page.locator("#message").fill(question)
+    page.locator("#message").press("Enter")
+    consent.wait_for(timeout=WAIT_MS)
+    assert page.locator("#log .from-user").count() == 0
+    consent.get_by_role("button", name="Đồng ý", exact=True).click()
+    wait_for_reply(page, question, "4 số cuối")
+    page.locator("#message").fill("5678")
+    page.locator("#message").press("Enter")
+    answer = wait_for_reply(page, "5678", "khai sinh")
+    assert page.locator("#log .consent").count() == 0, "asked once per conversation"
+    assert "tiếp nhận" in answer.lower() or "đã nhận" in answer.lower(), answer
+    settle(page)
+    screenshot(page, "citizen-dossier-lookup-phone")
+    watch.assert_clean()
