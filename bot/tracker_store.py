@@ -44,7 +44,6 @@ import bot.rasa_fixes  # noqa: F401  (every Rasa-side module installs the fixes 
 
 import asyncio
 import base64
-import hashlib
 import json
 import logging
 import os
@@ -54,6 +53,8 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Text
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
@@ -135,13 +136,13 @@ class SlotSeal:
     mistake for a phone number.
     """
 
-    LABEL = b"tracker-store slot seal v1\0"
+    LABEL = b"tracker-store slot seal v1"
 
     def __init__(self, secret: Optional[str] = None) -> None:
         secret = os.environ.get("PHONE_HASH_KEY", "") if secret is None else secret
         self._fernet = None
         if secret:
-            key = hashlib.sha256(self.LABEL + secret.encode("utf-8")).digest()
+            key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=self.LABEL).derive(secret.encode("utf-8"))
             self._fernet = Fernet(base64.urlsafe_b64encode(key))
 
     @property
