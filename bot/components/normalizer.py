@@ -6,7 +6,6 @@ text the user typed is never rewritten and entity offsets stay on it.
 """
 from __future__ import annotations
 
-from dataclasses import astuple
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -52,5 +51,7 @@ class VietnameseNormalizer(SourceFingerprinted, GraphComponent):
             text = message.get(TEXT)
             if text:
                 # Plain tuples: messages are fingerprinted and cached during training.
-                message.set(NORMALIZED_TOKENS, [astuple(t) for t in normalize(text)])
+                # Built field by field: dataclasses.astuple deep-copies, and took 0.3 s for
+                # the 2,000 tokens of a message of punctuation marks.
+                message.set(NORMALIZED_TOKENS, [(t.text, t.folded, t.start, t.end, t.kind) for t in normalize(text)])
         return messages
