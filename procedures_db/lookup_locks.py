@@ -43,6 +43,7 @@ import hmac
 import logging
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, select
@@ -83,7 +84,11 @@ class LockoutPolicy:
 
 
 def _positive_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
+    return _parse_positive_int(name, os.environ.get(name, "").strip(), default)
+
+
+@lru_cache(maxsize=32)  # read at every check: warn about a bad value once, not at every guess
+def _parse_positive_int(name: str, raw: str, default: int) -> int:
     if not raw:
         return default
     try:
