@@ -46,6 +46,9 @@ networks, comma-separated) so that the client address is taken from
 Buckets live in this process's memory, or in Redis when ``REDIS_URL`` is set,
 so that the replicas share them (keys ``<REDIS_KEY_PREFIX>:rl:...``, hashed, expiring
 when full again). Redis errors fall back to memory for ``REDIS_RETRY_SECONDS``.
+One script takes from all the buckets of a message at once: it needs one Redis
+server (or a replicated primary), not a Redis Cluster, whose keys of one message
+would lie in different slots.
 """
 from __future__ import annotations
 
