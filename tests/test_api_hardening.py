@@ -86,6 +86,7 @@ def test_the_right_token_still_opens_the_staff_api(api):
 @pytest.mark.parametrize("path", [
     "/static/", "/static", "/static//", "/static/vendor/", "/static/%2e%2e/", "/static/..%2f..%2fetc%2fpasswd",
     "/static/%00", "/static/" + "a" * 300, "/static/index.html/x", "/static/no-such-file.js",
+    "/branding/", "/branding", "/branding/%2e%2e/",
 ])
 def test_static_folders_and_missing_files_get_404(api, path):
     base, _ = api
