@@ -138,6 +138,18 @@ def _redact(text: str):
     return redact_log_text(text), redact_digits(text)
 
 
+def _normalise_and_tokenize(text: str):
+    """The first two NLU components, as the trained pipeline runs them on a message."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.components.normalizer import VietnameseNormalizer
+    from bot.components.tokenizer import VietnameseTokenizer
+
+    message = Message(data={"text": text})
+    VietnameseNormalizer().process([message])
+    return VietnameseTokenizer(VietnameseTokenizer.get_default_config()).process([message])
+
+
 def _public_and_lookup_text(text: str):
     from bot.channels.commands import lookup_text, public_text
     from bot.rate_limit import mentions_dossier_code
@@ -163,6 +175,7 @@ def _choice(text: str):
     ("canonical_dossier_code", canonical_dossier_code),
     ("rate limiter check", _guard_check),
     ("dossier code extractor", _extract),
+    ("normaliser and tokenizer components", _normalise_and_tokenize),
     ("public channel text and lookup count", _public_and_lookup_text),
     ("log and tracker redaction", _redact),
     ("feedback rating", _feedback),
