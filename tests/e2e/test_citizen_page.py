@@ -358,3 +358,48 @@ def test_consent_is_asked_before_a_dossier_lookup(running_stack, web_bundle, bro
     settle(page)
     screenshot(page, "citizen-dossier-lookup-phone")
     watch.assert_clean()
+
+
+def test_the_documented_snippet_embeds_the_chat_in_a_portal_with_a_strict_policy(
+    running_stack, web_bundle, browser_context
+):
+    """bot/web/README.md's iframe snippet on a portal page whose own CSP allows only that frame."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    chat = f"{running_stack.api}/?rasa={running_stack.rasa}"
+    snippet = (f'<iframe src="{chat}" title="Trợ lý thủ tục hành chính" '
+               'width="100%" height="640" loading="lazy"></iframe>')
+    portal_page = f'<!doctype html><html lang="vi"><title>Cổng thông tin</title><h1>Cổng</h1>{snippet}</html>'
+
+    class Portal(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = portal_page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Security-Policy", f"default-src 'none'; frame-src {running_stack.api}")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page = browser_context.new_page()
+        page.set_viewport_size(DESKTOP)
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        frame = page.frame_locator("iframe")
+        frame.locator("#log .from-bot", has_text="xin chào").first.wait_for(timeout=WAIT_MS)
+        frame.locator("#log .quick-reply", has_text="Làm giấy khai sinh").click()
+        frame.locator("#log .from-bot", has_text="Đăng ký khai sinh").first.wait_for(timeout=WAIT_MS)
+        assert not errors, errors
+        frame.locator("#typing").wait_for(state="hidden", timeout=WAIT_MS)
+        screenshot(page, "citizen-embedded-desktop")
+    finally:
+        server.shutdown()
+        server.server_close()
