@@ -1,6 +1,6 @@
 """Command line: ``python -m procedures_db COMMAND``.
 
-Commands: import FILE, export [FILE], seed, search TEXT, serve,
+Commands: import FILE, import-portal PATH... [--report FILE.csv], export [FILE], seed, search TEXT, serve,
 import-dossiers FILE.csv, seed-dossiers, sync-dossiers [--once | --interval SECONDS].
 """
 from __future__ import annotations
@@ -26,6 +26,28 @@ def _import(args) -> int:
         print(f"rejected {rejection}", file=sys.stderr)
     print(summary)
     return 1 if summary.rejected and not (summary.inserted or summary.updated or summary.unchanged) else 0
+
+
+def _import_portal(args) -> int:
+    from procedures_db.portal_import import import_portal
+
+    try:
+        with session_scope() as session:
+            report = import_portal(session, args.paths, progress=sys.stderr.isatty() or args.progress)
+    except FileNotFoundError as exc:
+        print(f"Không tìm thấy tệp / file not found: {exc}", file=sys.stderr)
+        return 2
+    for row in report.rejected:
+        print(f"rejected {row.file} line {row.line}" + (f" ({row.code})" if row.code else "") + f": {row.reason}",
+              file=sys.stderr)
+    print(report.summary())
+    print(report.field_table())
+    print(f"{len(report.unknown)} fields left unknown in {len({(r.file, r.line) for r in report.unknown})} records"
+          + (f": see {args.report}" if args.report else " (--report FILE.csv lists them)"))
+    if args.report:
+        with open(args.report, "w", encoding="utf-8", newline="") as stream:
+            report.write_csv(stream)
+    return 1 if report.rejected and not report.imported else 0
 
 
 def _export(args) -> int:
@@ -158,6 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     command.add_argument("file", type=Path)
     command.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
     command.set_defaults(run=_import)
+
+    command = commands.add_parser(
+        "import-portal", help="import national portal pages (files or folders of .jsonl, .json, .gz)"
+    )
+    command.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    command.add_argument("--report", type=Path, metavar="FILE.csv",
+                         help="write each rejected line and each field left unknown, with the reason, as CSV")
+    command.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
+    command.set_defaults(run=_import_portal)
 
     command = commands.add_parser("export", help="export the catalogue as JSON lines")
     command.add_argument("file", nargs="?", type=Path)

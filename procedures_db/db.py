@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from procedures_db.models import Base
+from procedures_db.schema import add_missing_columns
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "assistant.db"
@@ -40,6 +41,7 @@ def get_engine(url: str | None = None) -> Engine:
     else:
         engine = create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=10)
     Base.metadata.create_all(engine)
+    add_missing_columns(engine)  # a database made before a column was added keeps working
     return engine
 
 

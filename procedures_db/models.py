@@ -2,6 +2,8 @@
 
 Lists that belong to a procedure (documents, fees, steps, submission methods,
 legal basis) are child rows kept in their original order by ``position``.
+Columns added after a database was first created are nullable and added to an
+existing database at start (procedures_db/schema.py).
 """
 from __future__ import annotations
 
@@ -54,6 +56,10 @@ class Procedure(Base):
     source_url = Column(Text)
     updated_at = Column(Date)
     aliases = Column(JSON, nullable=False, default=list)
+    # From the national portal (procedures_db/portal.py); null for records that do not give them.
+    official_name = Column(Text)  # the full published name ("Thủ tục đăng ký …"), kept for search
+    conditions = Column(Text)  # yêu cầu, điều kiện thực hiện
+    decision = Column(String(64))  # the decision that published it (số quyết định)
     # Fields of the national format this model does not know: kept for export.
     extra = Column(JSON, nullable=False, default=dict)
     modified_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
@@ -78,6 +84,8 @@ class ProcedureDocument(_ProcedureChild, Base):
     copies = Column(Integer)
     case = Column(Text)
     form_url = Column(Text)
+    form_name = Column(Text)  # the form's file name when no link is given ("Mẫu số 01.docx")
+    group = Column(String(16))  # nop (to submit), xuat_trinh (to show), luu_y (a note); null: not said
 
 
 class ProcedureFee(_ProcedureChild, Base):
@@ -102,12 +110,19 @@ class SubmissionMethod(_ProcedureChild, Base):
     channel = Column(String(64), nullable=False)
     processing_time = Column(Text)
     fee_text = Column(Text)
+    time_value = Column(Float)  # null: unknown; set without time_unit when the page lost the unit
+    time_unit = Column(String(32))  # ngày làm việc, ngày, giờ, tháng …
+    fee_amount = Column(BigInteger)  # in fee_currency; null: unknown (an empty cell is not "free")
+    fee_currency = Column(String(8))  # VND or USD
+    description = Column(Text)
 
 
 class LegalBasis(_ProcedureChild, Base):
     __tablename__ = "legal_basis"
     procedure_id = Column(ForeignKey("procedures.id", ondelete="CASCADE"), nullable=False, index=True)
     text = Column(Text, nullable=False)
+    number = Column(String(64))  # "60/2014/QH13"
+    title = Column(Text)
 
 
 class SupportPoint(Base):

@@ -1,7 +1,11 @@
 """The national procedure record format (CONTRACTS.md): validation and conversion to and from models.
 
 ``validate_record`` collects every problem of a record instead of stopping at the
-first, so an importer can tell the operator exactly what to fix.
+first, so an importer can tell the operator exactly what to fix. The fields the
+national portal adds (``official_name``, ``conditions``, ``decision``; a document's
+``form_name`` and ``group``; a method's ``time_value``, ``time_unit``, ``fee_amount``,
+``fee_currency``, ``description``; a legal basis as ``{"text", "number", "title"}``)
+are optional and exported only when set, so older records round-trip unchanged.
 """
 from __future__ import annotations
 
@@ -23,8 +27,9 @@ from procedures_db.models import (
 KNOWN_FIELDS = (
     "code", "name", "field", "levels", "agency", "subjects", "result", "processing_time",
     "fees", "documents", "steps", "methods", "online", "online_url", "legal_basis",
-    "source_url", "updated_at", "aliases",
+    "source_url", "updated_at", "aliases", "official_name", "conditions", "decision",
 )
+DOCUMENT_GROUPS = ("nop", "xuat_trinh", "luu_y")
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-_]{1,63}$")
 
 
@@ -111,11 +116,14 @@ def validate_record(record: Any) -> dict:
         check.fail("code", f"'{code}' is not a procedure code (letters, digits, '.', '-', '_')")
     clean["code"] = code
     clean["name"] = check.text("name", required=True)
-    for field in ("field", "agency", "subjects", "result", "processing_time", "online_url", "source_url"):
+    for field in (
+        "field", "agency", "subjects", "result", "processing_time", "online_url", "source_url",
+        "official_name", "conditions", "decision",
+    ):
         clean[field] = check.text(field)
     clean["levels"] = check.string_list("levels")
     clean["steps"] = check.string_list("steps")
-    clean["legal_basis"] = check.string_list("legal_basis")
+    clean["legal_basis"] = _legal_basis(check)
     clean["aliases"] = check.string_list("aliases")
 
     online = check.text("online") or "none"
@@ -157,8 +165,12 @@ def validate_record(record: Any) -> dict:
             except ValueError as exc:
                 check.fail(f"documents[{index}].{key}", str(exc))
                 counts[key] = None
+        group = _text(doc.get("group"))
+        if group is not None and group not in DOCUMENT_GROUPS:
+            check.fail(f"documents[{index}].group", f"'{group}' is not one of {', '.join(DOCUMENT_GROUPS)}")
         clean["documents"].append({
             "name": name, **counts, "case": _text(doc.get("case")), "form_url": _text(doc.get("form_url")),
+            "form_name": _text(doc.get("form_name")), "group": group,
         })
 
     clean["methods"] = []
@@ -166,9 +178,20 @@ def validate_record(record: Any) -> dict:
         channel = _text(method.get("channel"))
         if not channel:
             check.fail(f"methods[{index}].channel", "is required")
+        numbers = {}
+        for key in ("time_value", "fee_amount"):
+            value = method.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+                check.fail(f"methods[{index}].{key}", "must be a non-negative number or null")
+                value = None
+            numbers[key] = value
+        if numbers["fee_amount"] is not None:
+            numbers["fee_amount"] = int(numbers["fee_amount"])
         clean["methods"].append({
             "channel": channel, "processing_time": _text(method.get("processing_time")),
-            "fee_text": _text(method.get("fee_text")),
+            "fee_text": _text(method.get("fee_text")), **numbers,
+            "time_unit": _text(method.get("time_unit")), "fee_currency": _text(method.get("fee_currency")),
+            "description": _text(method.get("description")),
         })
 
     clean["extra"] = {k: v for k, v in record.items() if k not in KNOWN_FIELDS}
@@ -177,18 +200,47 @@ def validate_record(record: Any) -> dict:
     return clean
 
 
+def _legal_basis(check: _Checker) -> list[dict]:
+    """Legal basis items: a text, or an object with ``text`` and optionally ``number`` and ``title``."""
+    value = check.record.get("legal_basis")
+    if value is None:
+        return []
+    if isinstance(value, (str, dict)):
+        value = [value]
+    if not isinstance(value, list):
+        check.fail("legal_basis", "must be a list of texts or objects")
+        return []
+    items = []
+    for index, item in enumerate(value):
+        if isinstance(item, str):
+            item = {"text": item}
+        if not isinstance(item, dict):
+            check.fail(f"legal_basis[{index}]", "must be a text or an object")
+            continue
+        text = _text(item.get("text")) or _text(item.get("title")) or _text(item.get("number"))
+        if text:
+            items.append({"text": text, "number": _text(item.get("number")), "title": _text(item.get("title"))})
+    return items
+
+
 def apply_record(procedure: Procedure, clean: dict) -> None:
     """Overwrite ``procedure`` with a validated record (children replaced as a whole)."""
     for field in (
         "code", "name", "field", "levels", "agency", "subjects", "result", "processing_time",
         "online", "online_url", "source_url", "updated_at", "aliases", "extra",
+        "official_name", "conditions", "decision",
     ):
         setattr(procedure, field, clean[field])
     procedure.documents = [ProcedureDocument(position=i, **d) for i, d in enumerate(clean["documents"])]
     procedure.fees = [ProcedureFee(position=i, **f) for i, f in enumerate(clean["fees"])]
     procedure.steps = [ProcedureStep(position=i, text=t) for i, t in enumerate(clean["steps"])]
     procedure.methods = [SubmissionMethod(position=i, **m) for i, m in enumerate(clean["methods"])]
-    procedure.legal_basis = [LegalBasis(position=i, text=t) for i, t in enumerate(clean["legal_basis"])]
+    procedure.legal_basis = [LegalBasis(position=i, **b) for i, b in enumerate(clean["legal_basis"])]
+
+
+def _number(value: float | None) -> int | float | None:
+    """A time stored as a float, back as written (5, not 5.0)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _drop_none(item: dict, keep: tuple[str, ...]) -> dict:
@@ -214,20 +266,30 @@ def to_record(procedure: Procedure) -> dict:
             for f in procedure.fees
         ],
         "documents": [
-            {"name": d.name, "originals": d.originals, "copies": d.copies, "case": d.case, "form_url": d.form_url}
+            {"name": d.name, "originals": d.originals, "copies": d.copies, "case": d.case, "form_url": d.form_url,
+             **_drop_none({"form_name": d.form_name, "group": d.group}, keep=())}
             for d in procedure.documents
         ],
         "steps": [s.text for s in procedure.steps],
         "methods": [
-            {"channel": m.channel, "processing_time": m.processing_time, "fee_text": m.fee_text}
+            {"channel": m.channel, "processing_time": m.processing_time, "fee_text": m.fee_text,
+             **_drop_none({"time_value": _number(m.time_value), "time_unit": m.time_unit, "fee_amount": m.fee_amount,
+                           "fee_currency": m.fee_currency, "description": m.description}, keep=())}
             for m in procedure.methods
         ],
         "online": procedure.online,
         "online_url": procedure.online_url,
-        "legal_basis": [b.text for b in procedure.legal_basis],
+        "legal_basis": [
+            b.text if b.number is None and b.title is None else _drop_none(
+                {"text": b.text, "number": b.number, "title": b.title}, keep=("text",))
+            for b in procedure.legal_basis
+        ],
         "source_url": procedure.source_url,
         "updated_at": procedure.updated_at.isoformat() if procedure.updated_at else None,
         "aliases": list(procedure.aliases or []),
+        **_drop_none(
+            {"official_name": procedure.official_name, "conditions": procedure.conditions,
+             "decision": procedure.decision}, keep=()),
     }
     record.update(procedure.extra or {})
     return record

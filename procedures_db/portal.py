@@ -1,0 +1,603 @@
+"""The national portal's procedure page (``../shared/data/national`` format) read into a procedure record.
+
+Pure functions: no I/O, no database. :func:`parse_portal_record` turns one page
+(field names are the page's headings: ``ma_thu_tuc``, ``thanh_phan_ho_so`` ...)
+into the project's record (CONTRACTS.md "Procedure record", with the extensions
+listed there) plus the list of what could not be read and why.
+
+The page's tables were flattened to text, so cells run together:
+"Hình thức nộpThời gianPhí, lệ phíMô tảTrực tiếp5 Ngày làm việc10,000 Việt Nam
+Đồng(…)Mô tả…", "Tên giấy tờ…1 bản chính- Văn bản ủy quyền…0 bản chính,1 bản sao".
+The parser finds the cells by the shapes the portal prints (a channel name glued
+to a time, a count "N bản chính[,M bản sao]" glued to the next row, a document
+number glued to the next title). Whatever it cannot separate with confidence is
+left unknown with a reason, never guessed: a bare processing time "1" keeps its
+value but no unit, an empty fee cell is unknown (not free), a fee cell of
+"135 VNĐ" is read as 135,000 only when the row's own note says "135.000 đồng".
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+NO_INFO = "Không có thông tin"
+
+# Channels as the portal prints them, and the kind each one is.
+CHANNELS = {"Trực tiếp": "in_person", "Trực tuyến": "online", "Dịch vụ bưu chính": "postal"}
+TIME_UNITS = {
+    "Ngày làm việc": "ngày làm việc", "Ngày": "ngày", "Giờ": "giờ", "Tháng": "tháng",
+    "Năm": "năm", "Phút": "phút", "Tuần": "tuần",
+}
+GROUP_SUBMIT, GROUP_SHOW, GROUP_NOTE = "nop", "xuat_trinh", "luu_y"
+
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
+_METHODS_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
+_DOCUMENTS_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
+_LEGAL_HEADER = "Tên văn bản pháp lýMã văn bản"
+
+_CHANNEL = re.compile("|".join(map(re.escape, CHANNELS)))
+_TIME = re.compile(r"(\d+(?:[.,]\d+)?)(?: ?(" + "|".join(TIME_UNITS) + r"))?")
+_CURRENCY = r"VNĐ|Việt Nam Đồng|Đồng|đồng|USD"
+_FEE = re.compile(
+    r"(?P<free>Miễn phí)|(?P<none>" + NO_INFO + r")"
+    r"|(?P<amount>\d{1,3}(?:,\d{3})+|\d+)\s?(?P<currency>" + _CURRENCY + ")"
+)
+_RUN_TOGETHER_FEE = re.compile(r"\s?(?:" + _CURRENCY + ")")
+# The count cell of a document row: one digit (a longer run is the end of the
+# document's name glued to it: "Mẫu số 18" + "1 bản chính"). It is followed by
+# the next row or the end, never by a space or punctuation (then it is a
+# phrase inside the name: "…: 01 bản chính; bản fax").
+_COUNT = re.compile(
+    r"(\d) bản chính(?:,(\d) bản sao)?"
+    r"(?=$|[^\s\d,;:.]|\d+[.)/]|\d+\s(?!bản))"  # the next row may start "1. Văn bản…", "03 ảnh…"
+)
+_FORM_FILE = re.compile(r"\.(?:docx?|pdf|xlsx?|odt|rtf|zip|rar)$", re.IGNORECASE)
+# "54/2014/QH13", "134/2016/NĐ-CP", "05/2019/QĐ-TTg", "72/2011/TTLT-BTC-BGTVT": digits only after QH
+# (a number glued to the next one, "QH1354/2014/QH13", must stop at "QH13").
+_DOC_NUMBER_PART = r"(?:[A-ZĐ]*QH\d{2}|TTg|[A-ZĐ]+)"
+_DOC_NUMBER = re.compile(rf"\d{{1,4}}/\d{{4}}/{_DOC_NUMBER_PART}(?:-{_DOC_NUMBER_PART})*")
+_RESULT_CODE = re.compile(r"Mã:\s*KQ\.[A-Z0-9.]*\d")
+_RESULT_MENU = ("Từ khóa", "Chọn cơ quan thực hiện", "Nộp hồ sơ")
+_STEP_WORD = re.compile(r"^[\s\-+*•]*(?:\d+(?:\.\d+)*\.?\s*)?bước\s*\d+", re.IGNORECASE)
+_LIST_STYLES = (
+    re.compile(r"^[a-zđ]\)\s"),          # a) b) c)
+    re.compile(r"^\d+[.)]\s"),           # 1. 2) …
+    re.compile(r"^-\s?"),                # - …
+)
+_NAME_PREFIX = re.compile(r"^thủ tục\s+", re.IGNORECASE)
+
+
+class PortalRecordError(ValueError):
+    """The record cannot become a procedure at all (no code or no name)."""
+
+
+@dataclass(frozen=True)
+class Unknown:
+    field: str
+    reason: str
+
+
+@dataclass
+class ParsedRecord:
+    record: dict
+    unknown: list[Unknown] = field(default_factory=list)
+
+
+def clean_text(value: Any) -> str:
+    """NFC, without invisible marks, trimmed. Tone placement (hoà / hòa) is left as written: search folds it."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    return _INVISIBLE.sub("", text).strip()
+
+
+def _given(text: str) -> str | None:
+    """The text, or None when the portal says nothing ('', '--', 'Không có thông tin')."""
+    text = text.strip()
+    return None if text in ("", "-", "--", NO_INFO) else text
+
+
+def display_name(official: str) -> str:
+    """The name without the "Thủ tục" every page title starts with."""
+    name = _NAME_PREFIX.sub("", official).strip()
+    return name[:1].upper() + name[1:] if name else official
+
+
+# --- methods: channel, time, fee, description -------------------------------------------------
+
+
+def _row_starts(body: str) -> list[int]:
+    """Where a method row starts: a channel name glued to what precedes it (or at the start)
+    and followed by its time cell. "nộp Trực tuyến qua…" (a space before) is description text."""
+    starts = []
+    for match in _CHANNEL.finditer(body):
+        at, end = match.start(), match.end()
+        if at and (body[at - 1].isspace() or body[at - 1] in "-+(*:"):
+            continue
+        nxt = body[end:end + 1]
+        if nxt.isdigit() or body.startswith(NO_INFO, end):
+            starts.append(at)
+        elif nxt[:1].isupper() and _FEE.search(body, end, end + 400):
+            starts.append(at)  # a time cell written as text ("Hệ thống … phản hồi tự động")
+    return starts
+
+
+def _balanced_note(text: str, at: int) -> int:
+    """End of the parenthesised note starting at ``text[at] == '('`` (or the end of text if unbalanced)."""
+    depth = 0
+    for index in range(at, len(text)):
+        if text[index] == "(":
+            depth += 1
+        elif text[index] == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(text)
+
+
+def _thousands_forms(amount: int) -> tuple[str, ...]:
+    grouped = f"{amount:,}"
+    return (grouped, grouped.replace(",", "."), str(amount))
+
+
+def _mentions_amount(text: str, amount: int) -> bool:
+    return any(re.search(rf"(?<![\d.,]){re.escape(form)}(?![\d])", text) for form in _thousands_forms(amount))
+
+
+def _fee_amount(number: int, currency: str, note: str) -> tuple[int | None, str | None, str | None]:
+    """(amount, currency, reason if unknown) for the fee cell's number."""
+    if currency == "USD":
+        return number, "USD", None
+    if 0 < number < 1000:
+        # Some cells are written in thousands ("135 VNĐ" with the note "135.000 đồng/lần"):
+        # believed only when the note says so.
+        if _mentions_amount(note, number * 1000):
+            return number * 1000, "VND", None
+        return None, "VND", f"fee cell says {number} VNĐ (implausibly small) and the note does not confirm the unit"
+    return number, "VND", None
+
+
+def _parse_method(channel: str, cells: str) -> tuple[dict, list[str]]:
+    """One method row (the text after the channel name) into a method and the reasons of its unknowns."""
+    gaps: list[str] = []
+    method = {"channel": channel, "processing_time": None, "time_value": None, "time_unit": None,
+              "fee_amount": None, "fee_currency": None, "fee_text": None, "description": None}
+    position = 0
+    run_together = None
+    time = _TIME.match(cells)
+    if cells.startswith(NO_INFO):
+        position = len(NO_INFO)
+        gaps.append("time: the portal gives no time")
+    elif time and not time.group(2) and _RUN_TOGETHER_FEE.match(cells, time.end()):
+        run_together = time.group(1)  # "1100 VNĐ": a bare time and the fee's digits run together
+    elif time:
+        position = time.end()
+        value = float(time.group(1).replace(",", "."))
+        method["time_value"] = int(value) if value.is_integer() else value
+        if time.group(2):
+            method["time_unit"] = TIME_UNITS[time.group(2)]
+            method["processing_time"] = f"{time.group(1)} {method['time_unit']}"
+        else:
+            gaps.append(f"time: bare number '{time.group(1)}', its unit was lost")
+    else:
+        fee = _FEE.search(cells)
+        position = fee.start() if fee else len(cells)
+        method["processing_time"] = cells[:position].strip() or None
+        gaps.append("time: written as text, no number and unit")
+
+    if run_together is not None:
+        fee_match = re.compile(r"[\d.,]+\s?(?P<currency>" + _CURRENCY + ")").match(cells)
+        end = fee_match.end()
+        note_end = _balanced_note(cells, end) if cells[end:end + 1] == "(" else end
+        note = cells[end:note_end]
+        splits = []
+        if not run_together.isdigit():  # "10,000 VNĐ": a grouped amount, no time cell at all
+            run_together = run_together.replace(",", "")
+            splits = [0]
+        for cut in range(0, len(run_together) if not splits else 0):
+            fee_digits = run_together[cut:]
+            if fee_digits.startswith("0") and fee_digits != "0":
+                continue
+            number = int(fee_digits)
+            if _mentions_amount(note, number) or (0 < number < 1000 and _mentions_amount(note, number * 1000)):
+                splits.append(cut)
+        currency = "USD" if fee_match.group("currency") == "USD" else "VND"
+        method["fee_text"] = cells[:note_end].strip()
+        if len(splits) == 1:
+            cut = splits[0]
+            if cut:
+                method["time_value"] = int(run_together[:cut])
+                gaps.append(f"time: bare number '{run_together[:cut]}', its unit was lost")
+            else:
+                gaps.append("time: the portal gives no time")
+            amount, method["fee_currency"], reason = _fee_amount(int(run_together[cut:]), currency, note)
+            method["fee_amount"] = amount
+            if reason:
+                gaps.append(f"fee: {reason}")
+        else:
+            gaps.append(f"time: digits '{run_together}' of the time and fee cells run together")
+            gaps.append(f"fee: digits '{run_together}' of the time and fee cells run together")
+        method["description"] = _given(cells[note_end:])
+        return method, gaps
+
+    fee = _FEE.match(cells, position)
+    if fee is None:
+        method["description"] = _given(cells[position:])
+        gaps.append("fee: no fee cell")
+        return method, gaps
+    end = fee.end()
+    note_end = _balanced_note(cells, end) if cells[end:end + 1] == "(" else end
+    note = cells[end:note_end]
+    method["description"] = _given(cells[note_end:])
+    if fee.group("none"):
+        gaps.append("fee: the portal gives no fee")
+        return method, gaps
+    method["fee_text"] = (fee.group(0) + (" " + note if note else "")).strip()
+    if fee.group("free"):
+        method["fee_amount"], method["fee_currency"] = 0, "VND"
+        return method, gaps
+    number = int(fee.group("amount").replace(",", ""))
+    currency = "USD" if fee.group("currency") == "USD" else "VND"
+    method["fee_amount"], method["fee_currency"], reason = _fee_amount(number, currency, note)
+    if reason:
+        gaps.append(f"fee: {reason}")
+    return method, gaps
+
+
+def parse_methods(text: str) -> tuple[list[dict], list[Unknown]]:
+    body = clean_text(text)
+    if body.startswith(_METHODS_HEADER):
+        body = body[len(_METHODS_HEADER):]
+    if not _given(body):
+        return [], [Unknown("methods", "the portal gives no submission method")]
+    starts = _row_starts(body)
+    if not starts:
+        return [], [Unknown("methods", "no row 'channel + time + fee' could be found")]
+    unknown: list[Unknown] = []
+    if starts[0] > 0 and body[:starts[0]].strip():
+        unknown.append(Unknown("methods", "text before the first method row was left out"))
+    methods = []
+    for number, (start, end) in enumerate(zip(starts, starts[1:] + [len(body)]), start=1):
+        channel = _CHANNEL.match(body, start).group(0)
+        method, gaps = _parse_method(channel, body[start + len(channel):end])
+        methods.append(method)
+        unknown += [Unknown(f"methods[{number}] {channel}", gap) for gap in gaps]
+    return methods, unknown
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+def _glue_points(text: str) -> list[int]:
+    """Positions where a new cell seems to start inside run-together text ("…CPMẫu số 01.docx")."""
+    points = []
+    for i in range(1, len(text)):
+        prev, cur = text[i - 1], text[i]
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if prev.isspace() or cur.isspace():
+            continue
+        if prev in ".;:)]”\"" and cur.isalnum() and not (prev == "." and cur.isdigit()):
+            points.append(i)
+        elif prev.islower() and cur.isupper():
+            points.append(i)
+        elif prev.isupper() and cur.isupper() and nxt.islower():
+            points.append(i)
+        elif prev.isdigit() and cur.isupper() and nxt.islower():
+            points.append(i)
+    return points
+
+
+def _split_form(row: str) -> tuple[str, str | None, str | None]:
+    """(document name, form file name(s), reason when the boundary is unclear)."""
+    forms: list[str] = []
+    name = row
+    while _FORM_FILE.search(name):
+        points = [p for p in _glue_points(name) if p < len(name) - 5]
+        if not points:
+            return name, "; ".join(reversed(forms)) or None, "a form file name is glued to the document name"
+        cut = points[-1]
+        # a file name may hold several words but not the document's sentence: cut at the last glue
+        forms.append(name[cut:].strip())
+        name = name[:cut].rstrip()
+    return name, "; ".join(reversed(forms)) or None, None
+
+
+def _section_kind(title: str) -> tuple[str | None, str | None]:
+    """(group, case) said by a section title of the documents table."""
+    lowered = title.lower()
+    if not _given(title) or title.strip("-* :") == "":
+        return None, None
+    if "lưu ý" in lowered:
+        return GROUP_NOTE, None
+    if "xuất trình" in lowered:
+        return GROUP_SHOW, None if "trường hợp" not in lowered else title.strip()
+    if "phải nộp" in lowered or lowered.strip("* :-") in ("giấy tờ nộp", "hồ sơ nộp"):
+        return GROUP_SUBMIT, None if "trường hợp" not in lowered else title.strip()
+    if "trường hợp" in lowered or "đối với" in lowered or re.match(r"^[\s*\-+]*[a-zđ]\)", lowered):
+        return None, title.strip()
+    return None, None
+
+
+def parse_documents(text: str) -> tuple[list[dict], list[Unknown]]:
+    body = clean_text(text)
+    if _DOCUMENTS_HEADER not in body:
+        if not _given(body):
+            return [], [Unknown("documents", "the portal gives no documents")]
+        return [], [Unknown("documents", "no documents table (the field holds other text)")]
+    pieces = body.split(_DOCUMENTS_HEADER)
+    unknown: list[Unknown] = []
+    documents: list[dict] = []
+    title = pieces[0]
+    group = None
+    for index, piece in enumerate(pieces[1:], start=1):
+        section_group, case = _section_kind(title)
+        if section_group is not None:
+            group = section_group
+        elif group == GROUP_NOTE:
+            group = None
+        cells = list(_COUNT.finditer(piece))
+        start = 0
+        for cell in cells:
+            row = piece[start:cell.start()].strip()
+            originals, copies = int(cell.group(1)), cell.group(2)
+            start = cell.end()
+            if not row:
+                unknown.append(Unknown("documents", "a count without a document name was left out"))
+                continue
+            name, form, reason = _split_form(row)
+            if reason:
+                unknown.append(Unknown(f"documents[{len(documents) + 1}].form_name", reason))
+            documents.append({
+                "name": name, "originals": originals, "copies": int(copies) if copies is not None else 0,
+                "case": case, "form_url": None, "form_name": form, "group": group,
+            })
+        rest = piece[start:].strip()
+        if index < len(pieces) - 1:
+            title = rest  # the next section's title ("* Giấy tờ phải xuất trình:", "Trường hợp …")
+        elif _given(rest) and len(rest) > 3:
+            name, form, _ = _split_form(rest)
+            documents.append({"name": name, "originals": None, "copies": None, "case": case,
+                              "form_url": None, "form_name": form, "group": group})
+            unknown.append(Unknown(f"documents[{len(documents)}].count", "the last row has no count (text cut)"))
+    if not documents:
+        unknown.append(Unknown("documents", "the documents table has no rows"))
+    return documents, unknown
+
+
+# --- legal basis, steps, results ----------------------------------------------------------------
+
+
+def _number_end(text: str, match: re.Match) -> int:
+    """End of a document number, giving back a capital glued to the next title ("NĐ-CPLuật" → "NĐ-CP")."""
+    end = match.end()
+    segment = match.group(0).rsplit("-", 1)[-1].rsplit("/", 1)[-1]
+    if end < len(text) and text[end].islower() and len(segment) > 2 and text[end - 1].isupper():
+        end -= 1
+    return end
+
+
+def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
+    body = clean_text(text)
+    if body.startswith(_LEGAL_HEADER):
+        body = body[len(_LEGAL_HEADER):]
+    if not _given(body):
+        return [], [Unknown("legal_basis", "the portal gives no legal basis")]
+    rows, start = [], 0
+    for match in _DOC_NUMBER.finditer(body):
+        end = _number_end(body, match)
+        following = body[end:end + 1]
+        # The number cell ends a row: glued to the next title or at the end. A number
+        # followed by a space, punctuation or another number belongs to a title.
+        if following and (following.isspace() or following in ",;:.)/" or following.isdigit()):
+            continue
+        title = body[start:match.start()].strip(" ;,-")
+        number = body[match.start():end]
+        rows.append({"number": number, "title": title or None,
+                     "text": f"{title} ({number})" if title and number not in title else (title or number)})
+        start = end
+    rest = body[start:].strip()
+    unknown = []
+    if rest:
+        rows.append({"number": None, "title": rest, "text": rest})
+        unknown.append(Unknown(f"legal_basis[{len(rows)}].number", "no document number found"))
+    return rows, unknown
+
+
+def parse_steps(text: str) -> tuple[list[str], list[Unknown]]:
+    body = clean_text(text)
+    if not _given(body):
+        return [], [Unknown("steps", "the portal gives no steps")]
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    step_lines = [i for i, line in enumerate(lines) if _STEP_WORD.match(line)]
+    starts: list[int] = []
+    if len(step_lines) >= 2:
+        starts = step_lines
+    else:
+        for style in _LIST_STYLES:
+            marked = [i for i, line in enumerate(lines) if style.match(line)]
+            if len(marked) >= 2:
+                starts = marked
+                break
+    if not starts:
+        if len(lines) == 1:
+            # One paragraph: "Bước 1: … Bước 2: …" run into one line.
+            parts = [p.strip() for p in re.split(r"(?=\bBước\s*\d+\s*[:.])", body) if p.strip()]
+            return parts, []
+        return lines, []
+    # Text before the first step ("Trình tự thực hiện:", an introduction) belongs to the first step.
+    starts[0] = 0
+    return ["\n".join(lines[a:b]) for a, b in zip(starts, starts[1:] + [len(lines)])], []
+
+
+def parse_results(text: str) -> tuple[list[str], str | None]:
+    """(results, keywords) from ``ket_qua_xu_ly``, without the page menu that follows them."""
+    body = clean_text(text)
+    keywords = None
+    cut = min((body.find(marker) for marker in _RESULT_MENU if marker in body), default=len(body))
+    menu = body[cut:]
+    body = body[:cut]
+    found = re.match(r"Từ khóa(.*?)(?:Mô tả|Chọn cơ quan|$)", menu, re.S)
+    if found and _given(found.group(1)):
+        keywords = found.group(1).strip()
+    results = [part.strip(" .;") for part in _RESULT_CODE.split(body)]
+    return [r for r in results if _given(r)], keywords
+
+
+# --- the whole record ---------------------------------------------------------------------------
+
+
+def _split_list(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _subjects(text: str | None) -> list[str]:
+    """'Tổ chức (không bao gồm doanh nghiệp, HTX), Công dân Việt Nam' → two subjects (commas inside brackets kept)."""
+    parts, depth, current = [], 0, ""
+    for char in text or "":
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    return [p for p in parts if p]
+
+
+def _common(values: list) -> Any:
+    values = list(dict.fromkeys(values))
+    return values[0] if len(values) == 1 else None
+
+
+def parse_portal_record(raw: Any) -> ParsedRecord:
+    """One portal page → the project's record and what stayed unknown. Raises PortalRecordError."""
+    if not isinstance(raw, dict):
+        raise PortalRecordError("record: must be a JSON object")
+    code = clean_text(raw.get("ma_thu_tuc"))
+    official = re.sub(r"\s+", " ", clean_text(raw.get("ten_thu_tuc")))
+    problems = [f"{name}: is missing" for name, value in (("ma_thu_tuc", code), ("ten_thu_tuc", official)) if not value]
+    if problems:
+        raise PortalRecordError("; ".join(problems))
+    text = {key: clean_text(value) for key, value in raw.items() if key != "raw_text" and isinstance(value, (str, int, float))}
+    unknown: list[Unknown] = []
+
+    methods, gaps = parse_methods(text.get("cach_thuc_thuc_hien", ""))
+    unknown += gaps
+    documents, gaps = parse_documents(text.get("thanh_phan_ho_so", ""))
+    unknown += gaps
+    legal, gaps = parse_legal_basis(text.get("can_cu_phap_ly", ""))
+    unknown += gaps
+    steps, gaps = parse_steps(text.get("trinh_tu_thuc_hien", ""))
+    unknown += gaps
+    results, keywords = parse_results(text.get("ket_qua_xu_ly", ""))
+    if not results:
+        unknown.append(Unknown("result", "the portal gives no result"))
+    conditions = _given(text.get("yeu_cau_dieu_kien", ""))
+    if conditions is None:
+        unknown.append(Unknown("conditions", "the portal gives no conditions ('Không có thông tin')"))
+    agency = _given(text.get("co_quan_thuc_hien", "")) or _given(text.get("co_quan_co_tham_quyen", ""))
+    if agency is None:
+        unknown.append(Unknown("agency", "the portal gives no agency"))
+    subjects = _given(text.get("doi_tuong_thuc_hien", ""))
+    if subjects is None:
+        unknown.append(Unknown("subjects", "the portal gives no subjects"))
+
+    fees = []
+    for method in methods:
+        if method["fee_text"] is None:
+            continue
+        fees.append({"name": None, "text": method["fee_text"], "channel": method["channel"], "basis": None,
+                     "amount_vnd": method["fee_amount"] if method["fee_currency"] == "VND" else None})
+    if fees and _common([(f["text"], f["amount_vnd"]) for f in fees]) is not None and len(fees) == len(methods):
+        fees = [{**fees[0], "channel": None}]  # the same fee whatever the channel
+
+    extra = {
+        "official_code_source": "dichvucong.gov.vn",
+        "agencies": {key: value for key, value in (
+            ("competent", _given(text.get("co_quan_co_tham_quyen", ""))),
+            ("performing", _given(text.get("co_quan_thuc_hien", ""))),
+            ("delegated", _given(text.get("co_quan_duoc_uy_quyen", ""))),
+            ("coordinating", _given(text.get("co_quan_phoi_hop", ""))),
+        ) if value},
+        "subject_list": _subjects(subjects),
+        "results": results,
+    }
+    for key, source in (("procedure_type", "loai_thu_tuc"), ("address", "dia_chi_tiep_nhan"),
+                        ("related", "thu_tuc_lien_quan"), ("formality_id", "formality_id")):
+        if _given(text.get(source, "")):
+            extra[key] = text[source]
+    if keywords:
+        extra["keywords"] = keywords
+    if unknown:
+        extra["unknown"] = [f"{u.field}: {u.reason}" for u in unknown]
+
+    record = {
+        "code": code,
+        "name": display_name(official),
+        "official_name": official,
+        "field": _given(text.get("linh_vuc", "")),
+        "levels": _split_list(text.get("cap_thuc_hien")),
+        "agency": agency,
+        "subjects": subjects,
+        "conditions": conditions,
+        "result": "; ".join(results) or None,
+        "processing_time": _common([m["processing_time"] for m in methods]) if methods else None,
+        "fees": fees,
+        "documents": documents,
+        "steps": steps,
+        "methods": methods,
+        "online": "mot_phan" if any(CHANNELS[m["channel"]] == "online" for m in methods) else "none",
+        "online_url": None,
+        "legal_basis": legal,
+        "decision": _given(text.get("so_quyet_dinh", "")),
+        "source_url": _given(text.get("detail_url", "")),
+        "updated_at": None,
+        "aliases": [],
+        **extra,
+    }
+    return ParsedRecord(record, unknown)
+
+
+# --- counts, for the import report and the parser gold set -------------------------------------
+
+REPORT_FIELDS = ("documents", "method_time", "method_fee", "steps", "legal_basis", "conditions", "result")
+
+
+def given_fields(record: dict) -> dict[str, bool]:
+    """Which answer fields a parsed record could give (the import report counts these)."""
+    methods = record.get("methods") or []
+    return {
+        "documents": bool(record.get("documents")),
+        "method_time": any(m.get("time_value") is not None and m.get("time_unit") for m in methods),
+        "method_fee": any(m.get("fee_amount") is not None for m in methods),
+        "steps": bool(record.get("steps")),
+        "legal_basis": bool(record.get("legal_basis")),
+        "conditions": bool(record.get("conditions")),
+        "result": bool(record.get("result")),
+    }
+
+
+def portal_counts(record: dict) -> dict:
+    """The figures a hand-checked gold line states, from a parsed record.
+
+    ``document_count`` leaves out the rows of a "Lưu ý" (notes) section; methods
+    are listed in the page's order with ``channel``, ``time_value``, ``time_unit``
+    (None when the unit was lost) and ``fee_amount`` (VND, or the row's currency).
+    """
+    documents = [d for d in record.get("documents") or [] if d.get("group") != GROUP_NOTE]
+    return {
+        "document_count": len(documents),
+        "documents_with_copies": sum(1 for d in documents if (d.get("copies") or 0) > 0),
+        "documents_to_show": sum(1 for d in documents if d.get("group") == GROUP_SHOW),
+        "steps_count": len(record.get("steps") or []),
+        "legal_basis_count": len(record.get("legal_basis") or []),
+        "method_count": len(record.get("methods") or []),
+        "methods": [
+            {"channel": m["channel"], "time_value": m.get("time_value"), "time_unit": m.get("time_unit"),
+             "fee_amount": m.get("fee_amount"), "fee_currency": m.get("fee_currency")}
+            for m in record.get("methods") or []
+        ],
+    }
