@@ -88,6 +88,17 @@ def test_no_serious_accessibility_violation_in_any_state(running_stack, web_bund
         watch.assert_clean()
         page.close()
 
+        # The server cannot be reached at all (nothing listens on that port).
+        page = browser_context.new_page()
+        page.set_viewport_size(viewport)
+        page.goto(f"{running_stack.api}/?rasa=http://127.0.0.1:{free_port()}")
+        page.evaluate("() => window.localStorage.clear()")
+        page.reload()
+        page.locator("body[data-connection=failed]").wait_for(timeout=WAIT_MS)
+        assert "Chưa kết nối được" in page.locator("#connection").inner_text()
+        audit("server-unreachable")
+        page.close()
+
     save_json("axe-web-page.json", results)
     assert not blocking, blocking
 
