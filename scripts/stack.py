@@ -55,8 +55,11 @@ ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / ".env"
 GENERATED_SECRETS = ("DOSSIER_API_TOKEN", "PHONE_HASH_KEY", "RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN")
 
-START_SECONDS = 5  # alive this long counts as started; a quicker death is retried with back-off
-START_RETRIES = 10  # quick deaths in a row before a service is given up (back-off 1 + 2 + … + 10 s)
+# Alive this long counts as started; a quicker death is retried with back-off. Longer than a
+# start takes on a busy machine (imports; Rasa's model), so that a service failing when it binds
+# its port is backed off, not restarted in a loop.
+START_SECONDS = {"rasa": 90, "actions": 20, "api": 20}
+START_RETRIES = 5  # quick deaths in a row before a service is given up (back-off 1 + 2 + … + 5 s)
 STOP_SECONDS = 15  # SIGTERM, then SIGKILL to the service's process group after this long
 
 
@@ -171,7 +174,7 @@ def supervisor_config(env: dict[str, str], model: str | None, rundir: Path, pass
         lines += [
             f"[program:{name}]", f"command={_ini_value(shlex.join(command))}", f"directory={ROOT}",
             f"priority={priorities[name]}", "autostart=true", "autorestart=true",
-            f"startsecs={START_SECONDS}", f"startretries={START_RETRIES}",
+            f"startsecs={START_SECONDS[name]}", f"startretries={START_RETRIES}",
             "stopsignal=TERM", f"stopwaitsecs={STOP_SECONDS}", "stopasgroup=true", "killasgroup=true",
             "redirect_stderr=true", f"stdout_logfile={rundir / (name + '.log')}", "stdout_logfile_maxbytes=0",
         ]

@@ -34,7 +34,7 @@ import requests
 from procedures_db.db import session_scope
 from procedures_db.dossiers import seed_demo_dossiers
 from procedures_db.seed import seed_if_empty
-from scripts.stack import ROOT
+from scripts.stack import ROOT, START_RETRIES
 from tests.support import free_port
 
 CODE = "000.00.12.H48-251103-0021"  # demo dossier, phone ending 4321
@@ -103,7 +103,7 @@ def test_neither_server_starts_without_its_token(command, token):
 class MakeRun:
     """``make run``'s last step (scripts/stack.py under make), in its own process group."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, **overrides: str):
         self.workdir = workdir
         database = f"sqlite:///{workdir / 'assistant.db'}"
         with session_scope(database) as session:
@@ -120,6 +120,7 @@ class MakeRun:
         for key in ("RASA_HOST", "ACTION_HOST", "API_HOST", "RASA_CORS_ORIGINS", "ACTION_SERVER_URL",
                     "TRACKER_STORE_URL", "REDIS_URL", "SANIC_WORKERS"):
             self.env.pop(key, None)
+        self.env.update(overrides)
         self.rasa = f"http://127.0.0.1:{self.env['RASA_PORT']}"
         self.actions = f"http://127.0.0.1:{self.env['ACTION_PORT']}"
         self.api = f"http://127.0.0.1:{self.env['API_PORT']}"
@@ -349,3 +350,22 @@ def test_a_token_starting_with_a_dash_reaches_rasa_as_one_argument():
     rasa.cli.run.add_subparser(parser.add_subparsers(), parents=[])
     arguments = rasa_arguments(["--enable-api", "--port", "5005"], "-dash-first")
     assert parser.parse_args(arguments).auth_token == "-dash-first"
+
+
+def test_a_service_that_keeps_failing_to_start_is_retried_then_everything_stops(tmp_path):
+    """Back-off, then a clear stop: the API cannot listen on its address, every try exits at once."""
+    stack = MakeRun(tmp_path, API_HOST="256.0.0.1")
+    try:
+        code = stack.make.wait(timeout=300)
+        log = stack.log()
+        assert code != 0
+        assert log.count("spawned: 'api'") == START_RETRIES + 1, log[-3000:]
+        assert "gave up: api entered FATAL state" in log
+        assert "Start-up failed: api failed to start" in log or "api keeps failing to start" in log
+        ports = [f"--port {stack.env[key]}" for key in ("RASA_PORT", "ACTION_PORT", "API_PORT")]
+        left = [pid for pid in (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
+                if alive(pid) and any(port in _cmdline(pid) for port in ports)]
+        assert not left, [_cmdline(pid)[:120] for pid in left]
+    finally:
+        if stack.make.poll() is None:
+            stack.kill_all()
