@@ -57,7 +57,12 @@ _FORM_FILE = re.compile(r"\.(?:docx?|pdf|xlsx?|odt|rtf|zip|rar)$", re.IGNORECASE
 # "54/2014/QH13", "134/2016/NĐ-CP", "05/2019/QĐ-TTg", "72/2011/TTLT-BTC-BGTVT": digits only after QH
 # (a number glued to the next one, "QH1354/2014/QH13", must stop at "QH13").
 _DOC_NUMBER_PART = r"(?:[A-ZĐ]*QH\d{2}|TTg|[A-ZĐ]+)"
-_DOC_NUMBER = re.compile(rf"\d{{1,4}}/\d{{4}}/{_DOC_NUMBER_PART}(?:-{_DOC_NUMBER_PART})*")
+_DOC_NUMBER = re.compile(rf"\d{{1,4}}/(?:\d{{4}}/)?{_DOC_NUMBER_PART}(?:-{_DOC_NUMBER_PART})*")
+# A number cell may start with the kind of document: "…đô thịNghị quyết số 26/2022/UBTVQH15".
+_NUMBER_PREFIX = re.compile(
+    r"(?:(?:Bộ luật|Luật|Nghị định|Nghị quyết|Thông tư liên tịch|Thông tư|Quyết định|Pháp lệnh|Chỉ thị|Văn bản hợp nhất)"
+    r"\s*)?(?:số\s*)?$"
+)
 _RESULT_CODE = re.compile(r"Mã:\s*KQ\.[A-Z0-9.]*\d")
 _RESULT_MENU = ("Từ khóa", "Chọn cơ quan thực hiện", "Nộp hồ sơ")
 _STEP_WORD = re.compile(r"^[\s\-+*•]*(?:\d+(?:\.\d+)*\.?\s*)?bước\s*\d+", re.IGNORECASE)
@@ -270,23 +275,23 @@ def parse_methods(text: str) -> tuple[list[dict], list[Unknown]]:
 # --- documents ---------------------------------------------------------------------------------
 
 
-def _glue_points(text: str) -> list[int]:
-    """Positions where a new cell seems to start inside run-together text ("…CPMẫu số 01.docx")."""
-    points = []
-    for i in range(1, len(text)):
+def _glue_points(text: str, start: int = 1) -> tuple[list[int], list[int]]:
+    """Where a new cell seems to start inside run-together text: (case changes, after punctuation).
+
+    A case change is a lowercase letter glued to a capital ("…khoáng sảnMau 09.docx") or a
+    capital starting a word after capitals ("…NĐ-CPMẫu số 01.docx").
+    """
+    cases, punctuation = [], []
+    for i in range(max(start, 1), len(text)):
         prev, cur = text[i - 1], text[i]
         nxt = text[i + 1] if i + 1 < len(text) else ""
         if prev.isspace() or cur.isspace():
             continue
-        if prev in ".;:)]”\"" and cur.isalnum() and not (prev == "." and cur.isdigit()):
-            points.append(i)
-        elif prev.islower() and cur.isupper():
-            points.append(i)
-        elif prev.isupper() and cur.isupper() and nxt.islower():
-            points.append(i)
-        elif prev.isdigit() and cur.isupper() and nxt.islower():
-            points.append(i)
-    return points
+        if (prev.islower() or (prev.isupper() or prev.isdigit()) and nxt.islower()) and cur.isupper():
+            cases.append(i)
+        elif prev in ".;:)]”\"" and cur.isalnum() and not (prev == "." and cur.isdigit()):
+            punctuation.append(i)
+    return cases, punctuation
 
 
 def _split_form(row: str) -> tuple[str, str | None, str | None]:
@@ -294,11 +299,12 @@ def _split_form(row: str) -> tuple[str, str | None, str | None]:
     forms: list[str] = []
     name = row
     while _FORM_FILE.search(name):
-        points = [p for p in _glue_points(name) if p < len(name) - 5]
+        # a file name is short: look for its start among the last 150 characters
+        cases, punctuation = _glue_points(name[:-5], start=len(name) - 150)
+        points = cases or punctuation
         if not points:
             return name, "; ".join(reversed(forms)) or None, "a form file name is glued to the document name"
         cut = points[-1]
-        # a file name may hold several words but not the document's sentence: cut at the last glue
         forms.append(name[cut:].strip())
         name = name[:cut].rstrip()
     return name, "; ".join(reversed(forms)) or None, None
@@ -378,6 +384,16 @@ def _number_end(text: str, match: re.Match) -> int:
     return end
 
 
+def _number_prefix_start(title: str) -> int:
+    """Where a document kind glued before the number cell starts ("…đô thịNghị quyết số "), or len(title)."""
+    prefix = _NUMBER_PREFIX.search(title)
+    if not prefix or prefix.start() == len(title):
+        return len(title)
+    at = prefix.start()
+    glued = at > 0 and not title[at - 1].isspace()
+    return at if glued or at == 0 else len(title)
+
+
 def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
     body = clean_text(text)
     if body.startswith(_LEGAL_HEADER):
@@ -387,12 +403,15 @@ def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
     rows, start = [], 0
     for match in _DOC_NUMBER.finditer(body):
         end = _number_end(body, match)
-        following = body[end:end + 1]
-        # The number cell ends a row: glued to the next title or at the end. A number
-        # followed by a space, punctuation or another number belongs to a title.
-        if following and (following.isspace() or following in ",;:.)/" or following.isdigit()):
+        following = body[end:end + 3]
+        # The number cell ends a row: glued to the next title, or one space before a
+        # capitalised word, or at the end. A number followed by anything else
+        # (" ngày …", ",", another number) is quoted inside a title.
+        next_title = re.match(r"\s?[A-ZĐÀ-Ỹ][a-zđà-ỹ]", following) or (following[:1].isalpha() and not following[:1].isspace())
+        if following and not next_title:
             continue
-        title = body[start:match.start()].strip(" ;,-")
+        title = body[start:match.start()]
+        title = title[:_number_prefix_start(title)].strip(" ;,-")
         number = body[match.start():end]
         rows.append({"number": number, "title": title or None,
                      "text": f"{title} ({number})" if title and number not in title else (title or number)})
@@ -580,24 +599,50 @@ def given_fields(record: dict) -> dict[str, bool]:
     }
 
 
-def portal_counts(record: dict) -> dict:
-    """The figures a hand-checked gold line states, from a parsed record.
+_EXPLANATION = re.compile(r"^[\s\-+*•]*(?:trường hợp|lưu ý|số lượng hồ sơ)", re.IGNORECASE)
 
-    ``document_count`` leaves out the rows of a "Lưu ý" (notes) section; methods
-    are listed in the page's order with ``channel``, ``time_value``, ``time_unit``
-    (None when the unit was lost) and ``fee_amount`` (VND, or the row's currency).
+
+def is_explanation(document: dict) -> bool:
+    """A row of the documents table that explains or introduces instead of naming a paper:
+    a "Lưu ý" row, or a row counted "0 bản chính" that starts "Trường hợp …" / "Số lượng hồ sơ"
+    or ends with ":" ("Hồ sơ gồm:")."""
+    if document.get("group") == GROUP_NOTE:
+        return True
+    if document.get("originals") or document.get("copies"):
+        return False
+    name = document.get("name") or ""
+    return bool(_EXPLANATION.match(name)) or name.rstrip().endswith(":")
+
+
+def portal_counts(record: dict) -> dict:
+    """The figures a hand-checked gold line states (tests/catalogue_gold/README.md), from a parsed record.
+
+    ``documents_count`` counts distinct papers: explanation rows (:func:`is_explanation`)
+    are left out and the same name in several cases counts once. Methods are listed in
+    the page's order with ``method`` (in_person / online / postal), ``time_value``,
+    ``time_unit`` (None when the unit was lost), ``fee_amount`` (VND only) and
+    ``fee_text_present``.
     """
-    documents = [d for d in record.get("documents") or [] if d.get("group") != GROUP_NOTE]
+    rows = [d for d in record.get("documents") or [] if not is_explanation(d)]
+    distinct: dict[str, dict] = {}
+    for document in rows:
+        key = re.sub(r"^[\s\-+*•]+|[\s.;,:]+$", "", document.get("name") or "").lower()
+        distinct.setdefault(key, document)
+    documents = list(distinct.values())
+    methods = record.get("methods") or []
     return {
-        "document_count": len(documents),
+        "documents_count": len(documents),
         "documents_with_copies": sum(1 for d in documents if (d.get("copies") or 0) > 0),
         "documents_to_show": sum(1 for d in documents if d.get("group") == GROUP_SHOW),
         "steps_count": len(record.get("steps") or []),
+        "has_legal_basis": bool(record.get("legal_basis")),
         "legal_basis_count": len(record.get("legal_basis") or []),
-        "method_count": len(record.get("methods") or []),
+        "method_count": len(methods),
         "methods": [
-            {"channel": m["channel"], "time_value": m.get("time_value"), "time_unit": m.get("time_unit"),
-             "fee_amount": m.get("fee_amount"), "fee_currency": m.get("fee_currency")}
-            for m in record.get("methods") or []
+            {"method": CHANNELS.get(m["channel"]), "channel": m["channel"], "time_value": m.get("time_value"),
+             "time_unit": m.get("time_unit"),
+             "fee_amount": m.get("fee_amount") if m.get("fee_currency") in (None, "VND") else None,
+             "fee_text_present": m.get("fee_text") is not None}
+            for m in methods
         ],
     }

@@ -123,11 +123,13 @@ def read_portal_file(path: Path) -> Iterator[tuple[int, object]]:
                 if not raw.strip():
                     continue
                 try:
-                    yield number, json.loads(raw.decode("utf-8"))
+                    text = raw.decode("utf-8").strip()
+                    yield number, json.loads(text)
                 except UnicodeDecodeError as exc:
                     yield number, f"not UTF-8 text (byte {exc.start})"
                 except json.JSONDecodeError as exc:
-                    cut = exc.pos >= len(raw.rstrip()) - 1
+                    # Cut short: the text ends where the parser still expected something.
+                    cut = exc.pos >= len(text) - 1 or exc.msg.startswith("Unterminated string")
                     yield number, ("truncated JSON: " if cut else "not JSON: ") + f"{exc.msg} (column {exc.colno})"
     except (EOFError, OSError, zlib.error) as exc:
         yield number + 1, f"file cut or unreadable after line {number}: {exc}"
