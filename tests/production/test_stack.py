@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import time
@@ -331,11 +332,14 @@ def test_a_killed_runner_leaves_no_process(tmp_path):
         stack.wait_until_up()
         processes = descendants(stack.make.pid)
         runner = next(pid for pid in processes if "scripts/stack.py" in _cmdline(pid))
+        config = next(re.search(r"-c (\S+)", _cmdline(pid)).group(1) for pid in processes
+                      if "supervisor.supervisord" in _cmdline(pid))
         os.kill(runner, signal.SIGKILL)
         took = _wait(lambda: not any(alive(pid) for pid in processes), timeout=60)
         print(f"[figures] runner killed with SIGKILL: its {len(processes) - 1} processes gone after {took:.1f} s")
     finally:
         stack.kill_all()
+    shutil.rmtree(Path(config).parent)  # the runner had no chance to remove its directory
 
 
 def test_a_token_starting_with_a_dash_reaches_rasa_as_one_argument():
