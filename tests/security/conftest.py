@@ -330,7 +330,7 @@ class SecurityStack:
             return []
         with sqlite3.connect(f"file:{self.tracker_path}?mode=ro", uri=True, timeout=10) as db:
             try:
-                return db.execute("SELECT sender_id, type_name, data FROM events").fetchall()
+                return db.execute("SELECT sender_id, type_name, data FROM events ORDER BY id").fetchall()
             except sqlite3.OperationalError:  # no table yet
                 return []
 

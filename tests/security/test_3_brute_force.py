@@ -42,7 +42,7 @@ def kind(reply: str, code: str) -> str:
 class Attacker:
     """Tries (code, digits) pairs, each over a different route: new sender, /restart, socket.io..."""
 
-    ROUTES = ("new sender", "/restart", "/session_start", "socket.io", "typed intent")
+    ROUTES = ("new sender", "/restart", "/session_start", "socket.io", "typed intent", "zalo")
 
     def __init__(self, stack):
         self.stack = stack
@@ -61,6 +61,12 @@ class Attacker:
             with Widget(self.stack) as widget:
                 asked = widget.say(f"tra cứu hồ sơ {code}", "guess over socket.io: code")
                 answered = widget.say(digits, "guess over socket.io: digits")
+            self.calls += [asked, answered]
+            result = (route, digits, kind(asked.text, code), kind(answered.text, code))
+        elif route == "zalo":
+            user = self.stack.new_sender("zu")
+            asked = self.stack.platform_turn("zalo", user, f"tra cứu hồ sơ {code}", "guess over Zalo: code")
+            answered = self.stack.platform_turn("zalo", user, digits, "guess over Zalo: digits")
             self.calls += [asked, answered]
             result = (route, digits, kind(asked.text, code), kind(answered.text, code))
         else:
@@ -101,8 +107,10 @@ def test_brute_force_across_senders_channels_and_restarts_is_locked(abuse_stack)
         if "LOCKED" in (asked, answered):
             break
         verified_before_lock += answered == "NOT_VERIFIED"
-    RECORDER.figure("brute force: wrong guesses answered before the code locked (all senders and channels)",
-                    verified_before_lock if any("LOCKED" in row for row in log) else f"never locked in {len(log)}")
+    locked_at = next((n for n, row in enumerate(log, 1) if "LOCKED" in row), None)
+    RECORDER.figure("brute force: guesses (all senders, channels, restarts) until the code was locked",
+                    f"{locked_at} (the answer to guess {locked_at} says locked; {verified_before_lock} answered "
+                    "'not verified' before)" if locked_at else f"never locked in {len(log)}")
     RECORDER.figure("brute force: replies (route, digits, code reply, digits reply)", log)
     leaked = [row for row in log if "STATUS" in row]
     assert not leaked, f"a status was told during the brute force: {leaked} (all: {log})"

@@ -7,6 +7,7 @@ messages, the demo dossiers' codes and digits used in the lookups, the names.
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -35,7 +36,7 @@ PERSONAL_MESSAGES = [
     ("malformed typed intent with a phone",
      '/check_dossier_status{"dossier_code": "000.00.12.H48-251020-0015", "phone": 0988111222',
      r"0988111222"),
-    ("code and digits together", "mã 000.00.12.H48-251020-0015 số 3456", r"251020[\s\-–]*0015"),
+    ("code and digits together", "mã 000.00.12.H48-251020-0015 số 3456", r"251020[\s\-–]*0015|số\s*3456"),
 ]
 METADATA_PHONE = "0966554433"
 
@@ -59,14 +60,39 @@ def _send_personal_data(stack):
     return calls
 
 
-def _sensitive_patterns(stack):
+def _digits_pattern(digits: str) -> str:
+    """The digits standing alone (not inside a longer number, a time, a hex id, a port or a "[pid]")."""
+    return rf"(?<![\w.:\-\[]){digits}(?![\w:\]])"
+
+
+def _sensitive_patterns(stack, with_digits: bool = True):
+    """What must never be written down; the demo dossiers' digits alone only where no other text is expected
+    to hold them (the logs: no message text there). In the tracker they are checked in context."""
     patterns = list(stack.personal_data)
     for code, (digits, _) in DEMO.items():
         serial = code.split("-", 1)[1]  # e.g. 251103-0021: the part that tells one dossier from another
         patterns.append((f"dossier code {code}", serial.replace("-", r"[\s\-–]*")))
-        # The digits standing alone (not inside a longer number, a time, a hex id or a port).
-        patterns.append((f"phone digits of {code}", rf"(?<![\w.:\-]){digits}(?![\w:])"))
+        if with_digits:
+            patterns.append((f"phone digits of {code}", _digits_pattern(digits)))
     return patterns
+
+
+LOOKUP_REPLY_MARKS = ("4 số cuối", "chưa xác minh", "tạm dừng")  # asks for, refuses or locks the digits
+
+
+def _digits_typed_for_a_lookup(rows):
+    """User messages holding a demo dossier's digits in clear, sent right after the bot spoke of the digits."""
+    found, last_bot = [], {}
+    for sender, kind, data in rows:
+        event = json.loads(data) if data else {}
+        text = str(event.get("text") or "")
+        if kind == "bot":
+            last_bot[sender] = text
+        elif kind == "user" and any(mark in last_bot.get(sender, "") for mark in LOOKUP_REPLY_MARKS):
+            for code, (digits, _) in DEMO.items():
+                if re.search(_digits_pattern(digits), text):
+                    found.append(f"phone digits of {code} typed after {last_bot[sender][:50]!r}: {text[:60]!r}")
+    return found
 
 
 def _findings(text, patterns):
@@ -110,11 +136,10 @@ def test_no_raw_personal_data_in_the_tracker_store(abuse_stack, after_personal_d
     assert rows, "nothing stored: the scan would prove nothing"
     text = "\n".join(f"{sender} {data}" for sender, _, data in rows)
     # The store holds JSON: non-ASCII may be escaped there.
-    import json
-
     decoded = "\n".join(f"{sender} {json.dumps(json.loads(data), ensure_ascii=False)}" for sender, _, data in rows
                         if data)
-    found = _findings(text + "\n" + decoded, _sensitive_patterns(abuse_stack))
+    found = _findings(text + "\n" + decoded, _sensitive_patterns(abuse_stack, with_digits=False))
+    found += _digits_typed_for_a_lookup(rows)
     RECORDER.figure("tracker scan: events scanned / kinds of raw personal data found", f"{len(rows)} / {len(found)}")
     assert not found, f"raw personal data in the tracker store {abuse_stack.tracker_path}:\n" + "\n".join(found)
 
