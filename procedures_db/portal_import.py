@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from procedures_db.importer import _as_record, read_records
-from procedures_db.models import Procedure
+from procedures_db.models import Procedure, utcnow
 from procedures_db.portal import REPORT_FIELDS, PortalRecordError, given_fields, parse_portal_record
-from procedures_db.records import RecordError, apply_record, to_record, validate_record
+from procedures_db.records import RecordError, apply_scalars, child_rows, to_record, validate_record
 
 SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".ndjson.gz")
 FIELD_LABELS = {
@@ -200,13 +200,10 @@ def _import_one(session: Session, existing: dict, report: PortalImportReport, fi
         report.unchanged += 1
         _count(report, file, line, parsed)
         return
+    target = procedure or Procedure()
     try:
         with session.begin_nested():
-            if procedure is None:
-                procedure = Procedure()
-                session.add(procedure)
-            apply_record(procedure, clean)
-            session.flush()
+            _write(session, target, clean, new=procedure is None)
     except Exception as exc:  # a database constraint: report it, keep importing
         session.expire_all()
         existing.clear()
@@ -216,9 +213,29 @@ def _import_one(session: Session, existing: dict, report: PortalImportReport, fi
     if clean["code"] in existing:
         report.updated += 1
     else:
-        existing[clean["code"]] = procedure
+        existing[clean["code"]] = target
         report.inserted += 1
     _count(report, file, line, parsed)
+
+
+def _write(session: Session, procedure: Procedure, clean: dict, new: bool) -> None:
+    """The procedure row through the ORM, its ~20 child rows as one bulk insert per table.
+
+    Building an ORM object per document, step and method made the import of the
+    national pages three times slower (one INSERT statement per child row).
+    """
+    if new:
+        session.add(procedure)
+    apply_scalars(procedure, clean)
+    procedure.modified_at = utcnow()  # children may be all that changed: the catalogue cache must see it
+    session.flush()
+    children = child_rows(clean)
+    for relation, (model, rows) in children.items():
+        if not new:
+            session.execute(delete(model).where(model.procedure_id == procedure.id))
+        if rows:
+            session.execute(insert(model), [{"procedure_id": procedure.id, **row} for row in rows])
+    session.expire(procedure, list(children))  # read back from the database when next used
 
 
 def _count(report: PortalImportReport, file: str, line: int, parsed) -> None:

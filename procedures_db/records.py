@@ -223,19 +223,39 @@ def _legal_basis(check: _Checker) -> list[dict]:
     return items
 
 
+SCALAR_FIELDS = (
+    "code", "name", "field", "levels", "agency", "subjects", "result", "processing_time",
+    "online", "online_url", "source_url", "updated_at", "aliases", "extra",
+    "official_name", "conditions", "decision",
+)
+# relationship name → (child model, the clean record's list, how one item becomes column values)
+CHILDREN = {
+    "documents": (ProcedureDocument, "documents", dict),
+    "fees": (ProcedureFee, "fees", dict),
+    "steps": (ProcedureStep, "steps", lambda text: {"text": text}),
+    "methods": (SubmissionMethod, "methods", dict),
+    "legal_basis": (LegalBasis, "legal_basis", dict),
+}
+
+
+def child_rows(clean: dict) -> dict[str, tuple[type, list[dict]]]:
+    """Relationship name → (model, column values of each child in order), for bulk writes."""
+    return {
+        relation: (model, [{"position": i, **as_row(item)} for i, item in enumerate(clean[key])])
+        for relation, (model, key, as_row) in CHILDREN.items()
+    }
+
+
+def apply_scalars(procedure: Procedure, clean: dict) -> None:
+    for field in SCALAR_FIELDS:
+        setattr(procedure, field, clean[field])
+
+
 def apply_record(procedure: Procedure, clean: dict) -> None:
     """Overwrite ``procedure`` with a validated record (children replaced as a whole)."""
-    for field in (
-        "code", "name", "field", "levels", "agency", "subjects", "result", "processing_time",
-        "online", "online_url", "source_url", "updated_at", "aliases", "extra",
-        "official_name", "conditions", "decision",
-    ):
-        setattr(procedure, field, clean[field])
-    procedure.documents = [ProcedureDocument(position=i, **d) for i, d in enumerate(clean["documents"])]
-    procedure.fees = [ProcedureFee(position=i, **f) for i, f in enumerate(clean["fees"])]
-    procedure.steps = [ProcedureStep(position=i, text=t) for i, t in enumerate(clean["steps"])]
-    procedure.methods = [SubmissionMethod(position=i, **m) for i, m in enumerate(clean["methods"])]
-    procedure.legal_basis = [LegalBasis(position=i, **b) for i, b in enumerate(clean["legal_basis"])]
+    apply_scalars(procedure, clean)
+    for relation, (model, rows) in child_rows(clean).items():
+        setattr(procedure, relation, [model(**row) for row in rows])
 
 
 def _number(value: float | None) -> int | float | None:
