@@ -89,7 +89,8 @@ HK2 = ANY("2023", "31/12/2022")
 NOT_OOS = NONE("chỉ hỗ trợ thủ tục hành chính", "không phải thủ tục hành chính",
                "không liên quan đến thủ tục hành chính", "ngoài lĩnh vực thủ tục hành chính")
 WHERE_ASK = ANY("một cửa", "cổng dịch vụ công", "dichvucong", "ủy ban nhân dân", "ubnd", "công an", "cơ quan")
-REFNUM = ANY("mã phản ánh", "mã số", "số tham chiếu", "mã tiếp nhận", "mã yêu cầu", "mã tra cứu", "số phiếu", "mã ")
+REFNUM = ANY("mã phản ánh", "mã số", "số tham chiếu", "mã tiếp nhận", "mã yêu cầu", "mã tra cứu", "số phiếu",
+              "mã khiếu nại", "mã kiến nghị", "mã hỗ trợ", "reference")
 COMPLAINT_ROUTE = ANY("dichvucong.gov.vn", "cổng dịch vụ công", "phản ánh, kiến nghị", "phản ánh kiến nghị", "một cửa")
 HOTLINE = ANY("hotline", "đường dây nóng", "tổng đài", "số điện thoại", "1900", "gọi", "phone", "call")
 HOURS = ANY("giờ hành chính", "giờ làm việc", "ngày làm việc", "thứ hai", "thứ 2", "7 giờ", "8 giờ",
@@ -150,7 +151,7 @@ conv("migrant worker renting a room", "b", C,
        ANY("15.000", "15000", "15 nghìn", "15k"), ANY("7.000", "7000", "7 nghìn", "7k"), ML()]))
 conv("retired teacher, no diacritics", "u", C,
      ("Chứng thực bản sao mất bao nhiêu tiền một trang và có lấy ngay trong ngày không",
-      [P(CTBS), NOT(CTBS), A("fee", "processing_time"), ANY("2.000", "2000", "2 nghìn"), SAMEDAY, ML()]))
+      [P(CTBS), NOT(CTBS), A("fee", "processing_time"), ANY("2.000", "2 nghìn"), SAMEDAY, ML()]))
 conv("young founder", "a", C,
      ("Thành lập công ty thì hồ sơ gồm những gì, lệ phí bao nhiêu, làm online có được miễn phí không?",
       [P(DN), NOT(DN), A("documents", "fee", "online"), ANY("giấy đề nghị đăng ký doanh nghiệp"),
@@ -234,7 +235,7 @@ conv("office worker, abbreviations", "b", C,
       [P(CCDOI), P(GPLX1), A("online"), ANY("VNeID", "trực tuyến", "online"), ML()]))
 conv("retiree with paperwork", "a", C,
      ("Tôi cần chứng thực chữ ký và chứng thực bản sao 3 trang, hết bao nhiêu tiền?",
-      [P(CTCK), P(CTBS), A("fee"), ANY("10.000", "10000"), ANY("2.000", "2000"), ANY("1.000", "1000"), ML()]))
+      [P(CTCK), P(CTBS), A("fee"), ANY("10.000", "10 nghìn"), ANY("2.000"), ANY("1.000đ", "1.000 đ", "1.000 đồng", "1000đ", "1000 đồng", "1 nghìn"), ML()]))
 conv("newly-wed couple, abbreviations", "b", C,
      ("vc e mới cưới, muốn đk kết hôn rồi nhập khẩu về nhà chồng, mỗi thủ tục mất bao lâu",
       [P(KH), P(TTR), A("processing_time"), SAMEDAY, D7, ML()]))
@@ -460,7 +461,7 @@ conv("son whose mother died at home", "a", C,
 conv("friend of a French man who died, no diacritics", "u", C,
      ("Ông bạn tôi là người Pháp mất ở Đà Nẵng, gia đình cần khai tử",
       [P(KTNN), NOT(KTNN), ML()]))
-conv("mother, abbreviations, one-word start", "b", C,
+conv("mother, abbreviations, one-word start", "b", C + ["clarification"],
      ("làm cccd", [CLARIFY, ML()]),
      ("cho con e 4 tuổi", [P(CCU14), NOT(CCU14), ANY("VNeID"), ML()]))
 conv("mother who gave birth at home", "a", C,
@@ -484,7 +485,7 @@ conv("new wife, abbreviations", "b", C,
 conv("civil servant marrying a German", "a", C,
      ("Tôi là công chức, kết hôn với người Đức thì cần thêm giấy gì?",
       [P(KHNN), NOT(KHNN), ANY("cơ quan, đơn vị quản lý", "không trái quy định của ngành", "đơn vị quản lý"), ML()]))
-conv("vague mother", "a", C,
+conv("vague mother", "a", C + ["clarification"],
      ("Tôi muốn làm giấy tờ cho con.", [CLARIFY, ML()]),
      ("Giấy khai sinh, bé mới sinh được 1 tuần.", [P(KS), ML()]))
 conv("heir of a plot of land, no diacritics", "u", C,
@@ -571,7 +572,7 @@ conv("man leaving for a long trip", "a", C + ["result"],
      ("Khai báo tạm vắng xong thì nhận được giấy gì?",
       [P(TV), NOT(TV), A("result"), ANY("phiếu khai báo tạm vắng"), ML()]))
 conv("citizen checking the date of the data, no diacritics", "u", C + ["source"],
-     ("Chứng thực bản sao phí bao nhiêu", [P(CTBS), NOT(CTBS), ANY("2.000", "2000"), ML()]),
+     ("Chứng thực bản sao phí bao nhiêu", [P(CTBS), NOT(CTBS), ANY("2.000", "2 nghìn"), ML()]),
      ("nguồn thông tin ở đâu", [NOT(CTBS), A("source"), ANY("dichvucong.gov.vn", "226/2016"), ML()]))
 
 # ================================================================ 9. exists, but not in the catalogue (still an administrative procedure)
@@ -635,7 +636,7 @@ conv("tourist, English", "a", C + ["out_of_scope"],
 conv("HR manager, English", "a", C + ["not_in_catalogue"],
      ("I need a work permit for a foreign employee, how do I apply?", [NOT_IN_CAT, NOT_OOS, ML()]))
 conv("American fiancé, English", "a", C + ["variant_by_circumstance"],
-     ("I am American and my fiancée is Vietnamese. How do we register our marriage?",
+     ("I am American and my fiancee is Vietnamese. How do we register our marriage?",
       [P(KHNN), NOT(KHNN), ML()]))
 conv("job applicant, English", "a", C + ["compound_aspects"],
      ("How do I get a criminal record certificate and how long does it take?",
@@ -732,14 +733,14 @@ conv("elderly man, no diacritics", "u", C,
 conv("impatient young man, abbreviations", "b", C,
      ("gặp cán bộ", [KEEPS, HOTLINE, HOURS, FAKE_LIVE, ML()]),
      ("alo", [KEEPS, ML()]),
-     ("có ai ko", [KEEPS, ANY("hotline", "đường dây nóng", "tổng đài", "số điện thoại", "giờ", "mã"), ML()]),
+     ("có ai ko", [KEEPS, ANY("hotline", "đường dây nóng", "tổng đài", "số điện thoại", "giờ làm việc", "giờ hành chính", "mã yêu cầu", "mã số"), ML()]),
      ("thôi, cho hỏi gks cần j", [KEEPS, P(KS), NOT(KS), A("documents"), ML()]))
 conv("woman who gave up on the bot", "a", C,
      ("Tôi hỏi mãi không được, cho tôi nói chuyện với nhân viên.", [KEEPS, HOTLINE, HOURS, FAKE_LIVE, ML()]),
      ("Khi nào cán bộ trả lời tôi?", [KEEPS, HOURS, NONE("ngay lập tức", "trong giây lát"), ML()]))
 conv("man who wants his request number, no diacritics", "u", C,
      ("gặp cán bộ", [KEEPS, HOTLINE, FAKE_LIVE, ML()]),
-     ("mã yêu cầu của tôi là gì", [KEEPS, ANY("mã"), ML()]))
+     ("mã yêu cầu của tôi là gì", [KEEPS, REFNUM, ML()]))
 conv("office worker, abbreviations", "b", C,
      ("cho e gặp ng thật", [KEEPS, HOTLINE, FAKE_LIVE, ML()]),
      ("đổi cccd phí bn", [KEEPS, P(CCDOI), NOT(CCDOI), ANY("50.000", "50000"), ML()]))
@@ -793,6 +794,61 @@ conv("new father", "a", C,
      ("Liên thông khai sinh, thường trú, bảo hiểm y tế cho bé dưới 6 tuổi làm thế nào?",
       [P(LT1), NOT(LT1), A("steps"), ANY("VNeID", "dịch vụ công"), ML(), SAMPLE]))
 
+
+# ================================================================ extra conversations (style balance)
+conv("young man let down by ward staff, abbreviations", "b", ["complaint"],
+     ("cb phường hẹn e 3 lần r vẫn chưa xong, e mún khiếu nại",
+      [COMPLAINT, NORATING, REFNUM, COMPLAINT_ROUTE, NONE("3 sao", "3/5", "3 điểm"), ML()]),
+     ("lm hc ở đâu", [NORATING, P(HC), NOT(HC), A("where_to_submit"), ML()]))
+conv("land owner waiting, abbreviations", "b", ["complaint"],
+     ("phản ánh: nộp hs đất 3 tháng r ko ai xử lý", [COMPLAINT, NORATING, REFNUM, NONE("3 sao", "3/5"), ML()]))
+conv("groom with a terse query, abbreviations", "b", ["confirm_affirm"],
+     ("lệ phí dk ket hon", [P(KH), ML()]),
+     ("đúng", [NONE("chưa xử lý được"), ML()]))
+conv("graduate with a terse query, abbreviations", "b", ["confirm_affirm"],
+     ("tg lam lltp", [P(LLTP), ML()]),
+     ("đúng vậy", [NONE("chưa xử lý được"), ML()]))
+conv("worker in a hurry, abbreviations", "b", ["human_handover"],
+     ("e cần gặp cán bộ gấp", [KEEPS, HOTLINE, HOURS, FAKE_LIVE, ML()]),
+     ("xin chào", [KEEPS, ML()]),
+     ("gia hạn tạm trú cần j", [KEEPS, P(GHTT), NOT(GHTT), A("documents"), ML()]))
+conv("sceptical student, abbreviations", "b", ["other_question", "source"],
+     ("đk tạm trú", [P(TAMTRU), NOT(TAMTRU), ML()]),
+     ("nguồn ở đâu, link đâu", [NOT(TAMTRU), A("source"), ANY("dichvucong.gov.vn"), ML()]))
+conv("engaged mother-to-be, abbreviations", "b", ["comparison"],
+     ("khai sinh vs kết hôn cái nào cần nhiều giấy hơn", [P(KS), P(KH), A("documents"), ML(15)]))
+conv("man moving for work, abbreviations", "b", ["compound_procedures"],
+     ("đk thường trú, tạm trú, tạm vắng mỗi cái mấy ngày",
+      [P(TTR), P(TAMTRU), P(TV), A("processing_time"), D7, D3, ANY("1 ngày làm việc", "01 ngày"), ML(15)]))
+conv("traveller planning to drive abroad, abbreviations", "b", ["not_in_catalogue"],
+     ("xin cấp bằng lái quốc tế ở đâu", [NOT_IN_CAT, NOT_OOS, ML()]))
+conv("pupil, abbreviations", "b", ["out_of_scope"],
+     ("giải hộ e bài tiếng anh lớp 9 vs", [OOS, ML()]))
+conv("couple renting a tiny room, abbreviations", "b", ["eligibility"],
+     ("nhà đi thuê 10m2 ở 2 ng có nhập khẩu đc ko",
+      [P(TTR), NOT(TTR), A("conditions"), ANY("diện tích tối thiểu", "8 m2", "08 m2", "8m2", "8 m²"), ML()]))
+conv("mother of a 13-year-old, abbreviations", "b", ["variant_by_circumstance"],
+     ("bé nhà e 13t làm cccd có phải đến ko",
+      [P(CCU14), NOT(CCU14), ANY("đưa trẻ", "đưa con", "đưa bé", "đưa cháu", "vân tay", "sinh trắc", "mống mắt", "có mặt"), ML()]))
+conv("grandson registering a death, abbreviations", "b", ["followup_stays_on_procedure", "hokhau_abolished"],
+     ("đk khai tử cho bà", [P(KT), NOT(KT), ML()]),
+     ("có cần sổ hk ko", [NOT(KT), HK1, HK2, ML()]))
+conv("farmer who lost his land certificate", "a", ["compound_aspects"],
+     ("Cấp lại sổ đỏ bị mất thì nộp ở đâu, lệ phí bao nhiêu?",
+      [P(SD3), NOT(SD3), A("where_to_submit", "fee"), ANY("văn phòng đăng ký đất đai"),
+       ANY("HĐND", "hội đồng nhân dân"), ML()]))
+conv("citizen who declines to rate", "a", ["form_exit"],
+     ("Tôi muốn đánh giá.", [RATE_PROMPT, ML()]),
+     ("Không", [NORATING, NO_RATE_PROMPT, ML()]))
+conv("relative of a foreigner who died", "a", ["other_question"],
+     ("Đăng ký khai tử có yếu tố nước ngoài mất bao lâu?", [P(KTNN), NOT(KTNN), A("processing_time"), UNK, ML()]))
+
+conv("man who lost a paper, no diacritics", "u", ["variant_by_circumstance", "clarification"],
+     ("Tôi muốn làm lại giấy tờ bị mất", [CLARIFY, ML()]),
+     ("thẻ căn cước", [P(CCLAI), NOT(CCLAI), ML()]))
+conv("granddaughter of an 85-year-old, abbreviations", "b", ["variant_by_circumstance", "clarification"],
+     ("xin trợ cấp", [CLARIFY, ML()]),
+     ("cho ông ngoại 85t, ko có lương hưu", [P(NCT), NOT(NCT), ANY("80 tuổi"), ML()]))
 
 # ================================================================ output
 ALLOWED = {"mentions_procedure", "not_other_procedure", "answers_aspects", "contains_any", "contains_none",
