@@ -384,6 +384,40 @@ def _number_end(text: str, match: re.Match) -> int:
     return end
 
 
+def _number_start(text: str, match: re.Match) -> int:
+    """Start of a document number, giving back a date's year glued before it ("ngày 25/01/202640/2026/NĐ-CP")."""
+    at = match.start()
+    glued = at
+    while glued > 0 and text[glued - 1].isdigit():
+        glued -= 1
+    if glued < at and re.search(r"(?:/|năm ?)$", text[:glued]):
+        return min(glued + 4, match.end())
+    return at
+
+
+def _ends_row(text: str, spans: list[tuple[int, int]], index: int) -> bool:
+    """Whether the number at ``spans[index]`` is a row's number cell rather than quoted in a title.
+
+    A cell is glued to the next row's title, or one space before a capitalised word, or
+    ends the text; "Luật 54/2014/QH13" + "54/2014/QH13" is a title quoting the number, then the cell.
+    """
+    at, end = spans[index]
+    following = text[end:end + 3]
+    if not following:
+        return True
+    if following[0].isdigit():
+        # Glued to another number: a title quoting a number ends with it ("Sửa đổi Nghị định
+        # 08/2022/NĐ-CP" + "05/2025/NĐ-CP"), unless that number is a row named by itself,
+        # printed twice ("…QH15" + "193/2025/NĐ-CP193/2025/NĐ-CP").
+        nxt = spans[index + 1] if index + 1 < len(spans) else None
+        after = spans[index + 2] if index + 2 < len(spans) else None
+        return bool(nxt and after and nxt[0] == end and after[0] == nxt[1]
+                    and text[nxt[0]:nxt[1]] == text[after[0]:after[1]] != text[at:end])
+    if following[0] == " ":
+        return len(following) == 3 and following[1].isupper() and following[2].islower()
+    return following[0].isalpha()
+
+
 def _number_prefix_start(title: str) -> int:
     """Where a document kind glued before the number cell starts ("…đô thịNghị quyết số "), or len(title)."""
     prefix = _NUMBER_PREFIX.search(title)
@@ -400,19 +434,17 @@ def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
         body = body[len(_LEGAL_HEADER):]
     if not _given(body):
         return [], [Unknown("legal_basis", "the portal gives no legal basis")]
+    spans = [(_number_start(body, m), _number_end(body, m)) for m in _DOC_NUMBER.finditer(body)]
     rows, start = [], 0
-    for match in _DOC_NUMBER.finditer(body):
-        end = _number_end(body, match)
-        following = body[end:end + 3]
-        # The number cell ends a row: glued to the next title, or one space before a
-        # capitalised word, or at the end. A number followed by anything else
-        # (" ngày …", ",", another number) is quoted inside a title.
-        next_title = re.match(r"\s?[A-ZĐÀ-Ỹ][a-zđà-ỹ]", following) or (following[:1].isalpha() and not following[:1].isspace())
-        if following and not next_title:
+    for index, (at, end) in enumerate(spans):
+        if not _ends_row(body, spans, index):
             continue
-        title = body[start:match.start()]
+        title = body[start:at]
         title = title[:_number_prefix_start(title)].strip(" ;,-")
-        number = body[match.start():end]
+        number = body[at:end]
+        if rows and rows[-1]["number"] == number and not (title and rows[-1]["title"]):
+            # "Nghị định số 88/2014/NĐ-CP" + "Nghị định số 88/2014/NĐ-CP": a row whose name is its number
+            title = title or rows.pop()["title"]
         rows.append({"number": number, "title": title or None,
                      "text": f"{title} ({number})" if title and number not in title else (title or number)})
         start = end
@@ -424,11 +456,25 @@ def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
     return rows, unknown
 
 
+_INLINE_STEP = re.compile(r"(?:[-+]\s*)?Bước\s*\d+\s*[:.]")
+
+
+def _break_before_steps(body: str) -> str:
+    """A "Bước N:" run into the line before it ("…hạng II - Bước 1: Nộp hồ sơ") starts its own line."""
+    pieces, last = [], 0
+    for match in _INLINE_STEP.finditer(body):
+        line_start = body.rfind("\n", 0, match.start()) + 1
+        if body[line_start:match.start()].strip(" \t-+*•"):
+            pieces += [body[last:match.start()].rstrip(), "\n"]
+            last = match.start()
+    return "".join(pieces) + body[last:]
+
+
 def parse_steps(text: str) -> tuple[list[str], list[Unknown]]:
     body = clean_text(text)
     if not _given(body):
         return [], [Unknown("steps", "the portal gives no steps")]
-    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    lines = [line.strip() for line in _break_before_steps(body).splitlines() if line.strip()]
     step_lines = [i for i, line in enumerate(lines) if _STEP_WORD.match(line)]
     starts: list[int] = []
     if len(step_lines) >= 2:
@@ -604,14 +650,14 @@ _EXPLANATION = re.compile(r"^[\s\-+*•]*(?:trường hợp|lưu ý|số lượn
 
 def is_explanation(document: dict) -> bool:
     """A row of the documents table that explains or introduces instead of naming a paper:
-    a "Lưu ý" row, or a row counted "0 bản chính" that starts "Trường hợp …" / "Số lượng hồ sơ"
-    or ends with ":" ("Hồ sơ gồm:")."""
-    if document.get("group") == GROUP_NOTE:
+    a "Lưu ý" row or section, a row ending with ":" ("Hồ sơ gồm:"), or a row counted
+    "0 bản chính" that starts "Trường hợp …" / "Số lượng hồ sơ"."""
+    name = (document.get("name") or "").strip()
+    if document.get("group") == GROUP_NOTE or name.endswith(":") or re.match(r"^[\s\-+*•]*lưu ý", name, re.IGNORECASE):
         return True
     if document.get("originals") or document.get("copies"):
         return False
-    name = document.get("name") or ""
-    return bool(_EXPLANATION.match(name)) or name.rstrip().endswith(":")
+    return bool(_EXPLANATION.match(name))
 
 
 def portal_counts(record: dict) -> dict:
