@@ -6,13 +6,15 @@ unless the right digits were given while the code was not locked.
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import pytest
 
 from bot.rate_limit import SLOW_DOWN_REPLY
 from tests.security.conftest import (
-    CONTROL_CODE, DEMO, RECORDER, Widget, assert_sane, label_of, texts,
+    CONTROL_CODE, DEMO, GREETING_MARK, RECORDER, Background, Widget, assert_sane, label_of, percentiles,
+    second_citizen, texts,
 )
 
 pytestmark = pytest.mark.e2e
@@ -173,3 +175,25 @@ def test_the_right_digits_still_work_on_a_dossier_nobody_attacked(abuse_stack, r
         answer = calls[-1].text
     assert_sane(calls, "owner's lookup")
     assert label_of(code) in answer, answer
+
+
+def test_wrong_guesses_do_not_hold_the_server(abuse_stack):
+    """Finding 3: the wrong-digit delay slept inside the turn; four conversations of wrong guesses (40 messages,
+    under every limit) held all MAX_CONCURRENT_TURNS slots and other citizens waited up to 20 s."""
+    guessers = []
+
+    def guess(background):
+        attacker = Attacker(abuse_stack)  # one conversation, its own unknown code, wrong digits again and again
+        attacker._rest(f"tra cứu hồ sơ 000.00.12.H48-991128-{threading.get_ident() % 10_000:04d}")
+        for n in range(4):
+            if background.running():
+                attacker._rest(f"{2000 + n:04d}")
+        guessers.extend(attacker.calls)
+
+    with Background(guess, threads=4, seconds=30) as background:
+        citizen = second_citizen(abuse_stack, background, interval=0.2, max_messages=40)
+    RECORDER.figure("wrong guesses in 4 conversations at once: second citizen's latency",
+                    percentiles(c.seconds for c in citizen))
+    assert not background.errors, background.errors
+    assert_sane(guessers + citizen, "wrong guesses with a citizen waiting")
+    assert all(GREETING_MARK in texts(c) for c in citizen), [texts(c)[:80] for c in citizen]
