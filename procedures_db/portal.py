@@ -580,7 +580,7 @@ def parse_portal_record(raw: Any) -> ParsedRecord:
         fees = [{**fees[0], "channel": None}]  # the same fee whatever the channel
 
     extra = {
-        "official_code_source": "dichvucong.gov.vn",
+        "source": "national_portal",  # which importer wrote it (the seed's records have no "source")
         "agencies": {key: value for key, value in (
             ("competent", _given(text.get("co_quan_co_tham_quyen", ""))),
             ("performing", _given(text.get("co_quan_thuc_hien", ""))),

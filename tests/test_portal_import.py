@@ -27,7 +27,7 @@ from procedures_db.__main__ import main
 from procedures_db.catalogue import get_procedure, get_procedure_record
 from procedures_db.db import get_engine, session_scope
 from procedures_db.importer import export_records, import_records, read_records
-from procedures_db.models import Procedure
+from procedures_db.models import Base, Procedure
 from procedures_db.portal import (
     GROUP_NOTE,
     GROUP_SHOW,
@@ -42,7 +42,7 @@ from procedures_db.portal import (
     portal_counts,
 )
 from procedures_db.portal_import import import_portal
-from procedures_db.schema import missing_columns
+from procedures_db.schema import add_missing_columns, missing_columns
 from procedures_db.seed import seed_if_empty
 
 REPO = Path(__file__).resolve().parent.parent
@@ -409,6 +409,19 @@ def test_an_existing_database_gets_the_new_columns_at_start(tmp_path):
     with session_scope(url) as session:  # get_engine adds them back
         assert get_procedure_record(session, "1.001193")["name"]
         assert missing_columns(session.get_bind()) == []
+
+
+@pytest.mark.parametrize("engine_url", ["sqlite", "postgresql"])
+def test_missing_nullable_columns_are_added_on_both_databases(engine_url, request, tmp_path):
+    url = f"sqlite:///{tmp_path / 'cols.db'}" if engine_url == "sqlite" else request.getfixturevalue("fresh_pg_url")
+    engine = sa.create_engine(url, future=True)
+    Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql('ALTER TABLE procedure_documents DROP COLUMN "group"')  # a reserved word
+        connection.exec_driver_sql("ALTER TABLE submission_methods DROP COLUMN time_value")
+    assert sorted(add_missing_columns(engine)) == [("procedure_documents", "group"), ("submission_methods", "time_value")]
+    assert add_missing_columns(engine) == [] and missing_columns(engine) == []
+    engine.dispose()
 
 
 # --- the real portal pages ------------------------------------------------------------------------
