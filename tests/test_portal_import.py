@@ -333,6 +333,14 @@ def test_reimport_is_idempotent_and_a_change_updates_by_national_code(db_url, tm
         assert session.scalar(sa.text("SELECT count(*) FROM procedures")) == 2
 
 
+def test_a_line_that_is_not_utf8_is_reported(tmp_path, sqlite_url):
+    good = json.dumps(page("9.000031"), ensure_ascii=False).encode()
+    (tmp_path / "latin.jsonl").write_bytes(good + b"\n" + "{\"ma_thu_tuc\": \"9.000032\", \"ten_thu_tuc\": \"Thủ tục\"}".encode("cp1258", "replace") + b"\xff\n")
+    with session_scope(sqlite_url) as session:
+        report = import_portal(session, [tmp_path / "latin.jsonl"])
+    assert report.inserted == 1 and [(r.line, r.reason.split(" (")[0]) for r in report.rejected] == [(2, "not UTF-8 text")]
+
+
 def test_folders_gzip_and_json_arrays(tmp_path, sqlite_url):
     folder = tmp_path / "export"
     (folder / "nested").mkdir(parents=True)
