@@ -547,7 +547,11 @@ def parse_portal_record(raw: Any) -> ParsedRecord:
     if problems:
         raise PortalRecordError("; ".join(problems))
     text = {key: clean_text(value) for key, value in raw.items() if key != "raw_text" and isinstance(value, (str, int, float))}
-    unknown: list[Unknown] = []
+    # Another portal's export may nest a field: say so instead of reading it as empty.
+    unknown: list[Unknown] = [
+        Unknown(key, f"is a {type(value).__name__}, not the page's text: not read")
+        for key, value in raw.items() if value is not None and key != "raw_text" and not isinstance(value, (str, int, float))
+    ]
 
     methods, gaps = parse_methods(text.get("cach_thuc_thuc_hien", ""))
     unknown += gaps

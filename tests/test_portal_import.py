@@ -240,6 +240,12 @@ def test_whole_record_names_nfc_levels_and_unknowns():
     assert portal_counts(record)["steps_count"] == 3
 
 
+def test_a_field_in_another_shape_is_reported_not_read_as_empty():
+    parsed = parse_portal_record(page(thanh_phan_ho_so=[{"ten": "Tờ khai"}], ma_thu_tuc=1234))
+    assert parsed.record["code"] == "1234" and parsed.record["documents"] == []
+    assert unknown_reasons(parsed)["thanh_phan_ho_so"] == "is a list, not the page's text: not read"
+
+
 @pytest.mark.parametrize("broken", [{"ma_thu_tuc": ""}, {"ten_thu_tuc": None}])
 def test_a_page_without_code_or_name_is_refused(broken):
     with pytest.raises(PortalRecordError):
