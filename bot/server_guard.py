@@ -24,12 +24,17 @@ touching Rasa's code. Listed first in ``bot/credentials.yml``::
   Well-formed requests go on to Rasa unchanged, token check included (this
   check runs first, as a request middleware: a stranger learns that the body
   is malformed, nothing else).
+- **The other JSON routes of Rasa's API** (``RASA_API_BODIES``: tracker
+  events, messages, execute, trigger_intent, model predict and replace) answered
+  ``500`` with a traceback to a body of the wrong shape (an array, a number,
+  ``null``, text in UTF-16); they get the same ``400``.
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+import re
 from http import HTTPStatus
 from typing import Any, Dict, Optional, Text
 
@@ -61,15 +66,73 @@ def rasa_error(status: HTTPStatus, message: Text) -> HTTPResponse:
     }, status=status.value)
 
 
+_NOT_JSON = object()
+
+
+def _json_body(body: bytes) -> Any:
+    """The body read as UTF-8 JSON, or ``_NOT_JSON`` (json.loads alone also takes UTF-16 and -32,
+    which Rasa's own reader then fails on)."""
+    try:
+        return json.loads((body or b"").decode("utf-8"))
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested too deep to read
+        return _NOT_JSON
+
+
+def _is_event(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("event"), str)
+
+
+def _events_problem(data: Any) -> Optional[Text]:
+    if _is_event(data) or (isinstance(data, list) and all(_is_event(item) for item in data)):
+        return None
+    return 'The body must be an event or a list of events: {"event": "...", ...}.'
+
+
+def _event_list_problem(data: Any) -> Optional[Text]:
+    if isinstance(data, list) and all(_is_event(item) for item in data):
+        return None
+    return 'The body must be a list of events: [{"event": "...", ...}].'
+
+
+def _fields_problem(*names: Text):
+    def problem(data: Any) -> Optional[Text]:
+        if isinstance(data, dict) and all(isinstance(data.get(name), str) for name in names):
+            return None
+        return "The body must be a JSON object with " + ", ".join(f'"{name}": "..."' for name in names) + "."
+    return problem
+
+
+def _object_problem(data: Any) -> Optional[Text]:
+    return None if isinstance(data, dict) else "The body must be a JSON object."
+
+
+# The JSON bodies of Rasa's HTTP API (rasa/server.py), which answers 500 to any other shape.
+# (method, path pattern, what the body must be); /model/parse has its own check below.
+RASA_API_BODIES = (
+    ("POST", re.compile(r"/conversations/[^/]+/tracker/events"), _events_problem),
+    ("PUT", re.compile(r"/conversations/[^/]+/tracker/events"), _event_list_problem),
+    ("POST", re.compile(r"/conversations/[^/]+/messages"), _fields_problem("text", "sender")),
+    ("POST", re.compile(r"/conversations/[^/]+/(?:execute|trigger_intent)"), _fields_problem("name")),
+    ("POST", re.compile(r"/model/predict"), _event_list_problem),
+    ("PUT", re.compile(r"/model"), _object_problem),
+)
+
+
+def api_body_problem(method: Text, path: Text, body: bytes) -> Optional[Text]:
+    """Why ``body`` cannot be read by the Rasa API route at ``path``, or None (also for other routes)."""
+    for route_method, pattern, problem in RASA_API_BODIES:
+        if method == route_method and pattern.fullmatch(path):
+            data = _json_body(body)
+            return "The body must be JSON in UTF-8." if data is _NOT_JSON else problem(data)
+    return None
+
+
 def parse_body_problem(body: bytes, max_chars: int) -> Optional[Text]:
     """Why ``body`` cannot be a ``/model/parse`` request, or None when it can.
 
     Rasa reads ``{"text": "..."}`` (or a list whose first item is the text).
     """
-    try:
-        data = json.loads(body or b"")
-    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep to read
-        return 'The body must be a JSON object: {"text": "..."}.'
+    data = _json_body(body)
     if not isinstance(data, dict):
         return 'The body must be a JSON object: {"text": "..."}.'
     text = data.get("text")
@@ -114,17 +177,21 @@ class HttpLimits(InputChannel):
     def install(self, app: Sanic) -> None:
         # Sanic reads the size for each new connection: set before serving, it holds for all.
         app.config.REQUEST_MAX_SIZE = self.max_request_bytes
-        app.register_middleware(self.check_parse_request, "request")
+        app.register_middleware(self.check_request_body, "request")
         logger.info("HTTP limits: request bodies up to %d bytes, %s texts up to %d characters",
                     self.max_request_bytes, PARSE_PATH, self.max_parse_chars)
 
-    async def check_parse_request(self, request: Request) -> Optional[HTTPResponse]:
-        if request.method != "POST" or request.path.rstrip("/") != PARSE_PATH:
+    async def check_request_body(self, request: Request) -> Optional[HTTPResponse]:
+        if request.method not in ("POST", "PUT"):
             return None
         # Sanic also runs request middleware on its way to an error answer: a body over
         # the size limit (partly read) gets its 413, not a 400 about a cut-off body.
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > request.app.config.REQUEST_MAX_SIZE:
             return None
-        problem = parse_body_problem(request.body, self.max_parse_chars)
+        path = request.path.rstrip("/")
+        if path == PARSE_PATH:
+            problem = parse_body_problem(request.body, self.max_parse_chars)
+        else:
+            problem = api_body_problem(request.method, path, request.body)
         return rasa_error(HTTPStatus.BAD_REQUEST, problem) if problem else None

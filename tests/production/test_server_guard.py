@@ -68,7 +68,39 @@ MALFORMED = [
     ("invalid UTF-8", b'{"text": "xin ch\xff\xfeo"}', "application/json"),
     ("empty list", b'{"text": []}', "application/json"),
     ("truncated", b'{"text": "xin', "application/json"),
+    ("UTF-16", '{"text": "xin chao"}'.encode("utf-16"), "application/json"),
 ]
+
+
+API_ROUTES = [
+    ("POST", "/conversations/guard/tracker/events"),
+    ("PUT", "/conversations/guard/tracker/events"),
+    ("POST", "/conversations/guard/messages"),
+    ("POST", "/conversations/guard/execute"),
+    ("POST", "/conversations/guard/trigger_intent"),
+    ("POST", "/model/predict"),
+]
+API_MALFORMED = [b"[1, 2]", b'[{"x": 1}]', b"null", b"5", b'"text"', b"", b"{", '{"a": 1}'.encode("utf-16")]
+
+
+@pytest.mark.parametrize("method, path", API_ROUTES, ids=[f"{m} {p}" for m, p in API_ROUTES])
+def test_malformed_bodies_on_rasas_api_get_400_not_500(rasa_url, method, path):
+    for body in API_MALFORMED:
+        reply = requests.request(method, rasa_url + path, data=body, params=AUTH,
+                                 headers={"Content-Type": "application/json"}, timeout=10)
+        assert reply.status_code == 400, (method, path, body[:20], reply.status_code, reply.text[:200])
+        assert reply.json()["code"] == 400
+
+
+def test_well_formed_api_bodies_still_reach_rasa(rasa_url):
+    events = rasa_url + "/conversations/guard-ok/tracker/events"
+    slot = {"event": "slot", "name": "procedure", "value": None}
+    assert requests.post(events, json=slot, params=AUTH, timeout=10).status_code == 200
+    assert requests.post(events, json=[slot], params=AUTH, timeout=10).status_code == 200
+    assert requests.post(events, json=slot, timeout=10).status_code == 401  # Rasa's token check still applies
+    message = {"text": "xin chào", "sender": "user"}
+    assert requests.post(rasa_url + "/conversations/guard-ok/messages", json=message, params=AUTH,
+                         timeout=10).status_code == 200
 
 
 @pytest.mark.parametrize("name, body, content_type", MALFORMED, ids=[case[0] for case in MALFORMED])
