@@ -22,6 +22,7 @@ TensorFlow)::
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import os
 import sys
@@ -63,10 +64,37 @@ def require_token(app: Sanic, token: str) -> None:
         return response.json({"error": "unauthorized"}, status=401)
 
 
+def webhook_body_problem(body: bytes) -> Optional[str]:
+    """Why ``body`` cannot be an action call (rasa_sdk answers 500 to any JSON that is not an object)."""
+    try:
+        call = json.loads((body or b"").decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return "the body must be a JSON object"
+    if not isinstance(call, dict):
+        return "the body must be a JSON object"
+    if not isinstance(call.get("next_action"), str):
+        return "next_action must be the name of an action"
+    if not isinstance(call.get("tracker", {}), dict) or not isinstance(call.get("domain", {}), dict):
+        return "tracker and domain must be JSON objects"
+    return None
+
+
+def refuse_malformed_calls(app: Sanic) -> None:
+    """Answers 400 to a ``/webhook`` body that is not an action call (after the token check)."""
+
+    @app.middleware("request")
+    async def check_body(request: Request) -> Optional[response.HTTPResponse]:
+        if request.method != "POST" or request.path.rstrip("/") != "/webhook":
+            return None
+        problem = webhook_body_problem(request.body)
+        return response.json({"error": problem}, status=400) if problem else None
+
+
 def build_app(actions: str, token: str, cors_origins=None, auto_reload: bool = False) -> Sanic:
     # No CORS by default: only Rasa calls this server, never a browser.
     app = create_app(actions, cors_origins=cors_origins or "", auto_reload=auto_reload)
     require_token(app, token)
+    refuse_malformed_calls(app)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)  # what rasa_sdk's run() does
     return app
 

@@ -238,6 +238,17 @@ def test_the_action_server_answers_only_with_its_token(make_run):
     assert requests.get(f"{make_run.actions}/health", timeout=10).status_code == 200
 
 
+def test_the_action_server_answers_400_to_bodies_that_are_not_action_calls(make_run):
+    """rasa_sdk answered 500 with a traceback to a JSON body that is not an object."""
+    params = {"token": make_run.env["ACTION_SERVER_TOKEN"]}
+    for body in (b"[1]", b'[{"a": 1}]', b"5", b'"x"', b"null", b"{", b'{"next_action": 5}', b"[" * 50000):
+        reply = requests.post(f"{make_run.actions}/webhook", params=params, data=body,
+                              headers={"Content-Type": "application/json"}, timeout=10)
+        assert reply.status_code == 400, (body[:20], reply.status_code, reply.text[:200])
+    without_token = requests.post(f"{make_run.actions}/webhook", data=b"5", timeout=10)
+    assert without_token.status_code == 401  # the token is checked first
+
+
 def test_rasa_reaches_the_action_server_with_its_token(make_run):
     """Through Rasa's kept-alive action-server session (bot/rasa_fixes.py): the token is sent on every call."""
     sender = f"stack-{uuid.uuid4().hex[:8]}"
