@@ -41,8 +41,8 @@ def invalid(message: str, fields: dict[str, str] | None = None) -> response.HTTP
 def _read_json_object(request: Request) -> dict | None:
     """The body as a JSON object, or None when it is not one (Sanic's own parser would raise)."""
     try:
-        body = json.loads(request.body or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = json.loads((request.body or b"").decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: absurd nesting
         return None
     return body if isinstance(body, dict) else None
 

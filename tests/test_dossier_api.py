@@ -140,7 +140,9 @@ def test_invalid_payload_is_400_with_the_fields_to_fix(api):
     assert requests.get(f"{api}/api/dossiers/{code(4)}", headers=AUTH, timeout=10).status_code == 404
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"", "\"chuỗi\"".encode(), b"\xff\xfe"])
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"", "\"chuỗi\"".encode(), b"\xff\xfe",
+                                  b"[" * 100_000, b'{"code": ' + b"[" * 20_000 + b"]" * 20_000 + b"}",
+                                  '{"code": "x"}'.encode("utf-16")])
 def test_body_that_is_not_a_json_object_is_400(api, body):
     reply = requests.post(
         f"{api}/api/dossiers", data=body, headers={**AUTH, "Content-Type": "application/json"}, timeout=10
