@@ -47,6 +47,7 @@ import base64
 import json
 import logging
 import os
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -191,6 +192,10 @@ def redact_event(
         if event == "user" and answering_slot in DIGIT_ANSWER_SLOTS:
             placeholder = DIGIT_ANSWER_SLOTS[answering_slot]
             rewrite = lambda text: redact_digits(text, placeholder)  # noqa: E731
+        elif event == "user" and _is_bare_number(out.get("text")):
+            # A message that is only a short number is most likely phone digits typed outside the
+            # form (after a lock-out, or before the code): never stored, whatever the form's state.
+            rewrite = redact_digits
         if isinstance(out.get("text"), str):
             out["text"] = rewrite(out["text"])
         if "data" in out:
@@ -218,6 +223,14 @@ def redact_event(
                 if sealed is not None:
                     out[SEALED_KEY] = sealed
     return out
+
+
+_BARE_NUMBER = re.compile(r"[\s.\-]{0,8}\d(?:[\s.\-]?\d){2,5}[\s.\-]{0,8}")
+
+
+def _is_bare_number(text: Any) -> bool:
+    """3 to 6 digits and nothing else (bounded, so linear on any input)."""
+    return isinstance(text, str) and len(text) <= 40 and _BARE_NUMBER.fullmatch(text) is not None
 
 
 def unseal_event(data: Dict[Text, Any], seal: SlotSeal) -> Dict[Text, Any]:

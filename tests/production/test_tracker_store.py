@@ -300,3 +300,21 @@ def test_a_turn_the_channel_gave_up_on_is_not_stored(monkeypatch, tmp_path, doma
     asyncio.run(channel())
     rows = stored_rows(f"sqlite:///{tmp_path / 'tracker.db'}", "citizen-10")
     assert [r.type_name for r in rows] == ["action"]  # only Rasa's new conversation, saved before the timeout
+
+
+@pytest.mark.parametrize("typed", ["4321", " 4321 ", "43 21", "4.321", "654321"])
+def test_a_bare_number_typed_outside_the_form_is_not_stored(typed):
+    # E.g. the digits typed again after the code was locked: the form no longer asks for them.
+    from bot.tracker_store import redact_event
+
+    stored = redact_event(UserUttered(typed, {"name": "inform"}).as_dict())
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    for text in (stored["text"], stored["parse_data"]["text"]):
+        assert digits not in "".join(ch for ch in text if ch.isdigit() or ch == " ").replace(" ", "")
+
+
+@pytest.mark.parametrize("typed", ["5", "15 ngày", "tôi 25 tuổi", "1.001193", "phí 100.000 đồng"])
+def test_ordinary_numbers_in_messages_are_kept(typed):
+    from bot.tracker_store import redact_event
+
+    assert redact_event(UserUttered(typed, {"name": "inform"}).as_dict())["text"] == typed
