@@ -40,6 +40,7 @@ from typing import Any, Dict, Optional, Text
 
 import rasa
 from rasa.core.channels.channel import InputChannel
+from rasa.shared.core.events import Event
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -79,11 +80,17 @@ def _json_body(body: bytes) -> Any:
 
 
 def _is_event(item: Any) -> bool:
-    return isinstance(item, dict) and isinstance(item.get("event"), str)
+    """An event Rasa can read (its own parser); Rasa answers 500 to an event list it cannot."""
+    if not isinstance(item, dict) or not isinstance(item.get("event"), str):
+        return False
+    try:
+        return Event.from_parameters(item) is not None
+    except Exception:  # any malformed field: Rasa's parser raises KeyError, ValueError, TypeError…
+        return False
 
 
 def _events_problem(data: Any) -> Optional[Text]:
-    if _is_event(data) or (isinstance(data, list) and all(_is_event(item) for item in data)):
+    if _is_event(data) or (isinstance(data, list) and data and all(_is_event(item) for item in data)):
         return None
     return 'The body must be an event or a list of events: {"event": "...", ...}.'
 

@@ -197,9 +197,11 @@ class _PayloadChecker:
         value = self.payload.get(name)
         return value is not None and not (isinstance(value, str) and not value.strip())
 
-    def text(self, name: str, max_length: int) -> str | None:
+    def text(self, name: str, max_length: int, numbers: bool = True) -> str | None:
+        """The field as clean text; ``numbers``: a JSON number is taken as its digits (codes, notes)."""
         value = self.payload.get(name)
-        if isinstance(value, bool) or (value is not None and not isinstance(value, (str, int, float))):
+        allowed = (str, int, float) if numbers else (str,)
+        if isinstance(value, bool) or (value is not None and not isinstance(value, allowed)):
             self.fail(name, "must be text")
             return None
         if isinstance(value, str) and (char := forbidden_character(value)):
@@ -245,7 +247,7 @@ def validate_payload(payload: Any, require_phone: bool = True) -> dict[str, Any]
     if clean["procedure_code"] and not PROCEDURE_CODE_PATTERN.match(clean["procedure_code"]):
         check.fail("procedure_code", "is not a procedure code like 1.001193")
 
-    clean["applicant_name"] = check.text("applicant_name", MAX_NAME_LENGTH)
+    clean["applicant_name"] = check.text("applicant_name", MAX_NAME_LENGTH, numbers=False)
     clean["note"] = check.text("note", MAX_NOTE_LENGTH)
 
     status = check.text("status", 32)

@@ -431,3 +431,10 @@ def test_a_csv_file_with_a_nul_byte_is_refused_with_its_line(session, tmp_path):
     )
     with pytest.raises(ValueError, match="line 3"):
         import_dossiers_csv(session, path)
+
+
+@pytest.mark.parametrize("name", [12, 3.5, ["Trần Thị B"], {"ho": "Trần"}, True])
+def test_an_applicant_name_that_is_not_text_is_refused(session, name):
+    with pytest.raises(DossierValidationError) as caught:
+        upsert_dossier(session, valid_payload(applicant_name=name))
+    assert list(caught.value.by_field()) == ["applicant_name"]

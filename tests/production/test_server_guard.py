@@ -81,6 +81,7 @@ API_ROUTES = [
     ("POST", "/model/predict"),
 ]
 API_MALFORMED = [b"[1, 2]", b'[{"x": 1}]', b"null", b"5", b'"text"', b"", b"{", '{"a": 1}'.encode("utf-16")]
+EVENTS_MALFORMED = [b"[]", b'{"event": "no_such_event"}', b'[{"event": "slot"}]', b'{"event": "user", "timestamp": "x"}']
 
 
 @pytest.mark.parametrize("method, path", API_ROUTES, ids=[f"{m} {p}" for m, p in API_ROUTES])
@@ -90,6 +91,13 @@ def test_malformed_bodies_on_rasas_api_get_400_not_500(rasa_url, method, path):
                                  headers={"Content-Type": "application/json"}, timeout=10)
         assert reply.status_code == 400, (method, path, body[:20], reply.status_code, reply.text[:200])
         assert reply.json()["code"] == 400
+
+
+def test_events_rasa_cannot_read_get_400_not_500(rasa_url):
+    for body in EVENTS_MALFORMED:
+        reply = requests.post(rasa_url + "/conversations/guard/tracker/events", data=body, params=AUTH,
+                              headers={"Content-Type": "application/json"}, timeout=10)
+        assert reply.status_code == 400, (body, reply.status_code, reply.text[:200])
 
 
 def test_well_formed_api_bodies_still_reach_rasa(rasa_url):
