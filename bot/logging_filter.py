@@ -22,6 +22,8 @@ that do not load Rasa (the API) can use it too.
 """
 from __future__ import annotations
 
+import logging
+
 from procedures_db.privacy import RedactingLogFilter, install_log_redaction
 
 RedactingFilter = RedactingLogFilter
@@ -30,3 +32,22 @@ RedactingFilter = RedactingLogFilter
 def install() -> RedactingLogFilter:
     """The filter factory named in bot/logging.yml: installs process-wide redaction."""
     return install_log_redaction()
+
+
+class ClientPayloadErrors(logging.Filter):
+    """One warning line instead of a traceback when python-engineio fails to decode a client's payload.
+
+    engineio logs every error of a polling POST with ``logger.exception`` ("post request
+    handler error") and answers the client anyway; a malformed payload (``ValueError``:
+    "Too many packets in payload", a bad packet) is the client's fault, not a server fault, and
+    a stranger must not be able to fill the logs with tracebacks.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, ValueError):
+            record.msg = f"{record.getMessage()} (client payload refused: {type(error).__name__}: {error})"
+            record.args = None
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True

@@ -102,3 +102,35 @@ def test_rasa_debug_logs_and_warnings_carry_no_raw_personal_data():
     assert "[MÃ HỒ SƠ]" in out and "[4 SỐ CUỐI]" in out and "[CCCD]" in out
     assert "0.9876" in out  # numbers that are not personal data stay
     assert "previous action name: action_listen" in out  # "name:" is not a person's name
+
+
+def test_a_clients_malformed_socketio_payload_is_one_warning_line_not_a_traceback(capsys):
+    """python-engineio logs a client's undecodable polling payload with logger.exception."""
+    import io
+    import logging.config
+
+    import yaml
+
+    from bot.logging_filter import ClientPayloadErrors
+
+    config = yaml.safe_load((ROOT / "bot" / "logging.yml").read_text(encoding="utf-8"))
+    assert "client_payload_errors" in config["loggers"]["engineio.server"]["filters"]
+    logger = logging.getLogger("engineio.server.test")
+    logger.addFilter(ClientPayloadErrors())
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    try:
+        try:
+            raise ValueError("Too many packets in payload")
+        except ValueError:
+            logger.exception("post request handler error")
+        try:
+            raise RuntimeError("a real server fault")
+        except RuntimeError:
+            logger.exception("post request handler error")
+    finally:
+        logger.removeHandler(handler)
+    client, server = stream.getvalue().split("post request handler error", 2)[1:]
+    assert "Traceback" not in client and "Too many packets in payload" in client
+    assert "Traceback" in server  # a server fault keeps its traceback
