@@ -27,7 +27,7 @@ from actions.service import HOTLINE
 from procedures_db.db import session_scope
 from procedures_db.dossiers import DossierView, canonical_code, local_time
 from procedures_db.lookup_locks import LookupOutcome, lock_state, verify_with_lockout
-from procedures_db.text import DOSSIER_CODE_PATTERN
+from core.text import DOSSIER_CODE_PATTERN
 
 logger = logging.getLogger(__name__)
 

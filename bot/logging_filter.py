@@ -7,7 +7,7 @@ is spelled differently by the two programs)::
     python -m rasa_sdk ... --logging-config_file bot/logging.yml
 
 That file declares one logging filter whose factory is :func:`install`: it
-redacts every log record of the process with ``procedures_db.privacy``'s rules
+redacts every log record of the process with ``core.redaction``'s rules
 (CCCD, CMND, phones, dossier codes, e-mails, names), message, traceback and
 stack text, whatever logger or handler emits it, including the JSON lines of
 Rasa's structlog and Python warnings (routed through logging: Rasa's warning for
@@ -17,14 +17,14 @@ as ``parse_data_text="4321"``). Handlers, formats and levels stay Rasa's
 (LOG_LEVEL, --debug).
 
 The mechanism itself is pure Python logging and lives with the rules in
-``procedures_db.privacy`` (:func:`install_log_redaction`), so that processes
+``core.redaction`` (:func:`install_log_redaction`), so that processes
 that do not load Rasa (the API) can use it too.
 """
 from __future__ import annotations
 
 import logging
 
-from procedures_db.privacy import RedactingLogFilter, install_log_redaction
+from core.redaction import RedactingLogFilter, install_log_redaction
 
 RedactingFilter = RedactingLogFilter
 

@@ -62,7 +62,7 @@ import time
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from procedures_db.text import DOSSIER_CODE_PATTERN
+from core.text import DOSSIER_CODE_PATTERN
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ Rasa replicas, e.g. ``postgresql://rasa:secret@db:5432/assistant``), else the
 SQLite file ``TRACKER_DB`` (default ``var/tracker.db``): CONTRACTS.md. The
 table is Rasa's own ``events`` (``bot/retention.py`` deletes old conversations).
 
-What is written is redacted (``procedures_db.privacy``): the text of user and
+What is written is redacted (``core.redaction``): the text of user and
 bot messages and of ``parse_data``, entity values (``dossier_code`` and
-``phone_last4`` entirely), metadata (:func:`~procedures_db.privacy.redact_metadata`:
+``phone_last4`` entirely), metadata (:func:`~core.redaction.redact_metadata`:
 values under personal keys hidden), and slot values (``phone_last4`` entirely).
 The live conversation is untouched: the NLU and the actions see what the citizen
 typed, only the stored copy is redacted. A slot value holding personal data that
@@ -66,7 +66,7 @@ from rasa.shared.core.events import Event, Restarted, SessionStarted, SlotSet, U
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from procedures_db.privacy import DOSSIER_CODE, LAST_DIGITS, redact, redact_digits, redact_metadata, redact_value
+from core.redaction import DOSSIER_CODE, LAST_DIGITS, redact, redact_digits, redact_metadata, redact_value
 
 logger = logging.getLogger(__name__)
 

@@ -91,7 +91,7 @@ def _search(args) -> int:
 
 def _serve(args) -> int:
     from procedures_db.api import create_app
-    from procedures_db.privacy import install_log_redaction
+    from core.redaction import install_log_redaction
 
     install_log_redaction()  # request logs may carry dossier codes and phone numbers
 

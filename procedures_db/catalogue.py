@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from procedures_db.models import Procedure, SupportPoint
 from procedures_db.records import to_record
-from procedures_db.search import CatalogueEntry, CatalogueIndex, SearchResult
-from procedures_db.text import folded_text
+from core.ranking import CatalogueEntry, CatalogueIndex, SearchResult
+from core.text import folded_text
 
 INDEX_CHECK_SECONDS = 5.0
 

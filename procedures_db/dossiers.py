@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from procedures_db.models import Dossier, DossierEvent, Procedure
 from procedures_db.records import CODE_PATTERN as PROCEDURE_CODE_PATTERN
-from procedures_db.text import canonical_dossier_code
+from core.text import canonical_dossier_code
 
 logger = logging.getLogger(__name__)
 

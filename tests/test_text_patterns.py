@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from procedures_db.text import DOSSIER_CODE_PATTERN, canonical_dossier_code, normalize
+from core.text import DOSSIER_CODE_PATTERN, canonical_dossier_code, normalize
 
 MAX_MESSAGE = 2000
 LIMIT_SECONDS = 0.2
@@ -29,8 +29,8 @@ LIMIT_SECONDS = 0.2
 # Modules whose regular expressions see user text (checked by grepping re. in
 # procedures_db/, bot/ and actions/); every compiled pattern at module level is timed.
 MODULES = [
-    "procedures_db.text",
-    "procedures_db.privacy",
+    "core.text",
+    "core.redaction",
     "procedures_db.dossiers",
     "procedures_db.records",
     "bot.rate_limit",
@@ -133,7 +133,7 @@ def _extract(text: str):
 
 
 def _redact(text: str):
-    from procedures_db.privacy import redact_digits, redact_log_text
+    from core.redaction import redact_digits, redact_log_text
 
     return redact_log_text(text), redact_digits(text)
 

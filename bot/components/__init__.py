@@ -6,12 +6,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-import procedures_db.search
-import procedures_db.text
+import core.ranking
+import core.text
 
 # The components' own code and the shared normaliser and search they call.
 _SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [
-    Path(procedures_db.text.__file__), Path(procedures_db.search.__file__)
+    Path(core.text.__file__), Path(core.ranking.__file__)
 ]
 
 

@@ -16,7 +16,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components import SourceFingerprinted
-from procedures_db.text import DOSSIER_CODE_PATTERN, canonical_dossier_code
+from core.text import DOSSIER_CODE_PATTERN, canonical_dossier_code
 
 DOSSIER_CODE = "dossier_code"
 

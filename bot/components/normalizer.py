@@ -17,7 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components import SourceFingerprinted
-from procedures_db.text import NormToken, normalize
+from core.text import NormToken, normalize
 
 NORMALIZED_TOKENS = "vi_normalized_tokens"
 

@@ -23,7 +23,7 @@ from bot.components import SourceFingerprinted
 from bot.components.normalizer import normalized_tokens
 from procedures_db.catalogue import search_procedures
 from procedures_db.db import session_scope
-from procedures_db.search import SearchResult
+from core.ranking import SearchResult
 
 logger = logging.getLogger(__name__)
 

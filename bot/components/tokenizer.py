@@ -24,7 +24,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.components import SourceFingerprinted
 from bot.components.normalizer import normalized_tokens
 from bot.components.procedure_linker import MENTION_SPANS
-from procedures_db.text import NormToken, fold
+from core.text import NormToken, fold
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from procedures_db.catalogue import catalogue_index, search_procedures
 from procedures_db.db import session_scope
 from procedures_db.importer import import_records
 from procedures_db.seed import PROCEDURES_FILE, seed_if_empty
-from procedures_db.text import fold
+from core.text import fold
 from tests.test_catalogue_search import AMBIGUOUS, QUERIES
 
 NATIONAL_SIZE = 5_000  # generated records on top of the seed and its variants

@@ -111,7 +111,7 @@ def test_ordinary_text_is_untouched():
 
 
 def test_the_lookup_limit_sees_a_code_hidden_with_json_escapes():
-    from procedures_db.text import DOSSIER_CODE_PATTERN
+    from core.text import DOSSIER_CODE_PATTERN
 
     typed = f'/check_dossier_status{{"dossier_code": "{ESCAPED_CODE}"}}'
     assert not DOSSIER_CODE_PATTERN.search(typed)  # what the limiter searched before

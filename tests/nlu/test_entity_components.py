@@ -9,7 +9,7 @@ from bot.components.dossier_code_extractor import DossierCodeExtractor
 from bot.components.normalizer import VietnameseNormalizer
 from bot.components.procedure_linker import MENTION_SPANS, ProcedureEntityLinker
 from bot.components.tokenizer import MASK, VietnameseTokenizer
-from procedures_db.text import canonical_dossier_code
+from core.text import canonical_dossier_code
 
 
 def entities(message, name):

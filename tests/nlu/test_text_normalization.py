@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from procedures_db.text import canonical_dossier_code, fold, normalize, normalized_text
+from core.text import canonical_dossier_code, fold, normalize, normalized_text
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -8,7 +8,7 @@ import sys
 import textwrap
 
 from bot.logging_filter import RedactingFilter
-from procedures_db.privacy import scan_personal_data
+from core.redaction import scan_personal_data
 from scripts.stack import ROOT
 
 CODE = "000.00.12.H48-251103-0021"

@@ -1,11 +1,21 @@
-"""Redaction rules (procedures_db/privacy.py): what citizens type that must not be stored or logged."""
+"""Redaction rules (core/redaction.py): what citizens type that must not be stored or logged."""
 from __future__ import annotations
 
 import pytest
 
-from procedures_db import privacy
-from procedures_db.privacy import (
-    CCCD, CMND, DOSSIER_CODE, EMAIL, LAST_DIGITS, NAME, PHONE, redact, redact_digits, redact_log_text, redact_value,
+from core import redaction as privacy
+from core.redaction import (
+    CCCD,
+    CMND,
+    DOSSIER_CODE,
+    EMAIL,
+    LAST_DIGITS,
+    NAME,
+    PHONE,
+    redact,
+    redact_digits,
+    redact_log_text,
+    redact_value,
 )
 
 

@@ -1,4 +1,4 @@
-"""Redaction table (procedures_db/privacy.py): realistic citizens' messages and what is stored of them.
+"""Redaction table (core/redaction.py): realistic citizens' messages and what is stored of them.
 
 Each row is a message as citizens type it (with and without diacritics, full-width
 digits, zero-width characters, labels glued to numbers) and its exact stored form:
@@ -13,10 +13,8 @@ import time
 
 import pytest
 
-from procedures_db import privacy
-from procedures_db.privacy import (
-    PHONE, PLACEHOLDERS, redact, redact_log_text, redact_metadata, scan_personal_data,
-)
+from core import redaction as privacy
+from core.redaction import PHONE, PLACEHOLDERS, redact, redact_log_text, redact_metadata, scan_personal_data
 
 REDACTED = [
     ('ngày sinh của tôi là 12/3/1990, ns: 12/03/1990',

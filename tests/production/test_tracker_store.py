@@ -15,7 +15,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import OperationalError
 
 from bot.tracker_store import RedactingTrackerStore, tracker_store_url, watch_store_errors
-from procedures_db.privacy import scan_personal_data
+from core.redaction import scan_personal_data
 from scripts.stack import ROOT
 
 CODE = "000.00.12.H48-251103-0021"

@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
-from procedures_db.text import NormToken, fold, normalize
+from core.text import NormToken, fold, normalize
 
 RECALL_WEIGHT, PRECISION_WEIGHT, ORDER_WEIGHT = 0.45, 0.35, 0.20
 ALIAS_FACTOR = 0.98  # the official name wins a tie with a folk name

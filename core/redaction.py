@@ -60,7 +60,7 @@ import traceback
 import unicodedata
 from typing import Any, Callable, Iterable, List, Optional, Tuple
 
-from procedures_db.text import DOSSIER_CODE_PATTERN, fold
+from core.text import DOSSIER_CODE_PATTERN, fold
 
 CCCD = "[CCCD]"
 CMND = "[CMND]"
