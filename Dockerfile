@@ -30,7 +30,7 @@ ENV PYTHONPATH=/app TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1 RAS
 COPY . .
 # The entity linker reads the catalogue while training: a throwaway SQLite copy of the seed.
 RUN python -m procedures_db seed \
- && python -m rasa train --domain bot/domain --config config.yml --data data \
+ && python -m bot train --domain bot/domain --config config.yml --data data \
       --out models --fixed-model-name assistant \
  && rm -rf var .rasa
 
@@ -48,7 +48,7 @@ ENV PATH=/opt/venv/bin:$PATH PYTHONPATH=/app PYTHONUNBUFFERED=1 PYTHONDONTWRITEB
     TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false \
     MPLCONFIGDIR=/tmp/matplotlib
 EXPOSE 5005 5055 8000
-# The Rasa server; the other services override the command (docker-compose.yml).
-CMD ["python", "-m", "rasa", "run", "--port", "5005", "--endpoints", "bot/endpoints.yml", \
+# The Rasa server (`python -m bot`: Rasa with bot/patches); the other services override the command (docker-compose.yml).
+CMD ["python", "-m", "bot", "run", "--port", "5005", "--endpoints", "bot/endpoints.yml", \
      "--credentials", "bot/credentials.yml", "--model", "models/assistant.tar.gz", \
      "--logging-config-file", "bot/logging.yml"]

@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-RASA := PYTHONPATH=$(CURDIR) $(PY) -m rasa
+# Rasa's command line with bot/patches installed (bot/__main__.py), as the server runs it.
+RASA := PYTHONPATH=$(CURDIR) $(PY) -m bot
 INSTALLED := $(VENV)/.installed
 RASA_ARGS := --domain bot/domain --config config.yml --data data
 export PYTHONPATH := $(CURDIR)

@@ -38,8 +38,6 @@ nothing is lost.
 """
 from __future__ import annotations
 
-import bot.rasa_fixes  # noqa: F401  (every Rasa-side module installs the fixes to Rasa internals)
-
 import asyncio
 import hashlib
 import logging

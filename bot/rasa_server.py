@@ -13,6 +13,9 @@ this adds two things to ``python -m rasa run``:
   ``--jwt-secret`` is given, or nothing) goes to Rasa's own check unchanged.
 
 The channels (``/webhooks/…``, ``/socket.io``) and ``GET /`` stay open, as in Rasa.
+Before Rasa starts, this project's patches to Rasa internals are installed
+(``bot.patches.install()``: refused on a Rasa version they were not written for,
+skipped with ``RASA_PATCHES=off``).
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ from functools import wraps
 from typing import Any, Callable, Optional
 
 import rasa.server
+
+from bot import patches
 
 TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
 
@@ -79,6 +84,7 @@ def main(argv: Optional[list] = None) -> int:
         print(f"{TOKEN_VARIABLE} is not set: Rasa's HTTP API would be open to anyone who reaches the port "
               "(`make env` generates one into .env; see docs/production.md).", file=sys.stderr)
         return 2
+    patches.install()  # before Rasa loads the model: the processor picks its graph runner then
     # create_app() looks the decorator up when it builds the routes, after this.
     rasa.server.requires_auth = _also_accept_bearer(rasa.server.requires_auth)
     sys.argv = [sys.argv[0], *rasa_arguments(argv, token)]  # this process's copy; /proc/<pid>/cmdline keeps none

@@ -40,8 +40,6 @@ turn) clears the mark.
 """
 from __future__ import annotations
 
-import bot.rasa_fixes  # noqa: F401  (every Rasa-side module installs the fixes to Rasa internals)
-
 import asyncio
 import base64
 import json

@@ -15,7 +15,6 @@ Every channel uses the same shared core (re-exported here):
 - ``run_turn(on_new_message, message, agent, reply_timeout)`` (``turns.py``):
   the one fault path, a polite reply instead of silence.
 """
-import bot.rasa_fixes  # noqa: F401  (every Rasa-side module installs the fixes to Rasa internals)
 
 import logging
 from dataclasses import dataclass

@@ -1,5 +1,4 @@
 """Custom Rasa graph components for Vietnamese as citizens type it."""
-import bot.rasa_fixes  # noqa: F401  (every Rasa-side module installs the fixes to Rasa internals)
 
 import hashlib
 from functools import lru_cache

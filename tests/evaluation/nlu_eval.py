@@ -160,7 +160,10 @@ def main() -> int:
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
+    from bot import patches
+
     configure_structlog(logging.WARNING)  # not one debug line per parsed message
+    patches.install()  # as the Rasa server runs: the latency figures are the server's
     agent = Agent.load(args.model)
     results = {name: evaluate(agent, load_subset(name, test_dir)) for name in SUBSETS}
 

@@ -1,4 +1,5 @@
-"""Each fix in bot/rasa_fixes.py gives Rasa's own results, compared with Rasa's originals."""
+"""bot/patches: each patch gives Rasa's own results (compared with Rasa's originals); installed only
+explicitly, refused on another Rasa version, all off with RASA_PATCHES=off."""
 from __future__ import annotations
 
 import ast
@@ -7,6 +8,9 @@ import copy
 import inspect
 import json
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -30,15 +34,23 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
+import rasa
 
-import bot  # noqa: F401  (installs the fixes)
 import rasa.core.processor
-from bot import rasa_fixes
-from bot.rasa_fixes import (
-    MODULES_COPYING_ONLY_FOR_DEBUG_LOGS, SequentialGraphRunner, _CopyForDebugLogs, _is_valid_action_response,
-    _validate_action_result, debug_logs_enabled,
-)
-from scripts.stack import ROOT
+from bot import patches
+from bot.patches import endpoint_sessions, remembered_dialogue_states
+from bot.patches.action_response_validation import is_valid_action_response, validate_action_result
+from bot.patches.debug_log_copies import MODULES_COPYING_ONLY_FOR_DEBUG_LOGS, CopyForDebugLogs, debug_logs_enabled
+from bot.patches.sequential_graph_runner import SequentialGraphRunner
+
+ROOT = next(path for path in Path(__file__).resolve().parents if (path / "Makefile").is_file())
+
+
+@pytest.fixture(autouse=True, scope="module")
+def installed_patches():
+    """What the entry points do at start-up (bot/rasa_server.py, python -m bot)."""
+    patches.install()
+    yield
 
 # --- action server responses -----------------------------------------------------------------
 
@@ -68,12 +80,12 @@ def rasa_accepts(response) -> bool:
 
 
 def test_rasa_uses_the_patched_validation():
-    assert RemoteAction._validate_action_result is _validate_action_result
+    assert RemoteAction._validate_action_result is validate_action_result
 
 
 @pytest.mark.parametrize("response", VALID + INVALID)
 def test_event_by_event_validation_agrees_with_rasas_schema(response):
-    assert _is_valid_action_response(response) == rasa_accepts(response)
+    assert is_valid_action_response(response) == rasa_accepts(response)
 
 
 @pytest.mark.parametrize("response", VALID)
@@ -167,7 +179,7 @@ def test_every_deepcopy_in_the_patched_modules_is_a_debug_log_argument(module):
     deepcopies = [node for node in ast.walk(tree)
                   if isinstance(node, ast.Call) and ast.unparse(node.func) == "copy.deepcopy"]
     assert deepcopies and all(id(node) in in_debug_calls for node in deepcopies)
-    assert isinstance(module.copy, _CopyForDebugLogs)
+    assert isinstance(module.copy, CopyForDebugLogs)
 
 
 def test_debug_log_arguments_are_copied_only_when_debug_logs_are_on():
@@ -232,10 +244,10 @@ def test_action_calls_reuse_one_connection_and_send_what_rasa_sends(monkeypatch)
             for i in range(3):
                 assert await endpoint.request(json={"next_action": f"a{i}"}, method="post") == {"events": [], "responses": []}
             with monkeypatch.context() as original:  # Rasa's own: a new session per call
-                original.setattr(EndpointConfig, "session", rasa_fixes._original_endpoint_session)
+                original.setattr(EndpointConfig, "session", endpoint_sessions.original_endpoint_session)
                 await endpoint.request(json={"next_action": "a3"}, method="post")
         finally:
-            await rasa_fixes.close_shared_sessions()
+            await endpoint_sessions.close_shared_sessions()
             await server.stop()
         return server.seen
 
@@ -261,12 +273,12 @@ def test_a_restarted_action_server_and_a_closed_session_get_new_connections():
         await restarted.start(port)
         try:
             assert await endpoint.request(json={"n": 2}, method="post") == {"events": [], "responses": []}
-            session = next(iter(rasa_fixes._shared_sessions[asyncio.get_running_loop()].values()))
-            await rasa_fixes.close_shared_sessions()
-            assert session.closed and asyncio.get_running_loop() not in rasa_fixes._shared_sessions
+            session = next(iter(endpoint_sessions.shared_sessions[asyncio.get_running_loop()].values()))
+            await endpoint_sessions.close_shared_sessions()
+            assert session.closed and asyncio.get_running_loop() not in endpoint_sessions.shared_sessions
             await endpoint.request(json={"n": 3}, method="post")  # after closing: a new session
         finally:
-            await rasa_fixes.close_shared_sessions()
+            await endpoint_sessions.close_shared_sessions()
             await restarted.stop()
         return restarted.seen
 
@@ -331,7 +343,7 @@ def test_remembered_states_equal_rasas_after_every_event(runners):
             tracker.update(event, domain)  # one tracker growing: a stale memo would show here
             if number % every:
                 continue  # states asked for now and then: several events (a revert...) in between
-            expected = rasa_fixes._original_states_for_tracker_history(domain, tracker, omit_unset_slots)
+            expected = remembered_dialogue_states.original_states_for_tracker_history(domain, tracker, omit_unset_slots)
             first = domain.states_for_tracker_history(tracker, omit_unset_slots)
             second = tracker.past_states(domain, omit_unset_slots)
             assert first == second == expected
@@ -347,5 +359,103 @@ def test_a_featurization_event_changes_the_remembered_states(runners):
     assert "text" in before[-1]["user"]  # Rasa's featurization, before a policy decided
     tracker.update(DefinePrevUserUtteredFeaturization(False))  # edits the user message in place
     after = domain.states_for_tracker_history(tracker)
-    assert after == rasa_fixes._original_states_for_tracker_history(domain, tracker)
+    assert after == remembered_dialogue_states.original_states_for_tracker_history(domain, tracker)
     assert "text" not in after[-1]["user"] and after[-1]["user"]["intent"] == "greet"
+
+
+# --- installation: explicit, version-checked, switchable off -----------------------------------
+
+RASA_ORIGINALS = """
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import EndpointConfig
+import rasa.core.processor, rasa.core.run
+from rasa.engine.runner.dask import DaskGraphRunner
+originals = (RemoteAction._validate_action_result, Event.resolve_by_type, Domain.states_for_tracker_history,
+             EndpointConfig.session, rasa.core.run.close_resources, rasa.core.processor.copy)
+assert rasa.core.processor.DaskGraphRunner is DaskGraphRunner
+"""
+STILL_RASAS = """
+assert (RemoteAction._validate_action_result, Event.resolve_by_type, Domain.states_for_tracker_history,
+        EndpointConfig.session, rasa.core.run.close_resources, rasa.core.processor.copy) == originals
+assert rasa.core.processor.DaskGraphRunner is DaskGraphRunner
+"""
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **env}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_importing_the_rasa_side_modules_changes_nothing_in_rasa():
+    # Before bot/patches, importing any of these rebound nine Rasa internals.
+    done = _python(RASA_ORIGINALS + """
+import bot.components.normalizer, bot.components.procedure_linker, bot.components.tokenizer
+import bot.components.intent_classifier, bot.components.dossier_code_extractor
+import bot.channels, bot.channels.rest, bot.channels.socketio, bot.channels.facebook, bot.channels.zalo
+import bot.tracker_store, bot.lock_store, bot.server_guard, bot.patches
+""" + STILL_RASAS + """
+from bot import patches
+assert patches.installed() == []
+""")
+    assert done.returncode == 0, done.stderr
+
+
+def test_rasa_patches_off_leaves_rasa_as_it_is():
+    done = _python(RASA_ORIGINALS + """
+from bot import patches
+assert patches.install() == []
+""" + STILL_RASAS, RASA_PATCHES="off")
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_setting_that_is_neither_on_nor_off_is_refused(monkeypatch):
+    monkeypatch.setenv("RASA_PATCHES", "maybe")
+    with pytest.raises(ValueError, match="RASA_PATCHES must be 'on' or 'off'"):
+        patches.install()
+
+
+def test_every_patch_is_installed_once_and_can_be_removed():
+    assert patches.installed() == list(patches.PATCH_MODULES)
+    assert patches.install() == list(patches.PATCH_MODULES)  # again: nothing changes
+    assert patches.installed() == list(patches.PATCH_MODULES)
+    try:
+        patches.uninstall()
+        assert patches.installed() == []
+        assert RemoteAction._validate_action_result is not validate_action_result
+        assert rasa.core.processor.DaskGraphRunner is DaskGraphRunner
+        assert rasa.core.processor.copy is copy
+    finally:
+        patches.install()
+
+
+def test_a_rasa_version_a_patch_was_not_written_for_is_refused_before_anything_changes(monkeypatch):
+    patches.uninstall()
+    try:
+        monkeypatch.setattr(rasa, "__version__", "3.7.0")
+        with pytest.raises(patches.PatchRefused) as refused:
+            patches.install()
+        message = str(refused.value)
+        assert "bot.patches.action_response_validation was written for Rasa ==3.6.21" in message
+        assert "this is Rasa 3.7.0" in message and "RASA_PATCHES=off" in message
+        assert patches.installed() == []
+    finally:
+        monkeypatch.undo()
+        patches.install()
+
+
+@pytest.mark.parametrize("entry_point", ["bot.rasa_server", "bot.__main__"])
+def test_the_entry_points_install_the_patches_before_rasa_starts(entry_point):
+    done = _python(f"""
+import sys, rasa.__main__
+from bot import patches
+seen = []
+rasa.__main__.main = lambda: seen.append((list(sys.argv[1:]), patches.installed()))
+import {entry_point} as entry
+sys.argv = ["x", "--version"]
+entry.main([]) if entry.__name__ == "bot.rasa_server" else entry.main()
+assert seen and seen[0][1] == list(patches.PATCH_MODULES), seen
+""", RASA_AUTH_TOKEN="t")
+    assert done.returncode == 0, done.stderr
