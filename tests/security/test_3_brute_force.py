@@ -183,11 +183,12 @@ def test_wrong_guesses_do_not_hold_the_server(abuse_stack):
     guessers = []
 
     def guess(background):
-        attacker = Attacker(abuse_stack)  # one conversation, its own unknown code, wrong digits again and again
-        attacker._rest(f"tra cứu hồ sơ 000.00.12.H48-991128-{threading.get_ident() % 10_000:04d}")
-        for n in range(4):
-            if background.running():
-                attacker._rest(f"{2000 + n:04d}")
+        attacker = Attacker(abuse_stack)  # one conversation, unknown codes of its own, wrong digits again and again
+        for code in range(3):
+            attacker._rest(f"tra cứu hồ sơ 000.00.12.H48-99112{code}-{threading.get_ident() % 10_000:04d}")
+            for n in range(4):
+                if background.running():
+                    attacker._rest(f"{2000 + n:04d}")
         guessers.extend(attacker.calls)
 
     with Background(guess, threads=4, seconds=30) as background:

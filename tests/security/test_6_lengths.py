@@ -11,6 +11,7 @@ Rasa server freezes and the tests after it fail at once (``_stack_must_answer``)
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -23,6 +24,8 @@ from tests.security.payloads import ADVERSARIAL, adversarial_texts
 pytestmark = pytest.mark.e2e
 
 ATTACK_SECONDS = 60.0  # bound of each entry point's run
+MIN_ATTACK_SECONDS = 5.0
+ROUNDS = 6
 SOCKET_BODY_LIMIT = 60_000  # bytes of a polling POST beyond which the server's 64 KiB body limit may apply
 
 
@@ -31,10 +34,16 @@ def _attack(abuse_stack, send) -> tuple:
     attack = []
 
     def work(background):
-        for label, text in adversarial_texts():
-            if not background.running():
+        # Every text once, then again (up to ROUNDS) until MIN_ATTACK_SECONDS passed: enough of the citizen's
+        # messages fall during the attack to give a p95.
+        start = time.monotonic()
+        for _ in range(ROUNDS):
+            for label, text in adversarial_texts():
+                if not background.running():
+                    return
+                attack.append(send(label, text))
+            if time.monotonic() - start >= MIN_ATTACK_SECONDS:
                 return
-            attack.append(send(label, text))
 
     with Background(work, seconds=ATTACK_SECONDS) as background:
         citizen = second_citizen(abuse_stack, background, interval=0.3)
@@ -47,7 +56,7 @@ def _check(name, attack, citizen):
                     percentiles(c.seconds for c in citizen))
     RECORDER.figure(f"adversarial lengths via {name}: worst attack request",
                     str(max(attack, key=lambda c: c.seconds)) if attack else "none")
-    assert len(attack) == len(adversarial_texts()), f"only {len(attack)} attack requests in {ATTACK_SECONDS:.0f} s"
+    assert len(attack) >= len(adversarial_texts()), f"only {len(attack)} attack requests in {ATTACK_SECONDS:.0f} s"
     assert_sane(attack, f"adversarial texts via {name}")
     assert_sane(citizen, f"second citizen while {name} is attacked")
     unanswered = [c for c in citizen if GREETING_MARK not in texts(c)]
