@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from actions import messages as m
-from procedures_db.models import Procedure
+from services.catalogue import Procedure
 
 
 def format_vnd(amount: int) -> str:

@@ -25,8 +25,9 @@ from rasa_sdk.types import DomainDict
 from actions import messages as m
 from actions.service import HOTLINE
 from procedures_db.db import session_scope
-from procedures_db.dossiers import DossierView, canonical_code, local_time
-from procedures_db.lookup_locks import LookupOutcome, lock_state, verify_with_lockout
+from core.dossier_rules import canonical_code, local_time
+from services.dossiers import DossierView
+from services.dossiers import LookupOutcome, lock_state, verify_with_lockout
 from core.text import DOSSIER_CODE_PATTERN
 
 logger = logging.getLogger(__name__)

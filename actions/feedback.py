@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import messages as m
 from procedures_db.db import session_scope
-from procedures_db.service_requests import save_feedback
+from services.service_requests import save_feedback
 from core.text import folded_text
 
 logger = logging.getLogger(__name__)

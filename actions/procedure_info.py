@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages as m
 from actions.answers import next_question_buttons, render_answer
-from procedures_db.catalogue import get_procedure, search_procedures
+from services.catalogue import get_procedure, search_procedures
 from procedures_db.db import session_scope
 
 logger = logging.getLogger(__name__)

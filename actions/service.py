@@ -10,9 +10,9 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages as m
-from procedures_db.catalogue import list_support_points
+from services.catalogue import list_support_points
 from procedures_db.db import session_scope
-from procedures_db.service_requests import create_handoff
+from services.service_requests import create_handoff
 
 logger = logging.getLogger(__name__)
 

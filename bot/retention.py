@@ -31,7 +31,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from bot.tracker_store import tracker_store_url  # noqa: E402
 from procedures_db.db import session_scope  # noqa: E402
-from procedures_db.service_requests import forget_sender, purge_service_requests  # noqa: E402
+from services.service_requests import forget_sender, purge_service_requests  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

@@ -21,6 +21,8 @@ from functools import lru_cache
 # tried every split of a long run of spaces, and one message of 1,995 characters
 # ("000.00.12.H48", 650 spaces, "123456", 1,300 spaces, "x") held the process 36 s.
 _CODE_GAP = r"\s{0,3}[-–]?\s{0,3}"
+# A catalogue procedure code (1.001193, 2.000986.000.00.00.H48).
+PROCEDURE_CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-_]{1,63}$")
 DOSSIER_CODE_PATTERN = re.compile(
     r"(?<![\w.])(\d{3}[.\s]?\d{2}[.\s]?\d{2}[.\s]?[A-Za-z]\d{2})"
     + _CODE_GAP + r"(\d{6})" + _CODE_GAP + r"(\d{4})(?![\w])"

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
+from core.settings import current as settings
 from procedures_db.db import database_url, session_scope
 
 
 def _import(args) -> int:
-    from procedures_db.importer import import_file
+    from integrations.catalogue_import import import_file
 
     if not args.file.is_file():
         print(f"Không tìm thấy tệp / file not found: {args.file}", file=sys.stderr)
@@ -29,7 +29,7 @@ def _import(args) -> int:
 
 
 def _import_portal(args) -> int:
-    from procedures_db.portal_import import import_portal
+    from integrations.portal_import import import_portal
 
     try:
         with session_scope() as session:
@@ -51,7 +51,7 @@ def _import_portal(args) -> int:
 
 
 def _export(args) -> int:
-    from procedures_db.importer import export_records
+    from integrations.catalogue_import import export_records
 
     with session_scope() as session:
         if args.file:
@@ -64,7 +64,7 @@ def _export(args) -> int:
 
 
 def _seed(_args) -> int:
-    from procedures_db.seed import seed_if_empty
+    from integrations.seed import seed_if_empty
 
     with session_scope() as session:
         summary = seed_if_empty(session)
@@ -78,7 +78,7 @@ def _seed(_args) -> int:
 
 
 def _search(args) -> int:
-    from procedures_db.catalogue import search_procedures
+    from services.catalogue import search_procedures
 
     with session_scope() as session:
         result = search_procedures(session, " ".join(args.text), limit=args.limit)
@@ -90,7 +90,7 @@ def _search(args) -> int:
 
 
 def _serve(args) -> int:
-    from procedures_db.api import create_app
+    from webapp.api import create_app
     from core.redaction import install_log_redaction
 
     install_log_redaction()  # request logs may carry dossier codes and phone numbers
@@ -100,7 +100,8 @@ def _serve(args) -> int:
 
 
 def _import_dossiers(args) -> int:
-    from procedures_db.dossiers import PhoneHashKeyMissing, import_dossiers_csv
+    from core.dossier_rules import PhoneHashKeyMissing
+    from integrations.dossier_csv import import_dossiers_csv
 
     if not args.file.is_file():
         print(f"Không tìm thấy tệp / file not found: {args.file}", file=sys.stderr)
@@ -118,7 +119,8 @@ def _import_dossiers(args) -> int:
 
 
 def _seed_dossiers(_args) -> int:
-    from procedures_db.dossiers import PhoneHashKeyMissing, seed_demo_dossiers
+    from core.dossier_rules import PhoneHashKeyMissing
+    from integrations.seed import seed_demo_dossiers
 
     try:
         with session_scope() as session:
@@ -140,15 +142,15 @@ def _positive_seconds(value: str) -> float:
 def _sync_dossiers(args) -> int:
     import time
 
-    from procedures_db.dossiers import PhoneHashKeyMissing
-    from procedures_db.sync import DossierSyncClient, SyncError
+    from core.dossier_rules import PhoneHashKeyMissing
+    from integrations.one_stop_sync import DossierSyncClient, SyncError
 
     try:
         client = DossierSyncClient.from_env()
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    logger = logging.getLogger("procedures_db.sync")
+    logger = logging.getLogger("integrations.one_stop_sync")
     try:
         while True:
             try:
@@ -172,7 +174,7 @@ def _sync_dossiers(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="python -m procedures_db", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -202,8 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     command.set_defaults(run=_search)
 
     command = commands.add_parser("serve", help="serve the HTTP API and the web chat page")
-    command.add_argument("--host", default=os.environ.get("API_HOST", "127.0.0.1"))
-    command.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8000")))
+    command.add_argument("--host", default=settings().api_host)
+    command.add_argument("--port", type=int, default=settings().api_port)
     command.set_defaults(run=_serve)
 
     command = commands.add_parser("import-dossiers", help="import dossiers from a CSV file (header = contract fields)")

@@ -1,109 +1,43 @@
-"""Read functions over the catalogue: what actions, NLU components and the API call.
+"""Catalogue reads: the queries behind the search index, procedures and support points.
 
-The search index and the procedures read so far are cached per database and
-dropped when the catalogue changes (checked at most every few seconds, so an
-import shows up without a restart).
+The cache and the ranking live above (``services/catalogue.py``, ``core/ranking.py``).
 """
 from __future__ import annotations
-
-import threading
-import time
-from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from procedures_db.models import Procedure, SupportPoint
-from procedures_db.records import to_record
-from core.ranking import CatalogueEntry, CatalogueIndex, SearchResult
-from core.text import folded_text
 
-INDEX_CHECK_SECONDS = 5.0
+CatalogueRow = tuple  # (code, name, field, levels, agency, aliases)
 
 
-@dataclass
-class _CachedCatalogue:
-    version: tuple
-    index: CatalogueIndex
-    checked_at: float
-    procedures: dict[str, Procedure] = field(default_factory=dict)
-
-
-_catalogues: dict[str, _CachedCatalogue] = {}
-_lock = threading.Lock()
-
-
-def _version(session: Session) -> tuple:
+def catalogue_version(session: Session) -> tuple:
+    """Changes whenever a procedure is added, removed or modified (children included)."""
     count, latest = session.execute(select(func.count(Procedure.id), func.max(Procedure.modified_at))).one()
     return count, str(latest)
 
 
-def _build(session: Session) -> CatalogueIndex:
+def catalogue_rows(session: Session) -> list[CatalogueRow]:
+    """What the search index is built from, ordered by code (ties rank the same on every database)."""
     rows = session.execute(
         select(Procedure.code, Procedure.name, Procedure.field, Procedure.levels, Procedure.agency, Procedure.aliases)
-        .order_by(Procedure.code)  # ties rank by code, the same on every database
+        .order_by(Procedure.code)
     )
-    return CatalogueIndex(
-        CatalogueEntry(code, name, field, tuple(levels or ()), agency, tuple(aliases or ()))
-        for code, name, field, levels, agency, aliases in rows
-    )
+    return [tuple(row) for row in rows]
 
 
-def _cached_catalogue(session: Session) -> _CachedCatalogue:
-    key = str(session.get_bind().url)
-    cached = _catalogues.get(key)
-    now = time.monotonic()
-    if cached and now - cached.checked_at < INDEX_CHECK_SECONDS:
-        return cached
-    with _lock:
-        cached = _catalogues.get(key)
-        version = _version(session)
-        if cached is None or cached.version != version:
-            cached = _CachedCatalogue(version, _build(session), now)
-            _catalogues[key] = cached
-        cached.checked_at = now
-        return cached
-
-
-def catalogue_index(session: Session) -> CatalogueIndex:
-    return _cached_catalogue(session).index
-
-
-def search_procedures(session: Session, query: str, limit: int = 10) -> SearchResult:
-    return catalogue_index(session).search(query, limit=limit)
-
-
-def get_procedure(session: Session, code: str) -> Procedure | None:
-    """The procedure with all its parts, as a read-only snapshot shared by callers.
-
-    Loading a procedure reads a dozen child tables (most of an answer's time);
-    it is kept detached from the session until the catalogue changes.
-    """
-    cached = _cached_catalogue(session)
-    procedure = cached.procedures.get(code)
-    if procedure is None:
-        procedure = session.scalar(select(Procedure).where(Procedure.code == code))
-        if procedure is not None:
-            session.expunge(procedure)  # with its children (cascade): a commit cannot expire it
-            cached.procedures[code] = procedure
+def load_procedure(session: Session, code: str) -> Procedure | None:
+    """The procedure with all its parts, detached from the session (a commit cannot expire it)."""
+    procedure = session.scalar(select(Procedure).where(Procedure.code == code))
+    if procedure is not None:
+        session.expunge(procedure)  # with its children (cascade)
     return procedure
-
-
-def get_procedure_record(session: Session, code: str) -> dict | None:
-    procedure = get_procedure(session, code)
-    return to_record(procedure) if procedure else None
 
 
 def procedure_count(session: Session) -> int:
     return session.scalar(select(func.count(Procedure.id))) or 0
 
 
-def list_support_points(session: Session, place: str | None = None, limit: int = 3) -> list[SupportPoint]:
-    """Support points, those whose commune or province matches ``place`` first."""
-    points = list(session.scalars(select(SupportPoint).order_by(SupportPoint.id)))
-    if place:
-        wanted = folded_text(place)
-        points.sort(key=lambda p: not any(
-            part and folded_text(part) in wanted for part in (p.commune, p.province)
-        ))
-    return points[:limit]
+def support_points(session: Session) -> list[SupportPoint]:
+    return list(session.scalars(select(SupportPoint).order_by(SupportPoint.id)))

@@ -41,9 +41,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, select
@@ -51,7 +49,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from procedures_db.dossiers import DossierView, as_utc, canonical_code, phone_hash_key, verify_owner
+from core.dossier_rules import as_utc, canonical_code, phone_hash_key
+from procedures_db.dossiers import DossierView, verify_owner
+from core.settings import current as settings
 from procedures_db.models import Dossier, DossierLookupLock
 
 logger = logging.getLogger(__name__)
@@ -70,35 +70,17 @@ class LockoutPolicy:
 
     @classmethod
     def from_env(cls) -> "LockoutPolicy":
-        """The figures from the environment; a missing or invalid value keeps its default."""
-        defaults = cls()
+        """The figures from the environment (core/settings.py); a missing or invalid value keeps its default."""
+        figures = settings()
         return cls(
-            max_failures=_positive_int("DOSSIER_LOOKUP_MAX_FAILURES", defaults.max_failures),
-            window=timedelta(seconds=_positive_int("DOSSIER_LOOKUP_WINDOW_SECONDS", 900)),
-            first_lock=timedelta(seconds=_positive_int("DOSSIER_LOOKUP_LOCK_SECONDS", 900)),
-            max_lock=timedelta(seconds=_positive_int("DOSSIER_LOOKUP_MAX_LOCK_SECONDS", 86400)),
+            max_failures=figures.lookup_max_failures,
+            window=timedelta(seconds=figures.lookup_window_seconds),
+            first_lock=timedelta(seconds=figures.lookup_lock_seconds),
+            max_lock=timedelta(seconds=figures.lookup_max_lock_seconds),
         )
 
     def lock_duration(self, earlier_lockouts: int) -> timedelta:
         return min(self.first_lock * 2 ** min(earlier_lockouts, _MAX_DOUBLINGS), self.max_lock)
-
-
-def _positive_int(name: str, default: int) -> int:
-    return _parse_positive_int(name, os.environ.get(name, "").strip(), default)
-
-
-@lru_cache(maxsize=32)  # read at every check: warn about a bad value once, not at every guess
-def _parse_positive_int(name: str, raw: str, default: int) -> int:
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        logger.warning("%s=%r is not a positive whole number; using %d", name, raw, default)
-        return default
-    return value
 
 
 @dataclass(frozen=True)

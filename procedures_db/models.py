@@ -56,7 +56,7 @@ class Procedure(Base):
     source_url = Column(Text)
     updated_at = Column(Date)
     aliases = Column(JSON, nullable=False, default=list)
-    # From the national portal (procedures_db/portal.py); null for records that do not give them.
+    # From the national portal (integrations/portal.py); null for records that do not give them.
     official_name = Column(Text)  # the full published name ("Thủ tục đăng ký …"), kept for search
     conditions = Column(Text)  # yêu cầu, điều kiện thực hiện
     decision = Column(String(64))  # the decision that published it (số quyết định)

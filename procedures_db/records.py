@@ -9,11 +9,11 @@ are optional and exported only when set, so older records round-trip unchanged.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from core.text import PROCEDURE_CODE_PATTERN
 from procedures_db.models import (
     ONLINE_LEVELS,
     LegalBasis,
@@ -30,7 +30,7 @@ KNOWN_FIELDS = (
     "source_url", "updated_at", "aliases", "official_name", "conditions", "decision",
 )
 DOCUMENT_GROUPS = ("nop", "xuat_trinh", "luu_y")
-CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-_]{1,63}$")
+CODE_PATTERN = PROCEDURE_CODE_PATTERN
 
 
 @dataclass(frozen=True)

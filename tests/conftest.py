@@ -15,7 +15,7 @@ os.environ.setdefault("PHONE_HASH_KEY", "test-phone-hash-key")
 os.environ.setdefault("DOSSIER_API_TOKEN", "test-dossier-token")
 
 from procedures_db.db import session_scope  # noqa: E402
-from procedures_db.seed import seed_if_empty  # noqa: E402
+from integrations.seed import seed_if_empty  # noqa: E402
 from tests.support import free_port  # noqa: E402
 
 
@@ -109,7 +109,7 @@ def running_stack(tmp_path_factory):
     database = f"sqlite:///{workdir / 'assistant.db'}"
     with session_scope(database) as session:
         seed_if_empty(session)
-        from procedures_db.dossiers import seed_demo_dossiers
+        from integrations.seed import seed_demo_dossiers
 
         seed_demo_dossiers(session)
     env = service_environment()

@@ -16,9 +16,9 @@ from urllib.parse import quote, urlsplit
 import pytest
 import requests
 
-from procedures_db.api import MAX_QUERY_LENGTH
+from webapp.api import MAX_QUERY_LENGTH
 from procedures_db.db import session_scope
-from procedures_db.seed import seed_if_empty
+from integrations.seed import seed_if_empty
 from tests.support import free_port
 from tests.test_dossier_api import _wait_until_up
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from procedures_db.catalogue import get_procedure, get_procedure_record
+from services.catalogue import get_procedure, get_procedure_record
 from procedures_db.db import session_scope
-from procedures_db.importer import export_records, import_file, import_records, read_records
-from procedures_db.seed import PROCEDURES_FILE
+from integrations.catalogue_import import export_records, import_file, import_records, read_records
+from integrations.seed import PROCEDURES_FILE
 
 RECORD = {
     "code": "1.001193", "name": "Đăng ký khai sinh", "field": "Hộ tịch", "levels": ["Cấp xã"],
@@ -138,7 +138,7 @@ def test_cli_import_missing_file_is_a_clear_error(cli_args, capsys):
 
 
 def test_procedures_are_read_once_and_reread_when_the_catalogue_changes(sqlite_url, monkeypatch):
-    import procedures_db.catalogue as catalogue
+    import services.catalogue as catalogue
 
     monkeypatch.setattr(catalogue, "INDEX_CHECK_SECONDS", 0.0)  # check the catalogue's version every time
     with session_scope(sqlite_url) as session:

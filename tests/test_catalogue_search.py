@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from procedures_db.catalogue import search_procedures
+from services.catalogue import search_procedures
 from procedures_db.db import session_scope
-from procedures_db.seed import seed_if_empty
+from integrations.seed import seed_if_empty
 
 # (query, expected best code): accented, unaccented, abbreviations, folk names, typos.
 QUERIES = [

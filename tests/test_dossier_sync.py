@@ -13,7 +13,7 @@ from procedures_db.__main__ import main as cli
 from procedures_db.db import session_scope
 from procedures_db.dossiers import get_dossier
 from procedures_db.models import Dossier
-from procedures_db.sync import DossierSyncClient, SyncError, SyncState, parse_retry_after
+from integrations.one_stop_sync import DossierSyncClient, SyncError, SyncState, parse_retry_after
 
 
 def code(sequence: int) -> str:

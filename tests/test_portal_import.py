@@ -1,4 +1,4 @@
-"""The national portal importer (procedures_db/portal.py, portal_import.py).
+"""The national portal importer (integrations/portal.py, portal_import.py).
 
 The records here are written for these tests: they imitate the shapes of the
 portal's flattened pages (cells run together, bare numbers, groups and cases,
@@ -24,11 +24,11 @@ import pytest
 import sqlalchemy as sa
 
 from procedures_db.__main__ import main
-from procedures_db.catalogue import get_procedure, get_procedure_record
+from services.catalogue import get_procedure, get_procedure_record
 from procedures_db.db import get_engine, session_scope
-from procedures_db.importer import export_records, import_records, read_records
+from integrations.catalogue_import import export_records, import_records, read_records
 from procedures_db.models import Base, Procedure
-from procedures_db.portal import (
+from integrations.portal import (
     GROUP_NOTE,
     GROUP_SHOW,
     GROUP_SUBMIT,
@@ -41,9 +41,9 @@ from procedures_db.portal import (
     parse_steps,
     portal_counts,
 )
-from procedures_db.portal_import import import_portal
+from integrations.portal_import import import_portal
 from procedures_db.schema import add_missing_columns, missing_columns
-from procedures_db.seed import seed_if_empty
+from integrations.seed import seed_if_empty
 
 REPO = Path(__file__).resolve().parent.parent
 NATIONAL = REPO.parent / "shared" / "data" / "national"

@@ -31,6 +31,7 @@ LIMIT_SECONDS = 0.2
 MODULES = [
     "core.text",
     "core.redaction",
+    "core.dossier_rules",
     "procedures_db.dossiers",
     "procedures_db.records",
     "bot.rate_limit",

@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components import SourceFingerprinted
 from bot.components.normalizer import normalized_tokens
-from procedures_db.catalogue import search_procedures
+from services.catalogue import search_procedures
 from procedures_db.db import session_scope
 from core.ranking import SearchResult
 

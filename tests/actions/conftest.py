@@ -8,8 +8,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from procedures_db.db import session_scope
-from procedures_db.dossiers import seed_demo_dossiers
-from procedures_db.seed import seed_if_empty
+from integrations.seed import seed_demo_dossiers
+from integrations.seed import seed_if_empty
 
 
 @pytest.fixture

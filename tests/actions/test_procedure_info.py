@@ -60,7 +60,7 @@ def test_chosen_procedure_answers_the_pending_question(database, dispatcher):
 
 
 def test_unknown_fee_is_never_guessed(database, dispatcher):
-    from procedures_db.catalogue import get_procedure
+    from services.catalogue import get_procedure
     from procedures_db.db import session_scope
 
     with session_scope(database) as session:
@@ -101,9 +101,9 @@ def test_catalogue_down_gives_the_polite_default(dispatcher, monkeypatch, tmp_pa
                                     "ask_where_to_submit", "ask_steps", "ask_online"])
 def test_every_aspect_of_every_seed_procedure_renders(database, aspect):
     from actions.answers import render_answer
-    from procedures_db.catalogue import get_procedure
+    from services.catalogue import get_procedure
     from procedures_db.db import session_scope
-    from procedures_db.seed import PROCEDURES_FILE
+    from integrations.seed import PROCEDURES_FILE
     import json
 
     codes = [json.loads(line)["code"] for line in PROCEDURES_FILE.read_text(encoding="utf-8").splitlines()]

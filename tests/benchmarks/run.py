@@ -32,8 +32,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from procedures_db.db import session_scope
-from procedures_db.dossiers import seed_demo_dossiers
-from procedures_db.seed import seed_if_empty
+from integrations.seed import seed_demo_dossiers
+from integrations.seed import seed_if_empty
 from scripts.stack import ROOT, service_environment
 from tests.benchmarks import conversation_bench, search_bench
 from tests.support import free_port

@@ -6,7 +6,7 @@ records, local variants of them (the same procedure at another level, abroad,
 "lưu động"...) and procedures of the other fields of the national catalogue
 (Y tế, Công thương, Tài nguyên nước...), whose names are built the way official
 names are ("Cấp lại giấy phép ... trường hợp bị mất, hư hỏng"). Everything is
-imported through procedures_db.importer.import_records, as a province would.
+imported through integrations.catalogue_import.import_records, as a province would.
 
 Queries are what citizens type: the labelled table of tests/test_catalogue_search.py
 plus citizen questions about generated procedures, accented, without diacritics,
@@ -22,10 +22,10 @@ import statistics
 import time
 from pathlib import Path
 
-from procedures_db.catalogue import catalogue_index, search_procedures
+from services.catalogue import catalogue_index, search_procedures
 from procedures_db.db import session_scope
-from procedures_db.importer import import_records
-from procedures_db.seed import PROCEDURES_FILE, seed_if_empty
+from integrations.catalogue_import import import_records
+from integrations.seed import PROCEDURES_FILE, seed_if_empty
 from core.text import fold
 from tests.test_catalogue_search import AMBIGUOUS, QUERIES
 

@@ -33,8 +33,8 @@ import pytest
 import requests
 
 from procedures_db.db import session_scope
-from procedures_db.dossiers import seed_demo_dossiers
-from procedures_db.seed import seed_if_empty
+from integrations.seed import seed_demo_dossiers
+from integrations.seed import seed_if_empty
 from scripts.stack import ROOT, START_RETRIES
 from tests.support import free_port
 

@@ -26,8 +26,8 @@ import sqlalchemy as sa
 
 from bot.channels.conversations import REST, conversation_id
 from procedures_db.db import session_scope
-from procedures_db.dossiers import seed_demo_dossiers
-from procedures_db.seed import seed_if_empty
+from integrations.seed import seed_demo_dossiers
+from integrations.seed import seed_if_empty
 from scripts.stack import ROOT, commands, health_urls, service_environment
 from tests.production.servers import PostgresServer, RedisServer, Service
 from tests.support import free_port

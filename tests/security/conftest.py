@@ -42,8 +42,8 @@ import pytest
 import requests
 
 from procedures_db.db import session_scope
-from procedures_db.dossiers import status_label
-from procedures_db.seed import seed_if_empty
+from core.dossier_rules import status_label
+from integrations.seed import seed_if_empty
 from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -374,7 +374,7 @@ def abuse_stack(tmp_path_factory):
     """The whole stack, production-like (see the module docstring), for the abuse suite."""
     import yaml
 
-    from procedures_db.dossiers import seed_demo_dossiers
+    from integrations.seed import seed_demo_dossiers
     from scripts.stack import Stack, service_environment
     from tests.channels.helpers import FakeHttpApi
 

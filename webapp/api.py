@@ -1,11 +1,12 @@
-"""HTTP API (CONTRACTS.md) and the web chat page, served together on port 8000."""
+"""The HTTP application: catalogue and staff API (docs/interfaces.md) and the web chat page, on port 8000.
+
+The page's files are read from ``web_dir`` (the assets live in ``bot/web/``); the dossier routes
+are in ``webapp/dossiers_api.py``, what every route shares in ``webapp/http.py``.
+"""
 from __future__ import annotations
 
-import hmac
 import logging
-import os
 import re
-from functools import wraps
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -14,15 +15,14 @@ from sanic.exceptions import NotFound, SanicException
 from sanic.request import Request
 from sqlalchemy import text
 
-from procedures_db.catalogue import get_procedure_record, search_procedures
-from procedures_db.db import REPO_ROOT, session_scope
-from procedures_db.service_requests import feedback_summary, handoff_to_json, list_handoffs
+from core.settings import current as settings
+from procedures_db.db import session_scope
+from services.catalogue import get_procedure_record, search_procedures
+from services.service_requests import feedback_summary, handoff_to_json, list_handoffs
+from webapp.dossiers_api import dossiers_blueprint
+from webapp.http import bearer_token_required, error
 
 logger = logging.getLogger(__name__)
-
-WEB_DIR = Path(os.environ.get("WEB_DIR", REPO_ROOT / "bot" / "web"))
-WEB_BRANDING_DIR = Path(os.environ.get("WEB_BRANDING_DIR", WEB_DIR / "branding"))
-
 
 def chat_page_csp(host: str) -> str:
     """The chat page's Content-Security-Policy: nothing but this site, and Rasa's socket.io on this host.
@@ -42,32 +42,8 @@ MAX_QUERY_LENGTH = 200
 MAX_LIMIT = 50
 
 
-def error(status: int, message: str, message_vi: str | None = None) -> response.HTTPResponse:
-    """``{"error": ...}``, with the Vietnamese wording for errors a citizen-facing page may show."""
-    body = {"error": message}
-    if message_vi:
-        body["error_vi"] = message_vi
-    return response.json(body, status=status)
-
-
-def bearer_token_required(handler):
-    """Reject requests without ``Authorization: Bearer $DOSSIER_API_TOKEN`` (constant-time compare)."""
-
-    @wraps(handler)
-    async def wrapper(request: Request, *args, **kwargs):
-        expected = os.environ.get("DOSSIER_API_TOKEN", "")
-        given = request.headers.get("authorization", "")
-        scheme, _, token = given.partition(" ")
-        # Sanic keeps header bytes that are not UTF-8 as surrogates ("Bearer \xe9"): compare bytes.
-        given_bytes = token.encode("utf-8", "surrogateescape")
-        if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(given_bytes, expected.encode()):
-            return error(401, "missing or invalid bearer token")
-        return await handler(request, *args, **kwargs)
-
-    return wrapper
-
-
 def create_app(name: str = "procedures_api") -> Sanic:
+    web_dir, branding_dir = settings().web_dir, settings().web_branding_dir
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = 2_000_000
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -130,18 +106,16 @@ def create_app(name: str = "procedures_api") -> Sanic:
         with session_scope() as session:
             return response.json(feedback_summary(session))
 
-    from procedures_db.api_dossiers import dossiers_blueprint
-
     app.blueprint(dossiers_blueprint)
 
-    if WEB_DIR.is_dir():
-        app.static("/static", str(WEB_DIR), name="web_static")
+    if web_dir.is_dir():
+        app.static("/static", str(web_dir), name="web_static")
         # The province's branding (bot/web/README.md): configuration, not code.
-        app.static("/branding", str(WEB_BRANDING_DIR), name="web_branding")
+        app.static("/branding", str(branding_dir), name="web_branding")
 
         @app.get("/")
         async def chat_page(request: Request):
-            return await response.file(str(WEB_DIR / "index.html"),
+            return await response.file(str(web_dir / "index.html"),
                                        headers={"Content-Security-Policy": chat_page_csp(request.host)})
 
     @app.on_request
@@ -150,7 +124,7 @@ def create_app(name: str = "procedures_api") -> Sanic:
 
         ``GET /static/`` (the folder itself) made Sanic's file handler fail with a 500.
         """
-        for prefix, root in (("/static", WEB_DIR), ("/branding", WEB_BRANDING_DIR)):
+        for prefix, root in (("/static", web_dir), ("/branding", branding_dir)):
             if request.path == prefix or request.path.startswith(prefix + "/"):
                 relative = Path(unquote(request.path[len(prefix):]).lstrip("/"))
                 try:

@@ -1,7 +1,7 @@
 """Import of national portal pages (``python -m procedures_db import-portal PATH...``).
 
 Reads files or folders of ``.jsonl`` / ``.json`` (an array) / ``.gz`` line by
-line, parses each page with procedures_db/portal.py, and upserts it by national
+line, parses each page with integrations/portal.py, and upserts it by national
 code (a re-import of the same data changes nothing). A line that is not JSON, is
 cut, or is not a procedure is reported with its file and line and never stops
 the import. The report counts, per answer field, how many records gave it, and
@@ -23,9 +23,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from procedures_db.importer import _as_record, read_records
+from integrations.catalogue_import import _as_record, read_records
 from procedures_db.models import Procedure, utcnow
-from procedures_db.portal import REPORT_FIELDS, PortalRecordError, given_fields, parse_portal_record
+from integrations.portal import REPORT_FIELDS, PortalRecordError, given_fields, parse_portal_record
 from procedures_db.records import RecordError, apply_scalars, child_rows, to_record, validate_record
 
 SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".ndjson.gz")

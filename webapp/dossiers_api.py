@@ -1,4 +1,4 @@
-"""Dossier API for the one-stop system and staff (CONTRACTS.md), bearer-token protected.
+"""Dossier API for the one-stop system and staff (docs/interfaces.md), bearer-token protected.
 
 ``POST /api/dossiers`` upserts by code; ``GET /api/dossiers/<code>`` returns a
 dossier with its history. ``GET /api/dossier-locks`` lists the dossiers whose
@@ -16,18 +16,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sqlalchemy.exc import IntegrityError
 
-from procedures_db.api import bearer_token_required, error
+from core.dossier_rules import DossierValidationError, PhoneHashKeyMissing, canonical_code, local_time
 from procedures_db.db import session_scope
-from procedures_db.dossiers import (
-    DossierValidationError,
-    PhoneHashKeyMissing,
-    canonical_code,
-    dossier_to_json,
-    get_dossier,
-    local_time,
-    upsert_dossier,
-)
-from procedures_db.lookup_locks import list_locks, unlock
+from services.dossiers import dossier_to_json, get_dossier, list_locks, unlock, upsert_dossier
+from webapp.http import bearer_token_required, error
 
 logger = logging.getLogger(__name__)
 

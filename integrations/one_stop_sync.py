@@ -32,8 +32,10 @@ from urllib.parse import urljoin
 import requests
 from sqlalchemy.orm import Session
 
-from procedures_db.db import REPO_ROOT
-from procedures_db.dossiers import apply_in_savepoint, phone_hash_key
+from core.settings import REPO_ROOT
+from core.settings import current as settings
+from core.dossier_rules import phone_hash_key
+from procedures_db.dossiers import apply_in_savepoint
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ class SyncState:
     """The last successful sync time per endpoint, in a JSON file written atomically."""
 
     def __init__(self, path: str | Path | None = None):
-        self.path = Path(path or os.environ.get("DOSSIER_SYNC_STATE_FILE") or DEFAULT_STATE_FILE)
+        self.path = Path(path or settings().dossier_sync_state_file)
 
     def _read(self) -> dict[str, str]:
         try:
@@ -141,7 +143,7 @@ class DossierSyncClient:
     @classmethod
     def from_env(cls, **kwargs: Any) -> "DossierSyncClient":
         """Configured by ``ONE_STOP_SYNC_URL`` and ``ONE_STOP_SYNC_TOKEN``."""
-        return cls(os.environ.get("ONE_STOP_SYNC_URL", ""), os.environ.get("ONE_STOP_SYNC_TOKEN") or None, **kwargs)
+        return cls(settings().one_stop_sync_url, settings().one_stop_sync_token, **kwargs)
 
     def close(self) -> None:
         self.http.close()

@@ -1,0 +1,1 @@
+"""Importers and sync: catalogue records, national portal pages, dossier CSV, the one-stop feed, seed data."""
