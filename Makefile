@@ -24,7 +24,7 @@ install: $(INSTALLED)
 # Secrets (DOSSIER_API_TOKEN, PHONE_HASH_KEY, RASA_AUTH_TOKEN, ACTION_SERVER_TOKEN) are generated
 # once into the git-ignored .env.
 env: install
-	@$(PY) scripts/stack.py --ensure-env
+	@$(PY) tools/stack.py --ensure-env
 
 # Catalogue, support points and the demo dossiers of the README, into an empty database.
 seed: env
@@ -44,9 +44,9 @@ browser:
 	@scripts/install_browser.sh
 
 # Rasa, the action server and the API under supervisord, on 127.0.0.1, behind their tokens:
-# a service that dies is restarted; Ctrl-C or SIGTERM stops them all (scripts/stack.py).
+# a service that dies is restarted; Ctrl-C or SIGTERM stops them all (tools/stack.py).
 run: seed train web
-	@$(PY) scripts/stack.py
+	@$(PY) tools/stack.py
 
 validate: install
 	$(RASA) data validate $(RASA_ARGS)
@@ -59,12 +59,12 @@ test: seed train validate web browser
 # later by someone who never saw data/ or tests/nlu_test/ (tests/nlu_test_fresh/).
 eval: seed train
 	@echo "== held-out test set 1: tests/nlu_test/ (original) =="
-	$(PY) -m tests.evaluation.nlu_eval
+	$(PY) -m tools.evaluation.nlu_eval
 	@echo "== held-out test set 2: tests/nlu_test_fresh/ (fresh, independent) =="
-	$(PY) -m tests.evaluation.nlu_eval --test-dir tests/nlu_test_fresh --no-latency
+	$(PY) -m tools.evaluation.nlu_eval --test-dir tests/nlu_test_fresh --no-latency
 
 bench: seed train
-	$(PY) -m tests.benchmarks.run
+	$(PY) -m tools.benchmarks.run
 
 clean:
 	rm -rf models var results .pytest_cache

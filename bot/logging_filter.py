@@ -1,6 +1,6 @@
 """Personal data never reaches the logs of the Rasa server or the action server.
 
-Both servers read ``bot/logging.yml`` (``scripts/stack.py`` passes it; the option
+Both servers read ``bot/logging.yml`` (``tools/stack.py`` passes it; the option
 is spelled differently by the two programs)::
 
     rasa run ... --logging-config-file bot/logging.yml

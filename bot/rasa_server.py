@@ -1,6 +1,6 @@
 """``rasa run`` with its HTTP API locked by RASA_AUTH_TOKEN, as ``?token=`` or ``Authorization: Bearer``.
 
-``scripts/stack.py`` starts Rasa as ``python -m bot.rasa_server <rasa run options>``;
+``tools/stack.py`` starts Rasa as ``python -m bot.rasa_server <rasa run options>``;
 this adds two things to ``python -m rasa run``:
 
 - the token is read from the environment (``RASA_AUTH_TOKEN``), not from the

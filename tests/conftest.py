@@ -98,9 +98,10 @@ def running_stack(tmp_path_factory):
     """The whole stack on free ports with the trained model and a seeded throwaway database.
 
     Trained once by `make test` (models/assistant.tar.gz); started once per test session,
-    under supervisord like `make run` (scripts/stack.py), with its tokens (from .env or generated).
+    under supervisord like `make run` (tools/stack.py), with its tokens (from .env or generated).
     """
-    from scripts.stack import ROOT, Stack, service_environment
+    from tests.support import ROOT
+    from tools.stack import Stack, service_environment
 
     model = ROOT / "models" / "assistant.tar.gz"
     if not model.is_file():

@@ -1,7 +1,10 @@
-"""Helpers shared by tests, evaluation and benchmarks."""
+"""Helpers shared by tests, evaluation and benchmarks (tools/)."""
 from __future__ import annotations
 
 import socket
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository
 
 
 def free_port() -> int:

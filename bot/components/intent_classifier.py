@@ -1,6 +1,6 @@
 """Intent classifier: TF-IDF over folded syllables and character n-grams, logistic regression.
 
-Chosen by measurement on the held-out test set (tests/evaluation/compare_pipelines.py):
+Chosen by measurement on the held-out test set (tools/evaluation/compare_pipelines.py):
 Rasa's CountVectorsFeaturizer + LogisticRegressionClassifier (raw counts, C=1)
 reached macro-F1 0.88 / 0.80 / 0.83 on accented / no-diacritics / abbreviated
 text; sublinear TF-IDF with a stronger fit (C=20) on syllables rather than

@@ -9,7 +9,7 @@ import textwrap
 
 from bot.logging_filter import RedactingFilter
 from core.redaction import scan_personal_data
-from scripts.stack import ROOT
+from tests.support import ROOT
 
 CODE = "000.00.12.H48-251103-0021"
 

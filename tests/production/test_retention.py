@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 
 from bot.retention import delete_conversation, main, purge_old_conversations
-from scripts.stack import ROOT
+from tests.support import ROOT
 
 DAY = 86400
 

@@ -1,6 +1,6 @@
 """`make run` as an operator runs it: what it exposes, how it survives a dead service, how it stops.
 
-One stack is started the way `make run` starts it (make -> scripts/stack.py ->
+One stack is started the way `make run` starts it (make -> tools/stack.py ->
 supervisord -> Rasa, action server, API), in its own process group, on free
 ports, with a throwaway database. The tests then check (issue 19, findings 2a,
 5 and 9):
@@ -35,7 +35,8 @@ import requests
 from procedures_db.db import session_scope
 from integrations.seed import seed_demo_dossiers
 from integrations.seed import seed_if_empty
-from scripts.stack import ROOT, START_RETRIES
+from tests.support import ROOT
+from tools.stack import START_RETRIES
 from tests.support import free_port
 
 CODE = "000.00.12.H48-251103-0021"  # demo dossier, phone ending 4321
@@ -78,7 +79,7 @@ def alive(pid: int) -> bool:
 
 
 def test_make_env_generates_both_tokens(tmp_path, monkeypatch):
-    from scripts.stack import GENERATED_SECRETS, ensure_env_file, load_env_file
+    from tools.stack import GENERATED_SECRETS, ensure_env_file, load_env_file
 
     for key in GENERATED_SECRETS:
         monkeypatch.delenv(key, raising=False)
@@ -102,7 +103,7 @@ def test_neither_server_starts_without_its_token(command, token):
 
 
 class MakeRun:
-    """``make run``'s last step (scripts/stack.py under make), in its own process group."""
+    """``make run``'s last step (tools/stack.py under make), in its own process group."""
 
     def __init__(self, workdir: Path, **overrides: str):
         self.workdir = workdir
@@ -127,7 +128,7 @@ class MakeRun:
         self.api = f"http://127.0.0.1:{self.env['API_PORT']}"
         self.output = workdir / "make-run.log"
         makefile = workdir / "Makefile"
-        makefile.write_text(f"run:\n\t@{ROOT / '.venv' / 'bin' / 'python'} scripts/stack.py\n", encoding="utf-8")
+        makefile.write_text(f"run:\n\t@{ROOT / '.venv' / 'bin' / 'python'} tools/stack.py\n", encoding="utf-8")
         with open(self.output, "w", encoding="utf-8") as out:
             self.make = subprocess.Popen(["make", "-s", "-f", str(makefile), "run"], cwd=ROOT, env=self.env,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -322,7 +323,7 @@ def test_sigterm_to_the_process_group_stops_every_process(make_run):
     processes = descendants(make_run.make.pid)
     assert len(make_run.service_pids()) == 3
     started = time.monotonic()
-    os.killpg(make_run.make.pid, signal.SIGTERM)  # make forwards one more SIGTERM to scripts/stack.py
+    os.killpg(make_run.make.pid, signal.SIGTERM)  # make forwards one more SIGTERM to tools/stack.py
     make_run.make.wait(timeout=90)
     left = [pid for pid in processes if alive(pid)]
     deadline = time.monotonic() + 5
@@ -337,12 +338,12 @@ def test_sigterm_to_the_process_group_stops_every_process(make_run):
 
 
 def test_a_killed_runner_leaves_no_process(tmp_path):
-    """SIGKILL to scripts/stack.py itself (nothing can be cleaned up there): supervisord stops the services."""
+    """SIGKILL to tools/stack.py itself (nothing can be cleaned up there): supervisord stops the services."""
     stack = MakeRun(tmp_path)
     try:
         stack.wait_until_up()
         processes = descendants(stack.make.pid)
-        runner = next(pid for pid in processes if "scripts/stack.py" in _cmdline(pid))
+        runner = next(pid for pid in processes if "tools/stack.py" in _cmdline(pid))
         config = next(re.search(r"-c (\S+)", _cmdline(pid)).group(1) for pid in processes
                       if "supervisor.supervisord" in _cmdline(pid))
         os.kill(runner, signal.SIGKILL)

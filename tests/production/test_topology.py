@@ -28,7 +28,8 @@ from bot.channels.conversations import REST, conversation_id
 from procedures_db.db import session_scope
 from integrations.seed import seed_demo_dossiers
 from integrations.seed import seed_if_empty
-from scripts.stack import ROOT, commands, health_urls, service_environment
+from tests.support import ROOT
+from tools.stack import commands, health_urls, service_environment
 from tests.production.servers import PostgresServer, RedisServer, Service
 from tests.support import free_port
 

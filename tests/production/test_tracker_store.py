@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.tracker_store import RedactingTrackerStore, tracker_store_url, watch_store_errors
 from core.redaction import scan_personal_data
-from scripts.stack import ROOT
+from tests.support import ROOT
 
 CODE = "000.00.12.H48-251103-0021"
 

@@ -375,7 +375,7 @@ def abuse_stack(tmp_path_factory):
     import yaml
 
     from integrations.seed import seed_demo_dossiers
-    from scripts.stack import Stack, service_environment
+    from tools.stack import Stack, service_environment
     from tests.channels.helpers import FakeHttpApi
 
     model = ROOT / "models" / "assistant.tar.gz"

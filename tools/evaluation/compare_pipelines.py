@@ -1,6 +1,6 @@
-"""Trains each candidate NLU pipeline in tests/evaluation/pipelines/ and compares them on the held-out set.
+"""Trains each candidate NLU pipeline in tools/evaluation/pipelines/ and compares them on the held-out set.
 
-    python -m tests.evaluation.compare_pipelines [NAME ...]
+    python -m tools.evaluation.compare_pipelines [NAME ...]
 
 How config.yml's pipeline was chosen: by these figures, not by default.
 """
@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.evaluation.nlu_eval import ROOT, SUBSETS, evaluate, load_subset
+from tools.evaluation.nlu_eval import ROOT, SUBSETS, evaluate, load_subset
 
 PIPELINES = Path(__file__).parent / "pipelines"
 OUT = ROOT / "results" / "pipelines"

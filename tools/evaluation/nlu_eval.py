@@ -207,7 +207,7 @@ def main() -> int:
 def parse_latency_on_server(model: str, texts: list[str]) -> str:
     """Start a Rasa server with the model on a free port and time /model/parse at one user."""
     sys.path.insert(0, str(ROOT))
-    from scripts.stack import Stack, service_environment
+    from tools.stack import Stack, service_environment
     from tests.support import free_port
 
     env = {**service_environment(), "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),

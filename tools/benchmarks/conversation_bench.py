@@ -26,7 +26,7 @@ from pathlib import Path
 
 import aiohttp
 
-from scripts.stack import Stack
+from tools.stack import Stack
 
 LEVELS = (1, 20, 100)
 CONVERSATIONS_PER_LEVEL = {1: 25, 20: 200, 100: 600}

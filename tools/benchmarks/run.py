@@ -34,8 +34,8 @@ from pathlib import Path
 from procedures_db.db import session_scope
 from integrations.seed import seed_demo_dossiers
 from integrations.seed import seed_if_empty
-from scripts.stack import ROOT, service_environment
-from tests.benchmarks import conversation_bench, search_bench
+from tools.stack import ROOT, service_environment
+from tools.benchmarks import conversation_bench, search_bench
 from tests.support import free_port
 
 RESULTS = ROOT / "results"
@@ -56,7 +56,9 @@ def train(config: Path, out: Path, name: str, workdir: Path) -> float:
     """Train ``config`` on the project's data and domain into ``out``; returns wall-clock seconds."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false",
            "RASA_CACHE_DIRECTORY": str(workdir / f"rasa-cache-{name}")}  # cold: no cached components
-    command = [sys.executable, "-m", "rasa", "train", "--config", str(config), "--domain", "bot/domain",
+    # Our config trains with the project's Rasa patches installed (python -m bot), the stock one with plain Rasa.
+    runner = "rasa" if config == STOCK_CONFIG else "bot"
+    command = [sys.executable, "-m", runner, "train", "--config", str(config), "--domain", "bot/domain",
                "--data", "data", "--out", str(out), "--fixed-model-name", name]
     log_path = workdir / f"train-{name}.log"
     started = time.perf_counter()

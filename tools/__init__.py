@@ -1,0 +1,1 @@
+"""Tools beside the assistant: the local stack launcher (make run), NLU evaluation (make eval), benchmarks (make bench)."""
