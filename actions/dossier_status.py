@@ -22,8 +22,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from core.settings import current as settings
 from actions import messages as m
-from actions.service import HOTLINE
 from procedures_db.db import session_scope
 from core.dossier_rules import canonical_code, local_time
 from services.dossiers import DossierView
@@ -63,7 +63,7 @@ def retry_time(until: datetime) -> str:
 
 
 def utter_locked(dispatcher: CollectingDispatcher, until: datetime) -> None:
-    dispatcher.utter_message(response="utter_dossier_locked", until=retry_time(until), hotline=HOTLINE)
+    dispatcher.utter_message(response="utter_dossier_locked", until=retry_time(until), hotline=settings().support_hotline)
 
 
 # A locked code ends the lookup: requested_slot None stops the form (the citizen was told why).
@@ -162,7 +162,7 @@ def render_status(view: DossierView) -> str:
     elif view.due_at:
         lines.append(m.DOSSIER_DUE.format(date=view.due_at.strftime("%H:%M %d/%m/%Y")))
     if view.overdue:
-        lines.append(m.DOSSIER_OVERDUE.format(hotline=HOTLINE))
+        lines.append(m.DOSSIER_OVERDUE.format(hotline=settings().support_hotline))
     if view.note:
         lines.append(m.DOSSIER_NOTE.format(note=view.note))
     if view.status in m.DOSSIER_NEXT:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import os
 import sys
 from typing import Optional
 
@@ -34,6 +33,8 @@ from rasa_sdk.endpoint import create_app, create_argument_parser, create_ssl_con
 from rasa_sdk.plugin import plugin_manager
 from sanic import Sanic, response
 from sanic.request import Request
+
+from core.settings import current as settings
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def build_app(actions: str, token: str, cors_origins=None, auto_reload: bool = F
 
 def main(argv: Optional[list] = None) -> int:
     parser = create_argument_parser()
-    parser.add_argument("--host", default=os.environ.get("ACTION_HOST", "127.0.0.1"),
+    parser.add_argument("--host", default=settings().action_host,
                         help="address to listen on (ACTION_HOST, default 127.0.0.1)")
     parser.set_defaults(actions="actions")
     args = parser.parse_args(argv)
@@ -111,7 +112,7 @@ def main(argv: Optional[list] = None) -> int:
                                  args.logging_config_file)
     utils.update_sanic_log_level()
 
-    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    token = settings().action_server_token
     if not token:
         print(f"{TOKEN_VARIABLE} is not set: the action server will not run without a token "
               "(`make env` generates one into .env; see docs/production.md).", file=sys.stderr)

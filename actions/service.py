@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from core.settings import current as settings
 from actions import messages as m
 from services.catalogue import list_support_points
 from procedures_db.db import session_scope
 from services.service_requests import create_handoff
 
 logger = logging.getLogger(__name__)
-
-# The province sets its own hotline; the national portal's switchboard otherwise.
-HOTLINE = os.environ.get("SUPPORT_HOTLINE", "1800 1096")
 
 
 class ActionRequestHuman(Action):
@@ -44,7 +41,7 @@ class ActionRequestHuman(Action):
             logger.exception("could not record a hand-over request")
             dispatcher.utter_message(response="utter_default")
             return []
-        text = m.HANDOFF.format(reference=reference, hotline=HOTLINE)
+        text = m.HANDOFF.format(reference=reference, hotline=settings().support_hotline)
         if hours:
             text += "\n" + m.HANDOFF_HOURS.format(hours=hours)
         dispatcher.utter_message(text=text)
@@ -68,6 +65,6 @@ class ActionSupportPoint(Action):
             logger.exception("support points unavailable")
             dispatcher.utter_message(response="utter_default")
             return []
-        footer = m.SUPPORT_POINTS_FOOTER.format(hotline=HOTLINE)
+        footer = m.SUPPORT_POINTS_FOOTER.format(hotline=settings().support_hotline)
         dispatcher.utter_message(text="\n".join([m.SUPPORT_POINTS_HEADER, *lines, footer]) if lines else footer)
         return []

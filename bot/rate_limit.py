@@ -55,13 +55,13 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
-import os
 import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from core.settings import Settings
 from core.text import DOSSIER_CODE_PATTERN
 
 logger = logging.getLogger(__name__)
@@ -285,7 +285,7 @@ class ChannelGuard:
 
     @classmethod
     def from_env(cls, environ: Optional[Dict[str, str]] = None) -> "ChannelGuard":
-        env = os.environ if environ is None else environ
+        env = Settings(environ)  # .get(): the value exactly as set, the default when unset
         buckets = None
         redis_url = env.get("REDIS_URL", "").strip()
         if redis_url:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from http import HTTPStatus
 from typing import Any, Dict, Optional, Text
@@ -45,18 +44,18 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from core.settings import DEFAULT_MAX_REQUEST_BYTES
+from core.settings import current as settings
 from bot.channels import DEFAULT_MAX_MESSAGE_CHARS
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_REQUEST_BYTES = 64 * 1024
 PARSE_PATH = "/model/parse"
 
 
 def default_max_request_bytes() -> int:
     """``RASA_MAX_REQUEST_BYTES`` when the operator set it, else 64 KiB."""
-    configured = os.environ.get("RASA_MAX_REQUEST_BYTES", "").strip()
-    return int(configured) if configured else DEFAULT_MAX_REQUEST_BYTES
+    return settings().rasa_max_request_bytes
 
 
 def rasa_error(status: HTTPStatus, message: Text) -> HTTPResponse:

@@ -5,7 +5,6 @@ The URL comes from ``DATABASE_URL``; everything else in the package takes a
 """
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.settings import current as settings
 from procedures_db.models import Base
 from procedures_db.schema import add_missing_columns
 
@@ -23,11 +23,7 @@ DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "assistant.db"
 
 
 def database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        # Heroku-style "postgres://" is not accepted by SQLAlchemy 1.4.
-        return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
-    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    return settings().database_url  # DATABASE_URL, else the SQLite file under var/
 
 
 @lru_cache(maxsize=8)

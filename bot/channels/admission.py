@@ -18,30 +18,21 @@ it inside the turn), so the queue cannot deadlock.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import deque
 from typing import Any, Awaitable, Callable, Deque, Optional
 from weakref import WeakKeyDictionary
 
 from rasa.core.channels.channel import UserMessage
 
-DEFAULT_MAX_CONCURRENT_TURNS = 4
+from core.settings import DEFAULT_MAX_CONCURRENT_TURNS, Settings
+
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 def max_concurrent_turns(environ: Optional[dict] = None) -> int:
     """``MAX_CONCURRENT_TURNS`` as a number (0: no limit); a clear error when it is not one."""
-    raw = (os.environ if environ is None else environ).get("MAX_CONCURRENT_TURNS", "").strip()
-    if not raw:
-        return DEFAULT_MAX_CONCURRENT_TURNS
-    try:
-        value = int(raw)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise ValueError(f"MAX_CONCURRENT_TURNS must be a whole number, 0 or more (0: no limit), not {raw!r}")
-    return value
+    return Settings(environ).max_concurrent_turns
 
 
 class _Queue:

@@ -20,13 +20,14 @@ Redis next to the replicas answers in well under a millisecond.
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Generic, Iterator, Optional, Text, Tuple
 from typing import TypeVar
+
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -265,7 +266,7 @@ class RedisState:
 
 def shared_state_from_env(environ: Optional[Dict[Text, Text]] = None) -> Any:
     """RedisState when REDIS_URL is set, else MemoryState."""
-    env = os.environ if environ is None else environ
+    env = Settings(environ)  # .get(): the value exactly as set, the default when unset
     url = env.get("REDIS_URL", "").strip()
     if not url:
         return MemoryState()

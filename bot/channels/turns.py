@@ -20,22 +20,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
+from core.settings import current as settings
 from bot.rate_limit import SERVICE_BUSY_REPLY, SERVICE_UNAVAILABLE_REPLY
 from bot.tracker_store import watch_store_errors
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_REPLY_TIMEOUT = 20.0
-DEFAULT_HOTLINE = "1800 1096"
 
 
 def hotline() -> str:
-    return os.environ.get("SUPPORT_HOTLINE", "").strip() or DEFAULT_HOTLINE
+    return settings().support_hotline
 
 
 def fault_reply(template: str) -> str:

@@ -23,10 +23,11 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 import re
 import secrets
 from typing import Optional
+
+from core.settings import current as settings
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,10 @@ class SessionTokens:
 
     @classmethod
     def from_env(cls) -> "SessionTokens":
-        explicit = os.environ.get("WEB_SESSION_KEY", "")
+        explicit = settings().web_session_key
         if len(explicit) >= MIN_KEY_LENGTH:
             return cls(explicit.encode("utf-8"))
-        phone_key = os.environ.get("PHONE_HASH_KEY", "")
+        phone_key = settings().phone_hash_key
         if len(phone_key) >= MIN_KEY_LENGTH:
             return cls(hmac.new(phone_key.encode("utf-8"), DERIVATION_LABEL, hashlib.sha256).digest())
         logger.warning(
