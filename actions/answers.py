@@ -1,7 +1,7 @@
 """Turns a catalogue procedure into a short, phone-readable answer for one aspect."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Dict, Optional
 
 from actions import messages as m
 from services.catalogue import Procedure
@@ -57,40 +57,51 @@ def _method_lines(procedure: Procedure, attribute: str) -> list[str]:
     ]
 
 
-def _body(procedure: Procedure, aspect: str) -> Optional[str]:
-    """The answer's body, or None when the catalogue does not hold the fact."""
-    if aspect == "ask_documents":
-        return _numbered([_document_line(d) for d in procedure.documents]) if procedure.documents else None
-    if aspect == "ask_fee":
-        return "\n".join(_fee_lines(procedure)) if procedure.fees else None
-    if aspect == "ask_processing_time":
-        per_method = _method_lines(procedure, "processing_time")
-        if not procedure.processing_time and not per_method:
-            return None
-        lines = [procedure.processing_time] if procedure.processing_time else []
-        return "\n".join(lines + [f"- {line}" for line in per_method])
-    if aspect == "ask_where_to_submit":
-        if not procedure.agency and not procedure.methods:
-            return None
-        lines = []
-        if procedure.agency:
-            lines.append(m.AGENCY.format(agency=procedure.agency))
-        if procedure.levels:
-            lines.append(m.LEVELS.format(levels=", ".join(procedure.levels)))
-        lines += [f"- {method.channel}" for method in procedure.methods]
-        if procedure.online_url and procedure.online != "none":
-            lines.append(m.ONLINE_LINK.format(url=procedure.online_url))
-        return "\n".join(lines)
-    if aspect == "ask_steps":
-        return _numbered([s.text for s in procedure.steps]) if procedure.steps else None
-    if aspect == "ask_online":
-        lines = [m.ONLINE_LEVEL.get(procedure.online, m.ONLINE_LEVEL["none"]) + "."]
-        if procedure.online_url and procedure.online != "none":
-            lines.append(m.ONLINE_LINK.format(url=procedure.online_url))
-        online_fees = [f for f in procedure.fees if f.channel and "tuyến" in f.channel.lower()]
-        lines += [m.FEE_CHANNEL.format(channel=f.channel, text=f.text) for f in online_fees]
-        return "\n".join(lines)
-    # ask_procedure_info: an overview with the facts people ask first
+def _documents(procedure: Procedure) -> Optional[str]:
+    return _numbered([_document_line(d) for d in procedure.documents]) if procedure.documents else None
+
+
+def _fee(procedure: Procedure) -> Optional[str]:
+    return "\n".join(_fee_lines(procedure)) if procedure.fees else None
+
+
+def _processing_time(procedure: Procedure) -> Optional[str]:
+    per_method = _method_lines(procedure, "processing_time")
+    if not procedure.processing_time and not per_method:
+        return None
+    lines = [procedure.processing_time] if procedure.processing_time else []
+    return "\n".join(lines + [f"- {line}" for line in per_method])
+
+
+def _where_to_submit(procedure: Procedure) -> Optional[str]:
+    if not procedure.agency and not procedure.methods:
+        return None
+    lines = []
+    if procedure.agency:
+        lines.append(m.AGENCY.format(agency=procedure.agency))
+    if procedure.levels:
+        lines.append(m.LEVELS.format(levels=", ".join(procedure.levels)))
+    lines += [f"- {method.channel}" for method in procedure.methods]
+    if procedure.online_url and procedure.online != "none":
+        lines.append(m.ONLINE_LINK.format(url=procedure.online_url))
+    return "\n".join(lines)
+
+
+def _steps(procedure: Procedure) -> Optional[str]:
+    return _numbered([s.text for s in procedure.steps]) if procedure.steps else None
+
+
+def _online(procedure: Procedure) -> Optional[str]:
+    lines = [m.ONLINE_LEVEL.get(procedure.online, m.ONLINE_LEVEL["none"]) + "."]
+    if procedure.online_url and procedure.online != "none":
+        lines.append(m.ONLINE_LINK.format(url=procedure.online_url))
+    online_fees = [f for f in procedure.fees if f.channel and "tuyến" in f.channel.lower()]
+    lines += [m.FEE_CHANNEL.format(channel=f.channel, text=f.text) for f in online_fees]
+    return "\n".join(lines)
+
+
+def _overview(procedure: Procedure) -> Optional[str]:
+    """ask_procedure_info: an overview with the facts people ask first."""
     lines = []
     if procedure.agency:
         lines.append(m.AGENCY.format(agency=procedure.agency))
@@ -103,8 +114,21 @@ def _body(procedure: Procedure, aspect: str) -> Optional[str]:
     return "\n".join(lines)
 
 
+# The answer's body for each aspect of core/vocabulary.py (tests/unit/core/test_vocabulary.py checks that
+# there is one per aspect), or None when the catalogue does not hold the fact.
+BODIES: Dict[str, Callable[[Procedure], Optional[str]]] = {
+    "ask_procedure_info": _overview,
+    "ask_documents": _documents,
+    "ask_fee": _fee,
+    "ask_processing_time": _processing_time,
+    "ask_where_to_submit": _where_to_submit,
+    "ask_steps": _steps,
+    "ask_online": _online,
+}
+
+
 def render_answer(procedure: Procedure, aspect: str) -> str:
-    body = _body(procedure, aspect)
+    body = BODIES[aspect](procedure)
     if body is None:
         return m.UNKNOWN_FACT.format(what=m.UNKNOWN_WHAT[aspect], name=procedure.name, code=procedure.code)
     header = m.HEADER.format(title=m.ASPECT_TITLE[aspect], name=procedure.name, code=procedure.code)

@@ -13,20 +13,15 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages as m
-from actions.procedure_info import ASPECT_INTENTS, latest_entity
+from actions.procedure_info import latest_entity
+from core.vocabulary import ASPECT_INTENTS, INTENT_ACTIONS
 
 CONFIRM_THRESHOLD = 0.45  # the best intent alone is worth a yes/no question
 SUGGEST_THRESHOLD = 0.2  # below this, say what the assistant can do
 MAX_SUGGESTIONS = 3
 
-# What to run when the user confirms a suggested intent.
-FOLLOWUP_ACTION = {
-    **{intent: "action_answer_procedure" for intent in ASPECT_INTENTS},
-    "check_dossier_status": "dossier_form",
-    "request_human": "action_request_human",
-    "give_feedback": "feedback_form",
-    "ask_support_point": "action_support_point",
-}
+# What to run when the user confirms a suggested intent: where its rule goes (core/vocabulary.py).
+FOLLOWUP_ACTION = INTENT_ACTIONS
 
 
 class ActionGradedFallback(Action):

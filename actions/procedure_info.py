@@ -16,15 +16,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages as m
 from actions.answers import next_question_buttons, render_answer
+from core.vocabulary import ASPECT_INTENTS, DEFAULT_ASPECT
 from services.catalogue import get_procedure, search_procedures
 from procedures_db.db import session_scope
 
 logger = logging.getLogger(__name__)
 
-ASPECT_INTENTS = (
-    "ask_procedure_info", "ask_documents", "ask_fee", "ask_processing_time",
-    "ask_where_to_submit", "ask_steps", "ask_online",
-)
 # "Closest procedures" must share real words with the question, not one particle.
 SUGGESTION_MIN_SCORE = 0.35
 SUGGESTION_MIN_RECALL = 0.3
@@ -51,7 +48,7 @@ class ActionAnswerProcedure(Action):
         intent = tracker.get_intent_of_latest_message()
         if intent == "inform" and latest_entity(tracker, "dossier_code"):
             return [FollowupAction("dossier_form")]
-        aspect = intent if intent in ASPECT_INTENTS else tracker.get_slot("pending_question") or "ask_procedure_info"
+        aspect = intent if intent in ASPECT_INTENTS else tracker.get_slot("pending_question") or DEFAULT_ASPECT
 
         mention = latest_entity(tracker, "procedure")
         if mention and mention.get("candidates"):
