@@ -11,7 +11,6 @@ the stored lock-out, so wrong guesses cannot hold the server's turn slots.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 import unicodedata
 from datetime import datetime, timedelta
@@ -24,13 +23,12 @@ from rasa_sdk.types import DomainDict
 
 from core.settings import current as settings
 from actions import messages as m
+from actions.store_unavailable import StoreCall
 from procedures_db.db import session_scope
 from core.dossier_rules import canonical_code, local_time
 from services.dossiers import DossierView
 from services.dossiers import LookupOutcome, lock_state, verify_with_lockout
 from core.text import DOSSIER_CODE_PATTERN
-
-logger = logging.getLogger(__name__)
 
 _LAST4 = re.compile(r"(?<![0-9])([0-9]{4})(?![0-9])")
 
@@ -81,11 +79,9 @@ class ValidateDossierForm(FormValidationAction):
         if code is None:
             dispatcher.utter_message(response="utter_dossier_code_invalid")
             return {"dossier_code": None}
-        try:
+        with StoreCall(dispatcher, "dossiers, lock state") as call:
             until = await asyncio.to_thread(_lock_state, code)
-        except Exception:
-            logger.exception("dossier store unavailable")
-            dispatcher.utter_message(response="utter_default")
+        if call.failed:
             return {"dossier_code": None, "requested_slot": None}
         if until is not None:
             utter_locked(dispatcher, until)
@@ -114,11 +110,9 @@ class ValidateDossierForm(FormValidationAction):
         code = slots.get("dossier_code") or tracker.get_slot("dossier_code")
         if not code:  # the code was refused in this very turn
             return {"phone_last4": None}
-        try:
+        with StoreCall(dispatcher, "dossiers, checking the digits") as call:
             outcome = await asyncio.to_thread(_check, code, last4)
-        except Exception:
-            logger.exception("dossier store unavailable")
-            dispatcher.utter_message(response="utter_default")
+        if call.failed:
             return {"phone_last4": None, "requested_slot": None}
         if outcome.verified:
             return {**slots, "phone_last4": last4}
@@ -182,12 +176,10 @@ class ActionDossierStatus(Action):
         events: List[Dict] = [SlotSet("phone_last4", None), SlotSet("dossier_code", None)]
         if not code or not last4:
             return events
-        try:
+        with StoreCall(dispatcher, "dossiers, status") as call:
             # Checked again, and counted: this action can be called without the form.
             outcome = await asyncio.to_thread(_check, code, last4)
-        except Exception:
-            logger.exception("dossier store unavailable")
-            dispatcher.utter_message(response="utter_default")
+        if call.failed:
             return events
         if outcome.locked:
             utter_locked(dispatcher, outcome.locked_until)

@@ -1,7 +1,6 @@
 """Feedback: a 1–5 rating and an optional comment, stored for analytics."""
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -11,11 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import messages as m
+from actions.store_unavailable import StoreCall
 from procedures_db.db import session_scope
 from services.service_requests import save_feedback
 from core.text import folded_text
-
-logger = logging.getLogger(__name__)
 
 _RATING_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5}
 _RATING = re.compile(r"(?<!\d)([1-5])(?!\d)\s*(?:sao|\*|/\s*5|diem)?|\b(mot|hai|ba|bon|tu|nam)\s+(?:sao|diem)\b")
@@ -87,16 +85,14 @@ class ActionSaveFeedback(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         rating = tracker.get_slot("feedback_rating")
         comment = tracker.get_slot("feedback_comment")
-        try:
+        cleared = [SlotSet("feedback_rating", None), SlotSet("feedback_comment", None)]
+        with StoreCall(dispatcher, "feedback") as call:
             with session_scope() as session:
                 save_feedback(
                     session, int(rating) if rating else None, None if comment == NO_COMMENT else comment,
                     sender_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
                     procedure_code=tracker.get_slot("procedure_code"),
                 )
-        except Exception:
-            logger.exception("could not store feedback")
-            dispatcher.utter_message(response="utter_default")
-            return [SlotSet("feedback_rating", None), SlotSet("feedback_comment", None)]
-        dispatcher.utter_message(text=m.FEEDBACK_SAVED.format(rating=int(rating)))
-        return [SlotSet("feedback_rating", None), SlotSet("feedback_comment", None)]
+        if not call.failed:
+            dispatcher.utter_message(text=m.FEEDBACK_SAVED.format(rating=int(rating)))
+        return cleared

@@ -7,7 +7,6 @@ catalogue entries or a prompt to name one.
 """
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -16,11 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages as m
 from actions.answers import next_question_buttons, render_answer
+from actions.store_unavailable import StoreCall
 from core.vocabulary import ASPECT_INTENTS, DEFAULT_ASPECT
 from services.catalogue import get_procedure, search_procedures
 from procedures_db.db import session_scope
-
-logger = logging.getLogger(__name__)
 
 # "Closest procedures" must share real words with the question, not one particle.
 SUGGESTION_MIN_SCORE = 0.35
@@ -63,13 +61,11 @@ class ActionAnswerProcedure(Action):
         code = mention["value"] if mention else tracker.get_slot("procedure_code")
         if not code:
             return self._no_procedure(dispatcher, tracker, aspect)
-        try:
+        with StoreCall(dispatcher, f"catalogue, answering {aspect}") as call:
             with session_scope() as session:
                 procedure = get_procedure(session, code)
                 answer = render_answer(procedure, aspect) if procedure else None
-        except Exception:
-            logger.exception("catalogue unavailable while answering %s", aspect)
-            dispatcher.utter_message(response="utter_default")
+        if call.failed:
             return []
         if answer is None:
             # A code that is no longer in the catalogue (e.g. an old button).
@@ -82,12 +78,11 @@ class ActionAnswerProcedure(Action):
         text = tracker.latest_message.get("text") or ""
         hits = []
         if text and not text.startswith("/"):
-            try:
+            # Suggestions are a help, not the answer: without them the citizen is asked which procedure.
+            with StoreCall(dispatcher, "catalogue, suggesting procedures", tell_citizen=False):
                 with session_scope() as session:
                     hits = [h for h in search_procedures(session, text, limit=MAX_CHOICES).hits
                             if h.score >= SUGGESTION_MIN_SCORE and h.recall >= SUGGESTION_MIN_RECALL]
-            except Exception:
-                logger.exception("catalogue unavailable while suggesting procedures")
         if hits:
             dispatcher.utter_message(
                 text=m.NO_MATCH_SUGGEST,

@@ -1,7 +1,6 @@
 """Hand-over to staff and support points: where a citizen gets a person's help."""
 from __future__ import annotations
 
-import logging
 from typing import Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -10,11 +9,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from core.settings import current as settings
 from actions import messages as m
+from actions.store_unavailable import StoreCall
 from services.catalogue import list_support_points
 from procedures_db.db import session_scope
 from services.service_requests import create_handoff
-
-logger = logging.getLogger(__name__)
 
 
 class ActionRequestHuman(Action):
@@ -28,7 +26,7 @@ class ActionRequestHuman(Action):
             e.get("text") for e in tracker.events
             if e.get("event") == "user" and e.get("text") and not e["text"].startswith("/")
         ][-5:]
-        try:
+        with StoreCall(dispatcher, "hand-over request") as call:
             with session_scope() as session:
                 request = create_handoff(
                     session, tracker.sender_id, tracker.get_latest_input_channel(),
@@ -37,9 +35,7 @@ class ActionRequestHuman(Action):
                 reference = request.reference
                 points = list_support_points(session, limit=1)
                 hours = points[0].hours if points else None
-        except Exception:
-            logger.exception("could not record a hand-over request")
-            dispatcher.utter_message(response="utter_default")
+        if call.failed:
             return []
         text = m.HANDOFF.format(reference=reference, hotline=settings().support_hotline)
         if hours:
@@ -53,7 +49,7 @@ class ActionSupportPoint(Action):
         return "action_support_point"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
-        try:
+        with StoreCall(dispatcher, "support points") as call:
             with session_scope() as session:
                 points = list_support_points(session, place=tracker.latest_message.get("text"), limit=3)
                 lines = [
@@ -61,9 +57,7 @@ class ActionSupportPoint(Action):
                     + (m.SUPPORT_POINT_PHONE.format(phone=p.phone) if p.phone else "")
                     for i, p in enumerate(points, start=1)
                 ]
-        except Exception:
-            logger.exception("support points unavailable")
-            dispatcher.utter_message(response="utter_default")
+        if call.failed:
             return []
         footer = m.SUPPORT_POINTS_FOOTER.format(hotline=settings().support_hotline)
         dispatcher.utter_message(text="\n".join([m.SUPPORT_POINTS_HEADER, *lines, footer]) if lines else footer)

@@ -43,7 +43,3 @@ INTENT_ACTIONS: Dict[str, str] = {
     "give_feedback": "feedback_form",
     "ask_support_point": "action_support_point",
 }
-
-# Entities the NLU components set and the actions read.
-PROCEDURE_ENTITY = "procedure"
-DOSSIER_CODE_ENTITY = "dossier_code"
