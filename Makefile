@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install env web browser run train seed test validate eval bench clean
+.PHONY: install env web browser run train seed test lint validate eval bench clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@python=$$(scripts/find_python310.sh) || exit 1; \
@@ -48,10 +48,15 @@ browser:
 run: seed train web
 	@$(PY) tools/stack.py
 
+# Lint and type check (pyproject.toml): ruff over the project, mypy over the layers it lists.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
 validate: install
 	$(RASA) data validate $(RASA_ARGS)
 
-test: seed train validate web browser
+test: lint seed train validate web browser
 	$(RASA) test core --stories tests/stories --model models/assistant.tar.gz --out results/stories --fail-on-prediction-errors
 	$(PY) -m pytest tests
 

@@ -44,7 +44,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from core.settings import DEFAULT_MAX_REQUEST_BYTES
+from core.settings import DEFAULT_MAX_REQUEST_BYTES as DEFAULT_MAX_REQUEST_BYTES  # re-exported
 from core.settings import current as settings
 from bot.channels import DEFAULT_MAX_MESSAGE_CHARS
 

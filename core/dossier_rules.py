@@ -14,7 +14,7 @@ import hmac
 import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Mapping
+from typing import Any, Mapping, overload
 
 from core.settings import current as settings
 from core.text import PROCEDURE_CODE_PATTERN, canonical_dossier_code
@@ -146,6 +146,10 @@ def parse_time(value: Any) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """A stored time as aware UTC (SQLite gives back naive values, which are UTC)."""
     if value is None:
@@ -247,6 +251,10 @@ def validate_payload(payload: Any, require_phone: bool = True) -> dict[str, Any]
     return clean
 
 
+@overload
+def local_time(value: datetime) -> datetime: ...
+@overload
+def local_time(value: None) -> None: ...
 def local_time(value: datetime | None) -> datetime | None:
     utc = as_utc(value)
     return utc.astimezone(LOCAL_TZ) if utc else None

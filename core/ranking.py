@@ -205,7 +205,8 @@ class CatalogueIndex:
         # folded syllable of each query token after correction (None: not in the catalogue)
         resolved: list[str | None] = []
         for token in tokens:
-            key, factor = token.folded, 1.0
+            key: str | None = token.folded
+            factor = 1.0
             if key not in self.folded_vocab:
                 key, factor = self._correct(token), TYPO_FACTOR
             resolved.append(key)
@@ -280,7 +281,8 @@ class CatalogueIndex:
                 runs[-1].append(position)
             else:
                 runs.append([position])
-        return max(runs, key=lambda run: sum(self.weight[resolved[i]] for i in run), default=[])
+        # positions are matched words: their resolved syllable is never None
+        return max(runs, key=lambda run: sum(self.weight[resolved[i] or ""] for i in run), default=[])
 
     def _ambiguous(self, hits: list[Hit]) -> list[Hit]:
         if len(hits) < 2 or hits[0].recall >= AMBIGUITY_MAX_RECALL:

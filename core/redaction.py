@@ -674,7 +674,8 @@ def _words_after(text: str, position: int, most: int, capitalised_only: bool,
 
     With ``folded`` (place names), an administrative word ("phường", "xã") ends the words.
     """
-    start = end = None
+    start: int | None = None
+    end = position
     words = 0
     while words < most:
         match = _SPACED_WORD.match(text, position)
@@ -738,10 +739,10 @@ def _address_at(text: str, folded: str, match: re.Match) -> tuple[int, int] | No
         street = _words_after(text, end, _MAX_PLACE_WORDS, True, folded)
         end = street[1] if street else end
     if match.group("village"):
-        end = _place_after(text, folded, match, "village")
-        if end is None:
+        village_end = _place_after(text, folded, match, "village")
+        if village_end is None:
             return None
-        enough = True
+        end, enough = village_end, True
     else:
         house = match.group("house") or ""
         # "số nhà 12", "địa chỉ: 12" are addresses by themselves; "số 12", "12" only
@@ -751,13 +752,13 @@ def _address_at(text: str, folded: str, match: re.Match) -> tuple[int, int] | No
             words = _words_after(text, end, _MAX_PLACE_WORDS, True, folded)
             if words:
                 end = words[1]
-            start = match.start() + len(re.match(r"dia\s{1,2}chi(?:\s{1,2}[a-z]{1,6}){0,2}\s{0,2}:?\s{0,2}",
-                                                 house).group())
+            label = re.match(r"dia\s{1,2}chi(?:\s{1,2}[a-z]{1,6}){0,2}\s{0,2}:?\s{0,2}", house)
+            start = match.start() + (len(label.group()) if label else 0)
     while True:
         following = _ADDRESS_NEXT.match(folded, end)
         if not following:
             break
-        kind = following.lastgroup
+        kind = following.lastgroup or ""
         if kind == "alley":  # "ngõ 75 Giải Phóng", "kiệt 45 Trần Phú": a street may follow without "phố"
             end = following.end()
             street = _words_after(text, end, _MAX_PLACE_WORDS, True, folded)

@@ -66,7 +66,7 @@ ABBREVIATIONS: dict[str, str] = {
 # meaning after one of `before`, or before one of `after`). "đk kết hôn" is
 # "đăng ký" but "làm ở đâu đk ko" is "được"; "nhập hk" is "hộ khẩu" but "đc hk"
 # is "không"; "phí bn" is "bao nhiêu" but "bn là người hay máy" is "bạn".
-_IN_CONTEXT = {
+_IN_CONTEXT: dict[str, tuple[str, str, set[str | None], set[str | None]]] = {
     "dk": ("đăng ký", "được",
            {"khong", "ko", "k", "co", "chua", "lam", "nop", "di", "the", "hok"},
            {None, "khong", "ko", "k", "hok", "chua", "nhi", "nhe", "a", "roi", "?", "."}),

@@ -8,6 +8,7 @@ existing database at start (procedures_db/schema.py).
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -24,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 without its mypy plugin: the models are typed Any
 
 ONLINE_LEVELS = ("toan_trinh", "mot_phan", "none")
 

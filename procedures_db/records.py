@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from core.text import PROCEDURE_CODE_PATTERN
 from procedures_db.models import (
@@ -229,7 +229,7 @@ SCALAR_FIELDS = (
     "official_name", "conditions", "decision",
 )
 # relationship name → (child model, the clean record's list, how one item becomes column values)
-CHILDREN = {
+CHILDREN: dict[str, tuple[type, str, Callable[[Any], dict]]] = {
     "documents": (ProcedureDocument, "documents", dict),
     "fees": (ProcedureFee, "fees", dict),
     "steps": (ProcedureStep, "steps", lambda text: {"text": text}),

@@ -89,7 +89,8 @@ async def get_dossier_locks(_request: Request):
     with session_scope() as session:
         locks = list_locks(session)
     for lock in locks["locks"]:
-        lock["locked_until"] = local_time(lock["locked_until"]).isoformat()
+        until = local_time(lock["locked_until"])
+        lock["locked_until"] = until.isoformat() if until else None
     return response.json(locks, ensure_ascii=False)
 
 

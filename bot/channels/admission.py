@@ -24,7 +24,8 @@ from weakref import WeakKeyDictionary
 
 from rasa.core.channels.channel import UserMessage
 
-from core.settings import DEFAULT_MAX_CONCURRENT_TURNS, Settings
+from core.settings import DEFAULT_MAX_CONCURRENT_TURNS as DEFAULT_MAX_CONCURRENT_TURNS  # re-exported
+from core.settings import Settings
 
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]

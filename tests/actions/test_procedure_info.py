@@ -92,7 +92,7 @@ def test_a_bare_dossier_code_starts_the_dossier_lookup(database, dispatcher):
 
 
 def test_catalogue_down_gives_the_polite_default(dispatcher, monkeypatch, tmp_path):
-    monkeypatch.setenv("DATABASE_URL", f"postgresql://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     run(dispatcher, make_tracker("ask_fee", "phí hộ chiếu", [procedure_entity("DP-XNC-01")]))
     assert dispatcher.messages[0]["response"] == "utter_default"
 

@@ -9,7 +9,6 @@ results/screenshots/citizen-*.png.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys

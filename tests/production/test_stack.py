@@ -303,7 +303,7 @@ def test_a_killed_service_is_started_again_and_the_others_keep_running(make_run,
     before = make_run.service_pids()
     assert set(before) == set(SERVICES), before
     os.killpg(before[victim], signal.SIGKILL)  # a crash: the service and anything it started
-    took = _wait(lambda: (pid := make_run.service_pids().get(victim)) not in (None, before[victim])
+    took = _wait(lambda: make_run.service_pids().get(victim) not in (None, before[victim])
                  and make_run.healthy(victim), timeout=180)
     after = make_run.service_pids()
     assert after[victim] != before[victim]
