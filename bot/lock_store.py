@@ -41,7 +41,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Optional, Text
@@ -51,12 +50,14 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from core.settings import current as settings
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_KEY_PREFIX = "dvc"
-SOCKET_TIMEOUT_SECONDS = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))
-RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
-POLL_SECONDS = float(os.environ.get("LOCK_POLL_SECONDS", "0.05"))
+SOCKET_TIMEOUT_SECONDS = float(settings().raw("REDIS_SOCKET_TIMEOUT") or "2")
+RETRY_SECONDS = float(settings().raw("REDIS_RETRY_SECONDS") or "5")
+POLL_SECONDS = float(settings().raw("LOCK_POLL_SECONDS") or "0.05")
 
 _NOW_MS = """
 local t = redis.call('TIME')
@@ -97,7 +98,7 @@ return 1
 
 
 def redis_key_prefix() -> str:
-    prefix = os.environ.get("REDIS_KEY_PREFIX", "").strip() or DEFAULT_KEY_PREFIX
+    prefix = settings().raw("REDIS_KEY_PREFIX") or DEFAULT_KEY_PREFIX
     if not prefix.isalnum():
         raise ValueError(f"REDIS_KEY_PREFIX must be letters and digits only, not {prefix!r}")
     return prefix
@@ -157,7 +158,7 @@ class RedisTicketQueue:
 def sanic_workers() -> int:
     """Rasa server processes on this machine (Rasa's SANIC_WORKERS, default 1)."""
     try:
-        return int(os.environ.get("SANIC_WORKERS", "1"))
+        return int(settings().raw("SANIC_WORKERS") or "1")
     except ValueError:
         return 1
 
@@ -167,7 +168,7 @@ class EnvLockStore(LockStore):
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, redis_url: Optional[str] = None) -> None:
         url = redis_url or (endpoint_config.url if endpoint_config and endpoint_config.url else None)
-        url = url or os.environ.get("REDIS_URL", "").strip() or None
+        url = url or settings().raw("REDIS_URL") or None
         self._memory = InMemoryLockStore()
         self.redis: Optional[RedisTicketQueue] = RedisTicketQueue(url, redis_key_prefix()) if url else None
         self._redis_down_until = 0.0

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hmac
 import inspect
-import os
 import sys
 from functools import wraps
 from typing import Any, Callable, Optional
@@ -29,6 +28,7 @@ from typing import Any, Callable, Optional
 import rasa.server
 
 from bot import patches
+from core.settings import current as settings
 
 TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
 
@@ -79,7 +79,7 @@ def rasa_arguments(argv: list, token: str) -> list:
 
 def main(argv: Optional[list] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    token = settings().raw(TOKEN_VARIABLE)
     if "--enable-api" in argv and not token and not _has_token_option(argv):
         print(f"{TOKEN_VARIABLE} is not set: Rasa's HTTP API would be open to anyone who reaches the port "
               "(`make env` generates one into .env; see docs/production.md).", file=sys.stderr)

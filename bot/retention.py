@@ -21,19 +21,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from dataclasses import dataclass
 from typing import Optional
 
-os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # Rasa's models use 1.4 APIs
+import sqlalchemy as sa
 
-import sqlalchemy as sa  # noqa: E402
-
-from bot.stores.tracker_database import EVENTS, tracker_store_url  # noqa: E402
-from procedures_db.db import session_scope  # noqa: E402
-from services.service_requests import forget_sender, purge_service_requests  # noqa: E402
+from bot.stores.tracker_database import EVENTS, tracker_store_url
+from core.settings import current as settings
+from procedures_db.db import session_scope
+from services.service_requests import forget_sender, purge_service_requests
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +45,7 @@ class Purge:
 
 
 def retention_days() -> int:
-    days = int(os.environ.get("TRACKER_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    days = int(settings().raw("TRACKER_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
     if days < 1:
         raise ValueError("TRACKER_RETENTION_DAYS must be at least 1")
     return days

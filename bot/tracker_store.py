@@ -44,7 +44,6 @@ import asyncio
 import base64
 import json
 import logging
-import os
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -64,6 +63,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.stores.tracker_database import tracker_store_url
+from core.settings import current as settings
 from core.redaction import DOSSIER_CODE, LAST_DIGITS, redact, redact_digits, redact_metadata, redact_value
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ SEALED_KEY = "sealed_value"
 # personal data: every run of 3+ digits in it is replaced.
 DIGIT_ANSWER_SLOTS: Dict[str, str] = {"phone_last4": LAST_DIGITS}
 REQUESTED_SLOT = "requested_slot"
-CONNECT_TIMEOUT_SECONDS = int(os.environ.get("TRACKER_DB_CONNECT_TIMEOUT", "5"))
+CONNECT_TIMEOUT_SECONDS = int(settings().raw("TRACKER_DB_CONNECT_TIMEOUT") or "5")
 
 _store_errors: ContextVar[Optional[List[BaseException]]] = ContextVar("tracker_store_errors", default=None)
 # Conversations whose turn (the current task) met a database error: not saved.
@@ -136,7 +136,7 @@ class SlotSeal:
     LABEL = b"tracker-store slot seal v1"
 
     def __init__(self, secret: Optional[str] = None) -> None:
-        secret = os.environ.get("PHONE_HASH_KEY", "") if secret is None else secret
+        secret = settings().get("PHONE_HASH_KEY", "") if secret is None else secret
         self._fernet = None
         if secret:
             key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=self.LABEL).derive(secret.encode("utf-8"))

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 from types import ModuleType
 from typing import List
+
+from core.settings import current as settings
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class PatchRefused(RuntimeError):
 
 def enabled() -> bool:
     """``RASA_PATCHES``: on (the default) or off."""
-    value = os.environ.get(SETTING, "").strip().lower()
+    value = settings().raw(SETTING).lower()
     if value in _ON:
         return True
     if value in _OFF:

@@ -15,11 +15,6 @@ ROOT = Path(__file__).resolve().parents[3]
 # (tools/ is not checked: the launcher and the benchmarks build their child processes' environment.)
 STILL_READING_THE_ENVIRONMENT = {
     "core/settings.py": "the one place",
-    "bot/rasa_server.py": "RASA_AUTH_TOKEN: to move with the start-up (issue 14, H13)",
-    "bot/lock_store.py": "to move with bot/stores/ (issue 14, H13)",
-    "bot/tracker_store.py": "to move with bot/stores/ (issue 14, H13)",
-    "bot/retention.py": "to move with the retention job without Rasa (issue 14, H13)",
-    "bot/patches/__init__.py": "RASA_PATCHES (issue 14, H13)",
 }
 
 
