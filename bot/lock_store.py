@@ -10,7 +10,7 @@ by taking a ticket lock on the conversation. With several Rasa replicas the
 lock must be shared: ``REDIS_URL`` set (``redis://[:password@]host:6379/0``,
 ``rediss://`` for TLS) keeps it in Redis under ``REDIS_KEY_PREFIX`` (default
 ``dvc``, letters and digits only). Unset, locks live in this process's memory
-(one replica: CONTRACTS.md).
+(one replica: docs/interfaces.md).
 
 Why not Rasa's ``RedisLockStore``: it keeps a conversation's tickets in one JSON
 value that it reads, changes and writes back in separate commands, so two

@@ -7,7 +7,7 @@
 
 The database is ``TRACKER_STORE_URL`` (PostgreSQL in production, shared by all
 Rasa replicas, e.g. ``postgresql://rasa:secret@db:5432/assistant``), else the
-SQLite file ``TRACKER_DB`` (default ``var/tracker.db``): CONTRACTS.md. The
+SQLite file ``TRACKER_DB`` (default ``var/tracker.db``): docs/interfaces.md. The
 table is Rasa's own ``events`` (``bot/retention.py`` deletes old conversations).
 
 What is written is redacted (``core.redaction``): the text of user and

@@ -19,7 +19,7 @@ from typing import Any, Mapping, overload
 from core.settings import current as settings
 from core.text import PROCEDURE_CODE_PATTERN, canonical_dossier_code
 
-# The one place where statuses and their Vietnamese wording live (CONTRACTS.md).
+# The one place where statuses and their Vietnamese wording live (docs/interfaces.md).
 STATUS_LABELS_VI: dict[str, str] = {
     "received": "đã tiếp nhận",
     "processing": "đang xử lý",

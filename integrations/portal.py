@@ -2,7 +2,7 @@
 
 Pure functions: no I/O, no database. :func:`parse_portal_record` turns one page
 (field names are the page's headings: ``ma_thu_tuc``, ``thanh_phan_ho_so`` ...)
-into the project's record (CONTRACTS.md "Procedure record", with the extensions
+into the project's record (docs/interfaces.md "Procedure record", with the extensions
 listed there) plus the list of what could not be read and why.
 
 The page's tables were flattened to text, so cells run together:

@@ -1,4 +1,4 @@
-"""The national procedure record format (CONTRACTS.md): validation and conversion to and from models.
+"""The national procedure record format (docs/interfaces.md): validation and conversion to and from models.
 
 ``validate_record`` collects every problem of a record instead of stopping at the
 first, so an importer can tell the operator exactly what to fix. The fields the

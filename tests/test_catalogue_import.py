@@ -1,4 +1,4 @@
-"""Import, export and round-trip of procedure records (CONTRACTS.md format)."""
+"""Import, export and round-trip of procedure records (docs/interfaces.md format)."""
 from __future__ import annotations
 
 import io
