@@ -145,7 +145,7 @@ def all_conversations(stock: Path, workdir: Path) -> dict:
     """This project's configuration and stock Rasa's, on the same server set-ups.
 
     - ``ours`` / ``stock``: one Rasa process with this project's server code
-      (endpoints, stores, channels, bot/rasa_fixes.py), as `make run` starts it;
+      (endpoints, stores, channels, bot/patches/), as `make run` starts it;
       only config.yml and the model differ. Every level.
     - ``stock as shipped``: stock Rasa as `rasa init` runs it: Rasa's own REST
       channel, SQL tracker store (SQLite) and in-memory lock store, no code of
