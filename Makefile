@@ -26,9 +26,11 @@ install: $(INSTALLED)
 env: install
 	@$(PY) tools/stack.py --ensure-env
 
-# Catalogue, support points and the demo dossiers of the README, into an empty database.
+# The schema brought to the newest migration (procedures_db/migrations/), then the catalogue,
+# support points and the demo dossiers of the README, into an empty database.
 seed: env
-	@set -a; . ./.env; set +a; $(PY) -m procedures_db seed && $(PY) -m procedures_db seed-dossiers
+	@set -a; . ./.env; set +a; $(PY) -m procedures_db migrate && $(PY) -m procedures_db seed && \
+	  $(PY) -m procedures_db seed-dossiers
 
 # Rasa compares the fingerprint of data, config, domain and custom components with
 # the newest model in models/ and only trains when something changed.

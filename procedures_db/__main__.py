@@ -1,6 +1,6 @@
 """Command line: ``python -m procedures_db COMMAND``.
 
-Commands: import FILE, import-portal PATH... [--report FILE.csv], export [FILE], seed, search TEXT, serve,
+Commands: migrate, import FILE, import-portal PATH... [--report FILE.csv], export [FILE], seed, search TEXT, serve,
 import-dossiers FILE.csv, seed-dossiers, sync-dossiers [--once | --interval SECONDS].
 """
 from __future__ import annotations
@@ -132,6 +132,22 @@ def _seed_dossiers(_args) -> int:
     return 0
 
 
+def _migrate(args) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from procedures_db.db import get_engine
+    from procedures_db.migrate import current_revision, head_revision
+
+    try:
+        engine = get_engine()  # runs the migrations the database lacks
+        revision = current_revision(engine)
+    except SQLAlchemyError as exc:
+        print(f"migration failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"database schema at revision {revision} (newest: {head_revision()})")
+    return 0 if revision == head_revision() else 1
+
+
 def _positive_seconds(value: str) -> float:
     seconds = float(value)
     if seconds <= 0:
@@ -178,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m procedures_db", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
+    commands.add_parser("migrate", help="bring the database schema to the newest migration").set_defaults(
+        run=_migrate)
     command = commands.add_parser("import", help="import procedure records (JSON lines or a JSON array)")
     command.add_argument("file", type=Path)
     command.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")

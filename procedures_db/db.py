@@ -15,8 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import current as settings
-from procedures_db.models import Base
-from procedures_db.schema import add_missing_columns
+from procedures_db.migrate import upgrade
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "assistant.db"
@@ -28,7 +27,7 @@ def database_url() -> str:
 
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL and process; creates the schema if it is missing."""
+    """One engine per URL and process; the database migrated to the newest schema first."""
     url = url or database_url()
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
@@ -36,8 +35,7 @@ def get_engine(url: str | None = None) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    Base.metadata.create_all(engine)
-    add_missing_columns(engine)  # a database made before a column was added keeps working
+    upgrade(engine)  # the schema's migrations it lacks (procedures_db/migrate.py)
     return engine
 
 

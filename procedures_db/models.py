@@ -2,8 +2,9 @@
 
 Lists that belong to a procedure (documents, fees, steps, submission methods,
 legal basis) are child rows kept in their original order by ``position``.
-Columns added after a database was first created are nullable and added to an
-existing database at start (procedures_db/schema.py).
+The database's schema comes from the migrations (procedures_db/migrations/): a
+change here is a new revision there (tests/unit/procedures_db/test_migrations.py
+fails until the migrations match these models).
 """
 from __future__ import annotations
 
