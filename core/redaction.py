@@ -49,7 +49,7 @@ Placeholders contain no digit runs, so redacting twice changes nothing.
 
 Every rule runs in time linear in the text (bounded gaps and windows, no nested
 unbounded repetition): citizens' messages reach 2,000 characters and the rules
-run on every stored event and log line (tests/production/test_redaction_table.py
+run on every stored event and log line (tests/unit/core/test_redaction_table.py
 times them on adversarial input).
 """
 from __future__ import annotations

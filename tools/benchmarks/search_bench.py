@@ -8,7 +8,7 @@ records, local variants of them (the same procedure at another level, abroad,
 names are ("Cấp lại giấy phép ... trường hợp bị mất, hư hỏng"). Everything is
 imported through integrations.catalogue_import.import_records, as a province would.
 
-Queries are what citizens type: the labelled table of tests/test_catalogue_search.py
+Queries are what citizens type: the labelled table of tests/unit/services/test_catalogue_search.py
 plus citizen questions about generated procedures, accented, without diacritics,
 abbreviated and with typos. Each query is timed through
 procedures_db.catalogue.search_procedures after the index is built.
@@ -27,7 +27,7 @@ from procedures_db.db import session_scope
 from integrations.catalogue_import import import_records
 from integrations.seed import PROCEDURES_FILE, seed_if_empty
 from core.text import fold
-from tests.test_catalogue_search import AMBIGUOUS, QUERIES
+from tests.unit.services.test_catalogue_search import AMBIGUOUS, QUERIES
 
 NATIONAL_SIZE = 5_000  # generated records on top of the seed and its variants
 CITIZEN_QUERIES = 360
@@ -161,7 +161,7 @@ SEED_VARIANTS = (
     " tại Cơ quan đại diện Việt Nam ở nước ngoài", " lưu động", " cho người Việt Nam định cư ở nước ngoài",
     " (thực hiện tại cấp huyện)", " liên thông trên môi trường điện tử",
 )
-# How citizens ask (tests/test_catalogue_search.py and the NLU data); {x} is the procedure.
+# How citizens ask (tests/unit/services/test_catalogue_search.py and the NLU data); {x} is the procedure.
 ASKING = (
     "{x}", "cho em hỏi {x}", "{x} cần giấy tờ gì", "lệ phí {x} bao nhiêu", "{x} mất bao lâu",
     "nộp hồ sơ {x} ở đâu", "{x} có làm online được không", "muốn {x} thì làm sao",
@@ -264,7 +264,7 @@ def time_search(url: str, queries: list[str], repeats: int = REPEATS) -> dict:
 
 
 def labelled_top1(url: str) -> float:
-    """Share of the labelled queries of tests/test_catalogue_search.py whose best hit is right (quality at scale)."""
+    """Share of the labelled queries of tests/unit/services/test_catalogue_search.py whose best hit is right (quality at scale)."""
     right = 0
     with session_scope(url) as session:
         for query, code in QUERIES:

@@ -15,7 +15,7 @@ import requests
 from tests.dossier_helpers import PHONE, TEST_KEY, sqlite_url_in, valid_payload
 from tests.support import free_port
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-dossier-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -20,9 +20,9 @@ from webapp.api import MAX_QUERY_LENGTH
 from procedures_db.db import session_scope
 from integrations.seed import seed_if_empty
 from tests.support import free_port
-from tests.test_dossier_api import _wait_until_up
+from tests.integration.test_dossier_api import _wait_until_up
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "api-hardening-token"
 
 

@@ -19,7 +19,7 @@ from procedures_db.lookup_locks import LockoutPolicy, list_locks, lock_state, un
 from procedures_db.models import Dossier, DossierEvent, DossierLookupLock
 from tests.dossier_helpers import LAST4, TEST_KEY, sqlite_url_in, valid_payload
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[3]
 CODE = "000.00.12.H48-251105-0012"  # exists, digits 5678
 UNKNOWN = "000.00.12.H48-251105-0099"  # names no dossier
 T0 = datetime(2026, 12, 7, 3, 0, tzinfo=timezone.utc)
