@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from core.settings import current as settings  # the hotline citizens are given (SUPPORT_HOTLINE)
 from bot.channels.rest import RestInput, cut
 from bot.rate_limit import ChannelGuard
 from bot.tracker_store import _record_error
@@ -43,7 +44,7 @@ def test_an_error_becomes_a_polite_answer_with_the_hotline(failure):
         raise failure
 
     [reply] = run(bot)
-    assert "sự cố" in reply["text"] and "1800 1096" in reply["text"]
+    assert "sự cố" in reply["text"] and settings().support_hotline in reply["text"]
 
 
 def test_silence_becomes_a_polite_answer_unless_staff_took_over():
@@ -183,7 +184,7 @@ def test_the_fault_path_is_the_shared_one_over_http():
 
     [(status, replies, _)], _ = post_all([{"sender": "9", "message": "tra cứu hồ sơ"}], bot=FakeBot(silent))
     assert status == 200 and len(replies) == 1
-    assert replies[0]["recipient_id"] == "9" and "sự cố" in replies[0]["text"] and "1800 1096" in replies[0]["text"]
+    assert replies[0]["recipient_id"] == "9" and "sự cố" in replies[0]["text"] and settings().support_hotline in replies[0]["text"]
 
 
 def test_streamed_replies_take_the_same_fault_path():

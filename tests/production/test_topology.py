@@ -28,6 +28,7 @@ from bot.channels.conversations import REST, conversation_id
 from procedures_db.db import session_scope
 from integrations.seed import seed_demo_dossiers
 from integrations.seed import seed_if_empty
+from core.settings import DEFAULT_HOTLINE
 from tests.support import ROOT
 from tools.stack import commands, health_urls, service_environment
 from tests.production.servers import PostgresServer, RedisServer, Service
@@ -36,7 +37,7 @@ from tests.support import free_port
 CODE = "000.00.12.H48-251103-0021"  # demo dossier, phone ending 4321
 REPLY_TIMEOUT = 8  # the REST channel's, for this topology (see credentials below)
 LOCK_LIFETIME = 5  # TICKET_LOCK_LIFETIME: a dead replica's ticket expires after this
-HOTLINE = "1800 1096"
+HOTLINE = DEFAULT_HOTLINE  # the stack runs without SUPPORT_HOTLINE
 LAST4 = re.compile(r"(?<![\w.])4321(?!\w)")  # the digits as typed, not inside a float or an id
 
 CREDENTIALS = f"""
