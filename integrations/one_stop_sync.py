@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urljoin
 
-import requests
+import requests  # type: ignore[import-untyped]  # no stubs pinned
 from sqlalchemy.orm import Session
 
 from core.settings import REPO_ROOT
@@ -192,7 +192,8 @@ class DossierSyncClient:
         started = datetime.now(timezone.utc)
         since = self.state.last_sync(self.base_url)
         summary = SyncSummary(since=since.isoformat() if since else None)
-        url, params = f"{self.base_url}/dossiers", ({"updated_since": summary.since} if since else {})
+        url: str | None = f"{self.base_url}/dossiers"
+        params: dict[str, str] = {"updated_since": summary.since} if since and summary.since else {}
 
         while url:
             if summary.pages >= MAX_PAGES:

@@ -167,7 +167,7 @@ def _fee_amount(number: int, currency: str, note: str) -> tuple[int | None, str 
 def _parse_method(channel: str, cells: str) -> tuple[dict, list[str]]:
     """One method row (the text after the channel name) into a method and the reasons of its unknowns."""
     gaps: list[str] = []
-    method = {"channel": channel, "processing_time": None, "time_value": None, "time_unit": None,
+    method: dict[str, Any] = {"channel": channel, "processing_time": None, "time_value": None, "time_unit": None,
               "fee_amount": None, "fee_currency": None, "fee_text": None, "description": None}
     position = 0
     run_together = None
@@ -193,7 +193,9 @@ def _parse_method(channel: str, cells: str) -> tuple[dict, list[str]]:
         gaps.append("time: written as text, no number and unit")
 
     if run_together is not None:
+        # run_together is set only when _RUN_TOGETHER_FEE matched here, so this matches too
         fee_match = re.compile(r"[\d.,]+\s?(?P<currency>" + _CURRENCY + ")").match(cells)
+        assert fee_match is not None
         end = fee_match.end()
         note_end = _balanced_note(cells, end) if cells[end:end + 1] == "(" else end
         note = cells[end:note_end]
@@ -265,7 +267,7 @@ def parse_methods(text: str) -> tuple[list[dict], list[Unknown]]:
         unknown.append(Unknown("methods", "text before the first method row was left out"))
     methods = []
     for number, (start, end) in enumerate(zip(starts, starts[1:] + [len(body)]), start=1):
-        channel = _CHANNEL.match(body, start).group(0)
+        channel = _CHANNEL.match(body, start).group(0)  # type: ignore[union-attr]  # starts are its matches
         method, gaps = _parse_method(channel, body[start + len(channel):end])
         methods.append(method)
         unknown += [Unknown(f"methods[{number}] {channel}", gap) for gap in gaps]
@@ -435,7 +437,8 @@ def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
     if not _given(body):
         return [], [Unknown("legal_basis", "the portal gives no legal basis")]
     spans = [(_number_start(body, m), _number_end(body, m)) for m in _DOC_NUMBER.finditer(body)]
-    rows, start = [], 0
+    rows: list[Any] = []
+    start = 0
     for index, (at, end) in enumerate(spans):
         if not _ends_row(body, spans, index):
             continue

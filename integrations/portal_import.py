@@ -99,7 +99,7 @@ def portal_files(paths: Iterable[Path]) -> list[Path]:
 def _open_binary(path: Path) -> IO[bytes]:
     with open(path, "rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gzipped else open(path, "rb")
+    return gzip.open(path, "rb") if gzipped else open(path, "rb")  # type: ignore[return-value]  # GzipFile is binary IO
 
 
 def read_portal_file(path: Path) -> Iterator[tuple[int, object]]:
@@ -114,7 +114,7 @@ def read_portal_file(path: Path) -> Iterator[tuple[int, object]]:
             first = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
             if first.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
                 text = stream.read().decode("utf-8-sig", errors="replace")
-                for number, item in read_records(_StringStream(text)):
+                for number, item in read_records(_StringStream(text)):  # type: ignore[arg-type]  # read() is all it uses
                     yield number, (f"not JSON: {item.msg}" if isinstance(item, json.JSONDecodeError) else item)
                 return
             for number, raw in enumerate(stream, start=1):
@@ -232,7 +232,7 @@ def _write(session: Session, procedure: Procedure, clean: dict, new: bool) -> No
     children = child_rows(clean)
     for relation, (model, rows) in children.items():
         if not new:
-            session.execute(delete(model).where(model.procedure_id == procedure.id))
+            session.execute(delete(model).where(model.procedure_id == procedure.id))  # type: ignore[attr-defined]
         if rows:
             session.execute(insert(model), [{"procedure_id": procedure.id, **row} for row in rows])
     session.expire(procedure, list(children))  # read back from the database when next used
