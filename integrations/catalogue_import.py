@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from procedures_db.catalogue import procedures_by_code, procedures_in_code_order
 from procedures_db.models import Procedure
 from procedures_db.records import FieldError, RecordError, apply_record, to_record, validate_record
 
@@ -76,7 +76,7 @@ def import_records(
     session: Session, records: Iterable[tuple[int, object]], progress: bool = False, total: int | None = None
 ) -> ImportSummary:
     summary = ImportSummary()
-    existing = {p.code: p for p in session.scalars(select(Procedure))}
+    existing = procedures_by_code(session)
     for line, item in tqdm(records, total=total, disable=not progress, unit="record", desc="Importing"):
         if isinstance(item, json.JSONDecodeError):
             summary.rejected.append(Rejection(line, None, [FieldError("json", item.msg)]))
@@ -100,7 +100,7 @@ def import_records(
                 session.flush()
         except Exception as exc:  # a database constraint: report it, keep importing
             session.expire_all()
-            existing = {p.code: p for p in session.scalars(select(Procedure))}
+            existing = procedures_by_code(session)
             summary.rejected.append(Rejection(line, clean["code"], [FieldError("record", str(exc).splitlines()[0])]))
             continue
         if clean["code"] in existing:
@@ -126,7 +126,7 @@ def import_file(session: Session, path: Path, progress: bool = False) -> ImportS
 
 def export_records(session: Session, stream: IO[str]) -> int:
     count = 0
-    for procedure in session.scalars(select(Procedure).order_by(Procedure.code)):
+    for procedure in procedures_in_code_order(session):
         stream.write(json.dumps(to_record(procedure), ensure_ascii=False) + "\n")
         count += 1
     return count

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from integrations.catalogue_import import _as_record, read_records
-from procedures_db.models import Procedure, utcnow
+from procedures_db.catalogue import procedures_by_code, write_procedure
+from procedures_db.models import Procedure
 from integrations.portal import REPORT_FIELDS, PortalRecordError, given_fields, parse_portal_record
-from procedures_db.records import RecordError, apply_scalars, child_rows, to_record, validate_record
+from procedures_db.records import RecordError, to_record, validate_record
 
 SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".ndjson.gz")
 FIELD_LABELS = {
@@ -160,7 +160,7 @@ def import_portal(session: Session, paths: Iterable[Path], progress: bool = Fals
     started = time.perf_counter()
     files = portal_files(paths)
     report = PortalImportReport(files=[str(p) for p in files])
-    existing = {p.code: p for p in session.scalars(select(Procedure))}
+    existing = procedures_by_code(session)
     bar = tqdm(total=_count_lines(files) if progress else None, disable=not progress, unit="record",
                desc="Importing portal records")
     try:
@@ -203,11 +203,11 @@ def _import_one(session: Session, existing: dict, report: PortalImportReport, fi
     target = procedure or Procedure()
     try:
         with session.begin_nested():
-            _write(session, target, clean, new=procedure is None)
+            write_procedure(session, target, clean, new=procedure is None)
     except Exception as exc:  # a database constraint: report it, keep importing
         session.expire_all()
         existing.clear()
-        existing.update({p.code: p for p in session.scalars(select(Procedure))})
+        existing.update(procedures_by_code(session))
         report.rejected.append(ReportRow(file, line, clean["code"], "record", str(exc).splitlines()[0]))
         return
     if clean["code"] in existing:
@@ -216,26 +216,6 @@ def _import_one(session: Session, existing: dict, report: PortalImportReport, fi
         existing[clean["code"]] = target
         report.inserted += 1
     _count(report, file, line, parsed)
-
-
-def _write(session: Session, procedure: Procedure, clean: dict, new: bool) -> None:
-    """The procedure row through the ORM, its ~20 child rows as one bulk insert per table.
-
-    Building an ORM object per document, step and method made the import of the
-    national pages three times slower (one INSERT statement per child row).
-    """
-    if new:
-        session.add(procedure)
-    apply_scalars(procedure, clean)
-    procedure.modified_at = utcnow()  # children may be all that changed: the catalogue cache must see it
-    session.flush()
-    children = child_rows(clean)
-    for relation, (model, rows) in children.items():
-        if not new:
-            session.execute(delete(model).where(model.procedure_id == procedure.id))  # type: ignore[attr-defined]
-        if rows:
-            session.execute(insert(model), [{"procedure_id": procedure.id, **row} for row in rows])
-    session.expire(procedure, list(children))  # read back from the database when next used
 
 
 def _count(report: PortalImportReport, file: str, line: int, parsed) -> None:

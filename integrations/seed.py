@@ -7,12 +7,11 @@ import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.settings import REPO_ROOT
 
-from procedures_db.catalogue import procedure_count
+from procedures_db.catalogue import has_support_points, procedure_count, support_points_by_key
 from integrations.catalogue_import import ImportSummary, import_file
 from procedures_db.dossiers import dossier_count, upsert_dossier
 from procedures_db.models import SupportPoint
@@ -28,7 +27,7 @@ logger = logging.getLogger(__name__)
 def load_support_points(session: Session, path: Path = SUPPORT_POINTS_FILE) -> int:
     """Upsert support points by ``key``; returns how many were read."""
     points = json.loads(path.read_text(encoding="utf-8"))
-    existing = {p.key: p for p in session.scalars(select(SupportPoint))}
+    existing = support_points_by_key(session)
     for item in points:
         point = existing.get(item["key"]) or SupportPoint(key=item["key"])
         for field in ("name", "kind", "province", "commune", "address", "hours", "phone", "latitude", "longitude"):
@@ -42,7 +41,7 @@ def seed_if_empty(session: Session) -> ImportSummary | None:
     if procedure_count(session):
         return None
     summary = import_file(session, PROCEDURES_FILE)
-    if not session.scalar(select(SupportPoint.id).limit(1)):
+    if not has_support_points(session):
         load_support_points(session)
     return summary
 

@@ -13,10 +13,9 @@ from urllib.parse import unquote
 from sanic import Sanic, response
 from sanic.exceptions import NotFound, SanicException
 from sanic.request import Request
-from sqlalchemy import text
 
 from core.settings import current as settings
-from procedures_db.db import session_scope
+from procedures_db.db import ping, session_scope
 from services.catalogue import get_procedure_record, search_procedures
 from services.service_requests import feedback_summary, handoff_to_json, list_handoffs
 from webapp.dossiers_api import dossiers_blueprint
@@ -51,8 +50,7 @@ def create_app(name: str = "procedures_api") -> Sanic:
     @app.get("/health")
     async def health(_request: Request):
         try:
-            with session_scope() as session:
-                session.execute(text("SELECT 1"))
+            ping()
         except Exception:  # the database is down: say so, do not crash
             logger.exception("health check: database unavailable")
             return response.json({"status": "unavailable", "database": "down"}, status=503)

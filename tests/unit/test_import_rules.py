@@ -38,6 +38,11 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "webapp": ("rasa", "rasa_sdk"),
     "actions": ("rasa",),
 }
+# SQL lives in the store (procedures_db/) and, for Rasa's own events table, in the conversation
+# stores of bot/. Elsewhere SQLAlchemy is only a type (Session) or an exception to catch.
+SQL_HOMES = ("procedures_db/", "bot/stores/", "bot/tracker_store.py", "bot/retention.py", "tools/")
+SQLALCHEMY_WITHOUT_SQL = ("sqlalchemy.orm", "sqlalchemy.exc")
+
 # Entry points wire layers together: the operators' command `python -m procedures_db` serves the
 # HTTP application and runs the importers.
 ENTRY_POINTS = {"procedures_db/__main__.py"}
@@ -71,6 +76,9 @@ def violations(root: Path) -> list[str]:
                     problems.append(f"{relative}:{line}: {layer} must not import {module}")
                 elif _within(module, FORBIDDEN.get(layer, ())):
                     problems.append(f"{relative}:{line}: {layer} must not depend on {module}")
+                elif (_within(module, ("sqlalchemy",)) and not _within(module, SQLALCHEMY_WITHOUT_SQL)
+                      and not relative.startswith(SQL_HOMES)):
+                    problems.append(f"{relative}:{line}: SQL belongs in the store, not in {layer} ({module})")
     return problems
 
 
@@ -84,10 +92,13 @@ def test_the_check_sees_an_upward_import(tmp_path):
         (tmp_path / layer).mkdir()
     (tmp_path / "procedures_db" / "bad.py").write_text("def f():\n    from actions.answers import render_answer\n")
     (tmp_path / "core" / "bad.py").write_text("import sqlalchemy\n")
-    (tmp_path / "services" / "fine.py").write_text("from procedures_db.models import Procedure\nimport core.text\n")
+    (tmp_path / "services" / "fine.py").write_text("from procedures_db.models import Procedure\nimport core.text\n"
+                                                   "from sqlalchemy.orm import Session\n")
+    (tmp_path / "integrations" / "bad.py").write_text("from sqlalchemy import select\n")
     assert violations(tmp_path) == [
         "core/bad.py:1: core must not depend on sqlalchemy",
         "procedures_db/bad.py:2: procedures_db must not import actions.answers",
+        "integrations/bad.py:1: SQL belongs in the store, not in integrations (sqlalchemy)",
     ]
 
 
