@@ -6,6 +6,8 @@ import shows up without a restart).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,8 +20,8 @@ from procedures_db.catalogue import catalogue_rows, catalogue_version, load_proc
 from procedures_db.models import Procedure, SupportPoint
 from procedures_db.records import to_record
 
-__all__ = ["Procedure", "SupportPoint", "catalogue_index", "search_procedures", "get_procedure",
-           "get_procedure_record", "list_support_points"]
+__all__ = ["Procedure", "SupportPoint", "catalogue_index", "catalogue_fingerprint", "search_procedures",
+           "get_procedure", "get_procedure_record", "list_support_points"]
 
 INDEX_CHECK_SECONDS = 5.0
 
@@ -57,6 +59,18 @@ def _cached_catalogue(session: Session) -> _CachedCatalogue:
             _catalogues[key] = cached
         cached.checked_at = now
         return cached
+
+
+def catalogue_fingerprint(session: Session) -> str:
+    """Digest of what the search index is built from (read now, not from the cache).
+
+    The NLU's entity linker masks the mentions it finds in the training data: a model
+    is trained with one catalogue, and this tells which (bot/components/procedure_linker.py).
+    """
+    digest = hashlib.sha256()
+    for row in catalogue_rows(session):
+        digest.update(json.dumps(row, ensure_ascii=False, default=str).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def catalogue_index(session: Session) -> CatalogueIndex:

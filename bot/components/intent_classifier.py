@@ -12,12 +12,13 @@ get the same features, and procedure mentions arrive masked.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter
-from typing import Any, Dict, List, Text
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text, Type
 
-import joblib
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -33,10 +34,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 
 from bot.components import SourceFingerprinted
+from bot.components.tokenizer import VietnameseTokenizer
 
 logger = logging.getLogger(__name__)
 
-MODEL_FILE = "intent_classifier.joblib"
+# The trained model: numbers and words only, no pickle (see _Scorer).
+ARRAYS_FILE = "intent_classifier.npz"
+META_FILE = "intent_classifier.json"
+# What builds the same analyser again (the others stay at their defaults: from_pipeline checks).
+ANALYZER_SETTINGS = ("analyzer", "ngram_range", "token_pattern", "lowercase", "strip_accents")
 _INNER_UNDERSCORE = re.compile(r"(?<=[^\W_])_(?=[^\W_])")
 
 
@@ -47,30 +53,56 @@ def syllable_text(message: Message) -> str:
 
 
 class _Scorer:
-    """``model.predict_proba`` for one text, computed directly from the fitted pipeline's parts.
+    """``model.predict_proba`` for one text, computed directly from the fitted pipeline's numbers.
 
-    Made from the pipeline when it is trained or loaded (the pipeline itself is
-    only stored); it reads its vocabularies, idf weights and coefficients once. sklearn's path built sparse matrices,
-    re-checked that every step was fitted (recomputing the idf vector each time)
-    and went through joblib for the feature union: 1.4 ms a message, most of the
-    NLU's time. Same arithmetic (sublinear tf, idf, l2 norm, linear scores,
-    softmax), same probabilities (tests/nlu/test_intent_classifier.py).
+    Made from the pipeline when it is trained, or from the stored numbers when the
+    model is loaded; it reads vocabularies, idf weights and coefficients once.
+    sklearn's path built sparse matrices, re-checked that every step was fitted
+    (recomputing the idf vector each time) and went through joblib for the feature
+    union: 1.4 ms a message, most of the NLU's time. Same arithmetic (sublinear tf,
+    idf, l2 norm, linear scores, softmax), same probabilities
+    (tests/nlu/test_intent_classifier.py).
+
+    Stored as plain numbers, not a pickle (which runs code when loaded): the
+    arrays in ``intent_classifier.npz`` (read with ``allow_pickle=False``), the
+    classes, vocabularies and analyser settings in ``intent_classifier.json``.
     """
 
-    def __init__(self, model) -> None:
-        union, classifier = model.steps[0][1], model.steps[-1][1]
-        weights = np.ascontiguousarray(classifier.coef_.T)  # features x classes
-        self.classes = [str(name) for name in classifier.classes_]
-        self.bias = classifier.intercept_
+    def __init__(self, classes: List[str], bias: np.ndarray, weights: np.ndarray, parts: List[Dict[str, Any]]):
+        """``parts``: one per vectoriser, in the union's order: its analyser settings, its terms
+        (by feature index), idf, sublinear_tf and norm. ``weights``: features x classes."""
+        self.classes = classes
+        self.bias = bias
+        self.weights = weights
+        self.stored_parts = parts
         self.parts = []
         offset = 0
+        for part in parts:
+            vocabulary = {term: index for index, term in enumerate(part["terms"])}
+            settings = {**part["analyzer"], "ngram_range": tuple(part["analyzer"]["ngram_range"])}
+            self.parts.append((TfidfVectorizer(**settings).build_analyzer(), vocabulary, part["idf"],
+                               weights[offset:offset + len(vocabulary)], part["sublinear_tf"], part["norm"]))
+            offset += len(vocabulary)
+
+    @classmethod
+    def from_pipeline(cls, model) -> "_Scorer":
+        union, classifier = model.steps[0][1], model.steps[-1][1]
+        parts = []
         for _, vectorizer in union.transformer_list:
             if vectorizer.binary or not vectorizer.use_idf or vectorizer.norm not in ("l2", None):
                 raise ValueError("only the sublinear/plain TF-IDF this classifier trains is supported")
-            size = len(vectorizer.vocabulary_)
-            self.parts.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_,
-                               weights[offset:offset + size], vectorizer.sublinear_tf, vectorizer.norm))
-            offset += size
+            if vectorizer.stop_words or vectorizer.preprocessor or vectorizer.tokenizer or vectorizer.vocabulary:
+                raise ValueError("only the analysers this classifier trains are supported")
+            terms = [""] * len(vectorizer.vocabulary_)
+            for term, index in vectorizer.vocabulary_.items():
+                terms[index] = term
+            parts.append({
+                "analyzer": {name: getattr(vectorizer, name) for name in ANALYZER_SETTINGS},
+                "terms": terms, "idf": vectorizer.idf_, "sublinear_tf": vectorizer.sublinear_tf,
+                "norm": vectorizer.norm,
+            })
+        weights = np.ascontiguousarray(classifier.coef_.T)  # features x classes
+        return cls([str(name) for name in classifier.classes_], classifier.intercept_, weights, parts)
 
     def probabilities(self, text: str) -> np.ndarray:
         scores = self.bias.astype(float)
@@ -92,6 +124,20 @@ class _Scorer:
         exp = np.exp(scores - scores.max())  # multinomial logistic regression: a softmax
         return exp / exp.sum()
 
+    def save(self, directory: Path) -> None:
+        meta = {"classes": self.classes,
+                "parts": [{key: value for key, value in part.items() if key != "idf"} for part in self.stored_parts]}
+        (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        idf = {f"idf_{number}": part["idf"] for number, part in enumerate(self.stored_parts)}
+        np.savez(directory / ARRAYS_FILE, bias=self.bias, weights=self.weights, **idf)
+
+    @classmethod
+    def load(cls, directory: Path) -> "_Scorer":
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        with np.load(directory / ARRAYS_FILE, allow_pickle=False) as arrays:
+            parts = [{**part, "idf": arrays[f"idf_{number}"]} for number, part in enumerate(meta["parts"])]
+            return cls(meta["classes"], arrays["bias"], arrays["weights"], parts)
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassifier):
@@ -106,11 +152,18 @@ class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassi
             "random_state": 42,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, model=None):
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [VietnameseTokenizer]  # its folded lemmas, procedure mentions masked
+
+    def __init__(
+        self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        scorer: Optional[_Scorer] = None,
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self._scorer = _Scorer(model) if model is not None else None
+        self._scorer = scorer
 
     @classmethod
     def create(
@@ -140,9 +193,9 @@ class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassi
             logger.warning("SyllableIntentClassifier needs at least two intents; not trained")
             return self._resource
         model = self._pipeline().fit([syllable_text(e) for e in examples], [e.get(INTENT) for e in examples])
-        self._scorer = _Scorer(model)
+        self._scorer = _Scorer.from_pipeline(model)
         with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(model, directory / MODEL_FILE)
+            self._scorer.save(directory)
         return self._resource
 
     @classmethod
@@ -156,11 +209,11 @@ class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassi
     ) -> "SyllableIntentClassifier":
         try:
             with model_storage.read_from(resource) as directory:
-                model = joblib.load(directory / MODEL_FILE)
+                scorer = _Scorer.load(directory)
         except (ValueError, FileNotFoundError):
             logger.warning("no trained intent model found; messages will get no intent")
-            model = None
-        return cls(config, model_storage, resource, model)
+            scorer = None
+        return cls(config, model_storage, resource, scorer)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -4,24 +4,30 @@ The mention is the span of the words that matched the best procedure; its
 value is the national (or local) procedure code. When the words cannot tell
 several procedures apart ("kết hôn": in Vietnam or with a foreigner), the
 entity carries them as ``candidates`` so the dialogue can ask.
+
+It reads the catalogue database while training too (the mention spans mask the
+training examples), so the catalogue is part of the component's fingerprint:
+``make train`` retrains when the procedures' names, aliases, fields, levels or
+agencies (what linking reads) differ from those the model was trained with.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components import SourceFingerprinted
-from bot.components.normalizer import normalized_tokens
-from services.catalogue import search_procedures
+from bot.components import SourceFingerprinted, source_fingerprint
+from bot.components.normalizer import VietnameseNormalizer, normalized_tokens
+from services.catalogue import catalogue_fingerprint, search_procedures
 from procedures_db.db import session_scope
 from core.ranking import SearchResult
 
@@ -60,6 +66,16 @@ def link(result: SearchResult, min_score: float, min_recall: float) -> Optional[
     return entity
 
 
+def catalogue_used(database_url: Optional[str] = None) -> str:
+    """Which catalogue linking reads now (services.catalogue.catalogue_fingerprint)."""
+    try:
+        with session_scope(database_url) as session:
+            return catalogue_fingerprint(session)
+    except Exception:  # trained without the catalogue: retrained once it is back
+        logger.warning("catalogue unavailable while fingerprinting the procedure linker", exc_info=True)
+        return "catalogue unavailable"
+
+
 # Also a message "featurizer" so that Rasa runs it on the training data too (the
 # mention spans it leaves there are masked by the tokenizer).
 @DefaultV1Recipe.register(
@@ -70,6 +86,14 @@ class ProcedureEntityLinker(SourceFingerprinted, GraphComponent, EntityExtractor
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"min_score": 0.5, "min_recall": 0.45, "database_url": None}
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [VietnameseNormalizer]
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        return f"{source_fingerprint()}:{catalogue_used(config.get('database_url'))}"
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
@@ -85,6 +109,10 @@ class ProcedureEntityLinker(SourceFingerprinted, GraphComponent, EntityExtractor
         return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        if any(message.get(TOKENS_NAMES[TEXT]) for message in training_data.intent_examples[:1]):
+            # Rasa's required_components cannot say "before": checked here, where it matters.
+            raise ValueError(f"{type(self).__name__} must come before the tokenizer in config.yml's pipeline: "
+                             "the tokenizer masks the procedure mentions it finds")
         for message in training_data.intent_examples:
             if message.get(TEXT):
                 entity = self._link(message)

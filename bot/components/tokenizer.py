@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Type
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
@@ -22,7 +22,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components import SourceFingerprinted
-from bot.components.normalizer import normalized_tokens
+from bot.components.normalizer import VietnameseNormalizer, normalized_tokens
 from bot.components.procedure_linker import MENTION_SPANS
 from core.text import NormToken, fold
 
@@ -82,6 +82,12 @@ class VietnameseTokenizer(SourceFingerprinted, Tokenizer):
     @staticmethod
     def supported_languages() -> Optional[List[Text]]:
         return ["vi"]
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        # The linker is not required (comparison pipelines run without it) but, when present, it
+        # must come first: its mention spans are masked here (tests/nlu/test_pipeline_order.py).
+        return [VietnameseNormalizer]
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         if attribute != TEXT:
