@@ -7,48 +7,16 @@ from __future__ import annotations
 
 import csv
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from sqlalchemy.orm import Session
 
 from core.dossier_rules import REQUIRED_FIELDS, phone_hash_key
+from integrations.dossier_outcomes import DossierImportSummary, DossierRejection
 from procedures_db.dossiers import apply_in_savepoint
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class RowRejection:
-    line: int
-    code: str | None
-    errors: list[tuple[str, str]]
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f" ({self.code})" if self.code else "")
-        return f"{where}: " + "; ".join(f"{name}: {message}" for name, message in self.errors)
-
-
-@dataclass
-class DossierImportSummary:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[RowRejection] = field(default_factory=list)
-
-    def count(self, outcome: str) -> None:
-        setattr(self, outcome, getattr(self, outcome) + 1)
-
-    @property
-    def accepted(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-    def __str__(self) -> str:
-        return (
-            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{len(self.rejected)} rejected"
-        )
 
 
 def import_dossiers_csv(session: Session, path: str | Path) -> DossierImportSummary:
@@ -74,7 +42,7 @@ def import_dossiers_csv(session: Session, path: str | Path) -> DossierImportSumm
             if outcome:
                 summary.count(outcome)
             else:
-                summary.rejected.append(RowRejection(line, payload.get("code"), errors))
+                summary.rejected.append(DossierRejection(f"line {line}", payload.get("code"), errors, line=line))
     logger.info("imported dossiers from %s: %s", path, summary)
     return summary
 

@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from core.settings import REPO_ROOT
 from core.settings import current as settings
 from core.dossier_rules import phone_hash_key
+from integrations.dossier_outcomes import DossierImportSummary, DossierRejection
 from procedures_db.dossiers import apply_in_savepoint
 
 logger = logging.getLogger(__name__)
@@ -52,27 +53,9 @@ class SyncError(RuntimeError):
 
 
 @dataclass
-class SyncRejection:
-    where: str  # "page 2 record 5": enough to find it in the one-stop system's response
-    code: str | None
-    errors: list[tuple[str, str]]
-
-    def __str__(self) -> str:
-        where = self.where + (f" ({self.code})" if self.code else "")
-        return f"{where}: " + "; ".join(f"{name}: {message}" for name, message in self.errors)
-
-
-@dataclass
-class SyncSummary:
+class SyncSummary(DossierImportSummary):
     since: str | None = None
     pages: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[SyncRejection] = field(default_factory=list)
-
-    def count(self, outcome: str) -> None:
-        setattr(self, outcome, getattr(self, outcome) + 1)
 
     def __str__(self) -> str:
         return (
@@ -231,7 +214,7 @@ class DossierSyncClient:
             summary.count(outcome)
             return
         code = record.get("code") if isinstance(record, dict) and isinstance(record.get("code"), str) else None
-        rejection = SyncRejection(where, code, errors)
+        rejection = DossierRejection(where, code, errors)
         summary.rejected.append(rejection)
         logger.warning("sync: rejected %s", rejection)
 
