@@ -4,7 +4,7 @@ Citizens type their identity numbers, phone numbers, names, addresses and dossie
 codes into the chat. The conversation itself needs them (the NLU and the actions
 see the original text), but what is *persisted* (the tracker store) and what is
 *logged* goes through :func:`redact` first. No Rasa here: the tracker store
-(``bot/tracker_store.py``), the servers' logs (:func:`install_log_redaction`,
+(``bot/stores/tracker_store.py``), the servers' logs (:func:`install_log_redaction`,
 installed by ``bot/logging_filter.py``) and anything in this package use it.
 :func:`scan_personal_data` finds what the rules would remove (tests assert that
 stored rows and log files hold none). What is stored where: docs/privacy.md.

@@ -115,7 +115,7 @@ def main() -> int:
         from rasa.utils.log_utils import configure_structlog
 
         from bot import patches
-        from bot.tracker_store import RedactingTrackerStore
+        from bot.stores.tracker_store import RedactingTrackerStore
 
         logging.basicConfig(level=logging.WARNING)
         configure_structlog(logging.WARNING)

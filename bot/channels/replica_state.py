@@ -35,7 +35,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 DEFAULT_MAX_ITEMS = 10_000
-DEFAULT_KEY_PREFIX = "dvc"  # as bot/lock_store.py and bot/rate_limit.py
+DEFAULT_KEY_PREFIX = "dvc"  # as bot/stores/lock_store.py and bot/rate_limit.py
 
 
 class TtlCache(Generic[K, V]):

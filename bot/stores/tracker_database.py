@@ -1,6 +1,6 @@
 """The conversations' database and Rasa's ``events`` table, without Rasa.
 
-The Rasa server's tracker store (bot/tracker_store.py, Rasa's SQLTrackerStore)
+The Rasa server's tracker store (bot/stores/tracker_store.py, Rasa's SQLTrackerStore)
 and the retention job (bot/retention.py) use the same database:
 ``TRACKER_STORE_URL`` (PostgreSQL in production, shared by all Rasa replicas),
 else the SQLite file ``TRACKER_DB`` (default ``var/tracker.db``). Importing

@@ -21,7 +21,7 @@ from bot.channels import (
 )
 from bot.channels.commands import domain_intents
 from bot.rate_limit import ChannelGuard, Rate
-from bot.tracker_store import _record_error
+from bot.stores.tracker_store import _record_error
 
 CODE = "000.00.12.H48-251015-0009"
 ESCAPED_CODE = CODE.replace(".", "\\u002e")

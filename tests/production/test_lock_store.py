@@ -1,4 +1,4 @@
-"""The environment-selected lock store (bot/lock_store.py) on a real Redis."""
+"""The environment-selected lock store (bot/stores/lock_store.py) on a real Redis."""
 from __future__ import annotations
 
 import asyncio
@@ -10,17 +10,17 @@ import redis
 from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import lock_store as module
-from bot.lock_store import EnvLockStore
+from bot.stores import lock_store as module
+from bot.stores.lock_store import EnvLockStore
 from tests.production.servers import RedisServer
 
 
 def test_created_by_rasa_from_the_endpoints_type(monkeypatch, redis_url):
     monkeypatch.setenv("REDIS_URL", redis_url)
-    store = LockStore.create(EndpointConfig(type="bot.lock_store.EnvLockStore"))
+    store = LockStore.create(EndpointConfig(type="bot.stores.lock_store.EnvLockStore"))
     assert isinstance(store, EnvLockStore) and store.redis is not None and store.redis.prefix == "dvc"
     monkeypatch.delenv("REDIS_URL")
-    store = LockStore.create(EndpointConfig(type="bot.lock_store.EnvLockStore"))
+    store = LockStore.create(EndpointConfig(type="bot.stores.lock_store.EnvLockStore"))
     assert store.redis is None and isinstance(store._memory, InMemoryLockStore)
 
 

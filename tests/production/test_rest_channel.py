@@ -10,7 +10,7 @@ import pytest
 from core.settings import current as settings  # the hotline citizens are given (SUPPORT_HOTLINE)
 from bot.channels.rest import RestInput, cut
 from bot.rate_limit import ChannelGuard
-from bot.tracker_store import _record_error
+from bot.stores.tracker_store import _record_error
 
 
 class Agent:

@@ -1,4 +1,4 @@
-"""The redacting SQL tracker store (bot/tracker_store.py) on a real PostgreSQL and on SQLite."""
+"""The redacting SQL tracker store (bot/stores/tracker_store.py) on a real PostgreSQL and on SQLite."""
 from __future__ import annotations
 
 import asyncio
@@ -14,7 +14,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import OperationalError
 
-from bot.tracker_store import RedactingTrackerStore, tracker_store_url, watch_store_errors
+from bot.stores.tracker_store import RedactingTrackerStore, tracker_store_url, watch_store_errors
 from core.redaction import scan_personal_data
 from tests.support import ROOT
 
@@ -305,7 +305,7 @@ def test_a_turn_the_channel_gave_up_on_is_not_stored(monkeypatch, tmp_path, doma
 @pytest.mark.parametrize("typed", ["4321", " 4321 ", "43 21", "4.321", "654321"])
 def test_a_bare_number_typed_outside_the_form_is_not_stored(typed):
     # E.g. the digits typed again after the code was locked: the form no longer asks for them.
-    from bot.tracker_store import redact_event
+    from bot.stores.tracker_store import redact_event
 
     stored = redact_event(UserUttered(typed, {"name": "inform"}).as_dict())
     digits = "".join(ch for ch in typed if ch.isdigit())
@@ -315,6 +315,6 @@ def test_a_bare_number_typed_outside_the_form_is_not_stored(typed):
 
 @pytest.mark.parametrize("typed", ["5", "15 ngày", "tôi 25 tuổi", "1.001193", "phí 100.000 đồng"])
 def test_ordinary_numbers_in_messages_are_kept(typed):
-    from bot.tracker_store import redact_event
+    from bot.stores.tracker_store import redact_event
 
     assert redact_event(UserUttered(typed, {"name": "inform"}).as_dict())["text"] == typed

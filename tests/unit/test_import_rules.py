@@ -40,7 +40,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 }
 # SQL lives in the store (procedures_db/) and, for Rasa's own events table, in the conversation
 # stores of bot/. Elsewhere SQLAlchemy is only a type (Session) or an exception to catch.
-SQL_HOMES = ("procedures_db/", "bot/stores/", "bot/tracker_store.py", "bot/retention.py", "tools/")
+SQL_HOMES = ("procedures_db/", "bot/stores/", "bot/retention.py", "tools/")
 SQLALCHEMY_WITHOUT_SQL = ("sqlalchemy.orm", "sqlalchemy.exc")
 
 # Entry points wire layers together: the operators' command `python -m procedures_db` serves the

@@ -395,7 +395,7 @@ def test_importing_the_rasa_side_modules_changes_nothing_in_rasa():
 import bot.components.normalizer, bot.components.procedure_linker, bot.components.tokenizer
 import bot.components.intent_classifier, bot.components.dossier_code_extractor
 import bot.channels, bot.channels.rest, bot.channels.socketio, bot.channels.facebook, bot.channels.zalo
-import bot.tracker_store, bot.lock_store, bot.server_guard, bot.patches
+import bot.stores.tracker_store, bot.stores.lock_store, bot.server_guard, bot.patches
 """ + STILL_RASAS + """
 from bot import patches
 assert patches.installed() == []

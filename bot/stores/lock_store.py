@@ -3,7 +3,7 @@
 ``bot/endpoints.yml``::
 
     lock_store:
-      type: bot.lock_store.EnvLockStore
+      type: bot.stores.lock_store.EnvLockStore
 
 Rasa handles the messages of one conversation one at a time, in arrival order,
 by taking a ticket lock on the conversation. With several Rasa replicas the

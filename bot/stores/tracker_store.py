@@ -3,7 +3,7 @@
 ``bot/endpoints.yml``::
 
     tracker_store:
-      type: bot.tracker_store.RedactingTrackerStore
+      type: bot.stores.tracker_store.RedactingTrackerStore
 
 The database is ``TRACKER_STORE_URL`` (PostgreSQL in production, shared by all
 Rasa replicas, e.g. ``postgresql://rasa:secret@db:5432/assistant``), else the
