@@ -2,7 +2,7 @@
 
 Headless Debian Chromium (/usr/bin/chromium, scripts/install_browser.sh) driven by the Playwright
 Python package, which uses that browser and never downloads its own. The page is served by the
-API (procedures_db/api.py: GET /, /static/*, /branding/*), socket.io-client and axe-core come
+API (webapp/api.py: GET /, /static/*, /branding/*), socket.io-client and axe-core come
 from npm (scripts/build_web.sh).
 
 The page runs under a strict Content-Security-Policy (no eval), so waits use locators or

@@ -251,7 +251,7 @@ def test_the_action_server_answers_400_to_bodies_that_are_not_action_calls(make_
 
 
 def test_rasa_reaches_the_action_server_with_its_token(make_run):
-    """Through Rasa's kept-alive action-server session (bot/rasa_fixes.py): the token is sent on every call."""
+    """Through Rasa's kept-alive action-server session (bot/patches/endpoint_sessions.py): the token is sent on every call."""
     sender = f"stack-{uuid.uuid4().hex[:8]}"
     assert "4 số cuối" in make_run.say(sender, f"tra cứu hồ sơ {CODE}")
     answer = make_run.say(sender, "4321")
