@@ -77,6 +77,17 @@ CARD = "[SỐ THẺ]"
 PLACEHOLDERS = (CCCD, CMND, PHONE, DOSSIER_CODE, EMAIL, NAME, LAST_DIGITS, ADDRESS, BIRTH_DATE, PASSPORT,
                 BANK_ACCOUNT, CARD)
 
+# --- the dialogue's personal data, by name (what the tracker store stores redacted) ----------------
+# Entities and slots of the domain whose value is personal data the rules below cannot recognise
+# (4 digits) or that is personal whatever its form: stored as the placeholder. A test checks that
+# each name is one of the domain's (tests/unit/core/test_redaction_names.py): a renamed slot would
+# otherwise be stored in clear.
+PERSONAL_ENTITIES = {"dossier_code": DOSSIER_CODE, "phone_last4": LAST_DIGITS}
+PERSONAL_SLOTS = {"phone_last4": LAST_DIGITS}
+# A message answering the dossier form's request for one of these slots is digits, and personal:
+# every run of 3+ digits in it is replaced.
+DIGIT_ANSWER_SLOTS = {"phone_last4": LAST_DIGITS}
+
 # Found on the way: (placeholder, the text it replaced); None when only redacting.
 _Found = Optional[List[Tuple[str, str]]]
 

@@ -11,8 +11,8 @@ SQLite file ``TRACKER_DB`` (default ``var/tracker.db``): docs/interfaces.md. The
 table is Rasa's own ``events`` (``bot/retention.py`` deletes old conversations).
 
 What is written is redacted (``core.redaction``): the text of user and
-bot messages and of ``parse_data``, entity values (``dossier_code`` and
-``phone_last4`` entirely), metadata (:func:`~core.redaction.redact_metadata`:
+bot messages and of ``parse_data``, entity values (``PERSONAL_ENTITIES``:
+``dossier_code`` and ``phone_last4`` entirely), metadata (:func:`~core.redaction.redact_metadata`:
 values under personal keys hidden), and slot values (``phone_last4`` entirely).
 The live conversation is untouched: the NLU and the actions see what the citizen
 typed, only the stored copy is redacted. A slot value holding personal data that
@@ -64,20 +64,15 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.stores.tracker_database import tracker_store_url
 from core.settings import current as settings
-from core.redaction import DOSSIER_CODE, LAST_DIGITS, redact, redact_digits, redact_metadata, redact_value
+from core.redaction import (
+    DIGIT_ANSWER_SLOTS, PERSONAL_ENTITIES, PERSONAL_SLOTS, redact, redact_digits, redact_metadata, redact_value,
+)
 
 logger = logging.getLogger(__name__)
 
 
-# Entities and slots whose value is personal data the rules cannot recognise (4
-# digits) or that is personal whatever its form: stored as the placeholder.
-SENSITIVE_ENTITIES: Dict[str, str] = {"dossier_code": DOSSIER_CODE, "phone_last4": LAST_DIGITS}
-SENSITIVE_SLOTS: Dict[str, str] = {"phone_last4": LAST_DIGITS}
 # Key of a slot event's sealed value (the event's "value" holds the redacted form).
 SEALED_KEY = "sealed_value"
-# A message answering the form's request for one of these slots is digits only
-# personal data: every run of 3+ digits in it is replaced.
-DIGIT_ANSWER_SLOTS: Dict[str, str] = {"phone_last4": LAST_DIGITS}
 REQUESTED_SLOT = "requested_slot"
 CONNECT_TIMEOUT_SECONDS = int(settings().raw("TRACKER_DB_CONNECT_TIMEOUT") or "5")
 
@@ -200,8 +195,8 @@ def redact_event(
     elif event == "slot":
         name, value = out.get("name"), out.get("value")
         out.pop(SEALED_KEY, None)
-        if name in SENSITIVE_SLOTS and value is not None:
-            out["value"] = SENSITIVE_SLOTS[name]
+        if name in PERSONAL_SLOTS and value is not None:
+            out["value"] = PERSONAL_SLOTS[name]
         else:
             out["value"] = redact_value(value)
             if out["value"] != value and seal is not None:
@@ -231,10 +226,10 @@ def _redact_entity(entity: Any) -> Any:
     if not isinstance(entity, dict):
         return entity
     entity = dict(entity)
-    if entity.get("entity") in SENSITIVE_ENTITIES:
-        entity["value"] = SENSITIVE_ENTITIES[entity["entity"]]
+    if entity.get("entity") in PERSONAL_ENTITIES:
+        entity["value"] = PERSONAL_ENTITIES[entity["entity"]]
         if "text" in entity:
-            entity["text"] = SENSITIVE_ENTITIES[entity["entity"]]
+            entity["text"] = PERSONAL_ENTITIES[entity["entity"]]
     else:
         for key in ("value", "text"):
             if key in entity:
