@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import messages as m
 from actions.answers import next_question_buttons, render_answer
 from actions.store_unavailable import StoreCall
-from core.vocabulary import ASPECT_INTENTS, DEFAULT_ASPECT
+from core.vocabulary import ASPECT_INTENTS, DEFAULT_ASPECT, INTENT_ACTIONS
 from services.catalogue import get_procedure, search_procedures
 from procedures_db.db import session_scope
 
@@ -45,7 +45,7 @@ class ActionAnswerProcedure(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         intent = tracker.get_intent_of_latest_message()
         if intent == "inform" and latest_entity(tracker, "dossier_code"):
-            return [FollowupAction("dossier_form")]
+            return [FollowupAction(INTENT_ACTIONS["check_dossier_status"])]  # a bare dossier code: the lookup
         aspect = intent if intent in ASPECT_INTENTS else tracker.get_slot("pending_question") or DEFAULT_ASPECT
 
         mention = latest_entity(tracker, "procedure")
