@@ -116,7 +116,7 @@ class ValidateDossierForm(FormValidationAction):
             return {"phone_last4": None, "requested_slot": None}
         if outcome.verified:
             return {**slots, "phone_last4": last4}
-        if outcome.locked:
+        if outcome.locked_until is not None:  # locked
             utter_locked(dispatcher, outcome.locked_until)
             return dict(LOCKED)
         dispatcher.utter_message(response="utter_dossier_not_verified")
@@ -181,9 +181,9 @@ class ActionDossierStatus(Action):
             outcome = await asyncio.to_thread(_check, code, last4)
         if call.failed:
             return events
-        if outcome.locked:
+        if outcome.locked_until is not None:  # locked
             utter_locked(dispatcher, outcome.locked_until)
-        elif not outcome.verified:  # changed since validation: treat as not verified
+        elif outcome.view is None:  # not verified: changed since validation
             dispatcher.utter_message(response="utter_dossier_not_verified")
         else:
             dispatcher.utter_message(text=render_status(outcome.view))

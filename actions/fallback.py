@@ -44,7 +44,7 @@ class ActionGradedFallback(Action):
             events.append(SlotSet("procedure_code", code))
         best = ranking[0]
         if best["confidence"] >= CONFIRM_THRESHOLD or len(ranking) == 1:
-            about = m.CONFIRM_ABOUT.format(name=mention.get("procedure_name", "")) if code else ""
+            about = m.CONFIRM_ABOUT.format(name=mention.get("procedure_name", "")) if code and mention else ""
             dispatcher.utter_message(
                 text=m.CONFIRM_ONE.format(label=m.INTENT_LABEL[best["name"]], about=about),
                 buttons=[{"title": t, "payload": p} for t, p in m.YES_NO_BUTTONS],

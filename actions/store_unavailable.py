@@ -44,7 +44,7 @@ class StoreCall:
     ) -> bool:
         if kind is None or not issubclass(kind, Exception):
             return False  # success, or a cancellation / interpreter exit: not ours to swallow
-        logger.error("store unavailable (%s)", self.what, exc_info=(kind, error, trace))
+        logger.error("store unavailable (%s)", self.what, exc_info=error)
         if self.tell_citizen:
             self.dispatcher.utter_message(response=STORE_UNAVAILABLE_RESPONSE)
         self.failed = True

@@ -122,7 +122,7 @@ class RedisTicketQueue:
 
     def _redis(self) -> Any:
         """The asyncio client of the running loop (one per loop: connections belong to their loop)."""
-        import redis.asyncio
+        import redis.asyncio  # type: ignore[import-untyped]
 
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
@@ -202,21 +202,22 @@ class EnvLockStore(LockStore):
     ) -> AsyncGenerator[Optional[TicketLock], None]:
         poll = min(wait_time_in_seconds, POLL_SECONDS)
         ticket = None
-        if self.redis_available():
+        redis = self.redis if self.redis_available() else None
+        if redis is not None:
             try:
-                ticket = await self.redis.issue(conversation_id, lock_lifetime)
-                await self.redis.wait_for_turn(conversation_id, ticket, poll)
+                ticket = await redis.issue(conversation_id, lock_lifetime)
+                await redis.wait_for_turn(conversation_id, ticket, poll)
             except LockError:
                 raise
             except Exception as error:  # redis.RedisError, OSError, timeouts
                 self._redis_failed(error)
                 if ticket is not None:  # a transient error: do not leave others waiting for it
                     try:
-                        await self.redis.release(conversation_id, ticket)
+                        await redis.release(conversation_id, ticket)
                     except Exception:
                         pass
                 ticket = None
-        if ticket is None:
+        if redis is None or ticket is None:
             async with self._memory.lock(conversation_id, lock_lifetime, poll) as lock:
                 yield lock
             return
@@ -224,7 +225,7 @@ class EnvLockStore(LockStore):
             yield None
         finally:
             try:
-                await self.redis.release(conversation_id, ticket)
+                await redis.release(conversation_id, ticket)
             except Exception as error:  # the ticket expires by itself after lock_lifetime
                 self._redis_failed(error)
 

@@ -276,6 +276,8 @@ class _EventStatements:
 class RedactingTrackerStore(SQLTrackerStore):
     """SQLTrackerStore on TRACKER_STORE_URL / TRACKER_DB that redacts what it writes."""
 
+    engine: sa.engine.Engine  # Rasa's, replaced below
+
     def __init__(
         self,
         domain: Optional[Domain] = None,
