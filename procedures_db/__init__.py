@@ -1,5 +1,6 @@
-"""Procedure catalogue and dossier-tracking store.
+"""The store: the catalogue, support points, dossiers, lookup locks, hand-overs and feedback.
 
-The bottom layer of the assistant: actions, NLU components and the HTTP API
-depend on it; it depends on nothing of Rasa.
+The only place with SQL (models, queries, migrations). The use cases
+(``services/``) and the importers (``integrations/``) call it; it knows only
+``core/`` and nothing of Rasa or HTTP (docs/architecture.md).
 """
