@@ -1,4 +1,5 @@
 """Turns a catalogue procedure into a short, phone-readable answer for one aspect."""
+
 from __future__ import annotations
 
 from typing import Callable, Dict, Optional
@@ -38,8 +39,7 @@ def _document_line(document) -> str:
 
 def _fee_lines(procedure: Procedure) -> list[str]:
     lines = [
-        m.FEE_CHANNEL.format(channel=fee.channel, text=fee.text) if fee.channel else fee.text
-        for fee in procedure.fees
+        m.FEE_CHANNEL.format(channel=fee.channel, text=fee.text) if fee.channel else fee.text for fee in procedure.fees
     ]
     bases = list(dict.fromkeys(fee.basis for fee in procedure.fees if fee.basis))
     if bases:

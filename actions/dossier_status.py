@@ -8,6 +8,7 @@ the code is locked for a while, even for the right digits, and the citizen is
 told until when and whom to call. Nothing waits inside the turn: the delay is
 the stored lock-out, so wrong guesses cannot hold the server's turn slots.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -51,7 +52,7 @@ def split_dossier_code(text: str) -> tuple[Optional[str], str]:
     match = DOSSIER_CODE_PATTERN.search(text or "")
     if match is None:
         return None, text or ""
-    return canonical_code(match.group()), text[:match.start()] + " " + text[match.end():]
+    return canonical_code(match.group()), text[: match.start()] + " " + text[match.end() :]
 
 
 def retry_time(until: datetime) -> str:
@@ -61,7 +62,9 @@ def retry_time(until: datetime) -> str:
 
 
 def utter_locked(dispatcher: CollectingDispatcher, until: datetime) -> None:
-    dispatcher.utter_message(response="utter_dossier_locked", until=retry_time(until), hotline=settings().support_hotline)
+    dispatcher.utter_message(
+        response="utter_dossier_locked", until=retry_time(until), hotline=settings().support_hotline
+    )
 
 
 # A locked code ends the lookup: requested_slot None stops the form (the citizen was told why).

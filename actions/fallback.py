@@ -4,6 +4,7 @@ The FallbackClassifier marks messages below its threshold as ``nlu_fallback``;
 the original ranking is still on the message, so this action can ask about
 the likeliest intents instead of giving up.
 """
+
 from __future__ import annotations
 
 from typing import Dict, List, Text
@@ -30,7 +31,8 @@ class ActionGradedFallback(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         ranking = [
-            r for r in tracker.latest_message.get("intent_ranking", [])
+            r
+            for r in tracker.latest_message.get("intent_ranking", [])
             if r.get("name") in m.INTENT_LABEL and r.get("confidence", 0) >= SUGGEST_THRESHOLD
         ]
         if not ranking:

@@ -1,4 +1,5 @@
 """Feedback: a 1–5 rating and an optional comment, stored for analytics."""
+
 from __future__ import annotations
 
 import re
@@ -89,8 +90,11 @@ class ActionSaveFeedback(Action):
         with StoreCall(dispatcher, "feedback") as call:
             with session_scope() as session:
                 save_feedback(
-                    session, int(rating) if rating else None, None if comment == NO_COMMENT else comment,
-                    sender_id=tracker.sender_id, channel=tracker.get_latest_input_channel(),
+                    session,
+                    int(rating) if rating else None,
+                    None if comment == NO_COMMENT else comment,
+                    sender_id=tracker.sender_id,
+                    channel=tracker.get_latest_input_channel(),
                     procedure_code=tracker.get_slot("procedure_code"),
                 )
         if not call.failed:

@@ -30,11 +30,11 @@ NEXT_QUESTION_BUTTONS = [
     ("Các bước", "ask_steps"),
 ]
 
-HEADER = "Dạ, {title} của thủ tục \"{name}\" (mã {code}):"
+HEADER = 'Dạ, {title} của thủ tục "{name}" (mã {code}):'
 UPDATED = "Thông tin cập nhật ngày {date}."
 SOURCE = "Xem chi tiết: {url}"
 UNKNOWN_FACT = (
-    "Dạ, cơ sở dữ liệu của em chưa có thông tin {what} đã được kiểm chứng cho thủ tục \"{name}\" (mã {code}). "
+    'Dạ, cơ sở dữ liệu của em chưa có thông tin {what} đã được kiểm chứng cho thủ tục "{name}" (mã {code}). '
     "Anh/chị vui lòng kiểm tra trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn) hoặc hỏi Bộ phận Một cửa nơi nộp hồ sơ ạ."
 )
 UNKNOWN_WHAT = {
@@ -62,8 +62,10 @@ ONLINE_LINK = "Nộp trực tuyến tại: {url}"
 FEE_SUMMARY = "Lệ phí: {text}."
 FEE_UNKNOWN = "Lệ phí: chưa có thông tin đã kiểm chứng."
 
-CLARIFY = "Dạ, \"{mention}\" có thể là một trong các thủ tục sau. Anh/chị chọn giúp em thủ tục đúng nhé:"
-NO_MATCH_SUGGEST = "Dạ, em chưa tìm thấy đúng thủ tục anh/chị hỏi. Có phải anh/chị muốn hỏi một trong các thủ tục sau không ạ?"
+CLARIFY = 'Dạ, "{mention}" có thể là một trong các thủ tục sau. Anh/chị chọn giúp em thủ tục đúng nhé:'
+NO_MATCH_SUGGEST = (
+    "Dạ, em chưa tìm thấy đúng thủ tục anh/chị hỏi. Có phải anh/chị muốn hỏi một trong các thủ tục sau không ạ?"
+)
 
 # Graded fallback: what each intent means, to ask "did you mean ...?"
 INTENT_LABEL = {
@@ -79,8 +81,8 @@ INTENT_LABEL = {
     "give_feedback": "Góp ý, phản ánh",
     "ask_support_point": "Điểm hỗ trợ, giờ làm việc",
 }
-CONFIRM_ONE = "Dạ, có phải anh/chị muốn hỏi về \"{label}\"{about} không ạ?"
-CONFIRM_ABOUT = " của thủ tục \"{name}\""
+CONFIRM_ONE = 'Dạ, có phải anh/chị muốn hỏi về "{label}"{about} không ạ?'
+CONFIRM_ABOUT = ' của thủ tục "{name}"'
 CONFIRM_MANY = "Dạ, em chưa chắc đã hiểu đúng. Anh/chị muốn hỏi về:"
 YES_NO_BUTTONS = [("Đúng vậy", "/affirm"), ("Không phải", "/deny")]
 
@@ -93,7 +95,9 @@ SUPPORT_POINT = "{index}. {name}\n   Địa chỉ: {address}\n   Giờ làm vi�
 SUPPORT_POINT_PHONE = "\n   Điện thoại: {phone}"
 SUPPORT_POINTS_HEADER = "Dạ, anh/chị có thể đến các nơi sau để được hỗ trợ làm thủ tục, kể cả nộp hồ sơ trực tuyến:"
 SUPPORT_POINTS_FOOTER = "Tổng đài hỗ trợ Cổng Dịch vụ công quốc gia: {hotline}."
-FEEDBACK_SAVED = "Dạ, em cảm ơn anh/chị đã đánh giá {rating}/5. Ý kiến của anh/chị đã được ghi nhận để cải thiện dịch vụ ạ."
+FEEDBACK_SAVED = (
+    "Dạ, em cảm ơn anh/chị đã đánh giá {rating}/5. Ý kiến của anh/chị đã được ghi nhận để cải thiện dịch vụ ạ."
+)
 
 DOSSIER_STATUS = "Dạ, hồ sơ {code}{procedure}: {status}."
 DOSSIER_PROCEDURE = " ({name})"

@@ -5,6 +5,7 @@ Which procedure: the one linked in this message, else the one in the
 asked back with buttons; a question with no procedure at all gets the closest
 catalogue entries or a prompt to name one.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -51,7 +52,7 @@ class ActionAnswerProcedure(Action):
         mention = latest_entity(tracker, "procedure")
         if mention and mention.get("candidates"):
             text = tracker.latest_message.get("text", "")
-            words = text[mention["start"]:mention["end"]] if "start" in mention else mention["value"]
+            words = text[mention["start"] : mention["end"]] if "start" in mention else mention["value"]
             dispatcher.utter_message(
                 text=m.CLARIFY.format(mention=words),
                 buttons=procedure_choice_buttons(mention["candidates"], aspect),
@@ -81,8 +82,11 @@ class ActionAnswerProcedure(Action):
             # Suggestions are a help, not the answer: without them the citizen is asked which procedure.
             with StoreCall(dispatcher, "catalogue, suggesting procedures", tell_citizen=False):
                 with session_scope() as session:
-                    hits = [h for h in search_procedures(session, text, limit=MAX_CHOICES).hits
-                            if h.score >= SUGGESTION_MIN_SCORE and h.recall >= SUGGESTION_MIN_RECALL]
+                    hits = [
+                        h
+                        for h in search_procedures(session, text, limit=MAX_CHOICES).hits
+                        if h.score >= SUGGESTION_MIN_SCORE and h.recall >= SUGGESTION_MIN_RECALL
+                    ]
         if hits:
             dispatcher.utter_message(
                 text=m.NO_MATCH_SUGGEST,

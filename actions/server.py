@@ -19,6 +19,7 @@ TensorFlow)::
 
     ACTION_SERVER_TOKEN=… python -m actions.server --port 5055 --logging-config_file bot/logging.yml
 """
+
 from __future__ import annotations
 
 import hmac
@@ -102,20 +103,25 @@ def build_app(actions: str, token: str, cors_origins=None, auto_reload: bool = F
 
 def main(argv: Optional[list] = None) -> int:
     parser = create_argument_parser()
-    parser.add_argument("--host", default=settings().action_host,
-                        help="address to listen on (ACTION_HOST, default 127.0.0.1)")
+    parser.add_argument(
+        "--host", default=settings().action_host, help="address to listen on (ACTION_HOST, default 127.0.0.1)"
+    )
     parser.set_defaults(actions="actions")
     args = parser.parse_args(argv)
 
     utils.configure_colored_logging(args.loglevel)
-    utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel,
-                                 args.logging_config_file)
+    utils.configure_file_logging(
+        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file
+    )
     utils.update_sanic_log_level()
 
     token = settings().action_server_token
     if not token:
-        print(f"{TOKEN_VARIABLE} is not set: the action server will not run without a token "
-              "(`make env` generates one into .env; see docs/production.md).", file=sys.stderr)
+        print(
+            f"{TOKEN_VARIABLE} is not set: the action server will not run without a token "
+            "(`make env` generates one into .env; see docs/production.md).",
+            file=sys.stderr,
+        )
         return 2
     app = build_app(args.actions, token, args.cors, args.auto_reload)
     ssl_context = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)

@@ -1,4 +1,5 @@
 """Hand-over to staff and support points: where a citizen gets a person's help."""
+
 from __future__ import annotations
 
 from typing import Dict, List, Text
@@ -23,14 +24,18 @@ class ActionRequestHuman(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         recent = [
-            e.get("text") for e in tracker.events
+            e.get("text")
+            for e in tracker.events
             if e.get("event") == "user" and e.get("text") and not e["text"].startswith("/")
         ][-5:]
         with StoreCall(dispatcher, "hand-over request") as call:
             with session_scope() as session:
                 request = create_handoff(
-                    session, tracker.sender_id, tracker.get_latest_input_channel(),
-                    tracker.get_slot("procedure_code"), "\n".join(recent),
+                    session,
+                    tracker.sender_id,
+                    tracker.get_latest_input_channel(),
+                    tracker.get_slot("procedure_code"),
+                    "\n".join(recent),
                 )
                 reference = request.reference
                 points = list_support_points(session, limit=1)

@@ -10,6 +10,7 @@ the action returns what it returns when nothing could be done::
     if call.failed:
         return []
 """
+
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ test``), so those commands run the same Rasa as the server (``python -m
 bot.rasa_server``, which also installs them). ``RASA_PATCHES=off`` runs Rasa
 unpatched (bot/patches/__init__.py).
 """
+
 from __future__ import annotations
 
 import sys

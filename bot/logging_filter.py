@@ -20,6 +20,7 @@ The mechanism itself is pure Python logging and lives with the rules in
 ``core.redaction`` (:func:`install_log_redaction`), so that processes
 that do not load Rasa (the API) can use it too.
 """
+
 from __future__ import annotations
 
 import logging

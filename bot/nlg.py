@@ -7,6 +7,7 @@ channels' fault replies (``core/settings.py``). A value an action passes, or a
 slot of the same name, still wins. Configured in ``bot/endpoints.yml``
 (``nlg: type: bot.nlg.SettingsResponses``).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text

@@ -17,6 +17,7 @@ Before Rasa starts, this project's patches to Rasa internals are installed
 (``bot.patches.install()``: refused on a Rasa version they were not written for,
 skipped with ``RASA_PATCHES=off``).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -81,8 +82,11 @@ def main(argv: Optional[list] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     token = settings().raw(TOKEN_VARIABLE)
     if "--enable-api" in argv and not token and not _has_token_option(argv):
-        print(f"{TOKEN_VARIABLE} is not set: Rasa's HTTP API would be open to anyone who reaches the port "
-              "(`make env` generates one into .env; see docs/production.md).", file=sys.stderr)
+        print(
+            f"{TOKEN_VARIABLE} is not set: Rasa's HTTP API would be open to anyone who reaches the port "
+            "(`make env` generates one into .env; see docs/production.md).",
+            file=sys.stderr,
+        )
         return 2
     patches.install()  # before Rasa loads the model: the processor picks its graph runner then
     # create_app() looks the decorator up when it builds the routes, after this.

@@ -50,6 +50,7 @@ One script takes from all the buckets of a message at once: it needs one Redis
 server (or a replicated primary), not a Redis Cluster, whose keys of one message
 would lie in different slots.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -154,8 +155,9 @@ class MemoryBuckets:
                 del self._buckets[key]
 
 
-def _decisions(limits: Sequence[Tuple[str, Rate]], levels: Sequence[float], cost: float,
-               allowed: bool) -> List[Decision]:
+def _decisions(
+    limits: Sequence[Tuple[str, Rate]], levels: Sequence[float], cost: float, allowed: bool
+) -> List[Decision]:
     """Per bucket: allowed (all took a token) or how long until it holds ``cost`` tokens again."""
     return [
         Decision(allowed, 0.0 if allowed or tokens >= cost else (cost - tokens) / rate.per_second)
@@ -225,8 +227,11 @@ class RedisBuckets:
             allowed, *levels = self._script(keys=[self._prefix + key for key, _ in limits], args=args)
         except Exception as error:  # redis.RedisError, OSError: keep limiting, in memory
             if time.monotonic() >= self._down_until:
-                logger.warning("Redis rate limiter unavailable (%s): limiting in memory for %.0f s",
-                               type(error).__name__, self._retry_seconds)
+                logger.warning(
+                    "Redis rate limiter unavailable (%s): limiting in memory for %.0f s",
+                    type(error).__name__,
+                    self._retry_seconds,
+                )
             self._down_until = time.monotonic() + self._retry_seconds
             return self._fallback.take_all(limits, cost)
         return _decisions(limits, [float(level) for level in levels], cost, bool(allowed))
@@ -306,8 +311,11 @@ class ChannelGuard:
         if not _in(peer, self.trusted_proxies):
             if (forwarded_for or real_ip) and not self._warned_untrusted_proxy:
                 self._warned_untrusted_proxy = True
-                logger.warning("Forwarded request from %s, which is not in TRUSTED_PROXIES: rate limits "
-                               "count the proxy's address, not the client's", peer)
+                logger.warning(
+                    "Forwarded request from %s, which is not in TRUSTED_PROXIES: rate limits "
+                    "count the proxy's address, not the client's",
+                    peer,
+                )
             return peer
         hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
         # The right-most address not added by one of our proxies is the client.
@@ -319,8 +327,9 @@ class ChannelGuard:
     def is_exempt(self, ip: str, forwarded: bool = False) -> bool:
         return not self.enabled or (not forwarded and _in(ip, self.exempt))
 
-    def check(self, sender_id: Optional[str], ip: Optional[str], text: Optional[str] = None,
-              forwarded: bool = False) -> Optional[Refusal]:
+    def check(
+        self, sender_id: Optional[str], ip: Optional[str], text: Optional[str] = None, forwarded: bool = False
+    ) -> Optional[Refusal]:
         """None when the message may go to the bot, else why not and for how long."""
         if self.is_exempt(ip or "", forwarded):
             return None

@@ -17,6 +17,7 @@ large table is not locked for long. No Rasa server is needed, and Rasa is not
 even imported (bot/stores/tracker_database.py): the job loads in a fraction of
 a second instead of 6 s and 560 MB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,18 +53,17 @@ def retention_days() -> int:
 
 
 def purge_old_conversations(
-    url: Optional[str] = None, days: Optional[int] = None, now: Optional[float] = None,
-    batch_size: int = 500, dry_run: bool = False,
+    url: Optional[str] = None,
+    days: Optional[int] = None,
+    now: Optional[float] = None,
+    batch_size: int = 500,
+    dry_run: bool = False,
 ) -> Purge:
     """Deletes (or with ``dry_run`` counts) the conversations idle for more than ``days`` days."""
     days = retention_days() if days is None else days
     cutoff = (time.time() if now is None else now) - days * 86400
     engine = sa.create_engine(url or tracker_store_url(), future=True)
-    stale = (
-        sa.select(EVENTS.c.sender_id)
-        .group_by(EVENTS.c.sender_id)
-        .having(sa.func.max(EVENTS.c.timestamp) < cutoff)
-    )
+    stale = sa.select(EVENTS.c.sender_id).group_by(EVENTS.c.sender_id).having(sa.func.max(EVENTS.c.timestamp) < cutoff)
     result = Purge()
     try:
         if not sa.inspect(engine).has_table("events"):
@@ -73,7 +73,7 @@ def purge_old_conversations(
                 senders = [row[0] for row in connection.execute(stale)]
                 result.conversations = len(senders)
                 for start in range(0, len(senders), batch_size):
-                    batch = senders[start:start + batch_size]
+                    batch = senders[start : start + batch_size]
                     result.events += connection.execute(
                         sa.select(sa.func.count()).select_from(EVENTS).where(EVENTS.c.sender_id.in_(batch))
                     ).scalar_one()
@@ -88,9 +88,9 @@ def purge_old_conversations(
                     sa.delete(EVENTS).where(
                         EVENTS.c.sender_id.in_(batch),
                         ~EVENTS.c.sender_id.in_(
-                            sa.select(EVENTS.c.sender_id).where(
-                                EVENTS.c.sender_id.in_(batch), EVENTS.c.timestamp >= cutoff
-                            ).scalar_subquery()
+                            sa.select(EVENTS.c.sender_id)
+                            .where(EVENTS.c.sender_id.in_(batch), EVENTS.c.timestamp >= cutoff)
+                            .scalar_subquery()
                         ),
                     )
                 )
@@ -117,9 +117,13 @@ def delete_conversation(sender_id: str, url: Optional[str] = None) -> int:
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.retention", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--days", type=int, default=None,
-                        help=f"keep conversations active in the last N days (TRACKER_RETENTION_DAYS, "
-                             f"default {DEFAULT_RETENTION_DAYS})")
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help=f"keep conversations active in the last N days (TRACKER_RETENTION_DAYS, "
+        f"default {DEFAULT_RETENTION_DAYS})",
+    )
     parser.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--sender", help="delete this conversation (sender id) now, whatever its age")
@@ -133,8 +137,10 @@ def main(argv: Optional[list] = None) -> int:
         except sa.exc.SQLAlchemyError as error:
             print(f"retention failed: {error}", file=sys.stderr)
             return 1
-        print(f"deleted {deleted} event(s) of the conversation, {requests.handoffs} hand-over request(s); "
-              f"{requests.feedback} feedback(s) made anonymous")
+        print(
+            f"deleted {deleted} event(s) of the conversation, {requests.handoffs} hand-over request(s); "
+            f"{requests.feedback} feedback(s) made anonymous"
+        )
         return 0
     try:
         days = retention_days() if args.days is None else args.days
@@ -148,8 +154,10 @@ def main(argv: Optional[list] = None) -> int:
         return 1
     verb = "would delete" if args.dry_run else "deleted"
     print(f"{verb} {purge.conversations} conversation(s), {purge.events} event(s) idle for more than {days} day(s)")
-    print(f"{verb} {requests.handoffs} hand-over request(s) and the sender ids and comments of "
-          f"{requests.feedback} feedback(s) older than {days} day(s)")
+    print(
+        f"{verb} {requests.handoffs} hand-over request(s) and the sender ids and comments of "
+        f"{requests.feedback} feedback(s) older than {days} day(s)"
+    )
     return 0
 
 

@@ -29,6 +29,7 @@ touching Rasa's code. Listed first in ``bot/credentials.yml``::
   ``500`` with a traceback to a body of the wrong shape (an array, a number,
   ``null``, text in UTF-16); they get the same ``400``.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,10 +61,18 @@ def default_max_request_bytes() -> int:
 
 def rasa_error(status: HTTPStatus, message: Text) -> HTTPResponse:
     """An error in the shape of Rasa's own ``ErrorResponse``, so that API clients read it the same way."""
-    return response.json({
-        "version": rasa.__version__, "status": "failure", "message": message,
-        "reason": status.phrase.replace(" ", ""), "details": {}, "help": None, "code": status.value,
-    }, status=status.value)
+    return response.json(
+        {
+            "version": rasa.__version__,
+            "status": "failure",
+            "message": message,
+            "reason": status.phrase.replace(" ", ""),
+            "details": {},
+            "help": None,
+            "code": status.value,
+        },
+        status=status.value,
+    )
 
 
 _NOT_JSON = object()
@@ -105,6 +114,7 @@ def _fields_problem(*names: Text):
         if isinstance(data, dict) and all(isinstance(data.get(name), str) for name in names):
             return None
         return "The body must be a JSON object with " + ", ".join(f'"{name}": "..."' for name in names) + "."
+
     return problem
 
 
@@ -166,8 +176,9 @@ class HttpLimits(InputChannel):
             max_parse_chars=int(credentials.get("max_parse_chars") or DEFAULT_MAX_MESSAGE_CHARS),
         )
 
-    def __init__(self, max_request_bytes: Optional[int] = None,
-                 max_parse_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> None:
+    def __init__(
+        self, max_request_bytes: Optional[int] = None, max_parse_chars: int = DEFAULT_MAX_MESSAGE_CHARS
+    ) -> None:
         self.max_request_bytes = max_request_bytes or default_max_request_bytes()
         self.max_parse_chars = max_parse_chars
 
@@ -184,8 +195,12 @@ class HttpLimits(InputChannel):
         # Sanic reads the size for each new connection: set before serving, it holds for all.
         app.config.REQUEST_MAX_SIZE = self.max_request_bytes
         app.register_middleware(self.check_request_body, "request")
-        logger.info("HTTP limits: request bodies up to %d bytes, %s texts up to %d characters",
-                    self.max_request_bytes, PARSE_PATH, self.max_parse_chars)
+        logger.info(
+            "HTTP limits: request bodies up to %d bytes, %s texts up to %d characters",
+            self.max_request_bytes,
+            PARSE_PATH,
+            self.max_parse_chars,
+        )
 
     async def check_request_body(self, request: Request) -> Optional[HTTPResponse]:
         if request.method not in ("POST", "PUT"):

@@ -7,6 +7,7 @@ digits, keyed by ``PHONE_HASH_KEY``. That is all the chat needs to check
 ownership (docs/interfaces.md), and a stolen database does not give away phone
 numbers nor, without the key, the 4 digits.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -12,6 +12,7 @@ A syllable typed with diacritics only matches the same accented syllable
 ("cần" is not "căn"); typed without, it matches on the folded form. Unknown
 syllables are corrected to a catalogue syllable one edit away.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,7 +41,12 @@ MIN_SCORE = 0.35
 # How people ask, not what they ask about: these words also occur in procedure
 # names ("giấy" in "giấy khai sinh", "căn" in "căn cước") and must not match there.
 QUESTION_PHRASES = (
-    ("giay", "to"), ("ho", "so"), ("thu", "tuc"), ("dich", "vu", "cong"), ("truc", "tuyen"), ("nhieu", "lam"),
+    ("giay", "to"),
+    ("ho", "so"),
+    ("thu", "tuc"),
+    ("dich", "vu", "cong"),
+    ("truc", "tuyen"),
+    ("nhieu", "lam"),
     ("ket", "qua"),
 )
 _CAN_NOT_CAN_CUOC = "can"  # unaccented "cần" (need) unless followed by "cước"
@@ -110,7 +116,7 @@ def _syllables(text: str) -> list[NormToken]:
 
 
 def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 class CatalogueIndex:
@@ -181,8 +187,7 @@ class CatalogueIndex:
         is corrected to "sinh", but "bước" or "buoc" is never read as "cước".
         """
         syllable = token.folded
-        if (len(syllable) < 4 or not syllable.isalpha() or token.text != syllable
-                or syllable in vietnamese_syllables()):
+        if len(syllable) < 4 or not syllable.isalpha() or token.text != syllable or syllable in vietnamese_syllables():
             return None
         candidates: set[str] = set(self.delete_map.get(syllable, ()))
         for deleted in _deletes(syllable):
@@ -235,8 +240,10 @@ class CatalogueIndex:
         recall = np.minimum(matched / self.phrase_weight, 1.0)
         precision = np.minimum(matched / query_weight, 1.0)
         order = np.divide(
-            self.bigram_matrix @ bigram_query, self.phrase_bigrams,
-            out=recall.copy(), where=self.phrase_bigrams > 0,
+            self.bigram_matrix @ bigram_query,
+            self.phrase_bigrams,
+            out=recall.copy(),
+            where=self.phrase_bigrams > 0,
         )
         score = (RECALL_WEIGHT * recall + PRECISION_WEIGHT * precision + ORDER_WEIGHT * order) * self.phrase_factor
 
@@ -258,7 +265,9 @@ class CatalogueIndex:
                 break
             picked[owner] = int(phrase)
         hits = [
-            self._hit(owner, phrase, float(score[phrase]), float(recall[phrase]), float(precision[phrase]), tokens, resolved)
+            self._hit(
+                owner, phrase, float(score[phrase]), float(recall[phrase]), float(precision[phrase]), tokens, resolved
+            )
             for owner, phrase in picked.items()
         ]
         return SearchResult(hits[:limit], self._ambiguous(hits))
@@ -269,8 +278,18 @@ class CatalogueIndex:
         mention = self._mention([i for i, key in enumerate(resolved) if key in phrase_syllables], resolved)
         spans = tuple((tokens[i].start, tokens[i].end) for i in mention)
         matched = frozenset(resolved[i] for i in mention)
-        return Hit(entry.code, entry.name, entry.field, entry.levels, entry.agency,
-                   round(score, 4), round(recall, 4), round(precision, 4), spans, matched)
+        return Hit(
+            entry.code,
+            entry.name,
+            entry.field,
+            entry.levels,
+            entry.agency,
+            round(score, 4),
+            round(recall, 4),
+            round(precision, 4),
+            spans,
+            matched,
+        )
 
     def _mention(self, positions: list[int], resolved: list[str | None]) -> list[int]:
         """The heaviest run of matched words (gaps of one word allowed): "làm hộ chiếu nộp
@@ -290,7 +309,8 @@ class CatalogueIndex:
         top = hits[0]
         top_weight = sum(self.weight[s] for s in top.matched)
         return [
-            h for h in hits
+            h
+            for h in hits
             if h.score >= top.score - AMBIGUITY_SCORE_GAP
             and sum(self.weight[s] for s in h.matched & top.matched) >= AMBIGUITY_SHARED_WEIGHT * top_weight
         ]
@@ -301,7 +321,7 @@ def _drop_question_words(tokens: list[NormToken]) -> list[NormToken]:
     drop: set[int] = set()
     for phrase in QUESTION_PHRASES:
         for i in range(len(keys) - len(phrase) + 1):
-            if tuple(keys[i:i + len(phrase)]) == phrase:
+            if tuple(keys[i : i + len(phrase)]) == phrase:
                 drop.update(range(i, i + len(phrase)))
     for i, token in enumerate(tokens):
         if token.text == _CAN_NOT_CAN_CUOC and (i + 1 == len(keys) or keys[i + 1] != "cuoc"):
@@ -317,4 +337,3 @@ def _csr(rows: list[dict[int, float]], width: int) -> sparse.csr_matrix:
             data.append(value)
         indptr.append(len(indices))
     return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), max(width, 1)))
-

@@ -52,6 +52,7 @@ unbounded repetition): citizens' messages reach 2,000 characters and the rules
 run on every stored event and log line (tests/unit/core/test_redaction_table.py
 times them on adversarial input).
 """
+
 from __future__ import annotations
 
 import logging
@@ -74,8 +75,20 @@ BIRTH_DATE = "[NGÀY SINH]"
 PASSPORT = "[HỘ CHIẾU]"
 BANK_ACCOUNT = "[SỐ TÀI KHOẢN]"
 CARD = "[SỐ THẺ]"
-PLACEHOLDERS = (CCCD, CMND, PHONE, DOSSIER_CODE, EMAIL, NAME, LAST_DIGITS, ADDRESS, BIRTH_DATE, PASSPORT,
-                BANK_ACCOUNT, CARD)
+PLACEHOLDERS = (
+    CCCD,
+    CMND,
+    PHONE,
+    DOSSIER_CODE,
+    EMAIL,
+    NAME,
+    LAST_DIGITS,
+    ADDRESS,
+    BIRTH_DATE,
+    PASSPORT,
+    BANK_ACCOUNT,
+    CARD,
+)
 
 # --- the dialogue's personal data, by name (what the tracker store stores redacted) ----------------
 # Entities and slots of the domain whose value is personal data the rules below cannot recognise
@@ -94,8 +107,7 @@ _Found = Optional[List[Tuple[str, str]]]
 # --- plain text first -------------------------------------------------------------------------
 # Invisible characters that could split a number ("09\u200b12345678"): removed. The
 # zero-width joiner also builds emoji sequences: removed only next to a digit.
-_INVISIBLE = frozenset([0x00AD, 0x180E, 0x200B, 0x200C, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064,
-                        0xFEFF])
+_INVISIBLE = frozenset([0x00AD, 0x180E, 0x200B, 0x200C, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF])
 _JOINER_NEXT_TO_DIGIT = re.compile(r"(?<=\d)\u200d+|\u200d+(?=\d)")
 
 
@@ -108,8 +120,12 @@ class _PlainTable(dict):
             out = None
         elif code < 0x80:
             out = ch
-        elif 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A or code in (
-                0xFF0B, 0xFF0D, 0xFF0E, 0xFF20):  # full-width ０９１２, Ｈ, ＋, －, ．, ＠ (not CJK punctuation)
+        elif (
+            0xFF10 <= code <= 0xFF19
+            or 0xFF21 <= code <= 0xFF3A
+            or 0xFF41 <= code <= 0xFF5A
+            or code in (0xFF0B, 0xFF0D, 0xFF0E, 0xFF20)
+        ):  # full-width ０９１２, Ｈ, ＋, －, ．, ＠ (not CJK punctuation)
             out = chr(code - 0xFEE0)
         elif unicodedata.decimal(ch, None) is not None:  # other scripts' digits
             out = str(unicodedata.decimal(ch))
@@ -151,8 +167,9 @@ _ANY_DIGITS = re.compile(r"\d(?:[ .\-]?\d){2,}")
 # Vietnamese passports: one letter and 7 digits (C1234567, B1234567, N1234567).
 _PASSPORT = re.compile(r"(?<![\w])[A-Za-z]\d{7}(?![\w])")
 # A unit after a number makes it an amount ("15000000 đồng", "150000000đ").
-_AMOUNT_UNIT = re.compile(r"\s{0,2}(?:đồng|đ|vnđ|vnd|dong|nghìn|ngàn|nghin|ngan|triệu|trieu|tr|tỷ|ty|k)(?![^\W\d_])",
-                          re.IGNORECASE)
+_AMOUNT_UNIT = re.compile(
+    r"\s{0,2}(?:đồng|đ|vnđ|vnd|dong|nghìn|ngàn|nghin|ngan|triệu|trieu|tr|tỷ|ty|k)(?![^\W\d_])", re.IGNORECASE
+)
 _WINDOW_GROUPS = 6  # a phone or an identity number is never typed in more groups than this
 _MAX_NUMBER_DIGITS = 19
 
@@ -182,12 +199,16 @@ _BANKS = (
     "|hdbank|ocb|vib|msb|seabank|eximbank|lienvietpostbank|lpbank|namabank|bac a bank|scb|abbank|momo|zalopay"
 )
 _BANK_ACCOUNT = re.compile(
-    r"(?<![a-z])(?:stk|so tk|tk ngan hang|so tai khoan|tai khoan|ngan hang|account|acc|" + _BANKS + r")(?![a-z])"
-    + _GAP + r"(?P<number>(?<![\w])\d{2,19}(?:[ .\-]\d{2,6}){0,4})(?![\w])"
+    r"(?<![a-z])(?:stk|so tk|tk ngan hang|so tai khoan|tai khoan|ngan hang|account|acc|"
+    + _BANKS
+    + r")(?![a-z])"
+    + _GAP
+    + r"(?P<number>(?<![\w])\d{2,19}(?:[ .\-]\d{2,6}){0,4})(?![\w])"
 )
 _CARD_LABEL = re.compile(
     r"(?<![a-z])(?:so the|the atm|the tin dung|the ghi no|visa|mastercard|jcb|napas)(?![a-z])"
-    + _GAP + r"(?P<number>(?<![\w])\d{2,19}(?:[ .\-]\d{2,6}){0,4})(?![\w])"
+    + _GAP
+    + r"(?P<number>(?<![\w])\d{2,19}(?:[ .\-]\d{2,6}){0,4})(?![\w])"
 )
 _MIN_ACCOUNT_DIGITS = 6  # "ngân hàng ... năm 2024" is a year
 _MIN_CARD_DIGITS = 12
@@ -203,8 +224,14 @@ def _sub(pattern: re.Pattern, placeholder: str, text: str, found: _Found) -> str
     return pattern.sub(lambda m: _mark(found, placeholder, m.group()), text)
 
 
-def _sub_on_folded(pattern: re.Pattern, group: str, placeholder: str, text: str, found: _Found,
-                   accept: Callable[[re.Match, str], bool] = lambda match, text: True) -> str:
+def _sub_on_folded(
+    pattern: re.Pattern,
+    group: str,
+    placeholder: str,
+    text: str,
+    found: _Found,
+    accept: Callable[[re.Match, str], bool] = lambda match, text: True,
+) -> str:
     """Replaces ``group`` of each match of ``pattern`` on the folded text, in the original text."""
     folded = _fold_same_length(text)
     out, last = [], 0
@@ -226,7 +253,7 @@ def _last_digits_accepted(match: re.Match, text: str) -> bool:
         return False  # "dưới 5000 đồng"
     cue = match.group("cue")
     if cue == "duoi":  # "đuôi" (tail), not "dưới" (below) nor "đuổi"
-        return text[match.start("cue"):match.end("cue")].lower() in ("duoi", "đuôi")
+        return text[match.start("cue") : match.end("cue")].lower() in ("duoi", "đuôi")
     if cue != "[ma ho so]":
         return True  # an explicit cue ("4 số cuối", phone_last4)
     # After a dossier code only when the words between announce the phone ("mã X số 5678",
@@ -240,9 +267,11 @@ def _number_of_at_least(digits: int) -> Callable[[re.Match, str], bool]:
     def accept(match: re.Match, text: str) -> bool:
         number = match.group("number")
         groups = _GROUP_SEPARATOR.split(number)
-        return (sum(len(group) for group in groups) >= digits
-                and not _is_amount(groups, _GROUP_SEPARATOR.findall(number))
-                and not _AMOUNT_UNIT.match(text, match.end("number")))
+        return (
+            sum(len(group) for group in groups) >= digits
+            and not _is_amount(groups, _GROUP_SEPARATOR.findall(number))
+            and not _AMOUNT_UNIT.match(text, match.end("number"))
+        )
 
     return accept
 
@@ -275,8 +304,7 @@ _STOP_ACCENTED = frozenset(
 )
 _STOP_FOLDED = frozenset(
     "va muon mun can hoi o so xin cho co duoc dc a nhe voi de ve toi em tuoi la khong ko k vay gi "
-    "den bi da se oi roi di hay hoac cccd cmnd sdt dt giup sinh cha me bo tren cua nguoi giay thay doi gai trai dep"
-    .split()
+    "den bi da se oi roi di hay hoac cccd cmnd sdt dt giup sinh cha me bo tren cua nguoi giay thay doi gai trai dep".split()
 )
 
 # Address parts (folded). A home address is redacted from its house-level part
@@ -289,7 +317,10 @@ _STREET = r"(?:duong|pho)"
 _ADDRESS_START = re.compile(
     r"(?<![a-z0-9])(?:"
     r"(?P<house>(?:so\s{1,2}nha|nha\s{1,2}so|sn|dia\s{1,2}chi(?:\s{1,2}[a-z]{1,6}){0,2}\s{0,2}:?|so)\s{0,2}:?\s{0,2}"
-    + _NUMBER + r"|" + _NUMBER + r")(?![\w/])"
+    + _NUMBER
+    + r"|"
+    + _NUMBER
+    + r")(?![\w/])"
     r"|(?P<alley>" + _ALLEY + r"\s{1,2}(?:so\s{1,2})?" + _NUMBER + r")(?![\w/])"
     r"|(?P<village>" + _VILLAGE + r")\s{1,2}(?=[^\W_])"
     r")"
@@ -300,8 +331,7 @@ _ADDRESS_NEXT = re.compile(
 )
 # Ambiguous village words ("tổ chức", "bản sao", "ấp" / "áp dụng", "đổi"): a number or a
 # capitalised name must follow, and when typed with diacritics they must be the right word.
-_VILLAGE_ACCENTED = {"ap": "ấp", "ban": "bản", "to": "tổ", "doi": "đội", "khoi": "khối", "cum": "cụm",
-                     "lang": "làng"}
+_VILLAGE_ACCENTED = {"ap": "ấp", "ban": "bản", "to": "tổ", "doi": "đội", "khoi": "khối", "cum": "cụm", "lang": "làng"}
 _ADMIN_WORDS = frozenset("phuong xa quan huyen thi tran thanh pho tp tinh p q tx tt".split())
 _MAX_PLACE_WORDS = 4
 
@@ -327,8 +357,9 @@ def redact(text: str) -> str:
 
 # What the abuse tests look for in stored rows and logs: data that identifies a
 # citizen by itself. Names and addresses are best-effort (a bot reply may look like one).
-STRICT_KINDS = frozenset({CCCD, CMND, PHONE, DOSSIER_CODE, EMAIL, LAST_DIGITS, PASSPORT, BANK_ACCOUNT, CARD,
-                          BIRTH_DATE})
+STRICT_KINDS = frozenset(
+    {CCCD, CMND, PHONE, DOSSIER_CODE, EMAIL, LAST_DIGITS, PASSPORT, BANK_ACCOUNT, CARD, BIRTH_DATE}
+)
 
 
 def scan_personal_data(text: Any, kinds: Iterable[str] = STRICT_KINDS) -> List[Tuple[str, str]]:
@@ -371,8 +402,9 @@ def _redact_rules(text: str, found: _Found) -> str:
         text = _sub_on_folded(_LAST_DIGITS_CUE, "digits", LAST_DIGITS, text, found, _last_digits_accepted)
         text = _sub_on_folded(_BIRTH_DATE, "date", BIRTH_DATE, text, found)
         text = _sub_on_folded(_CARD_LABEL, "number", CARD, text, found, _number_of_at_least(_MIN_CARD_DIGITS))
-        text = _sub_on_folded(_BANK_ACCOUNT, "number", BANK_ACCOUNT, text, found,
-                              _number_of_at_least(_MIN_ACCOUNT_DIGITS))
+        text = _sub_on_folded(
+            _BANK_ACCOUNT, "number", BANK_ACCOUNT, text, found, _number_of_at_least(_MIN_ACCOUNT_DIGITS)
+        )
         text = _sub(_PASSPORT, PASSPORT, text, found)
         if _GLUED_LABEL.search(text):
             text = _GLUED_LABEL.sub(r"\1 ", text)
@@ -439,9 +471,7 @@ _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 # "user text: 4321") made of 3 to 8 digits only is a citizen's message or slot such as
 # the 4 phone digits: Rasa's DEBUG lines print them where nothing says what they answer.
 # Numbers with a decimal point (confidences, timestamps) are left alone.
-_LOG_DIGITS_VALUE = re.compile(
-    r"(?:(?<!port=)(?<=['\"=])|(?<=text: ))\s{0,2}\d(?:[ \-]?\d){2,7}\s{0,2}(?=['\"]|\s|$)"
-)
+_LOG_DIGITS_VALUE = re.compile(r"(?:(?<!port=)(?<=['\"=])|(?<=text: ))\s{0,2}\d(?:[ \-]?\d){2,7}\s{0,2}(?=['\"]|\s|$)")
 
 
 def redact_log_text(text: str) -> str:
@@ -526,8 +556,11 @@ def _redact_digit_run(match: re.Match, found: _Found) -> str:
     run = match.group(1)
     groups = _GROUP_SEPARATOR.split(run)
     separators = _GROUP_SEPARATOR.findall(run)
-    if _is_amount(groups, separators) or _is_decimal(groups, separators) or _AMOUNT_UNIT.match(match.string,
-                                                                                                 match.end()):
+    if (
+        _is_amount(groups, separators)
+        or _is_decimal(groups, separators)
+        or _AMOUNT_UNIT.match(match.string, match.end())
+    ):
         return run
     # Try the longest window of consecutive groups first, so that "0912 345 678"
     # is one phone number while "2023 0912345678" keeps the year. Windows are at
@@ -539,10 +572,17 @@ def _redact_digit_run(match: re.Match, found: _Found) -> str:
             window = groups[i:j]
             if not 8 <= sum(len(group) for group in window) <= _MAX_NUMBER_DIGITS + 1:  # + the "+" of +84
                 continue
-            label = _classify(window, separators[i:j - 1])
+            label = _classify(window, separators[i : j - 1])
             if label:
-                out.append(_mark(found, label, "".join(
-                    group + (separators[i + k] if k < len(window) - 1 else "") for k, group in enumerate(window))))
+                out.append(
+                    _mark(
+                        found,
+                        label,
+                        "".join(
+                            group + (separators[i + k] if k < len(window) - 1 else "") for k, group in enumerate(window)
+                        ),
+                    )
+                )
                 i = j
                 break
         else:
@@ -569,16 +609,22 @@ def _is_decimal(groups: list[str], separators: list[str]) -> bool:
 
     Not "0912.345678" (a leading zero before the point is a phone's, unless it is "0.").
     """
-    return (separators == ["."] and len(groups[1]) >= 5
-            and (groups[0] == "0" or not groups[0].lstrip("+").startswith("0")))
+    return (
+        separators == ["."] and len(groups[1]) >= 5 and (groups[0] == "0" or not groups[0].lstrip("+").startswith("0"))
+    )
 
 
 def _is_date(groups: list[str], separators: list[str]) -> bool:
     """12.03.1990, 12-3-1990: a date (only a date of birth is personal: its own rule)."""
     return (
-        len(groups) == 3 and len(set(separators)) == 1 and separators[0] in ".-"
-        and len(groups[0]) <= 2 and len(groups[1]) <= 2 and len(groups[2]) in (2, 4)
-        and 1 <= int(groups[0]) <= 31 and 1 <= int(groups[1]) <= 12
+        len(groups) == 3
+        and len(set(separators)) == 1
+        and separators[0] in ".-"
+        and len(groups[0]) <= 2
+        and len(groups[1]) <= 2
+        and len(groups[2]) in (2, 4)
+        and 1 <= int(groups[0]) <= 31
+        and 1 <= int(groups[1]) <= 12
     )
 
 
@@ -679,8 +725,9 @@ def _redact_names(text: str, found: _Found) -> str:
 _SPACED_WORD = re.compile(r"( *)([^\W\d_]+)")
 
 
-def _words_after(text: str, position: int, most: int, capitalised_only: bool,
-                 folded: Optional[str] = None) -> tuple[int, int] | None:
+def _words_after(
+    text: str, position: int, most: int, capitalised_only: bool, folded: Optional[str] = None
+) -> tuple[int, int] | None:
     """The span of the name words at ``position`` (one space between them), or None.
 
     With ``folded`` (place names), an administrative word ("phường", "xã") ends the words.
@@ -693,7 +740,7 @@ def _words_after(text: str, position: int, most: int, capitalised_only: bool,
         if not match or (words and len(match.group(1)) > 1):
             break
         word = match.group(2)
-        if text[match.end(2):match.end(2) + 1] in ("_", "-") or text[match.end(2):match.end(2) + 1].isdigit():
+        if text[match.end(2) : match.end(2) + 1] in ("_", "-") or text[match.end(2) : match.end(2) + 1].isdigit():
             break  # part of an identifier ("action_listen", "H48"), not a name
         if folded is not None and _admin_word_at(folded, match.start(2)):
             break
@@ -785,8 +832,8 @@ def _address_at(text: str, folded: str, match: re.Match) -> tuple[int, int] | No
 
 def _place_after(text: str, folded: str, match: re.Match, group: str) -> int | None:
     """End of "thôn Đông", "tổ 5", "phố Hàng Bạc" (``group`` of ``match`` is the keyword)."""
-    keyword = folded[match.start(group):match.end(group)]
-    typed = text[match.start(group):match.end(group)].lower()
+    keyword = folded[match.start(group) : match.end(group)]
+    typed = text[match.start(group) : match.end(group)].lower()
     expected = _VILLAGE_ACCENTED.get(keyword)
     if expected and typed != keyword and typed != expected:  # "đổi", "áp", "bán": other words
         return None

@@ -10,6 +10,7 @@ only fails the part of the assistant that uses it, with a clear message.
 The table :data:`VARIABLES` (name, default, meaning) is also what
 ``docs/interfaces.md`` lists; a test checks that they agree.
 """
+
 from __future__ import annotations
 
 import logging
@@ -110,7 +111,7 @@ class Settings:
         if not url:
             return f"sqlite:///{REPO_ROOT / 'var' / 'assistant.db'}"
         # Heroku-style "postgres://" is not accepted by SQLAlchemy 1.4.
-        return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
+        return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
 
     @cached_property
     def phone_hash_key(self) -> str:

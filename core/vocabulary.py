@@ -7,6 +7,7 @@ know. Adding an aspect ("legal basis", "forms") starts here;
 tests/unit/core/test_vocabulary.py then fails for every place that does not know it yet.
 Names only, no wording: the Vietnamese lives in the domain and actions/messages.py.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ Each record is upserted by code inside its own savepoint: a bad record is
 reported with its line and field and never aborts the others nor leaves a
 half-written procedure behind.
 """
+
 from __future__ import annotations
 
 import json

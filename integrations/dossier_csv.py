@@ -3,6 +3,7 @@
 The header row names the contract fields (docs/interfaces.md); a bad row is
 rejected alone, with its line, and never aborts the rows around it.
 """
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """What a dossier import reports, the same for the CSV import and the one-stop sync: counts and rejections."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

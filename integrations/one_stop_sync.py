@@ -16,6 +16,7 @@ module; and it is safe because the watermark is only written after the data is
 committed, and upserts are idempotent: a crash in between only makes the next
 run pull the same window again.
 """
+
 from __future__ import annotations
 
 import json
@@ -196,7 +197,7 @@ class DossierSyncClient:
     @staticmethod
     def _page_content(page: Any) -> tuple[list, Any]:
         if not isinstance(page, dict) or not isinstance(page.get("dossiers", []), list):
-            raise SyncError("unexpected response: expected {\"dossiers\": [...], \"next\": ...}")
+            raise SyncError('unexpected response: expected {"dossiers": [...], "next": ...}')
         return page.get("dossiers", []), page.get("next")
 
     def _next_request(self, cursor: Any, params: dict[str, str]) -> tuple[str | None, dict[str, str]]:

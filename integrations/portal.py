@@ -15,6 +15,7 @@ left unknown with a reason, never guessed: a bare processing time "1" keeps its
 value but no unit, an empty fee cell is unknown (not free), a fee cell of
 "135 VNĐ" is read as 135,000 only when the row's own note says "135.000 đồng".
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,13 @@ NO_INFO = "Không có thông tin"
 # Channels as the portal prints them, and the kind each one is.
 CHANNELS = {"Trực tiếp": "in_person", "Trực tuyến": "online", "Dịch vụ bưu chính": "postal"}
 TIME_UNITS = {
-    "Ngày làm việc": "ngày làm việc", "Ngày": "ngày", "Giờ": "giờ", "Tháng": "tháng",
-    "Năm": "năm", "Phút": "phút", "Tuần": "tuần",
+    "Ngày làm việc": "ngày làm việc",
+    "Ngày": "ngày",
+    "Giờ": "giờ",
+    "Tháng": "tháng",
+    "Năm": "năm",
+    "Phút": "phút",
+    "Tuần": "tuần",
 }
 GROUP_SUBMIT, GROUP_SHOW, GROUP_NOTE = "nop", "xuat_trinh", "luu_y"
 
@@ -67,9 +73,9 @@ _RESULT_CODE = re.compile(r"Mã:\s*KQ\.[A-Z0-9.]*\d")
 _RESULT_MENU = ("Từ khóa", "Chọn cơ quan thực hiện", "Nộp hồ sơ")
 _STEP_WORD = re.compile(r"^[\s\-+*•]*(?:\d+(?:\.\d+)*\.?\s*)?bước\s*\d+", re.IGNORECASE)
 _LIST_STYLES = (
-    re.compile(r"^[a-zđ]\)\s"),          # a) b) c)
-    re.compile(r"^\d+[.)]\s"),           # 1. 2) …
-    re.compile(r"^-\s?"),                # - …
+    re.compile(r"^[a-zđ]\)\s"),  # a) b) c)
+    re.compile(r"^\d+[.)]\s"),  # 1. 2) …
+    re.compile(r"^-\s?"),  # - …
 )
 _NAME_PREFIX = re.compile(r"^thủ tục\s+", re.IGNORECASE)
 
@@ -121,7 +127,7 @@ def _row_starts(body: str) -> list[int]:
         at, end = match.start(), match.end()
         if at and (body[at - 1].isspace() or body[at - 1] in "-+(*:"):
             continue
-        nxt = body[end:end + 1]
+        nxt = body[end : end + 1]
         if nxt.isdigit() or body.startswith(NO_INFO, end):
             starts.append(at)
         elif nxt[:1].isupper() and _FEE.search(body, end, end + 400):
@@ -167,8 +173,16 @@ def _fee_amount(number: int, currency: str, note: str) -> tuple[int | None, str 
 def _parse_method(channel: str, cells: str) -> tuple[dict, list[str]]:
     """One method row (the text after the channel name) into a method and the reasons of its unknowns."""
     gaps: list[str] = []
-    method: dict[str, Any] = {"channel": channel, "processing_time": None, "time_value": None, "time_unit": None,
-              "fee_amount": None, "fee_currency": None, "fee_text": None, "description": None}
+    method: dict[str, Any] = {
+        "channel": channel,
+        "processing_time": None,
+        "time_value": None,
+        "time_unit": None,
+        "fee_amount": None,
+        "fee_currency": None,
+        "fee_text": None,
+        "description": None,
+    }
     position = 0
     run_together = None
     time = _TIME.match(cells)
@@ -197,7 +211,7 @@ def _parse_method(channel: str, cells: str) -> tuple[dict, list[str]]:
         fee_match = re.compile(r"[\d.,]+\s?(?P<currency>" + _CURRENCY + ")").match(cells)
         assert fee_match is not None
         end = fee_match.end()
-        note_end = _balanced_note(cells, end) if cells[end:end + 1] == "(" else end
+        note_end = _balanced_note(cells, end) if cells[end : end + 1] == "(" else end
         note = cells[end:note_end]
         splits = []
         if not run_together.isdigit():  # "10,000 VNĐ": a grouped amount, no time cell at all
@@ -235,7 +249,7 @@ def _parse_method(channel: str, cells: str) -> tuple[dict, list[str]]:
         gaps.append("fee: no fee cell")
         return method, gaps
     end = fee.end()
-    note_end = _balanced_note(cells, end) if cells[end:end + 1] == "(" else end
+    note_end = _balanced_note(cells, end) if cells[end : end + 1] == "(" else end
     note = cells[end:note_end]
     method["description"] = _given(cells[note_end:])
     if fee.group("none"):
@@ -256,19 +270,19 @@ def _parse_method(channel: str, cells: str) -> tuple[dict, list[str]]:
 def parse_methods(text: str) -> tuple[list[dict], list[Unknown]]:
     body = clean_text(text)
     if body.startswith(_METHODS_HEADER):
-        body = body[len(_METHODS_HEADER):]
+        body = body[len(_METHODS_HEADER) :]
     if not _given(body):
         return [], [Unknown("methods", "the portal gives no submission method")]
     starts = _row_starts(body)
     if not starts:
         return [], [Unknown("methods", "no row 'channel + time + fee' could be found")]
     unknown: list[Unknown] = []
-    if starts[0] > 0 and body[:starts[0]].strip():
+    if starts[0] > 0 and body[: starts[0]].strip():
         unknown.append(Unknown("methods", "text before the first method row was left out"))
     methods = []
     for number, (start, end) in enumerate(zip(starts, starts[1:] + [len(body)]), start=1):
         channel = _CHANNEL.match(body, start).group(0)  # type: ignore[union-attr]  # starts are its matches
-        method, gaps = _parse_method(channel, body[start + len(channel):end])
+        method, gaps = _parse_method(channel, body[start + len(channel) : end])
         methods.append(method)
         unknown += [Unknown(f"methods[{number}] {channel}", gap) for gap in gaps]
     return methods, unknown
@@ -291,7 +305,7 @@ def _glue_points(text: str, start: int = 1) -> tuple[list[int], list[int]]:
             continue
         if (prev.islower() or (prev.isupper() or prev.isdigit()) and nxt.islower()) and cur.isupper():
             cases.append(i)
-        elif prev in ".;:)]”\"" and cur.isalnum() and not (prev == "." and cur.isdigit()):
+        elif prev in '.;:)]”"' and cur.isalnum() and not (prev == "." and cur.isdigit()):
             punctuation.append(i)
     return cases, punctuation
 
@@ -348,7 +362,7 @@ def parse_documents(text: str) -> tuple[list[dict], list[Unknown]]:
         cells = list(_COUNT.finditer(piece))
         start = 0
         for cell in cells:
-            row = piece[start:cell.start()].strip()
+            row = piece[start : cell.start()].strip()
             originals, copies = int(cell.group(1)), cell.group(2)
             start = cell.end()
             if not row:
@@ -357,17 +371,33 @@ def parse_documents(text: str) -> tuple[list[dict], list[Unknown]]:
             name, form, reason = _split_form(row)
             if reason:
                 unknown.append(Unknown(f"documents[{len(documents) + 1}].form_name", reason))
-            documents.append({
-                "name": name, "originals": originals, "copies": int(copies) if copies is not None else 0,
-                "case": case, "form_url": None, "form_name": form, "group": group,
-            })
+            documents.append(
+                {
+                    "name": name,
+                    "originals": originals,
+                    "copies": int(copies) if copies is not None else 0,
+                    "case": case,
+                    "form_url": None,
+                    "form_name": form,
+                    "group": group,
+                }
+            )
         rest = piece[start:].strip()
         if index < len(pieces) - 1:
             title = rest  # the next section's title ("* Giấy tờ phải xuất trình:", "Trường hợp …")
         elif _given(rest) and len(rest) > 3:
             name, form, _ = _split_form(rest)
-            documents.append({"name": name, "originals": None, "copies": None, "case": case,
-                              "form_url": None, "form_name": form, "group": group})
+            documents.append(
+                {
+                    "name": name,
+                    "originals": None,
+                    "copies": None,
+                    "case": case,
+                    "form_url": None,
+                    "form_name": form,
+                    "group": group,
+                }
+            )
             unknown.append(Unknown(f"documents[{len(documents)}].count", "the last row has no count (text cut)"))
     if not documents:
         unknown.append(Unknown("documents", "the documents table has no rows"))
@@ -404,7 +434,7 @@ def _ends_row(text: str, spans: list[tuple[int, int]], index: int) -> bool:
     ends the text; "Luật 54/2014/QH13" + "54/2014/QH13" is a title quoting the number, then the cell.
     """
     at, end = spans[index]
-    following = text[end:end + 3]
+    following = text[end : end + 3]
     if not following:
         return True
     if following[0].isdigit():
@@ -413,8 +443,13 @@ def _ends_row(text: str, spans: list[tuple[int, int]], index: int) -> bool:
         # printed twice ("…QH15" + "193/2025/NĐ-CP193/2025/NĐ-CP").
         nxt = spans[index + 1] if index + 1 < len(spans) else None
         after = spans[index + 2] if index + 2 < len(spans) else None
-        return bool(nxt and after and nxt[0] == end and after[0] == nxt[1]
-                    and text[nxt[0]:nxt[1]] == text[after[0]:after[1]] != text[at:end])
+        return bool(
+            nxt
+            and after
+            and nxt[0] == end
+            and after[0] == nxt[1]
+            and text[nxt[0] : nxt[1]] == text[after[0] : after[1]] != text[at:end]
+        )
     if following[0] == " ":
         return len(following) == 3 and following[1].isupper() and following[2].islower()
     return following[0].isalpha()
@@ -433,7 +468,7 @@ def _number_prefix_start(title: str) -> int:
 def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
     body = clean_text(text)
     if body.startswith(_LEGAL_HEADER):
-        body = body[len(_LEGAL_HEADER):]
+        body = body[len(_LEGAL_HEADER) :]
     if not _given(body):
         return [], [Unknown("legal_basis", "the portal gives no legal basis")]
     spans = [(_number_start(body, m), _number_end(body, m)) for m in _DOC_NUMBER.finditer(body)]
@@ -443,13 +478,18 @@ def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
         if not _ends_row(body, spans, index):
             continue
         title = body[start:at]
-        title = title[:_number_prefix_start(title)].strip(" ;,-")
+        title = title[: _number_prefix_start(title)].strip(" ;,-")
         number = body[at:end]
         if rows and rows[-1]["number"] == number and not (title and rows[-1]["title"]):
             # "Nghị định số 88/2014/NĐ-CP" + "Nghị định số 88/2014/NĐ-CP": a row whose name is its number
             title = title or rows.pop()["title"]
-        rows.append({"number": number, "title": title or None,
-                     "text": f"{title} ({number})" if title and number not in title else (title or number)})
+        rows.append(
+            {
+                "number": number,
+                "title": title or None,
+                "text": f"{title} ({number})" if title and number not in title else (title or number),
+            }
+        )
         start = end
     rest = body[start:].strip()
     unknown = []
@@ -467,8 +507,8 @@ def _break_before_steps(body: str) -> str:
     pieces, last = [], 0
     for match in _INLINE_STEP.finditer(body):
         line_start = body.rfind("\n", 0, match.start()) + 1
-        if body[line_start:match.start()].strip(" \t-+*•"):
-            pieces += [body[last:match.start()].rstrip(), "\n"]
+        if body[line_start : match.start()].strip(" \t-+*•"):
+            pieces += [body[last : match.start()].rstrip(), "\n"]
             last = match.start()
     return "".join(pieces) + body[last:]
 
@@ -549,11 +589,16 @@ def parse_portal_record(raw: Any) -> ParsedRecord:
     problems = [f"{name}: is missing" for name, value in (("ma_thu_tuc", code), ("ten_thu_tuc", official)) if not value]
     if problems:
         raise PortalRecordError("; ".join(problems))
-    text = {key: clean_text(value) for key, value in raw.items() if key != "raw_text" and isinstance(value, (str, int, float))}
+    text = {
+        key: clean_text(value)
+        for key, value in raw.items()
+        if key != "raw_text" and isinstance(value, (str, int, float))
+    }
     # Another portal's export may nest a field: say so instead of reading it as empty.
     unknown: list[Unknown] = [
         Unknown(key, f"is a {type(value).__name__}, not the page's text: not read")
-        for key, value in raw.items() if value is not None and key != "raw_text" and not isinstance(value, (str, int, float))
+        for key, value in raw.items()
+        if value is not None and key != "raw_text" and not isinstance(value, (str, int, float))
     ]
 
     methods, gaps = parse_methods(text.get("cach_thuc_thuc_hien", ""))
@@ -581,24 +626,39 @@ def parse_portal_record(raw: Any) -> ParsedRecord:
     for method in methods:
         if method["fee_text"] is None:
             continue
-        fees.append({"name": None, "text": method["fee_text"], "channel": method["channel"], "basis": None,
-                     "amount_vnd": method["fee_amount"] if method["fee_currency"] == "VND" else None})
+        fees.append(
+            {
+                "name": None,
+                "text": method["fee_text"],
+                "channel": method["channel"],
+                "basis": None,
+                "amount_vnd": method["fee_amount"] if method["fee_currency"] == "VND" else None,
+            }
+        )
     if fees and _common([(f["text"], f["amount_vnd"]) for f in fees]) is not None and len(fees) == len(methods):
         fees = [{**fees[0], "channel": None}]  # the same fee whatever the channel
 
     extra = {
         "source": "national_portal",  # which importer wrote it (the seed's records have no "source")
-        "agencies": {key: value for key, value in (
-            ("competent", _given(text.get("co_quan_co_tham_quyen", ""))),
-            ("performing", _given(text.get("co_quan_thuc_hien", ""))),
-            ("delegated", _given(text.get("co_quan_duoc_uy_quyen", ""))),
-            ("coordinating", _given(text.get("co_quan_phoi_hop", ""))),
-        ) if value},
+        "agencies": {
+            key: value
+            for key, value in (
+                ("competent", _given(text.get("co_quan_co_tham_quyen", ""))),
+                ("performing", _given(text.get("co_quan_thuc_hien", ""))),
+                ("delegated", _given(text.get("co_quan_duoc_uy_quyen", ""))),
+                ("coordinating", _given(text.get("co_quan_phoi_hop", ""))),
+            )
+            if value
+        },
         "subject_list": _subjects(subjects),
         "results": results,
     }
-    for key, source in (("procedure_type", "loai_thu_tuc"), ("address", "dia_chi_tiep_nhan"),
-                        ("related", "thu_tuc_lien_quan"), ("formality_id", "formality_id")):
+    for key, source in (
+        ("procedure_type", "loai_thu_tuc"),
+        ("address", "dia_chi_tiep_nhan"),
+        ("related", "thu_tuc_lien_quan"),
+        ("formality_id", "formality_id"),
+    ):
         if _given(text.get(source, "")):
             extra[key] = text[source]
     if keywords:
@@ -692,10 +752,14 @@ def portal_counts(record: dict) -> dict:
         "legal_basis_count": len(record.get("legal_basis") or []),
         "method_count": len(methods),
         "methods": [
-            {"method": CHANNELS.get(m["channel"]), "channel": m["channel"], "time_value": m.get("time_value"),
-             "time_unit": m.get("time_unit"),
-             "fee_amount": m.get("fee_amount") if m.get("fee_currency") in (None, "VND") else None,
-             "fee_text_present": m.get("fee_text") is not None}
+            {
+                "method": CHANNELS.get(m["channel"]),
+                "channel": m["channel"],
+                "time_value": m.get("time_value"),
+                "time_unit": m.get("time_unit"),
+                "fee_amount": m.get("fee_amount") if m.get("fee_currency") in (None, "VND") else None,
+                "fee_text_present": m.get("fee_text") is not None,
+            }
             for m in methods
         ],
     }

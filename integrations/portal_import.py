@@ -7,6 +7,7 @@ cut, or is not a procedure is reported with its file and line and never stops
 the import. The report counts, per answer field, how many records gave it, and
 lists per record the fields left unknown and why (``--report FILE``: CSV).
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,9 +31,13 @@ from procedures_db.records import RecordError, to_record, validate_record
 
 SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".ndjson.gz")
 FIELD_LABELS = {
-    "documents": "documents", "method_time": "per-method time (value and unit)",
-    "method_fee": "per-method fee (amount)", "steps": "steps", "legal_basis": "legal basis",
-    "conditions": "conditions", "result": "result",
+    "documents": "documents",
+    "method_time": "per-method time (value and unit)",
+    "method_fee": "per-method fee (amount)",
+    "steps": "steps",
+    "legal_basis": "legal basis",
+    "conditions": "conditions",
+    "result": "result",
 }
 REPORT_COLUMNS = ("file", "line", "code", "field", "reason")
 
@@ -161,8 +166,12 @@ def import_portal(session: Session, paths: Iterable[Path], progress: bool = Fals
     files = portal_files(paths)
     report = PortalImportReport(files=[str(p) for p in files])
     existing = procedures_by_code(session)
-    bar = tqdm(total=_count_lines(files) if progress else None, disable=not progress, unit="record",
-               desc="Importing portal records")
+    bar = tqdm(
+        total=_count_lines(files) if progress else None,
+        disable=not progress,
+        unit="record",
+        desc="Importing portal records",
+    )
     try:
         for path in files:
             for line, item in read_portal_file(path):

@@ -1,5 +1,6 @@
 """Seed data shipped with the repository (``procedures_db/seed/``), loaded on the first ``make run``:
 the catalogue, the support points and the demo dossiers of the README."""
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 Commands: migrate, import FILE, import-portal PATH... [--report FILE.csv], export [FILE], seed, search TEXT, serve,
 import-dossiers FILE.csv, seed-dossiers, sync-dossiers [--once | --interval SECONDS].
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,12 +39,16 @@ def _import_portal(args) -> int:
         print(f"Không tìm thấy tệp / file not found: {exc}", file=sys.stderr)
         return 2
     for row in report.rejected:
-        print(f"rejected {row.file} line {row.line}" + (f" ({row.code})" if row.code else "") + f": {row.reason}",
-              file=sys.stderr)
+        print(
+            f"rejected {row.file} line {row.line}" + (f" ({row.code})" if row.code else "") + f": {row.reason}",
+            file=sys.stderr,
+        )
     print(report.summary())
     print(report.field_table())
-    print(f"{len(report.unknown)} fields left unknown in {len({(r.file, r.line) for r in report.unknown})} records"
-          + (f": see {args.report}" if args.report else " (--report FILE.csv lists them)"))
+    print(
+        f"{len(report.unknown)} fields left unknown in {len({(r.file, r.line) for r in report.unknown})} records"
+        + (f": see {args.report}" if args.report else " (--report FILE.csv lists them)")
+    )
     if args.report:
         with open(args.report, "w", encoding="utf-8", newline="") as stream:
             report.write_csv(stream)
@@ -194,8 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m procedures_db", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser("migrate", help="bring the database schema to the newest migration").set_defaults(
-        run=_migrate)
+    commands.add_parser("migrate", help="bring the database schema to the newest migration").set_defaults(run=_migrate)
     command = commands.add_parser("import", help="import procedure records (JSON lines or a JSON array)")
     command.add_argument("file", type=Path)
     command.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
@@ -205,8 +209,12 @@ def main(argv: list[str] | None = None) -> int:
         "import-portal", help="import national portal pages (files or folders of .jsonl, .json, .gz)"
     )
     command.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    command.add_argument("--report", type=Path, metavar="FILE.csv",
-                         help="write each rejected line and each field left unknown, with the reason, as CSV")
+    command.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.csv",
+        help="write each rejected line and each field left unknown, with the reason, as CSV",
+    )
     command.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
     command.set_defaults(run=_import_portal)
 

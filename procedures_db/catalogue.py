@@ -2,6 +2,7 @@
 
 The cache and the ranking live above (``services/catalogue.py``, ``core/ranking.py``).
 """
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -24,8 +25,9 @@ def catalogue_version(session: Session) -> tuple:
 def catalogue_rows(session: Session) -> list[CatalogueRow]:
     """What the search index is built from, ordered by code (ties rank the same on every database)."""
     rows = session.execute(
-        select(Procedure.code, Procedure.name, Procedure.field, Procedure.levels, Procedure.agency, Procedure.aliases)
-        .order_by(Procedure.code)
+        select(
+            Procedure.code, Procedure.name, Procedure.field, Procedure.levels, Procedure.agency, Procedure.aliases
+        ).order_by(Procedure.code)
     )
     return [tuple(row) for row in rows]
 

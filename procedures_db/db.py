@@ -3,6 +3,7 @@
 The URL comes from ``DATABASE_URL``; everything else in the package takes a
 ``Session`` so that tests can point it at a throwaway database.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ def get_engine(url: str | None = None) -> Engine:
     """One engine per URL and process; the database migrated to the newest schema first."""
     url = url or database_url()
     if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:

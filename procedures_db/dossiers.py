@@ -4,6 +4,7 @@ Every function takes a SQLAlchemy ``Session`` and leaves committing to the
 caller. The rules that need no database (validation, phone digests, statuses,
 times) are in ``core/dossier_rules.py``.
 """
+
 from __future__ import annotations
 
 import hmac

@@ -36,6 +36,7 @@ UPDATE``; SQLite serialises writers anyway), so concurrent guesses cannot slip
 past the count. Every function takes a ``Session`` and leaves committing to the
 caller, like the rest of the package.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -151,15 +152,21 @@ def _locked_row(session: Session, digest: str, code: str, now: datetime) -> Doss
     values = {
         "code_digest": digest,
         "dossier_id": select(Dossier.id).where(Dossier.code == code).scalar_subquery(),
-        "failures": 0, "total_failures": 0, "lockouts": 0, "forget_at": now,
+        "failures": 0,
+        "total_failures": 0,
+        "lockouts": 0,
+        "forget_at": now,
     }
     # An upsert that writes the existing row (a no-op change) so that it is locked at once: with
     # DO NOTHING, another check's purge could delete the row before this check locked it.
     # Both databases the project supports have INSERT ... ON CONFLICT.
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     upsert = insert(DossierLookupLock).values(**values)
-    session.execute(upsert.on_conflict_do_update(
-        index_elements=[DossierLookupLock.code_digest], set_={"code_digest": upsert.excluded.code_digest}))
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[DossierLookupLock.code_digest], set_={"code_digest": upsert.excluded.code_digest}
+        )
+    )
     statement = select(DossierLookupLock).where(DossierLookupLock.code_digest == digest)
     return session.scalars(statement.with_for_update().execution_options(populate_existing=True)).one()
 
@@ -197,11 +204,15 @@ def _purge_forgotten(session: Session, now: datetime) -> None:
     Rows another check holds are skipped (SKIP LOCKED), so two checks never wait on each other.
     """
     stale = (
-        select(DossierLookupLock.id).where(DossierLookupLock.forget_at < now)
-        .limit(_PURGE_BATCH).with_for_update(skip_locked=True)
+        select(DossierLookupLock.id)
+        .where(DossierLookupLock.forget_at < now)
+        .limit(_PURGE_BATCH)
+        .with_for_update(skip_locked=True)
     )
-    session.execute(delete(DossierLookupLock).where(DossierLookupLock.id.in_(stale.scalar_subquery())),
-                    execution_options={"synchronize_session": False})
+    session.execute(
+        delete(DossierLookupLock).where(DossierLookupLock.id.in_(stale.scalar_subquery())),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _warn_locked(row: DossierLookupLock, code: str, until: datetime) -> None:
@@ -209,7 +220,10 @@ def _warn_locked(row: DossierLookupLock, code: str, until: datetime) -> None:
     subject = f"dossier {code}" if row.dossier_id is not None else f"unknown code (digest {row.code_digest[:12]})"
     logger.warning(
         "dossier lookup locked: %s after %d failed phone-digit checks, lock-out #%d until %s",
-        subject, row.total_failures, row.lockouts, until.isoformat(timespec="seconds"),
+        subject,
+        row.total_failures,
+        row.lockouts,
+        until.isoformat(timespec="seconds"),
     )
 
 
@@ -230,7 +244,8 @@ def list_locks(session: Session, *, now: datetime | None = None) -> dict:
             "lockouts": lock.lockouts,
             "locked_until": as_utc(lock.locked_until),
         }
-        for lock, dossier_code, procedure_code in rows if dossier_code is not None
+        for lock, dossier_code, procedure_code in rows
+        if dossier_code is not None
     ]
     return {"locks": known, "unknown_codes_locked": len(rows) - len(known)}
 

@@ -11,6 +11,7 @@ the database up to date. A database made by
 ``create_all`` before migrations existed is brought to the first revision and
 recorded there (revision 0001 says how), keeping its data.
 """
+
 from __future__ import annotations
 
 import fcntl

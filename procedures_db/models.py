@@ -6,6 +6,7 @@ The database's schema comes from the migrations (procedures_db/migrations/): a
 change here is a new revision there (tests/unit/procedures_db/test_migrations.py
 fails until the migrations match these models).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -36,9 +37,7 @@ def utcnow() -> datetime:
 
 
 def _children(target: str):
-    return relationship(
-        target, order_by=f"{target}.position", cascade="all, delete-orphan", lazy="selectin"
-    )
+    return relationship(target, order_by=f"{target}.position", cascade="all, delete-orphan", lazy="selectin")
 
 
 class Procedure(Base):
@@ -162,9 +161,7 @@ class Dossier(Base):
     note = Column(Text)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
-    history = relationship(
-        "DossierEvent", order_by="DossierEvent.id", cascade="all, delete-orphan", lazy="selectin"
-    )
+    history = relationship("DossierEvent", order_by="DossierEvent.id", cascade="all, delete-orphan", lazy="selectin")
 
 
 class DossierEvent(Base):

@@ -7,6 +7,7 @@ national portal adds (``official_name``, ``conditions``, ``decision``; a documen
 ``fee_currency``, ``description``; a legal basis as ``{"text", "number", "title"}``)
 are optional and exported only when set, so older records round-trip unchanged.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,9 +26,27 @@ from procedures_db.models import (
 )
 
 KNOWN_FIELDS = (
-    "code", "name", "field", "levels", "agency", "subjects", "result", "processing_time",
-    "fees", "documents", "steps", "methods", "online", "online_url", "legal_basis",
-    "source_url", "updated_at", "aliases", "official_name", "conditions", "decision",
+    "code",
+    "name",
+    "field",
+    "levels",
+    "agency",
+    "subjects",
+    "result",
+    "processing_time",
+    "fees",
+    "documents",
+    "steps",
+    "methods",
+    "online",
+    "online_url",
+    "legal_basis",
+    "source_url",
+    "updated_at",
+    "aliases",
+    "official_name",
+    "conditions",
+    "decision",
 )
 DOCUMENT_GROUPS = ("nop", "xuat_trinh", "luu_y")
 CODE_PATTERN = PROCEDURE_CODE_PATTERN
@@ -117,8 +136,16 @@ def validate_record(record: Any) -> dict:
     clean["code"] = code
     clean["name"] = check.text("name", required=True)
     for field in (
-        "field", "agency", "subjects", "result", "processing_time", "online_url", "source_url",
-        "official_name", "conditions", "decision",
+        "field",
+        "agency",
+        "subjects",
+        "result",
+        "processing_time",
+        "online_url",
+        "source_url",
+        "official_name",
+        "conditions",
+        "decision",
     ):
         clean[field] = check.text(field)
     clean["levels"] = check.string_list("levels")
@@ -148,10 +175,15 @@ def validate_record(record: Any) -> dict:
         text = _text(fee.get("text"))
         if not text:
             check.fail(f"fees[{index}].text", "is required (say what the fee is, even when it is 0)")
-        clean["fees"].append({
-            "name": _text(fee.get("name")), "amount_vnd": None if amount is None else int(amount),
-            "text": text, "channel": _text(fee.get("channel")), "basis": _text(fee.get("basis")),
-        })
+        clean["fees"].append(
+            {
+                "name": _text(fee.get("name")),
+                "amount_vnd": None if amount is None else int(amount),
+                "text": text,
+                "channel": _text(fee.get("channel")),
+                "basis": _text(fee.get("basis")),
+            }
+        )
 
     clean["documents"] = []
     for index, doc in enumerate(check.objects("documents")):
@@ -168,10 +200,16 @@ def validate_record(record: Any) -> dict:
         group = _text(doc.get("group"))
         if group is not None and group not in DOCUMENT_GROUPS:
             check.fail(f"documents[{index}].group", f"'{group}' is not one of {', '.join(DOCUMENT_GROUPS)}")
-        clean["documents"].append({
-            "name": name, **counts, "case": _text(doc.get("case")), "form_url": _text(doc.get("form_url")),
-            "form_name": _text(doc.get("form_name")), "group": group,
-        })
+        clean["documents"].append(
+            {
+                "name": name,
+                **counts,
+                "case": _text(doc.get("case")),
+                "form_url": _text(doc.get("form_url")),
+                "form_name": _text(doc.get("form_name")),
+                "group": group,
+            }
+        )
 
     clean["methods"] = []
     for index, method in enumerate(check.objects("methods")):
@@ -187,12 +225,17 @@ def validate_record(record: Any) -> dict:
             numbers[key] = value
         if numbers["fee_amount"] is not None:
             numbers["fee_amount"] = int(numbers["fee_amount"])
-        clean["methods"].append({
-            "channel": channel, "processing_time": _text(method.get("processing_time")),
-            "fee_text": _text(method.get("fee_text")), **numbers,
-            "time_unit": _text(method.get("time_unit")), "fee_currency": _text(method.get("fee_currency")),
-            "description": _text(method.get("description")),
-        })
+        clean["methods"].append(
+            {
+                "channel": channel,
+                "processing_time": _text(method.get("processing_time")),
+                "fee_text": _text(method.get("fee_text")),
+                **numbers,
+                "time_unit": _text(method.get("time_unit")),
+                "fee_currency": _text(method.get("fee_currency")),
+                "description": _text(method.get("description")),
+            }
+        )
 
     clean["extra"] = {k: v for k, v in record.items() if k not in KNOWN_FIELDS}
     if check.errors:
@@ -224,9 +267,23 @@ def _legal_basis(check: _Checker) -> list[dict]:
 
 
 SCALAR_FIELDS = (
-    "code", "name", "field", "levels", "agency", "subjects", "result", "processing_time",
-    "online", "online_url", "source_url", "updated_at", "aliases", "extra",
-    "official_name", "conditions", "decision",
+    "code",
+    "name",
+    "field",
+    "levels",
+    "agency",
+    "subjects",
+    "result",
+    "processing_time",
+    "online",
+    "online_url",
+    "source_url",
+    "updated_at",
+    "aliases",
+    "extra",
+    "official_name",
+    "conditions",
+    "decision",
 )
 # relationship name → (child model, the clean record's list, how one item becomes column values)
 CHILDREN: dict[str, tuple[type, str, Callable[[Any], dict]]] = {
@@ -286,30 +343,54 @@ def to_record(procedure: Procedure) -> dict:
             for f in procedure.fees
         ],
         "documents": [
-            {"name": d.name, "originals": d.originals, "copies": d.copies, "case": d.case, "form_url": d.form_url,
-             **_drop_none({"form_name": d.form_name, "group": d.group}, keep=())}
+            {
+                "name": d.name,
+                "originals": d.originals,
+                "copies": d.copies,
+                "case": d.case,
+                "form_url": d.form_url,
+                **_drop_none({"form_name": d.form_name, "group": d.group}, keep=()),
+            }
             for d in procedure.documents
         ],
         "steps": [s.text for s in procedure.steps],
         "methods": [
-            {"channel": m.channel, "processing_time": m.processing_time, "fee_text": m.fee_text,
-             **_drop_none({"time_value": _number(m.time_value), "time_unit": m.time_unit, "fee_amount": m.fee_amount,
-                           "fee_currency": m.fee_currency, "description": m.description}, keep=())}
+            {
+                "channel": m.channel,
+                "processing_time": m.processing_time,
+                "fee_text": m.fee_text,
+                **_drop_none(
+                    {
+                        "time_value": _number(m.time_value),
+                        "time_unit": m.time_unit,
+                        "fee_amount": m.fee_amount,
+                        "fee_currency": m.fee_currency,
+                        "description": m.description,
+                    },
+                    keep=(),
+                ),
+            }
             for m in procedure.methods
         ],
         "online": procedure.online,
         "online_url": procedure.online_url,
         "legal_basis": [
-            b.text if b.number is None and b.title is None else _drop_none(
-                {"text": b.text, "number": b.number, "title": b.title}, keep=("text",))
+            b.text
+            if b.number is None and b.title is None
+            else _drop_none({"text": b.text, "number": b.number, "title": b.title}, keep=("text",))
             for b in procedure.legal_basis
         ],
         "source_url": procedure.source_url,
         "updated_at": procedure.updated_at.isoformat() if procedure.updated_at else None,
         "aliases": list(procedure.aliases or []),
         **_drop_none(
-            {"official_name": procedure.official_name, "conditions": procedure.conditions,
-             "decision": procedure.decision}, keep=()),
+            {
+                "official_name": procedure.official_name,
+                "conditions": procedure.conditions,
+                "decision": procedure.decision,
+            },
+            keep=(),
+        ),
     }
     record.update(procedure.extra or {})
     return record

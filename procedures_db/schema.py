@@ -8,6 +8,7 @@ later changes are migrations of their own. Only additive, nullable columns are
 handled: anything else (a type change, a dropped or required column) must not
 be done silently.
 """
+
 from __future__ import annotations
 
 import logging
@@ -52,9 +53,7 @@ def add_missing_columns(bind: Engine | Connection, metadata: Optional[MetaData] 
                 f"{table_name}.{column_name} is missing and is not a nullable column: migrate the database by hand"
             )
         column_type = column.type.compile(dialect=bind.dialect)
-        statement = (
-            f"ALTER TABLE {preparer.quote(table_name)} ADD COLUMN {preparer.quote(column_name)} {column_type}"
-        )
+        statement = f"ALTER TABLE {preparer.quote(table_name)} ADD COLUMN {preparer.quote(column_name)} {column_type}"
         if isinstance(bind, Connection):
             bind.exec_driver_sql(statement)
         else:

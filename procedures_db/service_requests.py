@@ -1,4 +1,5 @@
 """Hand-over requests to staff and citizens' feedback, recorded for staff and analytics."""
+
 from __future__ import annotations
 
 import secrets
@@ -20,13 +21,19 @@ def _reference(now: datetime) -> str:
 
 
 def create_handoff(
-    session: Session, sender_id: str, channel: str | None = None,
-    procedure_code: str | None = None, summary: str | None = None,
+    session: Session,
+    sender_id: str,
+    channel: str | None = None,
+    procedure_code: str | None = None,
+    summary: str | None = None,
 ) -> HandoffRequest:
     """Record that a citizen asked for a person; returns the request with its reference."""
     request = HandoffRequest(
-        reference=_reference(datetime.now(timezone.utc)), sender_id=sender_id, channel=channel,
-        procedure_code=procedure_code, summary=(summary or "")[:MAX_COMMENT] or None,
+        reference=_reference(datetime.now(timezone.utc)),
+        sender_id=sender_id,
+        channel=channel,
+        procedure_code=procedure_code,
+        summary=(summary or "")[:MAX_COMMENT] or None,
     )
     session.add(request)
     session.flush()
@@ -42,21 +49,34 @@ def list_handoffs(session: Session, status: str | None = "open", limit: int = 10
 
 def handoff_to_json(request: HandoffRequest) -> dict:
     return {
-        "reference": request.reference, "sender_id": request.sender_id, "channel": request.channel,
-        "procedure_code": request.procedure_code, "summary": request.summary, "status": request.status,
+        "reference": request.reference,
+        "sender_id": request.sender_id,
+        "channel": request.channel,
+        "procedure_code": request.procedure_code,
+        "summary": request.summary,
+        "status": request.status,
         "created_at": request.created_at.isoformat() if request.created_at else None,
     }
 
 
 def save_feedback(
-    session: Session, rating: int | None, comment: str | None, sender_id: str | None = None,
-    channel: str | None = None, about: str = "service", procedure_code: str | None = None,
+    session: Session,
+    rating: int | None,
+    comment: str | None,
+    sender_id: str | None = None,
+    channel: str | None = None,
+    about: str = "service",
+    procedure_code: str | None = None,
 ) -> Feedback:
     if rating is not None and not 1 <= rating <= 5:
         raise ValueError("rating must be between 1 and 5")
     feedback = Feedback(
-        rating=rating, comment=(comment or "").strip()[:MAX_COMMENT] or None, sender_id=sender_id,
-        channel=channel, about=about, procedure_code=procedure_code,
+        rating=rating,
+        comment=(comment or "").strip()[:MAX_COMMENT] or None,
+        sender_id=sender_id,
+        channel=channel,
+        about=about,
+        procedure_code=procedure_code,
     )
     session.add(feedback)
     session.flush()
@@ -75,8 +95,9 @@ class RequestPurge:
     feedback: int = 0  # rating kept, sender id and comment removed
 
 
-def purge_service_requests(session: Session, days: int, now: datetime | None = None,
-                           dry_run: bool = False) -> RequestPurge:
+def purge_service_requests(
+    session: Session, days: int, now: datetime | None = None, dry_run: bool = False
+) -> RequestPurge:
     """Hand-overs older than ``days`` deleted; older feedback keeps only its rating, topic and date.
 
     Staff work from a hand-over for days, not months; feedback statistics need the

@@ -4,6 +4,7 @@ The search index and the procedures read so far are cached per database and
 dropped when the catalogue changes (checked at most every few seconds, so an
 import shows up without a restart).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,16 @@ from procedures_db.catalogue import catalogue_rows, catalogue_version, load_proc
 from procedures_db.models import Procedure, SupportPoint
 from procedures_db.records import to_record
 
-__all__ = ["Procedure", "SupportPoint", "catalogue_index", "catalogue_fingerprint", "search_procedures",
-           "get_procedure", "get_procedure_record", "list_support_points"]
+__all__ = [
+    "Procedure",
+    "SupportPoint",
+    "catalogue_index",
+    "catalogue_fingerprint",
+    "search_procedures",
+    "get_procedure",
+    "get_procedure_record",
+    "list_support_points",
+]
 
 INDEX_CHECK_SECONDS = 5.0
 
@@ -106,7 +115,5 @@ def list_support_points(session: Session, place: str | None = None, limit: int =
     points = support_points(session)
     if place:
         wanted = folded_text(place)
-        points.sort(key=lambda p: not any(
-            part and folded_text(part) in wanted for part in (p.commune, p.province)
-        ))
+        points.sort(key=lambda p: not any(part and folded_text(part) in wanted for part in (p.commune, p.province)))
     return points[:limit]

@@ -1,4 +1,5 @@
 """Shared fixtures: throwaway SQLite and PostgreSQL databases, the seeded catalogue."""
+
 from __future__ import annotations
 
 import glob
@@ -52,20 +53,50 @@ def postgres_url():
         shutil.chown(workdir, "postgres")
         os.chmod(workdir, 0o700)
         run_as = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(run_as + [str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "--auth=trust",
-                             "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
+    subprocess.run(
+        run_as
+        + [
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
-    subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(datadir), "-w", "-l", str(workdir / "log"),
-                             "-o", f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        run_as
+        + [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-w",
+            "-l",
+            str(workdir / "log"),
+            "-o",
+            f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
-        subprocess.run(run_as + [str(bindir / "createdb"),
-                                 "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "assistant_test"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            run_as + [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "assistant_test"],
+            check=True,
+            capture_output=True,
+        )
         yield f"postgresql://postgres@127.0.0.1:{port}/assistant_test"
     finally:
-        subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            run_as + [str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -88,7 +119,9 @@ class RunningStack:
     def say(self, sender: str, text: str) -> list[dict]:
         import requests
 
-        reply = requests.post(f"{self.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
+        reply = requests.post(
+            f"{self.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
+        )
         reply.raise_for_status()
         return reply.json()
 
@@ -114,11 +147,17 @@ def running_stack(tmp_path_factory):
 
         seed_demo_dossiers(session)
     env = service_environment()
-    env.update({
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "API_PORT": str(free_port()),
-        "DATABASE_URL": database, "DOSSIER_API_TOKEN": os.environ["DOSSIER_API_TOKEN"],
-        "PHONE_HASH_KEY": os.environ["PHONE_HASH_KEY"], "TRACKER_DB": str(workdir / "tracker.db"),
-    })
+    env.update(
+        {
+            "RASA_PORT": str(free_port()),
+            "ACTION_PORT": str(free_port()),
+            "API_PORT": str(free_port()),
+            "DATABASE_URL": database,
+            "DOSSIER_API_TOKEN": os.environ["DOSSIER_API_TOKEN"],
+            "PHONE_HASH_KEY": os.environ["PHONE_HASH_KEY"],
+            "TRACKER_DB": str(workdir / "tracker.db"),
+        }
+    )
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
     log = open(workdir / "stack.log", "w", encoding="utf-8")
     stack = Stack(env=env, model=str(model), log=log)

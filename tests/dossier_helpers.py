@@ -1,4 +1,5 @@
 """Shared pieces of the dossier tests: payloads, a throwaway database, a fake one-stop server."""
+
 from __future__ import annotations
 
 import json

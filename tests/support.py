@@ -1,4 +1,5 @@
 """Helpers shared by tests, evaluation and benchmarks (tools/)."""
+
 from __future__ import annotations
 
 import socket

@@ -7,6 +7,7 @@ read ``../shared/data/national`` at run time and skip when it is absent; the
 parser's gold set (tests/catalogue_gold/portal_gold.jsonl, written by hand from
 the raw pages by someone else) is scored when it exists.
 """
+
 from __future__ import annotations
 
 import csv
@@ -52,8 +53,10 @@ GOLD = Path(__file__).resolve().parent / "catalogue_gold" / "portal_gold.jsonl"
 METHODS_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
 DOCS_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
 LEGAL_HEADER = "Tên văn bản pháp lýMã văn bản"
-MENU = ("Từ khóaKhông có thông tinMô tảKhông có thông tinChọn cơ quan thực hiệnTỉnh/ Thành phốBộ ngành"
-        "-- Chọn Bộ ngành --Đơn vị-- Chọn Cơ sở --Nộp hồ sơ")
+MENU = (
+    "Từ khóaKhông có thông tinMô tảKhông có thông tinChọn cơ quan thực hiệnTỉnh/ Thành phốBộ ngành"
+    "-- Chọn Bộ ngành --Đơn vị-- Chọn Cơ sở --Nộp hồ sơ"
+)
 
 
 def page(code: str = "9.000001", **fields) -> dict:
@@ -74,8 +77,10 @@ def page(code: str = "9.000001", **fields) -> dict:
         "thu_tuc_lien_quan": "Không có thông tin",
         "trinh_tu_thuc_hien": "Bước 1: Nộp hồ sơ.\nBước 2: Cán bộ kiểm tra hồ sơ.\n- Hồ sơ thiếu thì hướng dẫn bổ sung.\nBước 3: Trả kết quả.",
         "cach_thuc_thuc_hien": METHODS_HEADER + "Trực tiếp5 Ngày làm việc20,000 Việt Nam Đồng(Mức thu 20.000 đồng/giấy)"
-                               "Nộp tại bộ phận một cửa.Trực tuyến3 Ngày làm việcMiễn phí",
-        "thanh_phan_ho_so": "--" + DOCS_HEADER + "Tờ khai theo mẫu1 bản chínhBản sao giấy tờ tùy thân0 bản chính,1 bản sao",
+        "Nộp tại bộ phận một cửa.Trực tuyến3 Ngày làm việcMiễn phí",
+        "thanh_phan_ho_so": "--"
+        + DOCS_HEADER
+        + "Tờ khai theo mẫu1 bản chínhBản sao giấy tờ tùy thân0 bản chính,1 bản sao",
         "can_cu_phap_ly": LEGAL_HEADER + "Luật thử nghiệm11/2020/QH14Nghị định hướng dẫn22/2021/NĐ-CP",
         "yeu_cau_dieu_kien": "Không có thông tin",
         "ket_qua_xu_ly": "Giấy chứng nhận thử nghiệmMã: KQ.G99.000001" + MENU,
@@ -125,7 +130,9 @@ def test_fee_cells_in_thousands_are_believed_only_when_the_note_says_so():
 
 
 def test_usd_fees_keep_their_currency_and_are_not_vnd():
-    parsed = parse_portal_record(page(cach_thuc_thuc_hien=METHODS_HEADER + "Trực tiếp5 Ngày làm việc25 USD(25 USD/lần)"))
+    parsed = parse_portal_record(
+        page(cach_thuc_thuc_hien=METHODS_HEADER + "Trực tiếp5 Ngày làm việc25 USD(25 USD/lần)")
+    )
     method = parsed.record["methods"][0]
     assert (method["fee_amount"], method["fee_currency"]) == (25, "USD")
     assert parsed.record["fees"][0]["amount_vnd"] is None
@@ -144,14 +151,21 @@ def test_a_bare_time_glued_to_the_fee_is_split_only_when_the_note_confirms_it():
 
 def test_documents_groups_cases_notes_forms_and_counts():
     documents, unknown = parse_documents(
-        "* Giấy tờ phải nộp:" + DOCS_HEADER
+        "* Giấy tờ phải nộp:"
+        + DOCS_HEADER
         + "- Tờ khai theo Mẫu số 01Mẫu số 01.docx1 bản chính"
         + "- Đơn đề nghị theo Mẫu số 181 bản chính,1 bản sao"  # "Mẫu số 18" + "1 bản chính"
-        + "Giấy xác nhận: 01 bản chính1 bản chính"             # a count phrase inside the name
+        + "Giấy xác nhận: 01 bản chính1 bản chính"  # a count phrase inside the name
         + "Bản sao giấy tờ tùy thân0 bản chính,1 bản sao"
-        + "* Giấy tờ phải xuất trình:" + DOCS_HEADER + "Hộ chiếu hoặc thẻ căn cước1 bản chính"
-        + "Trường hợp ủy quyền:" + DOCS_HEADER + "Văn bản ủy quyền có chứng thực1 bản chính"
-        + "* Lưu ý:" + DOCS_HEADER + "Giấy tờ nước ngoài phải được hợp pháp hóa lãnh sự.0 bản chính"
+        + "* Giấy tờ phải xuất trình:"
+        + DOCS_HEADER
+        + "Hộ chiếu hoặc thẻ căn cước1 bản chính"
+        + "Trường hợp ủy quyền:"
+        + DOCS_HEADER
+        + "Văn bản ủy quyền có chứng thực1 bản chính"
+        + "* Lưu ý:"
+        + DOCS_HEADER
+        + "Giấy tờ nước ngoài phải được hợp pháp hóa lãnh sự.0 bản chính"
     )
     assert [(d["name"], d["originals"], d["copies"], d["group"]) for d in documents] == [
         ("- Tờ khai theo Mẫu số 01", 1, 0, GROUP_SUBMIT),
@@ -181,7 +195,8 @@ def test_documents_field_without_a_table_is_unknown_not_invented():
 
 def test_legal_basis_numbers_are_cut_from_glued_titles():
     items, unknown = parse_legal_basis(
-        LEGAL_HEADER + "Luật 11/2020/QH1411/2020/QH14Thông tư quy định mức thu33/2022/TT-BTCQuyết định giao việc7/2023/QĐ-TTg"
+        LEGAL_HEADER
+        + "Luật 11/2020/QH1411/2020/QH14Thông tư quy định mức thu33/2022/TT-BTCQuyết định giao việc7/2023/QĐ-TTg"
     )
     assert [(i["number"], i["title"]) for i in items] == [
         ("11/2020/QH14", "Luật 11/2020/QH14"),
@@ -192,10 +207,10 @@ def test_legal_basis_numbers_are_cut_from_glued_titles():
     assert parse_legal_basis("Không có thông tin")[0] == []
     glued, _ = parse_legal_basis(
         LEGAL_HEADER
-        + "Nghị định số 40/2026/NĐ-CP ngày 25/01/202640/2026/NĐ-CP"           # the date's year glued to the cell
-        + "Sửa đổi Nghị định 08/2022/NĐ-CP05/2025/NĐ-CP"                       # a title quoting another number
-        + "Luật Thử nghiệm54/2024/QH15193/2025/NĐ-CP193/2025/NĐ-CP"            # a row named by its own number
-        + "Về phân loại đô thịNghị quyết số 26/2022/UBTVQH15"                   # the cell starts with its kind
+        + "Nghị định số 40/2026/NĐ-CP ngày 25/01/202640/2026/NĐ-CP"  # the date's year glued to the cell
+        + "Sửa đổi Nghị định 08/2022/NĐ-CP05/2025/NĐ-CP"  # a title quoting another number
+        + "Luật Thử nghiệm54/2024/QH15193/2025/NĐ-CP193/2025/NĐ-CP"  # a row named by its own number
+        + "Về phân loại đô thịNghị quyết số 26/2022/UBTVQH15"  # the cell starts with its kind
         + "Nghị định số 88/2014/NĐ-CPNghị định số 88/2014/NĐ-CP"
         + "Thông tư hướng dẫn12/2025/TT-BCA Luật thi hành"
     )
@@ -212,13 +227,18 @@ def test_legal_basis_numbers_are_cut_from_glued_titles():
 
 
 def test_steps_results_and_menu_residue():
-    steps, _ = parse_steps("Trình tự:\nBước 1: Nộp hồ sơ.\nBước 2: Kiểm tra.\n+ Bổ sung nếu thiếu.\nBước 3: Trả kết quả.")
+    steps, _ = parse_steps(
+        "Trình tự:\nBước 1: Nộp hồ sơ.\nBước 2: Kiểm tra.\n+ Bổ sung nếu thiếu.\nBước 3: Trả kết quả."
+    )
     assert len(steps) == 3 and steps[0].startswith("Trình tự:\nBước 1") and steps[1].endswith("Bổ sung nếu thiếu.")
     assert len(parse_steps("a) Nộp hồ sơ:\n- Cá nhân nộp.\nb) Giải quyết:\n- Cơ quan xử lý.")[0]) == 2
     run_in, _ = parse_steps("Cấp chứng chỉ hạng II - Bước 1: Nộp hồ sơ\n- Bước 2: Tiếp nhận\n+ kiểm tra\n- Bước 3: Cấp")
     assert [step.splitlines()[-1][:8] for step in run_in] == ["- Bước 1", "+ kiểm t", "- Bước 3"]
     assert len(parse_steps("Bước 1: Nộp. Bước 2: Xử lý. Bước 3: Trả.")[0]) == 3
-    results, keywords = parse_results("Giấy phépMã: KQ.G01.000001Thông báo từ chốiMã: KQ.G01.000002Từ khóagiấy phép, thử" + MENU[len("Từ khóaKhông có thông tin"):])
+    results, keywords = parse_results(
+        "Giấy phépMã: KQ.G01.000001Thông báo từ chốiMã: KQ.G01.000002Từ khóagiấy phép, thử"
+        + MENU[len("Từ khóaKhông có thông tin") :]
+    )
     assert results == ["Giấy phép", "Thông báo từ chối"] and keywords == "giấy phép, thử"
     assert parse_results("Giấy phépMã: KQ.G01.000001" + MENU) == (["Giấy phép"], None)
 
@@ -231,7 +251,9 @@ def test_whole_record_names_nfc_levels_and_unknowns():
     assert record["name"] == "Đăng ký thử nghiệm hoà giải"
     assert record["levels"] == ["Cấp tỉnh", "Cấp xã"]
     assert record["decision"] == "12/QĐ-TEST"
-    assert record["result"] == "Giấy chứng nhận thử nghiệm" and "Chọn cơ quan" not in json.dumps(record, ensure_ascii=False)
+    assert record["result"] == "Giấy chứng nhận thử nghiệm" and "Chọn cơ quan" not in json.dumps(
+        record, ensure_ascii=False
+    )
     assert record["subject_list"] == ["Công dân Việt Nam", "Tổ chức (không bao gồm doanh nghiệp, HTX)"]
     assert record["conditions"] is None
     assert unknown_reasons(parsed)["conditions"].startswith("the portal gives no conditions")
@@ -258,21 +280,26 @@ def test_a_page_without_code_or_name_is_refused(broken):
 
 
 def write_jsonl(path: Path, lines: list) -> Path:
-    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
 def messy_file(folder: Path) -> Path:
     good = json.dumps(page("9.000003"), ensure_ascii=False)
-    return write_jsonl(folder / "messy.jsonl", [
-        page("9.000001"),
-        "{not json at all",
-        page("9.000002", ten_thu_tuc=unicodedata.normalize("NFD", "Thủ tục xác nhận thử")),
-        "[1, 2, 3]",
-        page("9.000009", ma_thu_tuc=None),
-        good[: len(good) // 2],  # a line cut in the middle
-    ])
+    return write_jsonl(
+        folder / "messy.jsonl",
+        [
+            page("9.000001"),
+            "{not json at all",
+            page("9.000002", ten_thu_tuc=unicodedata.normalize("NFD", "Thủ tục xác nhận thử")),
+            "[1, 2, 3]",
+            page("9.000009", ma_thu_tuc=None),
+            good[: len(good) // 2],  # a line cut in the middle
+        ],
+    )
 
 
 @pytest.fixture
@@ -311,13 +338,20 @@ def test_malformed_and_truncated_lines_are_reported_and_never_stop_the_import(db
         stored = get_procedure_record(session, "9.000002")
         assert stored["name"] == "Xác nhận thử" and stored["official_name"] == "Thủ tục xác nhận thử"
         assert stored["methods"][0] == {
-            "channel": "Trực tiếp", "processing_time": "5 ngày làm việc",
-            "fee_text": "20,000 Việt Nam Đồng (Mức thu 20.000 đồng/giấy)", "time_value": 5,
-            "time_unit": "ngày làm việc", "fee_amount": 20000, "fee_currency": "VND",
+            "channel": "Trực tiếp",
+            "processing_time": "5 ngày làm việc",
+            "fee_text": "20,000 Việt Nam Đồng (Mức thu 20.000 đồng/giấy)",
+            "time_value": 5,
+            "time_unit": "ngày làm việc",
+            "fee_amount": 20000,
+            "fee_currency": "VND",
             "description": "Nộp tại bộ phận một cửa.",
         }
-        assert stored["legal_basis"][1] == {"text": "Nghị định hướng dẫn (22/2021/NĐ-CP)", "number": "22/2021/NĐ-CP",
-                                            "title": "Nghị định hướng dẫn"}
+        assert stored["legal_basis"][1] == {
+            "text": "Nghị định hướng dẫn (22/2021/NĐ-CP)",
+            "number": "22/2021/NĐ-CP",
+            "title": "Nghị định hướng dẫn",
+        }
         assert stored["documents"][1]["copies"] == 1 and stored["decision"] == "12/QĐ-TEST"
 
 
@@ -341,10 +375,14 @@ def test_reimport_is_idempotent_and_a_change_updates_by_national_code(db_url, tm
 
 def test_a_line_that_is_not_utf8_is_reported(tmp_path, sqlite_url):
     good = json.dumps(page("9.000031"), ensure_ascii=False).encode()
-    (tmp_path / "latin.jsonl").write_bytes(good + b"\n" + "{\"ma_thu_tuc\": \"9.000032\", \"ten_thu_tuc\": \"Thủ tục\"}".encode("cp1258", "replace") + b"\xff\n")
+    (tmp_path / "latin.jsonl").write_bytes(
+        good + b"\n" + '{"ma_thu_tuc": "9.000032", "ten_thu_tuc": "Thủ tục"}'.encode("cp1258", "replace") + b"\xff\n"
+    )
     with session_scope(sqlite_url) as session:
         report = import_portal(session, [tmp_path / "latin.jsonl"])
-    assert report.inserted == 1 and [(r.line, r.reason.split(" (")[0]) for r in report.rejected] == [(2, "not UTF-8 text")]
+    assert report.inserted == 1 and [(r.line, r.reason.split(" (")[0]) for r in report.rejected] == [
+        (2, "not UTF-8 text")
+    ]
 
 
 def test_folders_gzip_and_json_arrays(tmp_path, sqlite_url):
@@ -353,7 +391,8 @@ def test_folders_gzip_and_json_arrays(tmp_path, sqlite_url):
     with gzip.open(folder / "a.jsonl.gz", "wt", encoding="utf-8") as stream:
         stream.write(json.dumps(page("9.000011"), ensure_ascii=False) + "\n")
     (folder / "nested" / "b.json").write_text(
-        json.dumps([page("9.000012"), page("9.000013")], ensure_ascii=False, indent=1), encoding="utf-8")
+        json.dumps([page("9.000012"), page("9.000013")], ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     (folder / "README.md").write_text("not a record file", encoding="utf-8")
     cut = gzip.compress((json.dumps(page("9.000014"), ensure_ascii=False) + "\n").encode())
     (folder / "cut.jsonl.gz").write_bytes(cut[: len(cut) // 2])
@@ -386,7 +425,9 @@ def test_seed_and_portal_records_live_together_and_export_round_trips(tmp_path, 
         seed_aliases = get_procedure(session, "1.001193").aliases
         before = session.scalar(sa.text("SELECT count(*) FROM procedures"))
     assert seed_aliases
-    path = write_jsonl(tmp_path / "p.jsonl", [page("1.001193", ten_thu_tuc="Thủ tục đăng ký khai sinh"), page("9.000021")])
+    path = write_jsonl(
+        tmp_path / "p.jsonl", [page("1.001193", ten_thu_tuc="Thủ tục đăng ký khai sinh"), page("9.000021")]
+    )
     with session_scope(sqlite_url) as session:
         report = import_portal(session, [path])
     assert (report.inserted, report.updated) == (1, 1)
@@ -415,8 +456,12 @@ def test_an_existing_database_gets_the_new_columns_at_start(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     raw = sa.create_engine(url, future=True)
     with raw.begin() as connection:
-        for table, column in (("procedures", "decision"), ("legal_basis", "number"), ("submission_methods", "fee_amount"),
-                              ("procedure_documents", "group")):
+        for table, column in (
+            ("procedures", "decision"),
+            ("legal_basis", "number"),
+            ("submission_methods", "fee_amount"),
+            ("procedure_documents", "group"),
+        ):
             connection.exec_driver_sql(f'ALTER TABLE {table} DROP COLUMN "{column}"')
         connection.exec_driver_sql("DROP TABLE alembic_version")  # made before migrations too
     assert len(missing_columns(raw)) == 4
@@ -434,7 +479,10 @@ def test_missing_nullable_columns_are_added_on_both_databases(engine_url, reques
     with engine.begin() as connection:
         connection.exec_driver_sql('ALTER TABLE procedure_documents DROP COLUMN "group"')  # a reserved word
         connection.exec_driver_sql("ALTER TABLE submission_methods DROP COLUMN time_value")
-    assert sorted(add_missing_columns(engine)) == [("procedure_documents", "group"), ("submission_methods", "time_value")]
+    assert sorted(add_missing_columns(engine)) == [
+        ("procedure_documents", "group"),
+        ("submission_methods", "time_value"),
+    ]
     assert add_missing_columns(engine) == [] and missing_columns(engine) == []
     engine.dispose()
 
@@ -462,7 +510,9 @@ def test_all_national_pages_import_with_sane_field_counts(tmp_path):
     share = {key: count / lines for key, count in report.given.items()}
     assert share["documents"] >= 0.95 and share["steps"] >= 0.95 and share["result"] >= 0.95
     assert share["legal_basis"] >= 0.9
-    assert 0.6 <= share["method_time"] < 1 and 0.6 <= share["method_fee"] < 1  # bare numbers and empty cells stay unknown
+    assert (
+        0.6 <= share["method_time"] < 1 and 0.6 <= share["method_fee"] < 1
+    )  # bare numbers and empty cells stay unknown
     assert 0.1 <= share["conditions"] <= 0.9
     assert seconds < 60, f"the import of all pages took {seconds:.0f} s (target: under 60 s)"
 
@@ -471,8 +521,14 @@ def test_all_national_pages_import_with_sane_field_counts(tmp_path):
         assert all(unicodedata.is_normalized("NFC", n + o) for n, o, _ in names)
         assert not any(n.lower().startswith("thủ tục ") for n, _, _ in names)
         assert not any(r and "Chọn cơ quan" in r for _, _, r in names)
-        bare = session.scalar(sa.text("SELECT count(*) FROM submission_methods WHERE time_value IS NOT NULL AND time_unit IS NULL"))
-        tiny = session.scalar(sa.text("SELECT count(*) FROM submission_methods WHERE fee_currency = 'VND' AND fee_amount > 0 AND fee_amount < 1000"))
+        bare = session.scalar(
+            sa.text("SELECT count(*) FROM submission_methods WHERE time_value IS NOT NULL AND time_unit IS NULL")
+        )
+        tiny = session.scalar(
+            sa.text(
+                "SELECT count(*) FROM submission_methods WHERE fee_currency = 'VND' AND fee_amount > 0 AND fee_amount < 1000"
+            )
+        )
     bare_reported = sum(1 for row in report.unknown if "its unit was lost" in row.reason)
     assert bare == bare_reported > 0 and tiny == 0
 
@@ -538,8 +594,10 @@ def test_parser_field_accuracy_on_the_gold_set():
                 misses[family].append(gold["ma_thu_tuc"])
     print(f"\nparser accuracy on {len(gold_lines)} gold records ({len(missing)} not in ../shared: {missing[:5]})")
     for family in sorted(total):
-        print(f"  {family:24} {right[family]:>4}/{total[family]:<4} {right[family] / total[family]:.1%}"
-              f"  misses: {misses[family][:8]}")
+        print(
+            f"  {family:24} {right[family]:>4}/{total[family]:<4} {right[family] / total[family]:.1%}"
+            f"  misses: {misses[family][:8]}"
+        )
     assert total, "the gold file states no field this test knows (tests/catalogue_gold/README.md)"
     accuracy = {f: right[f] / total[f] for f in total}
     print("  under the issue's 95% target:", {f: f"{a:.1%}" for f, a in accuracy.items() if a < GOLD_TARGET} or "none")

@@ -12,6 +12,7 @@ paused (a full collection of Rasa's and TensorFlow's objects takes longer than t
 limit), and a call over the limit is timed once more: backtracking is
 deterministic, a pause of the machine is not.
 """
+
 from __future__ import annotations
 
 import gc
@@ -47,8 +48,30 @@ MODULES = [
 # The message of the report: it held the Rasa process 36.5 s.
 REPORTED = "000.00.12.H48" + " " * 650 + "123456" + " " * 1325 + "x"
 
-_PARTS = ["000.00.12.H48", "000", "0000012H48", "123456", "1234", "0", "1", "12", "+84", "a", "a@b", "ho",
-          "ten", "toi la", "mot", "so", "#", "gop y", "\\u0030", "\u0301", "_", "x"]
+_PARTS = [
+    "000.00.12.H48",
+    "000",
+    "0000012H48",
+    "123456",
+    "1234",
+    "0",
+    "1",
+    "12",
+    "+84",
+    "a",
+    "a@b",
+    "ho",
+    "ten",
+    "toi la",
+    "mot",
+    "so",
+    "#",
+    "gop y",
+    "\\u0030",
+    "\u0301",
+    "_",
+    "x",
+]
 _FILLERS = [" ", ".", "-", "–", "\t", "\n", "1", "a", "@", "_", " - ", ". "]
 
 
@@ -171,27 +194,39 @@ def _choice(text: str):
     return parse_choice(text)
 
 
-@pytest.mark.parametrize("name, call", [
-    ("normalize", normalize),
-    ("canonical_dossier_code", canonical_dossier_code),
-    ("rate limiter check", _guard_check),
-    ("dossier code extractor", _extract),
-    ("normaliser and tokenizer components", _normalise_and_tokenize),
-    ("public channel text and lookup count", _public_and_lookup_text),
-    ("log and tracker redaction", _redact),
-    ("feedback rating", _feedback),
-    ("numbered choice", _choice),
-], ids=lambda value: value if isinstance(value, str) else "")
+@pytest.mark.parametrize(
+    "name, call",
+    [
+        ("normalize", normalize),
+        ("canonical_dossier_code", canonical_dossier_code),
+        ("rate limiter check", _guard_check),
+        ("dossier code extractor", _extract),
+        ("normaliser and tokenizer components", _normalise_and_tokenize),
+        ("public channel text and lookup count", _public_and_lookup_text),
+        ("log and tracker redaction", _redact),
+        ("feedback rating", _feedback),
+        ("numbered choice", _choice),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
 def test_functions_reading_user_text_run_in_linear_time(name, call):
     elapsed, message = slowest(call)
     assert elapsed < LIMIT_SECONDS, f"{name} took {elapsed:.2f} s on {message!r}..."
 
 
-@pytest.mark.parametrize("typed", [
-    "000.00.12.H48-241105-0012", "000.00.12.h48-241105-0012", "0000012H48-241105-0012", "0000012H482411050012",
-    "000 00 12 H48 241105 0012", "000.00.12.H48 - 241105 - 0012", "000.00.12.H48   –   241105   -   0012",
-    "000.00.12.H48\n241105\n0012",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "000.00.12.H48-241105-0012",
+        "000.00.12.h48-241105-0012",
+        "0000012H48-241105-0012",
+        "0000012H482411050012",
+        "000 00 12 H48 241105 0012",
+        "000.00.12.H48 - 241105 - 0012",
+        "000.00.12.H48   –   241105   -   0012",
+        "000.00.12.H48\n241105\n0012",
+    ],
+)
 def test_accepted_code_formats_still_read(typed):
     assert canonical_dossier_code(typed) == "000.00.12.H48-241105-0012"
     assert DOSSIER_CODE_PATTERN.search(f"tra cứu hồ sơ {typed} giúp em").group() == typed

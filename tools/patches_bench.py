@@ -13,6 +13,7 @@ one and removed for the other, and counts this process's CPU time: Rasa's
 share of a turn (NLU, policies, tracker store, action calls), not the action
 server's. Prints the median of the rounds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,12 +76,15 @@ async def _run(agents: dict, rounds: int, conversations: int) -> dict:
     await play(agents["off"])
     per_turn = {"on": [], "off": []}
     for number in range(rounds):
-        for mode in (("on", "off") if number % 2 else ("off", "on")):
+        for mode in ("on", "off") if number % 2 else ("off", "on"):
             patches.install() if mode == "on" else patches.uninstall()
             per_turn[mode].append(await play(agents[mode]))
     await endpoint_sessions.close_shared_sessions()
-    return {"turns_per_round": turns, **{mode: statistics.median(values) for mode, values in per_turn.items()},
-            "rounds": per_turn}
+    return {
+        "turns_per_round": turns,
+        **{mode: statistics.median(values) for mode, values in per_turn.items()},
+        "rounds": per_turn,
+    }
 
 
 def main() -> int:
@@ -94,17 +98,26 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="patches-bench-"))
     token, port = uuid.uuid4().hex, _free_port()
-    os.environ.update({
-        "DATABASE_URL": f"sqlite:///{workdir / 'catalogue.db'}",
-        "PHONE_HASH_KEY": os.environ.get("PHONE_HASH_KEY") or "bench-phone-hash-key",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
-    })
+    os.environ.update(
+        {
+            "DATABASE_URL": f"sqlite:///{workdir / 'catalogue.db'}",
+            "PHONE_HASH_KEY": os.environ.get("PHONE_HASH_KEY") or "bench-phone-hash-key",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ACTION_SERVER_TOKEN": token}
     for command in ("seed", "seed-dossiers"):
-        subprocess.run([sys.executable, "-m", "procedures_db", command], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-    actions = subprocess.Popen([sys.executable, "-m", "actions.server", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "procedures_db", command], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+    actions = subprocess.Popen(
+        [sys.executable, "-m", "actions.server", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_for(f"http://127.0.0.1:{port}/health")
         import logging
@@ -123,8 +136,7 @@ def main() -> int:
 
         def load(name: str):
             store = RedactingTrackerStore(url=f"sqlite:///{workdir / f'tracker-{name}.db'}")
-            return Agent.load(str(MODEL), tracker_store=store, lock_store=InMemoryLockStore(),
-                              action_endpoint=endpoint)
+            return Agent.load(str(MODEL), tracker_store=store, lock_store=InMemoryLockStore(), action_endpoint=endpoint)
 
         patches.install()
         agents = {"on": load("on")}

@@ -32,6 +32,7 @@ API_HOST say otherwise. Rasa's HTTP API needs RASA_AUTH_TOKEN, the action
 server ACTION_SERVER_TOKEN (both generated into .env; docs/production.md).
 Used by ``make run`` and by the end-to-end tests.
 """
+
 from __future__ import annotations
 
 import os
@@ -122,20 +123,50 @@ def commands(env: dict[str, str], model: str | None = None) -> dict[str, list[st
     # rasa_sdk 3.6 spells the option --logging-config_file.
     logging_config = env.get("LOGGING_CONFIG_FILE", "bot/logging.yml")
     # `rasa run` reading RASA_AUTH_TOKEN from the environment (bot/rasa_server.py).
-    rasa = [python, "-m", "bot.rasa_server", "--enable-api",
-            "--interface", env.get("RASA_HOST", "127.0.0.1"), "--port", env["RASA_PORT"],
-            "--endpoints", env.get("ENDPOINTS_FILE", "bot/endpoints.yml"),
-            "--credentials", env.get("CREDENTIALS_FILE", "bot/credentials.yml"),
-            "--model", model or "models", "--logging-config-file", logging_config]
+    rasa = [
+        python,
+        "-m",
+        "bot.rasa_server",
+        "--enable-api",
+        "--interface",
+        env.get("RASA_HOST", "127.0.0.1"),
+        "--port",
+        env["RASA_PORT"],
+        "--endpoints",
+        env.get("ENDPOINTS_FILE", "bot/endpoints.yml"),
+        "--credentials",
+        env.get("CREDENTIALS_FILE", "bot/credentials.yml"),
+        "--model",
+        model or "models",
+        "--logging-config-file",
+        logging_config,
+    ]
     origins = cors_origins(env)
     if origins:
         rasa += ["--cors", *origins]
     return {
-        "actions": [python, "-m", "actions.server", "--host", env.get("ACTION_HOST", "127.0.0.1"),
-                    "--port", env["ACTION_PORT"], "--logging-config_file", logging_config],
+        "actions": [
+            python,
+            "-m",
+            "actions.server",
+            "--host",
+            env.get("ACTION_HOST", "127.0.0.1"),
+            "--port",
+            env["ACTION_PORT"],
+            "--logging-config_file",
+            logging_config,
+        ],
         "rasa": rasa,
-        "api": [python, "-m", "procedures_db", "serve", "--host", env.get("API_HOST", "127.0.0.1"),
-                "--port", env["API_PORT"]],
+        "api": [
+            python,
+            "-m",
+            "procedures_db",
+            "serve",
+            "--host",
+            env.get("API_HOST", "127.0.0.1"),
+            "--port",
+            env["API_PORT"],
+        ],
     }
 
 
@@ -159,24 +190,44 @@ def _ini_value(text: str) -> str:
 
 
 def supervisor_config(env: dict[str, str], model: str | None, rundir: Path, password: str) -> str:
-    lines = ["[supervisord]", "nodaemon=true", f"logfile={rundir / 'supervisord.log'}", "logfile_maxbytes=0",
-             f"pidfile={rundir / 'supervisord.pid'}", f"childlogdir={rundir}"]
+    lines = [
+        "[supervisord]",
+        "nodaemon=true",
+        f"logfile={rundir / 'supervisord.log'}",
+        "logfile_maxbytes=0",
+        f"pidfile={rundir / 'supervisord.pid'}",
+        f"childlogdir={rundir}",
+    ]
     if os.geteuid() == 0:
         lines.append("user=root")  # says so, instead of supervisord's warning at every start
     lines += [
-        "[unix_http_server]", f"file={rundir / 'supervisor.sock'}", "chmod=0700", "username=stack",
+        "[unix_http_server]",
+        f"file={rundir / 'supervisor.sock'}",
+        "chmod=0700",
+        "username=stack",
         f"password={password}",
-        "[rpcinterface:supervisor]", "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
     ]
     # Lower priorities start first and stop last: Rasa stops before the action server it calls.
     priorities = {"actions": 100, "api": 100, "rasa": 200}
     for name, command in commands(env, model).items():
         lines += [
-            f"[program:{name}]", f"command={_ini_value(shlex.join(command))}", f"directory={ROOT}",
-            f"priority={priorities[name]}", "autostart=true", "autorestart=true",
-            f"startsecs={START_SECONDS[name]}", f"startretries={START_RETRIES}",
-            "stopsignal=TERM", f"stopwaitsecs={STOP_SECONDS}", "stopasgroup=true", "killasgroup=true",
-            "redirect_stderr=true", f"stdout_logfile={rundir / (name + '.log')}", "stdout_logfile_maxbytes=0",
+            f"[program:{name}]",
+            f"command={_ini_value(shlex.join(command))}",
+            f"directory={ROOT}",
+            f"priority={priorities[name]}",
+            "autostart=true",
+            "autorestart=true",
+            f"startsecs={START_SECONDS[name]}",
+            f"startretries={START_RETRIES}",
+            "stopsignal=TERM",
+            f"stopwaitsecs={STOP_SECONDS}",
+            "stopasgroup=true",
+            "killasgroup=true",
+            "redirect_stderr=true",
+            f"stdout_logfile={rundir / (name + '.log')}",
+            "stdout_logfile_maxbytes=0",
         ]
     return "\n".join(lines) + "\n"
 
@@ -242,13 +293,20 @@ class Stack:
         # process is killed, supervisord still stops the services instead of dying on a broken pipe.
         with open(self.rundir / "supervisord.log", "ab") as errors:
             self.supervisor = subprocess.Popen(
-                [sys.executable, "-m", "supervisor.supervisord", "-c", str(config)], cwd=ROOT, env=self.env,
-                stdout=subprocess.DEVNULL, stderr=errors, preexec_fn=_stop_when_parent_dies(),
+                [sys.executable, "-m", "supervisor.supervisord", "-c", str(config)],
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+                preexec_fn=_stop_when_parent_dies(),
             )
         logs = {"stack": "supervisord", **{name: name for name in commands(self.env, self.model)}}
-        self._threads = [threading.Thread(target=_follow, args=(name, self.rundir / f"{file}.log", self.log,
-                                                                self._done), daemon=True)
-                         for name, file in logs.items()]
+        self._threads = [
+            threading.Thread(
+                target=_follow, args=(name, self.rundir / f"{file}.log", self.log, self._done), daemon=True
+            )
+            for name, file in logs.items()
+        ]
         for thread in self._threads:
             thread.start()
 

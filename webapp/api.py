@@ -3,6 +3,7 @@
 The page's files are read from ``web_dir`` (the assets live in ``bot/web/``); the dossier routes
 are in ``webapp/dossiers_api.py``, what every route shares in ``webapp/http.py``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,6 +24,7 @@ from webapp.http import bearer_token_required, error
 
 logger = logging.getLogger(__name__)
 
+
 def chat_page_csp(host: str) -> str:
     """The chat page's Content-Security-Policy: nothing but this site, and Rasa's socket.io on this host.
 
@@ -31,8 +33,10 @@ def chat_page_csp(host: str) -> str:
     """
     match = re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]+)?", host or "")
     same_host = "".join(f" {scheme}://{match.group(1)}:*" for scheme in ("http", "https", "ws", "wss")) if match else ""
-    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
-            f"connect-src 'self'{same_host}; base-uri 'none'; form-action 'self'; frame-ancestors *")
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+        f"connect-src 'self'{same_host}; base-uri 'none'; form-action 'self'; frame-ancestors *"
+    )
 
 
 # A search query is a procedure's name or a question about it (the longest names
@@ -68,18 +72,30 @@ def create_app(name: str = "procedures_api") -> Sanic:
         if not query:
             return error(400, "q is required: the text to search for")
         if len(query) > MAX_QUERY_LENGTH:
-            return error(400, f"q is longer than {MAX_QUERY_LENGTH} characters",
-                         f"Nội dung tìm kiếm dài quá {MAX_QUERY_LENGTH} ký tự, vui lòng rút gọn.")
+            return error(
+                400,
+                f"q is longer than {MAX_QUERY_LENGTH} characters",
+                f"Nội dung tìm kiếm dài quá {MAX_QUERY_LENGTH} ký tự, vui lòng rút gọn.",
+            )
         with session_scope() as session:
             result = search_procedures(session, query, limit=limit)
-        return response.json({
-            "results": [
-                {"code": h.code, "name": h.name, "field": h.field, "levels": list(h.levels),
-                 "agency": h.agency, "score": h.score}
-                for h in result.hits
-            ],
-            "ambiguous": result.ambiguous,
-        }, ensure_ascii=False)
+        return response.json(
+            {
+                "results": [
+                    {
+                        "code": h.code,
+                        "name": h.name,
+                        "field": h.field,
+                        "levels": list(h.levels),
+                        "agency": h.agency,
+                        "score": h.score,
+                    }
+                    for h in result.hits
+                ],
+                "ambiguous": result.ambiguous,
+            },
+            ensure_ascii=False,
+        )
 
     @app.get("/api/procedures/<code>")
     async def procedure(_request: Request, code: str):
@@ -113,8 +129,9 @@ def create_app(name: str = "procedures_api") -> Sanic:
 
         @app.get("/")
         async def chat_page(request: Request):
-            return await response.file(str(web_dir / "index.html"),
-                                       headers={"Content-Security-Policy": chat_page_csp(request.host)})
+            return await response.file(
+                str(web_dir / "index.html"), headers={"Content-Security-Policy": chat_page_csp(request.host)}
+            )
 
     @app.on_request
     async def static_files_only(request: Request):
@@ -124,7 +141,7 @@ def create_app(name: str = "procedures_api") -> Sanic:
         """
         for prefix, root in (("/static", web_dir), ("/branding", branding_dir)):
             if request.path == prefix or request.path.startswith(prefix + "/"):
-                relative = Path(unquote(request.path[len(prefix):]).lstrip("/"))
+                relative = Path(unquote(request.path[len(prefix) :]).lstrip("/"))
                 try:
                     is_file = ".." not in relative.parts and (root / relative).is_file()
                 except (OSError, ValueError):  # a NUL byte, a name too long: no such file

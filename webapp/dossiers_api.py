@@ -7,6 +7,7 @@ chat lookup is locked after wrong phone digits, and ``DELETE
 Errors are JSON ``{"error": ...}``; invalid input adds ``"fields": {field:
 message}`` so the sender knows exactly what to fix.
 """
+
 from __future__ import annotations
 
 import json

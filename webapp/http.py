@@ -1,4 +1,5 @@
 """What every route of the HTTP application shares: JSON errors and the staff bearer token."""
+
 from __future__ import annotations
 
 import hmac

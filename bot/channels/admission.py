@@ -15,6 +15,7 @@ limit off. Every channel wraps Rasa's ``on_new_message`` with
 :func:`admitted_turns`. A waiting turn holds no conversation lock (Rasa takes
 it inside the turn), so the queue cannot deadlock.
 """
+
 from __future__ import annotations
 
 import asyncio

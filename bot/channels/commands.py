@@ -21,6 +21,7 @@ read as plain text, so ``/restart`` gets the bot's ordinary answer.
 code: the text plus the decoded JSON strings in it, so a code hidden with
 escapes (``000\\u002e00...``) is counted too.
 """
+
 from __future__ import annotations
 
 import json

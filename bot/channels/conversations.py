@@ -17,6 +17,7 @@ longer than :data:`MAX_SENDER_ID_CHARS` (one 5 MB REST ``sender`` stored 40 MB
 of events, the id being repeated in every row) or holds control characters
 (a line break in an id forges log lines).
 """
+
 from __future__ import annotations
 
 REST = "rest"

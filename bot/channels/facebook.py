@@ -140,9 +140,7 @@ class GraphApiClient:
         )
 
     async def send_action(self, recipient_id: Text, action: Text) -> bool:
-        return await self._post(
-            {"recipient": {"id": platform_user_id(recipient_id)}, "sender_action": action}
-        )
+        return await self._post({"recipient": {"id": platform_user_id(recipient_id)}, "sender_action": action})
 
     async def _post(self, body: Dict[Text, Any]) -> bool:
         """Returns True when Messenger accepted the call; failures are logged."""
@@ -230,16 +228,12 @@ class MessengerOutput(OutputChannel):
         self.client = client
         self.numbered_options = numbered_options
 
-    async def send_text_message(
-        self, recipient_id: Text, text: Text, **kwargs: Any
-    ) -> None:
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         # As in Rasa: a blank line starts a new chat bubble.
         for paragraph in text.strip().split("\n\n"):
             await self._send_text(recipient_id, paragraph)
 
-    async def send_image_url(
-        self, recipient_id: Text, image: Text, **kwargs: Any
-    ) -> None:
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         await self.client.send_message(
             recipient_id,
             {"attachment": {"type": "image", "payload": {"url": image}}},
@@ -274,9 +268,7 @@ class MessengerOutput(OutputChannel):
         else:
             await self._send_numbered(recipient_id, text, quick_replies)
 
-    async def send_elements(
-        self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any
-    ) -> None:
+    async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
         elements = copy.deepcopy(list(elements))
         for element in elements:
             for button in element.get("buttons", []):
@@ -318,14 +310,10 @@ class MessengerOutput(OutputChannel):
     def _fits_quick_replies(buttons: List[Dict[Text, Any]]) -> bool:
         # Links cannot be quick replies; text quick replies need a payload.
         return len(buttons) <= MAX_QUICK_REPLIES and all(
-            b.get("content_type", "text") != "text"
-            or (b.get("payload") and not b.get("url"))
-            for b in buttons
+            b.get("content_type", "text") != "text" or (b.get("payload") and not b.get("url")) for b in buttons
         )
 
-    async def _send_button_template(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]]
-    ) -> None:
+    async def _send_button_template(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]]) -> None:
         buttons = copy.deepcopy(buttons)
         for button in buttons:
             if button.get("url"):
@@ -345,9 +333,7 @@ class MessengerOutput(OutputChannel):
             },
         )
 
-    async def _send_quick_replies(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]]
-    ) -> None:
+    async def _send_quick_replies(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]]) -> None:
         titles = [str(b.get("title", "")) for b in buttons]
         numbered = any(len(title) > MAX_QUICK_REPLY_TITLE for title in titles)
         if numbered:
@@ -365,12 +351,8 @@ class MessengerOutput(OutputChannel):
             quick_replies.append(quick_reply)
         await self._send_text(recipient_id, text, {"quick_replies": quick_replies})
 
-    async def _send_numbered(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]]
-    ) -> None:
-        await self._send_text(
-            recipient_id, self.numbered_options.offer(recipient_id, text, buttons)
-        )
+    async def _send_numbered(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]]) -> None:
+        await self._send_text(recipient_id, self.numbered_options.offer(recipient_id, text, buttons))
 
     async def _send_text(
         self,
@@ -395,29 +377,21 @@ class FacebookInput(RasaFacebookInput):
     REQUIRED_CREDENTIALS = ("verify", "secret", "page-access-token")
 
     @classmethod
-    def from_credentials(
-        cls, credentials: Optional[Dict[Text, Any]]
-    ) -> "FacebookInput":
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "FacebookInput":
         if not credentials:
             cls.raise_missing_credentials_exception()
         missing = [key for key in cls.REQUIRED_CREDENTIALS if not credentials.get(key)]
         if missing:
             # An empty secret would make every signature forgeable: refuse.
-            raise RasaException(
-                f"Facebook channel: missing credentials {', '.join(missing)}."
-            )
+            raise RasaException(f"Facebook channel: missing credentials {', '.join(missing)}.")
         return cls(
             str(credentials["verify"]),
             str(credentials["secret"]),
             str(credentials["page-access-token"]),
             graph_api_url=credentials.get("graph-api-url") or DEFAULT_GRAPH_API_URL,
             timeout=float(credentials.get("timeout") or DEFAULT_TIMEOUT_SECONDS),
-            max_message_chars=int(
-                credentials.get("max_message_chars") or DEFAULT_MAX_MESSAGE_CHARS
-            ),
-            max_body_bytes=int(
-                credentials.get("max_body_bytes") or DEFAULT_MAX_BODY_BYTES
-            ),
+            max_message_chars=int(credentials.get("max_message_chars") or DEFAULT_MAX_MESSAGE_CHARS),
+            max_body_bytes=int(credentials.get("max_body_bytes") or DEFAULT_MAX_BODY_BYTES),
         )
 
     def __init__(
@@ -441,9 +415,7 @@ class FacebookInput(RasaFacebookInput):
         self.state = state if state is not None else shared_state_from_env()
         self.numbered_options = NumberedOptions(self.state, f"{MESSENGER}:offers")
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         on_new_message = admitted_turns(on_new_message)
         webhook = Blueprint("bot_facebook_webhook", __name__)
 
@@ -457,8 +429,7 @@ class FacebookInput(RasaFacebookInput):
             if hmac.compare_digest(token.encode(), self.fb_verify.encode()):
                 return response.text(request.args.get("hub.challenge") or "")
             logger.warning(
-                "Messenger webhook verification failed: the verify token does "
-                "not match the one in credentials.yml."
+                "Messenger webhook verification failed: the verify token does " "not match the one in credentials.yml."
             )
             return response.text("invalid verify token", status=403)
 
@@ -493,9 +464,7 @@ class FacebookInput(RasaFacebookInput):
                 except (MalformedEvent, InvalidSender) as error:
                     skip_malformed("Messenger", str(error))
                 except Exception as error:  # e.g. Redis and memory both failing
-                    logger.error(
-                        "A Messenger event could not be handled: %s", type(error).__name__
-                    )
+                    logger.error("A Messenger event could not be handled: %s", type(error).__name__)
             return response.text("success")
 
         return webhook
@@ -518,9 +487,7 @@ class FacebookInput(RasaFacebookInput):
             return
         out_channel = self.get_output_channel()
         sender_id = incoming.sender_id
-        text = await text_for_bot(
-            incoming, out_channel, self.guard, self.max_message_chars, self.numbered_options
-        )
+        text = await text_for_bot(incoming, out_channel, self.guard, self.max_message_chars, self.numbered_options)
         if text is None:
             return
         await out_channel.send_action(sender_id, "mark_seen")
@@ -543,9 +510,7 @@ class FacebookInput(RasaFacebookInput):
             await out_channel.send_action(sender_id, "typing_off")
 
     @staticmethod
-    def validate_hub_signature(
-        app_secret: Text, request_payload: bytes, hub_signature_header: Text
-    ) -> bool:
+    def validate_hub_signature(app_secret: Text, request_payload: bytes, hub_signature_header: Text) -> bool:
         """Rasa's check, made constant-time and limited to SHA-256."""
         return signature_is_valid(app_secret, request_payload, hub_signature_header)
 

@@ -27,8 +27,7 @@ DEFAULT_TTL_SECONDS = 30 * 60
 
 # "1", "2.", "3)", "số 2", "so 2", "chọn 1", "#2" (accents optional, any case).
 _CHOICE_PATTERN = re.compile(
-    r"^(?:(?:số|so|chọn|chon|lựa chọn|lua chon|phương án|phuong an|#)\s*)?"
-    r"(\d{1,2})\s*[.)]?$"
+    r"^(?:(?:số|so|chọn|chon|lựa chọn|lua chon|phương án|phuong an|#)\s*)?" r"(\d{1,2})\s*[.)]?$"
 )
 
 
@@ -94,9 +93,7 @@ class NumberedOptions:
         self._namespace = namespace
         self._ttl = ttl_seconds
 
-    def offer(
-        self, sender_id: Text, text: Optional[Text], buttons: List[Dict[Text, Any]]
-    ) -> Text:
+    def offer(self, sender_id: Text, text: Optional[Text], buttons: List[Dict[Text, Any]]) -> Text:
         """Remembers `buttons` for `sender_id` and returns the text to send."""
         options = options_from_buttons(buttons)
         stored = json.dumps([[o.title, o.payload, o.url] for o in options], ensure_ascii=False)

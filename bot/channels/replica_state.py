@@ -80,9 +80,7 @@ class TtlCache(Generic[K, V]):
         self._items.pop(key, None)
         return value
 
-    def add_if_absent(
-        self, key: K, value: V, ttl_seconds: Optional[float] = None
-    ) -> bool:
+    def add_if_absent(self, key: K, value: V, ttl_seconds: Optional[float] = None) -> bool:
         """Stores `value` unless a live entry exists; True when it was stored."""
         if self.get(key) is not None:
             return False
@@ -157,9 +155,7 @@ class RedisState:
     ) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(
-            url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout
-        )
+        self.client = redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout)
         self._prefix = f"{prefix}:ch:"
         self._fallback = MemoryState()
         self._retry_seconds = retry_seconds
@@ -181,8 +177,7 @@ class RedisState:
     def _failed(self, error: BaseException) -> None:
         if time.monotonic() >= self._down_until:
             logger.warning(
-                "Redis unavailable for the channels' shared state (%s): kept in "
-                "this process for %.0f s",
+                "Redis unavailable for the channels' shared state (%s): kept in " "this process for %.0f s",
                 type(error).__name__,
                 self._retry_seconds,
             )
@@ -198,9 +193,7 @@ class RedisState:
     def put(self, namespace: Text, key: Text, value: Text, ttl: float) -> None:
         self._call(
             lambda: self._fallback.put(namespace, key, value, ttl),
-            lambda: self.client.set(
-                self.redis_key(namespace, key), value, px=max(1, int(ttl * 1000))
-            ),
+            lambda: self.client.set(self.redis_key(namespace, key), value, px=max(1, int(ttl * 1000))),
         )
 
     def take(self, namespace: Text, key: Text) -> Optional[Text]:

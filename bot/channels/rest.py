@@ -34,6 +34,7 @@ failure, no reply while the conversation is not handed over to staff, or no repl
 within ``reply_timeout`` is answered with a "please try again / hotline" message.
 The answer is Rasa's JSON list, ``recipient_id`` being the client's ``sender``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -141,8 +142,10 @@ class RestInput(RasaRestInput):
                 logger.info("REST message refused by the %s rate limit", refusal.reason)
                 return response.json(
                     [{"recipient_id": sender, "text": refusal.reply()}],
-                    headers={"Retry-After": str(max(1, int(refusal.retry_after + 0.999))),
-                             "X-Rate-Limited": refusal.reason},
+                    headers={
+                        "Retry-After": str(max(1, int(refusal.retry_after + 0.999))),
+                        "X-Rate-Limited": refusal.reason,
+                    },
                 )
 
             notes: List[Dict[Text, Any]] = []
@@ -150,8 +153,9 @@ class RestInput(RasaRestInput):
                 notes.append({"recipient_id": sender, "text": too_long_note(self.max_message_chars)})
 
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
-                return response.stream(self.stream(request, on_new_message, text, sender, notes),
-                                       content_type="text/event-stream")
+                return response.stream(
+                    self.stream(request, on_new_message, text, sender, notes), content_type="text/event-stream"
+                )
 
             return response.json(notes + await self.handle(request, on_new_message, text, sender))
 
@@ -160,8 +164,9 @@ class RestInput(RasaRestInput):
     def _turn(self, text: Text, sender: Text, output: Any) -> UserMessage:
         return UserMessage(text, output, conversation_id(REST, sender), input_channel=REST)
 
-    async def handle(self, request: Request, on_new_message: OnNewMessage, text: Text, sender: Text
-                     ) -> List[Dict[Text, Any]]:
+    async def handle(
+        self, request: Request, on_new_message: OnNewMessage, text: Text, sender: Text
+    ) -> List[Dict[Text, Any]]:
         """The bot's replies to ``sender`` (the client's id), or the polite fault reply instead."""
         collector = CollectingOutputChannel()
         message = self._turn(text, sender, collector)
@@ -170,8 +175,9 @@ class RestInput(RasaRestInput):
         replies = [{"text": fault}] if fault is not None else collector.messages
         return [{**reply, "recipient_id": sender} for reply in replies]
 
-    def stream(self, request: Request, on_new_message: OnNewMessage, text: Text, sender: Text,
-               notes: List[Dict[Text, Any]]) -> Callable[[Any], Awaitable[None]]:
+    def stream(
+        self, request: Request, on_new_message: OnNewMessage, text: Text, sender: Text, notes: List[Dict[Text, Any]]
+    ) -> Callable[[Any], Awaitable[None]]:
         """``?stream=true``: each reply as one JSON line as soon as it is sent, on the same fault path."""
 
         async def write(resp: Any) -> None:

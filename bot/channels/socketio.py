@@ -32,6 +32,7 @@ bot/credentials.yml:
       session_persistence: true
       # max_message_chars: 2000     # optional
 """
+
 import hmac
 import inspect
 import logging
@@ -129,8 +130,9 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             sender_id = session["sender_id"]
             output = rasa_socketio.SocketIOOutput(sio, self.bot_message_evt)
             ip, forwarded = self.client_address(sid)
-            text = await apply_limits(self.guard, output, sender_id, str(data.get("message") or ""),
-                                      self.max_message_chars, ip, forwarded)
+            text = await apply_limits(
+                self.guard, output, sender_id, str(data.get("message") or ""), self.max_message_chars, ip, forwarded
+            )
             if text is None:
                 return
             # The widget's metadata (customData) is dropped, as REST's: nothing in the bot reads

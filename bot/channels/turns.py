@@ -16,6 +16,7 @@ Messenger and Zalo citizens got silence. Every channel now runs a turn with
 
 The wording is ``bot/rate_limit.py``'s, with the hotline from ``SUPPORT_HOTLINE``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -72,8 +73,15 @@ def _counted(method: str) -> Callable[..., Awaitable[None]]:
 
 
 # The sending methods of Rasa's OutputChannel, which a turn may also call directly.
-for _method in ("send_text_message", "send_image_url", "send_attachment", "send_text_with_buttons",
-                "send_quick_replies", "send_elements", "send_custom_json"):
+for _method in (
+    "send_text_message",
+    "send_image_url",
+    "send_attachment",
+    "send_text_with_buttons",
+    "send_quick_replies",
+    "send_elements",
+    "send_custom_json",
+):
     setattr(_WatchedOutput, _method, _counted(_method))
 
 
@@ -134,8 +142,11 @@ async def run_turn(
             logger.error("%s turn failed: %s", channel, type(error).__name__, exc_info=True)
             reply = fault_reply(SERVICE_UNAVAILABLE_REPLY)
     if reply is None and store_errors:
-        logger.error("tracker store unavailable during a %s turn (%s): the citizen is asked to try again",
-                     channel, type(store_errors[0]).__name__)
+        logger.error(
+            "tracker store unavailable during a %s turn (%s): the citizen is asked to try again",
+            channel,
+            type(store_errors[0]).__name__,
+        )
         reply = fault_reply(SERVICE_UNAVAILABLE_REPLY)
     if reply is None and not watched.sent and not await is_paused(agent, message.sender_id):
         # Rasa answers nothing when a custom action fails (action server down or broken).

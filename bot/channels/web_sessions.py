@@ -17,6 +17,7 @@ The signature is HMAC-SHA256 of the session id, keyed by:
 3. otherwise a random key of this process, with a warning: tokens then do not survive a
    restart and are not accepted by another replica.
 """
+
 from __future__ import annotations
 
 import base64
@@ -60,7 +61,8 @@ class SessionTokens:
         logger.warning(
             "Neither WEB_SESSION_KEY nor PHONE_HASH_KEY is set (at least %d characters): web chat "
             "sessions are signed with a random key of this process, so they end when it restarts "
-            "and another replica does not accept them.", MIN_KEY_LENGTH,
+            "and another replica does not accept them.",
+            MIN_KEY_LENGTH,
         )
         return cls(secrets.token_bytes(32))
 

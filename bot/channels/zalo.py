@@ -158,26 +158,19 @@ def signature_is_valid(
     if not received.isascii():  # Sanic keeps undecodable header bytes as surrogates
         return False
     expected = hashlib.sha256(
-        app_id.encode("utf-8")
-        + body
-        + timestamp.encode("utf-8")
-        + oa_secret_key.encode("utf-8")
+        app_id.encode("utf-8") + body + timestamp.encode("utf-8") + oa_secret_key.encode("utf-8")
     ).hexdigest()
     return hmac.compare_digest(expected, received)
 
 
-def signed_timestamp(
-    app_id: Text, oa_secret_key: Text, body: bytes, header: Optional[Text]
-) -> Optional[Text]:
+def signed_timestamp(app_id: Text, oa_secret_key: Text, body: bytes, header: Optional[Text]) -> Optional[Text]:
     """The `timestamp` under which the raw `body` is validly signed, or None.
 
     Tries the first few `"timestamp": ...` fields of the raw bytes (a body
     without one is tried with an empty timestamp, as it would be signed)."""
     candidates = [
         match.group(1).decode("ascii")
-        for _, match in zip(
-            range(_MAX_TIMESTAMP_CANDIDATES), _TIMESTAMP_FIELD.finditer(body)
-        )
+        for _, match in zip(range(_MAX_TIMESTAMP_CANDIDATES), _TIMESTAMP_FIELD.finditer(body))
     ] or [""]
     for timestamp in candidates:
         if signature_is_valid(app_id, oa_secret_key, body, timestamp, header):
@@ -210,9 +203,7 @@ class ZaloSettings:
         missing = [key for key in cls.REQUIRED if not credentials.get(key)]
         if missing:
             # Without the OA secret key no webhook call could be trusted.
-            raise RasaException(
-                f"Zalo channel: missing credentials {', '.join(missing)}."
-            )
+            raise RasaException(f"Zalo channel: missing credentials {', '.join(missing)}.")
 
         def text(key: Text, default: Text = "") -> Text:
             value = credentials.get(key)
@@ -229,12 +220,8 @@ class ZaloSettings:
             oauth_base=text("oauth_base", DEFAULT_OAUTH_BASE).rstrip("/"),
             timeout=float(text("timeout", str(DEFAULT_TIMEOUT_SECONDS))),
             max_retries=int(text("max_retries", str(DEFAULT_MAX_RETRIES))),
-            retry_backoff=float(
-                text("retry_backoff", str(DEFAULT_RETRY_BACKOFF_SECONDS))
-            ),
-            max_message_chars=int(
-                text("max_message_chars", str(DEFAULT_MAX_MESSAGE_CHARS))
-            ),
+            retry_backoff=float(text("retry_backoff", str(DEFAULT_RETRY_BACKOFF_SECONDS))),
+            max_message_chars=int(text("max_message_chars", str(DEFAULT_MAX_MESSAGE_CHARS))),
             max_body_bytes=int(text("max_body_bytes", str(DEFAULT_MAX_BODY_BYTES))),
         )
 
@@ -285,9 +272,7 @@ class TokenStore:
     def _decode(self, data: Any) -> Optional[ZaloTokens]:
         if data.get("seeded_from") != self._seed:
             return None
-        return ZaloTokens(
-            data["access_token"], data["refresh_token"], data.get("expires_at")
-        )
+        return ZaloTokens(data["access_token"], data["refresh_token"], data.get("expires_at"))
 
     def load(self) -> Optional[ZaloTokens]:
         if self._state.shared:
@@ -318,9 +303,7 @@ class TokenStore:
             "updated_at": int(time.time()),
         }
         if self._state.shared:
-            self._state.put(
-                TOKEN_NAMESPACE, self._app_id, json.dumps(data), TOKEN_PAIR_TTL_SECONDS
-            )
+            self._state.put(TOKEN_NAMESPACE, self._app_id, json.dumps(data), TOKEN_PAIR_TTL_SECONDS)
         if not self.path:
             if not self._state.shared:
                 logger.warning(
@@ -388,14 +371,10 @@ class ZaloTokenManager:
         self._store = store
         self._session = session
         self._clock = clock
-        self._tokens = store.load() or ZaloTokens(
-            settings.access_token, settings.refresh_token
-        )
+        self._tokens = store.load() or ZaloTokens(settings.access_token, settings.refresh_token)
         self._lock = asyncio.Lock()
         if not self._tokens.access_token and not self._tokens.refresh_token:
-            logger.error(
-                "Zalo channel has neither an access token nor a refresh token."
-            )
+            logger.error("Zalo channel has neither an access token nor a refresh token.")
 
     @property
     def access_token(self) -> Text:
@@ -405,10 +384,7 @@ class ZaloTokenManager:
         if not self._tokens.access_token:
             return True
         expires_at = self._tokens.expires_at
-        return (
-            expires_at is not None
-            and expires_at - REFRESH_MARGIN_SECONDS <= self._clock()
-        )
+        return expires_at is not None and expires_at - REFRESH_MARGIN_SECONDS <= self._clock()
 
     async def refresh(self, stale_access_token: Text) -> bool:
         """Replaces `stale_access_token`; True when a fresh token is available."""
@@ -416,9 +392,7 @@ class ZaloTokenManager:
             if self._tokens.access_token != stale_access_token:
                 return True  # refreshed by another request meanwhile
             try:
-                self._tokens = await asyncio.to_thread(
-                    self._refresh_blocking, stale_access_token
-                )
+                self._tokens = await asyncio.to_thread(self._refresh_blocking, stale_access_token)
             except ZaloTokenError as error:
                 logger.error(
                     "Zalo access token could not be refreshed (%s). Replies fail "
@@ -435,8 +409,7 @@ class ZaloTokenManager:
                 return False
             except OSError as error:
                 logger.error(
-                    "Zalo access token not refreshed: the token store %s cannot "
-                    "be used (%s).",
+                    "Zalo access token not refreshed: the token store %s cannot " "be used (%s).",
                     self._store.path,
                     error.strerror,
                 )
@@ -458,8 +431,7 @@ class ZaloTokenManager:
                 self._store.save(tokens)
             except OSError as error:
                 logger.error(
-                    "Could not write the Zalo token store %s (%s): the new refresh "
-                    "token lives in memory only.",
+                    "Could not write the Zalo token store %s (%s): the new refresh " "token lives in memory only.",
                     self._store.path,
                     error.strerror,
                 )
@@ -485,8 +457,7 @@ class ZaloTokenManager:
         if not isinstance(data, dict) or not data.get("access_token"):
             details = data if isinstance(data, dict) else {}
             raise ZaloTokenError(
-                f"error {details.get('error')}: "
-                f"{details.get('error_description') or details.get('message')}"
+                f"error {details.get('error')}: " f"{details.get('error_description') or details.get('message')}"
             )
         expires_in = _as_int(data.get("expires_in"))
         return ZaloTokens(
@@ -584,9 +555,7 @@ class ZaloApiClient:
         try:
             result = reply.json()
         except ValueError:
-            raise _TransientError(
-                f"non-JSON answer, HTTP {reply.status_code}"
-            ) from None
+            raise _TransientError(f"non-JSON answer, HTTP {reply.status_code}") from None
         if not isinstance(result, dict):
             raise _TransientError(f"unexpected answer, HTTP {reply.status_code}")
         return result
@@ -632,17 +601,13 @@ class ZaloOutput(OutputChannel):
         self.client = client
         self.numbered_options = numbered_options
 
-    async def send_text_message(
-        self, recipient_id: Text, text: Text, **kwargs: Any
-    ) -> None:
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         # One message per response (not per paragraph): Zalo caps the number
         # of free replies after each user message.
         for piece in split_text(text, MAX_TEXT):
             await self._deliver(recipient_id, {"text": piece})
 
-    async def send_image_url(
-        self, recipient_id: Text, image: Text, **kwargs: Any
-    ) -> None:
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         # Images must be uploaded to Zalo first; a link is good enough for now.
         await self.send_text_message(recipient_id, image)
 
@@ -658,24 +623,16 @@ class ZaloOutput(OutputChannel):
             return
         if len(buttons) <= MAX_TEMPLATE_BUTTONS and len(text or "") <= MAX_TEXT:
             try:
-                await self.client.send_message(
-                    recipient_id, button_message(text, buttons)
-                )
+                await self.client.send_message(recipient_id, button_message(text, buttons))
                 return
             except ZaloApiError as error:
                 if error.code != ERROR_INVALID_PARAMETER:
                     self._log_failure(error)
                     return
-                logger.info(
-                    "Zalo rejected a button template; sending numbered options."
-                )
-        await self.send_text_message(
-            recipient_id, self.numbered_options.offer(recipient_id, text, buttons)
-        )
+                logger.info("Zalo rejected a button template; sending numbered options.")
+        await self.send_text_message(recipient_id, self.numbered_options.offer(recipient_id, text, buttons))
 
-    async def send_custom_json(
-        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
-    ) -> None:
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         """Sends a raw Zalo `message` object (e.g. a request_user_info template)."""
         await self._deliver(recipient_id, json_message)
 
@@ -778,9 +735,7 @@ class ZaloInput(InputChannel):
         self.numbered_options = NumberedOptions(self.state, f"{ZALO}:offers")
         self._tasks: Set["asyncio.Task[None]"] = set()
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         on_new_message = admitted_turns(on_new_message)
         webhook = Blueprint("bot_zalo_webhook", __name__)
 
@@ -798,9 +753,7 @@ class ZaloInput(InputChannel):
             if not signature:
                 return self._reject("missing signature")
             # Checked on the raw bytes: nothing is decoded for a stranger.
-            timestamp = signed_timestamp(
-                self.settings.app_id, self.settings.oa_secret_key, body, signature
-            )
+            timestamp = signed_timestamp(self.settings.app_id, self.settings.oa_secret_key, body, signature)
             if timestamp is None:
                 return self._reject("wrong signature (is oa_secret_key right?)")
             # Signed by Zalo: whatever is wrong below is answered 200, or Zalo retries.
@@ -817,9 +770,7 @@ class ZaloInput(InputChannel):
                 logger.warning("Refused a signed Zalo event: %s.", problem)
                 return response.json({"status": "ok"})
             try:
-                self._accept(
-                    event, on_new_message, self.get_metadata(request), agent_of(request)
-                )
+                self._accept(event, on_new_message, self.get_metadata(request), agent_of(request))
             except (MalformedEvent, InvalidSender) as error:
                 skip_malformed("Zalo", str(error))
             return response.json({"status": "ok"})
@@ -854,9 +805,7 @@ class ZaloInput(InputChannel):
         ):
             logger.debug("Ignoring a re-delivered Zalo event.")
             return
-        task = asyncio.create_task(
-            self._handle(incoming, on_new_message, metadata, agent)
-        )
+        task = asyncio.create_task(self._handle(incoming, on_new_message, metadata, agent))
         self._tasks.add(task)  # keep a reference until it is done
         task.add_done_callback(self._tasks.discard)
 

@@ -9,9 +9,7 @@ import core.ranking
 import core.text
 
 # The components' own code and the shared normaliser and search they call.
-_SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [
-    Path(core.text.__file__), Path(core.ranking.__file__)
-]
+_SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [Path(core.text.__file__), Path(core.ranking.__file__)]
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@
 Codes typed without dots or with spaces ("0000012H48 241105 0012") are
 returned in their canonical form (000.00.12.H48-241105-0012).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text

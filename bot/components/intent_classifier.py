@@ -10,6 +10,7 @@ underthesea words (which segment unaccented text differently) reached
 It reads the tokenizer's folded lemmas, so accented and unaccented messages
 get the same features, and procedure mentions arrive masked.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,16 @@ class _Scorer:
         for part in parts:
             vocabulary = {term: index for index, term in enumerate(part["terms"])}
             settings = {**part["analyzer"], "ngram_range": tuple(part["analyzer"]["ngram_range"])}
-            self.parts.append((TfidfVectorizer(**settings).build_analyzer(), vocabulary, part["idf"],
-                               weights[offset:offset + len(vocabulary)], part["sublinear_tf"], part["norm"]))
+            self.parts.append(
+                (
+                    TfidfVectorizer(**settings).build_analyzer(),
+                    vocabulary,
+                    part["idf"],
+                    weights[offset : offset + len(vocabulary)],
+                    part["sublinear_tf"],
+                    part["norm"],
+                )
+            )
             offset += len(vocabulary)
 
     @classmethod
@@ -96,11 +105,15 @@ class _Scorer:
             terms = [""] * len(vectorizer.vocabulary_)
             for term, index in vectorizer.vocabulary_.items():
                 terms[index] = term
-            parts.append({
-                "analyzer": {name: getattr(vectorizer, name) for name in ANALYZER_SETTINGS},
-                "terms": terms, "idf": vectorizer.idf_, "sublinear_tf": vectorizer.sublinear_tf,
-                "norm": vectorizer.norm,
-            })
+            parts.append(
+                {
+                    "analyzer": {name: getattr(vectorizer, name) for name in ANALYZER_SETTINGS},
+                    "terms": terms,
+                    "idf": vectorizer.idf_,
+                    "sublinear_tf": vectorizer.sublinear_tf,
+                    "norm": vectorizer.norm,
+                }
+            )
         weights = np.ascontiguousarray(classifier.coef_.T)  # features x classes
         return cls([str(name) for name in classifier.classes_], classifier.intercept_, weights, parts)
 
@@ -125,8 +138,10 @@ class _Scorer:
         return exp / exp.sum()
 
     def save(self, directory: Path) -> None:
-        meta = {"classes": self.classes,
-                "parts": [{key: value for key, value in part.items() if key != "idf"} for part in self.stored_parts]}
+        meta = {
+            "classes": self.classes,
+            "parts": [{key: value for key, value in part.items() if key != "idf"} for part in self.stored_parts],
+        }
         (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         idf = {f"idf_{number}": part["idf"] for number, part in enumerate(self.stored_parts)}
         np.savez(directory / ARRAYS_FILE, bias=self.bias, weights=self.weights, **idf)
@@ -157,7 +172,10 @@ class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassi
         return [VietnameseTokenizer]  # its folded lemmas, procedure mentions masked
 
     def __init__(
-        self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
         scorer: Optional[_Scorer] = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
@@ -181,7 +199,9 @@ class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassi
         )
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.config["char_ngrams"]), sublinear_tf=True)
         classifier = LogisticRegression(
-            C=self.config["C"], max_iter=self.config["max_iter"], class_weight="balanced",
+            C=self.config["C"],
+            max_iter=self.config["max_iter"],
+            class_weight="balanced",
             random_state=self.config["random_state"],
         )
         return make_pipeline(make_union(words, chars), classifier)
@@ -224,9 +244,7 @@ class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassi
                 continue
             probabilities = self._scorer.probabilities(text)
             order = np.argsort(probabilities)[::-1][: self.config["ranking_length"]]
-            ranking = [
-                {"name": self._scorer.classes[i], "confidence": float(probabilities[i])} for i in order
-            ]
+            ranking = [{"name": self._scorer.classes[i], "confidence": float(probabilities[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

@@ -4,6 +4,7 @@ Stores the normalised tokens (with the span of the original text each came
 from) on the message; the tokenizer and the entity linker read them, so the
 text the user typed is never rewritten and entity offsets stay on it.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text

@@ -10,6 +10,7 @@ training examples), so the catalogue is part of the component's fingerprint:
 ``make train`` retrains when the procedures' names, aliases, fields, levels or
 agencies (what linking reads) differ from those the model was trained with.
 """
+
 from __future__ import annotations
 
 import logging
@@ -111,8 +112,10 @@ class ProcedureEntityLinker(SourceFingerprinted, GraphComponent, EntityExtractor
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         if any(message.get(TOKENS_NAMES[TEXT]) for message in training_data.intent_examples[:1]):
             # Rasa's required_components cannot say "before": checked here, where it matters.
-            raise ValueError(f"{type(self).__name__} must come before the tokenizer in config.yml's pipeline: "
-                             "the tokenizer masks the procedure mentions it finds")
+            raise ValueError(
+                f"{type(self).__name__} must come before the tokenizer in config.yml's pipeline: "
+                "the tokenizer masks the procedure mentions it finds"
+            )
         for message in training_data.intent_examples:
             if message.get(TEXT):
                 entity = self._link(message)

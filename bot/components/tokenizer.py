@@ -10,6 +10,7 @@ Words inside a procedure mention found by the ProcedureEntityLinker get a
 placeholder lemma: the intent is in how people ask ("cần giấy tờ gì"), not in
 which of hundreds of procedures they name.
 """
+
 from __future__ import annotations
 
 import logging

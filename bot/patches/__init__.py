@@ -20,6 +20,7 @@ two agents in one process, the real action server and tracker store, median of
 patches, 59.7 ms without (+372%; about 4.7 times fewer turns per second per
 Rasa process).
 """
+
 from __future__ import annotations
 
 import importlib

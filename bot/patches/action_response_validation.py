@@ -7,6 +7,7 @@
 type's. An invalid response is validated again against Rasa's full schema,
 so the error raised is Rasa's.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -38,8 +39,9 @@ def _response_shape_validator():
     """The response schema with each event's ``oneOf`` (one branch per event type) left out."""
     schema = RemoteAction.action_response_format_spec()
     event_shape = {key: value for key, value in EVENT_SCHEMA.items() if key != "oneOf"}
-    return _compiled({**schema, "properties": {**schema["properties"], "events": {"type": "array",
-                                                                                  "items": event_shape}}})
+    return _compiled(
+        {**schema, "properties": {**schema["properties"], "events": {"type": "array", "items": event_shape}}}
+    )
 
 
 @lru_cache(maxsize=None)

@@ -6,6 +6,7 @@ evaluated even when debug logs are off and then thrown away: events, parse
 data, states, several times per action, about 5% of a turn. Those modules get
 a ``copy`` module whose ``deepcopy`` copies only when debug logs are on.
 """
+
 from __future__ import annotations
 
 import copy

@@ -6,6 +6,7 @@ connection setups on both sides cost 20 citizens typing back to back 112 ->
 timeout; outside an event loop Rasa's own session is used. The Rasa server
 closes them when it stops (Rasa's ``close_resources``, extended).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,9 +27,7 @@ KEEP_ALIVE_SECONDS = 2.0
 
 original_endpoint_session = EndpointConfig.session
 original_close_resources = rasa.core.run.close_resources
-shared_sessions: "WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[Any, aiohttp.ClientSession]]" = (
-    WeakKeyDictionary()
-)
+shared_sessions: "WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[Any, aiohttp.ClientSession]]" = WeakKeyDictionary()
 
 
 def endpoint_session(self: EndpointConfig) -> Any:

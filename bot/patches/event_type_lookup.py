@@ -6,6 +6,7 @@ store or an action server: half of the SQL tracker store's retrieve time. Here
 the classes found are remembered; misses go to Rasa's lookup unchanged (same
 default, same error).
 """
+
 from __future__ import annotations
 
 from typing import Dict, Optional, Text, Type

@@ -7,6 +7,7 @@ here. The states are kept on the tracker with its event count and last event
 (every change to a tracker adds an event) and handed out as copies, since
 callers edit them. Rasa computes them when anything differs.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text

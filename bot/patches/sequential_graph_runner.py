@@ -8,6 +8,7 @@ receive and the results are Rasa's. The processor loads every model (``rasa
 run``, ``rasa shell``, ``rasa test``) with the runner it finds in its module:
 this one once installed. Training is not concerned (Rasa's trainer has its own).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text, Tuple

@@ -36,6 +36,7 @@ only two replicas receiving the same conversation at the same moment could
 interleave), Redis is retried after ``REDIS_RETRY_SECONDS`` (default 5), and
 nothing is lost.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -64,7 +65,9 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 # KEYS: queue (sorted set, score = ticket), expiries (hash ticket -> ms), counter. ARGV: lifetime ms.
-_ISSUE = _NOW_MS + """
+_ISSUE = (
+    _NOW_MS
+    + """
 local ticket = redis.call('INCR', KEYS[3])
 redis.call('ZADD', KEYS[1], ticket, ticket)
 redis.call('HSET', KEYS[2], ticket, now + tonumber(ARGV[1]))
@@ -74,8 +77,11 @@ for i = 1, 3 do
 end
 return ticket
 """
+)
 # KEYS: queue, expiries. ARGV: ticket. 1 = our turn, 0 = wait, -1 = our ticket expired.
-_ACQUIRE = _NOW_MS + """
+_ACQUIRE = (
+    _NOW_MS
+    + """
 local head = redis.call('ZRANGE', KEYS[1], 0, 0)
 while head[1] do
   local expiry = tonumber(redis.call('HGET', KEYS[2], head[1]) or '0')
@@ -88,6 +94,7 @@ if head[1] == ARGV[1] then return 1 end
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 return -1
 """
+)
 # KEYS: queue, expiries, counter. ARGV: ticket.
 _RELEASE = """
 redis.call('ZREM', KEYS[1], ARGV[1])
@@ -174,8 +181,7 @@ class EnvLockStore(LockStore):
         self._redis_down_until = 0.0
         if self.redis:
             parts = urlsplit(url)
-            logger.info("Lock store: Redis at %s:%s (prefix %s)", parts.hostname, parts.port or 6379,
-                        self.redis.prefix)
+            logger.info("Lock store: Redis at %s:%s (prefix %s)", parts.hostname, parts.port or 6379, self.redis.prefix)
         elif sanic_workers() > 1:
             # Each worker is a process with its own memory: their locks would not see each other.
             raise ValueError("SANIC_WORKERS > 1 needs REDIS_URL: the worker processes must share conversation locks")
@@ -231,6 +237,9 @@ class EnvLockStore(LockStore):
 
     def _redis_failed(self, error: BaseException) -> None:
         if time.monotonic() >= self._redis_down_until:
-            logger.warning("Redis lock store unavailable (%s): locking in this process for %.0f s",
-                           type(error).__name__, RETRY_SECONDS)
+            logger.warning(
+                "Redis lock store unavailable (%s): locking in this process for %.0f s",
+                type(error).__name__,
+                RETRY_SECONDS,
+            )
         self._redis_down_until = time.monotonic() + RETRY_SECONDS

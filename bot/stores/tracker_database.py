@@ -7,6 +7,7 @@ else the SQLite file ``TRACKER_DB`` (default ``var/tracker.db``). Importing
 Rasa to reach its table costs seconds and hundreds of MB (560 MB for the
 retention job); the columns that job needs are declared here instead.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,7 +27,7 @@ def tracker_store_url() -> str:
     settings = current()
     url = settings.raw("TRACKER_STORE_URL")
     if url:
-        return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
+        return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
     path = Path(settings.raw("TRACKER_DB") or DEFAULT_TRACKER_DB)
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"

@@ -38,6 +38,7 @@ list of :func:`watch_store_errors` (a channel that gives up on a turn, e.g. on
 its reply timeout, appends its reason there); the next successful read (the next
 turn) clears the mark.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,7 +66,13 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from bot.stores.tracker_database import tracker_store_url
 from core.settings import current as settings
 from core.redaction import (
-    DIGIT_ANSWER_SLOTS, PERSONAL_ENTITIES, PERSONAL_SLOTS, redact, redact_digits, redact_metadata, redact_value,
+    DIGIT_ANSWER_SLOTS,
+    PERSONAL_ENTITIES,
+    PERSONAL_SLOTS,
+    redact,
+    redact_digits,
+    redact_metadata,
+    redact_value,
 )
 
 logger = logging.getLogger(__name__)
@@ -157,7 +164,9 @@ class SlotSeal:
 
 
 def redact_event(
-    data: Dict[Text, Any], answering_slot: Optional[Text] = None, seal: Optional[SlotSeal] = None,
+    data: Dict[Text, Any],
+    answering_slot: Optional[Text] = None,
+    seal: Optional[SlotSeal] = None,
 ) -> Dict[Text, Any]:
     """The stored form of one serialised event (``Event.as_dict()``); ``data`` is not modified.
 
@@ -310,8 +319,10 @@ class RedactingTrackerStore(SQLTrackerStore):
         self._statements = _EventStatements(self.SQLEvent.__table__)
         self._seal = SlotSeal()
         if not self._seal.enabled:
-            logger.warning("PHONE_HASH_KEY is not set: slot values with personal data are stored redacted only "
-                           "(a dossier code is forgotten between turns)")
+            logger.warning(
+                "PHONE_HASH_KEY is not set: slot values with personal data are stored redacted only "
+                "(a dossier code is forgotten between turns)"
+            )
         logger.info("Tracker store: %s (redacted)", self.engine.url.render_as_string(hide_password=True))
 
     def _replace_engine(self, database_url: Text, **options: Any) -> None:
@@ -367,8 +378,9 @@ class RedactingTrackerStore(SQLTrackerStore):
         with self.engine.begin() as connection:
             # Same bookkeeping as Rasa's SQLTrackerStore: events of the current session
             # already stored are skipped (the lock store serialises a conversation's turns).
-            stored = connection.execute(self._statements.count_current_session,
-                                        {"sender_id": tracker.sender_id}).scalar_one()
+            stored = connection.execute(
+                self._statements.count_current_session, {"sender_id": tracker.sender_id}
+            ).scalar_one()
             events = list(tracker.events)
             rows = [
                 {

@@ -5,6 +5,7 @@ its transaction, under its lock on PostgreSQL). Run from Alembic's own command
 line (``alembic -c procedures_db/migrations/alembic.ini revision --autogenerate
 -m "..."``, to write the next revision), they connect to ``DATABASE_URL``.
 """
+
 from __future__ import annotations
 
 from alembic import context

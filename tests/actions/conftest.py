@@ -1,4 +1,5 @@
 """Tracker fixtures for action unit tests: actions run against a seeded throwaway database."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -39,9 +40,13 @@ def make_tracker(
         "text": text,
     }
     return Tracker(
-        sender_id="citizen-1", slots=slots or {}, latest_message=latest,
+        sender_id="citizen-1",
+        slots=slots or {},
+        latest_message=latest,
         events=events or [{"event": "user", "text": text, "parse_data": latest}],
-        paused=False, followup_action=None, active_loop={"name": active_loop} if active_loop else {},
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
         latest_action_name="action_listen",
     )
 

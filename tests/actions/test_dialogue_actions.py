@@ -1,4 +1,5 @@
 """Graded fallback, dossier form validation, feedback and hand-over actions with tracker fixtures."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,9 @@ def ranking(*pairs):
 
 
 def test_fallback_with_one_likely_intent_asks_yes_or_no(dispatcher):
-    tracker = make_tracker("nlu_fallback", "phi the nao", ranking=ranking(
-        ("nlu_fallback", 0.4), ("ask_fee", 0.5), ("ask_online", 0.2)))
+    tracker = make_tracker(
+        "nlu_fallback", "phi the nao", ranking=ranking(("nlu_fallback", 0.4), ("ask_fee", 0.5), ("ask_online", 0.2))
+    )
     events = ActionGradedFallback().run(dispatcher, tracker, {})
     assert "Lệ phí" in dispatcher.messages[0]["text"]
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm", "/deny"]
@@ -31,8 +33,11 @@ def test_fallback_with_one_likely_intent_asks_yes_or_no(dispatcher):
 
 
 def test_fallback_with_several_candidates_offers_them(dispatcher):
-    tracker = make_tracker("nlu_fallback", "cai do", ranking=ranking(
-        ("nlu_fallback", 0.4), ("ask_fee", 0.3), ("ask_steps", 0.28), ("ask_online", 0.25)))
+    tracker = make_tracker(
+        "nlu_fallback",
+        "cai do",
+        ranking=ranking(("nlu_fallback", 0.4), ("ask_fee", 0.3), ("ask_steps", 0.28), ("ask_online", 0.25)),
+    )
     ActionGradedFallback().run(dispatcher, tracker, {})
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/ask_fee", "/ask_steps", "/ask_online"]
 
@@ -44,18 +49,32 @@ def test_fallback_without_any_candidate_says_what_it_can_do(dispatcher):
 
 
 def test_affirm_runs_the_suggestion_and_deny_shows_the_menu(dispatcher):
-    events = ActionResolveConfirmation().run(dispatcher, make_tracker("affirm", "ừ", slots={"suggested_intent": "ask_fee"}), {})
+    events = ActionResolveConfirmation().run(
+        dispatcher, make_tracker("affirm", "ừ", slots={"suggested_intent": "ask_fee"}), {}
+    )
     assert {"event": "followup", "name": "action_answer_procedure", "timestamp": None} in events
     assert slot_events(events)["pending_question"] == "ask_fee"
-    ActionResolveConfirmation().run(dispatcher, make_tracker("deny", "không", slots={"suggested_intent": "ask_fee"}), {})
+    ActionResolveConfirmation().run(
+        dispatcher, make_tracker("deny", "không", slots={"suggested_intent": "ask_fee"}), {}
+    )
     assert dispatcher.messages[-1]["response"] == "utter_capabilities"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("5678", "5678"), ("số cuối 5678 ạ", "5678"), ("0912 345 678", "5678"), ("+84912345678", "5678"),
-    ("56 78", None), ("123", None), ("1234 5678", None), ("không nhớ", None),
-    ("５６７８", "5678"), ("٥٦٧٨", None),  # full-width digits are digits; other scripts are not
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("5678", "5678"),
+        ("số cuối 5678 ạ", "5678"),
+        ("0912 345 678", "5678"),
+        ("+84912345678", "5678"),
+        ("56 78", None),
+        ("123", None),
+        ("1234 5678", None),
+        ("không nhớ", None),
+        ("５６７８", "5678"),
+        ("٥٦٧٨", None),  # full-width digits are digits; other scripts are not
+    ],
+)
 def test_last_four_digits_are_read_from_what_people_type(text, expected):
     assert extract_last4(text) == expected
 
@@ -82,8 +101,9 @@ def test_right_digits_pass_and_wrong_digits_or_unknown_code_look_the_same(databa
     result, _ = validate(ValidateDossierForm.validate_phone_last4, "4321", {"dossier_code": DOSSIER})
     assert result == {"phone_last4": "4321"}
     wrong, wrong_messages = validate(ValidateDossierForm.validate_phone_last4, "1111", {"dossier_code": DOSSIER})
-    unknown, unknown_messages = validate(ValidateDossierForm.validate_phone_last4, "4321",
-                                         {"dossier_code": "000.00.12.H48-991231-9999"})
+    unknown, unknown_messages = validate(
+        ValidateDossierForm.validate_phone_last4, "4321", {"dossier_code": "000.00.12.H48-991231-9999"}
+    )
     assert wrong == unknown == {"phone_last4": None}
     assert wrong_messages == unknown_messages
 
@@ -96,7 +116,9 @@ def test_status_is_told_after_verification_and_the_digits_are_cleared(database, 
     assert slot_events(events)["phone_last4"] is None and slot_events(events)["dossier_code"] is None
 
 
-@pytest.mark.parametrize("text,expected", [("5", 5), ("4 sao", 4), ("nam sao", 5), ("cho 3 điểm", 3), ("10", None), ("tốt", None)])
+@pytest.mark.parametrize(
+    "text,expected", [("5", 5), ("4 sao", 4), ("nam sao", 5), ("cho 3 điểm", 3), ("10", None), ("tốt", None)]
+)
 def test_ratings_are_read_in_many_forms(text, expected):
     assert parse_rating(text) == expected
 

@@ -3,6 +3,7 @@
 Each conversation is a fresh tracker (another sender id, or the same one after
 ``/restart``): the lock must hold through the database, not the conversation's slots.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -71,8 +72,9 @@ def test_an_unknown_code_locks_the_same_way(database):
         return [(result, [m["response"] for m in messages]) for result, messages in replies]
 
     assert attempts(UNKNOWN) == attempts(DOSSIER)
-    assert responses(give_code("new", UNKNOWN)[1]) == responses(give_code("new", DOSSIER)[1]) == [
-        "utter_dossier_locked"]
+    assert (
+        responses(give_code("new", UNKNOWN)[1]) == responses(give_code("new", DOSSIER)[1]) == ["utter_dossier_locked"]
+    )
 
 
 def test_a_wrong_guess_is_answered_at_once(database):
@@ -82,6 +84,7 @@ def test_a_wrong_guess_is_answered_at_once(database):
 
 def test_calling_the_status_action_directly_is_counted_too(database):
     """The action server runs action_dossier_status with any slots it is sent: guesses there count."""
+
     def status(digits):
         dispatcher = CollectingDispatcher()
         tracker = make_tracker("inform", digits, slots={"dossier_code": DOSSIER, "phone_last4": digits})

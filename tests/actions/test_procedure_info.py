@@ -1,4 +1,5 @@
 """action_answer_procedure: answers from the catalogue, context, clarification, no match."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,21 +36,29 @@ def test_follow_up_without_a_mention_uses_the_slot(database, dispatcher):
 
 
 def test_a_new_mention_replaces_the_slot(database, dispatcher):
-    events = run(dispatcher, make_tracker("ask_processing_time", "tạm trú", [procedure_entity("1.004194")],
-                                          slots={"procedure_code": "1.004222"}))
+    events = run(
+        dispatcher,
+        make_tracker(
+            "ask_processing_time", "tạm trú", [procedure_entity("1.004194")], slots={"procedure_code": "1.004222"}
+        ),
+    )
     assert "mã 1.004194" in dispatcher.messages[0]["text"]
     assert slot_events(events)["procedure_code"] == "1.004194"
 
 
 def test_ambiguous_mention_asks_with_one_button_per_candidate(database, dispatcher):
-    candidates = [{"code": "1.000894", "name": "Đăng ký kết hôn"},
-                  {"code": "DP-HT-10", "name": "Đăng ký kết hôn có yếu tố nước ngoài"}]
-    events = run(dispatcher, make_tracker("ask_fee", "kết hôn hết bao nhiêu",
-                                          [procedure_entity("1.000894", 0, 7, candidates)]))
+    candidates = [
+        {"code": "1.000894", "name": "Đăng ký kết hôn"},
+        {"code": "DP-HT-10", "name": "Đăng ký kết hôn có yếu tố nước ngoài"},
+    ]
+    events = run(
+        dispatcher, make_tracker("ask_fee", "kết hôn hết bao nhiêu", [procedure_entity("1.000894", 0, 7, candidates)])
+    )
     message = dispatcher.messages[0]
     assert "kết hôn" in message["text"]
     assert [b["payload"] for b in message["buttons"]] == [
-        '/ask_fee{"procedure": "1.000894"}', '/ask_fee{"procedure": "DP-HT-10"}'
+        '/ask_fee{"procedure": "1.000894"}',
+        '/ask_fee{"procedure": "DP-HT-10"}',
     ]
     assert slot_events(events) == {"pending_question": "ask_fee"}
 
@@ -64,8 +73,7 @@ def test_unknown_fee_is_never_guessed(database, dispatcher):
     from procedures_db.db import session_scope
 
     with session_scope(database) as session:
-        unknown = next(code for code in ("DP-BH-02", "DP-CT-05", "DP-CC-05")
-                       if not get_procedure(session, code).fees)
+        unknown = next(code for code in ("DP-BH-02", "DP-CT-05", "DP-CC-05") if not get_procedure(session, code).fees)
     run(dispatcher, make_tracker("ask_fee", "phí", [procedure_entity(unknown)]))
     text = dispatcher.messages[0]["text"]
     assert "chưa có thông tin" in text and "dichvucong.gov.vn" in text
@@ -86,8 +94,12 @@ def test_unlinked_words_offer_the_closest_procedures(database, dispatcher):
 
 
 def test_a_bare_dossier_code_starts_the_dossier_lookup(database, dispatcher):
-    events = run(dispatcher, make_tracker("inform", "000.00.12.H48-251103-0021",
-                                          [{"entity": "dossier_code", "value": "000.00.12.H48-251103-0021"}]))
+    events = run(
+        dispatcher,
+        make_tracker(
+            "inform", "000.00.12.H48-251103-0021", [{"entity": "dossier_code", "value": "000.00.12.H48-251103-0021"}]
+        ),
+    )
     assert events == [{"event": "followup", "name": "dossier_form", "timestamp": None}]
 
 
@@ -97,8 +109,18 @@ def test_catalogue_down_gives_the_polite_default(dispatcher, monkeypatch, tmp_pa
     assert dispatcher.messages[0]["response"] == "utter_default"
 
 
-@pytest.mark.parametrize("aspect", ["ask_procedure_info", "ask_documents", "ask_fee", "ask_processing_time",
-                                    "ask_where_to_submit", "ask_steps", "ask_online"])
+@pytest.mark.parametrize(
+    "aspect",
+    [
+        "ask_procedure_info",
+        "ask_documents",
+        "ask_fee",
+        "ask_processing_time",
+        "ask_where_to_submit",
+        "ask_steps",
+        "ask_online",
+    ],
+)
 def test_every_aspect_of_every_seed_procedure_renders(database, aspect):
     from actions.answers import render_answer
     from services.catalogue import get_procedure

@@ -5,6 +5,7 @@ citizen gets ``utter_default``, the operators one error with its traceback under
 one logger, and the action leaves the conversation as it does when nothing could
 be done.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,21 +32,28 @@ CALLS = {
     "answer": (lambda d: ActionAnswerProcedure().run(d, make_tracker("ask_fee", "phí khai sinh", PROCEDURE), {}), []),
     "dossier code": (
         lambda d: ValidateDossierForm().validate_dossier_code(DOSSIER, d, make_tracker("inform", DOSSIER), {}),
-        {"dossier_code": None, "requested_slot": None}),
+        {"dossier_code": None, "requested_slot": None},
+    ),
     "phone digits": (
         lambda d: ValidateDossierForm().validate_phone_last4(
-            "5678", d, make_tracker("inform", "5678", slots={"dossier_code": DOSSIER}), {}),
-        {"phone_last4": None, "requested_slot": None}),
+            "5678", d, make_tracker("inform", "5678", slots={"dossier_code": DOSSIER}), {}
+        ),
+        {"phone_last4": None, "requested_slot": None},
+    ),
     "dossier status": (
         lambda d: ActionDossierStatus().run(
-            d, make_tracker("inform", "5678", slots={"dossier_code": DOSSIER, "phone_last4": "5678"}), {}),
-        [{"phone_last4": None, "dossier_code": None}]),
+            d, make_tracker("inform", "5678", slots={"dossier_code": DOSSIER, "phone_last4": "5678"}), {}
+        ),
+        [{"phone_last4": None, "dossier_code": None}],
+    ),
     "hand-over": (lambda d: ActionRequestHuman().run(d, make_tracker("request_human", "gặp cán bộ"), {}), []),
     "support points": (lambda d: ActionSupportPoint().run(d, make_tracker("ask_support_point", "ở đâu"), {}), []),
     "feedback": (
         lambda d: ActionSaveFeedback().run(
-            d, make_tracker("inform", "ok", slots={"feedback_rating": 4.0, "feedback_comment": "tốt"}), {}),
-        [{"feedback_rating": None, "feedback_comment": None}]),
+            d, make_tracker("inform", "ok", slots={"feedback_rating": 4.0, "feedback_comment": "tốt"}), {}
+        ),
+        [{"feedback_rating": None, "feedback_comment": None}],
+    ),
 }
 
 
@@ -71,4 +79,5 @@ def test_suggestions_are_skipped_quietly_when_the_catalogue_is_down(store_down, 
     assert [message.get("response") for message in dispatcher.messages] == ["utter_ask_which_procedure"]
     assert slot_events(events) == {"pending_question": "ask_fee"}
     assert [record.name for record in caplog.records if record.levelno >= logging.ERROR] == [
-        "actions.store_unavailable"]
+        "actions.store_unavailable"
+    ]

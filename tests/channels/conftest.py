@@ -14,9 +14,7 @@ from tests.channels.helpers import FakeHttpApi
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Optional[bool]:
     if not inspect.iscoroutinefunction(pyfuncitem.obj):
         return None
-    arguments = {
-        name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames
-    }
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     asyncio.run(asyncio.wait_for(pyfuncitem.obj(**arguments), timeout=30))
     return True
 
@@ -40,9 +38,7 @@ def rate_limits(monkeypatch) -> Callable[..., None]:
     """Sets the RATE_LIMIT_* environment read by channels created afterwards:
     limits as "<messages>/<seconds>", all off unless given; loopback not exempt."""
 
-    def configure(
-        sender: str = "0", ip: str = "0", lookup: str = "0", trusted_proxies: str = ""
-    ) -> None:
+    def configure(sender: str = "0", ip: str = "0", lookup: str = "0", trusted_proxies: str = "") -> None:
         monkeypatch.delenv("REDIS_URL", raising=False)
         monkeypatch.setenv("RATE_LIMIT_ENABLED", "true")
         monkeypatch.setenv("RATE_LIMIT_SENDER", sender)

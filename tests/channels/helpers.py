@@ -68,9 +68,7 @@ class FakeHttpApi:
         self._gate.set()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     @property
@@ -142,9 +140,7 @@ class FakeHttpApi:
 class FakeBot:
     """Stands in for Rasa's agent: records messages, optionally answers."""
 
-    def __init__(
-        self, answer: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
-    ) -> None:
+    def __init__(self, answer: Optional[Callable[[UserMessage], Awaitable[Any]]] = None) -> None:
         self.messages: List[UserMessage] = []
         self._answer = answer
 
@@ -191,9 +187,7 @@ async def serve_channel(
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = await app.create_server(
-        sock=sock, return_asyncio_server=True, access_log=False
-    )
+    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
     await server.startup()
     await server.before_start()
     await server.after_start()

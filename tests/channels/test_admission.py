@@ -1,4 +1,5 @@
 """The turn admission queue (bot/channels/admission.py): a few turns at a time, the rest in order."""
+
 from __future__ import annotations
 
 import asyncio
@@ -138,9 +139,11 @@ def test_the_rest_channel_queues_turns_beyond_the_limit(monkeypatch):
         channel = RestInput(guard=ChannelGuard(None, None, None))
         async with serve_channel(channel, FakeBot(answer)) as base:
             async with aiohttp.ClientSession() as http:
+
                 async def say(i):
-                    async with http.post(f"{base}/webhooks/rest/webhook",
-                                         json={"sender": f"citizen-{i}", "message": f"câu {i}"}) as reply:
+                    async with http.post(
+                        f"{base}/webhooks/rest/webhook", json={"sender": f"citizen-{i}", "message": f"câu {i}"}
+                    ) as reply:
                         return await reply.json()
 
                 return await asyncio.gather(*(say(i) for i in range(4)))

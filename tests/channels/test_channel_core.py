@@ -1,4 +1,5 @@
 """The channels' shared core (issue 19): conversation ids, the command policy, the fault path."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,6 +30,7 @@ ESCAPED_CODE = CODE.replace(".", "\\u002e")
 
 # Conversation ids (finding 8) --------------------------------------------------------------------
 
+
 def test_the_same_user_id_on_two_channels_names_two_conversations():
     ids = {conversation_id(channel, "123") for channel in ("rest", "web", "zalo", "messenger")}
     assert ids == {"rest:123", "web:123", "zalo:123", "messenger:123"}
@@ -43,8 +45,11 @@ def test_the_platform_id_comes_back_for_the_output_channels():
     assert platform_user_id(platform_user_id("messenger:9")) == "9"
 
 
-@pytest.mark.parametrize("user_id", ["", "   ", None, "x" * (MAX_SENDER_ID_CHARS + 1), "1\nINFO forged", "a\x00b"],
-                         ids=["empty", "blank", "none", "129 chars", "line break", "NUL"])
+@pytest.mark.parametrize(
+    "user_id",
+    ["", "   ", None, "x" * (MAX_SENDER_ID_CHARS + 1), "1\nINFO forged", "a\x00b"],
+    ids=["empty", "blank", "none", "129 chars", "line break", "NUL"],
+)
 def test_blank_and_overlong_user_ids_are_refused(user_id):
     with pytest.raises(InvalidSender):
         conversation_id("rest", user_id)
@@ -58,35 +63,46 @@ def test_an_id_of_the_maximum_length_is_accepted_and_channels_are_checked():
 
 # The command policy (finding 2(c)) ---------------------------------------------------------------
 
-@pytest.mark.parametrize("typed, read", [
-    ("/restart", "restart"),
-    ("/session_start", "session_start"),
-    ("  /back", "back"),
-    ("//stop", "stop"),
-    ("/nlu_fallback", "nlu_fallback"),
-    (f'/check_dossier_status{{"dossier_code": "{ESCAPED_CODE}"}}',
-     f'check_dossier_status{{"dossier_code": "{ESCAPED_CODE}"}}'),
-    ('/inform{"phone_last4": "1234"}', 'inform{"phone_last4": "1234"}'),
-    ('/ask_documents{"procedure": "1.001193", "dossier_code": "x"}',
-     'ask_documents{"procedure": "1.001193", "dossier_code": "x"}'),
-    ('/ask_documents{"procedure": ["1.001193"]}', 'ask_documents{"procedure": ["1.001193"]}'),
-    ("/greet@0.9", "greet@0.9"),
-    ("/not_an_intent", "not_an_intent"),
-])
+
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        ("/restart", "restart"),
+        ("/session_start", "session_start"),
+        ("  /back", "back"),
+        ("//stop", "stop"),
+        ("/nlu_fallback", "nlu_fallback"),
+        (
+            f'/check_dossier_status{{"dossier_code": "{ESCAPED_CODE}"}}',
+            f'check_dossier_status{{"dossier_code": "{ESCAPED_CODE}"}}',
+        ),
+        ('/inform{"phone_last4": "1234"}', 'inform{"phone_last4": "1234"}'),
+        (
+            '/ask_documents{"procedure": "1.001193", "dossier_code": "x"}',
+            'ask_documents{"procedure": "1.001193", "dossier_code": "x"}',
+        ),
+        ('/ask_documents{"procedure": ["1.001193"]}', 'ask_documents{"procedure": ["1.001193"]}'),
+        ("/greet@0.9", "greet@0.9"),
+        ("/not_an_intent", "not_an_intent"),
+    ],
+)
 def test_typed_commands_and_forged_payloads_become_plain_text(typed, read):
     assert public_text(typed) == read
     assert not public_text(typed).startswith("/")
 
 
-@pytest.mark.parametrize("payload, read", [
-    ('/ask_documents{"procedure": "1.001193"}', '/ask_documents{"procedure": "1.001193"}'),
-    ('/ask_documents{"procedure":"1\\u002e001193"}', '/ask_documents{"procedure": "1.001193"}'),  # canonical
-    ("/check_dossier_status", "/check_dossier_status"),
-    ("/request_human", "/request_human"),
-    ("/greet", "/greet"),
-    ("/affirm", "/affirm"),
-    ("/ask_fee{}", "/ask_fee"),
-])
+@pytest.mark.parametrize(
+    "payload, read",
+    [
+        ('/ask_documents{"procedure": "1.001193"}', '/ask_documents{"procedure": "1.001193"}'),
+        ('/ask_documents{"procedure":"1\\u002e001193"}', '/ask_documents{"procedure": "1.001193"}'),  # canonical
+        ("/check_dossier_status", "/check_dossier_status"),
+        ("/request_human", "/request_human"),
+        ("/greet", "/greet"),
+        ("/affirm", "/affirm"),
+        ("/ask_fee{}", "/ask_fee"),
+    ],
+)
 def test_the_bots_own_button_payloads_still_pass(payload, read):
     assert public_text(payload) == read
 
@@ -122,10 +138,19 @@ def test_the_lookup_limit_sees_a_code_hidden_with_json_escapes():
     assert lookup_text(nested) == nested  # absurd nesting (RecursionError inside json): the text as it is
 
 
-@pytest.mark.parametrize("text", [
-    "/" * 2000, " " * 1999 + "/", "/greet{" + '"procedure": "' * 200, "/a" + "{" * 1998, '{"a": ' + "[" * 1994,
-    "/check_dossier_status{" + " " * 1900 + "}", '/ask_fee{"procedure": "' + "1." * 980 + '"}',
-], ids=["slashes", "spaces", "repeated keys", "braces", "nesting", "spaces in payload", "long value"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/" * 2000,
+        " " * 1999 + "/",
+        "/greet{" + '"procedure": "' * 200,
+        "/a" + "{" * 1998,
+        '{"a": ' + "[" * 1994,
+        "/check_dossier_status{" + " " * 1900 + "}",
+        '/ask_fee{"procedure": "' + "1." * 980 + '"}',
+    ],
+    ids=["slashes", "spaces", "repeated keys", "braces", "nesting", "spaces in payload", "long value"],
+)
 def test_the_policy_runs_in_linear_time_on_adversarial_messages_of_the_maximum_length(text):
     import time
 
@@ -148,6 +173,7 @@ def test_apply_limits_counts_escaped_codes_and_hands_over_plain_text():
 
 
 # The shared fault path (finding 9) ---------------------------------------------------------------
+
 
 class Agent:
     def __init__(self, paused: bool = False):
@@ -248,4 +274,4 @@ def test_the_channel_name_reaches_the_bot_unchanged():
 
 def test_payload_json_is_canonical_so_stored_text_has_no_escapes():
     read = public_text('/ask_documents{"procedure": "1\\u002e001193"}')
-    assert json.loads(read[len("/ask_documents"):]) == {"procedure": "1.001193"} and "\\u" not in read
+    assert json.loads(read[len("/ask_documents") :]) == {"procedure": "1.001193"} and "\\u" not in read

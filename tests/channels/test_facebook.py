@@ -37,9 +37,7 @@ MANY_BUTTONS = [
 ]
 
 
-def make_channel(
-    api: FakeHttpApi, timeout: float = 2.0, **credentials: Any
-) -> FacebookInput:
+def make_channel(api: FakeHttpApi, timeout: float = 2.0, **credentials: Any) -> FacebookInput:
     return FacebookInput.from_credentials(
         {
             "verify": VERIFY_TOKEN,
@@ -65,10 +63,7 @@ def webhook_body(*entries: List[Dict[str, Any]]) -> bytes:
     return json.dumps(
         {
             "object": "page",
-            "entry": [
-                {"id": PAGE_ID, "time": 1730000000000, "messaging": events}
-                for events in entries
-            ],
+            "entry": [{"id": PAGE_ID, "time": 1730000000000, "messaging": events} for events in entries],
         }
     ).encode()
 
@@ -77,9 +72,7 @@ def sign(body: bytes, secret: str = APP_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-async def post(
-    base_url: str, body: bytes, signature: Optional[str] = "sign", **headers: str
-) -> aiohttp.ClientResponse:
+async def post(base_url: str, body: bytes, signature: Optional[str] = "sign", **headers: str) -> aiohttp.ClientResponse:
     if signature == "sign":
         signature = sign(body)
     if signature is not None:
@@ -90,9 +83,7 @@ async def post(
 
 def sent_messages(api: FakeHttpApi) -> List[Dict[str, Any]]:
     """The `message` objects the channel sent (sender actions left out)."""
-    return [
-        r.json["message"] for r in api.received(MESSAGES_PATH) if "message" in r.json
-    ]
+    return [r.json["message"] for r in api.received(MESSAGES_PATH) if "message" in r.json]
 
 
 async def test_signed_text_message_reaches_the_bot(fake_graph_api):
@@ -136,9 +127,7 @@ async def test_signature_by_another_secret_is_rejected(fake_graph_api):
     async with serve_channel(make_channel(fake_graph_api), bot) as base_url:
         forged = await post(base_url, body, signature=sign(body, "not-the-secret"))
         # Rasa accepts the legacy SHA-1 header; this channel requires SHA-256.
-        sha1_only = await post(
-            base_url, body, signature=None, **{"X-Hub-Signature": legacy}
-        )
+        sha1_only = await post(base_url, body, signature=None, **{"X-Hub-Signature": legacy})
 
     assert forged.status == 403
     assert sha1_only.status == 403
@@ -225,9 +214,7 @@ async def test_media_gets_the_polite_text_only_reply(fake_graph_api):
 
 async def test_reply_goes_to_the_graph_api_with_typing_indicators(fake_graph_api):
     async def answer(message: UserMessage) -> None:
-        await message.output_channel.send_response(
-            message.sender_id, {"text": "Chào Anh/Chị.\n\nTôi có thể giúp gì?"}
-        )
+        await message.output_channel.send_response(message.sender_id, {"text": "Chào Anh/Chị.\n\nTôi có thể giúp gì?"})
 
     async with serve_channel(make_channel(fake_graph_api), FakeBot(answer)) as base_url:
         await post(base_url, webhook_body([text_event("xin chào", "m_1")]))
@@ -263,8 +250,7 @@ async def test_more_than_three_buttons_become_quick_replies(fake_graph_api):
         {
             "text": "Anh/Chị hỏi về thủ tục nào?",
             "quick_replies": [
-                {"content_type": "text", "title": b["title"], "payload": b["payload"]}
-                for b in MANY_BUTTONS
+                {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in MANY_BUTTONS
             ],
         }
     ]
@@ -285,10 +271,7 @@ async def test_up_to_three_buttons_use_the_button_template(fake_graph_api):
 async def test_long_titles_are_numbered_and_a_typed_number_picks_the_option(
     fake_graph_api,
 ):
-    buttons = [
-        {"title": f"Đăng ký khai sinh trường hợp {i}", "payload": f"/choose_{i}"}
-        for i in range(1, 5)
-    ]
+    buttons = [{"title": f"Đăng ký khai sinh trường hợp {i}", "payload": f"/choose_{i}"} for i in range(1, 5)]
 
     async def answer(message: UserMessage) -> None:
         if message.text == "khai sinh":
@@ -304,9 +287,7 @@ async def test_long_titles_are_numbered_and_a_typed_number_picks_the_option(
         await post(base_url, webhook_body([text_event("số 3", "m_2")]))
 
     message, _ = sent_messages(fake_graph_api)
-    assert message["text"].startswith(
-        "Trường hợp nào?\n1. Đăng ký khai sinh trường hợp 1\n"
-    )
+    assert message["text"].startswith("Trường hợp nào?\n1. Đăng ký khai sinh trường hợp 1\n")
     titles = [q["title"] for q in message["quick_replies"]]
     assert all(len(title) <= 20 for title in titles)
     assert titles[0].startswith("1. Đăng ký")
@@ -318,9 +299,7 @@ async def test_more_than_thirteen_options_fall_back_to_numbered_text(fake_graph_
 
     async def answer(message: UserMessage) -> None:
         if message.text == "danh sách":
-            await message.output_channel.send_response(
-                message.sender_id, {"text": "Chọn thủ tục:", "buttons": buttons}
-            )
+            await message.output_channel.send_response(message.sender_id, {"text": "Chọn thủ tục:", "buttons": buttons})
         else:
             await message.output_channel.send_response(message.sender_id, {"text": "Dạ"})
 
@@ -345,9 +324,7 @@ def sent_to(api: FakeHttpApi, but: str = "Dạ") -> List[Any]:
     ]
 
 
-async def test_messages_beyond_the_sender_limit_get_the_slow_down_reply(
-    rate_limits, fake_graph_api
-):
+async def test_messages_beyond_the_sender_limit_get_the_slow_down_reply(rate_limits, fake_graph_api):
     rate_limits(sender="2/60")
     bot = FakeBot.answering()
     body = webhook_body(
@@ -403,14 +380,10 @@ async def test_webhook_verification(fake_graph_api):
         async with aiohttp.ClientSession() as session:
             url = f"{base_url}/webhooks/facebook/webhook"
             params = {"hub.mode": "subscribe", "hub.challenge": "12345"}
-            async with session.get(
-                url, params={**params, "hub.verify_token": VERIFY_TOKEN}
-            ) as ok:
+            async with session.get(url, params={**params, "hub.verify_token": VERIFY_TOKEN}) as ok:
                 assert ok.status == 200
                 assert await ok.text() == "12345"
-            async with session.get(
-                url, params={**params, "hub.verify_token": "nope"}
-            ) as bad:
+            async with session.get(url, params={**params, "hub.verify_token": "nope"}) as bad:
                 assert bad.status == 403
 
 
@@ -472,6 +445,4 @@ def test_credentials_come_from_environment_variables(tmp_path, monkeypatch):
 
 def test_an_empty_secret_is_refused():
     with pytest.raises(RasaException, match="secret"):
-        FacebookInput.from_credentials(
-            {"verify": "v", "secret": "", "page-access-token": "t"}
-        )
+        FacebookInput.from_credentials({"verify": "v", "secret": "", "page-access-token": "t"})

@@ -4,6 +4,7 @@ Rasa answers nothing when a custom action cannot be reached; every channel's
 output must still get the polite reply. Runs the trained model in-process, with
 the action endpoint on a port where nothing listens.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -28,22 +28,12 @@ class FakeClock:
 
 def test_format_lists_titles_in_order_under_the_text():
     text = format_numbered("Anh/Chị cần thủ tục nào?", options_from_buttons(BUTTONS))
-    assert text == (
-        "Anh/Chị cần thủ tục nào?\n"
-        "1. Đăng ký khai sinh\n"
-        "2. Đăng ký kết hôn\n"
-        "3. Cấp lại CCCD"
-    )
+    assert text == ("Anh/Chị cần thủ tục nào?\n" "1. Đăng ký khai sinh\n" "2. Đăng ký kết hôn\n" "3. Cấp lại CCCD")
 
 
 def test_format_without_text_and_with_a_link():
-    options = options_from_buttons(
-        [{"title": "Cổng DVC", "url": "https://dichvucong.gov.vn"}, {"title": "Khác"}]
-    )
-    assert (
-        format_numbered("", options)
-        == "1. Cổng DVC: https://dichvucong.gov.vn\n2. Khác"
-    )
+    options = options_from_buttons([{"title": "Cổng DVC", "url": "https://dichvucong.gov.vn"}, {"title": "Khác"}])
+    assert format_numbered("", options) == "1. Cổng DVC: https://dichvucong.gov.vn\n2. Khác"
 
 
 @pytest.mark.parametrize(
@@ -179,6 +169,4 @@ def test_split_text_keeps_pieces_under_the_limit_at_line_breaks():
 
 def test_truncate_marks_the_cut():
     assert truncate("Đăng ký khai sinh", 20) == "Đăng ký khai sinh"
-    assert (
-        truncate("Đăng ký khai sinh có yếu tố nước ngoài", 20) == "Đăng ký khai sinh c…"
-    )
+    assert truncate("Đăng ký khai sinh có yếu tố nước ngoài", 20) == "Đăng ký khai sinh c…"

@@ -25,9 +25,7 @@ NEEDS_THE_ACTION_SERVER = "làm giấy khai sinh cần giấy tờ gì"
 
 @pytest.fixture
 def zalo_channel(fake_zalo_api, tmp_path):
-    return zalo.ZaloInput.from_credentials(
-        zalo.credentials(fake_zalo_api, str(tmp_path / "tokens.json"))
-    )
+    return zalo.ZaloInput.from_credentials(zalo.credentials(fake_zalo_api, str(tmp_path / "tokens.json")))
 
 
 @pytest.fixture
@@ -40,14 +38,10 @@ async def test_the_same_platform_id_is_two_conversations_on_two_channels(
 ):
     same_id = "1234567890"
     bot = FakeBot.answering()
-    async with serve_channel(zalo_channel, bot) as zalo_url, serve_channel(
-        messenger_channel, bot
-    ) as messenger_url:
+    async with serve_channel(zalo_channel, bot) as zalo_url, serve_channel(messenger_channel, bot) as messenger_url:
         await zalo.post(zalo_url, zalo.from_user(zalo.user_text("xin chào", "z1"), same_id))
         await zalo_channel.drain()
-        await fb.post(
-            messenger_url, fb.webhook_body([fb.text_event("xin chào", "m1", sender=same_id)])
-        )
+        await fb.post(messenger_url, fb.webhook_body([fb.text_event("xin chào", "m1", sender=same_id)]))
 
     assert [m.sender_id for m in bot.messages] == [f"zalo:{same_id}", f"messenger:{same_id}"]
     # Replies go to the platforms' own ids.
@@ -78,9 +72,7 @@ async def test_typed_rasa_commands_are_read_as_text_on_zalo(zalo_channel, typed,
 
 
 @pytest.mark.parametrize("typed, read", TYPED_COMMANDS)
-async def test_typed_rasa_commands_are_read_as_text_on_messenger(
-    messenger_channel, typed, read
-):
+async def test_typed_rasa_commands_are_read_as_text_on_messenger(messenger_channel, typed, read):
     bot = FakeBot.answering()
     async with serve_channel(messenger_channel, bot) as base_url:
         await fb.post(base_url, fb.webhook_body([fb.text_event(typed, "m_1")]))
@@ -112,14 +104,10 @@ async def test_a_failed_zalo_turn_gets_the_polite_fault_reply(zalo_channel, fake
         await zalo.post(base_url, zalo.user_text("xin chào", "msg-1"))
         await zalo_channel.drain()
 
-    assert zalo.sent(fake_zalo_api) == [
-        {"recipient": {"user_id": zalo.USER}, "message": {"text": FAULT_REPLY}}
-    ]
+    assert zalo.sent(fake_zalo_api) == [{"recipient": {"user_id": zalo.USER}, "message": {"text": FAULT_REPLY}}]
 
 
-async def test_a_failed_messenger_turn_gets_the_polite_fault_reply(
-    messenger_channel, fake_graph_api
-):
+async def test_a_failed_messenger_turn_gets_the_polite_fault_reply(messenger_channel, fake_graph_api):
     async with serve_channel(messenger_channel, FakeBot(failing_turn)) as base_url:
         response = await fb.post(base_url, fb.webhook_body([fb.text_event("xin chào", "m_1")]))
 
@@ -158,9 +146,7 @@ async def test_zalo_citizen_gets_the_fault_reply_when_the_action_server_is_down(
 async def test_messenger_citizen_gets_the_fault_reply_when_the_action_server_is_down(
     agent_without_action_server, messenger_channel, fake_graph_api
 ):
-    async with serve_channel(
-        messenger_channel, agent=agent_without_action_server
-    ) as base_url:
+    async with serve_channel(messenger_channel, agent=agent_without_action_server) as base_url:
         body = fb.webhook_body([fb.text_event(NEEDS_THE_ACTION_SERVER, "m_down")])
         response = await fb.post(base_url, body)
 

@@ -3,6 +3,7 @@
 What a REST client types is checked in the real tracker store: the conversation
 it writes to, and the events Rasa stored for its commands.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ DEMO_CODE = "000.00.12.H48-251015-0009"  # a demo dossier of procedures_db.dossi
 def store_url(env: dict) -> str:
     url = env.get("TRACKER_STORE_URL", "").strip()
     if url:
-        return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
+        return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
     return f"sqlite:///{env['TRACKER_DB']}"
 
 
@@ -42,8 +43,11 @@ def stored(running_stack, pattern: str) -> dict:
 
 def conversation(running_stack, user: str) -> list:
     """The events of the one conversation of REST client ``user`` (whatever its stored id)."""
-    [(_, events)] = [(sender, events) for sender, events in stored(running_stack, f"%{user}").items()
-                     if sender in (user, f"rest:{user}")]
+    [(_, events)] = [
+        (sender, events)
+        for sender, events in stored(running_stack, f"%{user}").items()
+        if sender in (user, f"rest:{user}")
+    ]
     return events
 
 
@@ -62,9 +66,11 @@ def test_the_clients_input_channel_is_not_stored(running_stack):
     import requests
 
     user = unique()
-    reply = requests.post(f"{running_stack.rasa}/webhooks/rest/webhook", timeout=30,
-                          json={"sender": user, "message": "xin chào", "input_channel": "zalo",
-                                "metadata": {"big": "x" * 10_000}})
+    reply = requests.post(
+        f"{running_stack.rasa}/webhooks/rest/webhook",
+        timeout=30,
+        json={"sender": user, "message": "xin chào", "input_channel": "zalo", "metadata": {"big": "x" * 10_000}},
+    )
     assert reply.status_code == 200
     [user_event] = [e for e in conversation(running_stack, user) if e["type"] == "user"]
     assert user_event["input_channel"] == "rest"
@@ -75,8 +81,9 @@ def test_the_clients_input_channel_is_not_stored(running_stack):
 def test_blank_and_oversized_senders_get_400_and_no_conversation(running_stack, sender):
     import requests
 
-    reply = requests.post(f"{running_stack.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": "a"},
-                          timeout=30)
+    reply = requests.post(
+        f"{running_stack.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": "a"}, timeout=30
+    )
     assert reply.status_code == 400
     assert not stored(running_stack, "default") and not stored(running_stack, "rest:" + "x" * 129)
 
@@ -115,8 +122,11 @@ def stored_bytes(running_stack, pattern: str) -> int:
     try:
         with engine.connect() as connection:
             return connection.execute(
-                sa.text("SELECT COALESCE(SUM(LENGTH(sender_id) + LENGTH(data)), 0) FROM events "
-                        "WHERE sender_id LIKE :p"), {"p": pattern}).scalar_one()
+                sa.text(
+                    "SELECT COALESCE(SUM(LENGTH(sender_id) + LENGTH(data)), 0) FROM events " "WHERE sender_id LIKE :p"
+                ),
+                {"p": pattern},
+            ).scalar_one()
     finally:
         engine.dispose()
 
@@ -127,12 +137,15 @@ def test_metadata_and_sender_ids_cannot_amplify_storage(running_stack):
 
     user = unique()
     url = f"{running_stack.rasa}/webhooks/rest/webhook"
-    big_metadata = requests.post(url, json={"sender": user, "message": "xin chào", "metadata": {"k": "x" * 50_000}},
-                                 timeout=60)
+    big_metadata = requests.post(
+        url, json={"sender": user, "message": "xin chào", "metadata": {"k": "x" * 50_000}}, timeout=60
+    )
     big_sender = requests.post(url, json={"sender": user + "x" * 50_000, "message": "xin chào"}, timeout=60)
     stored_size = stored_bytes(running_stack, f"%{user}%")
-    print(f"50 kB of metadata -> HTTP {big_metadata.status_code}, 50 kB sender id -> HTTP {big_sender.status_code}: "
-          f"{stored_size} bytes stored")
+    print(
+        f"50 kB of metadata -> HTTP {big_metadata.status_code}, 50 kB sender id -> HTTP {big_sender.status_code}: "
+        f"{stored_size} bytes stored"
+    )
     assert big_metadata.status_code in (200, 413) and big_sender.status_code in (400, 413)  # 413: body size cap
     assert stored_size < 20_000
 

@@ -27,9 +27,7 @@ BUTTONS = [
 
 def zalo_replica(api, tmp_path, name: str) -> zalo.ZaloInput:
     # Each replica has its own container, hence its own token file.
-    return zalo.ZaloInput.from_credentials(
-        zalo.credentials(api, str(tmp_path / name / "zalo_tokens.json"))
-    )
+    return zalo.ZaloInput.from_credentials(zalo.credentials(api, str(tmp_path / name / "zalo_tokens.json")))
 
 
 def offering(buttons, trigger: str):
@@ -44,13 +42,9 @@ def offering(buttons, trigger: str):
     return answer
 
 
-async def test_a_zalo_numbered_answer_is_understood_by_the_other_replica(
-    redis_url, fake_zalo_api, tmp_path
-):
+async def test_a_zalo_numbered_answer_is_understood_by_the_other_replica(redis_url, fake_zalo_api, tmp_path):
     fake_zalo_api.script(zalo.SEND_PATH, {"error": -201, "message": "invalid"})
-    one, two = zalo_replica(fake_zalo_api, tmp_path, "a"), zalo_replica(
-        fake_zalo_api, tmp_path, "b"
-    )
+    one, two = zalo_replica(fake_zalo_api, tmp_path, "a"), zalo_replica(fake_zalo_api, tmp_path, "b")
     bot = FakeBot(offering(BUTTONS, "khai sinh"))
     async with serve_channel(one, bot) as url_one, serve_channel(two, bot) as url_two:
         await zalo.post(url_one, zalo.user_text("khai sinh", "msg-1"))
@@ -62,9 +56,7 @@ async def test_a_zalo_numbered_answer_is_understood_by_the_other_replica(
     assert bot.texts == ["khai sinh", "/ask_fee"]
 
 
-async def test_a_messenger_numbered_answer_is_understood_by_the_other_replica(
-    redis_url, fake_graph_api
-):
+async def test_a_messenger_numbered_answer_is_understood_by_the_other_replica(redis_url, fake_graph_api):
     buttons = [{"title": f"Thủ tục {i}", "payload": f"/p{i}"} for i in range(1, 16)]
     one, two = fb.make_channel(fake_graph_api), fb.make_channel(fake_graph_api)
     bot = FakeBot(offering(buttons, "danh sách"))
@@ -87,18 +79,12 @@ async def test_an_offer_answers_one_message_only_across_replicas(redis_url, fake
     assert bot.texts == ["danh sách", "/p2", "3"]
 
 
-async def test_a_zalo_event_delivered_to_both_replicas_is_handled_once(
-    redis_url, fake_zalo_api, tmp_path
-):
-    one, two = zalo_replica(fake_zalo_api, tmp_path, "a"), zalo_replica(
-        fake_zalo_api, tmp_path, "b"
-    )
+async def test_a_zalo_event_delivered_to_both_replicas_is_handled_once(redis_url, fake_zalo_api, tmp_path):
+    one, two = zalo_replica(fake_zalo_api, tmp_path, "a"), zalo_replica(fake_zalo_api, tmp_path, "b")
     event = zalo.user_text("xin chào", "msg-1")
     bot = FakeBot.answering()
     async with serve_channel(one, bot) as url_one, serve_channel(two, bot) as url_two:
-        responses = await asyncio.gather(
-            *[zalo.post(url, event) for url in (url_one, url_two, url_one, url_two)]
-        )
+        responses = await asyncio.gather(*[zalo.post(url, event) for url in (url_one, url_two, url_one, url_two)])
         await one.drain()
         await two.drain()
 
@@ -107,9 +93,7 @@ async def test_a_zalo_event_delivered_to_both_replicas_is_handled_once(
     assert len(zalo.sent(fake_zalo_api)) == 1
 
 
-async def test_a_messenger_event_delivered_to_both_replicas_is_handled_once(
-    redis_url, fake_graph_api
-):
+async def test_a_messenger_event_delivered_to_both_replicas_is_handled_once(redis_url, fake_graph_api):
     one, two = fb.make_channel(fake_graph_api), fb.make_channel(fake_graph_api)
     body = fb.webhook_body([fb.text_event("xin chào", "m_1")])
     bot = FakeBot.answering()
@@ -127,9 +111,7 @@ async def test_one_token_refresh_across_replicas(redis_url, fake_zalo_api, tmp_p
         {"error": -216, "message": "Access token is invalid"},
     )
     fake_zalo_api.script(zalo.OAUTH_PATH, zalo.NEW_TOKENS)
-    one, two = zalo_replica(fake_zalo_api, tmp_path, "a"), zalo_replica(
-        fake_zalo_api, tmp_path, "b"
-    )
+    one, two = zalo_replica(fake_zalo_api, tmp_path, "a"), zalo_replica(fake_zalo_api, tmp_path, "b")
     fake_zalo_api.hold()  # both replicas' first attempts fail together
     sending = asyncio.gather(
         one.get_output_channel().send_text_message("zalo:u1", "một"),
@@ -152,9 +134,7 @@ async def test_one_token_refresh_across_replicas(redis_url, fake_zalo_api, tmp_p
     assert len(fake_zalo_api.received(zalo.OAUTH_PATH)) == 1
 
 
-async def test_shared_state_keeps_no_sender_id_in_clear_and_everything_expires(
-    redis_url, fake_zalo_api, tmp_path
-):
+async def test_shared_state_keeps_no_sender_id_in_clear_and_everything_expires(redis_url, fake_zalo_api, tmp_path):
     fake_zalo_api.script(zalo.SEND_PATH, {"error": -201, "message": "invalid"})
     channel = zalo_replica(fake_zalo_api, tmp_path, "a")
     async with serve_channel(channel, FakeBot(offering(BUTTONS, "khai sinh"))) as url:
@@ -169,9 +149,7 @@ async def test_shared_state_keeps_no_sender_id_in_clear_and_everything_expires(
     assert all(0 < client.ttl(key) <= 3600 for key in keys)
 
 
-async def test_redis_down_falls_back_to_memory_and_still_answers(
-    monkeypatch, fake_graph_api
-):
+async def test_redis_down_falls_back_to_memory_and_still_answers(monkeypatch, fake_graph_api):
     from tests.support import free_port
 
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nobody there

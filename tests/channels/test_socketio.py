@@ -30,9 +30,7 @@ def make_channel(**credentials: Any) -> SocketIOInput:
 
 
 async def echo(message: UserMessage) -> None:
-    await message.output_channel.send_text_message(
-        message.sender_id, f"đã nhận: {message.text}"
-    )
+    await message.output_channel.send_text_message(message.sender_id, f"đã nhận: {message.text}")
 
 
 class Widget:
@@ -57,9 +55,7 @@ class Widget:
 
     async def send(self, text: str, session_id: Optional[str] = None) -> None:
         """Sends `text` for `session_id` (default: the confirmed session) without waiting."""
-        await self.client.emit(
-            "user_uttered", {"message": text, "session_id": session_id or self.session_id}
-        )
+        await self.client.emit("user_uttered", {"message": text, "session_id": session_id or self.session_id})
 
     async def say(self, text: str) -> None:
         """Sends `text` and waits for the next bot message."""
@@ -141,6 +137,7 @@ async def test_an_over_long_message_is_cut_after_a_note(rate_limits):
 
 # Session hijack (issue 19, finding 7): sessions are issued and checked by the server.
 
+
 async def test_a_second_client_can_neither_read_nor_post_into_another_session(rate_limits):
     rate_limits()
     bot = FakeBot(echo)
@@ -150,8 +147,10 @@ async def test_a_second_client_can_neither_read_nor_post_into_another_session(ra
             session = citizen.session_id
             session_id = session.partition(".")[0]
             # The intruder knows the session (even its token) and the sender id the bot uses...
-            given = [await intruder.request_session(known)
-                     for known in (session_id, f"web:{session_id}", bot.messages[0].sender_id)]
+            given = [
+                await intruder.request_session(known)
+                for known in (session_id, f"web:{session_id}", bot.messages[0].sender_id)
+            ]
             for known in (session, session_id, f"web:{session_id}"):
                 await intruder.send("chèn vào cuộc trò chuyện", session_id=known)
             # ...but nothing it sends reaches the bot, and it gets none of the citizen's replies.
@@ -259,10 +258,14 @@ async def test_the_widgets_metadata_is_not_handed_to_the_bot(rate_limits):
     bot = FakeBot(echo)
     async with serve_channel(make_channel(), bot) as base_url:
         async with widget(base_url) as citizen:
-            await citizen.client.emit("user_uttered", {
-                "message": "xin chào", "session_id": citizen.session_id,
-                "customData": {"language": "vi", "padding": "x" * 100_000},
-            })
+            await citizen.client.emit(
+                "user_uttered",
+                {
+                    "message": "xin chào",
+                    "session_id": citizen.session_id,
+                    "customData": {"language": "vi", "padding": "x" * 100_000},
+                },
+            )
             await wait_until(lambda: citizen.replies)
 
     assert bot.texts == ["xin chào"]

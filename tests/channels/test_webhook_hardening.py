@@ -21,9 +21,7 @@ PHONE = "0912345678"
 
 @pytest.fixture
 def zalo_channel(fake_zalo_api, tmp_path):
-    return zalo.ZaloInput.from_credentials(
-        zalo.credentials(fake_zalo_api, str(tmp_path / "tokens.json"))
-    )
+    return zalo.ZaloInput.from_credentials(zalo.credentials(fake_zalo_api, str(tmp_path / "tokens.json")))
 
 
 @pytest.fixture
@@ -40,9 +38,7 @@ async def test_a_non_ascii_zalo_signature_is_a_403(zalo_channel, value):
     bot = FakeBot()
     body = json.dumps(zalo.user_text("xin chào", "msg-1")).encode()
     async with serve_channel(zalo_channel, bot) as base_url:
-        status = await post_raw(
-            base_url + ZALO_WEBHOOK, body, {"X-ZEvent-Signature": b"mac=" + value}
-        )
+        status = await post_raw(base_url + ZALO_WEBHOOK, body, {"X-ZEvent-Signature": b"mac=" + value})
         await zalo_channel.drain()
 
     assert status == 403
@@ -54,27 +50,19 @@ async def test_a_non_ascii_messenger_signature_is_a_403(messenger_channel, value
     bot = FakeBot()
     body = fb.webhook_body([fb.text_event("xin chào", "m_1")])
     async with serve_channel(messenger_channel, bot) as base_url:
-        status = await post_raw(
-            base_url + MESSENGER_WEBHOOK, body, {"X-Hub-Signature-256": b"sha256=" + value}
-        )
+        status = await post_raw(base_url + MESSENGER_WEBHOOK, body, {"X-Hub-Signature-256": b"sha256=" + value})
 
     assert status == 403
     assert bot.messages == []
 
 
 @pytest.mark.parametrize("depth", [5_000, 30_000])
-async def test_a_deeply_nested_unsigned_body_is_refused_without_decoding_it(
-    zalo_channel, messenger_channel, depth
-):
+async def test_a_deeply_nested_unsigned_body_is_refused_without_decoding_it(zalo_channel, messenger_channel, depth):
     body = b"[" * depth + b"]" * depth  # json.loads: RecursionError beyond ~1,000
     bot = FakeBot()
-    async with serve_channel(zalo_channel, bot) as zalo_url, serve_channel(
-        messenger_channel, bot
-    ) as messenger_url:
+    async with serve_channel(zalo_channel, bot) as zalo_url, serve_channel(messenger_channel, bot) as messenger_url:
         zalo_status = (
-            await post_webhook(
-                zalo_url + ZALO_WEBHOOK, body, {"X-ZEvent-Signature": "mac=" + "0" * 64}
-            )
+            await post_webhook(zalo_url + ZALO_WEBHOOK, body, {"X-ZEvent-Signature": "mac=" + "0" * 64})
         ).status
         messenger_status = (
             await post_webhook(
@@ -87,9 +75,7 @@ async def test_a_deeply_nested_unsigned_body_is_refused_without_decoding_it(
     assert (zalo_status, messenger_status) == (403, 403)
 
 
-async def test_bodies_over_the_cap_get_a_413_before_any_signature_work(
-    fake_zalo_api, fake_graph_api, tmp_path
-):
+async def test_bodies_over_the_cap_get_a_413_before_any_signature_work(fake_zalo_api, fake_graph_api, tmp_path):
     zalo_channel = zalo.ZaloInput.from_credentials(
         zalo.credentials(fake_zalo_api, str(tmp_path / "t.json"), max_body_bytes=4096)
     )
@@ -98,9 +84,7 @@ async def test_bodies_over_the_cap_get_a_413_before_any_signature_work(
     big_messenger = fb.webhook_body([fb.text_event("a" * 5000, "m_1")])
     small_zalo = zalo.user_text("xin chào", "msg-2")
     bot = FakeBot.answering()
-    async with serve_channel(zalo_channel, bot) as zalo_url, serve_channel(
-        messenger_channel, bot
-    ) as messenger_url:
+    async with serve_channel(zalo_channel, bot) as zalo_url, serve_channel(messenger_channel, bot) as messenger_url:
         statuses = [
             (await zalo.post(zalo_url, big_zalo)).status,  # signed, all the same
             (await fb.post(messenger_url, big_messenger)).status,
@@ -112,9 +96,7 @@ async def test_bodies_over_the_cap_get_a_413_before_any_signature_work(
     assert bot.texts == ["xin chào"]
 
 
-async def test_the_default_caps_let_ordinary_calls_through_and_stop_megabytes(
-    zalo_channel, messenger_channel
-):
+async def test_the_default_caps_let_ordinary_calls_through_and_stop_megabytes(zalo_channel, messenger_channel):
     assert zalo_channel.settings.max_body_bytes == 64 * 1024
     assert messenger_channel.max_body_bytes == 1024 * 1024
     huge = b"x" * (2 * 1024 * 1024)
@@ -123,9 +105,10 @@ async def test_the_default_caps_let_ordinary_calls_through_and_stop_megabytes(
         for start in range(0, len(huge), 64 * 1024):
             yield huge[start : start + 64 * 1024]
 
-    async with serve_channel(zalo_channel, FakeBot()) as zalo_url, serve_channel(
-        messenger_channel, FakeBot()
-    ) as messenger_url:
+    async with (
+        serve_channel(zalo_channel, FakeBot()) as zalo_url,
+        serve_channel(messenger_channel, FakeBot()) as messenger_url,
+    ):
         statuses = [
             (await post_webhook(zalo_url + ZALO_WEBHOOK, huge, {})).status,
             (await post_webhook(messenger_url + MESSENGER_WEBHOOK, huge, {})).status,
@@ -136,9 +119,7 @@ async def test_the_default_caps_let_ordinary_calls_through_and_stop_megabytes(
     assert statuses == [413] * 4
 
 
-async def test_each_webhook_cap_replaces_the_server_wide_body_limit(
-    fake_zalo_api, fake_graph_api, tmp_path
-):
+async def test_each_webhook_cap_replaces_the_server_wide_body_limit(fake_zalo_api, fake_graph_api, tmp_path):
     # bot/server_guard.py sets 64 KiB server-wide; a busy page's batch is larger.
     messenger_channel = fb.make_channel(fake_graph_api)
     batch = fb.webhook_body(
@@ -149,11 +130,10 @@ async def test_each_webhook_cap_replaces_the_server_wide_body_limit(
         zalo.credentials(fake_zalo_api, str(tmp_path / "t.json"), max_body_bytes=2048)
     )
     bot = FakeBot.answering()
-    async with serve_channel(
-        messenger_channel, bot, request_max_size=64 * 1024
-    ) as messenger_url, serve_channel(
-        zalo_channel, bot, request_max_size=64 * 1024
-    ) as zalo_url:
+    async with (
+        serve_channel(messenger_channel, bot, request_max_size=64 * 1024) as messenger_url,
+        serve_channel(zalo_channel, bot, request_max_size=64 * 1024) as zalo_url,
+    ):
         batch_status = (await fb.post(messenger_url, batch)).status
         zalo_status = (await zalo.post(zalo_url, zalo.user_text("a" * 3000, "z1"))).status
 
@@ -212,9 +192,7 @@ async def test_malformed_messenger_events_are_skipped_and_the_batch_still_answer
     "payload",
     [[1, 2], "text", 5, None, {"entry": "x"}, {"entry": [1]}, {"entry": None}],
 )
-async def test_signed_messenger_bodies_of_other_shapes_are_a_200(
-    messenger_channel, payload
-):
+async def test_signed_messenger_bodies_of_other_shapes_are_a_200(messenger_channel, payload):
     body = json.dumps(payload).encode()
     async with serve_channel(messenger_channel, FakeBot()) as base_url:
         response = await fb.post(base_url, body)
@@ -250,9 +228,7 @@ MALFORMED_ZALO_EVENTS = [
 
 
 @pytest.mark.parametrize("event", MALFORMED_ZALO_EVENTS)
-async def test_malformed_signed_zalo_events_are_a_200_and_skipped(
-    zalo_channel, event, caplog
-):
+async def test_malformed_signed_zalo_events_are_a_200_and_skipped(zalo_channel, event, caplog):
     bot = FakeBot.answering()
     with caplog.at_level(logging.DEBUG):
         async with serve_channel(zalo_channel, bot) as base_url:
@@ -274,9 +250,7 @@ async def test_malformed_signed_zalo_events_are_a_200_and_skipped(
 )
 async def test_signed_zalo_bodies_that_are_not_an_event_are_a_200(zalo_channel, body):
     async with serve_channel(zalo_channel, FakeBot()) as base_url:
-        response = await post_webhook(
-            base_url + ZALO_WEBHOOK, body, {"X-ZEvent-Signature": zalo.sign(body, "")}
-        )
+        response = await post_webhook(base_url + ZALO_WEBHOOK, body, {"X-ZEvent-Signature": zalo.sign(body, "")})
 
     assert response.status == 200
 
@@ -287,9 +261,7 @@ def at(seconds_from_now: float, msg_id: str):
     return event
 
 
-async def test_zalo_events_outside_the_deduplication_window_are_refused(
-    zalo_channel, caplog
-):
+async def test_zalo_events_outside_the_deduplication_window_are_refused(zalo_channel, caplog):
     bot = FakeBot.answering()
     with caplog.at_level(logging.WARNING):
         async with serve_channel(zalo_channel, bot) as base_url:
@@ -314,9 +286,7 @@ async def test_a_zalo_event_without_timestamp_is_refused(zalo_channel):
     body = json.dumps(event).encode()
     bot = FakeBot.answering()
     async with serve_channel(zalo_channel, bot) as base_url:
-        response = await post_webhook(
-            base_url + ZALO_WEBHOOK, body, {"X-ZEvent-Signature": zalo.sign(body, "")}
-        )
+        response = await post_webhook(base_url + ZALO_WEBHOOK, body, {"X-ZEvent-Signature": zalo.sign(body, "")})
         await zalo_channel.drain()
 
     assert response.status == 200
@@ -330,9 +300,7 @@ async def test_the_signed_timestamp_must_be_the_events_own(zalo_channel):
     body = json.dumps(event).encode()
     bot = FakeBot.answering()
     async with serve_channel(zalo_channel, bot) as base_url:
-        nested = await post_webhook(
-            base_url + ZALO_WEBHOOK, body, {"X-ZEvent-Signature": zalo.sign(body, "123")}
-        )
+        nested = await post_webhook(base_url + ZALO_WEBHOOK, body, {"X-ZEvent-Signature": zalo.sign(body, "123")})
         own = await post_webhook(
             base_url + ZALO_WEBHOOK,
             body,

@@ -72,9 +72,7 @@ def channel(fake_zalo_api, token_store) -> ZaloInput:
     return ZaloInput.from_credentials(credentials(fake_zalo_api, token_store))
 
 
-def user_text(
-    text: str, msg_id: str, event_name: str = "user_send_text"
-) -> Dict[str, Any]:
+def user_text(text: str, msg_id: str, event_name: str = "user_send_text") -> Dict[str, Any]:
     return {
         "app_id": APP_ID,
         "user_id_by_app": "552177279717587730",
@@ -95,9 +93,7 @@ def sign(body: bytes, timestamp: str, key: str = OA_SECRET_KEY) -> str:
     return f"mac={digest.hexdigest()}"
 
 
-async def post(
-    base_url: str, event: Dict[str, Any], signature: Optional[str] = "sign"
-) -> aiohttp.ClientResponse:
+async def post(base_url: str, event: Dict[str, Any], signature: Optional[str] = "sign") -> aiohttp.ClientResponse:
     body = json.dumps(event, ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json"}
     if signature == "sign":
@@ -110,18 +106,14 @@ async def post(
 def sent(api: FakeHttpApi, but: Optional[str] = None) -> List[Dict[str, Any]]:
     """The bodies the channel sent, but those of text `but` (the bot's own answer)."""
     return [
-        request.json
-        for request in api.received(SEND_PATH)
-        if but is None or request.json["message"].get("text") != but
+        request.json for request in api.received(SEND_PATH) if but is None or request.json["message"].get("text") != but
     ]
 
 
 def reply_with(*responses: Dict[str, Any]):
     async def answer(message: UserMessage) -> None:
         for response in responses:
-            await message.output_channel.send_response(
-                message.sender_id, dict(response)
-            )
+            await message.output_channel.send_response(message.sender_id, dict(response))
 
     return answer
 
@@ -184,9 +176,7 @@ async def test_bad_signature_is_rejected(channel, signature):
         "follow",
     ],
 )
-async def test_echoes_receipts_and_other_events_are_ignored(
-    channel, fake_zalo_api, event_name
-):
+async def test_echoes_receipts_and_other_events_are_ignored(channel, fake_zalo_api, event_name):
     event = user_text("trả lời của OA", "msg-echo", event_name)
     event["sender"], event["recipient"] = {"id": OA_ID}, {"id": USER}
     bot = FakeBot()
@@ -267,9 +257,7 @@ async def test_media_gets_the_polite_text_only_reply(channel, fake_zalo_api):
         await channel.drain()
 
     assert bot.messages == []
-    assert sent(fake_zalo_api) == [
-        {"recipient": {"user_id": USER}, "message": {"text": UNSUPPORTED_MEDIA_REPLY}}
-    ]
+    assert sent(fake_zalo_api) == [{"recipient": {"user_id": USER}, "message": {"text": UNSUPPORTED_MEDIA_REPLY}}]
 
 
 BUTTONS = [
@@ -304,9 +292,7 @@ async def test_buttons_are_sent_as_a_template(channel, fake_zalo_api):
 
 
 async def test_rejected_buttons_fall_back_to_numbered_text(channel, fake_zalo_api):
-    fake_zalo_api.script(
-        SEND_PATH, {"error": -201, "message": "Parameters are invalid"}
-    )
+    fake_zalo_api.script(SEND_PATH, {"error": -201, "message": "Parameters are invalid"})
 
     async def answer(message: UserMessage) -> None:
         if message.text == "khai sinh":
@@ -325,18 +311,12 @@ async def test_rejected_buttons_fall_back_to_numbered_text(channel, fake_zalo_ap
 
     first, fallback, _ = sent(fake_zalo_api)
     assert "attachment" in first["message"]
-    assert fallback["message"] == {
-        "text": "Anh/Chị muốn biết gì?\n1. Giấy tờ cần nộp\n2. Lệ phí"
-    }
+    assert fallback["message"] == {"text": "Anh/Chị muốn biết gì?\n1. Giấy tờ cần nộp\n2. Lệ phí"}
     assert bot.texts == ["khai sinh", "/ask_fee"]
 
 
-async def test_expired_token_is_refreshed_once_and_persisted(
-    channel, fake_zalo_api, token_store
-):
-    fake_zalo_api.script(
-        SEND_PATH, {"error": -216, "message": "Access token is invalid"}
-    )
+async def test_expired_token_is_refreshed_once_and_persisted(channel, fake_zalo_api, token_store):
+    fake_zalo_api.script(SEND_PATH, {"error": -216, "message": "Access token is invalid"})
     fake_zalo_api.script(OAUTH_PATH, NEW_TOKENS)
     async with serve_channel(channel, FakeBot(reply_with({"text": "Dạ"}))) as base_url:
         await post(base_url, user_text("xin chào", "msg-1"))
@@ -360,9 +340,7 @@ async def test_expired_token_is_refreshed_once_and_persisted(
         "refresh-2",
     )
     assert stat.S_IMODE(os.stat(token_store).st_mode) == 0o600
-    assert [
-        name for name in os.listdir(os.path.dirname(token_store)) if "tokens-" in name
-    ] == []
+    assert [name for name in os.listdir(os.path.dirname(token_store)) if "tokens-" in name] == []
 
 
 async def test_restart_uses_the_rotated_tokens(fake_zalo_api, token_store):
@@ -388,9 +366,7 @@ async def test_concurrent_expiries_share_one_refresh(channel, fake_zalo_api):
     fake_zalo_api.script(OAUTH_PATH, NEW_TOKENS)
     output = channel.get_output_channel()
     fake_zalo_api.hold()  # both first attempts are in flight before either answer
-    sending = asyncio.gather(
-        output.send_text_message("u1", "một"), output.send_text_message("u2", "hai")
-    )
+    sending = asyncio.gather(output.send_text_message("u1", "một"), output.send_text_message("u2", "hai"))
     await wait_until(lambda: len(fake_zalo_api.received(SEND_PATH)) == 2)
     fake_zalo_api.release()
     await sending
@@ -400,9 +376,7 @@ async def test_concurrent_expiries_share_one_refresh(channel, fake_zalo_api):
     assert [r.headers["access_token"] for r in retries] == ["access-2", "access-2"]
 
 
-async def test_a_token_that_stays_invalid_is_not_refreshed_in_a_loop(
-    channel, fake_zalo_api, caplog
-):
+async def test_a_token_that_stays_invalid_is_not_refreshed_in_a_loop(channel, fake_zalo_api, caplog):
     fake_zalo_api.script(SEND_PATH, *[{"error": -216, "message": "invalid"}] * 2)
     fake_zalo_api.script(OAUTH_PATH, NEW_TOKENS)
     with caplog.at_level(logging.ERROR):
@@ -416,9 +390,7 @@ async def test_a_token_that_stays_invalid_is_not_refreshed_in_a_loop(
 
 async def test_failed_refresh_is_logged_without_secrets(channel, fake_zalo_api, caplog):
     fake_zalo_api.script(SEND_PATH, {"error": -216, "message": "invalid"})
-    fake_zalo_api.script(
-        OAUTH_PATH, {"error": -14014, "error_description": "Invalid refresh token"}
-    )
+    fake_zalo_api.script(OAUTH_PATH, {"error": -14014, "error_description": "Invalid refresh token"})
     with caplog.at_level(logging.INFO):
         await channel.get_output_channel().send_text_message(USER, "xin chào")
 
@@ -428,12 +400,8 @@ async def test_failed_refresh_is_logged_without_secrets(channel, fake_zalo_api, 
         assert secret not in caplog.text
 
 
-async def test_unreachable_user_is_logged_and_not_retried(
-    channel, fake_zalo_api, caplog
-):
-    fake_zalo_api.script(
-        SEND_PATH, {"error": -230, "message": "User has not interacted"}
-    )
+async def test_unreachable_user_is_logged_and_not_retried(channel, fake_zalo_api, caplog):
+    fake_zalo_api.script(SEND_PATH, {"error": -230, "message": "User has not interacted"})
     with caplog.at_level(logging.WARNING):
         await channel.get_output_channel().send_text_message(USER, "xin chào")
 
@@ -443,18 +411,14 @@ async def test_unreachable_user_is_logged_and_not_retried(
 
 
 async def test_rate_limit_and_network_errors_are_retried(channel, fake_zalo_api):
-    fake_zalo_api.script(
-        SEND_PATH, {"error": -32, "message": "Exceeded rate limit"}, DROP
-    )
+    fake_zalo_api.script(SEND_PATH, {"error": -32, "message": "Exceeded rate limit"}, DROP)
     await channel.get_output_channel().send_text_message(USER, "xin chào")
 
     assert len(fake_zalo_api.received(SEND_PATH)) == 3
 
 
 async def test_retries_give_up_after_the_limit(fake_zalo_api, token_store, caplog):
-    channel = ZaloInput.from_credentials(
-        credentials(fake_zalo_api, token_store, max_retries=1)
-    )
+    channel = ZaloInput.from_credentials(credentials(fake_zalo_api, token_store, max_retries=1))
     fake_zalo_api.script(SEND_PATH, DROP, DROP, DROP)
     with caplog.at_level(logging.ERROR):
         await channel.get_output_channel().send_text_message(USER, "xin chào")
@@ -465,18 +429,14 @@ async def test_retries_give_up_after_the_limit(fake_zalo_api, token_store, caplo
 
 async def test_sending_does_not_block_the_event_loop(channel, fake_zalo_api):
     fake_zalo_api.hold()
-    sending = asyncio.create_task(
-        channel.get_output_channel().send_text_message(USER, "xin chào")
-    )
+    sending = asyncio.create_task(channel.get_output_channel().send_text_message(USER, "xin chào"))
     await wait_until(lambda: len(fake_zalo_api.received()) == 1)
     assert not sending.done()
     fake_zalo_api.release()
     await sending
 
 
-async def test_token_expiring_soon_is_refreshed_before_sending(
-    fake_zalo_api, token_store
-):
+async def test_token_expiring_soon_is_refreshed_before_sending(fake_zalo_api, token_store):
     seed = TokenStore(token_store, REFRESH_TOKEN)
     seed.save(ZaloTokens("access-old", "refresh-old", expires_at=time.time() + 60))
     fake_zalo_api.script(OAUTH_PATH, NEW_TOKENS)
@@ -495,9 +455,7 @@ def test_store_is_ignored_when_credentials_bring_a_new_refresh_token(token_store
     assert TokenStore(token_store, "a-new-one-from-the-console").load() is None
 
 
-async def test_messages_beyond_the_sender_limit_get_the_slow_down_reply(
-    rate_limits, fake_zalo_api, token_store
-):
+async def test_messages_beyond_the_sender_limit_get_the_slow_down_reply(rate_limits, fake_zalo_api, token_store):
     rate_limits(sender="2/60")
     channel = ZaloInput.from_credentials(credentials(fake_zalo_api, token_store))
     events = [user_text(text, f"msg-{text}") for text in ("một", "hai", "ba")]
@@ -514,9 +472,7 @@ async def test_messages_beyond_the_sender_limit_get_the_slow_down_reply(
     assert reply["message"]["text"].startswith(SLOW_DOWN_START)
 
 
-async def test_dossier_lookups_are_limited_per_user(
-    rate_limits, fake_zalo_api, token_store
-):
+async def test_dossier_lookups_are_limited_per_user(rate_limits, fake_zalo_api, token_store):
     rate_limits(lookup="1/600")
     channel = ZaloInput.from_credentials(credentials(fake_zalo_api, token_store))
     events = [
@@ -541,13 +497,9 @@ async def test_dossier_lookups_are_limited_per_user(
     assert reply["message"]["text"].startswith(SLOW_DOWN_START)
 
 
-async def test_an_over_long_message_is_cut_after_a_note(
-    rate_limits, fake_zalo_api, token_store
-):
+async def test_an_over_long_message_is_cut_after_a_note(rate_limits, fake_zalo_api, token_store):
     rate_limits()
-    channel = ZaloInput.from_credentials(
-        credentials(fake_zalo_api, token_store, max_message_chars=40)
-    )
+    channel = ZaloInput.from_credentials(credentials(fake_zalo_api, token_store, max_message_chars=40))
     text = "làm giấy khai sinh cho con cần những giấy tờ gì ạ " * 3
     bot = FakeBot.answering()
     async with serve_channel(channel, bot) as base_url:

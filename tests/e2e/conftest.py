@@ -9,6 +9,7 @@ The page runs under a strict Content-Security-Policy (no eval), so waits use loc
 :func:`poll` (``page.evaluate`` goes through the DevTools protocol, which the policy allows),
 never ``page.wait_for_function``.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,14 @@ SCREENSHOTS = RESULTS / "screenshots"
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # platform_notes.md: without the background-networking flags Chromium floods the closed network.
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -64,8 +71,12 @@ def browser_context(tmp_path):
     profile.mkdir()
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True,
-            viewport=PHONE, locale="vi-VN",
+            str(profile),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_FLAGS,
+            headless=True,
+            viewport=PHONE,
+            locale="vi-VN",
         )
         try:
             yield context
@@ -82,8 +93,9 @@ class PageWatch:
         self.outside_requests: list[str] = []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on("console", self._console)
-        context.on("request", lambda request: self.outside_requests.append(request.url)
-                   if _from_outside(request.url) else None)
+        context.on(
+            "request", lambda request: self.outside_requests.append(request.url) if _from_outside(request.url) else None
+        )
 
     def _console(self, message) -> None:
         if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
@@ -92,7 +104,9 @@ class PageWatch:
     def assert_clean(self) -> None:
         assert not self.errors, self.errors
         assert not self.csp_violations, self.csp_violations
-        assert not self.outside_requests, f"the page loaded something from outside this machine: {self.outside_requests}"
+        assert (
+            not self.outside_requests
+        ), f"the page loaded something from outside this machine: {self.outside_requests}"
 
 
 def _from_outside(url: str) -> bool:
@@ -134,7 +148,9 @@ def conversation(page) -> list[dict]:
 def wait_for_reply(page, after_user_text: str, containing: str) -> str:
     """Waits until a bot message after the last user message ``after_user_text`` contains ``containing``
     (case-insensitive, collapsed parts included); returns the bot's texts after that message."""
-    poll(page, """([userText, needle]) => {
+    poll(
+        page,
+        """([userText, needle]) => {
         const items = [...document.querySelectorAll('#log .message')];
         let last = -1;
         items.forEach((item, i) => {
@@ -142,10 +158,12 @@ def wait_for_reply(page, after_user_text: str, containing: str) -> str:
         });
         return last >= 0 && items.slice(last + 1).some(item =>
             item.classList.contains('from-bot') && item.querySelector('.body').textContent.toLowerCase().includes(needle));
-    }""", [after_user_text, containing.lower()])
+    }""",
+        [after_user_text, containing.lower()],
+    )
     turns = conversation(page)
     last_user = max(i for i, t in enumerate(turns) if t["from"] == "user" and t["text"] == after_user_text)
-    return "\n".join(t["text"] for t in turns[last_user + 1:] if t["from"] == "bot")
+    return "\n".join(t["text"] for t in turns[last_user + 1 :] if t["from"] == "bot")
 
 
 def wait_for_greeting(page) -> None:

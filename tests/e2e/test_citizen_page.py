@@ -6,6 +6,7 @@ conversation, branding by configuration, and the page's weight and load time on 
 Results: results/axe-web-page.json, results/web-page-metrics.json, screenshots under
 results/screenshots/citizen-*.png.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,18 @@ import pytest
 import requests
 
 from tests.e2e.conftest import (
-    DESKTOP, PHONE, ROOT, WAIT_MS, axe_audit, open_chat, poll, save_json, screenshot, settle,
-    wait_for_greeting, wait_for_reply,
+    DESKTOP,
+    PHONE,
+    ROOT,
+    WAIT_MS,
+    axe_audit,
+    open_chat,
+    poll,
+    save_json,
+    screenshot,
+    settle,
+    wait_for_greeting,
+    wait_for_reply,
 )
 from tests.support import free_port
 
@@ -58,8 +69,9 @@ def test_no_serious_accessibility_violation_in_any_state(running_stack, web_bund
         def audit(state: str) -> None:
             report = axe_audit(page)
             results[f"{state}/{size}"] = report["violations"]
-            blocking.extend((state, size, v["id"], v["impact"], v["nodes"]) for v in report["violations"]
-                            if v["impact"] in BLOCKING)
+            blocking.extend(
+                (state, size, v["id"], v["impact"], v["nodes"]) for v in report["violations"] if v["impact"] in BLOCKING
+            )
             screenshot(page, f"citizen-{state}-{size}")
 
         audit("welcome")
@@ -255,8 +267,13 @@ def test_branding_comes_from_the_configured_folder(running_stack, web_bundle, br
     shutil.copy(ROOT / "bot/web/branding/emblem.svg", branding / "emblem.svg")
     port = free_port()
     env = {**running_stack.env, "WEB_BRANDING_DIR": str(branding), "API_PORT": str(port)}
-    api = subprocess.Popen([sys.executable, "-m", "procedures_db", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api = subprocess.Popen(
+        [sys.executable, "-m", "procedures_db", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -275,19 +292,30 @@ def test_branding_comes_from_the_configured_folder(running_stack, web_bundle, br
         assert "chính thức của" in page.locator("#welcome h2").inner_text()
         assert page.title() == "Trợ lý thủ tục hành chính – Tỉnh Minh Họa"
         assert page.locator("#welcome a[href^='tel:']").get_attribute("href") == "tel:02223888999"
-        assert page.evaluate("() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()") \
+        assert (
+            page.evaluate("() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()")
             == "#b71c1c"
+        )
         assert page.locator("#brand-emblem").get_attribute("alt").startswith("Biểu trưng")
         screenshot(page, "citizen-branded-phone")
 
         # A colour white text cannot be read on, or a javascript: link, falls back to the defaults.
-        (branding / "branding.json").write_text(json.dumps({
-            "province": "Tỉnh Minh Họa", "colors": {"brand": "#ffff66"}, "privacy_url": "javascript:alert(1)",
-        }), encoding="utf-8")
+        (branding / "branding.json").write_text(
+            json.dumps(
+                {
+                    "province": "Tỉnh Minh Họa",
+                    "colors": {"brand": "#ffff66"},
+                    "privacy_url": "javascript:alert(1)",
+                }
+            ),
+            encoding="utf-8",
+        )
         page.reload()
         page.locator("#brand-agency").wait_for(timeout=WAIT_MS)
-        assert page.evaluate("() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()") \
+        assert (
+            page.evaluate("() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()")
             == "#1d4f91"
+        )
         assert page.locator("[data-brand=privacy_link]").get_attribute("href") == "/static/privacy.html"
         page.close()
     finally:
@@ -312,9 +340,15 @@ def test_page_weight_and_load_time_on_a_slow_connection(running_stack, web_bundl
     cdp = browser_context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    cdp.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 150, "downloadThroughput": 1_600_000 / 8, "uploadThroughput": 750_000 / 8,
-    })
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 150,
+            "downloadThroughput": 1_600_000 / 8,
+            "uploadThroughput": 750_000 / 8,
+        },
+    )
     started = time.monotonic()
     page.goto(f"{running_stack.api}/?rasa={running_stack.rasa}", wait_until="load")
     loaded = time.monotonic() - started
@@ -328,8 +362,12 @@ def test_page_weight_and_load_time_on_a_slow_connection(running_stack, web_bundl
                 files: files.map(r => r.name.replace(location.origin, '')),
                 dom_content_loaded_ms: Math.round(nav.domContentLoadedEventEnd), load_ms: Math.round(nav.loadEventEnd)};
     }""")
-    metrics = {"connection": "1.6 Mbit/s down, 750 kbit/s up, 150 ms latency, cache disabled",
-               **timing, "load_s": round(loaded, 2), "greeting_shown_s": round(greeted, 2)}
+    metrics = {
+        "connection": "1.6 Mbit/s down, 750 kbit/s up, 150 ms latency, cache disabled",
+        **timing,
+        "load_s": round(loaded, 2),
+        "greeting_shown_s": round(greeted, 2),
+    }
     save_json("web-page-metrics.json", metrics)
     print(json.dumps(metrics, indent=2))
     assert timing["transfer_bytes"] < 150_000, metrics
@@ -378,8 +416,9 @@ def test_the_documented_snippet_embeds_the_chat_in_a_portal_with_a_strict_policy
     from threading import Thread
 
     chat = f"{running_stack.api}/?rasa={running_stack.rasa}"
-    snippet = (f'<iframe src="{chat}" title="Trợ lý thủ tục hành chính" '
-               'width="100%" height="640" loading="lazy"></iframe>')
+    snippet = (
+        f'<iframe src="{chat}" title="Trợ lý thủ tục hành chính" ' 'width="100%" height="640" loading="lazy"></iframe>'
+    )
     portal_page = f'<!doctype html><html lang="vi"><title>Cổng thông tin</title><h1>Cổng</h1>{snippet}</html>'
 
     class Portal(BaseHTTPRequestHandler):

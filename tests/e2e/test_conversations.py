@@ -1,4 +1,5 @@
 """End-to-end conversations through the REST channel of the running stack."""
+
 from __future__ import annotations
 
 import os
@@ -35,15 +36,18 @@ def test_bot_challenge_says_it_is_virtual(running_stack):
     assert "trợ lý ảo" in texts(running_stack.say(sender(), "bạn là người thật hay máy vậy?"))
 
 
-@pytest.mark.parametrize("question,expected", [
-    ("làm hộ chiếu cần giấy tờ gì", "DP-XNC-01"),
-    ("lam gks cho con can giay to gi", "1.001193"),
-    ("đăng ký tạm trú mất bao lâu", "1.004194"),
-    ("phi dang ky thuong tru bao nhieu", "1.004222"),
-    ("chứng thực bản sao nộp ở đâu", "2.000815"),
-    ("xin lý lịch tư pháp có làm online được không", "DP-TP-01"),
-    ("các bước đăng ký khai tử", "1.000656"),
-])
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("làm hộ chiếu cần giấy tờ gì", "DP-XNC-01"),
+        ("lam gks cho con can giay to gi", "1.001193"),
+        ("đăng ký tạm trú mất bao lâu", "1.004194"),
+        ("phi dang ky thuong tru bao nhieu", "1.004222"),
+        ("chứng thực bản sao nộp ở đâu", "2.000815"),
+        ("xin lý lịch tư pháp có làm online được không", "DP-TP-01"),
+        ("các bước đăng ký khai tử", "1.000656"),
+    ],
+)
 def test_questions_are_answered_from_the_catalogue_with_name_and_code(running_stack, question, expected):
     replies = running_stack.say(sender(), question)
     assert f"mã {expected}" in texts(replies), texts(replies)
@@ -97,9 +101,12 @@ def test_handoff_records_a_reference_visible_to_staff_and_pauses_the_bot(running
     user = sender()
     answer = texts(running_stack.say(user, "cho tôi nói chuyện với cán bộ"))
     assert "YC-" in answer and settings().support_hotline in answer
-    reference = answer[answer.index("YC-"):].split()[0].rstrip(".,")
-    staff = requests.get(f"{running_stack.api}/api/handoffs",
-                         headers={"Authorization": f"Bearer {os.environ['DOSSIER_API_TOKEN']}"}, timeout=10)
+    reference = answer[answer.index("YC-") :].split()[0].rstrip(".,")
+    staff = requests.get(
+        f"{running_stack.api}/api/handoffs",
+        headers={"Authorization": f"Bearer {os.environ['DOSSIER_API_TOKEN']}"},
+        timeout=10,
+    )
     assert reference in [h["reference"] for h in staff.json()["handoffs"]]
     assert requests.get(f"{running_stack.api}/api/handoffs", timeout=10).status_code == 401
     assert running_stack.say(user, "alo") == []  # paused: staff answer now
@@ -161,13 +168,24 @@ def test_wrong_digits_and_unknown_code_get_the_same_answer_and_lock_out(running_
     assert "đang xử lý" not in texts(running_stack.say(known, "4321"))
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "😀😀😀", "a" * 5000, "'; DROP TABLE procedures; --", "<script>alert('x')</script>",
-    "What documents do I need for a passport?", "这个怎么办理", "\u200b",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "😀😀😀",
+        "a" * 5000,
+        "'; DROP TABLE procedures; --",
+        "<script>alert('x')</script>",
+        "What documents do I need for a passport?",
+        "这个怎么办理",
+        "\u200b",
+    ],
+)
 def test_odd_input_gets_a_polite_answer_never_an_error(running_stack, text):
-    reply = requests.post(f"{running_stack.rasa}/webhooks/rest/webhook",
-                          json={"sender": sender(), "message": text}, timeout=60)
+    reply = requests.post(
+        f"{running_stack.rasa}/webhooks/rest/webhook", json={"sender": sender(), "message": text}, timeout=60
+    )
     assert reply.status_code == 200
     assert texts(reply.json()).strip(), f"empty reply for {text[:30]!r}"
     assert "Traceback" not in reply.text

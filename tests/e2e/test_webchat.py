@@ -5,6 +5,7 @@ same Rasa conversation (the session token issued by the server, bot/channels/soc
 page's Content-Security-Policy, and nothing loaded from outside. Browser fixtures and helpers:
 tests/e2e/conftest.py. Screenshots (phone and desktop) go to results/screenshots/.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,14 @@ import pytest
 import requests
 
 from tests.e2e.conftest import (
-    DESKTOP, WAIT_MS, conversation, open_chat, screenshot, settle, wait_for_greeting, wait_for_reply,
+    DESKTOP,
+    WAIT_MS,
+    conversation,
+    open_chat,
+    screenshot,
+    settle,
+    wait_for_greeting,
+    wait_for_reply,
 )
 
 pytestmark = pytest.mark.timeout(420)

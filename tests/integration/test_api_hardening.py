@@ -3,6 +3,7 @@
 Odd headers, paths and queries get a clear 4xx, never a 500 or a traceback in the log;
 the search query is capped and answered at once.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -37,8 +38,13 @@ def api(tmp_path_factory):
     log_path = workdir / "api.log"
     env = {**os.environ, "DATABASE_URL": database, "DOSSIER_API_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
     with open(log_path, "w", encoding="utf-8") as log:
-        process = subprocess.Popen([sys.executable, "-m", "procedures_db", "serve", "--host", "127.0.0.1",
-                                    "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "procedures_db", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process)
@@ -67,10 +73,18 @@ def raw_get(base: str, path: str, headers: dict[str, bytes] | None = None) -> tu
         connection.close()
 
 
-@pytest.mark.parametrize("authorization", [
-    "Bearer é".encode("latin-1"), "Bearer é".encode("utf-8"), b"Bearer \xff\xfe", "Basic é".encode("utf-8"),
-    b"Bearer", b"\xe9", f"Bearer {TOKEN}\xe9".encode("latin-1"),
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer é".encode("latin-1"),
+        "Bearer é".encode("utf-8"),
+        b"Bearer \xff\xfe",
+        "Basic é".encode("utf-8"),
+        b"Bearer",
+        b"\xe9",
+        f"Bearer {TOKEN}\xe9".encode("latin-1"),
+    ],
+)
 def test_non_ascii_authorization_headers_get_401(api, authorization):
     base, _ = api
     for path in ("/api/handoffs", "/api/feedback/summary", "/api/dossiers/000.00.12.H48-251105-0012"):
@@ -83,11 +97,24 @@ def test_the_right_token_still_opens_the_staff_api(api):
     assert raw_get(base, "/api/handoffs", {"Authorization": f"Bearer {TOKEN}".encode()})[0] == 200
 
 
-@pytest.mark.parametrize("path", [
-    "/static/", "/static", "/static//", "/static/vendor/", "/static/%2e%2e/", "/static/..%2f..%2fetc%2fpasswd",
-    "/static/%00", "/static/" + "a" * 300, "/static/index.html/x", "/static/no-such-file.js",
-    "/branding/", "/branding", "/branding/%2e%2e/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/",
+        "/static",
+        "/static//",
+        "/static/vendor/",
+        "/static/%2e%2e/",
+        "/static/..%2f..%2fetc%2fpasswd",
+        "/static/%00",
+        "/static/" + "a" * 300,
+        "/static/index.html/x",
+        "/static/no-such-file.js",
+        "/branding/",
+        "/branding",
+        "/branding/%2e%2e/",
+    ],
+)
 def test_static_folders_and_missing_files_get_404(api, path):
     base, _ = api
     status, body = raw_get(base, path)
@@ -109,11 +136,17 @@ def test_search_query_is_capped_with_a_clear_error(api):
     assert str(MAX_QUERY_LENGTH) in error["error"] and "ký tự" in error["error_vi"]
 
 
-@pytest.mark.parametrize("query", [
-    "a" * MAX_QUERY_LENGTH, "khai sinh " * (MAX_QUERY_LENGTH // 10), "đăng ký kết hôn " * (MAX_QUERY_LENGTH // 16),
-    " ".join(["sinnh", "khaii", "dangg", "kyyy"] * 50)[:MAX_QUERY_LENGTH],
-    ("000.00.12.H48" + " " * 80 + "123456" + " " * 80 + "x")[:MAX_QUERY_LENGTH], "1 " * (MAX_QUERY_LENGTH // 2),
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "a" * MAX_QUERY_LENGTH,
+        "khai sinh " * (MAX_QUERY_LENGTH // 10),
+        "đăng ký kết hôn " * (MAX_QUERY_LENGTH // 16),
+        " ".join(["sinnh", "khaii", "dangg", "kyyy"] * 50)[:MAX_QUERY_LENGTH],
+        ("000.00.12.H48" + " " * 80 + "123456" + " " * 80 + "x")[:MAX_QUERY_LENGTH],
+        "1 " * (MAX_QUERY_LENGTH // 2),
+    ],
+)
 def test_longest_queries_are_answered_at_once(api, query):
     base, _ = api
     start = time.perf_counter()

@@ -1,4 +1,5 @@
 """Dossier HTTP API against the real Sanic app, started in a subprocess on a free port."""
+
 from __future__ import annotations
 
 import os
@@ -34,7 +35,10 @@ def running_api(database_dir: Path, **env_overrides) -> Iterator[str]:
     env.update(env_overrides)
     process = subprocess.Popen(
         [sys.executable, "-m", "procedures_db", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -140,9 +144,19 @@ def test_invalid_payload_is_400_with_the_fields_to_fix(api):
     assert requests.get(f"{api}/api/dossiers/{code(4)}", headers=AUTH, timeout=10).status_code == 404
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"", "\"chuỗi\"".encode(), b"\xff\xfe",
-                                  b"[" * 100_000, b'{"code": ' + b"[" * 20_000 + b"]" * 20_000 + b"}",
-                                  '{"code": "x"}'.encode("utf-16")])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[1, 2]",
+        b"",
+        '"chuỗi"'.encode(),
+        b"\xff\xfe",
+        b"[" * 100_000,
+        b'{"code": ' + b"[" * 20_000 + b"]" * 20_000 + b"}",
+        '{"code": "x"}'.encode("utf-16"),
+    ],
+)
 def test_body_that_is_not_a_json_object_is_400(api, body):
     reply = requests.post(
         f"{api}/api/dossiers", data=body, headers={**AUTH, "Content-Type": "application/json"}, timeout=10
@@ -205,15 +219,18 @@ def test_a_full_width_code_is_stored_in_ascii(api):
     assert requests.get(f"{api}/api/dossiers/{full_width}", headers=AUTH, timeout=10).json()["code"] == code(21)
 
 
-@pytest.mark.parametrize("field, value", [
-    ("applicant_name", "Nguyễn\x00 Văn An"),
-    ("applicant_name", "Nguyễn Văn \u202eAn"),  # right-to-left override: reads differently to staff
-    ("note", "Bổ sung\x07 CCCD"),
-    ("note", "Bổ sung \ud800"),  # a lone surrogate, valid in JSON, not storable
-    ("code", code(22) + "\x00"),
-    ("procedure_code", "1.001193\x1b"),
-    ("code", "٠٠٠.٠٠.١٢.H48-251105-0022"),  # Arabic-Indic digits: not a code, even after NFKC
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("applicant_name", "Nguyễn\x00 Văn An"),
+        ("applicant_name", "Nguyễn Văn \u202eAn"),  # right-to-left override: reads differently to staff
+        ("note", "Bổ sung\x07 CCCD"),
+        ("note", "Bổ sung \ud800"),  # a lone surrogate, valid in JSON, not storable
+        ("code", code(22) + "\x00"),
+        ("procedure_code", "1.001193\x1b"),
+        ("code", "٠٠٠.٠٠.١٢.H48-251105-0022"),  # Arabic-Indic digits: not a code, even after NFKC
+    ],
+)
 def test_control_and_invisible_characters_are_refused_by_field(api, field, value):
     reply = post(api, valid_payload(**{"code": code(22), field: value}))
     assert reply.status_code == 400

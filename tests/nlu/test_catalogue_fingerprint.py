@@ -1,4 +1,5 @@
 """A model is trained with one catalogue: the linker's fingerprint names it, so `make train` retrains when it changes."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa

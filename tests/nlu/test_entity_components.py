@@ -1,4 +1,5 @@
 """The entity components on their own: dossier codes from raw text, procedures linked to codes."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,16 +17,19 @@ def entities(message, name):
     return [e for e in message.get("entities", []) if e["entity"] == name]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("tra cứu hồ sơ 000.00.12.H48-241105-0012 giúp em", "000.00.12.H48-241105-0012"),
-    ("ma ho so 0000012h48-241105-0012", "000.00.12.H48-241105-0012"),
-    ("hồ sơ 000 00 12 H48 241105 0012 đến đâu rồi", "000.00.12.H48-241105-0012"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("tra cứu hồ sơ 000.00.12.H48-241105-0012 giúp em", "000.00.12.H48-241105-0012"),
+        ("ma ho so 0000012h48-241105-0012", "000.00.12.H48-241105-0012"),
+        ("hồ sơ 000 00 12 H48 241105 0012 đến đâu rồi", "000.00.12.H48-241105-0012"),
+    ],
+)
 def test_dossier_codes_are_extracted_with_their_span(text, expected):
     [message] = DossierCodeExtractor().process([Message.build(text)])
     [entity] = entities(message, "dossier_code")
     assert entity["value"] == expected
-    assert canonical_dossier_code(text[entity["start"]:entity["end"]]) == expected
+    assert canonical_dossier_code(text[entity["start"] : entity["end"]]) == expected
 
 
 def test_no_dossier_code_in_ordinary_text():
@@ -45,17 +49,20 @@ def link(linker, text):
     return message
 
 
-@pytest.mark.parametrize("text,code,mention", [
-    ("làm hộ chiếu cần giấy tờ gì", "DP-XNC-01", "hộ chiếu"),
-    ("lam gks cho be het bao nhieu tien", "1.001193", "gks"),
-    ("Cho em hỏi nhập hộ khẩu cho vợ thì nộp ở đâu ạ", "1.004222", "nhập hộ khẩu"),
-    ("xac nhan doc than mat may ngay", "1.004873", "xac nhan doc than"),
-])
+@pytest.mark.parametrize(
+    "text,code,mention",
+    [
+        ("làm hộ chiếu cần giấy tờ gì", "DP-XNC-01", "hộ chiếu"),
+        ("lam gks cho be het bao nhieu tien", "1.001193", "gks"),
+        ("Cho em hỏi nhập hộ khẩu cho vợ thì nộp ở đâu ạ", "1.004222", "nhập hộ khẩu"),
+        ("xac nhan doc than mat may ngay", "1.004873", "xac nhan doc than"),
+    ],
+)
 def test_procedure_mentions_link_to_codes_on_the_users_words(linker, text, code, mention):
     message = link(linker, text)
     [entity] = entities(message, "procedure")
     assert entity["value"] == code
-    assert mention in text[entity["start"]:entity["end"]]
+    assert mention in text[entity["start"] : entity["end"]]
     assert message.get(MENTION_SPANS) == [(entity["start"], entity["end"])]
 
 
@@ -70,8 +77,9 @@ def test_follow_ups_and_small_talk_link_nothing(linker, text):
 
 
 def test_catalogue_down_links_nothing_and_does_not_fail():
-    broken = ProcedureEntityLinker({**ProcedureEntityLinker.get_default_config(),
-                                    "database_url": "postgresql://nobody@127.0.0.1:1/none"})
+    broken = ProcedureEntityLinker(
+        {**ProcedureEntityLinker.get_default_config(), "database_url": "postgresql://nobody@127.0.0.1:1/none"}
+    )
     message = Message.build("làm hộ chiếu")
     broken.process([message])
     assert entities(message, "procedure") == []

@@ -1,4 +1,5 @@
 """The classifier's fast scoring gives sklearn's own probabilities, also once stored and loaded without pickle."""
+
 from __future__ import annotations
 
 import json
@@ -65,5 +66,6 @@ def test_trained_model_is_stored_as_numbers_and_words_and_loads_to_the_same_prob
     for query in QUERIES:
         trained, reloaded = classifier.process([_message(query)])[0], loaded.process([_message(query)])[0]
         assert reloaded.get("intent") == trained.get("intent") and reloaded.get("intent_ranking") == trained.get(
-            "intent_ranking"), query
+            "intent_ranking"
+        ), query
     assert loaded.process([_message("cam on nhe")])[0].get("intent")["name"] == "thank"

@@ -1,4 +1,5 @@
 """The pipeline's order is checked by Rasa and by the components, not only told in a config.yml comment."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,11 +30,17 @@ def test_the_project_pipeline_passes_rasas_check():
     _validated(yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"])
 
 
-@pytest.mark.parametrize("pipeline, missing", [
-    (["tokenizer.VietnameseTokenizer", "intent_classifier.SyllableIntentClassifier"], "VietnameseNormalizer"),
-    (["normalizer.VietnameseNormalizer", "intent_classifier.SyllableIntentClassifier"], "VietnameseTokenizer"),
-    (["procedure_linker.ProcedureEntityLinker", "intent_classifier.SyllableIntentClassifier"], "VietnameseNormalizer"),
-])
+@pytest.mark.parametrize(
+    "pipeline, missing",
+    [
+        (["tokenizer.VietnameseTokenizer", "intent_classifier.SyllableIntentClassifier"], "VietnameseNormalizer"),
+        (["normalizer.VietnameseNormalizer", "intent_classifier.SyllableIntentClassifier"], "VietnameseTokenizer"),
+        (
+            ["procedure_linker.ProcedureEntityLinker", "intent_classifier.SyllableIntentClassifier"],
+            "VietnameseNormalizer",
+        ),
+    ],
+)
 def test_rasa_refuses_a_pipeline_without_what_a_component_needs_before_it(pipeline, missing):
     with pytest.raises(GraphSchemaValidationException, match=f"require a {missing}"):
         _validated([{"name": COMPONENTS + name} for name in pipeline])

@@ -1,4 +1,5 @@
 """The underthesea tokenizer: words aligned to the original text whatever the input."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,15 +28,18 @@ def test_compound_words_are_one_token_with_a_folded_lemma(tokenizer):
     assert [t.lemma for t in tokens] == ["thu_tuc", "dang_ky", "thuong_tru"]
 
 
-@pytest.mark.parametrize("text", [
-    "Thủ tục hoà giải ở  uỷ ban nhân dân xã",  # old tone placement and a double space
-    "Cho e hỏi làm cccd cần j ạ???",  # abbreviations expand to several tokens
-    "ĐĂNG KÝ KẾT HÔN",
-    "Đăng ky\u0301 khai sinh",  # decomposed accent
-    "tra ho so 000.00.12.H48-241105-0012 giup voi",
-    "lam can cuoc cong dan can giay to gi",
-    "phí 20k, còn 75/2022/TT-BTC thì sao?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thủ tục hoà giải ở  uỷ ban nhân dân xã",  # old tone placement and a double space
+        "Cho e hỏi làm cccd cần j ạ???",  # abbreviations expand to several tokens
+        "ĐĂNG KÝ KẾT HÔN",
+        "Đăng ky\u0301 khai sinh",  # decomposed accent
+        "tra ho so 000.00.12.H48-241105-0012 giup voi",
+        "lam can cuoc cong dan can giay to gi",
+        "phí 20k, còn 75/2022/TT-BTC thì sao?",
+    ],
+)
 def test_tokens_align_to_the_original_text(tokenizer, text):
     for normalise_first in (False, True):
         tokens = tokens_of(tokenizer, text, normalise_first)
@@ -45,7 +49,7 @@ def test_tokens_align_to_the_original_text(tokenizer, text):
             assert 0 <= token.start < token.end <= len(text)
             assert token.start >= previous_start
             previous_start = token.start
-            assert text[token.start:token.end].strip() == text[token.start:token.end]
+            assert text[token.start : token.end].strip() == text[token.start : token.end]
 
 
 def test_dossier_code_is_one_token_never_glued_to_a_word(tokenizer):

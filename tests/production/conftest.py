@@ -1,4 +1,5 @@
 """Fixtures of the production tests: a throwaway Redis, fresh PostgreSQL databases."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """Throwaway PostgreSQL, Redis and assistant processes that a test can stop, kill and restart."""
+
 from __future__ import annotations
 
 import glob
@@ -61,9 +62,23 @@ class RedisServer:
 
     def start(self) -> "RedisServer":
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir), "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         import redis
 
@@ -103,8 +118,7 @@ class PostgresServer:
             shutil.chown(self.workdir, "postgres")
             os.chmod(self.workdir, 0o700)
             self.run_as = ["runuser", "-u", "postgres", "--"]
-        self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8")
+        self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
 
     @property
     def url(self) -> str:
@@ -114,10 +128,20 @@ class PostgresServer:
         return subprocess.run(self.run_as + [str(self.bindir / tool), *args], check=check, capture_output=True)
 
     def start(self) -> "PostgresServer":
-        self._run("pg_ctl", "-D", str(self.datadir), "-w", "-l", str(self.workdir / "log"), "-o",
-                  f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", self.database,
-                  check=False)  # exists after a restart
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.datadir),
+            "-w",
+            "-l",
+            str(self.workdir / "log"),
+            "-o",
+            f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
+        self._run(
+            "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", self.database, check=False
+        )  # exists after a restart
         return self
 
     def stop(self) -> None:
@@ -131,16 +155,18 @@ class PostgresServer:
 class Service:
     """One assistant process (Rasa replica, action server, API) with its log in a file."""
 
-    def __init__(self, name: str, command: List[str], env: Dict[str, str], health_url: str, log_path: Path,
-                 cwd: Path) -> None:
+    def __init__(
+        self, name: str, command: List[str], env: Dict[str, str], health_url: str, log_path: Path, cwd: Path
+    ) -> None:
         self.name, self.command, self.env, self.health_url = name, command, env, health_url
         self.log_path, self.cwd = log_path, cwd
         self.process: Optional[subprocess.Popen] = None
 
     def start(self) -> "Service":
         log = open(self.log_path, "a", encoding="utf-8")
-        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            self.command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
         return self
 

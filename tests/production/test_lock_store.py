@@ -1,4 +1,5 @@
 """The environment-selected lock store (bot/stores/lock_store.py) on a real Redis."""
+
 from __future__ import annotations
 
 import asyncio
@@ -67,8 +68,9 @@ def test_processes_racing_for_one_conversation_never_overlap(redis_url):
     with multiprocessing.Manager() as manager:
         log = manager.list()
         start_at = time.time() + 1.0
-        workers = [multiprocessing.Process(target=_replica, args=(redis_url, "conv-1", start_at, 5, log))
-                   for _ in range(4)]
+        workers = [
+            multiprocessing.Process(target=_replica, args=(redis_url, "conv-1", start_at, 5, log)) for _ in range(4)
+        ]
         for worker in workers:
             worker.start()
         for worker in workers:

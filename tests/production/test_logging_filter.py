@@ -1,4 +1,5 @@
 """The personal-data log filter (bot/logging_filter.py) in a process of its own."""
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,15 @@ CODE = "000.00.12.H48-251103-0021"
 
 
 def test_filter_rewrites_message_arguments_and_traceback():
-    record = logging.LogRecord("rasa.core.processor", logging.DEBUG, __file__, 1,
-                               "Received user message '%s'", ("tên tôi là An, cccd 079095001234",), None)
+    record = logging.LogRecord(
+        "rasa.core.processor",
+        logging.DEBUG,
+        __file__,
+        1,
+        "Received user message '%s'",
+        ("tên tôi là An, cccd 079095001234",),
+        None,
+    )
     try:
         raise ValueError("dossier 000.00.12.H48-251103-0021 not found for 0912345678")
     except ValueError:

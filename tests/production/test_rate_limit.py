@@ -1,4 +1,5 @@
 """Token-bucket limits (bot/rate_limit.py): in memory and shared through Redis."""
+
 from __future__ import annotations
 
 from bot.rate_limit import SLOW_DOWN_REPLY, ChannelGuard, MemoryBuckets, Rate, RedisBuckets, mentions_dossier_code

@@ -1,4 +1,5 @@
 """The REST channel's answers when the turn fails, hangs, or says nothing (bot/channels/rest.py)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -121,9 +122,11 @@ def post_all(bodies, guard=None, bot=None, headers=None):
 
 
 def test_the_sender_names_a_rest_conversation_and_the_clients_channel_is_ignored():
-    [(status, replies, _)], bot = post_all([
-        {"sender": "123", "message": "xin chào", "input_channel": "zalo"},
-    ])
+    [(status, replies, _)], bot = post_all(
+        [
+            {"sender": "123", "message": "xin chào", "input_channel": "zalo"},
+        ]
+    )
     [message] = bot.messages
     assert status == 200 and message.sender_id == "rest:123" and message.input_channel == "rest"
     assert replies == [{"recipient_id": "123", "text": "Dạ, xin chào"}]  # the client's own id back
@@ -134,9 +137,20 @@ def test_a_sender_that_looks_like_another_channels_conversation_stays_in_rest():
     assert [message.sender_id for message in bot.messages] == ["rest:zalo:123", "rest:123"]
 
 
-@pytest.mark.parametrize("sender", ["", "   ", "x" * (MAX_SENDER_ID_CHARS + 1), "x" * 5_000_000, None, {"a": 1}, True,
-                                    "7\n2026-12-07 INFO forged log line"],
-                         ids=["empty", "blank", "129 chars", "5 MB", "missing", "object", "boolean", "line break"])
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "",
+        "   ",
+        "x" * (MAX_SENDER_ID_CHARS + 1),
+        "x" * 5_000_000,
+        None,
+        {"a": 1},
+        True,
+        "7\n2026-12-07 INFO forged log line",
+    ],
+    ids=["empty", "blank", "129 chars", "5 MB", "missing", "object", "boolean", "line break"],
+)
 def test_blank_oversized_or_malformed_senders_are_refused_with_400(sender):
     [(status, body, _)], bot = post_all([{"sender": sender, "message": "xin chào"}])
     assert status == 400 and "error" in body and bot.messages == []
@@ -157,14 +171,19 @@ def test_posted_metadata_is_not_passed_to_the_bot():
     assert not bot.messages[0].metadata  # nothing of it is stored with the user's message
 
 
-@pytest.mark.parametrize("typed, read", [
-    ("/restart", "restart"),
-    ("/session_start", "session_start"),
-    (f'/check_dossier_status{{"dossier_code": "{ESCAPED_CODE}"}}',
-     f'check_dossier_status{{"dossier_code": "{ESCAPED_CODE}"}}'),
-    ('/ask_documents{"procedure": "1.001193"}', '/ask_documents{"procedure": "1.001193"}'),  # a button
-    ("/check_dossier_status", "/check_dossier_status"),  # a button
-])
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        ("/restart", "restart"),
+        ("/session_start", "session_start"),
+        (
+            f'/check_dossier_status{{"dossier_code": "{ESCAPED_CODE}"}}',
+            f'check_dossier_status{{"dossier_code": "{ESCAPED_CODE}"}}',
+        ),
+        ('/ask_documents{"procedure": "1.001193"}', '/ask_documents{"procedure": "1.001193"}'),  # a button
+        ("/check_dossier_status", "/check_dossier_status"),  # a button
+    ],
+)
 def test_typed_commands_reach_the_bot_as_plain_text_and_buttons_as_payloads(typed, read):
     [(status, replies, _)], bot = post_all([{"sender": "1", "message": typed}])
     assert status == 200 and bot.texts == [read] and "sự cố" not in replies[0]["text"]
@@ -184,7 +203,11 @@ def test_the_fault_path_is_the_shared_one_over_http():
 
     [(status, replies, _)], _ = post_all([{"sender": "9", "message": "tra cứu hồ sơ"}], bot=FakeBot(silent))
     assert status == 200 and len(replies) == 1
-    assert replies[0]["recipient_id"] == "9" and "sự cố" in replies[0]["text"] and settings().support_hotline in replies[0]["text"]
+    assert (
+        replies[0]["recipient_id"] == "9"
+        and "sự cố" in replies[0]["text"]
+        and settings().support_hotline in replies[0]["text"]
+    )
 
 
 def test_streamed_replies_take_the_same_fault_path():
@@ -192,8 +215,10 @@ def test_streamed_replies_take_the_same_fault_path():
         channel = RestInput(guard=ChannelGuard(None, None, None))
         async with serve_channel(channel, FakeBot(bot)) as base:
             async with aiohttp.ClientSession() as http:
-                async with http.post(f"{base}/webhooks/rest/webhook?stream=true",
-                                     json={"sender": "5", "message": "/restart", "input_channel": "x"}) as reply:
+                async with http.post(
+                    f"{base}/webhooks/rest/webhook?stream=true",
+                    json={"sender": "5", "message": "/restart", "input_channel": "x"},
+                ) as reply:
                     return reply.status, [json.loads(line) for line in (await reply.text()).splitlines()]
 
     async def silent(_message):

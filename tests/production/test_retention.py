@@ -1,4 +1,5 @@
 """Retention (bot/retention.py): conversations idle for N days are deleted, whole, from Rasa's table."""
+
 from __future__ import annotations
 
 import subprocess
@@ -21,10 +22,10 @@ def fill(url: str) -> None:
     now = time.time()
     rows = []
     for sender, ages in {
-        "old-1": [200, 120, 100],        # idle 100 days: deleted
-        "old-2": [95],                   # idle 95 days: deleted
-        "ongoing": [300, 150, 10],       # started long ago, active 10 days ago: kept whole
-        "recent": [1, 0],                # kept
+        "old-1": [200, 120, 100],  # idle 100 days: deleted
+        "old-2": [95],  # idle 95 days: deleted
+        "ongoing": [300, 150, 10],  # started long ago, active 10 days ago: kept whole
+        "recent": [1, 0],  # kept
     }.items():
         for age in ages:
             rows.append({"sender_id": sender, "type_name": "user", "timestamp": now - age * DAY, "data": "{}"})
@@ -55,8 +56,13 @@ def test_postgres_deletes_idle_conversations_whole(fresh_pg_url, batch_size):
 def test_command_line_on_sqlite_with_the_environment(tmp_path):
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     fill(url)
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "TRACKER_DB": str(tmp_path / "tracker.db"),
-           "TRACKER_RETENTION_DAYS": "5", "DATABASE_URL": f"sqlite:///{tmp_path / 'assistant.db'}"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "TRACKER_DB": str(tmp_path / "tracker.db"),
+        "TRACKER_RETENTION_DAYS": "5",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'assistant.db'}",
+    }
     run = subprocess.run([sys.executable, "-m", "bot.retention"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "deleted 3 conversation(s), 7 event(s) idle for more than 5 day(s)" in run.stdout
@@ -127,6 +133,8 @@ def test_a_deletion_request_also_forgets_the_citizens_hand_overs_and_feedback(tm
     monkeypatch.setenv("TRACKER_DB", str(tracker))
     monkeypatch.setenv("DATABASE_URL", catalogue)
     assert main(["--sender", "recent"]) == 0
-    assert "deleted 2 event(s) of the conversation, 1 hand-over request(s); 1 feedback(s) made anonymous" \
+    assert (
+        "deleted 2 event(s) of the conversation, 1 hand-over request(s); 1 feedback(s) made anonymous"
         in capsys.readouterr().out
+    )
     assert service_requests(catalogue) == (["old-1"], [(2, "old-1", "chậm quá, số em 0912345678"), (5, None, None)])

@@ -5,6 +5,7 @@ shipped bot/credentials.yml and the trained model), so the test proves that
 the limits reach the Sanic app Rasa builds, and that well-formed requests still
 go to Rasa with its token check.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,14 +33,38 @@ def rasa_url(tmp_path_factory):
         pytest.fail("no trained model: run `make train` (make test does it first)")
     workdir = tmp_path_factory.mktemp("rasa-guard")
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-           "TRACKER_DB": str(workdir / "tracker.db"), "RATE_LIMIT_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TRACKER_DB": str(workdir / "tracker.db"),
+        "RATE_LIMIT_ENABLED": "false",
+    }
     env.pop("RASA_MAX_REQUEST_BYTES", None)
     service = Service(
         "rasa",
-        [sys.executable, "-m", "rasa", "run", "--enable-api", "--auth-token", TOKEN, "--interface", "127.0.0.1",
-         "--port", str(port), "--credentials", "bot/credentials.yml", "--model", str(MODEL)],
-        env, f"http://127.0.0.1:{port}/status?token={TOKEN}", workdir / "rasa.log", ROOT,
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "run",
+            "--enable-api",
+            "--auth-token",
+            TOKEN,
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--credentials",
+            "bot/credentials.yml",
+            "--model",
+            str(MODEL),
+        ],
+        env,
+        f"http://127.0.0.1:{port}/status?token={TOKEN}",
+        workdir / "rasa.log",
+        ROOT,
     )
     service.start()
     try:
@@ -81,22 +106,33 @@ API_ROUTES = [
     ("POST", "/model/predict"),
 ]
 API_MALFORMED = [b"[1, 2]", b'[{"x": 1}]', b"null", b"5", b'"text"', b"", b"{", '{"a": 1}'.encode("utf-16")]
-EVENTS_MALFORMED = [b"[]", b'{"event": "no_such_event"}', b'[{"event": "slot"}]', b'{"event": "user", "timestamp": "x"}']
+EVENTS_MALFORMED = [
+    b"[]",
+    b'{"event": "no_such_event"}',
+    b'[{"event": "slot"}]',
+    b'{"event": "user", "timestamp": "x"}',
+]
 
 
 @pytest.mark.parametrize("method, path", API_ROUTES, ids=[f"{m} {p}" for m, p in API_ROUTES])
 def test_malformed_bodies_on_rasas_api_get_400_not_500(rasa_url, method, path):
     for body in API_MALFORMED:
-        reply = requests.request(method, rasa_url + path, data=body, params=AUTH,
-                                 headers={"Content-Type": "application/json"}, timeout=10)
+        reply = requests.request(
+            method, rasa_url + path, data=body, params=AUTH, headers={"Content-Type": "application/json"}, timeout=10
+        )
         assert reply.status_code == 400, (method, path, body[:20], reply.status_code, reply.text[:200])
         assert reply.json()["code"] == 400
 
 
 def test_events_rasa_cannot_read_get_400_not_500(rasa_url):
     for body in EVENTS_MALFORMED:
-        reply = requests.post(rasa_url + "/conversations/guard/tracker/events", data=body, params=AUTH,
-                              headers={"Content-Type": "application/json"}, timeout=10)
+        reply = requests.post(
+            rasa_url + "/conversations/guard/tracker/events",
+            data=body,
+            params=AUTH,
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
         assert reply.status_code == 400, (body, reply.status_code, reply.text[:200])
 
 
@@ -107,15 +143,18 @@ def test_well_formed_api_bodies_still_reach_rasa(rasa_url):
     assert requests.post(events, json=[slot], params=AUTH, timeout=10).status_code == 200
     assert requests.post(events, json=slot, timeout=10).status_code == 401  # Rasa's token check still applies
     message = {"text": "xin chào", "sender": "user"}
-    assert requests.post(rasa_url + "/conversations/guard-ok/messages", json=message, params=AUTH,
-                         timeout=10).status_code == 200
+    assert (
+        requests.post(rasa_url + "/conversations/guard-ok/messages", json=message, params=AUTH, timeout=10).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize("name, body, content_type", MALFORMED, ids=[case[0] for case in MALFORMED])
 def test_malformed_parse_bodies_get_a_clear_400(rasa_url, name, body, content_type):
     for params in (AUTH, {}):  # with the token or without: never a 500
-        reply = requests.post(rasa_url + PARSE, data=body, params=params, headers={"Content-Type": content_type},
-                              timeout=10)
+        reply = requests.post(
+            rasa_url + PARSE, data=body, params=params, headers={"Content-Type": content_type}, timeout=10
+        )
         assert reply.status_code == 400, (name, reply.status_code, reply.text[:200])
         error = reply.json()
         assert error["status"] == "failure" and error["code"] == 400 and "text" in error["message"]
@@ -134,8 +173,9 @@ def test_well_formed_parse_requests_still_reach_rasa_with_its_token_check(rasa_u
 def test_request_bodies_over_64_kib_are_refused_before_they_are_read(rasa_url):
     too_big = json.dumps({"sender": "s", "message": "hi", "metadata": {"x": "a" * DEFAULT_MAX_REQUEST_BYTES}})
     for path in (PARSE, "/webhooks/rest/webhook", "/conversations/s/tracker/events"):
-        reply = requests.post(rasa_url + path, data=too_big, params=AUTH, headers={"Content-Type": "application/json"},
-                              timeout=10)
+        reply = requests.post(
+            rasa_url + path, data=too_big, params=AUTH, headers={"Content-Type": "application/json"}, timeout=10
+        )
         assert reply.status_code == 413, (path, reply.status_code)
     # Just under the limit still goes through.
     fits = json.dumps({"text": "xin chào", "pad": "a" * (DEFAULT_MAX_REQUEST_BYTES - 100)})

@@ -16,6 +16,7 @@ ports, with a throwaway database. The tests then check (issue 19, findings 2a,
 
 Figures are printed (pytest -s). The SIGTERM test stops the stack; the last one starts its own.
 """
+
 from __future__ import annotations
 
 import os
@@ -55,7 +56,7 @@ def _parent_and_state(pid: int) -> Optional[tuple]:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     return int(fields[1]), fields[0]
 
 
@@ -93,12 +94,20 @@ def test_make_env_generates_both_tokens(tmp_path, monkeypatch):
     assert env_file.stat().st_mode & 0o777 == 0o600
 
 
-@pytest.mark.parametrize("command,token", [(["actions.server"], "ACTION_SERVER_TOKEN"),
-                                           (["bot.rasa_server", "--enable-api"], "RASA_AUTH_TOKEN")])
+@pytest.mark.parametrize(
+    "command,token",
+    [(["actions.server"], "ACTION_SERVER_TOKEN"), (["bot.rasa_server", "--enable-api"], "RASA_AUTH_TOKEN")],
+)
 def test_neither_server_starts_without_its_token(command, token):
     env = {**os.environ, "PYTHONPATH": str(ROOT), token: ""}
-    done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", *command], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and f"{token} is not set" in done.stderr
 
 
@@ -112,15 +121,29 @@ class MakeRun:
             seed_if_empty(session)
             seed_demo_dossiers(session)
         self.env = {
-            **os.environ, "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
-            "API_PORT": str(free_port()), "DATABASE_URL": database, "TRACKER_DB": str(workdir / "tracker.db"),
+            **os.environ,
+            "RASA_PORT": str(free_port()),
+            "ACTION_PORT": str(free_port()),
+            "API_PORT": str(free_port()),
+            "DATABASE_URL": database,
+            "TRACKER_DB": str(workdir / "tracker.db"),
             # All the secrets given: nothing is written to the repository's .env.
-            "RASA_AUTH_TOKEN": secrets.token_urlsafe(32), "ACTION_SERVER_TOKEN": secrets.token_urlsafe(32),
-            "DOSSIER_API_TOKEN": os.environ["DOSSIER_API_TOKEN"], "PHONE_HASH_KEY": os.environ["PHONE_HASH_KEY"],
+            "RASA_AUTH_TOKEN": secrets.token_urlsafe(32),
+            "ACTION_SERVER_TOKEN": secrets.token_urlsafe(32),
+            "DOSSIER_API_TOKEN": os.environ["DOSSIER_API_TOKEN"],
+            "PHONE_HASH_KEY": os.environ["PHONE_HASH_KEY"],
             "PYTHONPATH": str(ROOT),
         }
-        for key in ("RASA_HOST", "ACTION_HOST", "API_HOST", "RASA_CORS_ORIGINS", "ACTION_SERVER_URL",
-                    "TRACKER_STORE_URL", "REDIS_URL", "SANIC_WORKERS"):
+        for key in (
+            "RASA_HOST",
+            "ACTION_HOST",
+            "API_HOST",
+            "RASA_CORS_ORIGINS",
+            "ACTION_SERVER_URL",
+            "TRACKER_STORE_URL",
+            "REDIS_URL",
+            "SANIC_WORKERS",
+        ):
             self.env.pop(key, None)
         self.env.update(overrides)
         self.rasa = f"http://127.0.0.1:{self.env['RASA_PORT']}"
@@ -130,8 +153,14 @@ class MakeRun:
         makefile = workdir / "Makefile"
         makefile.write_text(f"run:\n\t@{ROOT / '.venv' / 'bin' / 'python'} tools/stack.py\n", encoding="utf-8")
         with open(self.output, "w", encoding="utf-8") as out:
-            self.make = subprocess.Popen(["make", "-s", "-f", str(makefile), "run"], cwd=ROOT, env=self.env,
-                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            self.make = subprocess.Popen(
+                ["make", "-s", "-f", str(makefile), "run"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def log(self) -> str:
         return self.output.read_text(encoding="utf-8", errors="replace")
@@ -160,14 +189,19 @@ class MakeRun:
     def healthy(self, name: str) -> bool:
         url = {"rasa": f"{self.rasa}/status", "actions": f"{self.actions}/health", "api": f"{self.api}/health"}[name]
         try:
-            return requests.get(url, params={"token": self.env["RASA_AUTH_TOKEN"]} if name == "rasa" else None,
-                                timeout=2).status_code == 200
+            return (
+                requests.get(
+                    url, params={"token": self.env["RASA_AUTH_TOKEN"]} if name == "rasa" else None, timeout=2
+                ).status_code
+                == 200
+            )
         except requests.RequestException:
             return False
 
     def say(self, sender: str, text: str) -> str:
-        reply = requests.post(f"{self.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                              timeout=30)
+        reply = requests.post(
+            f"{self.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
+        )
         assert reply.status_code == 200, reply.text
         return "\n".join(message.get("text", "") for message in reply.json())
 
@@ -199,16 +233,20 @@ def test_rasa_http_api_answers_only_with_the_token(make_run):
     token = make_run.env["RASA_AUTH_TOKEN"]
     tracker = f"{make_run.rasa}/conversations/stack-{uuid.uuid4().hex[:8]}/tracker"
     parse = f"{make_run.rasa}/model/parse"
-    without = [requests.get(tracker, timeout=10), requests.post(parse, json={"text": "xin chào"}, timeout=10),
-               requests.get(tracker, params={"token": token[:-1]}, timeout=10),
-               requests.get(tracker, headers={"Authorization": f"Bearer {token}x"}, timeout=10),
-               requests.get(tracker, headers={"Authorization": token}, timeout=10)]
+    without = [
+        requests.get(tracker, timeout=10),
+        requests.post(parse, json={"text": "xin chào"}, timeout=10),
+        requests.get(tracker, params={"token": token[:-1]}, timeout=10),
+        requests.get(tracker, headers={"Authorization": f"Bearer {token}x"}, timeout=10),
+        requests.get(tracker, headers={"Authorization": token}, timeout=10),
+    ]
     assert [reply.status_code for reply in without] == [401] * len(without)
-    with_token = [requests.get(tracker, params={"token": token}, timeout=10),
-                  requests.get(tracker, headers={"Authorization": f"Bearer {token}"}, timeout=10),
-                  requests.post(parse, params={"token": token}, json={"text": "xin chào"}, timeout=10),
-                  requests.post(parse, headers={"Authorization": f"Bearer {token}"}, json={"text": "xin chào"},
-                                timeout=10)]
+    with_token = [
+        requests.get(tracker, params={"token": token}, timeout=10),
+        requests.get(tracker, headers={"Authorization": f"Bearer {token}"}, timeout=10),
+        requests.post(parse, params={"token": token}, json={"text": "xin chào"}, timeout=10),
+        requests.post(parse, headers={"Authorization": f"Bearer {token}"}, json={"text": "xin chào"}, timeout=10),
+    ]
     assert [reply.status_code for reply in with_token] == [200] * len(with_token)
     assert with_token[2].json()["intent"]["name"] == "greet"
     assert requests.get(f"{make_run.rasa}/", timeout=10).status_code == 200  # the health probe stays open
@@ -216,22 +254,39 @@ def test_rasa_http_api_answers_only_with_the_token(make_run):
 
 def _dossier_call(digits: str) -> dict:
     slots = {"dossier_code": CODE, "phone_last4": digits, "requested_slot": "phone_last4"}
-    return {"next_action": "action_dossier_status", "sender_id": "attacker", "version": "3.6.2", "domain": {},
-            "tracker": {"sender_id": "attacker", "slots": slots, "events": [], "paused": False,
-                        "latest_message": {"text": digits, "intent": {}, "entities": []},
-                        "latest_event_time": None, "followup_action": None, "latest_input_channel": "rest",
-                        "active_loop": {}, "latest_action": {}, "latest_action_name": None}}
+    return {
+        "next_action": "action_dossier_status",
+        "sender_id": "attacker",
+        "version": "3.6.2",
+        "domain": {},
+        "tracker": {
+            "sender_id": "attacker",
+            "slots": slots,
+            "events": [],
+            "paused": False,
+            "latest_message": {"text": digits, "intent": {}, "entities": []},
+            "latest_event_time": None,
+            "followup_action": None,
+            "latest_input_channel": "rest",
+            "active_loop": {},
+            "latest_action": {},
+            "latest_action_name": None,
+        },
+    }
 
 
 def test_the_action_server_answers_only_with_its_token(make_run):
     """Finding 2a: the action server ran action_dossier_status for anyone who reached its port."""
     token = make_run.env["ACTION_SERVER_TOKEN"]
     webhook = f"{make_run.actions}/webhook"
-    refused = [requests.post(webhook, json=_dossier_call("4321"), timeout=10),
-               requests.post(webhook, params={"token": "guess"}, json=_dossier_call("4321"), timeout=10),
-               requests.post(webhook, headers={"Authorization": f"Bearer {token[:-1]}"}, json=_dossier_call("4321"),
-                             timeout=10),
-               requests.get(f"{make_run.actions}/actions", timeout=10)]
+    refused = [
+        requests.post(webhook, json=_dossier_call("4321"), timeout=10),
+        requests.post(webhook, params={"token": "guess"}, json=_dossier_call("4321"), timeout=10),
+        requests.post(
+            webhook, headers={"Authorization": f"Bearer {token[:-1]}"}, json=_dossier_call("4321"), timeout=10
+        ),
+        requests.get(f"{make_run.actions}/actions", timeout=10),
+    ]
     assert [reply.status_code for reply in refused] == [401] * len(refused)
     assert all("đang xử lý" not in reply.text for reply in refused)
     allowed = requests.post(webhook, params={"token": token}, json=_dossier_call("4321"), timeout=10)
@@ -243,8 +298,13 @@ def test_the_action_server_answers_400_to_bodies_that_are_not_action_calls(make_
     """rasa_sdk answered 500 with a traceback to a JSON body that is not an object."""
     params = {"token": make_run.env["ACTION_SERVER_TOKEN"]}
     for body in (b"[1]", b'[{"a": 1}]', b"5", b'"x"', b"null", b"{", b'{"next_action": 5}', b"[" * 50000):
-        reply = requests.post(f"{make_run.actions}/webhook", params=params, data=body,
-                              headers={"Content-Type": "application/json"}, timeout=10)
+        reply = requests.post(
+            f"{make_run.actions}/webhook",
+            params=params,
+            data=body,
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
         assert reply.status_code == 400, (body[:20], reply.status_code, reply.text[:200])
     without_token = requests.post(f"{make_run.actions}/webhook", data=b"5", timeout=10)
     assert without_token.status_code == 401  # the token is checked first
@@ -281,8 +341,9 @@ def test_every_service_listens_on_loopback_only(make_run):
 def test_rasa_cors_admits_the_web_page_only(make_run):
     page = make_run.api  # the web page is served by the API
     for origin in (page, page.replace("127.0.0.1", "localhost")):
-        reply = requests.get(f"{make_run.rasa}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin},
-                             timeout=10)
+        reply = requests.get(
+            f"{make_run.rasa}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}, timeout=10
+        )
         assert reply.headers.get("Access-Control-Allow-Origin") == origin
     for path in ("/", "/socket.io/?EIO=4&transport=polling", "/model/parse"):
         reply = requests.get(f"{make_run.rasa}{path}", headers={"Origin": "https://evil.example"}, timeout=10)
@@ -303,8 +364,10 @@ def test_a_killed_service_is_started_again_and_the_others_keep_running(make_run,
     before = make_run.service_pids()
     assert set(before) == set(SERVICES), before
     os.killpg(before[victim], signal.SIGKILL)  # a crash: the service and anything it started
-    took = _wait(lambda: make_run.service_pids().get(victim) not in (None, before[victim])
-                 and make_run.healthy(victim), timeout=180)
+    took = _wait(
+        lambda: make_run.service_pids().get(victim) not in (None, before[victim]) and make_run.healthy(victim),
+        timeout=180,
+    )
     after = make_run.service_pids()
     assert after[victim] != before[victim]
     assert {k: v for k, v in after.items() if k != victim} == {k: v for k, v in before.items() if k != victim}
@@ -333,8 +396,10 @@ def test_sigterm_to_the_process_group_stops_every_process(make_run):
     assert not left, [f"{pid}: {_cmdline(pid)[:120]}" for pid in left]
     for port in ("RASA_PORT", "ACTION_PORT", "API_PORT"):
         assert not _listening(int(make_run.env[port])), port
-    print(f"[figures] SIGTERM to make run's group: {len(processes)} processes stopped in "
-          f"{time.monotonic() - started:.1f} s, none left")
+    print(
+        f"[figures] SIGTERM to make run's group: {len(processes)} processes stopped in "
+        f"{time.monotonic() - started:.1f} s, none left"
+    )
 
 
 def test_a_killed_runner_leaves_no_process(tmp_path):
@@ -344,8 +409,11 @@ def test_a_killed_runner_leaves_no_process(tmp_path):
         stack.wait_until_up()
         processes = descendants(stack.make.pid)
         runner = next(pid for pid in processes if "tools/stack.py" in _cmdline(pid))
-        config = next(re.search(r"-c (\S+)", _cmdline(pid)).group(1) for pid in processes
-                      if "supervisor.supervisord" in _cmdline(pid))
+        config = next(
+            re.search(r"-c (\S+)", _cmdline(pid)).group(1)
+            for pid in processes
+            if "supervisor.supervisord" in _cmdline(pid)
+        )
         os.kill(runner, signal.SIGKILL)
         took = _wait(lambda: not any(alive(pid) for pid in processes), timeout=60)
         print(f"[figures] runner killed with SIGKILL: its {len(processes) - 1} processes gone after {took:.1f} s")
@@ -379,8 +447,11 @@ def test_a_service_that_keeps_failing_to_start_is_retried_then_everything_stops(
         assert "gave up: api entered FATAL state" in log
         assert "Start-up failed: api failed to start" in log or "api keeps failing to start" in log
         ports = [f"--port {stack.env[key]}" for key in ("RASA_PORT", "ACTION_PORT", "API_PORT")]
-        left = [pid for pid in (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
-                if alive(pid) and any(port in _cmdline(pid) for port in ports)]
+        left = [
+            pid
+            for pid in (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
+            if alive(pid) and any(port in _cmdline(pid) for port in ports)
+        ]
         assert not left, [_cmdline(pid)[:120] for pid in left]
     finally:
         if stack.make.poll() is None:

@@ -6,6 +6,7 @@ Then the faults: action server killed or frozen, tracker database down, Redis
 down, a replica killed between and during turns. Each test leaves the topology
 running for the next one. Figures are printed (pytest -s).
 """
+
 from __future__ import annotations
 
 import json
@@ -72,18 +73,33 @@ class Topology:
             seed_demo_dossiers(session)
         (workdir / "credentials.yml").write_text(CREDENTIALS, encoding="utf-8")
         env = service_environment()
-        for key in ("TRACKER_DB", "RATE_LIMIT_ENABLED", "RATE_LIMIT_SENDER", "RATE_LIMIT_IP", "RATE_LIMIT_LOOKUP",
-                    "RATE_LIMIT_EXEMPT_IPS", "LOG_LEVEL"):
+        for key in (
+            "TRACKER_DB",
+            "RATE_LIMIT_ENABLED",
+            "RATE_LIMIT_SENDER",
+            "RATE_LIMIT_IP",
+            "RATE_LIMIT_LOOKUP",
+            "RATE_LIMIT_EXEMPT_IPS",
+            "LOG_LEVEL",
+        ):
             env.pop(key, None)
         action_port = free_port()
-        env.update({
-            "TRACKER_STORE_URL": self.pg.url, "REDIS_URL": self.redis.url, "DATABASE_URL": catalogue,
-            "ACTION_PORT": str(action_port), "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-            "API_PORT": str(free_port()), "CREDENTIALS_FILE": str(workdir / "credentials.yml"),
-            "DOSSIER_API_TOKEN": os.environ["DOSSIER_API_TOKEN"], "PHONE_HASH_KEY": os.environ["PHONE_HASH_KEY"],
-            "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME), "REDIS_RETRY_SECONDS": "1",
-            "TRUSTED_PROXIES": "127.0.0.1",  # the tests play the proxy: X-Forwarded-For gives client addresses
-        })
+        env.update(
+            {
+                "TRACKER_STORE_URL": self.pg.url,
+                "REDIS_URL": self.redis.url,
+                "DATABASE_URL": catalogue,
+                "ACTION_PORT": str(action_port),
+                "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+                "API_PORT": str(free_port()),
+                "CREDENTIALS_FILE": str(workdir / "credentials.yml"),
+                "DOSSIER_API_TOKEN": os.environ["DOSSIER_API_TOKEN"],
+                "PHONE_HASH_KEY": os.environ["PHONE_HASH_KEY"],
+                "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME),
+                "REDIS_RETRY_SECONDS": "1",
+                "TRUSTED_PROXIES": "127.0.0.1",  # the tests play the proxy: X-Forwarded-For gives client addresses
+            }
+        )
         self.env = env
         self.model = str(model)
         self.actions = self._service("actions", env)
@@ -107,11 +123,13 @@ class Topology:
     def url(self, replica: int) -> str:
         return f"http://127.0.0.1:{self.replicas[replica].env['RASA_PORT']}/webhooks/rest/webhook"
 
-    def post(self, replica: int, sender: str, text: str, client_ip: Optional[str] = None,
-             timeout: float = 60) -> requests.Response:
+    def post(
+        self, replica: int, sender: str, text: str, client_ip: Optional[str] = None, timeout: float = 60
+    ) -> requests.Response:
         headers = {"X-Forwarded-For": client_ip} if client_ip else {}
-        reply = requests.post(self.url(replica), json={"sender": sender, "message": text}, headers=headers,
-                              timeout=timeout)
+        reply = requests.post(
+            self.url(replica), json={"sender": sender, "message": text}, headers=headers, timeout=timeout
+        )
         assert reply.status_code == 200, reply.text
         return reply
 
@@ -141,8 +159,10 @@ class Topology:
 def topology(tmp_path_factory):
     started = time.monotonic()
     topology = Topology(tmp_path_factory.mktemp("topology"))
-    print(f"\n[figures] topology up (PostgreSQL, Redis, action server, 2 Rasa replicas) in "
-          f"{time.monotonic() - started:.1f} s")
+    print(
+        f"\n[figures] topology up (PostgreSQL, Redis, action server, 2 Rasa replicas) in "
+        f"{time.monotonic() - started:.1f} s"
+    )
     try:
         yield topology
     finally:
@@ -162,8 +182,14 @@ def assert_turns_not_interleaved(events: List[Dict]) -> None:
 
 def test_a_conversation_alternating_between_replicas_keeps_every_message_in_order(topology):
     sender = new_sender()
-    turns = ["xin chào", "làm hộ chiếu cần giấy tờ gì", "thế lệ phí bao nhiêu?", f"tra cứu hồ sơ {CODE}", "4321",
-             "cảm ơn"]
+    turns = [
+        "xin chào",
+        "làm hộ chiếu cần giấy tờ gì",
+        "thế lệ phí bao nhiêu?",
+        f"tra cứu hồ sơ {CODE}",
+        "4321",
+        "cảm ơn",
+    ]
     replies, latencies = [], []
     for index, text in enumerate(turns):
         started = time.perf_counter()
@@ -177,22 +203,36 @@ def test_a_conversation_alternating_between_replicas_keeps_every_message_in_orde
 
     events = topology.events(sender)
     assert [e["text"] for e in events if e["type"] == "user"] == [
-        "xin chào", "làm hộ chiếu cần giấy tờ gì", "thế lệ phí bao nhiêu?", "tra cứu hồ sơ [MÃ HỒ SƠ]",
-        "[4 SỐ CUỐI]", "cảm ơn"]
+        "xin chào",
+        "làm hộ chiếu cần giấy tờ gì",
+        "thế lệ phí bao nhiêu?",
+        "tra cứu hồ sơ [MÃ HỒ SƠ]",
+        "[4 SỐ CUỐI]",
+        "cảm ơn",
+    ]
     ids = [e["id"] for e in events]
     assert ids == sorted(set(ids))
     user_times = [e["timestamp"] for e in events if e["type"] == "user"]
     assert user_times == sorted(user_times)
     assert_turns_not_interleaved(events)
-    print(f"[figures] turn latency through alternating replicas: median {statistics.median(latencies) * 1000:.0f} ms,"
-          f" max {max(latencies) * 1000:.0f} ms")
+    print(
+        f"[figures] turn latency through alternating replicas: median {statistics.median(latencies) * 1000:.0f} ms,"
+        f" max {max(latencies) * 1000:.0f} ms"
+    )
 
 
 def test_simultaneous_messages_of_one_conversation_are_serialised_by_the_redis_lock(topology):
     sender = new_sender()
-    questions = ["làm hộ chiếu cần giấy tờ gì", "đăng ký tạm trú mất bao lâu", "phi dang ky thuong tru bao nhieu",
-                 "chứng thực bản sao nộp ở đâu", "các bước đăng ký khai tử", "lam gks cho con can giay to gi",
-                 "xin lý lịch tư pháp có làm online được không", "xin chào"]
+    questions = [
+        "làm hộ chiếu cần giấy tờ gì",
+        "đăng ký tạm trú mất bao lâu",
+        "phi dang ky thuong tru bao nhieu",
+        "chứng thực bản sao nộp ở đâu",
+        "các bước đăng ký khai tử",
+        "lam gks cho con can giay to gi",
+        "xin lý lịch tư pháp có làm online được không",
+        "xin chào",
+    ]
     sets_before = redis.Redis.from_url(topology.redis.url).info("commandstats").get("cmdstat_eval", {}).get("calls", 0)
     results: Dict[int, List[Dict]] = {}
 
@@ -250,8 +290,7 @@ def test_abusive_senders_and_addresses_are_slowed_down_across_replicas(topology)
     assert "gửi tin nhắn nhanh quá" in texts(slowed.json())
     assert len(topology.user_texts(sender)) == len(allowed)  # refused messages never reach the bot
 
-    lookups = [topology.post(i % 2, new_sender(), f"tra cứu hồ sơ {CODE}", client_ip="203.0.113.50")
-               for i in range(12)]
+    lookups = [topology.post(i % 2, new_sender(), f"tra cứu hồ sơ {CODE}", client_ip="203.0.113.50") for i in range(12)]
     assert [r.headers.get("X-Rate-Limited") for r in lookups] == [None] * 10 + ["lookup"] * 2  # 10 per 10 min
 
     assert topology.say(0, new_sender(), "xin chào", client_ip="203.0.113.51")  # other citizens unaffected
@@ -275,8 +314,10 @@ def test_action_server_killed_gets_a_polite_answer_and_the_service_resumes_on_re
     topology.actions.start().wait_healthy()
     restarted = time.monotonic() - started
     assert "DP-XNC-01" in texts(topology.say(1, sender, "làm hộ chiếu cần giấy tờ gì"))
-    print(f"[figures] action server restart to first answer: {time.monotonic() - started:.1f} s "
-          f"(process healthy after {restarted:.1f} s)")
+    print(
+        f"[figures] action server restart to first answer: {time.monotonic() - started:.1f} s "
+        f"(process healthy after {restarted:.1f} s)"
+    )
 
 
 def test_a_frozen_action_server_gets_a_busy_answer_and_the_turn_completes_later(topology):
@@ -319,8 +360,10 @@ def test_tracker_database_down_gets_a_polite_answer_and_the_conversation_resumes
     fee = texts(topology.say(1, sender, "thế lệ phí bao nhiêu?"))
     assert "DP-XNC-01" in fee and "200.000" in fee  # the context stored before the outage is back
     assert all(s.process.poll() is None for s in topology.replicas)
-    print(f"[figures] tracker database down: polite answer in {down_reply:.2f} s; back: first answer "
-          f"{time.monotonic() - started:.2f} s after restart")
+    print(
+        f"[figures] tracker database down: polite answer in {down_reply:.2f} s; back: first answer "
+        f"{time.monotonic() - started:.2f} s after restart"
+    )
 
 
 def test_redis_down_does_not_stop_the_assistant_and_locks_return_to_redis(topology):
@@ -366,8 +409,10 @@ def test_a_replica_killed_mid_conversation_is_taken_over_by_the_other(topology):
     assert "DP-XNC-01" in answer
     assert topology.user_texts(sender) == ["làm hộ chiếu cần giấy tờ gì", "thế nộp ở đâu"]  # once, in order
     assert_turns_not_interleaved(topology.events(sender))
-    print(f"[figures] replica killed holding the lock: the other answered the retry in {took:.1f} s "
-          f"(TICKET_LOCK_LIFETIME={LOCK_LIFETIME} s)")
+    print(
+        f"[figures] replica killed holding the lock: the other answered the retry in {took:.1f} s "
+        f"(TICKET_LOCK_LIFETIME={LOCK_LIFETIME} s)"
+    )
     started = time.monotonic()
     topology.replicas[1].start().wait_healthy()
     print(f"[figures] Rasa replica restart (model loaded, healthy): {time.monotonic() - started:.1f} s")

@@ -1,4 +1,5 @@
 """The redacting SQL tracker store (bot/stores/tracker_store.py) on a real PostgreSQL and on SQLite."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,13 +30,22 @@ def domain() -> Domain:
 def conversation(sender: str, domain: Domain) -> DialogueStateTracker:
     tracker = DialogueStateTracker(sender, domain.slots)
     for event in [
-        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
-        UserUttered("xin chào, tên tôi là Nguyễn Văn An, sđt 0912345678",
-                    {"name": "greet", "confidence": 0.9}, [], metadata={"note": "cccd 079095001234"}),
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered(
+            "xin chào, tên tôi là Nguyễn Văn An, sđt 0912345678",
+            {"name": "greet", "confidence": 0.9},
+            [],
+            metadata={"note": "cccd 079095001234"},
+        ),
         BotUttered("Dạ, xin chào anh/chị!"),
         ActionExecuted("action_listen"),
-        UserUttered(f"tra cứu hồ sơ {CODE}", {"name": "check_dossier_status", "confidence": 0.99},
-                    [{"entity": "dossier_code", "value": CODE, "start": 14, "end": 39}]),
+        UserUttered(
+            f"tra cứu hồ sơ {CODE}",
+            {"name": "check_dossier_status", "confidence": 0.99},
+            [{"entity": "dossier_code", "value": CODE, "start": 14, "end": 39}],
+        ),
         SlotSet("dossier_code", CODE),
         SlotSet("requested_slot", "phone_last4"),
         BotUttered("Dạ, cho em xin 4 số cuối của số điện thoại ạ."),
@@ -54,8 +64,9 @@ def conversation(sender: str, domain: Domain) -> DialogueStateTracker:
 def stored_rows(url: str, sender: str) -> list:
     engine = sa.create_engine(url, future=True)
     with engine.connect() as connection:
-        rows = connection.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
-                                  {"s": sender}).all()
+        rows = connection.execute(
+            sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+        ).all()
     engine.dispose()
     return rows
 
@@ -108,15 +119,18 @@ def test_a_second_save_appends_only_the_new_events(fresh_pg_url, domain):
 
 
 def test_a_code_and_its_digits_in_one_message_are_not_stored(fresh_pg_url, domain):
-    """"mã X số 5678": the message, its entities and the slot (issue 19, finding 6)."""
+    """ "mã X số 5678": the message, its entities and the slot (issue 19, finding 6)."""
     store = RedactingTrackerStore(domain=domain, url=fresh_pg_url)
     tracker = DialogueStateTracker("citizen-7", domain.slots)
     text = f"mã {CODE} số 5678"
     for event in [
         ActionExecuted("action_listen"),
-        UserUttered(text, {"name": "check_dossier_status", "confidence": 0.99},
-                    [{"entity": "dossier_code", "value": CODE}, {"entity": "phone_last4", "value": "5678"}],
-                    metadata={"user": {"name": "Nguyễn Văn An", "phone": 912345678}}),
+        UserUttered(
+            text,
+            {"name": "check_dossier_status", "confidence": 0.99},
+            [{"entity": "dossier_code", "value": CODE}, {"entity": "phone_last4", "value": "5678"}],
+            metadata={"user": {"name": "Nguyễn Văn An", "phone": 912345678}},
+        ),
         SlotSet("dossier_code", text),  # a from_text mapping takes the whole message
     ]:
         tracker.update(event)
@@ -135,8 +149,12 @@ def test_a_sealed_slot_is_forgotten_when_the_key_changes_or_is_missing(fresh_pg_
     tracker.update(SlotSet("dossier_code", CODE))
     asyncio.run(store.save(tracker))
     monkeypatch.setenv("PHONE_HASH_KEY", "another-key-0123456789")
-    assert asyncio.run(RedactingTrackerStore(domain=domain, url=fresh_pg_url).retrieve("citizen-8")) \
-        .get_slot("dossier_code") is None  # never the placeholder: the action would look it up
+    assert (
+        asyncio.run(RedactingTrackerStore(domain=domain, url=fresh_pg_url).retrieve("citizen-8")).get_slot(
+            "dossier_code"
+        )
+        is None
+    )  # never the placeholder: the action would look it up
     monkeypatch.delenv("PHONE_HASH_KEY")
     keyless = RedactingTrackerStore(domain=domain, url=fresh_pg_url)
     assert asyncio.run(keyless.retrieve("citizen-8")).get_slot("dossier_code") is None
@@ -182,6 +200,7 @@ def test_sqlite_by_default(monkeypatch, tmp_path, domain):
 
 # --- a turn during a tracker-store outage is not stored half (issue 19, finding 12) ---------------
 
+
 @contextmanager
 def database_down(postgres_url: str, url: str) -> Iterator[None]:
     """A real outage of one database: new connections refused, open ones terminated."""
@@ -189,8 +208,9 @@ def database_down(postgres_url: str, url: str) -> Iterator[None]:
     admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT", future=True)
     with admin.connect() as connection:
         connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-        connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                           {"n": name})
+        connection.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+        )
     try:
         yield
     finally:
@@ -205,7 +225,8 @@ def session_start_events() -> list:
 
 @pytest.mark.parametrize("existing", [False, True], ids=["first message", "open conversation"])
 def test_a_turn_read_during_an_outage_is_not_stored_when_the_database_comes_back(
-        postgres_url, fresh_pg_url, domain, existing):
+    postgres_url, fresh_pg_url, domain, existing
+):
     """What Rasa does with a message while the database is down, the database back before the save.
 
     FailSafeTrackerStore (Rasa wraps every store in it) turns the failed read into a
@@ -229,8 +250,10 @@ def test_a_turn_read_during_an_outage_is_not_stored_when_the_database_comes_back
             with database_down(postgres_url, fresh_pg_url):
                 tracker = await failsafe.get_or_create_tracker("citizen-5")
             for event in session_start_events() + [
-                    UserUttered("tin nhắn lúc sự cố", {"name": "greet", "confidence": 0.9}),
-                    BotUttered("Dạ, xin chào!"), ActionExecuted("action_listen")]:
+                UserUttered("tin nhắn lúc sự cố", {"name": "greet", "confidence": 0.9}),
+                BotUttered("Dạ, xin chào!"),
+                ActionExecuted("action_listen"),
+            ]:
                 tracker.update(event)
             await failsafe.save(tracker)  # the database answers again
         return errors

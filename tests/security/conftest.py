@@ -20,6 +20,7 @@ with :func:`assert_sane`; at the end of the session the worst time per entry poi
 and the figures the tests collected are written to ``results/security_summary.txt``
 (the lead copies them into docs/security.md).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -134,8 +135,10 @@ def percentiles(seconds: Iterable[float]) -> str:
     if not values:
         return "no samples"
     p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
-    return (f"p50 {statistics.median(values) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-            f"max {values[-1] * 1000:.0f} ms, n={len(values)}")
+    return (
+        f"p50 {statistics.median(values) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+        f"max {values[-1] * 1000:.0f} ms, n={len(values)}"
+    )
 
 
 def problems(calls: Iterable[Call], *, limit: float = LIMIT_SECONDS) -> List[str]:
@@ -150,12 +153,24 @@ def problems(calls: Iterable[Call], *, limit: float = LIMIT_SECONDS) -> List[str
 def assert_sane(calls: Iterable[Call], what: str = "") -> None:
     calls = list(calls)
     found = problems(calls)
-    assert not found, (f"{what}: {len(found)} of {len(calls)} requests got a 5xx, no answer or took over "
-                       f"{LIMIT_SECONDS:.0f} s:\n  " + "\n  ".join(found[:25]))
+    assert not found, (
+        f"{what}: {len(found)} of {len(calls)} requests got a 5xx, no answer or took over "
+        f"{LIMIT_SECONDS:.0f} s:\n  " + "\n  ".join(found[:25])
+    )
 
 
-def http(entry: str, method: str, url: str, label: str = "", *, data: Any = None, json_body: Any = None,
-         headers: Optional[Dict[str, Any]] = None, params: Any = None, timeout: float = CLIENT_TIMEOUT) -> Call:
+def http(
+    entry: str,
+    method: str,
+    url: str,
+    label: str = "",
+    *,
+    data: Any = None,
+    json_body: Any = None,
+    headers: Optional[Dict[str, Any]] = None,
+    params: Any = None,
+    timeout: float = CLIENT_TIMEOUT,
+) -> Call:
     """One request on a fresh connection, timed and recorded; never raises for the server's sake."""
     headers = dict(headers or {})
     if json_body is not None:
@@ -164,11 +179,15 @@ def http(entry: str, method: str, url: str, label: str = "", *, data: Any = None
     start = time.perf_counter()
     try:
         reply = requests.request(method, url, data=data, headers=headers, params=params, timeout=timeout)
-        call = Call(entry, label or f"{method} {url[-60:]}", reply.status_code, time.perf_counter() - start,
-                    reply.text)
+        call = Call(entry, label or f"{method} {url[-60:]}", reply.status_code, time.perf_counter() - start, reply.text)
     except requests.RequestException as error:
-        call = Call(entry, label or f"{method} {url[-60:]}", None, time.perf_counter() - start,
-                    error=f"{type(error).__name__}: {str(error)[:160]}")
+        call = Call(
+            entry,
+            label or f"{method} {url[-60:]}",
+            None,
+            time.perf_counter() - start,
+            error=f"{type(error).__name__}: {str(error)[:160]}",
+        )
     return RECORDER.add(call)
 
 
@@ -189,8 +208,9 @@ def texts(call: Call) -> str:
 class SecurityStack:
     """URLs, secrets and client helpers of the stack the abuse suite runs against."""
 
-    def __init__(self, env: Dict[str, str], workdir: Path, log_path: Path, credentials: Dict[str, Any],
-                 platform_api: Any) -> None:
+    def __init__(
+        self, env: Dict[str, str], workdir: Path, log_path: Path, credentials: Dict[str, Any], platform_api: Any
+    ) -> None:
         self.env = env
         self.workdir = workdir
         self.log_path = log_path
@@ -225,16 +245,29 @@ class SecurityStack:
             self.personal_data.append((what, pattern))
 
     # -- Rasa's channels and API
-    def rest(self, text: Any, sender: Optional[str] = None, ip: Optional[str] = None, label: str = "",
-             **extra: Any) -> Call:
+    def rest(
+        self, text: Any, sender: Optional[str] = None, ip: Optional[str] = None, label: str = "", **extra: Any
+    ) -> Call:
         body = {"sender": self.new_sender() if sender is None else sender, "message": text, **extra}
-        return http("rest", "POST", f"{self.rasa}/webhooks/rest/webhook", label or str(text)[:60],
-                    json_body=body, headers={"X-Forwarded-For": ip or self.new_ip()})
+        return http(
+            "rest",
+            "POST",
+            f"{self.rasa}/webhooks/rest/webhook",
+            label or str(text)[:60],
+            json_body=body,
+            headers={"X-Forwarded-For": ip or self.new_ip()},
+        )
 
     def parse(self, text: Any, label: str = "", token: bool = True) -> Call:
         params = {"token": self.rasa_token} if token else None
-        return http("model_parse", "POST", f"{self.rasa}/model/parse", label or str(text)[:60],
-                    json_body={"text": text}, params=params)
+        return http(
+            "model_parse",
+            "POST",
+            f"{self.rasa}/model/parse",
+            label or str(text)[:60],
+            json_body={"text": text},
+            params=params,
+        )
 
     def responsive(self, timeout: float = 3.0) -> bool:
         try:
@@ -249,16 +282,20 @@ class SecurityStack:
     def zalo_body(self, user_id: str, text: str, timestamp_ms: Optional[int] = None) -> Dict[str, Any]:
         zalo = self._section("ZaloInput")
         return {
-            "app_id": str(zalo["app_id"]), "user_id_by_app": user_id, "event_name": "user_send_text",
+            "app_id": str(zalo["app_id"]),
+            "user_id_by_app": user_id,
+            "event_name": "user_send_text",
             "timestamp": str(timestamp_ms or int(time.time() * 1000)),
-            "sender": {"id": user_id}, "recipient": {"id": "oa-security-test"},
+            "sender": {"id": user_id},
+            "recipient": {"id": "oa-security-test"},
             "message": {"msg_id": uuid.uuid4().hex, "text": text},
         }
 
     def zalo_signature(self, body: bytes, timestamp: str) -> str:
         zalo = self._section("ZaloInput")
-        mac = hashlib.sha256(str(zalo["app_id"]).encode() + body + timestamp.encode()
-                             + str(zalo["oa_secret_key"]).encode()).hexdigest()
+        mac = hashlib.sha256(
+            str(zalo["app_id"]).encode() + body + timestamp.encode() + str(zalo["oa_secret_key"]).encode()
+        ).hexdigest()
         return f"mac={mac}"
 
     def zalo(self, user_id: str, text: str, label: str = "") -> Call:
@@ -274,9 +311,23 @@ class SecurityStack:
 
     def messenger_body(self, user_id: str, text: str) -> Dict[str, Any]:
         now = int(time.time() * 1000)
-        return {"object": "page", "entry": [{"id": "page-security-test", "time": now, "messaging": [{
-            "sender": {"id": user_id}, "recipient": {"id": "page-security-test"}, "timestamp": now,
-            "message": {"mid": f"m_{uuid.uuid4().hex}", "text": text}}]}]}
+        return {
+            "object": "page",
+            "entry": [
+                {
+                    "id": "page-security-test",
+                    "time": now,
+                    "messaging": [
+                        {
+                            "sender": {"id": user_id},
+                            "recipient": {"id": "page-security-test"},
+                            "timestamp": now,
+                            "message": {"mid": f"m_{uuid.uuid4().hex}", "text": text},
+                        }
+                    ],
+                }
+            ],
+        }
 
     def messenger_signature(self, body: bytes) -> str:
         secret = str(self._section("FacebookInput")["secret"]).encode()
@@ -290,8 +341,7 @@ class SecurityStack:
         headers = {"Content-Type": "application/json"}
         if signature is not None:
             headers["X-Hub-Signature-256"] = signature
-        return http("messenger", "POST", f"{self.rasa}/webhooks/facebook/webhook", label, data=body,
-                    headers=headers)
+        return http("messenger", "POST", f"{self.rasa}/webhooks/facebook/webhook", label, data=body, headers=headers)
 
     def platform_turn(self, channel: str, user_id: str, text: str, label: str = "") -> Call:
         """A Zalo or Messenger message timed until the reply reaches the platform API (the turn runs after the
@@ -305,9 +355,16 @@ class SecurityStack:
         while time.perf_counter() < deadline and len(self.platform_replies(user_id)) <= before:
             time.sleep(0.01)
         replies = self.platform_replies(user_id)[before:]
-        return RECORDER.add(Call(f"{channel} turn", label or text[:60], 200 if replies else None,
-                                 time.perf_counter() - start, "\n".join(replies),
-                                 "" if replies else "no reply sent to the platform"))
+        return RECORDER.add(
+            Call(
+                f"{channel} turn",
+                label or text[:60],
+                200 if replies else None,
+                time.perf_counter() - start,
+                "\n".join(replies),
+                "" if replies else "no reply sent to the platform",
+            )
+        )
 
     def platform_replies(self, user_id: str) -> List[str]:
         """Texts sent to a Zalo or Messenger user through the fake platform API."""
@@ -364,8 +421,11 @@ def _fill_credentials(workdir: Path, platform_api_url: str) -> Dict[str, Any]:
         if key.endswith("FacebookInput"):
             section["graph-api-url"] = platform_api_url
         if key.endswith("ZaloInput"):
-            section.update(api_base=platform_api_url, oauth_base=platform_api_url,
-                           token_store_path=str(workdir / "zalo_tokens.json"))
+            section.update(
+                api_base=platform_api_url,
+                oauth_base=platform_api_url,
+                token_store_path=str(workdir / "zalo_tokens.json"),
+            )
     return credentials
 
 
@@ -387,8 +447,9 @@ def abuse_stack(tmp_path_factory):
         seed_if_empty(session)
         seed_demo_dossiers(session)
 
-    platform_api = FakeHttpApi({"error": 0, "message": "Success", "data": {"message_id": "z"},
-                                "recipient_id": "user", "message_id": "m_sent"})
+    platform_api = FakeHttpApi(
+        {"error": 0, "message": "Success", "data": {"message_id": "z"}, "recipient_id": "user", "message_id": "m_sent"}
+    )
     credentials = _fill_credentials(workdir, platform_api.url)
     credentials_file = workdir / "credentials.yml"
     credentials_file.write_text(yaml.safe_dump(credentials, allow_unicode=True), encoding="utf-8")
@@ -396,16 +457,26 @@ def abuse_stack(tmp_path_factory):
     env = service_environment()
     for name in ("REDIS_URL", "TRACKER_STORE_URL", "RATE_LIMIT_ENABLED", "LOG_LEVEL"):
         env.pop(name, None)
-    env.update({
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "API_PORT": str(free_port()),
-        "DATABASE_URL": database, "TRACKER_DB": str(workdir / "tracker.db"),
-        "DOSSIER_API_TOKEN": secrets.token_urlsafe(24), "PHONE_HASH_KEY": os.environ["PHONE_HASH_KEY"],
-        "RASA_AUTH_TOKEN": secrets.token_urlsafe(24), "ACTION_SERVER_TOKEN": secrets.token_urlsafe(24),
-        "CREDENTIALS_FILE": str(credentials_file),
-        # Production-like limits: loopback is not exempt, the proxy in front is loopback.
-        "RATE_LIMIT_EXEMPT_IPS": "", "TRUSTED_PROXIES": "127.0.0.1/32,::1/128",
-        "RATE_LIMIT_SENDER": "20/60", "RATE_LIMIT_IP": "120/60", "RATE_LIMIT_LOOKUP": "10/600",
-    })
+    env.update(
+        {
+            "RASA_PORT": str(free_port()),
+            "ACTION_PORT": str(free_port()),
+            "API_PORT": str(free_port()),
+            "DATABASE_URL": database,
+            "TRACKER_DB": str(workdir / "tracker.db"),
+            "DOSSIER_API_TOKEN": secrets.token_urlsafe(24),
+            "PHONE_HASH_KEY": os.environ["PHONE_HASH_KEY"],
+            "RASA_AUTH_TOKEN": secrets.token_urlsafe(24),
+            "ACTION_SERVER_TOKEN": secrets.token_urlsafe(24),
+            "CREDENTIALS_FILE": str(credentials_file),
+            # Production-like limits: loopback is not exempt, the proxy in front is loopback.
+            "RATE_LIMIT_EXEMPT_IPS": "",
+            "TRUSTED_PROXIES": "127.0.0.1/32,::1/128",
+            "RATE_LIMIT_SENDER": "20/60",
+            "RATE_LIMIT_IP": "120/60",
+            "RATE_LIMIT_LOOKUP": "10/600",
+        }
+    )
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
     log_path = workdir / "stack.log"
     log = open(log_path, "w", encoding="utf-8")
@@ -429,17 +500,39 @@ def _warm_up(stack: SecurityStack) -> None:
     first = {}
     sender, ip = stack.new_sender("warm-up"), stack.new_ip()
     for label, send in (
-        ("REST greeting", lambda: requests.post(f"{stack.rasa}/webhooks/rest/webhook", timeout=60,
-                                                json={"sender": sender, "message": "xin chào"},
-                                                headers={"X-Forwarded-For": ip})),
-        ("REST catalogue question", lambda: requests.post(
-            f"{stack.rasa}/webhooks/rest/webhook", timeout=60, headers={"X-Forwarded-For": ip},
-            json={"sender": sender, "message": "làm hộ chiếu cần giấy tờ gì"})),
-        ("REST dossier lookup", lambda: requests.post(
-            f"{stack.rasa}/webhooks/rest/webhook", timeout=60, headers={"X-Forwarded-For": ip},
-            json={"sender": sender, "message": "tra cứu hồ sơ"})),
-        ("/model/parse", lambda: requests.post(f"{stack.rasa}/model/parse", params={"token": stack.rasa_token},
-                                               json={"text": "xin chào"}, timeout=60)),
+        (
+            "REST greeting",
+            lambda: requests.post(
+                f"{stack.rasa}/webhooks/rest/webhook",
+                timeout=60,
+                json={"sender": sender, "message": "xin chào"},
+                headers={"X-Forwarded-For": ip},
+            ),
+        ),
+        (
+            "REST catalogue question",
+            lambda: requests.post(
+                f"{stack.rasa}/webhooks/rest/webhook",
+                timeout=60,
+                headers={"X-Forwarded-For": ip},
+                json={"sender": sender, "message": "làm hộ chiếu cần giấy tờ gì"},
+            ),
+        ),
+        (
+            "REST dossier lookup",
+            lambda: requests.post(
+                f"{stack.rasa}/webhooks/rest/webhook",
+                timeout=60,
+                headers={"X-Forwarded-For": ip},
+                json={"sender": sender, "message": "tra cứu hồ sơ"},
+            ),
+        ),
+        (
+            "/model/parse",
+            lambda: requests.post(
+                f"{stack.rasa}/model/parse", params={"token": stack.rasa_token}, json={"text": "xin chào"}, timeout=60
+            ),
+        ),
         ("API search", lambda: requests.get(f"{stack.api}/api/procedures", params={"q": "khai sinh"}, timeout=60)),
     ):
         start = time.perf_counter()
@@ -507,8 +600,14 @@ class Background:
         return any(t.is_alive() for t in self._threads)
 
 
-def second_citizen(stack: SecurityStack, background: Background, ip: Optional[str] = None,
-                   interval: float = 0.3, per_sender: int = 10, max_messages: int = 200) -> List[Call]:
+def second_citizen(
+    stack: SecurityStack,
+    background: Background,
+    ip: Optional[str] = None,
+    interval: float = 0.3,
+    per_sender: int = 10,
+    max_messages: int = 200,
+) -> List[Call]:
     """A citizen saying "xin chào" while ``background`` runs (same address when ``ip`` is given)."""
     calls: List[Call] = []
     sender, own_ip = stack.new_sender("citizen"), ip or stack.new_ip()
@@ -567,8 +666,9 @@ class Widget:
     def __enter__(self) -> "Widget":
         start = time.perf_counter()
         # Long-polling: this aiohttp is too old for python-engineio's websocket client.
-        self.client.connect(self.stack.rasa, headers={"X-Forwarded-For": self.ip}, transports=["polling"],
-                            wait_timeout=CLIENT_TIMEOUT)
+        self.client.connect(
+            self.stack.rasa, headers={"X-Forwarded-For": self.ip}, transports=["polling"], wait_timeout=CLIENT_TIMEOUT
+        )
         self.client.emit("session_request", {"session_id": uuid.uuid4().hex})
         confirmed = self._wait(lambda: self.session_id is not None, CLIENT_TIMEOUT)
         RECORDER.add(Call("socketio", "session_request", 200 if confirmed else None, time.perf_counter() - start))
@@ -592,16 +692,24 @@ class Widget:
     def emit(self, data: Any) -> None:
         self.client.emit("user_uttered", data)
 
-    def say(self, text: Any, label: str = "", settle: float = 0.3, timeout: float = CLIENT_TIMEOUT,
-            **extra: Any) -> Call:
+    def say(
+        self, text: Any, label: str = "", settle: float = 0.3, timeout: float = CLIENT_TIMEOUT, **extra: Any
+    ) -> Call:
         """Sends a message; the call's time is until the first bot message, its text all of the turn's."""
         before = len(self.replies)
         start = time.perf_counter()
         try:
             self.emit({"message": text, "session_id": self.session_id, **extra})
         except Exception as error:  # socketio.exceptions.BadNamespaceError: the server dropped the socket
-            return RECORDER.add(Call("socketio", label or str(text)[:60], None, time.perf_counter() - start,
-                                     error=f"disconnected ({type(error).__name__})"))
+            return RECORDER.add(
+                Call(
+                    "socketio",
+                    label or str(text)[:60],
+                    None,
+                    time.perf_counter() - start,
+                    error=f"disconnected ({type(error).__name__})",
+                )
+            )
         answered = self._wait(lambda: len(self.replies) > before or self.disconnected, timeout)
         answered = answered and len(self.replies) > before
         seconds = time.perf_counter() - start
@@ -611,5 +719,4 @@ class Widget:
                 count = len(self.replies)
         reply = "\n".join(str(r.get("text", "")) for r in self.replies[before:])
         error = "" if answered else ("disconnected by the server" if self.disconnected else "no bot message")
-        return RECORDER.add(Call("socketio", label or str(text)[:60], 200 if answered else None, seconds, reply,
-                                 error))
+        return RECORDER.add(Call("socketio", label or str(text)[:60], 200 if answered else None, seconds, reply, error))

@@ -5,6 +5,7 @@ space between their parts, digit runs, names after a phrase, e-mails, word
 chunks, typed ``/intent{...}`` payloads), each padded to an exact length; the
 first one is finding 1's message scaled to that length.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,9 @@ def _runs(parts: List[str], length: int, gap: str = " ") -> str:
 
 ADVERSARIAL: Dict[str, Callable[[int], str]] = {
     # Finding 1: "000.00.12.H48", ~1/3 spaces, "123456", ~2/3 spaces, "x" (held Rasa 36.5 s at 1,995 chars).
-    "finding-1": lambda n: ("000.00.12.H48" + " " * ((n - 20) // 3) + "123456"
-                            + " " * (n - 20 - (n - 20) // 3) + "x")[:n],
+    "finding-1": lambda n: ("000.00.12.H48" + " " * ((n - 20) // 3) + "123456" + " " * (n - 20 - (n - 20) // 3) + "x")[
+        :n
+    ],
     "code-parts-spaced": lambda n: _runs(["000", "00", "12", "H48", "-", "251015", "-", "000x"], n),
     "code-parts-mixed-space": lambda n: _runs(["000.00.12.H48", "–", "251015", "–", "00x"], n, " \t\u00a0\u3000"),
     "code-prefix-repeated": lambda n: _fit("000.00.12.H48 251015 " * 3 + "x", n),
@@ -74,14 +76,14 @@ MALFORMED_BODIES: List[Tuple[str, bytes]] = [
     ("nul bytes", b'{"sender": "x\\u0000y", "message": "a\\u0000b", "text": "a\\u0000b"}'),
     ("lone surrogate", b'{"sender": "\\ud800", "message": "\\udfff", "text": "\\ud800"}'),
     ("deep nesting 100k", deep_json(100_000)),
-    ("deep nesting in object", b'{"sender": "x", "message": "hi", "text": "hi", "metadata": '
-     + deep_json(50_000) + b"}"),
+    (
+        "deep nesting in object",
+        b'{"sender": "x", "message": "hi", "text": "hi", "metadata": ' + deep_json(50_000) + b"}",
+    ),
     ("nulls", json.dumps({"sender": None, "message": None, "text": None, "metadata": None}).encode()),
-    ("wrong types", json.dumps({"sender": {"a": 1}, "message": ["hi"], "text": {"t": 1},
-                                "metadata": "x"}).encode()),
+    ("wrong types", json.dumps({"sender": {"a": 1}, "message": ["hi"], "text": {"t": 1}, "metadata": "x"}).encode()),
     ("numbers", json.dumps({"sender": 12, "message": 34, "text": 56}).encode()),
     ("booleans", json.dumps({"sender": True, "message": False, "text": True}).encode()),
     ("metadata list", json.dumps({"sender": "x", "message": "hi", "text": "hi", "metadata": [1, 2]}).encode()),
-    ("message_id object", json.dumps({"text": "hi", "message_id": {"a": 1}, "sender": "x",
-                                      "message": "hi"}).encode()),
+    ("message_id object", json.dumps({"text": "hi", "message_id": {"a": 1}, "sender": "x", "message": "hi"}).encode()),
 ]

@@ -3,6 +3,7 @@
 The one promise checked everywhere: no reply ever carries a dossier's status
 unless the right digits were given while the code was not locked.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,17 @@ import pytest
 
 from bot.rate_limit import SLOW_DOWN_REPLY
 from tests.security.conftest import (
-    CONTROL_CODE, DEMO, GREETING_MARK, RECORDER, Background, Widget, assert_sane, label_of, percentiles,
-    second_citizen, texts,
+    CONTROL_CODE,
+    DEMO,
+    GREETING_MARK,
+    RECORDER,
+    Background,
+    Widget,
+    assert_sane,
+    label_of,
+    percentiles,
+    second_citizen,
+    texts,
 )
 
 pytestmark = pytest.mark.e2e
@@ -110,9 +120,13 @@ def test_brute_force_across_senders_channels_and_restarts_is_locked(abuse_stack)
             break
         verified_before_lock += answered == "NOT_VERIFIED"
     locked_at = next((n for n, row in enumerate(log, 1) if "LOCKED" in row), None)
-    RECORDER.figure("brute force: guesses (all senders, channels, restarts) until the code was locked",
-                    f"{locked_at} (the answer to guess {locked_at} says locked; {verified_before_lock} answered "
-                    "'not verified' before)" if locked_at else f"never locked in {len(log)}")
+    RECORDER.figure(
+        "brute force: guesses (all senders, channels, restarts) until the code was locked",
+        f"{locked_at} (the answer to guess {locked_at} says locked; {verified_before_lock} answered "
+        "'not verified' before)"
+        if locked_at
+        else f"never locked in {len(log)}",
+    )
     RECORDER.figure("brute force: replies (route, digits, code reply, digits reply)", log)
     leaked = [row for row in log if "STATUS" in row]
     assert not leaked, f"a status was told during the brute force: {leaked} (all: {log})"
@@ -134,8 +148,11 @@ def test_unknown_codes_lock_like_real_ones(abuse_stack):
         replies = []
         for digits in wrong_guesses(DEMO.get(code, ("0000",))[0], 7):
             attacker.attempt(code, digits, "new sender")
-            replies.append(_normalised(texts(attacker.calls[-2]).replace(code, "CODE"))
-                           + " | " + _normalised(texts(attacker.calls[-1]).replace(code, "CODE")))
+            replies.append(
+                _normalised(texts(attacker.calls[-2]).replace(code, "CODE"))
+                + " | "
+                + _normalised(texts(attacker.calls[-1]).replace(code, "CODE"))
+            )
         runs[code] = (attacker.log, replies, attacker.calls)
     known, unknown = runs[ORACLE_KNOWN], runs[ORACLE_UNKNOWN]
     assert [row[2:] for row in known[0]] == [row[2:] for row in unknown[0]], f"{known[0]}\n{unknown[0]}"
@@ -154,8 +171,7 @@ def test_lookup_limit_counts_codes_written_with_json_escapes(abuse_stack):
         code = f"000.00.12.H48-991130-{n:04d}"
         attacker.attempt(code, "1234", "typed intent" if n % 2 else "same sender")
     reached = sum(row[2] == "ASK_DIGITS" for row in attacker.log)
-    RECORDER.figure("lookup limit: codes from one address that reached the digits step (of 16, half escaped)",
-                    reached)
+    RECORDER.figure("lookup limit: codes from one address that reached the digits step (of 16, half escaped)", reached)
     assert reached <= 10, attacker.log
     assert_sane(attacker.calls, "lookup limit")
 
@@ -166,8 +182,10 @@ def test_the_right_digits_still_work_on_a_dossier_nobody_attacked(abuse_stack, r
     code, (right, _) = CONTROL_CODE, DEMO[CONTROL_CODE]
     if route == "rest":
         sender, ip = abuse_stack.new_sender("owner"), abuse_stack.new_ip()
-        calls = [abuse_stack.rest(f"tra cứu hồ sơ {code}", sender=sender, ip=ip),
-                 abuse_stack.rest(right, sender=sender, ip=ip, label="the owner's digits")]
+        calls = [
+            abuse_stack.rest(f"tra cứu hồ sơ {code}", sender=sender, ip=ip),
+            abuse_stack.rest(right, sender=sender, ip=ip, label="the owner's digits"),
+        ]
         answer = texts(calls[-1])
     else:
         with Widget(abuse_stack) as widget:
@@ -193,8 +211,9 @@ def test_wrong_guesses_do_not_hold_the_server(abuse_stack):
 
     with Background(guess, threads=4, seconds=30) as background:
         citizen = second_citizen(abuse_stack, background, interval=0.2, max_messages=40)
-    RECORDER.figure("wrong guesses in 4 conversations at once: second citizen's latency",
-                    percentiles(c.seconds for c in citizen))
+    RECORDER.figure(
+        "wrong guesses in 4 conversations at once: second citizen's latency", percentiles(c.seconds for c in citizen)
+    )
     assert not background.errors, background.errors
     assert_sane(guessers + citizen, "wrong guesses with a citizen waiting")
     assert all(GREETING_MARK in texts(c) for c in citizen), [texts(c)[:80] for c in citizen]

@@ -1,4 +1,5 @@
 """Floods from one address, with a second citizen behind the same address measured (finding 10)."""
+
 from __future__ import annotations
 
 import itertools
@@ -8,7 +9,14 @@ import pytest
 
 from bot.rate_limit import SLOW_DOWN_REPLY
 from tests.security.conftest import (
-    GREETING_MARK, RECORDER, Background, Widget, assert_sane, percentiles, second_citizen, texts,
+    GREETING_MARK,
+    RECORDER,
+    Background,
+    Widget,
+    assert_sane,
+    percentiles,
+    second_citizen,
+    texts,
 )
 
 pytestmark = pytest.mark.e2e
@@ -30,17 +38,21 @@ def test_one_client_flooding_does_not_block_its_neighbours(abuse_stack):
 
     def flood(background):
         while background.running() and next(sent) < MAX_FLOOD_MESSAGES:
-            flood_calls.append(abuse_stack.rest("thủ tục khai sinh cần giấy tờ gì", sender=flooder, ip=address,
-                                                label="flood from one sender"))
+            flood_calls.append(
+                abuse_stack.rest(
+                    "thủ tục khai sinh cần giấy tờ gì", sender=flooder, ip=address, label="flood from one sender"
+                )
+            )
 
     with Background(flood, threads=FLOOD_THREADS, seconds=FLOOD_SECONDS) as background:
         citizen = second_citizen(abuse_stack, background, ip=address, interval=0.4, per_sender=8, max_messages=24)
     refused = sum(SLOW_DOWN_START in texts(c) for c in flood_calls)
     answered = [c for c in citizen if GREETING_MARK in texts(c)]
-    RECORDER.figure("flood (one sender, one address): messages sent / refused by the limits",
-                    f"{len(flood_calls)} / {refused} in {FLOOD_SECONDS:.0f} s from {FLOOD_THREADS} connections")
-    RECORDER.figure("flood: second citizen behind the same address, latency",
-                    percentiles(c.seconds for c in citizen))
+    RECORDER.figure(
+        "flood (one sender, one address): messages sent / refused by the limits",
+        f"{len(flood_calls)} / {refused} in {FLOOD_SECONDS:.0f} s from {FLOOD_THREADS} connections",
+    )
+    RECORDER.figure("flood: second citizen behind the same address, latency", percentiles(c.seconds for c in citizen))
     RECORDER.figure("flood: second citizen answered (not refused)", f"{len(answered)} of {len(citizen)}")
     assert not background.errors, background.errors
     assert refused, "the flood was never limited"
@@ -48,8 +60,9 @@ def test_one_client_flooding_does_not_block_its_neighbours(abuse_stack):
     slow = [f"{c} (ended at +{c.at - start:.1f} s)" for c in flood_calls + citizen if c.seconds > 1.0]
     RECORDER.figure("flood: requests over 1 s", slow or "none")
     assert_sane(flood_calls + citizen, "flood")
-    assert len(answered) == len(citizen), \
-        "the second citizen was refused: " + "; ".join(texts(c)[:80] for c in citizen if c not in answered)
+    assert len(answered) == len(citizen), "the second citizen was refused: " + "; ".join(
+        texts(c)[:80] for c in citizen if c not in answered
+    )
 
 
 def test_many_senders_from_one_address_are_capped_per_address(abuse_stack):

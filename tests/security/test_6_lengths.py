@@ -8,6 +8,7 @@ time, while another citizen says "xin chào" every 0.3 s on the REST channel.
 Runs last among the traffic tests: on code with a backtracking pattern the
 Rasa server freezes and the tests after it fail at once (``_stack_must_answer``).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,15 @@ import time
 import pytest
 
 from tests.security.conftest import (
-    CLIENT_TIMEOUT, GREETING_MARK, RECORDER, Background, Widget, assert_sane, http, percentiles, second_citizen,
+    CLIENT_TIMEOUT,
+    GREETING_MARK,
+    RECORDER,
+    Background,
+    Widget,
+    assert_sane,
+    http,
+    percentiles,
+    second_citizen,
     texts,
 )
 from tests.security.payloads import ADVERSARIAL, adversarial_texts
@@ -52,10 +61,14 @@ def _attack(abuse_stack, send) -> tuple:
 
 
 def _check(name, attack, citizen):
-    RECORDER.figure(f"adversarial lengths via {name}: second citizen's latency during the attack",
-                    percentiles(c.seconds for c in citizen))
-    RECORDER.figure(f"adversarial lengths via {name}: worst attack request",
-                    str(max(attack, key=lambda c: c.seconds)) if attack else "none")
+    RECORDER.figure(
+        f"adversarial lengths via {name}: second citizen's latency during the attack",
+        percentiles(c.seconds for c in citizen),
+    )
+    RECORDER.figure(
+        f"adversarial lengths via {name}: worst attack request",
+        str(max(attack, key=lambda c: c.seconds)) if attack else "none",
+    )
     assert len(attack) >= len(adversarial_texts()), f"only {len(attack)} attack requests in {ATTACK_SECONDS:.0f} s"
     assert_sane(attack, f"adversarial texts via {name}")
     assert_sane(citizen, f"second citizen while {name} is attacked")
@@ -82,9 +95,15 @@ def test_socketio(abuse_stack):
         packet = "42" + json.dumps(["user_uttered", {"message": text, "session_id": "x"}])
         if len(packet) > SOCKET_BODY_LIMIT:
             # Refused before it is read; the socket.io client never learns why, so it is sent raw.
-            return http("socketio", "POST", f"{abuse_stack.rasa}/socket.io/", label, data=packet.encode("utf-8"),
-                        params={"EIO": "4", "transport": "polling", "sid": "unknown"},
-                        headers={"Content-Type": "text/plain;charset=UTF-8", "X-Forwarded-For": abuse_stack.new_ip()})
+            return http(
+                "socketio",
+                "POST",
+                f"{abuse_stack.rasa}/socket.io/",
+                label,
+                data=packet.encode("utf-8"),
+                params={"EIO": "4", "transport": "polling", "sid": "unknown"},
+                headers={"Content-Type": "text/plain;charset=UTF-8", "X-Forwarded-For": abuse_stack.new_ip()},
+            )
         with Widget(abuse_stack) as widget:
             return widget.say(text, label, settle=0.1)
 
@@ -94,14 +113,17 @@ def test_socketio(abuse_stack):
 
 def test_zalo(abuse_stack):
     """Each message timed until its reply reaches the (fake) Zalo API: the turn runs after the webhook's 200."""
-    attack, citizen = _attack(abuse_stack, lambda label, text: abuse_stack.platform_turn(
-        "zalo", abuse_stack.new_sender("zu"), text, label))
+    attack, citizen = _attack(
+        abuse_stack, lambda label, text: abuse_stack.platform_turn("zalo", abuse_stack.new_sender("zu"), text, label)
+    )
     _check("Zalo", attack, citizen)
 
 
 def test_messenger(abuse_stack):
-    attack, citizen = _attack(abuse_stack, lambda label, text: abuse_stack.platform_turn(
-        "messenger", abuse_stack.new_sender("fb"), text, label))
+    attack, citizen = _attack(
+        abuse_stack,
+        lambda label, text: abuse_stack.platform_turn("messenger", abuse_stack.new_sender("fb"), text, label),
+    )
     _check("Messenger", attack, citizen)
 
 
@@ -110,8 +132,16 @@ def test_api_search_query(abuse_stack):
     calls = []
     for name, make in ADVERSARIAL.items():
         for length in (500, 2_000):
-            calls.append(http("api", "GET", f"{abuse_stack.api}/api/procedures", f"q {name} x{length}",
-                              params={"q": make(length)}, timeout=CLIENT_TIMEOUT))
+            calls.append(
+                http(
+                    "api",
+                    "GET",
+                    f"{abuse_stack.api}/api/procedures",
+                    f"q {name} x{length}",
+                    params={"q": make(length)},
+                    timeout=CLIENT_TIMEOUT,
+                )
+            )
     RECORDER.figure("API q: worst adversarial query", str(max(calls, key=lambda c: c.seconds)))
     assert_sane(calls, "API q")
     assert all(400 <= c.status < 500 for c in calls if c.label.endswith("x2000")), [str(c) for c in calls]
@@ -120,8 +150,17 @@ def test_api_search_query(abuse_stack):
 def test_model_parse_megabytes(abuse_stack):
     """Finding 1: /model/parse had no length cap; 5 MB of text kept the Rasa process busy for minutes.
     Last of the suite's traffic, since on uncapped code it freezes the server for everything after it."""
-    calls = [http("model_parse", "POST", f"{abuse_stack.rasa}/model/parse", f"{size} MB /model/parse",
-                  data=b'{"text": "' + b"a " * (size * 500_000) + b'"}', params={"token": abuse_stack.rasa_token},
-                  headers={"Content-Type": "application/json"}) for size in (1, 5)]
+    calls = [
+        http(
+            "model_parse",
+            "POST",
+            f"{abuse_stack.rasa}/model/parse",
+            f"{size} MB /model/parse",
+            data=b'{"text": "' + b"a " * (size * 500_000) + b'"}',
+            params={"token": abuse_stack.rasa_token},
+            headers={"Content-Type": "application/json"},
+        )
+        for size in (1, 5)
+    ]
     assert_sane(calls, "megabytes to /model/parse")
     assert all(400 <= c.status < 500 for c in calls), ", ".join(map(str, calls))

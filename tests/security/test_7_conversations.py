@@ -1,4 +1,5 @@
 """Nobody reads or writes another citizen's conversation: web sessions and channels (findings 7 and 8)."""
+
 from __future__ import annotations
 
 import time
@@ -23,8 +24,10 @@ def test_a_second_socket_knowing_the_session_id_gets_nothing(abuse_stack):
             intruder.client.emit("session_request", {"session_id": presented})
         intruder.settle()
         intruder.emit({"message": "xin chào", "session_id": known})
-        calls = [citizen.say(f"tra cứu hồ sơ {CONTROL_CODE}", "owner over socket.io: code"),
-                 citizen.say(DEMO[CONTROL_CODE][0], "owner over socket.io: digits")]
+        calls = [
+            citizen.say(f"tra cứu hồ sơ {CONTROL_CODE}", "owner over socket.io: code"),
+            citizen.say(DEMO[CONTROL_CODE][0], "owner over socket.io: digits"),
+        ]
         time.sleep(0.5)
         overheard = [r.get("text", "") for r in intruder.replies]
         posted_in = [r.get("text", "") for r in citizen.replies if "trợ lý ảo" in r.get("text", "")]
@@ -41,10 +44,13 @@ def test_a_rest_client_cannot_write_into_a_zalo_conversation(abuse_stack):
     zalo_user = abuse_stack.new_sender("zu")
     asked = abuse_stack.platform_turn("zalo", zalo_user, f"tra cứu hồ sơ {UNKNOWN_CODE}", "Zalo citizen: code")
     assert "4 số cuối" in asked.text, asked.text
-    forged = [abuse_stack.rest("1111", sender=zalo_user, label="REST posing as the Zalo user"),
-              abuse_stack.rest("1111", sender=zalo_user, input_channel="zalo", label="REST claiming to be Zalo"),
-              abuse_stack.rest("1111", sender=f"zalo:{zalo_user}", label="REST with a namespaced id")]
+    forged = [
+        abuse_stack.rest("1111", sender=zalo_user, label="REST posing as the Zalo user"),
+        abuse_stack.rest("1111", sender=zalo_user, input_channel="zalo", label="REST claiming to be Zalo"),
+        abuse_stack.rest("1111", sender=f"zalo:{zalo_user}", label="REST with a namespaced id"),
+    ]
     assert_sane([asked] + forged, "REST posing as a Zalo user")
     for call in forged:
-        assert "chưa xác minh" not in texts(call) and "tạm dừng" not in texts(call), \
-            f"{call.label}: answered inside the Zalo citizen's lookup: {texts(call)[:200]}"
+        assert "chưa xác minh" not in texts(call) and "tạm dừng" not in texts(
+            call
+        ), f"{call.label}: answered inside the Zalo citizen's lookup: {texts(call)[:200]}"

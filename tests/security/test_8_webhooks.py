@@ -1,4 +1,5 @@
 """Signed platform webhooks used against the assistant: replays, old events, poisoned batches (finding 12)."""
+
 from __future__ import annotations
 
 import json
@@ -52,13 +53,23 @@ def test_one_bad_event_does_not_drop_the_rest_of_a_messenger_batch(abuse_stack):
     good_user = abuse_stack.new_sender("fb")
     now = int(time.time() * 1000)
     good = abuse_stack.messenger_body(good_user, "xin chào")["entry"][0]["messaging"][0]
-    odd = [None, 1, "x", {"sender": "x"}, {"sender": {"id": ["x"]}, "message": {"text": 1}},
-           {"sender": {"id": "u"}, "message": {"text": ["hi"], "mid": {}}}, {"sender": {"id": "u"}, "postback": 5}]
-    batch = {"object": "page", "entry": [
-        {"id": "page-security-test", "time": now, "messaging": odd[:4] + [good] + odd[4:]},
-        {"id": "page-security-test", "time": now, "messaging": "not a list"},
+    odd = [
         None,
-    ]}
+        1,
+        "x",
+        {"sender": "x"},
+        {"sender": {"id": ["x"]}, "message": {"text": 1}},
+        {"sender": {"id": "u"}, "message": {"text": ["hi"], "mid": {}}},
+        {"sender": {"id": "u"}, "postback": 5},
+    ]
+    batch = {
+        "object": "page",
+        "entry": [
+            {"id": "page-security-test", "time": now, "messaging": odd[:4] + [good] + odd[4:]},
+            {"id": "page-security-test", "time": now, "messaging": "not a list"},
+            None,
+        ],
+    }
     body = json.dumps(batch).encode()
     call = abuse_stack.messenger_raw(body, abuse_stack.messenger_signature(body), "batch with odd events")
     assert_sane([call], "Messenger batch")

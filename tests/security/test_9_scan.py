@@ -5,6 +5,7 @@ channel; then the stack's log file (every process) and the tracker store's
 ``events`` table are scanned for everything sensitive the suite sent: those
 messages, the demo dossiers' codes and digits used in the lookups, the names.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,9 +34,11 @@ PERSONAL_MESSAGES = [
     ("zero-width phone", "sđt 09\u200b12\u200b345\u200b999", r"09\u200b?12\u200b?345\u200b?999"),
     ("full-width phone", "sđt ０９１２３４５８８８", r"０９１２３４５８８８|0912345888"),
     ("email", "email tôi là quyet.trinh@example.com", r"quyet\.trinh@example\.com"),
-    ("malformed typed intent with a phone",
-     '/check_dossier_status{"dossier_code": "000.00.12.H48-251020-0015", "phone": 0988111222',
-     r"0988111222"),
+    (
+        "malformed typed intent with a phone",
+        '/check_dossier_status{"dossier_code": "000.00.12.H48-251020-0015", "phone": 0988111222',
+        r"0988111222",
+    ),
     ("code and digits together", "mã 000.00.12.H48-251020-0015 số 3456", r"251020[\s\-–]*0015|số\s*3456"),
 ]
 METADATA_PHONE = "0966554433"
@@ -120,9 +123,10 @@ def test_no_traceback_in_the_logs(abuse_stack, after_personal_data):
     log = abuse_stack.log_text()
     tracebacks = [m.start() for m in re.finditer(r"Traceback \(most recent call last\)", log)]
     RECORDER.figure("log scan: tracebacks in the stack log", len(tracebacks))
-    excerpts = [log[max(0, i - 300): i + 1200] for i in tracebacks[:3]]
-    assert not tracebacks, f"{len(tracebacks)} tracebacks in {abuse_stack.log_path}; first ones:\n" + \
-        "\n-----\n".join(excerpts)
+    excerpts = [log[max(0, i - 300) : i + 1200] for i in tracebacks[:3]]
+    assert not tracebacks, f"{len(tracebacks)} tracebacks in {abuse_stack.log_path}; first ones:\n" + "\n-----\n".join(
+        excerpts
+    )
 
 
 def test_no_raw_personal_data_in_the_logs(abuse_stack, after_personal_data):
@@ -136,8 +140,9 @@ def test_no_raw_personal_data_in_the_tracker_store(abuse_stack, after_personal_d
     assert rows, "nothing stored: the scan would prove nothing"
     text = "\n".join(f"{sender} {data}" for sender, _, data in rows)
     # The store holds JSON: non-ASCII may be escaped there.
-    decoded = "\n".join(f"{sender} {json.dumps(json.loads(data), ensure_ascii=False)}" for sender, _, data in rows
-                        if data)
+    decoded = "\n".join(
+        f"{sender} {json.dumps(json.loads(data), ensure_ascii=False)}" for sender, _, data in rows if data
+    )
     found = _findings(text + "\n" + decoded, _sensitive_patterns(abuse_stack, with_digits=False))
     found += _digits_typed_for_a_lookup(rows)
     RECORDER.figure("tracker scan: events scanned / kinds of raw personal data found", f"{len(rows)} / {len(found)}")

@@ -1,4 +1,5 @@
 """docs/architecture.md names every module with one sentence: a new module gets its line there."""
+
 from __future__ import annotations
 
 import ast

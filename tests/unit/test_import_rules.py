@@ -4,6 +4,7 @@ Every module of the project is parsed (not imported) and each ``import`` in it,
 at top level or inside a function, is checked against the table below. A new
 feature that needs an upward import needs a new home, not an exception here.
 """
+
 from __future__ import annotations
 
 import ast
@@ -76,8 +77,11 @@ def violations(root: Path) -> list[str]:
                     problems.append(f"{relative}:{line}: {layer} must not import {module}")
                 elif _within(module, FORBIDDEN.get(layer, ())):
                     problems.append(f"{relative}:{line}: {layer} must not depend on {module}")
-                elif (_within(module, ("sqlalchemy",)) and not _within(module, SQLALCHEMY_WITHOUT_SQL)
-                      and not relative.startswith(SQL_HOMES)):
+                elif (
+                    _within(module, ("sqlalchemy",))
+                    and not _within(module, SQLALCHEMY_WITHOUT_SQL)
+                    and not relative.startswith(SQL_HOMES)
+                ):
                     problems.append(f"{relative}:{line}: SQL belongs in the store, not in {layer} ({module})")
     return problems
 
@@ -92,8 +96,9 @@ def test_the_check_sees_an_upward_import(tmp_path):
         (tmp_path / layer).mkdir()
     (tmp_path / "procedures_db" / "bad.py").write_text("def f():\n    from actions.answers import render_answer\n")
     (tmp_path / "core" / "bad.py").write_text("import sqlalchemy\n")
-    (tmp_path / "services" / "fine.py").write_text("from procedures_db.models import Procedure\nimport core.text\n"
-                                                   "from sqlalchemy.orm import Session\n")
+    (tmp_path / "services" / "fine.py").write_text(
+        "from procedures_db.models import Procedure\nimport core.text\n" "from sqlalchemy.orm import Session\n"
+    )
     (tmp_path / "integrations" / "bad.py").write_text("from sqlalchemy import select\n")
     assert violations(tmp_path) == [
         "core/bad.py:1: core must not depend on sqlalchemy",
@@ -106,7 +111,13 @@ def test_the_check_sees_an_upward_import(tmp_path):
 def test_runs_without_rasa(module):
     """The HTTP API and the store's command load without Rasa (seconds and hundreds of MB)."""
     code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk')))"
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

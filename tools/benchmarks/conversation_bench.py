@@ -13,6 +13,7 @@ Errors are HTTP errors, timeouts, connection failures and empty replies (every
 turn of these conversations expects an answer). Latency percentiles are over
 turns that got an HTTP response; throughput counts successful turns only.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,26 +42,53 @@ WARM_UP_CONVERSATIONS = 3
 
 GREETINGS = ("xin chào", "chào bạn", "chao ban", "alo", "hi ad", "chào em, cho chị hỏi chút", "xin chao")
 QUESTIONS = (
-    "làm hộ chiếu cần giấy tờ gì", "lam ho chieu can giay to j", "lam gks cho con can giay to gi",
-    "đăng ký tạm trú mất bao lâu", "dang ky tam tru o dau", "thủ tục đăng ký kết hôn thế nào",
-    "dk ket hon can mang gi", "chứng thực bản sao nộp ở đâu", "xin lý lịch tư pháp có làm online được không",
-    "các bước đăng ký khai tử", "nhap ho khau cho con can nhung gi", "đổi cccd cần giấy tờ gì",
-    "làm sổ đỏ lần đầu cần những gì", "mo ho kinh doanh can giay to gi", "doi bang lai xe het han lam sao",
-    "đăng ký thường trú cần những giấy tờ gì", "rut bhxh 1 lan can gi",
+    "làm hộ chiếu cần giấy tờ gì",
+    "lam ho chieu can giay to j",
+    "lam gks cho con can giay to gi",
+    "đăng ký tạm trú mất bao lâu",
+    "dang ky tam tru o dau",
+    "thủ tục đăng ký kết hôn thế nào",
+    "dk ket hon can mang gi",
+    "chứng thực bản sao nộp ở đâu",
+    "xin lý lịch tư pháp có làm online được không",
+    "các bước đăng ký khai tử",
+    "nhap ho khau cho con can nhung gi",
+    "đổi cccd cần giấy tờ gì",
+    "làm sổ đỏ lần đầu cần những gì",
+    "mo ho kinh doanh can giay to gi",
+    "doi bang lai xe het han lam sao",
+    "đăng ký thường trú cần những giấy tờ gì",
+    "rut bhxh 1 lan can gi",
 )
 FOLLOW_UPS = (
-    "thế lệ phí bao nhiêu", "the le phi bao nhieu", "mất bao lâu vậy", "mat bao lau z", "nộp ở đâu ạ",
-    "nop o dau", "làm online được không", "co lam online dc ko", "các bước thế nào", "can mang giay to j",
+    "thế lệ phí bao nhiêu",
+    "the le phi bao nhieu",
+    "mất bao lâu vậy",
+    "mat bao lau z",
+    "nộp ở đâu ạ",
+    "nop o dau",
+    "làm online được không",
+    "co lam online dc ko",
+    "các bước thế nào",
+    "can mang giay to j",
 )
 # Demo dossiers (procedures_db/seed/dossiers_demo.json) with their correct digits:
 # wrong digits are slowed down on purpose, which is not what this measures.
 DOSSIERS = (
-    ("000.00.12.H48-251103-0021", "4321"), ("000.00.12.H48-251105-0012", "5678"),
-    ("000.00.12.H48-251101-0007", "4567"), ("000.00.12.H48-251028-0003", "7890"),
-    ("000.00.12.H48-251020-0015", "3456"), ("000.00.12.H48-251015-0009", "5432"),
+    ("000.00.12.H48-251103-0021", "4321"),
+    ("000.00.12.H48-251105-0012", "5678"),
+    ("000.00.12.H48-251101-0007", "4567"),
+    ("000.00.12.H48-251028-0003", "7890"),
+    ("000.00.12.H48-251020-0015", "3456"),
+    ("000.00.12.H48-251015-0009", "5432"),
 )
-LOOKUPS = ("tra cứu hồ sơ {code}", "tra cuu ho so {code}", "kiểm tra hồ sơ {code}", "hồ sơ {code} đến đâu rồi",
-           "cho em tra ho so {code}")
+LOOKUPS = (
+    "tra cứu hồ sơ {code}",
+    "tra cuu ho so {code}",
+    "kiểm tra hồ sơ {code}",
+    "hồ sơ {code} đến đâu rồi",
+    "cho em tra ho so {code}",
+)
 THANKS = ("cảm ơn", "cam on ban", "cảm ơn em nhiều nhé", "ok thanks", "tks ad")
 
 
@@ -68,8 +96,12 @@ def conversation(rng: random.Random) -> list[str]:
     """Greeting, a procedure question, 1-2 follow-ups, a dossier lookup and its digits, thanks."""
     code, digits = rng.choice(DOSSIERS)
     return [
-        rng.choice(GREETINGS), rng.choice(QUESTIONS), *rng.sample(FOLLOW_UPS, rng.randint(1, 2)),
-        rng.choice(LOOKUPS).format(code=code), digits, rng.choice(THANKS),
+        rng.choice(GREETINGS),
+        rng.choice(QUESTIONS),
+        *rng.sample(FOLLOW_UPS, rng.randint(1, 2)),
+        rng.choice(LOOKUPS).format(code=code),
+        digits,
+        rng.choice(THANKS),
     ]
 
 
@@ -85,11 +117,15 @@ class LevelStats:
         ok = self.turns - sum(self.errors.values())
         ordered = sorted(self.latencies_ms)
         return {
-            "users": self.users, "conversations": self.conversations, "turns": self.turns,
-            "errors": sum(self.errors.values()), "error_kinds": dict(self.errors),
+            "users": self.users,
+            "conversations": self.conversations,
+            "turns": self.turns,
+            "errors": sum(self.errors.values()),
+            "error_kinds": dict(self.errors),
             "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
             "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1) if ordered else None,
-            "throughput_turns_s": round(ok / elapsed, 1) if elapsed else 0.0, "seconds": round(elapsed, 1),
+            "throughput_turns_s": round(ok / elapsed, 1) if elapsed else 0.0,
+            "seconds": round(elapsed, 1),
         }
 
 
@@ -117,8 +153,14 @@ async def say(http: aiohttp.ClientSession, url: str, sender: str, text: str, sta
         stats.latencies_ms.append((time.perf_counter() - started) * 1000)
 
 
-async def citizen(url: str, rng: random.Random, stats: LevelStats, budget: list[int], deadline: float,
-                  think: tuple[float, float] | None = None) -> None:
+async def citizen(
+    url: str,
+    rng: random.Random,
+    stats: LevelStats,
+    budget: list[int],
+    deadline: float,
+    think: tuple[float, float] | None = None,
+) -> None:
     """Run conversations one after the other while the level's budget and time last.
 
     Each conversation is a new citizen on their own connection (kept alive for
@@ -188,10 +230,15 @@ def bench_stack(env: dict, model: str, log_path: Path, log=print, levels=LEVELS,
             for label, users, think in runs:
                 results[label] = result = asyncio.run(run_level(url, users, seed=users, think=think))
                 kinds = f" {result['error_kinds']}" if result["errors"] else ""
-                log(f"  {label:>9} users: {result['conversations']} conversations, {result['turns']} turns, "
+                log(
+                    f"  {label:>9} users: {result['conversations']} conversations, {result['turns']} turns, "
                     f"{result['errors']} errors{kinds}, p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
-                    f"{result['throughput_turns_s']} turns/s")
-            return {"startup_s": round(startup, 1), "rasa_peak_rss_mb": peak_rss_mb(stack.pids()["rasa"]),
-                    "levels": results}
+                    f"{result['throughput_turns_s']} turns/s"
+                )
+            return {
+                "startup_s": round(startup, 1),
+                "rasa_peak_rss_mb": peak_rss_mb(stack.pids()["rasa"]),
+                "levels": results,
+            }
         finally:
             stack.stop()

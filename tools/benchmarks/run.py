@@ -17,6 +17,7 @@
 
 Figures are printed and written to results/bench.json; there are no pass/fail thresholds.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,12 +55,31 @@ def log(message: str) -> None:
 
 def train(config: Path, out: Path, name: str, workdir: Path) -> float:
     """Train ``config`` on the project's data and domain into ``out``; returns wall-clock seconds."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false",
-           "RASA_CACHE_DIRECTORY": str(workdir / f"rasa-cache-{name}")}  # cold: no cached components
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "RASA_CACHE_DIRECTORY": str(workdir / f"rasa-cache-{name}"),
+    }  # cold: no cached components
     # Our config trains with the project's Rasa patches installed (python -m bot), the stock one with plain Rasa.
     runner = "rasa" if config == STOCK_CONFIG else "bot"
-    command = [sys.executable, "-m", runner, "train", "--config", str(config), "--domain", "bot/domain",
-               "--data", "data", "--out", str(out), "--fixed-model-name", name]
+    command = [
+        sys.executable,
+        "-m",
+        runner,
+        "train",
+        "--config",
+        str(config),
+        "--domain",
+        "bot/domain",
+        "--data",
+        "data",
+        "--out",
+        str(out),
+        "--fixed-model-name",
+        name,
+    ]
     log_path = workdir / f"train-{name}.log"
     started = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as output:
@@ -90,7 +110,9 @@ def stock_model(workdir: Path) -> tuple[Path, dict]:
     model, info_file = folder / "stock.tar.gz", folder / "training.json"
     if model.is_file() and info_file.is_file():
         info = json.loads(info_file.read_text())
-        log(f"stock model: cached in {folder.relative_to(ROOT)} (trained in {info['seconds']} s on {info['trained_at']})")
+        log(
+            f"stock model: cached in {folder.relative_to(ROOT)} (trained in {info['seconds']} s on {info['trained_at']})"
+        )
         return model, {**info, "cached": True}
     log("stock model: training stock Rasa 3.6 default config (once; cached for later runs)…")
     for old in CACHE.glob("stock-*"):
@@ -117,10 +139,15 @@ def stack_environment(workdir: Path, **overrides: str) -> dict:
         seed_if_empty(session)
         seed_demo_dossiers(session)  # digests made with this process's PHONE_HASH_KEY, as the stack's
     env = service_environment()
-    env.update({
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "API_PORT": str(free_port()),
-        "DATABASE_URL": database, "TRACKER_DB": str(workdir / "tracker.db"),
-    })
+    env.update(
+        {
+            "RASA_PORT": str(free_port()),
+            "ACTION_PORT": str(free_port()),
+            "API_PORT": str(free_port()),
+            "DATABASE_URL": database,
+            "TRACKER_DB": str(workdir / "tracker.db"),
+        }
+    )
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
     env.update(overrides)
     return env
@@ -132,8 +159,9 @@ def conversations(name: str, model: Path, workdir: Path, full: bool = True, **en
     folder = workdir / f"stack-{name}"
     try:
         levels = conversation_bench.LEVELS if full else (20,)
-        result = conversation_bench.bench_stack(stack_environment(folder, **env), str(model), folder / "stack.log",
-                                                log, levels=levels, paced=full)
+        result = conversation_bench.bench_stack(
+            stack_environment(folder, **env), str(model), folder / "stack.log", log, levels=levels, paced=full
+        )
     except Exception:
         log(f"stack log tail ({name}):\n{tail(folder / 'stack.log')}")
         raise
@@ -154,13 +182,19 @@ def all_conversations(stock: Path, workdir: Path) -> dict:
       sharing a throwaway Redis lock store, the production topology on one
       machine. 20 citizens. Skipped without redis-server.
     """
-    runs = {"ours": conversations("ours", OUR_MODEL, workdir),
-            "stock": conversations("stock", stock, workdir),
-            "stock as shipped": conversations(
-                "stock-as-shipped", stock, workdir, full=False,
-                ENDPOINTS_FILE=str(STOCK_ENDPOINTS.relative_to(ROOT)),
-                CREDENTIALS_FILE=str(STOCK_CREDENTIALS.relative_to(ROOT)),
-                STOCK_TRACKER_DB=str(workdir / "stock-tracker.db"))}
+    runs = {
+        "ours": conversations("ours", OUR_MODEL, workdir),
+        "stock": conversations("stock", stock, workdir),
+        "stock as shipped": conversations(
+            "stock-as-shipped",
+            stock,
+            workdir,
+            full=False,
+            ENDPOINTS_FILE=str(STOCK_ENDPOINTS.relative_to(ROOT)),
+            CREDENTIALS_FILE=str(STOCK_CREDENTIALS.relative_to(ROOT)),
+            STOCK_TRACKER_DB=str(workdir / "stock-tracker.db"),
+        ),
+    }
     if not shutil.which("redis-server"):
         log("redis-server not installed: the two-worker runs are skipped (apt-get install redis-server)")
         return runs
@@ -169,9 +203,15 @@ def all_conversations(stock: Path, workdir: Path) -> dict:
     redis = RedisServer().start()
     try:
         for name, model in (("ours", OUR_MODEL), ("stock", stock)):
-            runs[f"{name} 2 workers"] = conversations(f"{name}-2-workers", model, workdir, full=False,
-                                                      SANIC_WORKERS="2", REDIS_URL=redis.url,
-                                                      REDIS_KEY_PREFIX=name.replace(" ", ""))
+            runs[f"{name} 2 workers"] = conversations(
+                f"{name}-2-workers",
+                model,
+                workdir,
+                full=False,
+                SANIC_WORKERS="2",
+                REDIS_URL=redis.url,
+                REDIS_KEY_PREFIX=name.replace(" ", ""),
+            )
     finally:
         redis.cleanup()
     return runs
@@ -189,22 +229,29 @@ def table(results: dict) -> str:
     """The compact side-by-side table printed at the end."""
     runs = results["conversation"]
     names = list(runs)
-    rows = [("", *names),
-            ("training time (s)", results["training"]["ours"]["seconds"], results["training"]["stock"]["seconds"]),
-            ("Rasa peak RSS (MB)", *(runs[n]["rasa_peak_rss_mb"] for n in names))]
+    rows = [
+        ("", *names),
+        ("training time (s)", results["training"]["ours"]["seconds"], results["training"]["stock"]["seconds"]),
+        ("Rasa peak RSS (MB)", *(runs[n]["rasa_peak_rss_mb"] for n in names)),
+    ]
     for users in runs["ours"]["levels"]:
         cells = [runs[n]["levels"].get(users) for n in names]
-        rows += [(f"{users:>9} users p50 / p95 (ms)", *(f"{c['p50_ms']} / {c['p95_ms']}" if c else "" for c in cells)),
-                 (f"{users:>9} users turns/s", *(c["throughput_turns_s"] if c else "" for c in cells)),
-                 (f"{users:>9} users errors / turns", *(f"{c['errors']} / {c['turns']}" if c else "" for c in cells))]
+        rows += [
+            (f"{users:>9} users p50 / p95 (ms)", *(f"{c['p50_ms']} / {c['p95_ms']}" if c else "" for c in cells)),
+            (f"{users:>9} users turns/s", *(c["throughput_turns_s"] if c else "" for c in cells)),
+            (f"{users:>9} users errors / turns", *(f"{c['errors']} / {c['turns']}" if c else "" for c in cells)),
+        ]
     for label, value in results["throughput_ratios_20_users"].items():
         rows.append((f"turns/s @20 {label}", value))
     for label, s in results["search"].items():
-        rows.append((f"search {s['records']} records p50/p95/max (ms)", f"{s['p50_ms']} / {s['p95_ms']} / {s['max_ms']}"))
+        rows.append(
+            (f"search {s['records']} records p50/p95/max (ms)", f"{s['p50_ms']} / {s['p95_ms']} / {s['max_ms']}")
+        )
     width = max(len(r[0]) for r in rows)
     columns = max(len(r) for r in rows) - 1
-    return "\n".join(f"{r[0]:<{width}}" + "".join(f"  {str(c):>17}" for c in (*r[1:], *[""] * (columns - len(r) + 1)))
-                     for r in rows)
+    return "\n".join(
+        f"{r[0]:<{width}}" + "".join(f"  {str(c):>17}" for c in (*r[1:], *[""] * (columns - len(r) + 1))) for r in rows
+    )
 
 
 def main() -> int:
@@ -214,8 +261,11 @@ def main() -> int:
     if not OUR_MODEL.is_file():
         log("no models/assistant.tar.gz: run `make bench` (it trains first)")
         return 1
-    results = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-               "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
+    results = {
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+    }
     if results["load_average_at_start"][0] > 1.0:  # of 2 cores
         log(f"note: load average {results['load_average_at_start'][0]:.1f} at start: other work shares these CPUs")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -225,12 +275,14 @@ def main() -> int:
         model, results["training"]["stock"] = stock_model(workdir)
         results["conversation"] = all_conversations(model, workdir)
     results["throughput_ratios_20_users"] = {
-        label: value for label, value in (
+        label: value
+        for label, value in (
             ("ours / stock", ratio(results, "ours", "stock")),
             ("ours / stock as shipped", ratio(results, "ours", "stock as shipped")),
             ("ours 2 workers / stock 2 workers", ratio(results, "ours 2 workers", "stock 2 workers")),
             ("ours 2 workers / stock", ratio(results, "ours 2 workers", "stock")),
-        ) if value is not None
+        )
+        if value is not None
     }
     results["duration_s"] = round(time.monotonic() - started, 1)
     RESULTS.mkdir(exist_ok=True)

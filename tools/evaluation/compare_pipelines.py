@@ -4,6 +4,7 @@
 
 How config.yml's pipeline was chosen: by these figures, not by default.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -20,9 +21,24 @@ OUT = ROOT / "results" / "pipelines"
 def train(config: Path) -> tuple[Path, float]:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", "data/nlu",
-         "--out", str(OUT), "--fixed-model-name", config.stem],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            "data/nlu",
+            "--out",
+            str(OUT),
+            "--fixed-model-name",
+            config.stem,
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     return OUT / f"{config.stem}.tar.gz", time.perf_counter() - started
 
@@ -39,9 +55,11 @@ def main() -> int:
         agent = Agent.load(str(model))
         scores = {name: evaluate(agent, examples) for name, examples in subsets.items()}
         rows.append((config.stem, seconds, scores))
-        print(f"{config.stem:28} train {seconds:5.1f}s  " + "  ".join(
-            f"{name} F1 {s['macro_f1']:.3f}" for name, s in scores.items()
-        ), flush=True)
+        print(
+            f"{config.stem:28} train {seconds:5.1f}s  "
+            + "  ".join(f"{name} F1 {s['macro_f1']:.3f}" for name, s in scores.items()),
+            flush=True,
+        )
     return 0
 
 

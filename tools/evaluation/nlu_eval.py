@@ -8,6 +8,7 @@ writes a confusion matrix picture under results/, then measures
 ``--test-dir`` picks the test set (default tests/nlu_test); results/ files of
 any other set carry its folder name, e.g. intent_confusion_matrix_nlu_test_fresh.png.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -148,8 +149,12 @@ def main() -> int:
     parser.add_argument("--model", default=str(ROOT / "models" / "assistant.tar.gz"))
     parser.add_argument("--no-latency", action="store_true", help="skip the /model/parse latency measurement")
     parser.add_argument("--errors", action="store_true", help="print every misclassified example")
-    parser.add_argument("--test-dir", type=Path, default=TEST_DIR,
-                        help="folder with accented.yml, no_diacritics.yml, abbreviations.yml (default tests/nlu_test)")
+    parser.add_argument(
+        "--test-dir",
+        type=Path,
+        default=TEST_DIR,
+        help="folder with accented.yml, no_diacritics.yml, abbreviations.yml (default tests/nlu_test)",
+    )
     args = parser.parse_args()
     test_dir = args.test_dir.resolve()
     set_name = test_dir.name
@@ -168,13 +173,17 @@ def main() -> int:
     results = {name: evaluate(agent, load_subset(name, test_dir)) for name in SUBSETS}
 
     print(f"\nNLU on the held-out test set {set_name} (intent = classifier's best, before fallback)")
-    print(f"{'subset':15} {'n':>5} {'accuracy':>9} {'macro-F1':>9} {'fallback':>9} {'link top-1':>11} {'link+cand':>10} {'spurious':>9}")
+    print(
+        f"{'subset':15} {'n':>5} {'accuracy':>9} {'macro-F1':>9} {'fallback':>9} {'link top-1':>11} {'link+cand':>10} {'spurious':>9}"
+    )
     for name, r in results.items():
         link = r["linking"]
         top1 = link["top1"] / link["total"] if link["total"] else float("nan")
         cand = link["top1_or_candidate"] / link["total"] if link["total"] else float("nan")
-        print(f"{name:15} {r['n']:5d} {r['accuracy']:9.3f} {r['macro_f1']:9.3f} {r['fallback_rate']:9.3f} "
-              f"{top1:11.3f} {cand:10.3f} {link['spurious']:9d}")
+        print(
+            f"{name:15} {r['n']:5d} {r['accuracy']:9.3f} {r['macro_f1']:9.3f} {r['fallback_rate']:9.3f} "
+            f"{top1:11.3f} {cand:10.3f} {link['spurious']:9d}"
+        )
     all_gold = [g for r in results.values() for g in r["gold"]]
     all_predicted = [p for r in results.values() for p in r["predicted"]]
     links = Counter()
@@ -182,11 +191,17 @@ def main() -> int:
     for r in results.values():
         links.update(r["linking"])
         dossiers.update(r["dossier"])
-    print(f"{'all':15} {len(all_gold):5d} {sum(g == p for g, p in zip(all_gold, all_predicted)) / len(all_gold):9.3f} "
-          f"{macro_f1(all_gold, all_predicted):9.3f}")
-    print(f"procedure linking top-1: {links['top1']}/{links['total']} = {links['top1'] / max(links['total'], 1):.3f}"
-          f" (top-1 or among clarification candidates: {links['top1_or_candidate'] / max(links['total'], 1):.3f})")
-    print(f"dossier code extraction: {dossiers['correct']}/{dossiers['total']} = {dossiers['correct'] / max(dossiers['total'], 1):.3f}")
+    print(
+        f"{'all':15} {len(all_gold):5d} {sum(g == p for g, p in zip(all_gold, all_predicted)) / len(all_gold):9.3f} "
+        f"{macro_f1(all_gold, all_predicted):9.3f}"
+    )
+    print(
+        f"procedure linking top-1: {links['top1']}/{links['total']} = {links['top1'] / max(links['total'], 1):.3f}"
+        f" (top-1 or among clarification candidates: {links['top1_or_candidate'] / max(links['total'], 1):.3f})"
+    )
+    print(
+        f"dossier code extraction: {dossiers['correct']}/{dossiers['total']} = {dossiers['correct'] / max(dossiers['total'], 1):.3f}"
+    )
 
     picture = RESULTS / f"intent_confusion_matrix{suffix}.png"
     confusion_matrix_picture(all_gold, all_predicted, picture, set_name)
@@ -210,8 +225,12 @@ def parse_latency_on_server(model: str, texts: list[str]) -> str:
     from tools.stack import Stack, service_environment
     from tests.support import free_port
 
-    env = {**service_environment(), "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
-           "API_PORT": str(free_port())}
+    env = {
+        **service_environment(),
+        "RASA_PORT": str(free_port()),
+        "ACTION_PORT": str(free_port()),
+        "API_PORT": str(free_port()),
+    }
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
     with open(os.devnull, "w") as quiet:
         stack = Stack(env=env, model=model, log=quiet)
@@ -221,8 +240,10 @@ def parse_latency_on_server(model: str, texts: list[str]) -> str:
             stats = parse_latency(f"http://127.0.0.1:{env['RASA_PORT']}", texts, token=env["RASA_AUTH_TOKEN"])
         finally:
             stack.stop()
-    return (f"/model/parse latency at one user over {stats['n']} requests: "
-            f"p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms")
+    return (
+        f"/model/parse latency at one user over {stats['n']} requests: "
+        f"p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ recorded at this revision like a new one: the data stays.
 
 Revision ID: 0001
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -25,7 +26,8 @@ depends_on = None
 SCHEMA = sa.MetaData()
 
 sa.Table(
-    "dossiers", SCHEMA,
+    "dossiers",
+    SCHEMA,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("code", sa.String(length=64), nullable=False),
     sa.Column("procedure_code", sa.String(length=64), nullable=True),
@@ -38,10 +40,11 @@ sa.Table(
     sa.Column("note", sa.Text(), nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint("id"),
-    sa.UniqueConstraint("code")
+    sa.UniqueConstraint("code"),
 )
 sa.Table(
-    "feedback", SCHEMA,
+    "feedback",
+    SCHEMA,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("sender_id", sa.String(length=255), nullable=True),
     sa.Column("channel", sa.String(length=64), nullable=True),
@@ -50,10 +53,11 @@ sa.Table(
     sa.Column("about", sa.String(length=16), nullable=False),
     sa.Column("procedure_code", sa.String(length=64), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint("id")
+    sa.PrimaryKeyConstraint("id"),
 )
 sa.Table(
-    "handoff_requests", SCHEMA,
+    "handoff_requests",
+    SCHEMA,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("reference", sa.String(length=32), nullable=False),
     sa.Column("sender_id", sa.String(length=255), nullable=False),
@@ -63,10 +67,11 @@ sa.Table(
     sa.Column("status", sa.String(length=16), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint("id"),
-    sa.UniqueConstraint("reference")
+    sa.UniqueConstraint("reference"),
 )
 sa.Table(
-    "procedures", SCHEMA,
+    "procedures",
+    SCHEMA,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("code", sa.String(length=64), nullable=False),
     sa.Column("name", sa.Text(), nullable=False),
@@ -87,10 +92,11 @@ sa.Table(
     sa.Column("extra", sa.JSON(), nullable=False),
     sa.Column("modified_at", sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint("id"),
-    sa.UniqueConstraint("code")
+    sa.UniqueConstraint("code"),
 )
 sa.Table(
-    "support_points", SCHEMA,
+    "support_points",
+    SCHEMA,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("key", sa.String(length=64), nullable=False),
     sa.Column("name", sa.Text(), nullable=False),
@@ -103,20 +109,22 @@ sa.Table(
     sa.Column("latitude", sa.Float(), nullable=True),
     sa.Column("longitude", sa.Float(), nullable=True),
     sa.PrimaryKeyConstraint("id"),
-    sa.UniqueConstraint("key")
+    sa.UniqueConstraint("key"),
 )
 sa.Table(
-    "dossier_events", SCHEMA,
+    "dossier_events",
+    SCHEMA,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("dossier_id", sa.Integer(), nullable=False),
     sa.Column("status", sa.String(length=32), nullable=False),
     sa.Column("note", sa.Text(), nullable=True),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(["dossier_id"], ["dossiers.id"], ondelete="CASCADE"),
-    sa.PrimaryKeyConstraint("id")
+    sa.PrimaryKeyConstraint("id"),
 )
 sa.Table(
-    "dossier_lookup_locks", SCHEMA,
+    "dossier_lookup_locks",
+    SCHEMA,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("code_digest", sa.String(length=64), nullable=False),
     sa.Column("dossier_id", sa.Integer(), nullable=True),
@@ -129,10 +137,11 @@ sa.Table(
     sa.Column("forget_at", sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(["dossier_id"], ["dossiers.id"], ondelete="SET NULL"),
     sa.PrimaryKeyConstraint("id"),
-    sa.UniqueConstraint("code_digest")
+    sa.UniqueConstraint("code_digest"),
 )
 sa.Table(
-    "legal_basis", SCHEMA,
+    "legal_basis",
+    SCHEMA,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("position", sa.Integer(), nullable=False),
     sa.Column("procedure_id", sa.Integer(), nullable=False),
@@ -140,10 +149,11 @@ sa.Table(
     sa.Column("number", sa.String(length=64), nullable=True),
     sa.Column("title", sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(["procedure_id"], ["procedures.id"], ondelete="CASCADE"),
-    sa.PrimaryKeyConstraint("id")
+    sa.PrimaryKeyConstraint("id"),
 )
 sa.Table(
-    "procedure_documents", SCHEMA,
+    "procedure_documents",
+    SCHEMA,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("position", sa.Integer(), nullable=False),
     sa.Column("procedure_id", sa.Integer(), nullable=False),
@@ -155,10 +165,11 @@ sa.Table(
     sa.Column("form_name", sa.Text(), nullable=True),
     sa.Column("group", sa.String(length=16), nullable=True),
     sa.ForeignKeyConstraint(["procedure_id"], ["procedures.id"], ondelete="CASCADE"),
-    sa.PrimaryKeyConstraint("id")
+    sa.PrimaryKeyConstraint("id"),
 )
 sa.Table(
-    "procedure_fees", SCHEMA,
+    "procedure_fees",
+    SCHEMA,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("position", sa.Integer(), nullable=False),
     sa.Column("procedure_id", sa.Integer(), nullable=False),
@@ -168,19 +179,21 @@ sa.Table(
     sa.Column("channel", sa.String(length=64), nullable=True),
     sa.Column("basis", sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(["procedure_id"], ["procedures.id"], ondelete="CASCADE"),
-    sa.PrimaryKeyConstraint("id")
+    sa.PrimaryKeyConstraint("id"),
 )
 sa.Table(
-    "procedure_steps", SCHEMA,
+    "procedure_steps",
+    SCHEMA,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("position", sa.Integer(), nullable=False),
     sa.Column("procedure_id", sa.Integer(), nullable=False),
     sa.Column("text", sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(["procedure_id"], ["procedures.id"], ondelete="CASCADE"),
-    sa.PrimaryKeyConstraint("id")
+    sa.PrimaryKeyConstraint("id"),
 )
 sa.Table(
-    "submission_methods", SCHEMA,
+    "submission_methods",
+    SCHEMA,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("position", sa.Integer(), nullable=False),
     sa.Column("procedure_id", sa.Integer(), nullable=False),
@@ -193,7 +206,7 @@ sa.Table(
     sa.Column("fee_currency", sa.String(length=8), nullable=True),
     sa.Column("description", sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(["procedure_id"], ["procedures.id"], ondelete="CASCADE"),
-    sa.PrimaryKeyConstraint("id")
+    sa.PrimaryKeyConstraint("id"),
 )
 
 # (name, table, columns, unique)

@@ -1,4 +1,5 @@
 """bot/nlg.py: the domain's fixed replies give the province's hotline, the same one as the actions and channels."""
+
 from __future__ import annotations
 
 import asyncio

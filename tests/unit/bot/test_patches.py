@@ -1,5 +1,6 @@
 """bot/patches: each patch gives Rasa's own results (compared with Rasa's originals); installed only
 explicitly, refused on another Rasa version, all off with RASA_PATCHES=off."""
+
 from __future__ import annotations
 
 import ast
@@ -27,9 +28,17 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
-    ActionExecuted, ActiveLoop, BotUttered, DefinePrevUserUtteredFeaturization, EntitiesAdded, Event, Restarted,
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    DefinePrevUserUtteredFeaturization,
+    EntitiesAdded,
+    Event,
+    Restarted,
     SessionStarted,
-    SlotSet, UserUtteranceReverted, UserUttered,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
@@ -52,16 +61,31 @@ def installed_patches():
     patches.install()
     yield
 
+
 # --- action server responses -----------------------------------------------------------------
 
 VALID = [
     {"events": [{"event": "slot", "name": "procedure_code", "value": "1.001193"}], "responses": [{"text": "Dạ"}]},
     {"events": [], "responses": []},
-    {"events": [{"event": "active_loop", "name": "dossier_form"}, {"event": "followup", "name": "x"},
-                {"event": "bot", "text": "Dạ", "timestamp": 1.5, "metadata": {}},
-                {"event": "pause"}, {"event": "restart"}, {"event": "reset_slots"}]},
-    {"events": [{"event": "user", "text": "xin chào", "parse_data": {"intent": {"name": "greet", "confidence": 1.0},
-                                                                     "entities": []}}]},
+    {
+        "events": [
+            {"event": "active_loop", "name": "dossier_form"},
+            {"event": "followup", "name": "x"},
+            {"event": "bot", "text": "Dạ", "timestamp": 1.5, "metadata": {}},
+            {"event": "pause"},
+            {"event": "restart"},
+            {"event": "reset_slots"},
+        ]
+    },
+    {
+        "events": [
+            {
+                "event": "user",
+                "text": "xin chào",
+                "parse_data": {"intent": {"name": "greet", "confidence": 1.0}, "entities": []},
+            }
+        ]
+    },
 ]
 INVALID = [
     {"events": [{"name": "procedure_code"}]},  # an event without its type
@@ -101,6 +125,7 @@ def test_invalid_response_is_rejected_with_rasa_message(response):
 
 # --- event types -----------------------------------------------------------------------------
 
+
 def test_every_event_type_resolves_to_rasas_class():
     for event_class in all_subclasses(Event):
         if isinstance(event_class.type_name, str) and event_class.type_name != "event":
@@ -114,6 +139,7 @@ def test_every_event_type_resolves_to_rasas_class():
 
 
 # --- prediction graph runner -------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def runners(tmp_path_factory, seeded_sqlite_url):
@@ -134,15 +160,23 @@ def test_the_processor_loads_models_with_the_sequential_runner():
     assert rasa.core.processor.DaskGraphRunner is SequentialGraphRunner
 
 
-@pytest.mark.parametrize("text", [
-    "làm hộ chiếu cần giấy tờ gì", "lam gks cho con mat bao lau", "tra cứu hồ sơ 000.00.12.H48-251103-0021",
-    "xin chào", "asdfgh", "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "làm hộ chiếu cần giấy tờ gì",
+        "lam gks cho con mat bao lau",
+        "tra cứu hồ sơ 000.00.12.H48-251103-0021",
+        "xin chào",
+        "asdfgh",
+        "",
+    ],
+)
 def test_sequential_runner_parses_like_dask(runners, text):
     parsed = []
     for metadata, runner in runners.values():
-        result = runner.run(inputs={PLACEHOLDER_MESSAGE: [UserMessage(text)], PLACEHOLDER_TRACKER: None},
-                            targets=[metadata.nlu_target])
+        result = runner.run(
+            inputs={PLACEHOLDER_MESSAGE: [UserMessage(text)], PLACEHOLDER_TRACKER: None}, targets=[metadata.nlu_target]
+        )
         parsed.append(result[metadata.nlu_target][0].as_dict(only_output_properties=True))
     assert parsed[0] == parsed[1]
     assert "intent" in parsed[0]
@@ -152,10 +186,14 @@ def test_sequential_runner_parses_like_dask(runners, text):
 def test_sequential_runner_predicts_like_dask(runners, intent):
     predictions = []
     for metadata, runner in runners.values():
-        tracker = DialogueStateTracker.from_events("t", [
-            ActionExecuted("action_listen"),
-            UserUttered("…", intent={"name": intent, "confidence": 1.0}),
-        ], slots=metadata.domain.slots)
+        tracker = DialogueStateTracker.from_events(
+            "t",
+            [
+                ActionExecuted("action_listen"),
+                UserUttered("…", intent={"name": intent, "confidence": 1.0}),
+            ],
+            slots=metadata.domain.slots,
+        )
         prediction = runner.run(inputs={PLACEHOLDER_TRACKER: tracker}, targets=[metadata.core_target])
         prediction = prediction[metadata.core_target]
         predictions.append((prediction.policy_name, prediction.probabilities, prediction.events))
@@ -176,8 +214,9 @@ def test_every_deepcopy_in_the_patched_modules_is_a_debug_log_argument(module):
         if isinstance(call, ast.Call) and ast.unparse(call.func) == "structlogger.debug"
         for node in ast.walk(call)
     }
-    deepcopies = [node for node in ast.walk(tree)
-                  if isinstance(node, ast.Call) and ast.unparse(node.func) == "copy.deepcopy"]
+    deepcopies = [
+        node for node in ast.walk(tree) if isinstance(node, ast.Call) and ast.unparse(node.func) == "copy.deepcopy"
+    ]
     assert deepcopies and all(id(node) in in_debug_calls for node in deepcopies)
     assert isinstance(module.copy, CopyForDebugLogs)
 
@@ -210,11 +249,17 @@ class _RecordingServer:
         self.port = 0
 
     async def _handle(self, request: web.Request) -> web.Response:
-        self.seen.append({
-            "peer": request.transport.get_extra_info("peername"), "method": request.method, "path": request.path,
-            "query": dict(request.query), "auth": request.headers.get("Authorization"),
-            "x_test": request.headers.get("X-Test"), "body": await request.json(),
-        })
+        self.seen.append(
+            {
+                "peer": request.transport.get_extra_info("peername"),
+                "method": request.method,
+                "path": request.path,
+                "query": dict(request.query),
+                "auth": request.headers.get("Authorization"),
+                "x_test": request.headers.get("X-Test"),
+                "body": await request.json(),
+            }
+        )
         return web.json_response({"events": [], "responses": []})
 
     async def start(self, port: int = 0) -> None:
@@ -231,8 +276,12 @@ class _RecordingServer:
 
 
 def _endpoint(port: int) -> EndpointConfig:
-    return EndpointConfig(f"http://127.0.0.1:{port}/webhook", token="secret", headers={"X-Test": "1"},
-                          basic_auth={"username": "rasa", "password": "pw"})
+    return EndpointConfig(
+        f"http://127.0.0.1:{port}/webhook",
+        token="secret",
+        headers={"X-Test": "1"},
+        basic_auth={"username": "rasa", "password": "pw"},
+    )
 
 
 def test_action_calls_reuse_one_connection_and_send_what_rasa_sends(monkeypatch):
@@ -242,7 +291,10 @@ def test_action_calls_reuse_one_connection_and_send_what_rasa_sends(monkeypatch)
         endpoint = _endpoint(server.port)
         try:
             for i in range(3):
-                assert await endpoint.request(json={"next_action": f"a{i}"}, method="post") == {"events": [], "responses": []}
+                assert await endpoint.request(json={"next_action": f"a{i}"}, method="post") == {
+                    "events": [],
+                    "responses": [],
+                }
             with monkeypatch.context() as original:  # Rasa's own: a new session per call
                 original.setattr(EndpointConfig, "session", endpoint_sessions.original_endpoint_session)
                 await endpoint.request(json={"next_action": "a3"}, method="post")
@@ -257,7 +309,9 @@ def test_action_calls_reuse_one_connection_and_send_what_rasa_sends(monkeypatch)
     assert rasas["peer"] != kept[0]["peer"]
     for i, request in enumerate(kept):
         assert {k: v for k, v in request.items() if k != "peer"} == {
-            **{k: v for k, v in rasas.items() if k != "peer"}, "body": {"next_action": f"a{i}"}}
+            **{k: v for k, v in rasas.items() if k != "peer"},
+            "body": {"next_action": f"a{i}"},
+        }
     assert rasas["query"] == {"token": "secret"} and rasas["x_test"] == "1" and rasas["auth"].startswith("Basic ")
 
 
@@ -288,16 +342,30 @@ def test_a_restarted_action_server_and_a_closed_session_get_new_connections():
 
 
 def test_the_tracker_sent_to_the_action_server_encodes_to_the_same_json_values():
-    tracker = DialogueStateTracker.from_events("citizen-1", [
-        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
-        UserUttered("lệ phí làm hộ chiếu bao nhiêu? 1/2", {"name": "ask_fee", "confidence": 0.912345678901234},
-                    [{"entity": "procedure", "value": "1.001193", "start": 14, "end": 22, "confidence_entity": 0.5}],
-                    parse_data={"intent_ranking": [{"name": "ask_fee", "confidence": 0.912345678901234},
-                                                   {"name": "greet", "confidence": 1e-7}]}),
-        SlotSet("procedure_code", "1.001193"), SlotSet("locked_dossier_codes", []), SlotSet("score", -0.0),
-        ActionExecuted("action_answer_procedure", confidence=1.0),
-        BotUttered("Dạ, lệ phí: 200.000 đồng ạ.", {"buttons": [{"title": "Nộp ở đâu", "payload": "/ask_where"}]}),
-    ])
+    tracker = DialogueStateTracker.from_events(
+        "citizen-1",
+        [
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+            UserUttered(
+                "lệ phí làm hộ chiếu bao nhiêu? 1/2",
+                {"name": "ask_fee", "confidence": 0.912345678901234},
+                [{"entity": "procedure", "value": "1.001193", "start": 14, "end": 22, "confidence_entity": 0.5}],
+                parse_data={
+                    "intent_ranking": [
+                        {"name": "ask_fee", "confidence": 0.912345678901234},
+                        {"name": "greet", "confidence": 1e-7},
+                    ]
+                },
+            ),
+            SlotSet("procedure_code", "1.001193"),
+            SlotSet("locked_dossier_codes", []),
+            SlotSet("score", -0.0),
+            ActionExecuted("action_answer_procedure", confidence=1.0),
+            BotUttered("Dạ, lệ phí: 200.000 đồng ạ.", {"buttons": [{"title": "Nộp ở đâu", "payload": "/ask_where"}]}),
+        ],
+    )
     state = RemoteAction("action_x", None)._action_call_format(tracker, Domain.empty())
     encoded = ujson.dumps(state)
     assert json.loads(encoded) == json.loads(json.dumps(state))
@@ -310,27 +378,48 @@ def test_the_tracker_sent_to_the_action_server_encodes_to_the_same_json_values()
 def _conversation_events():
     procedure = [{"entity": "procedure", "value": "1.001193", "start": 0, "end": 5}]
     return [
-        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
         UserUttered("xin chào", intent={"name": "greet", "confidence": 1.0}),
-        DefinePrevUserUtteredFeaturization(False), ActionExecuted("utter_greet"), BotUttered("Dạ"),
+        DefinePrevUserUtteredFeaturization(False),
+        ActionExecuted("utter_greet"),
+        BotUttered("Dạ"),
         ActionExecuted("action_listen"),
         UserUttered("hộ chiếu cần gì", intent={"name": "ask_documents", "confidence": 0.9}, entities=procedure),
-        DefinePrevUserUtteredFeaturization(False), ActionExecuted("action_answer_procedure"),
-        SlotSet("procedure_code", "1.001193"), BotUttered("Dạ, giấy tờ..."), ActionExecuted("action_listen"),
+        DefinePrevUserUtteredFeaturization(False),
+        ActionExecuted("action_answer_procedure"),
+        SlotSet("procedure_code", "1.001193"),
+        BotUttered("Dạ, giấy tờ..."),
+        ActionExecuted("action_listen"),
         UserUttered("tra cứu hồ sơ", intent={"name": "check_dossier_status", "confidence": 0.8}),
         EntitiesAdded([{"entity": "dossier_code", "value": "000.00.12.H48-251103-0021"}]),
-        DefinePrevUserUtteredFeaturization(False), ActionExecuted("dossier_form"), ActiveLoop("dossier_form"),
-        SlotSet("requested_slot", "phone_last4"), ActionExecuted("action_listen"),
+        DefinePrevUserUtteredFeaturization(False),
+        ActionExecuted("dossier_form"),
+        ActiveLoop("dossier_form"),
+        SlotSet("requested_slot", "phone_last4"),
+        ActionExecuted("action_listen"),
         UserUttered("5678", intent={"name": "inform", "confidence": 0.7}),
-        ActionExecuted("dossier_form"), SlotSet("phone_last4", "5678"), ActiveLoop(None),
-        ActionExecuted("action_dossier_status"), UserUtteranceReverted(), ActionExecuted("action_listen"),
+        ActionExecuted("dossier_form"),
+        SlotSet("phone_last4", "5678"),
+        ActiveLoop(None),
+        ActionExecuted("action_dossier_status"),
+        UserUtteranceReverted(),
+        ActionExecuted("action_listen"),
         # after the revert the applied events differ in the middle, then grow past the old length
-        UserUttered("cảm ơn", intent={"name": "thank", "confidence": 1.0}), ActionExecuted("utter_thank"),
-        ActionExecuted("action_listen"), UserUttered("chào", intent={"name": "greet", "confidence": 1.0}),
-        ActionExecuted("utter_greet"), ActionExecuted("utter_anything_else"), ActionExecuted("action_listen"),
+        UserUttered("cảm ơn", intent={"name": "thank", "confidence": 1.0}),
+        ActionExecuted("utter_thank"),
+        ActionExecuted("action_listen"),
+        UserUttered("chào", intent={"name": "greet", "confidence": 1.0}),
+        ActionExecuted("utter_greet"),
+        ActionExecuted("utter_anything_else"),
+        ActionExecuted("action_listen"),
         # the last user message edited after the bot's actions (latest action: action_listen)
-        EntitiesAdded([{"entity": "procedure", "value": "1.001193"}]), DefinePrevUserUtteredFeaturization(True),
-        Restarted(), ActionExecuted("action_listen"), UserUttered("xin chào", intent={"name": "greet", "confidence": 1.0}),
+        EntitiesAdded([{"entity": "procedure", "value": "1.001193"}]),
+        DefinePrevUserUtteredFeaturization(True),
+        Restarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("xin chào", intent={"name": "greet", "confidence": 1.0}),
         ActionExecuted("utter_greet"),
     ]
 
@@ -385,29 +474,40 @@ assert rasa.core.processor.DaskGraphRunner is DaskGraphRunner
 
 def _python(code: str, **env: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **env}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_importing_the_rasa_side_modules_changes_nothing_in_rasa():
     # Before bot/patches, importing any of these rebound nine Rasa internals.
-    done = _python(RASA_ORIGINALS + """
+    done = _python(
+        RASA_ORIGINALS
+        + """
 import bot.components.normalizer, bot.components.procedure_linker, bot.components.tokenizer
 import bot.components.intent_classifier, bot.components.dossier_code_extractor
 import bot.channels, bot.channels.rest, bot.channels.socketio, bot.channels.facebook, bot.channels.zalo
 import bot.stores.tracker_store, bot.stores.lock_store, bot.server_guard, bot.patches
-""" + STILL_RASAS + """
+"""
+        + STILL_RASAS
+        + """
 from bot import patches
 assert patches.installed() == []
-""")
+"""
+    )
     assert done.returncode == 0, done.stderr
 
 
 def test_rasa_patches_off_leaves_rasa_as_it_is():
-    done = _python(RASA_ORIGINALS + """
+    done = _python(
+        RASA_ORIGINALS
+        + """
 from bot import patches
 assert patches.install() == []
-""" + STILL_RASAS, RASA_PATCHES="off")
+"""
+        + STILL_RASAS,
+        RASA_PATCHES="off",
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -448,7 +548,8 @@ def test_a_rasa_version_a_patch_was_not_written_for_is_refused_before_anything_c
 
 @pytest.mark.parametrize("entry_point", ["bot.rasa_server", "bot.__main__"])
 def test_the_entry_points_install_the_patches_before_rasa_starts(entry_point):
-    done = _python(f"""
+    done = _python(
+        f"""
 import sys, rasa.__main__
 from bot import patches
 seen = []
@@ -457,5 +558,7 @@ import {entry_point} as entry
 sys.argv = ["x", "--version"]
 entry.main([]) if entry.__name__ == "bot.rasa_server" else entry.main()
 assert seen and seen[0][1] == list(patches.PATCH_MODULES), seen
-""", RASA_AUTH_TOKEN="t")
+""",
+        RASA_AUTH_TOKEN="t",
+    )
     assert done.returncode == 0, done.stderr

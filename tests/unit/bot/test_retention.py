@@ -4,6 +4,7 @@ Before bot/stores/tracker_database.py it imported the tracker store, hence all o
 Rasa and TensorFlow (about 6 s and 560 MB) to delete rows. Its deletions are
 tested on PostgreSQL and SQLite in tests/production/test_retention.py.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -35,10 +36,21 @@ print("loaded:", loaded)
 
 
 def test_the_retention_job_deletes_without_importing_rasa(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-           "TRACKER_DB": str(tmp_path / "tracker.db"), "DATABASE_URL": f"sqlite:///{tmp_path / 'assistant.db'}"}
-    done = subprocess.run([sys.executable, "-c", JOB, str(tmp_path / "tracker.db")], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "TRACKER_DB": str(tmp_path / "tracker.db"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'assistant.db'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", JOB, str(tmp_path / "tracker.db")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "deleted 1 conversation(s), 2 event(s)" in done.stdout
     assert done.stdout.strip().endswith("loaded: []")

@@ -5,6 +5,7 @@ The tracker store stores these values as placeholders whatever they look like
 in the store with nothing tying them to the domain: a slot renamed there would
 have been stored in clear.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,4 +38,5 @@ def test_every_dossier_form_slot_that_holds_digits_is_redacted_as_digits():
 
 def test_the_placeholders_are_the_redaction_rules_own():
     assert set(PERSONAL_ENTITIES.values()) | set(PERSONAL_SLOTS.values()) | set(DIGIT_ANSWER_SLOTS.values()) <= set(
-        PLACEHOLDERS)
+        PLACEHOLDERS
+    )

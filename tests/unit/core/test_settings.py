@@ -1,4 +1,5 @@
 """core/settings.py: the one place that reads the environment, typed, documented."""
+
 from __future__ import annotations
 
 import ast
@@ -25,8 +26,12 @@ def test_every_variable_is_documented():
 
 def _reads_environment(path: Path) -> bool:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") and \
-                isinstance(node.value, ast.Name) and node.value.id == "os":
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("environ", "getenv")
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+        ):
             return True
     return False
 
@@ -35,7 +40,8 @@ def test_no_other_module_reads_the_environment():
     readers = sorted(
         path.relative_to(ROOT).as_posix()
         for layer in ("core", "procedures_db", "services", "integrations", "webapp", "bot", "actions")
-        for path in (ROOT / layer).rglob("*.py") if _reads_environment(path)
+        for path in (ROOT / layer).rglob("*.py")
+        if _reads_environment(path)
     )
     assert [path for path in readers if path not in STILL_READING_THE_ENVIRONMENT] == []
 
@@ -49,8 +55,14 @@ def test_current_follows_a_changed_variable(monkeypatch):
 
 
 def test_values_are_typed_and_bad_numbers_keep_their_default(caplog):
-    figures = Settings({"DOSSIER_LOOKUP_MAX_FAILURES": "3", "DOSSIER_LOOKUP_LOCK_SECONDS": "-5", "API_PORT": "8080",
-                        "DATABASE_URL": "postgres://u:p@h/db"})
+    figures = Settings(
+        {
+            "DOSSIER_LOOKUP_MAX_FAILURES": "3",
+            "DOSSIER_LOOKUP_LOCK_SECONDS": "-5",
+            "API_PORT": "8080",
+            "DATABASE_URL": "postgres://u:p@h/db",
+        }
+    )
     assert figures.lookup_max_failures == 3 and figures.api_port == 8080
     assert figures.lookup_lock_seconds == 900 and "DOSSIER_LOOKUP_LOCK_SECONDS" in caplog.text
     assert figures.database_url == "postgresql://u:p@h/db"

@@ -5,6 +5,7 @@ the rules, the NLU data, the dossier form's mappings, the answer templates and
 the renderer all have it; and routing stays one table (INTENT_ACTIONS agrees
 with the rules).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,7 +27,9 @@ DOMAIN = _yaml_files("bot/domain")
 INTENTS = {intent for part in DOMAIN for intent in part.get("intents", [])}
 SLOTS = {name: slot for part in DOMAIN for name, slot in (part.get("slots") or {}).items()}
 RULES = [rule for part in _yaml_files("data/rules") for rule in part.get("rules", [])]
-NLU_INTENTS = {block["intent"] for part in _yaml_files("data/nlu") for block in part.get("nlu", []) if "intent" in block}
+NLU_INTENTS = {
+    block["intent"] for part in _yaml_files("data/nlu") for block in part.get("nlu", []) if "intent" in block
+}
 
 
 def _rule_action(intent: str) -> str | None:
@@ -84,8 +87,13 @@ def test_every_intent_the_fallback_may_suggest_goes_where_its_rule_goes():
 
 
 def test_every_intent_button_of_the_domain_sends_an_intent_of_the_domain():
-    payloads = [button["payload"] for part in DOMAIN for variants in (part.get("responses") or {}).values()
-                for variant in variants for button in variant.get("buttons", [])]
+    payloads = [
+        button["payload"]
+        for part in DOMAIN
+        for variants in (part.get("responses") or {}).values()
+        for variant in variants
+        for button in variant.get("buttons", [])
+    ]
     intent_payloads = [payload for payload in payloads if payload.startswith("/")]  # others are typed text ("4")
     assert intent_payloads
     for payload in intent_payloads:

@@ -1,4 +1,5 @@
 """Import, export and round-trip of procedure records (docs/interfaces.md format)."""
+
 from __future__ import annotations
 
 import io
@@ -12,15 +13,26 @@ from integrations.catalogue_import import export_records, import_file, import_re
 from integrations.seed import PROCEDURES_FILE
 
 RECORD = {
-    "code": "1.001193", "name": "Đăng ký khai sinh", "field": "Hộ tịch", "levels": ["Cấp xã"],
-    "agency": "Ủy ban nhân dân cấp xã", "subjects": "Công dân Việt Nam", "result": "Giấy khai sinh",
+    "code": "1.001193",
+    "name": "Đăng ký khai sinh",
+    "field": "Hộ tịch",
+    "levels": ["Cấp xã"],
+    "agency": "Ủy ban nhân dân cấp xã",
+    "subjects": "Công dân Việt Nam",
+    "result": "Giấy khai sinh",
     "processing_time": "Ngay trong ngày tiếp nhận hồ sơ",
     "fees": [{"name": "Lệ phí", "amount_vnd": 0, "text": "Miễn lệ phí đăng ký khai sinh đúng hạn"}],
-    "documents": [{"name": "Tờ khai đăng ký khai sinh theo mẫu", "originals": 1, "copies": 0, "case": None, "form_url": None}],
+    "documents": [
+        {"name": "Tờ khai đăng ký khai sinh theo mẫu", "originals": 1, "copies": 0, "case": None, "form_url": None}
+    ],
     "steps": ["Nộp hồ sơ", "Tiếp nhận và kiểm tra", "Trả kết quả"],
     "methods": [{"channel": "Trực tiếp", "processing_time": "Trong ngày", "fee_text": "Miễn phí"}],
-    "online": "toan_trinh", "online_url": "https://dichvucong.gov.vn", "legal_basis": ["Luật Hộ tịch số 60/2014/QH13"],
-    "source_url": None, "updated_at": "2025-07-01", "aliases": ["làm giấy khai sinh"],
+    "online": "toan_trinh",
+    "online_url": "https://dichvucong.gov.vn",
+    "legal_basis": ["Luật Hộ tịch số 60/2014/QH13"],
+    "source_url": None,
+    "updated_at": "2025-07-01",
+    "aliases": ["làm giấy khai sinh"],
 }
 
 
@@ -65,8 +77,14 @@ def test_duplicate_codes_in_one_file_last_one_wins(sqlite_url):
 def test_malformed_records_are_reported_and_never_abort_the_rest(sqlite_url):
     bad_json = '{"code": "1.0", "name": '
     no_name = {**RECORD, "code": "1.000894", "name": ""}
-    bad_fields = {**RECORD, "code": "2.000815", "online": "sometimes", "updated_at": "01/07/2025",
-                  "fees": [{"amount_vnd": -5}], "documents": [{"name": "Tờ khai", "copies": "two"}]}
+    bad_fields = {
+        **RECORD,
+        "code": "2.000815",
+        "online": "sometimes",
+        "updated_at": "01/07/2025",
+        "fees": [{"amount_vnd": -5}],
+        "documents": [{"name": "Tờ khai", "copies": "two"}],
+    }
     not_object = [1, 2, 3]
     good = {**RECORD, "code": "1.000656", "name": "Đăng ký khai tử"}
     with session_scope(sqlite_url) as session:
@@ -77,7 +95,11 @@ def test_malformed_records_are_reported_and_never_abort_the_rest(sqlite_url):
     assert rejected[1].errors[0].field == "json"
     assert [e.field for e in rejected[2].errors] == ["name"]
     assert {e.field for e in rejected[3].errors} == {
-        "online", "updated_at", "fees[0].amount_vnd", "fees[0].text", "documents[0].copies"
+        "online",
+        "updated_at",
+        "fees[0].amount_vnd",
+        "fees[0].text",
+        "documents[0].copies",
     }
     assert "line 3 (2.000815)" in str(rejected[3])
     with session_scope(sqlite_url) as session:
@@ -126,7 +148,9 @@ def test_seed_catalogue_round_trips(sqlite_url, tmp_path):
         original = originals[record["code"]]
         assert record["name"] == original["name"]
         assert len(record["documents"]) == len(original.get("documents") or [])
-        assert [f.get("amount_vnd") for f in record["fees"]] == [f.get("amount_vnd") for f in original.get("fees") or []]
+        assert [f.get("amount_vnd") for f in record["fees"]] == [
+            f.get("amount_vnd") for f in original.get("fees") or []
+        ]
 
 
 @pytest.mark.parametrize("cli_args", [["import", "missing.jsonl"]])

@@ -1,4 +1,5 @@
 """Sync client against a local fake one-stop server: retries, back-off, pagination, bad records."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Dossier store: validation, idempotent upsert, history, overdue, owner verification, CSV, demo seed."""
+
 from __future__ import annotations
 
 import json
@@ -106,7 +107,12 @@ def test_every_problem_is_reported_at_once(session):
     with pytest.raises(DossierValidationError) as caught:
         upsert_dossier(session, bad)
     assert set(caught.value.by_field()) == {
-        "code", "procedure_code", "applicant_name", "status", "phone", "received_at"
+        "code",
+        "procedure_code",
+        "applicant_name",
+        "status",
+        "phone",
+        "received_at",
     }
 
 
@@ -293,7 +299,13 @@ def test_dossier_to_json_has_no_phone_nor_digest(session):
 
 def test_every_status_has_one_vietnamese_label():
     assert set(STATUS_LABELS_VI) == {
-        "received", "processing", "supplement_required", "completed", "returned", "rejected", "cancelled"
+        "received",
+        "processing",
+        "supplement_required",
+        "completed",
+        "returned",
+        "rejected",
+        "cancelled",
     }
     assert all(label and label == label.strip() for label in STATUS_LABELS_VI.values())
 
@@ -398,10 +410,16 @@ def test_a_full_width_code_is_stored_and_found_in_ascii(session):
     assert verify_owner(session, full_width, LAST4).code == CODE
 
 
-@pytest.mark.parametrize("field, value", [
-    ("applicant_name", "Trần\x00Thị B"), ("applicant_name", "\u200bTrần Thị B"), ("note", "x\x7fy"),
-    ("status", "received\x00"), ("phone", "0912\x00345678"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("applicant_name", "Trần\x00Thị B"),
+        ("applicant_name", "\u200bTrần Thị B"),
+        ("note", "x\x7fy"),
+        ("status", "received\x00"),
+        ("phone", "0912\x00345678"),
+    ],
+)
 def test_control_and_invisible_characters_are_named_in_the_error(session, field, value):
     with pytest.raises(DossierValidationError) as caught:
         upsert_dossier(session, valid_payload(**{field: value}))

@@ -2,6 +2,7 @@
 
 Run on SQLite and on a real PostgreSQL. Time is injected (``now=``), never slept.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -62,8 +63,10 @@ def test_five_failures_lock_the_code_and_even_the_right_digits_are_refused(db_ur
 
 def test_an_unknown_code_is_counted_and_locked_exactly_like_a_known_one(db_url):
     def run(code):
-        return [(outcome_kind(o), o.locked_until) for o in
-                (check(db_url, code, "1111", T0 + timedelta(seconds=i)) for i in range(7))]
+        return [
+            (outcome_kind(o), o.locked_until)
+            for o in (check(db_url, code, "1111", T0 + timedelta(seconds=i)) for i in range(7))
+        ]
 
     assert run(UNKNOWN) == run(CODE)
     with session_scope(db_url) as session:
@@ -104,7 +107,11 @@ def test_settings_come_from_the_environment_and_bad_values_keep_the_defaults(mon
     monkeypatch.setenv("DOSSIER_LOOKUP_MAX_LOCK_SECONDS", "-5")
     policy = LockoutPolicy.from_env()
     assert (policy.max_failures, policy.window, policy.first_lock, policy.max_lock) == (
-        3, timedelta(seconds=60), timedelta(seconds=120), timedelta(hours=24))
+        3,
+        timedelta(seconds=60),
+        timedelta(seconds=120),
+        timedelta(hours=24),
+    )
     assert policy.lock_duration(1000) == timedelta(hours=24)
 
 
@@ -116,8 +123,13 @@ def test_a_lock_set_through_one_engine_holds_for_another_process(db_url):
         "for _ in range(5):\n"
         "    with session_scope(sys.argv[1]) as s: verify_with_lockout(s, sys.argv[2], '0000')\n"
     )
-    subprocess.run([sys.executable, "-c", script, db_url, CODE], cwd=REPO_ROOT, check=True, timeout=60,
-                   env={"PATH": "/usr/bin:/bin", "PHONE_HASH_KEY": TEST_KEY, "PYTHONPATH": str(REPO_ROOT)})
+    subprocess.run(
+        [sys.executable, "-c", script, db_url, CODE],
+        cwd=REPO_ROOT,
+        check=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PHONE_HASH_KEY": TEST_KEY, "PYTHONPATH": str(REPO_ROOT)},
+    )
     refused = check(db_url, CODE, LAST4, datetime.now(timezone.utc))
     assert refused.locked and not refused.verified
 
@@ -153,9 +165,18 @@ def test_staff_list_names_locked_dossiers_and_only_counts_unknown_codes(db_url):
         check(db_url, UNKNOWN, "0000", T0)
     with session_scope(db_url) as session:
         listed = list_locks(session, now=T0 + timedelta(minutes=1))
-        assert listed == {"locks": [{"code": CODE, "procedure_code": "1.001193", "failures": 5, "lockouts": 1,
-                                     "locked_until": T0 + timedelta(minutes=15)}],
-                          "unknown_codes_locked": 1}
+        assert listed == {
+            "locks": [
+                {
+                    "code": CODE,
+                    "procedure_code": "1.001193",
+                    "failures": 5,
+                    "lockouts": 1,
+                    "locked_until": T0 + timedelta(minutes=15),
+                }
+            ],
+            "unknown_codes_locked": 1,
+        }
         assert list_locks(session, now=T0 + timedelta(minutes=16)) == {"locks": [], "unknown_codes_locked": 0}
         assert unlock(session, CODE) and not unlock(session, CODE)
     assert check(db_url, CODE, LAST4, T0 + timedelta(minutes=1)).verified
@@ -242,7 +263,7 @@ def test_an_unknown_code_and_wrong_digits_cost_the_same_database_work(db_url):
             event.remove(engine, "before_cursor_execute", record)
         return seen
 
-    assert statements(lambda s: verify_owner(s, UNKNOWN, "1111")) == statements(
-        lambda s: verify_owner(s, CODE, "1111"))
+    assert statements(lambda s: verify_owner(s, UNKNOWN, "1111")) == statements(lambda s: verify_owner(s, CODE, "1111"))
     assert statements(lambda s: verify_with_lockout(s, UNKNOWN, "1111", now=T0)) == statements(
-        lambda s: verify_with_lockout(s, CODE, "1111", now=T0))
+        lambda s: verify_with_lockout(s, CODE, "1111", now=T0)
+    )

@@ -5,6 +5,7 @@ database made by ``create_all`` before migrations existed (with data, missing
 a table and a column added since) is brought up and recorded, its data kept;
 ``python -m procedures_db migrate`` does it on its own.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -74,10 +75,19 @@ def test_a_database_made_by_create_all_before_migrations_is_brought_up_with_its_
 
 
 def test_the_migrate_command_brings_the_database_up(empty_database):
-    done = subprocess.run([sys.executable, "-m", "procedures_db", "migrate"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": empty_database,
-                               "SQLALCHEMY_SILENCE_UBER_WARNING": "1"})
+    done = subprocess.run(
+        [sys.executable, "-m", "procedures_db", "migrate"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": empty_database,
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        },
+    )
     assert done.returncode == 0, done.stderr
     assert f"database schema at revision {head_revision()} (newest: {head_revision()})" in done.stdout
     engine = sa.create_engine(empty_database, future=True)

@@ -1,4 +1,5 @@
 """Search quality on realistic citizen queries, identical on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest
@@ -113,7 +114,10 @@ def test_specific_mentions_are_not_ambiguous(catalogue_url, query):
         assert not search_procedures(session, query).ambiguous
 
 
-@pytest.mark.parametrize("query", ["", "   ", "😀😀", "thời tiết hôm nay thế nào", "'; DROP TABLE procedures; --", "<script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", "😀😀", "thời tiết hôm nay thế nào", "'; DROP TABLE procedures; --", "<script>alert(1)</script>"],
+)
 def test_unrelated_or_hostile_queries_find_nothing_and_do_not_fail(catalogue_url, query):
     with session_scope(catalogue_url) as session:
         assert search_procedures(session, query).hits == []
