@@ -50,9 +50,10 @@ browser:
 run: seed train web
 	@$(PY) tools/stack.py
 
-# Lint and type check (pyproject.toml): ruff over the project, mypy over the layers it lists.
+# Lint, format and type check (pyproject.toml): ruff over the project, mypy over the layers it lists.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 validate: install
