@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Dict, Optional
 
-from actions import messages as m
+from core import wording as m
 from services.catalogue import Procedure
 
 

@@ -23,7 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from core.settings import current as settings
-from actions import messages as m
+from core import wording as m
 from actions.store_unavailable import StoreCall
 from procedures_db.db import session_scope
 from core.dossier_rules import canonical_code, local_time

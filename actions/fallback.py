@@ -13,7 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import messages as m
+from core import wording as m
 from actions.procedure_info import latest_entity
 from core.vocabulary import ASPECT_INTENTS, INTENT_ACTIONS
 

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import messages as m
+from core import wording as m
 from actions.store_unavailable import StoreCall
 from procedures_db.db import session_scope
 from services.service_requests import save_feedback

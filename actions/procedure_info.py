@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import messages as m
+from core import wording as m
 from actions.answers import next_question_buttons, render_answer
 from actions.store_unavailable import StoreCall
 from core.vocabulary import ASPECT_INTENTS, DEFAULT_ASPECT, INTENT_ACTIONS

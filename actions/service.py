@@ -9,7 +9,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from core.settings import current as settings
-from actions import messages as m
+from core import wording as m
 from actions.store_unavailable import StoreCall
 from services.catalogue import list_support_points
 from procedures_db.db import session_scope

@@ -64,27 +64,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from core.settings import Settings
 from core.text import DOSSIER_CODE_PATTERN
+from core.wording import SLOW_DOWN_REPLY
 
 logger = logging.getLogger(__name__)
-
-# User-facing (Vietnamese): the answers of a channel that refuses or shortens a
-# message. One place for every channel so the wording stays the same everywhere.
-SLOW_DOWN_REPLY = (
-    "Dạ, anh/chị đang gửi tin nhắn nhanh quá nên em chưa kịp xử lý. "
-    "Anh/Chị vui lòng đợi khoảng {seconds} giây rồi gửi lại giúp em ạ."
-)
-MESSAGE_TOO_LONG_NOTE = (
-    "Dạ, tin nhắn dài hơn {limit} ký tự nên em chỉ đọc được phần đầu. "
-    "Anh/Chị vui lòng gửi câu hỏi ngắn gọn hơn hoặc chia thành nhiều tin nhắn ạ."
-)
-SERVICE_UNAVAILABLE_REPLY = (
-    "Dạ, em xin lỗi, hệ thống đang gặp sự cố nên em chưa trả lời được ngay. "
-    "Anh/Chị vui lòng gửi lại tin nhắn sau ít phút hoặc gọi tổng đài hỗ trợ {hotline} ạ."
-)
-SERVICE_BUSY_REPLY = (
-    "Dạ, hệ thống đang bận nên em trả lời chậm. Anh/Chị vui lòng đợi một chút rồi "
-    "gửi lại tin nhắn, hoặc gọi tổng đài hỗ trợ {hotline} ạ."
-)
 
 DEFAULTS = {"RATE_LIMIT_SENDER": "20/60", "RATE_LIMIT_IP": "120/60", "RATE_LIMIT_LOOKUP": "10/600"}
 MAX_MEMORY_KEYS = 100_000

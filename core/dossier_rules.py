@@ -19,17 +19,9 @@ from typing import Any, Mapping, overload
 
 from core.settings import current as settings
 from core.text import PROCEDURE_CODE_PATTERN, canonical_dossier_code
+from core.wording import STATUS_LABELS_VI
 
-# The one place where statuses and their Vietnamese wording live (docs/interfaces.md).
-STATUS_LABELS_VI: dict[str, str] = {
-    "received": "đã tiếp nhận",
-    "processing": "đang xử lý",
-    "supplement_required": "cần bổ sung hồ sơ",
-    "completed": "đã có kết quả, chờ trả",
-    "returned": "đã trả kết quả",
-    "rejected": "không giải quyết",
-    "cancelled": "đã hủy",
-}
+# The statuses are the keys of their Vietnamese wording (core/wording.py; docs/interfaces.md).
 STATUSES = tuple(STATUS_LABELS_VI)
 # Statuses in which the agency has nothing left to do: such a dossier is never overdue.
 FINISHED_STATUSES = frozenset({"completed", "returned", "rejected", "cancelled"})

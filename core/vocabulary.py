@@ -1,11 +1,11 @@
 """The dialogue's vocabulary: the questions about a procedure (aspects) and where each intent goes.
 
 One table for what the domain (bot/domain), the rules (data/rules), the NLU
-data, the answer templates (actions/messages.py), the answer renderer
+data, the answer templates (core/wording.py), the answer renderer
 (actions/answers.py) and the graded fallback (actions/fallback.py) must all
 know. Adding an aspect ("legal basis", "forms") starts here;
 tests/unit/core/test_vocabulary.py then fails for every place that does not know it yet.
-Names only, no wording: the Vietnamese lives in the domain and actions/messages.py.
+Names only, no wording: the Vietnamese lives in the domain and core/wording.py.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from sanic.exceptions import NotFound, SanicException
 from sanic.request import Request
 
 from core.settings import current as settings
+from core.wording import SEARCH_QUERY_TOO_LONG
 from procedures_db.db import ping, session_scope
 from services.catalogue import get_procedure_record, search_procedures
 from services.service_requests import feedback_summary, handoff_to_json, list_handoffs
@@ -75,7 +76,7 @@ def create_app(name: str = "procedures_api") -> Sanic:
             return error(
                 400,
                 f"q is longer than {MAX_QUERY_LENGTH} characters",
-                f"Nội dung tìm kiếm dài quá {MAX_QUERY_LENGTH} ký tự, vui lòng rút gọn.",
+                SEARCH_QUERY_TOO_LONG.format(limit=MAX_QUERY_LENGTH),
             )
         with session_scope() as session:
             result = search_procedures(session, query, limit=limit)

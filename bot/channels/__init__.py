@@ -33,19 +33,12 @@ from bot.channels.conversations import (
     platform_user_id,
 )
 from bot.channels.turns import DEFAULT_REPLY_TIMEOUT, agent_of, fault_reply, run_turn
-from bot.rate_limit import MESSAGE_TOO_LONG_NOTE, ChannelGuard
+from bot.rate_limit import ChannelGuard
+from core.wording import MESSAGE_TOO_LONG_NOTE, UNSUPPORTED_MEDIA_REPLY
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_MESSAGE_CHARS = 2000
-
-# User-facing (Vietnamese): the answer to an image, file, sticker, voice note,
-# location... Only text is understood for now. Shared by all channels so the
-# wording stays the same everywhere.
-UNSUPPORTED_MEDIA_REPLY = (
-    "Xin lỗi, hiện tại tôi mới chỉ đọc được tin nhắn dạng chữ. "
-    "Anh/Chị vui lòng nhập câu hỏi bằng chữ để được hỗ trợ ạ."
-)
 
 
 def truncate(text: Text, limit: int) -> Text:

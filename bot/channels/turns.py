@@ -26,7 +26,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from core.settings import current as settings
-from bot.rate_limit import SERVICE_BUSY_REPLY, SERVICE_UNAVAILABLE_REPLY
+from core.wording import SERVICE_BUSY_REPLY, SERVICE_UNAVAILABLE_REPLY
 from bot.stores.tracker_store import watch_store_errors
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels import fault_reply
-from bot.rate_limit import SERVICE_UNAVAILABLE_REPLY
+from core.wording import SERVICE_UNAVAILABLE_REPLY
 from tests.channels import test_facebook as fb
 from tests.channels import test_zalo as zalo
 from tests.channels.helpers import FakeBot, serve_channel

@@ -12,7 +12,7 @@ from bot.channels import cut, too_long_note
 from bot.channels.socketio import SocketIOInput
 from bot.channels.web_sessions import SessionTokens
 from bot.channels.turns import fault_reply
-from bot.rate_limit import SERVICE_UNAVAILABLE_REPLY, SLOW_DOWN_REPLY
+from core.wording import SERVICE_UNAVAILABLE_REPLY, SLOW_DOWN_REPLY
 from tests.channels.helpers import FakeBot, serve_channel, wait_until
 
 SLOW_DOWN_START = SLOW_DOWN_REPLY.split("{seconds}")[0]

@@ -16,9 +16,9 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.run import create_http_input_channels
 from rasa.shared.exceptions import RasaException
 
-from bot.channels import UNSUPPORTED_MEDIA_REPLY, cut, too_long_note
+from bot.channels import cut, too_long_note
 from bot.channels.zalo import TokenStore, ZaloInput, ZaloTokens
-from bot.rate_limit import SLOW_DOWN_REPLY
+from core.wording import SLOW_DOWN_REPLY, UNSUPPORTED_MEDIA_REPLY
 from tests.channels.helpers import (
     DROP,
     FakeBot,

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from bot.rate_limit import SLOW_DOWN_REPLY
+from core.wording import SLOW_DOWN_REPLY
 from tests.security.conftest import (
     CONTROL_CODE,
     DEMO,

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.rate_limit import SLOW_DOWN_REPLY
+from core.wording import SLOW_DOWN_REPLY
 from tests.security.conftest import (
     GREETING_MARK,
     RECORDER,

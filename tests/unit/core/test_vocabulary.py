@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions import answers, fallback, messages, procedure_info
+from actions import answers, fallback, procedure_info
+from core import wording
 from core.vocabulary import ANSWER_ACTION, ASPECT_INTENTS, ASPECTS, DEFAULT_ASPECT, INTENT_ACTIONS
 
 ROOT = next(path for path in Path(__file__).resolve().parents if (path / "Makefile").is_file())
@@ -64,10 +65,10 @@ def test_a_question_in_the_middle_of_a_dossier_lookup_is_answered_not_taken_as_t
 
 @aspect_ids
 def test_the_answer_templates_know_the_aspect(aspect):
-    assert aspect.intent in messages.ASPECT_TITLE
-    assert aspect.intent in messages.INTENT_LABEL  # the graded fallback can ask about it
-    assert (aspect.intent in messages.UNKNOWN_WHAT) == (not aspect.always_known)
-    assert (aspect.intent in [intent for _, intent in messages.NEXT_QUESTION_BUTTONS]) == aspect.next_question
+    assert aspect.intent in wording.ASPECT_TITLE
+    assert aspect.intent in wording.INTENT_LABEL  # the graded fallback can ask about it
+    assert (aspect.intent in wording.UNKNOWN_WHAT) == (not aspect.always_known)
+    assert (aspect.intent in [intent for _, intent in wording.NEXT_QUESTION_BUTTONS]) == aspect.next_question
 
 
 def test_the_renderer_has_one_body_per_aspect_and_nothing_else():
@@ -80,7 +81,7 @@ def test_the_actions_use_the_vocabulary():
 
 
 def test_every_intent_the_fallback_may_suggest_goes_where_its_rule_goes():
-    assert set(messages.INTENT_LABEL) == set(INTENT_ACTIONS)
+    assert set(wording.INTENT_LABEL) == set(INTENT_ACTIONS)
     for intent, action in INTENT_ACTIONS.items():
         assert intent in INTENTS
         assert _rule_action(intent) == action, intent

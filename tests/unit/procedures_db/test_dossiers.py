@@ -11,7 +11,8 @@ from sqlalchemy import delete, select
 from tests.dossier_helpers import LAST4, PHONE, TEST_KEY, sqlite_url_in, valid_payload
 from procedures_db.__main__ import main as cli
 from procedures_db.db import get_engine, session_scope
-from core.dossier_rules import STATUS_LABELS_VI, DossierValidationError, PhoneHashKeyMissing, phone_hash_key
+from core.wording import STATUS_LABELS_VI
+from core.dossier_rules import DossierValidationError, PhoneHashKeyMissing, phone_hash_key
 from integrations.dossier_csv import import_dossiers_csv
 from integrations.seed import seed_demo_dossiers
 from procedures_db.dossiers import (

@@ -1,8 +1,54 @@
-"""Vietnamese templates for answers built from catalogue data.
+"""Citizen-facing wording that is not a Rasa domain response: the one home of the bot's own Vietnamese.
 
-Fixed replies live in the domain (bot/domain/responses.yml); the pieces here
-are the ones that wrap catalogue facts, kept together so they read as one voice.
+Fixed replies live in the domain (bot/domain/*.yml); everything the code says to
+a citizen lives here, so that it reads as one voice ("Dạ", "ạ", short, polite).
+Pure constants, no I/O: placeholders such as ``{hotline}`` and ``{hours}`` are
+filled by the callers from ``core.settings``, never written here.
+tests/unit/core/test_wording.py fails when citizen-facing Vietnamese appears
+anywhere else in the code.
 """
+
+# --- Channels: a message refused, shortened or not understood (every channel alike) ---
+
+SLOW_DOWN_REPLY = (
+    "Dạ, anh/chị đang gửi tin nhắn nhanh quá nên em chưa kịp xử lý. "
+    "Anh/Chị vui lòng đợi khoảng {seconds} giây rồi gửi lại giúp em ạ."
+)
+MESSAGE_TOO_LONG_NOTE = (
+    "Dạ, tin nhắn dài hơn {limit} ký tự nên em chỉ đọc được phần đầu. "
+    "Anh/Chị vui lòng gửi câu hỏi ngắn gọn hơn hoặc chia thành nhiều tin nhắn ạ."
+)
+SERVICE_UNAVAILABLE_REPLY = (
+    "Dạ, em xin lỗi, hệ thống đang gặp sự cố nên em chưa trả lời được ngay. "
+    "Anh/Chị vui lòng gửi lại tin nhắn sau ít phút hoặc gọi tổng đài hỗ trợ {hotline} ạ."
+)
+SERVICE_BUSY_REPLY = (
+    "Dạ, hệ thống đang bận nên em trả lời chậm. Anh/Chị vui lòng đợi một chút rồi "
+    "gửi lại tin nhắn, hoặc gọi tổng đài hỗ trợ {hotline} ạ."
+)
+
+# The procedure search of the HTTP API (GET /api/procedures?q=...): a query over the length limit.
+SEARCH_QUERY_TOO_LONG = "Nội dung tìm kiếm dài quá {limit} ký tự, vui lòng rút gọn."
+
+# The answer to an image, file, sticker, voice note, location... Only text is understood for now.
+UNSUPPORTED_MEDIA_REPLY = (
+    "Xin lỗi, hiện tại tôi mới chỉ đọc được tin nhắn dạng chữ. "
+    "Anh/Chị vui lòng nhập câu hỏi bằng chữ để được hỗ trợ ạ."
+)
+
+# --- Dossiers: the Vietnamese wording of each status (the statuses themselves are its keys) ---
+
+STATUS_LABELS_VI: dict[str, str] = {
+    "received": "đã tiếp nhận",
+    "processing": "đang xử lý",
+    "supplement_required": "cần bổ sung hồ sơ",
+    "completed": "đã có kết quả, chờ trả",
+    "returned": "đã trả kết quả",
+    "rejected": "không giải quyết",
+    "cancelled": "đã hủy",
+}
+
+# --- Answers built from catalogue and store data (actions) ---
 
 ONLINE_LEVEL = {
     "toan_trinh": "Có thể nộp trực tuyến toàn trình (nộp, theo dõi và nhận kết quả qua mạng)",
