@@ -196,7 +196,7 @@ class HttpLimits(InputChannel):
         app.config.REQUEST_MAX_SIZE = self.max_request_bytes
         app.register_middleware(self.check_request_body, "request")
         logger.info(
-            "HTTP limits: request bodies up to %d bytes, %s texts up to %d characters",
+            "HTTP limits: request bodies of at most %d bytes, %s texts of at most %d characters",
             self.max_request_bytes,
             PARSE_PATH,
             self.max_parse_chars,
