@@ -39,11 +39,11 @@ import copy
 import hashlib
 import hmac
 import logging
-from typing import Any, Awaitable, Callable, Dict, Iterable, Iterator, List
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Dict, Iterable, Iterator, List
 from typing import Optional, Text, Union
 
 import requests
-from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.facebook import FacebookInput as RasaFacebookInput
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
@@ -57,26 +57,20 @@ from bot.channels import (
     PAYLOAD,
     TEXT,
     IncomingEvent,
-    InvalidSender,
-    agent_of,
     conversation_id,
     platform_user_id,
-    run_turn,
     split_text,
-    text_for_bot,
     truncate,
 )
-from bot.channels.admission import admitted_turns
 from bot.channels.numbered_options import NumberedOptions
 from bot.channels.replica_state import shared_state_from_env
 from bot.channels.webhooks import (
     MalformedEvent,
+    PlatformOutput,
+    PlatformWebhook,
+    Unsigned,
     as_dict,
     as_text,
-    load_json,
-    read_capped_body,
-    skip_malformed,
-    too_large,
 )
 from bot.rate_limit import ChannelGuard
 
@@ -98,8 +92,6 @@ MAX_QUICK_REPLIES = 13
 MAX_QUICK_REPLY_TITLE = 20
 MAX_TEXT = 2000
 
-# Meta re-sends events it believes were not received; remember recent ids.
-SEEN_EVENTS_TTL_SECONDS = 60 * 60
 # A batch of many events stays far below this; an unsigned stranger gets 413.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -217,16 +209,11 @@ def parse_messaging_event(event: Any) -> Optional[IncomingEvent]:
     return None
 
 
-class MessengerOutput(OutputChannel):
+class MessengerOutput(PlatformOutput):
     """Sends bot responses through the Messenger Send API."""
 
-    @classmethod
-    def name(cls) -> Text:
-        return "facebook"
-
-    def __init__(self, client: GraphApiClient, numbered_options: NumberedOptions):
-        self.client = client
-        self.numbered_options = numbered_options
+    CHANNEL = "facebook"
+    client: GraphApiClient
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         # As in Rasa: a blank line starts a new chat bubble.
@@ -243,11 +230,7 @@ class MessengerOutput(OutputChannel):
         await self.client.send_action(recipient_id, sender_action)
 
     async def send_text_with_buttons(
-        self,
-        recipient_id: Text,
-        text: Text,
-        buttons: List[Dict[Text, Any]],
-        **kwargs: Any,
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
         if self._fits_button_template(text, buttons):
             await self._send_button_template(recipient_id, text, buttons)
@@ -371,8 +354,11 @@ class MessengerOutput(OutputChannel):
                 await self.client.send_message(recipient_id, message)
 
 
-class FacebookInput(RasaFacebookInput):
+class FacebookInput(PlatformWebhook, RasaFacebookInput):
     """Facebook Messenger input channel (URL prefix /webhooks/facebook/)."""
+
+    PLATFORM = "Messenger"
+    CONVERSATIONS = MESSENGER
 
     REQUIRED_CREDENTIALS = ("verify", "secret", "page-access-token")
 
@@ -415,14 +401,7 @@ class FacebookInput(RasaFacebookInput):
         self.state = state if state is not None else shared_state_from_env()
         self.numbered_options = NumberedOptions(self.state, f"{MESSENGER}:offers")
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = admitted_turns(on_new_message)
-        webhook = Blueprint("bot_facebook_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
+    def add_routes(self, webhook: Blueprint) -> None:
         @webhook.route("/webhook", methods=["GET"])
         async def verify_subscription(request: Request) -> HTTPResponse:
             token = request.args.get("hub.verify_token") or ""
@@ -433,79 +412,27 @@ class FacebookInput(RasaFacebookInput):
             )
             return response.text("invalid verify token", status=403)
 
-        # Streamed: the body is read up to max_body_bytes and no further.
-        @webhook.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> HTTPResponse:
-            body = await read_capped_body(request, self.max_body_bytes)
-            if body is None:
-                return too_large("Messenger", self.max_body_bytes)
-            signature = request.headers.get(SIGNATURE_HEADER)
-            if not signature_is_valid(self.fb_secret, body, signature):
-                logger.warning(
-                    "Rejected a Messenger webhook call: %s missing or wrong "
-                    "(does the app secret match the Meta app?).",
-                    SIGNATURE_HEADER,
-                )
-                return response.text("invalid signature", status=403)
-            try:
-                payload = load_json(body)
-            except ValueError:
-                # Signed by Meta: answered 200, or Meta would send it again and again.
-                skip_malformed("Messenger", "the body is not JSON")
-                return response.text("success")
-            metadata = self.get_metadata(request)
-            agent = agent_of(request)
-            # Meta expects the answer within 20 s; a turn takes well under that,
-            # and handling in order keeps a user's messages in sequence. Each
-            # event on its own: a malformed one does not drop the others.
-            for event in messaging_events(payload):
-                try:
-                    await self._handle_event(event, on_new_message, metadata, agent)
-                except (MalformedEvent, InvalidSender) as error:
-                    skip_malformed("Messenger", str(error))
-                except Exception as error:  # e.g. Redis and memory both failing
-                    logger.error("A Messenger event could not be handled: %s", type(error).__name__)
-            return response.text("success")
+    def signed(self, request: Request, body: bytes) -> None:
+        if not signature_is_valid(self.fb_secret, body, request.headers.get(SIGNATURE_HEADER)):
+            raise Unsigned(f"{SIGNATURE_HEADER} missing or wrong (does the app secret match the Meta app?)")
 
-        return webhook
+    def events(self, payload: Any, signed: Any) -> Iterator[Any]:
+        # Meta expects the answer within 20 s; a turn takes well under that, and
+        # handling in order keeps a user's messages in sequence.
+        return messaging_events(payload)
 
-    async def _handle_event(
-        self,
-        event: Any,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        metadata: Optional[Dict[Text, Any]],
-        agent: Any = None,
-    ) -> None:
-        incoming = parse_messaging_event(event)
-        if incoming is None:
-            return
-        # Atomic across the replicas: a re-delivery reaching another one is dropped too.
-        if incoming.message_id and not self.state.add_if_absent(
-            f"{MESSENGER}:seen", incoming.message_id, SEEN_EVENTS_TTL_SECONDS
-        ):
-            logger.debug("Ignoring a re-delivered Messenger event.")
-            return
-        out_channel = self.get_output_channel()
-        sender_id = incoming.sender_id
-        text = await text_for_bot(incoming, out_channel, self.guard, self.max_message_chars, self.numbered_options)
-        if text is None:
-            return
+    parse_event = staticmethod(parse_messaging_event)
+
+    def acknowledge(self) -> HTTPResponse:
+        return response.text("success")
+
+    @asynccontextmanager
+    async def typing(self, out_channel: Any, sender_id: Text) -> AsyncIterator[None]:
+        """The message shows as seen, and "typing..." while the turn runs."""
         await out_channel.send_action(sender_id, "mark_seen")
         await out_channel.send_action(sender_id, "typing_on")
         try:
-            # A failed turn (action server down...) gets the polite fault reply.
-            await run_turn(
-                on_new_message,
-                UserMessage(
-                    text,
-                    out_channel,
-                    sender_id,
-                    input_channel=self.name(),
-                    message_id=incoming.message_id,
-                    metadata=metadata,
-                ),
-                agent,
-            )
+            yield
         finally:
             await out_channel.send_action(sender_id, "typing_off")
 

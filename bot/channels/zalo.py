@@ -55,7 +55,7 @@ from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Set
 from typing import Text
 
 import requests
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -67,25 +67,22 @@ from bot.channels import (
     TEXT,
     ZALO,
     IncomingEvent,
-    InvalidSender,
-    agent_of,
     conversation_id,
     platform_user_id,
-    run_turn,
     split_text,
-    text_for_bot,
 )
-from bot.channels.admission import admitted_turns
 from bot.channels.numbered_options import NumberedOptions
 from bot.channels.replica_state import MemoryState, shared_state_from_env
 from bot.channels.webhooks import (
+    SEEN_EVENTS_TTL_SECONDS,
     MalformedEvent,
+    PlatformOutput,
+    PlatformWebhook,
+    Unsigned,
+    WebhookCall,
     as_dict,
     as_text,
-    load_json,
-    read_capped_body,
     skip_malformed,
-    too_large,
 )
 from bot.rate_limit import ChannelGuard
 
@@ -120,8 +117,6 @@ TEXT_EVENTS = frozenset({"user_send_text", "anonymous_send_text"})
 RECEIPT_EVENTS = frozenset({"user_received_message", "user_seen_message"})
 USER_EVENT_PREFIXES = ("user_send_", "anonymous_send_")
 
-# Zalo retries webhooks that were not acknowledged in time; remember msg_ids.
-SEEN_EVENTS_TTL_SECONDS = 60 * 60
 # Clocks (Zalo's, ours) may differ by this much.
 CLOCK_SKEW_SECONDS = 5 * 60
 # An older event could be a replay of one whose id is forgotten: refused. With
@@ -408,11 +403,8 @@ class ZaloTokenManager:
                 )
                 return False
             except OSError as error:
-                logger.error(
-                    "Zalo access token not refreshed: the token store %s cannot " "be used (%s).",
-                    self._store.path,
-                    error.strerror,
-                )
+                path, reason = self._store.path, error.strerror
+                logger.error("Zalo access token not refreshed: the token store %s cannot be used (%s).", path, reason)
                 return False
             return True
 
@@ -589,17 +581,12 @@ def button_message(text: Text, buttons: List[Dict[Text, Any]]) -> Dict[Text, Any
     }
 
 
-class ZaloOutput(OutputChannel):
+class ZaloOutput(PlatformOutput):
     """Sends bot responses to a Zalo user. Failures are logged, never raised:
     the conversation goes on even if one reply is lost."""
 
-    @classmethod
-    def name(cls) -> Text:
-        return "zalo"
-
-    def __init__(self, client: ZaloApiClient, numbered_options: NumberedOptions):
-        self.client = client
-        self.numbered_options = numbered_options
+    CHANNEL = "zalo"
+    client: ZaloApiClient
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         # One message per response (not per paragraph): Zalo caps the number
@@ -612,11 +599,7 @@ class ZaloOutput(OutputChannel):
         await self.send_text_message(recipient_id, image)
 
     async def send_text_with_buttons(
-        self,
-        recipient_id: Text,
-        text: Text,
-        buttons: List[Dict[Text, Any]],
-        **kwargs: Any,
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
         if not buttons:
             await self.send_text_message(recipient_id, text)
@@ -697,8 +680,11 @@ def event_age_problem(timestamp: Text, now: float) -> Optional[Text]:
     return None
 
 
-class ZaloInput(InputChannel):
+class ZaloInput(PlatformWebhook, InputChannel):
     """Zalo OA input channel (URL prefix /webhooks/zalo/)."""
+
+    PLATFORM = "Zalo"
+    CONVERSATIONS = ZALO
 
     @classmethod
     def name(cls) -> Text:
@@ -735,112 +721,57 @@ class ZaloInput(InputChannel):
         self.numbered_options = NumberedOptions(self.state, f"{ZALO}:offers")
         self._tasks: Set["asyncio.Task[None]"] = set()
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = admitted_turns(on_new_message)
-        webhook = Blueprint("bot_zalo_webhook", __name__)
+    @property
+    def max_body_bytes(self) -> int:
+        return self.settings.max_body_bytes
 
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+    @property
+    def max_message_chars(self) -> int:
+        return self.settings.max_message_chars
 
-        # Streamed: the body is read up to max_body_bytes and no further.
-        @webhook.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> HTTPResponse:
-            body = await read_capped_body(request, self.settings.max_body_bytes)
-            if body is None:
-                return too_large("Zalo", self.settings.max_body_bytes)
-            signature = request.headers.get(SIGNATURE_HEADER)
-            if not signature:
-                return self._reject("missing signature")
-            # Checked on the raw bytes: nothing is decoded for a stranger.
-            timestamp = signed_timestamp(self.settings.app_id, self.settings.oa_secret_key, body, signature)
-            if timestamp is None:
-                return self._reject("wrong signature (is oa_secret_key right?)")
-            # Signed by Zalo: whatever is wrong below is answered 200, or Zalo retries.
-            try:
-                event = load_json(body)
-            except ValueError:
-                skip_malformed("Zalo", "the body is not JSON")
-                return response.json({"status": "ok"})
-            if (as_text(as_dict(event).get("timestamp")) or "") != timestamp:
-                skip_malformed("Zalo", "the signed timestamp is not the event's")
-                return response.json({"status": "ok"})
-            problem = event_age_problem(timestamp, self._clock())
-            if problem:
-                logger.warning("Refused a signed Zalo event: %s.", problem)
-                return response.json({"status": "ok"})
-            try:
-                self._accept(event, on_new_message, self.get_metadata(request), agent_of(request))
-            except (MalformedEvent, InvalidSender) as error:
-                skip_malformed("Zalo", str(error))
-            return response.json({"status": "ok"})
-
+    def add_routes(self, webhook: Blueprint) -> None:
         @webhook.listener("before_server_stop")
         async def finish_pending_replies(*_: Any) -> None:
             await self.drain(_DRAIN_TIMEOUT_SECONDS)
 
-        return webhook
+    def signed(self, request: Request, body: bytes) -> Text:
+        """The signed timestamp (Zalo's signature covers it)."""
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature:
+            raise Unsigned("missing signature")
+        # Checked on the raw bytes: nothing is decoded for a stranger.
+        timestamp = signed_timestamp(self.settings.app_id, self.settings.oa_secret_key, body, signature)
+        if timestamp is None:
+            raise Unsigned("wrong signature (is oa_secret_key right?)")
+        return timestamp
 
-    @staticmethod
-    def _reject(reason: Text) -> HTTPResponse:
-        logger.warning("Rejected a Zalo webhook call: %s.", reason)
-        return response.text("invalid signature", status=403)
+    def events(self, payload: Any, signed: Text) -> List[Any]:
+        """The one event of a call, unless it is not the signed one or too old."""
+        if (as_text(as_dict(payload).get("timestamp")) or "") != signed:
+            skip_malformed(self.PLATFORM, "the signed timestamp is not the event's")
+            return []
+        problem = event_age_problem(signed, self._clock())
+        if problem:
+            logger.warning("Refused a signed Zalo event: %s.", problem)
+            return []
+        return [payload]
 
-    def _accept(
-        self,
-        event: Any,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        metadata: Optional[Dict[Text, Any]],
-        agent: Any = None,
-    ) -> None:
-        """Schedules the handling of `event`, unless it is to be ignored."""
-        incoming = parse_event(event)
-        if incoming is None:
-            return
-        # Checked here, not in the task, so a retry arriving while the first
-        # delivery is still being handled is dropped too; atomic across the
-        # replicas, so a retry reaching another one is dropped as well.
-        if incoming.message_id and not self.state.add_if_absent(
-            f"{ZALO}:seen", incoming.message_id, SEEN_EVENTS_TTL_SECONDS
-        ):
-            logger.debug("Ignoring a re-delivered Zalo event.")
-            return
-        task = asyncio.create_task(self._handle(incoming, on_new_message, metadata, agent))
+    parse_event = staticmethod(parse_event)  # the module's function above
+
+    def acknowledge(self) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    async def dispatch(self, incoming: IncomingEvent, call: WebhookCall) -> None:
+        """Zalo wants its answer within ~2 s: the event is handled in a background task.
+        Re-deliveries were dropped before, so a retry arriving while the first delivery
+        is still being handled is dropped too."""
+        task = asyncio.create_task(self._handle(incoming, call))
         self._tasks.add(task)  # keep a reference until it is done
         task.add_done_callback(self._tasks.discard)
 
-    async def _handle(
-        self,
-        incoming: IncomingEvent,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        metadata: Optional[Dict[Text, Any]],
-        agent: Any = None,
-    ) -> None:
-        out_channel = self.get_output_channel()
-        sender_id = incoming.sender_id
+    async def _handle(self, incoming: IncomingEvent, call: WebhookCall) -> None:
         try:
-            text = await text_for_bot(
-                incoming,
-                out_channel,
-                self.guard,
-                self.settings.max_message_chars,
-                self.numbered_options,
-            )
-            if text is None:
-                return
-            # A failed turn (action server down...) gets the polite fault reply.
-            await run_turn(
-                on_new_message,
-                UserMessage(
-                    text,
-                    out_channel,
-                    sender_id,
-                    input_channel=self.name(),
-                    message_id=incoming.message_id,
-                    metadata=metadata,
-                ),
-                agent,
-            )
+            await self.answer(incoming, call)
         except Exception as error:
             # Before the turn (limits, numbered options): logged without content.
             logger.error("Failed to handle a Zalo message: %s", type(error).__name__)
