@@ -10,9 +10,8 @@ are optional and exported only when set, so older records round-trip unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from core.text import PROCEDURE_CODE_PATTERN
 from procedures_db.models import (
@@ -25,7 +24,8 @@ from procedures_db.models import (
     SubmissionMethod,
 )
 
-KNOWN_FIELDS = (
+# The record's fields kept as columns of the procedure row.
+RECORD_SCALARS = (
     "code",
     "name",
     "field",
@@ -34,13 +34,8 @@ KNOWN_FIELDS = (
     "subjects",
     "result",
     "processing_time",
-    "fees",
-    "documents",
-    "steps",
-    "methods",
     "online",
     "online_url",
-    "legal_basis",
     "source_url",
     "updated_at",
     "aliases",
@@ -48,12 +43,23 @@ KNOWN_FIELDS = (
     "conditions",
     "decision",
 )
+# relationship name → (child model, the clean record's list, how one item becomes column values)
+CHILDREN: dict[str, tuple[type, str, Callable[[Any], dict]]] = {
+    "documents": (ProcedureDocument, "documents", dict),
+    "fees": (ProcedureFee, "fees", dict),
+    "steps": (ProcedureStep, "steps", lambda text: {"text": text}),
+    "methods": (SubmissionMethod, "methods", dict),
+    "legal_basis": (LegalBasis, "legal_basis", dict),
+}
+KNOWN_FIELDS = (*RECORD_SCALARS, *(key for _, key, _ in CHILDREN.values()))  # any other field goes to "extra"
+SCALAR_FIELDS = (*RECORD_SCALARS, "extra")  # the columns an import writes
 DOCUMENT_GROUPS = ("nop", "xuat_trinh", "luu_y")
 CODE_PATTERN = PROCEDURE_CODE_PATTERN
 
 
-@dataclass(frozen=True)
-class FieldError:
+class FieldError(NamedTuple):
+    """A field of a record and why it was refused: a (field, reason) pair, as an import reports it."""
+
     field: str
     reason: str
 
@@ -122,6 +128,20 @@ class _Checker:
             return []
         return value
 
+    def required_text(self, where: str, item: dict, key: str, reason: str = "is required") -> str | None:
+        """A text an item of a list must give (``where``: the item, e.g. ``documents[2]``)."""
+        value = _text(item.get(key))
+        if not value:
+            self.fail(f"{where}.{key}", reason)
+        return value
+
+    def amount(self, where: str, value: Any, reason: str) -> int | float | None:
+        """A number ≥ 0 or None; anything else (a boolean too) is recorded as an error and read as None."""
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            self.fail(where, reason)
+            return None
+        return value
+
 
 def validate_record(record: Any) -> dict:
     """Return a clean record (known fields normalised, unknown ones under ``extra``) or raise RecordError."""
@@ -168,13 +188,12 @@ def validate_record(record: Any) -> dict:
 
     clean["fees"] = []
     for index, fee in enumerate(check.objects("fees")):
-        amount = fee.get("amount_vnd")
-        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0):
-            check.fail(f"fees[{index}].amount_vnd", "must be a non-negative number of VND or null")
-            amount = None
-        text = _text(fee.get("text"))
-        if not text:
-            check.fail(f"fees[{index}].text", "is required (say what the fee is, even when it is 0)")
+        amount = check.amount(
+            f"fees[{index}].amount_vnd", fee.get("amount_vnd"), "must be a non-negative number of VND or null"
+        )
+        text = check.required_text(
+            f"fees[{index}]", fee, "text", "is required (say what the fee is, even when it is 0)"
+        )
         clean["fees"].append(
             {
                 "name": _text(fee.get("name")),
@@ -187,9 +206,7 @@ def validate_record(record: Any) -> dict:
 
     clean["documents"] = []
     for index, doc in enumerate(check.objects("documents")):
-        name = _text(doc.get("name"))
-        if not name:
-            check.fail(f"documents[{index}].name", "is required")
+        name = check.required_text(f"documents[{index}]", doc, "name")
         counts = {}
         for key in ("originals", "copies"):
             try:
@@ -213,16 +230,11 @@ def validate_record(record: Any) -> dict:
 
     clean["methods"] = []
     for index, method in enumerate(check.objects("methods")):
-        channel = _text(method.get("channel"))
-        if not channel:
-            check.fail(f"methods[{index}].channel", "is required")
-        numbers = {}
-        for key in ("time_value", "fee_amount"):
-            value = method.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-                check.fail(f"methods[{index}].{key}", "must be a non-negative number or null")
-                value = None
-            numbers[key] = value
+        channel = check.required_text(f"methods[{index}]", method, "channel")
+        numbers = {
+            key: check.amount(f"methods[{index}].{key}", method.get(key), "must be a non-negative number or null")
+            for key in ("time_value", "fee_amount")
+        }
         if numbers["fee_amount"] is not None:
             numbers["fee_amount"] = int(numbers["fee_amount"])
         clean["methods"].append(
@@ -264,35 +276,6 @@ def _legal_basis(check: _Checker) -> list[dict]:
         if text:
             items.append({"text": text, "number": _text(item.get("number")), "title": _text(item.get("title"))})
     return items
-
-
-SCALAR_FIELDS = (
-    "code",
-    "name",
-    "field",
-    "levels",
-    "agency",
-    "subjects",
-    "result",
-    "processing_time",
-    "online",
-    "online_url",
-    "source_url",
-    "updated_at",
-    "aliases",
-    "extra",
-    "official_name",
-    "conditions",
-    "decision",
-)
-# relationship name → (child model, the clean record's list, how one item becomes column values)
-CHILDREN: dict[str, tuple[type, str, Callable[[Any], dict]]] = {
-    "documents": (ProcedureDocument, "documents", dict),
-    "fees": (ProcedureFee, "fees", dict),
-    "steps": (ProcedureStep, "steps", lambda text: {"text": text}),
-    "methods": (SubmissionMethod, "methods", dict),
-    "legal_basis": (LegalBasis, "legal_basis", dict),
-}
 
 
 def child_rows(clean: dict) -> dict[str, tuple[type, list[dict]]]:
