@@ -10,39 +10,22 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO, Callable, ClassVar, Iterable, Iterator
 
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from integrations.import_outcomes import Rejection, UpsertCounts
 from procedures_db.catalogue import procedures_by_code, procedures_in_code_order
 from procedures_db.models import Procedure
 from procedures_db.records import FieldError, RecordError, apply_record, to_record, validate_record
 
 
 @dataclass
-class Rejection:
-    line: int
-    code: str | None
-    errors: list[FieldError]
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f" ({self.code})" if self.code else "")
-        return f"{where}: " + "; ".join(map(str, self.errors))
-
-
-@dataclass
-class ImportSummary:
+class ImportSummary(UpsertCounts):
+    NEW: ClassVar[str] = "inserted"
     inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return (
-            f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{len(self.rejected)} rejected"
-        )
 
 
 def read_records(stream: IO[str]) -> Iterator[tuple[int, object]]:
@@ -80,36 +63,57 @@ def import_records(
     existing = procedures_by_code(session)
     for line, item in tqdm(records, total=total, disable=not progress, unit="record", desc="Importing"):
         if isinstance(item, json.JSONDecodeError):
-            summary.rejected.append(Rejection(line, None, [FieldError("json", item.msg)]))
+            summary.rejected.append(Rejection.at_line(line, None, [FieldError("json", item.msg)]))
             continue
         code = item.get("code") if isinstance(item, dict) else None
         try:
             clean = validate_record(item)
         except RecordError as exc:
-            summary.rejected.append(Rejection(line, code if isinstance(code, str) else None, exc.errors))
+            summary.rejected.append(Rejection.at_line(line, code if isinstance(code, str) else None, exc.errors))
             continue
-        procedure = existing.get(clean["code"])
-        if procedure is not None and to_record(procedure) == _as_record(clean):
-            summary.unchanged += 1
-            continue
-        try:
-            with session.begin_nested():
-                if procedure is None:
-                    procedure = Procedure()
-                    session.add(procedure)
-                apply_record(procedure, clean)
-                session.flush()
-        except Exception as exc:  # a database constraint: report it, keep importing
-            session.expire_all()
-            existing = procedures_by_code(session)
-            summary.rejected.append(Rejection(line, clean["code"], [FieldError("record", str(exc).splitlines()[0])]))
-            continue
-        if clean["code"] in existing:
-            summary.updated += 1
+        outcome, reason = upsert_procedure(session, existing, clean, _write_through_orm)
+        if outcome:
+            summary.count(outcome)
         else:
-            existing[clean["code"]] = procedure
-            summary.inserted += 1
+            summary.rejected.append(Rejection.at_line(line, clean["code"], [FieldError("record", reason)]))
     return summary
+
+
+ProcedureWriter = Callable[[Session, Procedure, dict, bool], None]  # (session, procedure, clean record, new)
+
+
+def upsert_procedure(
+    session: Session, existing: dict[str, Procedure], clean: dict, write: ProcedureWriter
+) -> tuple[str | None, str]:
+    """Write a validated record over the procedure of its code, or a new one, in its own savepoint.
+
+    Returns ``("inserted" | "updated" | "unchanged", "")``, or ``(None, reason)`` when the database
+    refuses the record (a constraint): it is rolled back alone and ``existing`` (code → procedure,
+    kept up to date here) is read again.
+    """
+    procedure = existing.get(clean["code"])
+    if procedure is not None and to_record(procedure) == _as_record(clean):
+        return "unchanged", ""
+    target = procedure or Procedure()
+    try:
+        with session.begin_nested():
+            write(session, target, clean, procedure is None)
+    except Exception as exc:  # a database constraint: report it, keep importing
+        session.expire_all()
+        existing.clear()
+        existing.update(procedures_by_code(session))
+        return None, str(exc).splitlines()[0]
+    if procedure is not None:
+        return "updated", ""
+    existing[clean["code"]] = target
+    return "inserted", ""
+
+
+def _write_through_orm(session: Session, procedure: Procedure, clean: dict, new: bool) -> None:
+    if new:
+        session.add(procedure)
+    apply_record(procedure, clean)
+    session.flush()
 
 
 def _as_record(clean: dict) -> dict:

@@ -14,7 +14,7 @@ from typing import Iterable
 from sqlalchemy.orm import Session
 
 from core.dossier_rules import REQUIRED_FIELDS, phone_hash_key
-from integrations.dossier_outcomes import DossierImportSummary, DossierRejection
+from integrations.import_outcomes import DossierImportSummary, Rejection
 from procedures_db.dossiers import apply_in_savepoint
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def import_dossiers_csv(session: Session, path: str | Path) -> DossierImportSumm
             if outcome:
                 summary.count(outcome)
             else:
-                summary.rejected.append(DossierRejection(f"line {line}", payload.get("code"), errors, line=line))
+                summary.rejected.append(Rejection.at_line(line, payload.get("code"), errors))
     logger.info("imported dossiers from %s: %s", path, summary)
     return summary
 

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from core.settings import REPO_ROOT
 from core.settings import current as settings
 from core.dossier_rules import phone_hash_key
-from integrations.dossier_outcomes import DossierImportSummary, DossierRejection
+from integrations.import_outcomes import DossierImportSummary, Rejection
 from procedures_db.dossiers import apply_in_savepoint
 
 logger = logging.getLogger(__name__)
@@ -59,10 +59,7 @@ class SyncSummary(DossierImportSummary):
     pages: int = 0
 
     def __str__(self) -> str:
-        return (
-            f"{self.pages} page(s) since {self.since or 'the beginning'}: {self.created} created, "
-            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.rejected)} rejected"
-        )
+        return f"{self.pages} page(s) since {self.since or 'the beginning'}: {super().__str__()}"
 
 
 class SyncState:
@@ -215,7 +212,7 @@ class DossierSyncClient:
             summary.count(outcome)
             return
         code = record.get("code") if isinstance(record, dict) and isinstance(record.get("code"), str) else None
-        rejection = DossierRejection(where, code, errors)
+        rejection = Rejection(where, code, errors)
         summary.rejected.append(rejection)
         logger.warning("sync: rejected %s", rejection)
 

@@ -268,9 +268,7 @@ def _parse_method(channel: str, cells: str) -> tuple[dict, list[str]]:
 
 
 def parse_methods(text: str) -> tuple[list[dict], list[Unknown]]:
-    body = clean_text(text)
-    if body.startswith(_METHODS_HEADER):
-        body = body[len(_METHODS_HEADER) :]
+    body = clean_text(text).removeprefix(_METHODS_HEADER)
     if not _given(body):
         return [], [Unknown("methods", "the portal gives no submission method")]
     starts = _row_starts(body)
@@ -466,9 +464,7 @@ def _number_prefix_start(title: str) -> int:
 
 
 def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
-    body = clean_text(text)
-    if body.startswith(_LEGAL_HEADER):
-        body = body[len(_LEGAL_HEADER) :]
+    body = clean_text(text).removeprefix(_LEGAL_HEADER)
     if not _given(body):
         return [], [Unknown("legal_basis", "the portal gives no legal basis")]
     spans = [(_number_start(body, m), _number_end(body, m)) for m in _DOC_NUMBER.finditer(body)]

@@ -18,16 +18,16 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO, ClassVar, Iterable, Iterator
 
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from integrations.catalogue_import import _as_record, read_records
+from integrations.catalogue_import import read_records, upsert_procedure
+from integrations.import_outcomes import UpsertCounts
 from procedures_db.catalogue import procedures_by_code, write_procedure
-from procedures_db.models import Procedure
 from integrations.portal import REPORT_FIELDS, PortalRecordError, given_fields, parse_portal_record
-from procedures_db.records import RecordError, to_record, validate_record
+from procedures_db.records import RecordError, validate_record
 
 SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".ndjson.gz")
 FIELD_LABELS = {
@@ -52,27 +52,22 @@ class ReportRow:
 
 
 @dataclass
-class PortalImportReport:
+class PortalImportReport(UpsertCounts):
+    NEW: ClassVar[str] = "inserted"
     files: list[str] = field(default_factory=list)
     read: int = 0
     inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[ReportRow] = field(default_factory=list)
+    rejected: list[ReportRow] = field(default_factory=list)  # rows of the CSV report, like the unknown fields
     unknown: list[ReportRow] = field(default_factory=list)
     given: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
     def imported(self) -> int:
-        return self.inserted + self.updated + self.unchanged
+        return self.accepted
 
     def summary(self) -> str:
-        return (
-            f"{self.read} records read from {len(self.files)} file(s): {self.inserted} inserted, "
-            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.rejected)} rejected "
-            f"({self.seconds:.1f} s)"
-        )
+        return f"{self.read} records read from {len(self.files)} file(s): {super().__str__()} ({self.seconds:.1f} s)"
 
     def field_table(self) -> str:
         parsed = self.imported or 1
@@ -205,25 +200,11 @@ def _import_one(session: Session, existing: dict, report: PortalImportReport, fi
     procedure = existing.get(clean["code"])
     if procedure is not None and not clean["aliases"]:
         clean["aliases"] = list(procedure.aliases or [])  # the portal has none: keep ours (e.g. the seed's)
-    if procedure is not None and to_record(procedure) == _as_record(clean):
-        report.unchanged += 1
-        _count(report, file, line, parsed)
+    outcome, reason = upsert_procedure(session, existing, clean, write_procedure)
+    if not outcome:
+        report.rejected.append(ReportRow(file, line, clean["code"], "record", reason))
         return
-    target = procedure or Procedure()
-    try:
-        with session.begin_nested():
-            write_procedure(session, target, clean, new=procedure is None)
-    except Exception as exc:  # a database constraint: report it, keep importing
-        session.expire_all()
-        existing.clear()
-        existing.update(procedures_by_code(session))
-        report.rejected.append(ReportRow(file, line, clean["code"], "record", str(exc).splitlines()[0]))
-        return
-    if clean["code"] in existing:
-        report.updated += 1
-    else:
-        existing[clean["code"]] = target
-        report.inserted += 1
+    report.count(outcome)
     _count(report, file, line, parsed)
 
 

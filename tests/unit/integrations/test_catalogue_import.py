@@ -178,3 +178,28 @@ def test_procedures_are_read_once_and_reread_when_the_catalogue_changes(sqlite_u
     with session_scope(sqlite_url) as session:
         assert get_procedure(session, "1.001193").processing_time == "Trong 01 ngày làm việc"
         assert get_procedure(session, "9.999999") is None
+
+
+def test_a_record_the_database_refuses_is_rolled_back_alone_and_reported(sqlite_url):
+    """upsert_procedure, shared by the catalogue and the portal imports: a constraint rejects one record only."""
+    from integrations.catalogue_import import upsert_procedure
+    from procedures_db.catalogue import procedures_by_code, write_procedure
+    from procedures_db.models import Procedure
+    from procedures_db.records import validate_record
+
+    def write_with_a_clash(session, procedure, clean, new):
+        write_procedure(session, procedure, clean, new)
+        session.add(Procedure(code=RECORD["code"], name="a second row with the same code"))
+        session.flush()  # the unique code refuses it
+
+    with session_scope(sqlite_url) as session:
+        import_records(session, lines(RECORD))
+        existing = procedures_by_code(session)
+        other = validate_record({**RECORD, "code": "1.000001", "name": "Thủ tục khác"})
+        outcome, reason = upsert_procedure(session, existing, other, write_with_a_clash)
+        assert outcome is None and "UNIQUE" in reason.upper() and "\n" not in reason
+        assert set(existing) == {RECORD["code"]}  # read again after the rollback
+        assert upsert_procedure(session, existing, other, write_procedure) == ("inserted", "")
+        assert upsert_procedure(session, existing, other, write_procedure) == ("unchanged", "")
+    with session_scope(sqlite_url) as session:
+        assert sorted(procedures_by_code(session)) == ["1.000001", RECORD["code"]]
