@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from integrations.import_outcomes import Rejection, UpsertCounts
-from procedures_db.catalogue import procedures_by_code, procedures_in_code_order
+from procedures_db.catalogue import procedures_by_code, procedures_in_code_order, write_procedure
 from procedures_db.models import Procedure
 from procedures_db.records import FieldError, RecordError, apply_record, to_record, validate_record
 
@@ -71,7 +71,7 @@ def import_records(
         except RecordError as exc:
             summary.rejected.append(Rejection.at_line(line, code if isinstance(code, str) else None, exc.errors))
             continue
-        outcome, reason = upsert_procedure(session, existing, clean, _write_through_orm)
+        outcome, reason = upsert_procedure(session, existing, clean, write_procedure)
         if outcome:
             summary.count(outcome)
         else:
@@ -107,13 +107,6 @@ def upsert_procedure(
         return "updated", ""
     existing[clean["code"]] = target
     return "inserted", ""
-
-
-def _write_through_orm(session: Session, procedure: Procedure, clean: dict, new: bool) -> None:
-    if new:
-        session.add(procedure)
-    apply_record(procedure, clean)
-    session.flush()
 
 
 def _as_record(clean: dict) -> dict:

@@ -180,6 +180,23 @@ def test_procedures_are_read_once_and_reread_when_the_catalogue_changes(sqlite_u
         assert get_procedure(session, "9.999999") is None
 
 
+def test_an_import_that_changes_only_documents_or_steps_is_seen_by_a_running_assistant(sqlite_url, monkeypatch):
+    import services.catalogue as catalogue
+
+    monkeypatch.setattr(catalogue, "INDEX_CHECK_SECONDS", 0.0)
+    with session_scope(sqlite_url) as session:
+        import_records(session, lines(RECORD))
+    with session_scope(sqlite_url) as session:
+        assert [s.text for s in get_procedure(session, "1.001193").steps] == RECORD["steps"]  # cached now
+    documents = [{**RECORD["documents"][0], "name": "Giấy chứng sinh"}]
+    with session_scope(sqlite_url) as session:
+        import_records(session, lines({**RECORD, "steps": ["Nộp hồ sơ"], "documents": documents}))
+    with session_scope(sqlite_url) as session:
+        procedure = get_procedure(session, "1.001193")
+        assert [s.text for s in procedure.steps] == ["Nộp hồ sơ"]
+        assert [d.name for d in procedure.documents] == ["Giấy chứng sinh"]
+
+
 def test_a_record_the_database_refuses_is_rolled_back_alone_and_reported(sqlite_url):
     """upsert_procedure, shared by the catalogue and the portal imports: a constraint rejects one record only."""
     from integrations.catalogue_import import upsert_procedure
