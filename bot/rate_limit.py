@@ -234,7 +234,7 @@ class Refusal:
 
 
 def _networks(text: str) -> List[ipaddress._BaseNetwork]:
-    networks = []
+    networks: List[ipaddress._BaseNetwork] = []
     for item in (text or "").split(","):
         item = item.strip()
         if item:

@@ -153,7 +153,8 @@ async def text_for_bot(
     if incoming.kind == MEDIA:
         await output.send_text_message(sender_id, UNSUPPORTED_MEDIA_REPLY)
         return None
-    text = await apply_limits(guard, output, sender_id, incoming.text, max_chars)
+    # Text and payload events always carry their text; only media have none.
+    text = await apply_limits(guard, output, sender_id, incoming.text or "", max_chars)
     if text is None:
         return None
     if incoming.kind == TEXT:

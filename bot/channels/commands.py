@@ -28,7 +28,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, FrozenSet, Iterable, Iterator, Optional
+from typing import Any, FrozenSet, Iterable, Iterator, Optional, Set
 
 import yaml
 
@@ -44,7 +44,7 @@ _LEADING_SLASHES = re.compile(r"^[\s/]+")
 @lru_cache(maxsize=None)
 def domain_intents(domain_dir: Path = DOMAIN_DIR) -> FrozenSet[str]:
     """The intents declared in the bot's domain files (Rasa's default intents are not declared)."""
-    intents = set()
+    intents: Set[str] = set()
     for path in sorted(domain_dir.glob("*.yml")):
         for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
             intents.update(item if isinstance(item, dict) else [item])

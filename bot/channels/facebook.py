@@ -121,7 +121,7 @@ class GraphApiClient:
         self._timeout = timeout
         self._session = requests.Session()
 
-    async def send_message(self, recipient_id: Text, message: Dict[Text, Any]) -> bool:
+    async def send_message(self, recipient_id: Text, message: Union[List[Any], Dict[Text, Any]]) -> bool:
         """`recipient_id`: the conversation id ("messenger:<PSID>") or the PSID."""
         return await self._post(
             {
@@ -366,6 +366,7 @@ class FacebookInput(PlatformWebhook, RasaFacebookInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "FacebookInput":
         if not credentials:
             cls.raise_missing_credentials_exception()
+            raise AssertionError("unreachable: Rasa raised (its raiser is typed as returning None)")
         missing = [key for key in cls.REQUIRED_CREDENTIALS if not credentials.get(key)]
         if missing:
             # An empty secret would make every signature forgeable: refuse.

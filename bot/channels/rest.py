@@ -40,7 +40,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Coroutine, Dict, List, Optional, Text, Union
 
 import rasa.utils.endpoints
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -48,7 +48,7 @@ from rasa.core.channels.rest import QueueOutputChannel
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, ResponseStream
 
 from bot.channels import (
     DEFAULT_MAX_MESSAGE_CHARS,
@@ -122,7 +122,7 @@ class RestInput(RasaRestInput):
             return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
+        async def receive(request: Request) -> Union[HTTPResponse, ResponseStream]:
             try:
                 body = request.json
             except Exception:  # Sanic raises on a body that is not JSON
@@ -177,7 +177,7 @@ class RestInput(RasaRestInput):
 
     def stream(
         self, request: Request, on_new_message: OnNewMessage, text: Text, sender: Text, notes: List[Dict[Text, Any]]
-    ) -> Callable[[Any], Awaitable[None]]:
+    ) -> Callable[[Any], Coroutine[Any, Any, None]]:
         """``?stream=true``: each reply as one JSON line as soon as it is sent, on the same fault path."""
 
         async def write(resp: Any) -> None:

@@ -106,8 +106,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             else:
                 if presented and self.session_persistence:
                     logger.info("socket.io session_request with a token not issued here: a new session is given.")
-                token = self.tokens.issue()
-                session_id = self.tokens.session_of(token)
+                session_id, token = self.tokens.new_session()
             sender_id = conversation_id(WEB, session_id)
             previous = (await sio.get_session(sid, namespace=self.namespace)).get("sender_id")
             if previous and previous != sender_id:

@@ -26,7 +26,7 @@ import hmac
 import logging
 import re
 import secrets
-from typing import Optional
+from typing import Optional, Tuple
 
 from core.settings import current as settings
 
@@ -68,8 +68,12 @@ class SessionTokens:
 
     def issue(self) -> str:
         """A token for a new session."""
+        return self.new_session()[1]
+
+    def new_session(self) -> Tuple[str, str]:
+        """A new session id and its token."""
         session_id = secrets.token_hex(16)
-        return f"{session_id}.{_signature(self._key, session_id)}"
+        return session_id, f"{session_id}.{_signature(self._key, session_id)}"
 
     def session_of(self, token: object) -> Optional[str]:
         """The session id a token names, or None when it was not issued with this key."""

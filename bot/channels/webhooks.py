@@ -19,7 +19,7 @@ import json
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterable, Optional, Text
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -52,11 +52,14 @@ async def read_capped_body(request: Request, max_bytes: int) -> Optional[bytes]:
         return None
     if request.body:  # a route without stream=True: Sanic has read it already
         return request.body if len(request.body) <= max_bytes else None
-    request.stream.request_max_size = max_bytes
-    chunks = []
+    stream = request.stream
+    if stream is None:  # never on Sanic's HTTP/1 server, which sets it on every request
+        return request.body
+    stream.request_max_size = max_bytes
+    chunks: List[bytes] = []
     size = 0
     while True:
-        chunk = await request.stream.read()
+        chunk = await stream.read()
         if chunk is None:
             return b"".join(chunks)
         size += len(chunk)

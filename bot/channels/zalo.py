@@ -694,6 +694,7 @@ class ZaloInput(PlatformWebhook, InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ZaloInput":
         if not credentials:
             cls.raise_missing_credentials_exception()
+            raise AssertionError("unreachable: Rasa raised (its raiser is typed as returning None)")
         return cls(ZaloSettings.from_credentials(credentials))
 
     def __init__(
@@ -704,6 +705,8 @@ class ZaloInput(PlatformWebhook, InputChannel):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
+        self.max_body_bytes = settings.max_body_bytes
+        self.max_message_chars = settings.max_message_chars
         self.guard = guard or ChannelGuard.from_env()
         # Shared by the replicas (Redis) when REDIS_URL is set.
         self.state = state if state is not None else shared_state_from_env()
@@ -720,14 +723,6 @@ class ZaloInput(PlatformWebhook, InputChannel):
         self.client = ZaloApiClient(settings, self.tokens, session)
         self.numbered_options = NumberedOptions(self.state, f"{ZALO}:offers")
         self._tasks: Set["asyncio.Task[None]"] = set()
-
-    @property
-    def max_body_bytes(self) -> int:
-        return self.settings.max_body_bytes
-
-    @property
-    def max_message_chars(self) -> int:
-        return self.settings.max_message_chars
 
     def add_routes(self, webhook: Blueprint) -> None:
         @webhook.listener("before_server_stop")

@@ -237,14 +237,15 @@ class SyllableIntentClassifier(SourceFingerprinted, GraphComponent, IntentClassi
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = syllable_text(message) if self._scorer is not None else ""
-            if not text.strip():
+            scorer = self._scorer
+            text = syllable_text(message) if scorer is not None else ""
+            if scorer is None or not text.strip():
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
-            probabilities = self._scorer.probabilities(text)
+            probabilities = scorer.probabilities(text)
             order = np.argsort(probabilities)[::-1][: self.config["ranking_length"]]
-            ranking = [{"name": self._scorer.classes[i], "confidence": float(probabilities[i])} for i in order]
+            ranking = [{"name": scorer.classes[i], "confidence": float(probabilities[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

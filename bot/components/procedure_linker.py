@@ -28,7 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components import SourceFingerprinted, source_fingerprint
 from bot.components.normalizer import VietnameseNormalizer, normalized_tokens
-from services.catalogue import catalogue_fingerprint, search_procedures
+from services.catalogue import catalogue_fingerprint, catalogue_index
 from procedures_db.db import session_scope
 from core.ranking import SearchResult
 
@@ -135,7 +135,7 @@ class ProcedureEntityLinker(SourceFingerprinted, GraphComponent, EntityExtractor
     def _link(self, message: Message) -> Optional[Dict[str, Any]]:
         try:
             with session_scope(self.config.get("database_url")) as session:
-                result = search_procedures(session, normalized_tokens(message), limit=5)
+                result = catalogue_index(session).search(normalized_tokens(message), limit=5)
         except Exception:  # the catalogue is down: understand the rest of the message anyway
             logger.warning("procedure linking skipped: catalogue unavailable", exc_info=True)
             return None
