@@ -8,7 +8,7 @@ Production-like means:
   ``X-Forwarded-For``, as nginx would send it. All traffic goes to 127.0.0.1;
 - ``RASA_AUTH_TOKEN`` and ``ACTION_SERVER_TOKEN`` are set (fresh random values);
 - Zalo and Messenger are enabled with fake secrets; their outgoing calls go to a
-  fake platform API on 127.0.0.1 (``tests.channels.helpers.FakeHttpApi``);
+  fake platform API on 127.0.0.1 (``tests.unit.bot.channels.helpers.FakeHttpApi``);
 - its own throwaway catalogue and dossier database (with the README's demo
   dossiers), its own SQLite tracker store and one log file for every process,
   scanned at the end (``test_9_scan.py``).
@@ -436,7 +436,7 @@ def abuse_stack(tmp_path_factory):
 
     from integrations.seed import seed_demo_dossiers
     from tools.stack import Stack, service_environment
-    from tests.channels.helpers import FakeHttpApi
+    from tests.unit.bot.channels.helpers import FakeHttpApi
 
     model = ROOT / "models" / "assistant.tar.gz"
     if not model.is_file():

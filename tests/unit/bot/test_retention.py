@@ -2,7 +2,7 @@
 
 Before bot/stores/tracker_database.py it imported the tracker store, hence all of
 Rasa and TensorFlow (about 6 s and 560 MB) to delete rows. Its deletions are
-tested on PostgreSQL and SQLite in tests/production/test_retention.py.
+tested on PostgreSQL and SQLite in tests/unit/bot/test_retention_databases.py.
 """
 
 from __future__ import annotations

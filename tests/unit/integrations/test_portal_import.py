@@ -46,9 +46,9 @@ from integrations.portal_import import import_portal
 from procedures_db.schema import add_missing_columns, missing_columns
 from integrations.seed import seed_if_empty
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 NATIONAL = REPO.parent / "shared" / "data" / "national"
-GOLD = Path(__file__).resolve().parent / "catalogue_gold" / "portal_gold.jsonl"
+GOLD = REPO / "tests" / "catalogue_gold" / "portal_gold.jsonl"
 
 METHODS_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
 DOCS_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"

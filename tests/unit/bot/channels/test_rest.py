@@ -94,7 +94,7 @@ import aiohttp  # noqa: E402
 
 from bot.channels.conversations import MAX_SENDER_ID_CHARS  # noqa: E402
 from bot.rate_limit import Rate  # noqa: E402
-from tests.channels.helpers import FakeBot, serve_channel  # noqa: E402
+from tests.unit.bot.channels.helpers import FakeBot, serve_channel  # noqa: E402
 
 ESCAPED_CODE = "000.00.12.H48-251015-0009".replace(".", "\\u002e")
 

@@ -15,9 +15,9 @@ import redis
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.replica_state import RedisState, shared_state_from_env
-from tests.channels import test_facebook as fb
-from tests.channels import test_zalo as zalo
-from tests.channels.helpers import FakeBot, serve_channel, wait_until
+from tests.unit.bot.channels import test_facebook as fb
+from tests.unit.bot.channels import test_zalo as zalo
+from tests.unit.bot.channels.helpers import FakeBot, serve_channel, wait_until
 
 BUTTONS = [
     {"title": "Giấy tờ cần nộp", "payload": "/ask_documents"},

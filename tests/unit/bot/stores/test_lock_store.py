@@ -13,7 +13,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.stores import lock_store as module
 from bot.stores.lock_store import EnvLockStore
-from tests.production.servers import RedisServer
+from tests.servers import RedisServer
 
 
 def test_created_by_rasa_from_the_endpoints_type(monkeypatch, redis_url):

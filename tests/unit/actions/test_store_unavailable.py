@@ -18,7 +18,7 @@ from actions.feedback import ActionSaveFeedback
 from actions.procedure_info import ActionAnswerProcedure
 from actions.service import ActionRequestHuman, ActionSupportPoint
 from actions.store_unavailable import STORE_UNAVAILABLE_RESPONSE
-from tests.actions.conftest import make_tracker, slot_events
+from tests.unit.actions.conftest import make_tracker, slot_events
 
 DOSSIER = "000.00.12.H48-251103-0021"
 PROCEDURE = [{"entity": "procedure", "value": "1.001193", "start": 0, "end": 9}]

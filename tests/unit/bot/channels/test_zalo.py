@@ -19,7 +19,7 @@ from rasa.shared.exceptions import RasaException
 from bot.channels import cut, too_long_note
 from bot.channels.zalo import TokenStore, ZaloInput, ZaloTokens
 from core.wording import SLOW_DOWN_REPLY, UNSUPPORTED_MEDIA_REPLY
-from tests.channels.helpers import (
+from tests.unit.bot.channels.helpers import (
     DROP,
     FakeBot,
     FakeHttpApi,

@@ -13,7 +13,7 @@ from actions.feedback import ActionSaveFeedback, parse_rating
 from actions.service import ActionRequestHuman, ActionSupportPoint
 from procedures_db.db import session_scope
 from procedures_db.service_requests import feedback_summary, list_handoffs
-from tests.actions.conftest import make_tracker, slot_events
+from tests.unit.actions.conftest import make_tracker, slot_events
 
 DOSSIER = "000.00.12.H48-251103-0021"
 

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossier_status import ActionDossierStatus, ValidateDossierForm
 from procedures_db.db import session_scope
-from tests.actions.conftest import make_tracker, slot_events
+from tests.unit.actions.conftest import make_tracker, slot_events
 
 DOSSIER, DIGITS = "000.00.12.H48-251103-0021", "4321"
 UNKNOWN = "000.00.12.H48-991231-9999"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.wording import SLOW_DOWN_REPLY
 from bot.rate_limit import ChannelGuard, MemoryBuckets, Rate, RedisBuckets, mentions_dossier_code
-from tests.production.servers import RedisServer
+from tests.servers import RedisServer
 
 CODE = "000.00.12.H48-251103-0021"
 

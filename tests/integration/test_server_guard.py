@@ -18,9 +18,9 @@ import pytest
 import requests
 
 from bot.server_guard import DEFAULT_MAX_REQUEST_BYTES, parse_body_problem
-from tests.production.servers import Service
+from tests.servers import Service
 from tests.support import free_port
-from tests.test_text_patterns import MESSAGES, REPORTED
+from tests.unit.test_text_patterns import MESSAGES, REPORTED
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "assistant.tar.gz"

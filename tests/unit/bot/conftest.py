@@ -7,7 +7,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.production.servers import RedisServer
+from tests.servers import RedisServer
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,9 @@ import time
 import pytest
 
 from bot.channels.zalo import MAX_EVENT_AGE_SECONDS
-from tests.channels import test_facebook as fb
-from tests.channels import test_zalo as zalo
-from tests.channels.helpers import FakeBot, post_raw, post_webhook, serve_channel
+from tests.unit.bot.channels import test_facebook as fb
+from tests.unit.bot.channels import test_zalo as zalo
+from tests.unit.bot.channels.helpers import FakeBot, post_raw, post_webhook, serve_channel
 
 ZALO_WEBHOOK = "/webhooks/zalo/webhook"
 MESSENGER_WEBHOOK = "/webhooks/facebook/webhook"

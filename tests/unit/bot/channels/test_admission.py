@@ -12,7 +12,7 @@ from bot.channels import admission
 from bot.channels.admission import TurnAdmission, max_concurrent_turns
 from bot.channels.rest import RestInput
 from bot.rate_limit import ChannelGuard
-from tests.channels.helpers import FakeBot, serve_channel
+from tests.unit.bot.channels.helpers import FakeBot, serve_channel
 
 
 class Turns:

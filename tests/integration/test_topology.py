@@ -32,7 +32,7 @@ from integrations.seed import seed_if_empty
 from core.settings import DEFAULT_HOTLINE
 from tests.support import ROOT
 from tools.stack import commands, health_urls, service_environment
-from tests.production.servers import PostgresServer, RedisServer, Service
+from tests.servers import PostgresServer, RedisServer, Service
 from tests.support import free_port
 
 CODE = "000.00.12.H48-251103-0021"  # demo dossier, phone ending 4321

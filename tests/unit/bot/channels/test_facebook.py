@@ -17,7 +17,7 @@ from rasa.shared.exceptions import RasaException
 from bot.channels import cut, too_long_note
 from bot.channels.facebook import FacebookInput, GraphApiClient
 from core.wording import SLOW_DOWN_REPLY, UNSUPPORTED_MEDIA_REPLY
-from tests.channels.helpers import FakeBot, FakeHttpApi, post_webhook, serve_channel, wait_until
+from tests.unit.bot.channels.helpers import FakeBot, FakeHttpApi, post_webhook, serve_channel, wait_until
 
 APP_SECRET = "test-app-secret"
 PAGE_TOKEN = "test-page-token"

@@ -7,7 +7,7 @@ from typing import Callable, Iterator, Optional
 
 import pytest
 
-from tests.channels.helpers import FakeHttpApi
+from tests.unit.bot.channels.helpers import FakeHttpApi
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -52,8 +52,8 @@ def rate_limits(monkeypatch) -> Callable[..., None]:
 
 @pytest.fixture(scope="session")
 def redis_server():
-    """A real Redis server for the replica tests (tests/production/servers.py)."""
-    from tests.production.servers import RedisServer
+    """A real Redis server for the replica tests (tests/servers.py)."""
+    from tests.servers import RedisServer
 
     server = RedisServer().start()
     try:

@@ -11,12 +11,12 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels import fault_reply
 from core.wording import SERVICE_UNAVAILABLE_REPLY
-from tests.channels import test_facebook as fb
-from tests.channels import test_zalo as zalo
-from tests.channels.helpers import FakeBot, serve_channel
+from tests.unit.bot.channels import test_facebook as fb
+from tests.unit.bot.channels import test_zalo as zalo
+from tests.unit.bot.channels.helpers import FakeBot, serve_channel
 from tests.support import free_port
 
-MODEL = Path(__file__).resolve().parents[2] / "models" / "assistant.tar.gz"
+MODEL = Path(__file__).resolve().parents[4] / "models" / "assistant.tar.gz"
 FAULT_REPLY = fault_reply(SERVICE_UNAVAILABLE_REPLY)
 DOSSIER_CODE = "000.00.12.H48-251103-0021"
 # Answered by a custom action (the action server), not by a fixed response.

@@ -13,7 +13,7 @@ from bot.channels.socketio import SocketIOInput
 from bot.channels.web_sessions import SessionTokens
 from bot.channels.turns import fault_reply
 from core.wording import SERVICE_UNAVAILABLE_REPLY, SLOW_DOWN_REPLY
-from tests.channels.helpers import FakeBot, serve_channel, wait_until
+from tests.unit.bot.channels.helpers import FakeBot, serve_channel, wait_until
 
 SLOW_DOWN_START = SLOW_DOWN_REPLY.split("{seconds}")[0]
 

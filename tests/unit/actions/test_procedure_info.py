@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.procedure_info import ActionAnswerProcedure
-from tests.actions.conftest import make_tracker, slot_events
+from tests.unit.actions.conftest import make_tracker, slot_events
 
 
 def run(dispatcher, tracker):
