@@ -16,7 +16,7 @@ Why not Rasa's ``RedisLockStore``: it keeps a conversation's tickets in one JSON
 value that it reads, changes and writes back in separate commands, so two
 replicas taking a ticket at the same moment can both get the same number and
 run the same conversation at once (measured: messages lost from the tracker,
-tests/production/test_topology.py). Here each step is one atomic Lua script on
+tests/integration/test_topology.py). Here each step is one atomic Lua script on
 a per-conversation queue (a sorted set of ticket numbers, with their expiry
 times on the Redis server's clock):
 

@@ -198,7 +198,7 @@ def all_conversations(stock: Path, workdir: Path) -> dict:
     if not shutil.which("redis-server"):
         log("redis-server not installed: the two-worker runs are skipped (apt-get install redis-server)")
         return runs
-    from tests.production.servers import RedisServer
+    from tests.servers import RedisServer
 
     redis = RedisServer().start()
     try:
