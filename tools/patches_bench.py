@@ -57,7 +57,7 @@ def _wait_for(url: str, seconds: float = 60.0) -> None:
 async def _run(agents: dict, rounds: int, conversations: int) -> dict:
     from bot import patches
     from bot.patches import endpoint_sessions
-    from tests.benchmarks.conversation_bench import conversation
+    from tools.benchmarks.conversation_bench import conversation
 
     rng = random.Random(7)
     scripts = [conversation(rng) for _ in range(conversations)]

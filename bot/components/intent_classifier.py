@@ -62,7 +62,7 @@ class _Scorer:
     (recomputing the idf vector each time) and went through joblib for the feature
     union: 1.4 ms a message, most of the NLU's time. Same arithmetic (sublinear tf,
     idf, l2 norm, linear scores, softmax), same probabilities
-    (tests/nlu/test_intent_classifier.py).
+    (tests/unit/bot/components/test_intent_classifier.py).
 
     Stored as plain numbers, not a pickle (which runs code when loaded): the
     arrays in ``intent_classifier.npz`` (read with ``allow_pickle=False``), the

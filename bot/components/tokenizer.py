@@ -87,7 +87,7 @@ class VietnameseTokenizer(SourceFingerprinted, Tokenizer):
     @classmethod
     def required_components(cls) -> List[Type]:
         # The linker is not required (comparison pipelines run without it) but, when present, it
-        # must come first: its mention spans are masked here (tests/nlu/test_pipeline_order.py).
+        # must come first: its mention spans are masked here (tests/unit/bot/components/test_pipeline_order.py).
         return [VietnameseNormalizer]
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
