@@ -1,4 +1,4 @@
-"""Fixtures of the production tests: a throwaway Redis, fresh PostgreSQL databases."""
+"""Fixtures of the Rasa plug-in tests (bot/ and below): a throwaway Redis, fresh PostgreSQL databases."""
 
 from __future__ import annotations
 

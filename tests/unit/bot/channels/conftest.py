@@ -50,18 +50,6 @@ def rate_limits(monkeypatch) -> Callable[..., None]:
     return configure
 
 
-@pytest.fixture(scope="session")
-def redis_server():
-    """A real Redis server for the replica tests (tests/servers.py)."""
-    from tests.servers import RedisServer
-
-    server = RedisServer().start()
-    try:
-        yield server
-    finally:
-        server.cleanup()
-
-
 @pytest.fixture
 def redis_url(redis_server, monkeypatch) -> str:
     """An empty Redis, named by REDIS_URL for the channels created afterwards."""
