@@ -40,6 +40,7 @@ import secrets
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -383,6 +384,9 @@ class Stack:
 
 
 def main() -> int:
+    # Every socket of this runner gets a timeout, supervisord's RPC socket included (it has
+    # none of its own): a supervisord that stops answering cannot hang the stop for ever.
+    socket.setdefaulttimeout(10)
     ensure_env_file()
     if sys.argv[1:] == ["--ensure-env"]:
         return 0

@@ -387,7 +387,11 @@ def test_sigterm_to_the_process_group_stops_every_process(make_run):
     assert len(make_run.service_pids()) == 3
     started = time.monotonic()
     os.killpg(make_run.make.pid, signal.SIGTERM)  # make forwards one more SIGTERM to tools/stack.py
-    make_run.make.wait(timeout=90)
+    try:
+        make_run.make.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        left = [f"{pid}: {_cmdline(pid)[:120]}" for pid in processes if alive(pid)]
+        pytest.fail(f"make run still running 90 s after SIGTERM; alive: {left}\n{make_run.log()[-6000:]}")
     left = [pid for pid in processes if alive(pid)]
     deadline = time.monotonic() + 5
     while left and time.monotonic() < deadline:  # nothing should be left, but give stragglers a moment
