@@ -78,6 +78,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("RATE_LIMIT_EXEMPT_IPS", "127.0.0.1,::1", "addresses never rate-limited"),
     Variable("RATE_LIMIT_ENABLED", "true", "false turns the chat channels' rate limits off (load tests)"),
     Variable("TRUSTED_PROXIES", "", "proxies whose X-Forwarded-For is believed"),
+    Variable("STAFF_SESSION_IDLE_MINUTES", "30", "a staff console session unused this long is signed out"),
+    Variable("STAFF_LOGIN_MAX_FAILURES", "5", "wrong passwords for one staff user name within 15 minutes that lock it"),
+    Variable("STAFF_LOGIN_LOCK_MINUTES", "15", "first lock-out of a staff user name, doubled at each new one (max 24 h)"),
 )
 NAMES = tuple(variable.name for variable in VARIABLES)
 
@@ -217,6 +220,20 @@ class Settings:
     @cached_property
     def web_session_key(self) -> str:
         return self._secret("WEB_SESSION_KEY")
+
+    # --- staff console ---------------------------------------------------------------------
+
+    @cached_property
+    def staff_session_idle_minutes(self) -> int:
+        return self._positive_int("STAFF_SESSION_IDLE_MINUTES", 30)
+
+    @cached_property
+    def staff_login_max_failures(self) -> int:
+        return self._positive_int("STAFF_LOGIN_MAX_FAILURES", 5)
+
+    @cached_property
+    def staff_login_lock_minutes(self) -> int:
+        return self._positive_int("STAFF_LOGIN_LOCK_MINUTES", 15)
 
     # --- helpers -------------------------------------------------------------------------
 

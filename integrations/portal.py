@@ -60,14 +60,29 @@ _COUNT = re.compile(
     r"(?=$|[^\s\d,;:.]|\d+[.)/]|\d+\s(?!bản))"  # the next row may start "1. Văn bản…", "03 ảnh…"
 )
 _FORM_FILE = re.compile(r"\.(?:docx?|pdf|xlsx?|odt|rtf|zip|rar)$", re.IGNORECASE)
-# "54/2014/QH13", "134/2016/NĐ-CP", "05/2019/QĐ-TTg", "72/2011/TTLT-BTC-BGTVT": digits only after QH
-# (a number glued to the next one, "QH1354/2014/QH13", must stop at "QH13").
+# "54/2014/QH13", "134/2016/NĐ-CP", "05/2019/QĐ-TTg", "72/2011/TTLT-BTC-BGTVT", "66.7/2025/NQ-CP",
+# "198/2016/TT/BTC", "165/2024/NĐ- CP": digits only after QH (a number glued to the next one,
+# "QH1354/2014/QH13", must stop at "QH13").
 _DOC_NUMBER_PART = r"(?:[A-ZĐ]*QH\d{2}|TTg|[A-ZĐ]+)"
-_DOC_NUMBER = re.compile(rf"\d{{1,4}}/(?:\d{{4}}/)?{_DOC_NUMBER_PART}(?:-{_DOC_NUMBER_PART})*")
-# A number cell may start with the kind of document: "…đô thịNghị quyết số 26/2022/UBTVQH15".
+_DOC_NUMBER = re.compile(
+    rf"\d{{1,4}}(?:\.\d{{1,2}})?/(?:\d{{4}}/)?{_DOC_NUMBER_PART}(?:(?:-\s?|_|/){_DOC_NUMBER_PART})*"
+)
+# The issuers' codes that end a document number. A number glued to the next title ends at the
+# longest of these ("NĐ-CPLuật" → "NĐ-CP", "TT-BCAngày" → "TT-BCA", "NĐ-CPQUY ĐỊNH" → "NĐ-CP").
+_ISSUERS = frozenset(
+    "CP TTg BTC BTP BCA BNNMT BGTVT BXD BTNMT BNNPTNT BKHĐT BHXH UBND HĐND BLĐTBXH BKHCN VPCP BVHTTDL BNV "
+    "BYT BQP BCT BNG VPQH CSXH VKSNDTC TANDTC NHNN BTTTT BGDĐT BKH TCHQ TCT BTCTT UBCKNN".split()
+)
+# A number cell without the issuer ("Luật số 58", "46/2020", the "54" of a law named "Luật Hải
+# quan 2014"): digits glued to the next row's capital, or ending the text.
+_BARE_NUMBER = re.compile(r"(?<![\d/.,])\d+(?:/\d{4})?")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+# Cyrillic capitals typed for Latin ones inside numbers ("TT-BTС").
+_LOOKALIKES = str.maketrans("АВСЕНКМОРТХ", "ABCEHKMOPTX")
+# A number cell may start with the kind of document: "…đô thịNghị quyết số 26/2022/UBTVQH15", "….NĐ 23/2026/NĐ-CP".
 _NUMBER_PREFIX = re.compile(
-    r"(?:(?:Bộ luật|Luật|Nghị định|Nghị quyết|Thông tư liên tịch|Thông tư|Quyết định|Pháp lệnh|Chỉ thị|Văn bản hợp nhất)"
-    r"\s*)?(?:số\s*)?$"
+    r"(?:(?:Bộ luật|Luật|Nghị định|Nghị quyết|Thông tư liên tịch|Thông tư|Quyết định|Pháp lệnh|Chỉ thị"
+    r"|Văn bản hợp nhất|NĐ|TT|QĐ|NQ)\s*)?(?:số\s*)?$"
 )
 _RESULT_CODE = re.compile(r"Mã:\s*KQ\.[A-Z0-9.]*\d")
 _RESULT_MENU = ("Từ khóa", "Chọn cơ quan thực hiện", "Nộp hồ sơ")
@@ -406,22 +421,41 @@ def parse_documents(text: str) -> tuple[list[dict], list[Unknown]]:
 
 
 def _number_end(text: str, match: re.Match) -> int:
-    """End of a document number, giving back a capital glued to the next title ("NĐ-CPLuật" → "NĐ-CP")."""
+    """End of a document number glued to the next title: at the longest issuer code
+    ("NĐ-CPLuật" → "NĐ-CP", "TT-BCAngày" → "TT-BCA"), else a capital before a lowercase letter
+    is given back to the title ("NĐ-CQuy" → "NĐ-C")."""
     end = match.end()
-    segment = match.group(0).rsplit("-", 1)[-1].rsplit("/", 1)[-1]
-    if end < len(text) and text[end].islower() and len(segment) > 2 and text[end - 1].isupper():
+    spaced = match.group(0).rfind("- ")
+    if spaced > 0 and text[end : end + 1].isalpha() and text[end].islower():
+        # "…/QH12- Luật …": a dash and the next title, not "QĐ- TTg" split by a space
+        return match.start() + spaced
+    if end >= len(text) or not text[end].isalpha():
+        return end
+    last = re.split(r"[-/_\s]", match.group(0))[-1]
+    if last in _ISSUERS or re.fullmatch(r"[A-ZĐ]*QH\d{2}", last):
+        return end
+    for size in range(len(last) - 1, 0, -1):
+        if last[:size] in _ISSUERS:
+            return end - (len(last) - size)
+    if text[end].islower() and len(last) > 2 and text[end - 1].isupper():
         end -= 1
     return end
 
 
-def _number_start(text: str, match: re.Match) -> int:
-    """Start of a document number, giving back a date's year glued before it ("ngày 25/01/202640/2026/NĐ-CP")."""
-    at = match.start()
+def _number_start(text: str, at: int, end: int) -> int:
+    """Start of a document number, giving back a year glued before it ("ngày 25/01/202640/2026/NĐ-CP",
+    "giai đoạn 2026-203016/2026/QĐ-UBND", "sửa đổi 2025147/2025/QH15")."""
     glued = at
     while glued > 0 and text[glued - 1].isdigit():
         glued -= 1
-    if glued < at and re.search(r"(?:/|năm ?)$", text[:glued]):
-        return min(glued + 4, match.end())
+    if glued == at:
+        return at
+    digits = re.match(r"\d+", text[glued:end])
+    run = digits.group(0) if digits else ""
+    if len(run) > 4 and _YEAR.match(run) and (re.search(r"(?:/|năm ?|-|\s)$", text[:glued]) or glued == 0):
+        return glued + 4
+    if re.search(r"(?:/|năm ?)$", text[:glued]):
+        return min(glued + 4, end)
     return at
 
 
@@ -433,24 +467,50 @@ def _ends_row(text: str, spans: list[tuple[int, int]], index: int) -> bool:
     """
     at, end = spans[index]
     following = text[end : end + 3]
-    if not following:
+    if not following.strip(" .;,"):
         return True
     if following[0].isdigit():
         # Glued to another number: a title quoting a number ends with it ("Sửa đổi Nghị định
         # 08/2022/NĐ-CP" + "05/2025/NĐ-CP"), unless that number is a row named by itself,
         # printed twice ("…QH15" + "193/2025/NĐ-CP193/2025/NĐ-CP").
+        # The repeat may start with its kind ("…101/2020/TT-BTC" + "24/2022/TT-BNNPTNT" +
+        # "Thông tư 24/2022/TT-BNNPTNT").
         nxt = spans[index + 1] if index + 1 < len(spans) else None
         after = spans[index + 2] if index + 2 < len(spans) else None
         return bool(
             nxt
             and after
             and nxt[0] == end
-            and after[0] == nxt[1]
+            and _NUMBER_PREFIX.fullmatch(text[nxt[1] : after[0]])
             and text[nxt[0] : nxt[1]] == text[after[0] : after[1]] != text[at:end]
         )
     if following[0] == " ":
         return len(following) == 3 and following[1].isupper() and following[2].islower()
+    if following[0] == "." and following[1:2].isupper():
+        return True  # "…QH14.BỘ LUẬT …": the cell ends with a full stop
     return following[0].isalpha()
+
+
+def _bare_numbers(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Number cells printed without their issuer: digits glued to a capital that starts the next
+    row ("Luật số 58Sửa đổi…", "…46/2020Luật Hải quan 201454Nghị định…") or ending the text."""
+    spans = []
+    for match in _BARE_NUMBER.finditer(text):
+        at, end = match.span()
+        if any(a <= at < b or a < end <= b for a, b in taken):
+            continue
+        following = text[end:]
+        if following.strip(" .") and not following[:1].isupper():
+            continue
+        if text[end : end + 1] == "/" or (not following.strip(" .") and text[at - 1 : at] == " " and at == 0):
+            continue
+        run = match.group(0)
+        if "/" not in run and len(run) > 4:
+            if not _YEAR.match(run):
+                continue
+            at += 4  # "Luật Hải quan 2014" + "54"
+        spans.append((at, end))
+    return spans
 
 
 def _number_prefix_start(title: str) -> int:
@@ -464,35 +524,45 @@ def _number_prefix_start(title: str) -> int:
 
 
 def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
-    body = clean_text(text).removeprefix(_LEGAL_HEADER)
+    """The legal-basis table: rows of (title, number cell), run together.
+
+    A row ends at its number cell: a document number glued to the next title (or ending the
+    text); a number quoted inside a title ("Nghị định số 23/2026/NĐ-CP ngày …") does not end it.
+    """
+    body = clean_text(text).removeprefix(_LEGAL_HEADER).translate(_LOOKALIKES)
     if not _given(body):
         return [], [Unknown("legal_basis", "the portal gives no legal basis")]
-    spans = [(_number_start(body, m), _number_end(body, m)) for m in _DOC_NUMBER.finditer(body)]
+    numbers = [(_number_start(body, m.start(), m.end()), _number_end(body, m)) for m in _DOC_NUMBER.finditer(body)]
+    cells = [span for index, span in enumerate(numbers) if _ends_row(body, numbers, index)]
+    cells = sorted(cells + _bare_numbers(body, numbers))
     rows: list[Any] = []
     start = 0
-    for index, (at, end) in enumerate(spans):
-        if not _ends_row(body, spans, index):
+    for at, end in cells:
+        if at < start:
             continue
-        title = body[start:at]
-        title = title[: _number_prefix_start(title)].strip(" ;,-")
+        raw_title = body[start:at]
+        cut = _number_prefix_start(raw_title)
+        title = raw_title[:cut].strip(" ;,-.")
         number = body[at:end]
-        if rows and rows[-1]["number"] == number and not (title and rows[-1]["title"]):
-            # "Nghị định số 88/2014/NĐ-CP" + "Nghị định số 88/2014/NĐ-CP": a row whose name is its number
-            title = title or rows.pop()["title"]
-        rows.append(
-            {
-                "number": number,
-                "title": title or None,
-                "text": f"{title} ({number})" if title and number not in title else (title or number),
-            }
-        )
+        if rows and rows[-1]["number"] == number and not title:
+            # "Nghị định 101/2024/NĐ-CP" + "Nghị định 101/2024/NĐ-CP": a row whose name is its number
+            previous = rows.pop()
+            title = previous["title"] or f"{previous['prefix'].strip()} {number}".strip()
+        rows.append({"number": number, "title": title or None, "prefix": raw_title[cut:]})
         start = end
-    rest = body[start:].strip()
+    rest = body[start:].strip(" .;,")
     unknown = []
     if rest:
-        rows.append({"number": None, "title": rest, "text": rest})
+        rows.append({"number": None, "title": rest, "prefix": ""})
         unknown.append(Unknown(f"legal_basis[{len(rows)}].number", "no document number found"))
-    return rows, unknown
+    items = []
+    for row in rows:
+        title, number = row["title"], row["number"]
+        if title is None and row["prefix"].strip():
+            title = f"{row['prefix'].strip()} {number}"  # "Luật" + "28/2023/QH15": the kind is all the title says
+        text_ = f"{title} ({number})" if title and number and number not in title else (title or number)
+        items.append({"number": number, "title": title, "text": text_})
+    return items, unknown
 
 
 _INLINE_STEP = re.compile(r"(?:[-+]\s*)?Bước\s*\d+\s*[:.]")

@@ -39,12 +39,12 @@ def test_bot_challenge_says_it_is_virtual(running_stack):
 @pytest.mark.parametrize(
     "question,expected",
     [
-        ("làm hộ chiếu cần giấy tờ gì", "DP-XNC-01"),
+        ("làm hộ chiếu cần giấy tờ gì", "1.001456"),
         ("lam gks cho con can giay to gi", "1.001193"),
         ("đăng ký tạm trú mất bao lâu", "1.004194"),
         ("phi dang ky thuong tru bao nhieu", "1.004222"),
         ("chứng thực bản sao nộp ở đâu", "2.000815"),
-        ("xin lý lịch tư pháp có làm online được không", "DP-TP-01"),
+        ("xin lý lịch tư pháp có làm online được không", "3.000333"),
         ("các bước đăng ký khai tử", "1.000656"),
     ],
 )
@@ -63,9 +63,9 @@ def test_fee_answer_has_amount_basis_and_update_date(running_stack):
 
 def test_follow_up_keeps_the_procedure_and_a_new_one_replaces_it(running_stack):
     user = sender()
-    assert "DP-XNC-01" in texts(running_stack.say(user, "làm hộ chiếu cần giấy tờ gì"))
+    assert "1.001456" in texts(running_stack.say(user, "làm hộ chiếu cần giấy tờ gì"))
     fee = texts(running_stack.say(user, "thế lệ phí bao nhiêu?"))
-    assert "DP-XNC-01" in fee and "200.000" in fee
+    assert "1.001456" in fee and "200.000" in fee
     assert "1.004194" in texts(running_stack.say(user, "còn đăng ký tạm trú thì mất bao lâu"))
     assert "1.004194" in texts(running_stack.say(user, "nộp online được không"))
 
@@ -77,7 +77,7 @@ def test_ambiguous_mention_is_asked_back_with_buttons_then_answered(running_stac
     assert {"Đăng ký kết hôn"} <= {b["title"] for b in choices}, replies
     foreign = next(b for b in choices if "nước ngoài" in b["title"])
     answer = texts(running_stack.say(user, foreign["payload"]))
-    assert "DP-HT-10" in answer and "giấy tờ" in answer.lower()
+    assert "2.000806" in answer and "giấy tờ" in answer.lower()
 
 
 def test_question_without_any_procedure_asks_which_one(running_stack):

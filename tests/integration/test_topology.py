@@ -196,8 +196,8 @@ def test_a_conversation_alternating_between_replicas_keeps_every_message_in_orde
         replies.append(texts(topology.say(index % 2, sender, text)))
         latencies.append(time.perf_counter() - started)
     assert "trợ lý ảo" in replies[0]
-    assert "DP-XNC-01" in replies[1]
-    assert "DP-XNC-01" in replies[2] and "200.000" in replies[2]  # replica A remembers what B was told
+    assert "1.001456" in replies[1]
+    assert "1.001456" in replies[2] and "200.000" in replies[2]  # replica A remembers what B was told
     assert "4 số cuối" in replies[3]
     assert "đang xử lý" in replies[4] and CODE in replies[4]  # the form went on across replicas
 
@@ -313,7 +313,7 @@ def test_action_server_killed_gets_a_polite_answer_and_the_service_resumes_on_re
     started = time.monotonic()
     topology.actions.start().wait_healthy()
     restarted = time.monotonic() - started
-    assert "DP-XNC-01" in texts(topology.say(1, sender, "làm hộ chiếu cần giấy tờ gì"))
+    assert "1.001456" in texts(topology.say(1, sender, "làm hộ chiếu cần giấy tờ gì"))
     print(
         f"[figures] action server restart to first answer: {time.monotonic() - started:.1f} s "
         f"(process healthy after {restarted:.1f} s)"
@@ -337,14 +337,14 @@ def test_a_frozen_action_server_gets_a_busy_answer_and_the_turn_completes_later(
         if bot:
             break
         time.sleep(0.2)
-    assert bot and "DP-XNC-01" in bot[-1]["text"]
-    assert "DP-XNC-01" in texts(topology.say(1, sender, "thế nộp ở đâu"))
+    assert bot and "1.001456" in bot[-1]["text"]
+    assert "1.001456" in texts(topology.say(1, sender, "thế nộp ở đâu"))
     print(f"[figures] frozen action server: busy answer after {waited:.1f} s")
 
 
 def test_tracker_database_down_gets_a_polite_answer_and_the_conversation_resumes(topology):
     sender = new_sender()
-    assert "DP-XNC-01" in texts(topology.say(0, sender, "làm hộ chiếu cần giấy tờ gì"))
+    assert "1.001456" in texts(topology.say(0, sender, "làm hộ chiếu cần giấy tờ gì"))
     topology.pg.stop()
     try:
         for replica in (0, 1):
@@ -358,7 +358,7 @@ def test_tracker_database_down_gets_a_polite_answer_and_the_conversation_resumes
         topology.pg.start()
     started = time.monotonic()
     fee = texts(topology.say(1, sender, "thế lệ phí bao nhiêu?"))
-    assert "DP-XNC-01" in fee and "200.000" in fee  # the context stored before the outage is back
+    assert "1.001456" in fee and "200.000" in fee  # the context stored before the outage is back
     assert all(s.process.poll() is None for s in topology.replicas)
     print(
         f"[figures] tracker database down: polite answer in {down_reply:.2f} s; back: first answer "
@@ -370,10 +370,10 @@ def test_redis_down_does_not_stop_the_assistant_and_locks_return_to_redis(topolo
     sender = new_sender()
     topology.redis.stop()
     try:
-        assert "DP-XNC-01" in texts(topology.say(0, sender, "làm hộ chiếu cần giấy tờ gì"))
+        assert "1.001456" in texts(topology.say(0, sender, "làm hộ chiếu cần giấy tờ gì"))
         started = time.monotonic()
         fee = texts(topology.say(1, sender, "thế lệ phí bao nhiêu?"))
-        assert "DP-XNC-01" in fee and time.monotonic() - started < 5
+        assert "1.001456" in fee and time.monotonic() - started < 5
     finally:
         topology.redis.start()
     time.sleep(1.5)  # REDIS_RETRY_SECONDS
@@ -393,7 +393,7 @@ def test_a_replica_killed_mid_conversation_is_taken_over_by_the_other(topology):
     # client retries on A; A waits for the dead ticket to expire, then answers.
     topology.replicas[0].start().wait_healthy()
     sender = new_sender()
-    assert "DP-XNC-01" in texts(topology.say(0, sender, "làm hộ chiếu cần giấy tờ gì"))
+    assert "1.001456" in texts(topology.say(0, sender, "làm hộ chiếu cần giấy tờ gì"))
     topology.actions.signal(signal.SIGSTOP)
     try:
         in_flight = threading.Thread(target=lambda: _ignore_errors(topology.post, 1, sender, "thế nộp ở đâu"))
@@ -406,7 +406,7 @@ def test_a_replica_killed_mid_conversation_is_taken_over_by_the_other(topology):
     started = time.monotonic()
     answer = texts(topology.say(0, sender, "thế nộp ở đâu"))
     took = time.monotonic() - started
-    assert "DP-XNC-01" in answer
+    assert "1.001456" in answer
     assert topology.user_texts(sender) == ["làm hộ chiếu cần giấy tờ gì", "thế nộp ở đâu"]  # once, in order
     assert_turns_not_interleaved(topology.events(sender))
     print(

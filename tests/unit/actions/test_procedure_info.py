@@ -20,13 +20,13 @@ def procedure_entity(code, start=0, end=5, candidates=None):
 
 
 def test_documents_answer_names_the_procedure_numbers_the_list_and_sets_the_context(database, dispatcher):
-    events = run(dispatcher, make_tracker("ask_documents", "lam ho chieu", [procedure_entity("DP-XNC-01")]))
+    events = run(dispatcher, make_tracker("ask_documents", "lam ho chieu", [procedure_entity("1.001456")]))
     [message] = dispatcher.messages
-    assert "Cấp hộ chiếu phổ thông ở trong nước" in message["text"] and "mã DP-XNC-01" in message["text"]
+    assert "Cấp hộ chiếu phổ thông ở trong nước" in message["text"] and "mã 1.001456" in message["text"]
     assert "\n1. " in message["text"] and "\n2. " in message["text"]
     assert {b["title"] for b in message["buttons"]} >= {"Lệ phí", "Thời gian", "Nộp ở đâu"}
     assert "Giấy tờ" not in {b["title"] for b in message["buttons"]}
-    assert slot_events(events)["procedure_code"] == "DP-XNC-01"
+    assert slot_events(events)["procedure_code"] == "1.001456"
 
 
 def test_follow_up_without_a_mention_uses_the_slot(database, dispatcher):
@@ -49,7 +49,7 @@ def test_a_new_mention_replaces_the_slot(database, dispatcher):
 def test_ambiguous_mention_asks_with_one_button_per_candidate(database, dispatcher):
     candidates = [
         {"code": "1.000894", "name": "Đăng ký kết hôn"},
-        {"code": "DP-HT-10", "name": "Đăng ký kết hôn có yếu tố nước ngoài"},
+        {"code": "2.000806", "name": "Đăng ký kết hôn có yếu tố nước ngoài"},
     ]
     events = run(
         dispatcher, make_tracker("ask_fee", "kết hôn hết bao nhiêu", [procedure_entity("1.000894", 0, 7, candidates)])
@@ -58,14 +58,14 @@ def test_ambiguous_mention_asks_with_one_button_per_candidate(database, dispatch
     assert "kết hôn" in message["text"]
     assert [b["payload"] for b in message["buttons"]] == [
         '/ask_fee{"procedure": "1.000894"}',
-        '/ask_fee{"procedure": "DP-HT-10"}',
+        '/ask_fee{"procedure": "2.000806"}',
     ]
     assert slot_events(events) == {"pending_question": "ask_fee"}
 
 
 def test_chosen_procedure_answers_the_pending_question(database, dispatcher):
-    run(dispatcher, make_tracker("inform", "", [procedure_entity("DP-HT-10")], slots={"pending_question": "ask_fee"}))
-    assert "phí, lệ phí" in dispatcher.messages[0]["text"] and "DP-HT-10" in dispatcher.messages[0]["text"]
+    run(dispatcher, make_tracker("inform", "", [procedure_entity("2.000806")], slots={"pending_question": "ask_fee"}))
+    assert "phí, lệ phí" in dispatcher.messages[0]["text"] and "2.000806" in dispatcher.messages[0]["text"]
 
 
 def test_unknown_fee_is_never_guessed(database, dispatcher):
@@ -73,7 +73,7 @@ def test_unknown_fee_is_never_guessed(database, dispatcher):
     from procedures_db.db import session_scope
 
     with session_scope(database) as session:
-        unknown = next(code for code in ("DP-BH-02", "DP-CT-05", "DP-CC-05") if not get_procedure(session, code).fees)
+        unknown = next(code for code in ("DP-BH-02", "1.010041", "3.000228") if not get_procedure(session, code).fees)
     run(dispatcher, make_tracker("ask_fee", "phí", [procedure_entity(unknown)]))
     text = dispatcher.messages[0]["text"]
     assert "chưa có thông tin" in text and "dichvucong.gov.vn" in text
@@ -105,7 +105,7 @@ def test_a_bare_dossier_code_starts_the_dossier_lookup(database, dispatcher):
 
 def test_catalogue_down_gives_the_polite_default(dispatcher, monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    run(dispatcher, make_tracker("ask_fee", "phí hộ chiếu", [procedure_entity("DP-XNC-01")]))
+    run(dispatcher, make_tracker("ask_fee", "phí hộ chiếu", [procedure_entity("1.001456")]))
     assert dispatcher.messages[0]["response"] == "utter_default"
 
 
