@@ -52,20 +52,41 @@ _FEE = re.compile(
 )
 _RUN_TOGETHER_FEE = re.compile(r"\s?(?:" + _CURRENCY + ")")
 # The count cell of a document row: one digit (a longer run is the end of the
-# document's name glued to it: "Mẫu số 18" + "1 bản chính"). It is followed by
-# the next row or the end, never by a space or punctuation (then it is a
-# phrase inside the name: "…: 01 bản chính; bản fax").
-_COUNT = re.compile(
-    r"(\d) bản chính(?:,(\d) bản sao)?"
-    r"(?=$|[^\s\d,;:.]|\d+[.)/]|\d+\s(?!bản))"  # the next row may start "1. Văn bản…", "03 ảnh…"
-)
+# document's name glued to it: "Mẫu số 18" + "1 bản chính"); _is_count_cell tells it from
+# a phrase inside the name.
+_COUNT = re.compile(r"(\d) bản chính(?:,(\d) bản sao)?")
+
+
+def _is_count_cell(text: str, match: re.Match) -> bool:
+    """Whether "N bản chính[,M bản sao]" is the count cell, not a phrase inside the name.
+
+    The cell is followed by the next row or the end, not by a space or punctuation
+    ("…: 01 bản chính; bản fax"); the next row may start "1. Văn bản…", "03 ảnh…"; after a
+    stop it starts with a capital or a list mark ("1 bản chính.Đơn …", "…1 bản sao;- Văn bản");
+    after a space or a tab only when the count is glued to its row's name
+    ("…phương tiện.1 bản chính,1 bản sao * Trường hợp …"), never "nộp 01 bản chính văn bản".
+    """
+    following = text[match.end() :]
+    first = following[:1]
+    if not first or not (first.isspace() or first.isdigit() or first in ",;:."):
+        return True
+    if first.isdigit():
+        # the next row starts with a number: "1. Văn bản…", "03 ảnh…", "01 bản chính Biên bản…"
+        return bool(re.match(r"\d+(?:[.)/]|\s(?!bản)|\sbản (?:chính|sao) [^\W\d_])", following))
+    after = following[1:].lstrip(" \t")[:1]
+    starts_row = bool(after) and (after.isupper() or after in "-+*([" or "\uf000" <= after <= "\uf0ff")
+    before = text[: match.start()]
+    glued = bool(before) and not (before[-1].isspace() or before[-1].isdigit())
+    return glued and starts_row and (first in ".,;" or first in " \t")
+
+
 _FORM_FILE = re.compile(r"\.(?:docx?|pdf|xlsx?|odt|rtf|zip|rar)$", re.IGNORECASE)
 # "54/2014/QH13", "134/2016/NĐ-CP", "05/2019/QĐ-TTg", "72/2011/TTLT-BTC-BGTVT", "66.7/2025/NQ-CP",
 # "198/2016/TT/BTC", "165/2024/NĐ- CP": digits only after QH (a number glued to the next one,
 # "QH1354/2014/QH13", must stop at "QH13").
 _DOC_NUMBER_PART = r"(?:[A-ZĐ]*QH\d{2}|TTg|[A-ZĐ]+)"
 _DOC_NUMBER = re.compile(
-    rf"\d{{1,4}}(?:\.\d{{1,2}})?/(?:\d{{4}}/)?{_DOC_NUMBER_PART}(?:(?:-\s?|_|/){_DOC_NUMBER_PART})*"
+    rf"\d{{1,4}}(?:\.\d{{1,2}})?/(?:\d{{4}}/)?{_DOC_NUMBER_PART}(?:(?:- ?|_|/){_DOC_NUMBER_PART})*"
 )
 # The issuers' codes that end a document number. A number glued to the next title ends at the
 # longest of these ("NĐ-CPLuật" → "NĐ-CP", "TT-BCAngày" → "TT-BCA", "NĐ-CPQUY ĐỊNH" → "NĐ-CP").
@@ -372,10 +393,10 @@ def parse_documents(text: str) -> tuple[list[dict], list[Unknown]]:
             group = section_group
         elif group == GROUP_NOTE:
             group = None
-        cells = list(_COUNT.finditer(piece))
+        cells = [match for match in _COUNT.finditer(piece) if _is_count_cell(piece, match)]
         start = 0
         for cell in cells:
-            row = piece[start : cell.start()].strip()
+            row = piece[start : cell.start()].strip().lstrip(".,;").strip()
             originals, copies = int(cell.group(1)), cell.group(2)
             start = cell.end()
             if not row:
@@ -425,10 +446,6 @@ def _number_end(text: str, match: re.Match) -> int:
     ("NĐ-CPLuật" → "NĐ-CP", "TT-BCAngày" → "TT-BCA"), else a capital before a lowercase letter
     is given back to the title ("NĐ-CQuy" → "NĐ-C")."""
     end = match.end()
-    spaced = match.group(0).rfind("- ")
-    if spaced > 0 and text[end : end + 1].isalpha() and text[end].islower():
-        # "…/QH12- Luật …": a dash and the next title, not "QĐ- TTg" split by a space
-        return match.start() + spaced
     if end >= len(text) or not text[end].isalpha():
         return end
     last = re.split(r"[-/_\s]", match.group(0))[-1]
@@ -437,7 +454,10 @@ def _number_end(text: str, match: re.Match) -> int:
     for size in range(len(last) - 1, 0, -1):
         if last[:size] in _ISSUERS:
             return end - (len(last) - size)
-    if text[end].islower() and len(last) > 2 and text[end - 1].isupper():
+    spaced = match.group(0).rfind("- ")
+    if spaced > 0 and text[end].islower():
+        return match.start() + spaced  # "…/QH12- Luật …": a dash and the next title, not "NĐ- CP" split by a space
+    if text[end].islower() and len(last) >= 2 and text[end - 1].isupper():
         end -= 1
     return end
 
@@ -486,8 +506,8 @@ def _ends_row(text: str, spans: list[tuple[int, int]], index: int) -> bool:
         )
     if following[0] == " ":
         return len(following) == 3 and following[1].isupper() and following[2].islower()
-    if following[0] == "." and following[1:2].isupper():
-        return True  # "…QH14.BỘ LUẬT …": the cell ends with a full stop
+    if following[0] in ".-" and following[1:].lstrip()[:1].isupper():
+        return True  # "…QH14.BỘ LUẬT …", "…TT-BXD-\tThông tư …": the cell ends with a stop or a dash
     return following[0].isalpha()
 
 
@@ -505,6 +525,8 @@ def _bare_numbers(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, in
         if text[end : end + 1] == "/" or (not following.strip(" .") and text[at - 1 : at] == " " and at == 0):
             continue
         run = match.group(0)
+        if following.strip(" .") and _YEAR.fullmatch(run):
+            continue  # "giai đoạn 2022-2025" + the next row's number cell
         if "/" not in run and len(run) > 4:
             if not _YEAR.match(run):
                 continue
@@ -533,21 +555,24 @@ def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
     if not _given(body):
         return [], [Unknown("legal_basis", "the portal gives no legal basis")]
     numbers = [(_number_start(body, m.start(), m.end()), _number_end(body, m)) for m in _DOC_NUMBER.finditer(body)]
-    cells = [span for index, span in enumerate(numbers) if _ends_row(body, numbers, index)]
-    cells = sorted(cells + _bare_numbers(body, numbers))
+    cells = {span for index, span in enumerate(numbers) if _ends_row(body, numbers, index)}
     rows: list[Any] = []
     start = 0
-    for at, end in cells:
+    for at, end in sorted(cells | set(_bare_numbers(body, numbers))):
         if at < start:
             continue
         raw_title = body[start:at]
+        if _NUMBER_PREFIX.fullmatch(raw_title) and re.match(r" |(?:ngày|của|về)\b", body[end : end + 5]):
+            continue  # "Thông tư số 40/2025/TT-BTC Sửa đổi …", "…TT-BCAngày 01/7/2025": the title starts with its number
         cut = _number_prefix_start(raw_title)
         title = raw_title[:cut].strip(" ;,-.")
         number = body[at:end]
-        if rows and rows[-1]["number"] == number and not title:
-            # "Nghị định 101/2024/NĐ-CP" + "Nghị định 101/2024/NĐ-CP": a row whose name is its number
+        if rows and not title and (rows[-1]["number"].startswith(number) or number.startswith(rows[-1]["number"])):
+            # "Nghị định 101/2024/NĐ-CP" + "Nghị định 101/2024/NĐ-CP", "…29/2025/TT-BTC" + "TT29/2025":
+            # a row whose name is its number
             previous = rows.pop()
-            title = previous["title"] or f"{previous['prefix'].strip()} {number}".strip()
+            title = previous["title"] or f"{previous['prefix'].strip()} {previous['number']}".strip()
+            number = max(number, previous["number"], key=len)
         rows.append({"number": number, "title": title or None, "prefix": raw_title[cut:]})
         start = end
     rest = body[start:].strip(" .;,")
@@ -778,19 +803,38 @@ def given_fields(record: dict) -> dict[str, bool]:
     }
 
 
-_EXPLANATION = re.compile(r"^[\s\-+*•]*(?:trường hợp|lưu ý|số lượng hồ sơ)", re.IGNORECASE)
+_MARKS = r"^[\s\-+*•.\uf000-\uf0ff]*(?:\(?(?:[a-zđ]|\d{1,2}(?:\.\d{1,2})*)(?:\.\d{1,2})?[.)/]\s*)?"
+_NOTE_ROW = re.compile(_MARKS + r"\*?\s*(?:lưu ý|chú ý|ghi chú|số lượng|ví dụ)", re.IGNORECASE)
+_CASE_ROW = re.compile(_MARKS + r"(?:trường hợp|đối với|nếu)\b", re.IGNORECASE)
+_NOT_NEEDED = re.compile(
+    r"không (?:phải|cần) (?:nộp|xuất trình|tải|gửi|cung cấp|kèm)|chỉ cần|không áp dụng", re.IGNORECASE
+)
+# What a row naming a paper starts with (after its list mark), when the portal prints no count for it.
+_PAPER_ROW = re.compile(
+    _MARKS + r"(?:xuất trình\s+|nộp\s+)?(?:\d{1,2}\s+)?(?:các\s+|một trong (?:các|những)\s+)?"
+    r"(?:bản|tờ|đơn|giấy|văn bản|văn bằng|hợp đồng|hóa đơn|hoá đơn|chứng|vận|bảng|phiếu|danh|báo cáo|biên bản"
+    r"|quyết định|sổ|thẻ|hộ chiếu|ảnh|hình ảnh|tài liệu|hồ sơ|dự án|đề án|phương án|kế hoạch|thuyết minh|công văn"
+    r"|thông báo|lý lịch|bằng|sơ đồ|mẫu|thư|điều lệ|trích lục|căn cước|cam kết|xác nhận|dự thảo|quy chế|quy trình"
+    r"|tờ trình|ý kiến|biểu|đề nghị|kết quả|bộ hồ sơ|catalog|chương trình)\b",
+    re.IGNORECASE,
+)
+_EXPLAINS = re.compile(r"được tạo lập|này là|nêu trên|quy định tại (?:điểm|mục)|phải được|\bthì\b", re.IGNORECASE)
 
 
 def is_explanation(document: dict) -> bool:
     """A row of the documents table that explains or introduces instead of naming a paper:
-    a "Lưu ý" row or section, a row ending with ":" ("Hồ sơ gồm:"), or a row counted
-    "0 bản chính" that starts "Trường hợp …" / "Số lượng hồ sơ"."""
+    a "Lưu ý" row or section, "Số lượng hồ sơ: 01 bộ", a row ending with ":" ("Hồ sơ gồm:"),
+    a case that needs no paper ("Trường hợp … thì không phải tải lên"), or a row without a
+    count that does not start with a paper ("Các tài liệu nêu trên nếu bằng tiếng nước ngoài …").
+    Rows printed "0 bản chính" that name a paper ("Tờ khai hải quan: 02 bản chính") are documents."""
     name = (document.get("name") or "").strip()
-    if document.get("group") == GROUP_NOTE or name.endswith(":") or re.match(r"^[\s\-+*•]*lưu ý", name, re.IGNORECASE):
+    if document.get("group") == GROUP_NOTE or name.endswith(":") or _NOTE_ROW.match(name):
+        return True
+    if _CASE_ROW.match(name) and _NOT_NEEDED.search(name):
         return True
     if document.get("originals") or document.get("copies"):
         return False
-    return bool(_EXPLANATION.match(name))
+    return bool(_CASE_ROW.match(name) or not _PAPER_ROW.match(name) or _EXPLAINS.search(name[:200]))
 
 
 def portal_counts(record: dict) -> dict:

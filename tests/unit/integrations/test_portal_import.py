@@ -223,7 +223,7 @@ def test_legal_basis_numbers_are_cut_from_glued_titles():
         ("54/2024/QH15", "Luật Thử nghiệm"),
         ("193/2025/NĐ-CP", "193/2025/NĐ-CP"),
         ("26/2022/UBTVQH15", "Về phân loại đô thị"),
-        ("88/2014/NĐ-CP", None),
+        ("88/2014/NĐ-CP", "Nghị định số 88/2014/NĐ-CP"),  # the name is its number
         ("12/2025/TT-BCA", "Thông tư hướng dẫn"),
         (None, "Luật thi hành"),
     ]
