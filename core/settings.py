@@ -80,7 +80,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("TRUSTED_PROXIES", "", "proxies whose X-Forwarded-For is believed"),
     Variable("STAFF_SESSION_IDLE_MINUTES", "30", "a staff console session unused this long is signed out"),
     Variable("STAFF_LOGIN_MAX_FAILURES", "5", "wrong passwords for one staff user name within 15 minutes that lock it"),
-    Variable("STAFF_LOGIN_LOCK_MINUTES", "15", "first lock-out of a staff user name, doubled at each new one (max 24 h)"),
+    Variable("STAFF_LOGIN_LOCK_MINUTES", "15", "first staff sign-in lock-out, doubled at each new one (max 24 h)"),
 )
 NAMES = tuple(variable.name for variable in VARIABLES)
 

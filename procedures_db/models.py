@@ -1,4 +1,4 @@
-"""SQLAlchemy models: the procedure catalogue, support points, dossiers, lookup locks, hand-overs and feedback.
+"""SQLAlchemy models: the procedure catalogue, support points, dossiers, lookup locks, hand-overs, feedback, staff.
 
 Lists that belong to a procedure (documents, fees, steps, submission methods,
 legal basis) are child rows kept in their original order by ``position``.
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -228,3 +230,83 @@ class Feedback(Base):
 
 Index("ix_feedback_created_at", Feedback.created_at)
 Index("ix_handoff_status", HandoffRequest.status)
+
+
+# --- the staff console (webapp/staff/, services/staff.py, procedures_db/staff.py) -------------------
+
+STAFF_ROLES = ("commune_staff", "province_admin")  # support staff of a commune; the province's administrator
+CASE_STATUSES = ("new", "in_progress", "answered", "closed")
+
+
+class StaffAccount(Base):
+    """A staff member of the console; the password is stored only as an argon2 hash."""
+
+    __tablename__ = "staff_accounts"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)  # lower case
+    display_name = Column(Text, nullable=False)
+    role = Column(String(32), nullable=False)  # one of STAFF_ROLES
+    commune = Column(Text)  # the support point's commune, for commune staff
+    password_hash = Column(Text, nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_login_at = Column(DateTime(timezone=True))
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie's token is stored only as a SHA-256 digest."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_digest = Column(String(64), nullable=False, unique=True)
+    csrf_token = Column(String(64), nullable=False)  # sent back in X-CSRF-Token by every change
+    account_id = Column(ForeignKey("staff_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class StaffLoginThrottle(Base):
+    """Failed sign-ins per user name (known or not, so the lock-out tells nothing about existence)."""
+
+    __tablename__ = "staff_login_throttle"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    failures = Column(Integer, nullable=False, default=0)  # in the current window
+    window_started_at = Column(DateTime(timezone=True))
+    lockouts = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime(timezone=True))
+
+
+class StaffAuditEntry(Base):
+    """One staff action: who, what, on which item, when (append-only)."""
+
+    __tablename__ = "staff_audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    account_id = Column(ForeignKey("staff_accounts.id", ondelete="SET NULL"), index=True)
+    username = Column(String(64))  # kept when the account is gone; the name tried for a failed sign-in
+    action = Column(String(64), nullable=False)
+    target = Column(String(255))
+    detail = Column(JSON)
+    ip = Column(String(64))
+
+
+class StaffCase(Base):
+    """The staff side of a hand-over or a feedback row: status, who handles it, the answer to deliver."""
+
+    __tablename__ = "staff_cases"
+    __table_args__ = (UniqueConstraint("kind", "record_id", name="uq_staff_cases_kind_record"),)
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(16), nullable=False)  # handoff (handoff_requests) or feedback (feedback)
+    record_id = Column(Integer, nullable=False)
+    status = Column(String(16), nullable=False, default="new")  # one of CASE_STATUSES
+    assignee_id = Column(ForeignKey("staff_accounts.id", ondelete="SET NULL"), index=True)
+    answer = Column(Text)
+    answer_delivery = Column(String(16))  # to_deliver (stored, not yet sent to the citizen), delivered
+    answered_at = Column(DateTime(timezone=True))
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)

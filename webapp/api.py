@@ -22,6 +22,7 @@ from services.catalogue import get_procedure_record, search_procedures
 from services.service_requests import feedback_summary, handoff_to_json, list_handoffs
 from webapp.dossiers_api import dossiers_blueprint
 from webapp.http import bearer_token_required, error
+from webapp.staff import staff_blueprint
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ def create_app(name: str = "procedures_api") -> Sanic:
             return response.json(feedback_summary(session))
 
     app.blueprint(dossiers_blueprint)
+    app.blueprint(staff_blueprint)  # the staff console, /staff/ (webapp/staff/)
 
     if web_dir.is_dir():
         app.static("/static", str(web_dir), name="web_static")

@@ -1,0 +1,389 @@
+/* The staff console (webapp/staff/): plain JavaScript, no framework, no build step.
+ *
+ * Every text that comes from the server (citizens' messages above all) is put on the page with
+ * textContent, never innerHTML: HTML or script typed by a citizen shows as text.
+ * Changes send the session's CSRF token in X-CSRF-Token with a JSON body.
+ */
+(function () {
+  'use strict';
+
+  var state = { me: null, csrf: null, currentCase: null, procedure: null };
+
+  var STATUS = { new: 'Mới', in_progress: 'Đang xử lý', answered: 'Đã trả lời', closed: 'Đã đóng' };
+  var KIND = { handoff: 'Gặp cán bộ', feedback: 'Góp ý, phản ánh' };
+  var ROLE = { commune_staff: 'Cán bộ điểm hỗ trợ cấp xã', province_admin: 'Quản trị viên cấp tỉnh' };
+  var CHANNEL = { socketio: 'Trang web', rest: 'Trang web', facebook: 'Messenger', zalo: 'Zalo' };
+  var ACTION = {
+    'login': 'Đăng nhập', 'login.failed': 'Đăng nhập sai', 'login.locked': 'Đăng nhập khi bị khóa',
+    'logout': 'Đăng xuất', 'account.create': 'Tạo tài khoản', 'account.disable': 'Khóa tài khoản',
+    'account.enable': 'Mở tài khoản', 'case.view': 'Xem thông tin cá nhân', 'case.take': 'Nhận xử lý',
+    'case.status': 'Đổi trạng thái', 'case.answer': 'Trả lời', 'queue.export': 'Xuất CSV',
+    'assisted.checklist': 'Lập danh sách giấy tờ', 'access.denied': 'Bị từ chối quyền'
+  };
+  var ERRORS = {
+    invalid: 'Tên đăng nhập hoặc mật khẩu không đúng.',
+    locked: 'Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau',
+    not_handler: 'Vui lòng bấm «Nhận xử lý» trước.',
+    closed: 'Mục này đã đóng.',
+    empty_answer: 'Vui lòng nhập câu trả lời.',
+    answer_too_long: 'Câu trả lời quá dài (tối đa 4.000 ký tự).',
+    weak_password: 'Mật khẩu cần ít nhất 10 ký tự.',
+    bad_username: 'Tên đăng nhập chỉ gồm chữ a-z, số, dấu chấm, gạch dưới, gạch ngang (2–64 ký tự).',
+    username_taken: 'Tên đăng nhập đã có.',
+    not_found: 'Không tìm thấy.',
+    no_online_link: 'Thủ tục chưa có đường dẫn nộp trực tuyến.'
+  };
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function row(cells) {
+    var tr = document.createElement('tr');
+    cells.forEach(function (cell) {
+      var td = document.createElement('td');
+      if (cell instanceof Node) td.appendChild(cell); else td.textContent = cell === null || cell === undefined ? '' : String(cell);
+      tr.appendChild(td);
+    });
+    return tr;
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
+  function when(iso) {
+    if (!iso) return '';
+    var d = new Date(iso);
+    return d.toLocaleString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' });
+  }
+
+  function waited(minutes) {
+    if (minutes < 60) return minutes + ' phút';
+    if (minutes < 48 * 60) return Math.floor(minutes / 60) + ' giờ';
+    return Math.floor(minutes / 1440) + ' ngày';
+  }
+
+  function errorText(body, fallback) {
+    if (body && body.code && ERRORS[body.code]) return ERRORS[body.code];
+    return fallback || 'Có lỗi, vui lòng thử lại.';
+  }
+
+  /* fetch with the session cookie; changes carry the CSRF token. Rejects with {status, body}. */
+  function api(method, path, data, csrf) {
+    var options = { method: method, credentials: 'same-origin', headers: { 'Accept': 'application/json' } };
+    if (method !== 'GET') {
+      options.headers['Content-Type'] = 'application/json';
+      options.headers['X-CSRF-Token'] = csrf || state.csrf || '';
+      options.body = JSON.stringify(data || {});
+    }
+    return fetch(path, options).then(function (reply) {
+      return reply.json().catch(function () { return {}; }).then(function (body) {
+        if (reply.status === 401 && path !== '/staff/api/login') { signedOut('Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.'); }
+        if (!reply.ok) throw { status: reply.status, body: body };
+        return body;
+      });
+    });
+  }
+
+  // --- sign-in -----------------------------------------------------------------------------
+
+  function signedOut(message) {
+    state.me = null; state.csrf = null;
+    $('who').hidden = true; $('tabs').hidden = true;
+    document.querySelectorAll('.view').forEach(function (v) { v.hidden = true; });
+    $('login-view').hidden = false;
+    $('login-message').textContent = message || '';
+  }
+
+  function signedIn(me, csrf) {
+    state.me = me; state.csrf = csrf;
+    $('login-view').hidden = true;
+    $('who').hidden = false; $('tabs').hidden = false;
+    $('who-name').textContent = me.display_name;
+    $('who-role').textContent = ROLE[me.role] || me.role;
+    document.querySelectorAll('#tabs a[data-permission]').forEach(function (a) {
+      a.hidden = (me.permissions || []).indexOf(a.getAttribute('data-permission')) < 0;
+    });
+    route();
+  }
+
+  $('login-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    $('login-message').textContent = '';
+    $('login-submit').disabled = true;
+    api('GET', '/staff/api/csrf').then(function (token) {
+      return api('POST', '/staff/api/login', { username: $('login-username').value, password: $('login-password').value }, token.csrf);
+    }).then(function () {
+      $('login-password').value = '';
+      return api('GET', '/staff/api/me');
+    }).then(function (body) {
+      signedIn(body.me, body.csrf);
+    }).catch(function (failure) {
+      var body = failure && failure.body;
+      var text = errorText(body, 'Không đăng nhập được, vui lòng thử lại.');
+      if (body && body.code === 'locked' && body.locked_until) text += ' (đến ' + when(body.locked_until) + ').';
+      $('login-message').textContent = text;
+    }).then(function () { $('login-submit').disabled = false; });
+  });
+
+  $('logout').addEventListener('click', function () {
+    api('POST', '/staff/api/logout').then(function () { signedOut('Đã đăng xuất.'); }, function () { signedOut(''); });
+  });
+
+  // --- views -------------------------------------------------------------------------------
+
+  var LOADERS = { queue: loadQueue, assisted: function () {}, ratings: loadRatings, accounts: loadAccounts, audit: loadAudit };
+
+  function route() {
+    if (!state.me) return;
+    var name = (location.hash || '#queue').slice(1);
+    if (!LOADERS[name]) name = 'queue';
+    var link = document.querySelector('#tabs a[data-view="' + name + '"]');
+    if (link && link.hidden) name = 'queue';
+    document.querySelectorAll('.view').forEach(function (v) { v.hidden = v.id !== name + '-view'; });
+    document.querySelectorAll('#tabs a').forEach(function (a) {
+      if (a.getAttribute('data-view') === name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    });
+    LOADERS[name]();
+  }
+  window.addEventListener('hashchange', route);
+
+  // --- the queue ---------------------------------------------------------------------------
+
+  function loadQueue() {
+    var status = $('queue-status').value;
+    $('queue-export').setAttribute('href', '/staff/api/queue.csv?status=' + encodeURIComponent(status));
+    return api('GET', '/staff/api/queue?status=' + encodeURIComponent(status)).then(function (body) {
+      var tbody = $('queue-table').querySelector('tbody');
+      clear(tbody);
+      body.items.forEach(function (item) {
+        var open = el('button', item.reference, 'link');
+        open.type = 'button';
+        open.addEventListener('click', function () { openCase(item.key); });
+        var tr = row([open, KIND[item.kind] || item.kind, CHANNEL[item.channel] || item.channel || '',
+          item.text, waited(item.waited_minutes), STATUS[item.status] || item.status, item.handler || '']);
+        tr.setAttribute('data-key', item.key);
+        tr.children[3].className = 'excerpt';
+        tbody.appendChild(tr);
+      });
+      $('queue-empty').hidden = body.items.length > 0;
+      var c = body.counts;
+      $('queue-counts').textContent = 'Mới: ' + c.new + ' · Đang xử lý: ' + c.in_progress + ' · Đã trả lời: ' + c.answered + ' · Đã đóng: ' + c.closed;
+    }).catch(function () {});
+  }
+  $('queue-status').addEventListener('change', loadQueue);
+
+  function showCase(item) {
+    state.currentCase = item;
+    $('case').hidden = false;
+    $('case-title').textContent = (KIND[item.kind] || item.kind) + ' ' + item.reference;
+    var facts = $('case-facts');
+    clear(facts);
+    [['Kênh', CHANNEL[item.channel] || item.channel], ['Thủ tục', item.procedure_code], ['Điểm đánh giá', item.rating],
+     ['Gửi lúc', when(item.created_at)], ['Đã chờ', waited(item.waited_minutes)], ['Trạng thái', STATUS[item.status]],
+     ['Cán bộ xử lý', item.handler], ['Mã người dùng trên kênh', item.sender_id]].forEach(function (pair) {
+      if (pair[1] === null || pair[1] === undefined || pair[1] === '') return;
+      facts.appendChild(el('dt', pair[0]));
+      facts.appendChild(el('dd', pair[1]));
+    });
+    $('case-text').textContent = item.text || '';
+    $('case-redacted').hidden = !item.redacted;
+    $('case-status').value = item.status;
+    $('case-answer').value = item.answer || '';
+    $('case-take').hidden = item.mine;
+    var canEdit = item.mine;
+    $('case-status').disabled = !canEdit; $('case-status-save').disabled = !canEdit;
+    $('case-answer').disabled = !canEdit; $('case-answer-save').disabled = !canEdit;
+    $('case-delivery').textContent = item.answer_delivery === 'to_deliver'
+      ? 'Câu trả lời đã lưu lúc ' + when(item.answered_at) + ', đang chờ gửi tới người dân qua kênh của họ.'
+      : (item.answer_delivery === 'delivered' ? 'Đã gửi tới người dân.' : '');
+  }
+
+  function openCase(key) {
+    $('case-message').textContent = '';
+    return api('GET', '/staff/api/queue/' + encodeURIComponent(key)).then(showCase).catch(function (f) {
+      $('case-message').textContent = errorText(f && f.body);
+    });
+  }
+
+  function caseChange(path, data, done) {
+    var item = state.currentCase;
+    if (!item) return;
+    api('POST', '/staff/api/queue/' + encodeURIComponent(item.key) + path, data).then(function (updated) {
+      showCase(updated);
+      $('case-message').textContent = done;
+      loadQueue();
+    }).catch(function (f) { $('case-message').textContent = errorText(f && f.body); });
+  }
+
+  $('case-take').addEventListener('click', function () { caseChange('/take', {}, 'Bạn đang xử lý mục này.'); });
+  $('case-status-save').addEventListener('click', function () {
+    caseChange('/status', { status: $('case-status').value }, 'Đã cập nhật trạng thái.');
+  });
+  $('case-answer-save').addEventListener('click', function () {
+    caseChange('/answer', { text: $('case-answer').value }, 'Đã lưu câu trả lời.');
+  });
+
+  // --- assisted mode -----------------------------------------------------------------------
+
+  $('search-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var list = $('search-results');
+    clear(list);
+    $('search-message').textContent = '';
+    api('GET', '/staff/api/procedures?q=' + encodeURIComponent($('search-q').value.trim())).then(function (body) {
+      if (!body.results.length) $('search-message').textContent = 'Không tìm thấy thủ tục phù hợp.';
+      body.results.forEach(function (hit) {
+        var li = document.createElement('li');
+        var open = el('button', hit.name, 'link');
+        open.type = 'button';
+        open.addEventListener('click', function () { openProcedure(hit.code); });
+        li.appendChild(open);
+        li.appendChild(el('span', ' (' + hit.code + (hit.agency ? ' · ' + hit.agency : '') + ')', 'muted'));
+        list.appendChild(li);
+      });
+    }).catch(function (f) { $('search-message').textContent = errorText(f && f.body); });
+  });
+
+  function openProcedure(code) {
+    api('GET', '/staff/api/procedures/' + encodeURIComponent(code)).then(function (body) {
+      state.procedure = body.record;
+      $('procedure').hidden = false;
+      $('checklist').hidden = true;
+      $('procedure-name').textContent = body.record.name;
+      $('procedure-code').textContent = body.record.code;
+      var box = $('procedure-case-list');
+      clear(box);
+      body.cases.forEach(function (text, index) {
+        var label = document.createElement('label');
+        label.className = 'check';
+        var input = document.createElement('input');
+        input.type = 'checkbox'; input.value = String(index); input.name = 'case';
+        label.appendChild(input);
+        label.appendChild(document.createTextNode(' ' + text));
+        box.appendChild(label);
+      });
+      $('procedure-no-cases').hidden = body.cases.length > 0;
+    }).catch(function (f) { $('search-message').textContent = errorText(f && f.body); });
+  }
+
+  $('make-checklist').addEventListener('click', function () {
+    var p = state.procedure;
+    if (!p) return;
+    var chosen = [].map.call(document.querySelectorAll('#procedure-case-list input:checked'), function (i) { return i.value; });
+    api('GET', '/staff/api/procedures/' + encodeURIComponent(p.code) + '/checklist?cases=' + chosen.join(','))
+      .then(showChecklist)
+      .catch(function (f) { $('search-message').textContent = errorText(f && f.body); });
+  });
+
+  function count(n) { return n === null || n === undefined ? '' : String(n); }
+
+  function showChecklist(c) {
+    $('checklist').hidden = false;
+    $('cl-name').textContent = c.name;
+    $('cl-code').textContent = c.code;
+    $('cl-updated').textContent = c.updated_at ? c.updated_at.split('-').reverse().join('/') : 'không rõ';
+    $('cl-cases').textContent = c.cases.length ? 'Trường hợp: ' + c.cases.join('; ') : '';
+    var tbody = $('cl-documents').querySelector('tbody');
+    clear(tbody);
+    c.documents.forEach(function (d) {
+      var note = [d.case, d.form_name ? 'Mẫu: ' + d.form_name : ''].filter(Boolean).join(' · ');
+      tbody.appendChild(row([d.name, count(d.originals), count(d.copies), note]));
+    });
+    var fees = $('cl-fees');
+    clear(fees);
+    if (!c.fees.length) fees.appendChild(el('li', 'Chưa có thông tin lệ phí: vui lòng hỏi cơ quan tiếp nhận.'));
+    c.fees.forEach(function (f) { fees.appendChild(el('li', (f.name ? f.name + ': ' : '') + f.text)); });
+    $('cl-time').textContent = c.processing_time || 'Chưa có thông tin.';
+    $('cl-agency').textContent = c.agency || '';
+    var methods = $('cl-methods');
+    clear(methods);
+    c.methods.forEach(function (m) {
+      methods.appendChild(el('li', [m.channel, m.processing_time, m.fee_text].filter(Boolean).join(' · ')));
+    });
+    $('cl-online').hidden = !c.online_url;
+    if (c.online_url) {
+      $('cl-online-url').textContent = c.online_url;
+      $('cl-qr').src = '/staff/api/procedures/' + encodeURIComponent(c.code) + '/qr.svg';
+    } else {
+      $('cl-qr').removeAttribute('src');
+    }
+    $('cl-printed').textContent = new Date().toLocaleDateString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' });
+    $('checklist').scrollIntoView();
+  }
+
+  $('print-checklist').addEventListener('click', function () { window.print(); });
+
+  // --- ratings, accounts, audit ------------------------------------------------------------
+
+  function loadRatings() {
+    api('GET', '/staff/api/ratings').then(function (r) {
+      $('ratings-summary').textContent = r.count
+        ? r.count + ' lượt đánh giá · điểm trung bình ' + r.average.toFixed(2) + ' · hài lòng (4–5 điểm): ' + Math.round(r.share_4_5 * 100) + '%'
+        : 'Chưa có lượt đánh giá nào.';
+      var bars = $('ratings-bars');
+      clear(bars);
+      ['5', '4', '3', '2', '1'].forEach(function (k) {
+        var n = r.by_rating[k];
+        var line = el('div', null, 'bar-line');
+        line.appendChild(el('span', k + ' điểm', 'bar-label'));
+        var bar = el('span', null, 'bar');
+        bar.style.width = (r.count ? Math.round(100 * n / r.count) : 0) + '%';  // CSSOM: allowed by the CSP
+        line.appendChild(bar);
+        line.appendChild(el('span', String(n), 'bar-value'));
+        bars.appendChild(line);
+      });
+    }).catch(function () {});
+  }
+
+  function loadAccounts() {
+    api('GET', '/staff/api/accounts').then(function (body) {
+      var tbody = $('accounts-table').querySelector('tbody');
+      clear(tbody);
+      body.accounts.forEach(function (a) {
+        var toggle = el('button', a.active ? 'Khóa' : 'Mở khóa', 'secondary');
+        toggle.type = 'button';
+        toggle.addEventListener('click', function () {
+          api('POST', '/staff/api/accounts/' + encodeURIComponent(a.username) + '/active', { active: !a.active })
+            .then(loadAccounts)
+            .catch(function (f) { $('account-message').textContent = errorText(f && f.body); });
+        });
+        tbody.appendChild(row([a.username, a.display_name, ROLE[a.role] || a.role, a.commune || '',
+          a.active ? 'Đang hoạt động' : 'Đã khóa', a.username === state.me.username ? '' : toggle]));
+      });
+    }).catch(function () {});
+  }
+
+  $('account-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    api('POST', '/staff/api/accounts', {
+      username: $('account-username').value, display_name: $('account-name').value, role: $('account-role').value,
+      commune: $('account-commune').value || null, password: $('account-password').value
+    }).then(function (a) {
+      $('account-message').textContent = 'Đã tạo tài khoản ' + a.username + '.';
+      $('account-form').reset();
+      loadAccounts();
+    }).catch(function (f) { $('account-message').textContent = errorText(f && f.body); });
+  });
+
+  function loadAudit() {
+    api('GET', '/staff/api/audit').then(function (body) {
+      var tbody = $('audit-table').querySelector('tbody');
+      clear(tbody);
+      body.entries.forEach(function (e) {
+        tbody.appendChild(row([when(e.at), e.username || '', ACTION[e.action] || e.action, e.target || '', e.ip || '']));
+      });
+    }).catch(function () {});
+  }
+
+  // --- start -------------------------------------------------------------------------------
+
+  fetch('/staff/api/me', { credentials: 'same-origin' }).then(function (reply) {
+    if (!reply.ok) { signedOut(''); return null; }
+    return reply.json();
+  }).then(function (body) { if (body) signedIn(body.me, body.csrf); }).catch(function () { signedOut(''); });
+})();
