@@ -146,7 +146,9 @@ async def console_redirect(_request: Request):
 
 @staff_blueprint.get("/staff/", strict_slashes=True)
 async def console_page(_request: Request):
-    return await response.file(str(STATIC / "index.html"), headers=dict(SECURITY_HEADERS))
+    return await response.file(
+        str(STATIC / "index.html"), mime_type="text/html; charset=utf-8", headers=dict(SECURITY_HEADERS)
+    )
 
 
 @staff_blueprint.get("/staff/static/<name:path>")
