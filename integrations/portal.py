@@ -96,7 +96,7 @@ _ISSUERS = frozenset(
 )
 # A number cell without the issuer ("Luật số 58", "46/2020", the "54" of a law named "Luật Hải
 # quan 2014"): digits glued to the next row's capital, or ending the text.
-_BARE_NUMBER = re.compile(r"(?<![\d/.,])\d+(?:/\d{4})?")
+_BARE_NUMBER = re.compile(r"(?<!\d)\d+(?:/\d{4})?")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # Cyrillic capitals typed for Latin ones inside numbers ("TT-BTС").
 _LOOKALIKES = str.maketrans("АВСЕНКМОРТХ", "ABCEHKMOPTX")
@@ -111,7 +111,9 @@ _STEP_WORD = re.compile(r"^[\s\-+*•]*(?:\d+(?:\.\d+)*\.?\s*)?bước\s*\d+", r
 _LIST_STYLES = (
     re.compile(r"^[a-zđ]\)\s"),  # a) b) c)
     re.compile(r"^\d+[.)]\s"),  # 1. 2) …
+    re.compile(r"^\(\d+\)\s?"),  # (1) (2) …
     re.compile(r"^-\s?"),  # - …
+    re.compile(r"^\+\s?"),  # + …
 )
 _NAME_PREFIX = re.compile(r"^thủ tục\s+", re.IGNORECASE)
 
@@ -156,12 +158,12 @@ def display_name(official: str) -> str:
 
 
 def _row_starts(body: str) -> list[int]:
-    """Where a method row starts: a channel name glued to what precedes it (or at the start)
-    and followed by its time cell. "nộp Trực tuyến qua…" (a space before) is description text."""
+    """Where a method row starts: a channel name glued to what precedes it, at the start or at the
+    start of a line, and followed by its time cell. "nộp Trực tuyến qua…" (a space before) is description text."""
     starts = []
     for match in _CHANNEL.finditer(body):
         at, end = match.start(), match.end()
-        if at and (body[at - 1].isspace() or body[at - 1] in "-+(*:"):
+        if at and ((body[at - 1].isspace() and body[at - 1] != "\n") or body[at - 1] in "-+(*:"):
             continue
         nxt = body[end : end + 1]
         if nxt.isdigit() or body.startswith(NO_INFO, end):
@@ -454,6 +456,9 @@ def _number_end(text: str, match: re.Match) -> int:
     for size in range(len(last) - 1, 0, -1):
         if last[:size] in _ISSUERS:
             return end - (len(last) - size)
+    tail = re.search(r"(?:- ?|_|/)[A-ZĐ]+$", match.group(0))
+    if tail and text[end].islower() and re.split(r"[-/_\s]", match.group(0)[: tail.start()])[-1] in _ISSUERS:
+        return match.start() + tail.start()  # "NĐ-CP-Quy định …": the dash starts the title
     spaced = match.group(0).rfind("- ")
     if spaced > 0 and text[end].islower():
         return match.start() + spaced  # "…/QH12- Luật …": a dash and the next title, not "NĐ- CP" split by a space
@@ -483,27 +488,30 @@ def _ends_row(text: str, spans: list[tuple[int, int]], index: int) -> bool:
     """Whether the number at ``spans[index]`` is a row's number cell rather than quoted in a title.
 
     A cell is glued to the next row's title, or one space before a capitalised word, or
-    ends the text; "Luật 54/2014/QH13" + "54/2014/QH13" is a title quoting the number, then the cell.
+    ends the text; "Luật 54/2014/QH13" + "54/2014/QH13" is a title quoting the number, then the
+    cell (whatever follows that repeat).
     """
     at, end = spans[index]
+    number = text[at:end]
+    previous = spans[index - 1] if index else None
+    if previous and previous[1] == at and text[previous[0] : previous[1]] == number:
+        return True  # the repeat of a number its title ends with
     following = text[end : end + 3]
     if not following.strip(" .;,"):
         return True
+    if following[0] in "\t\n" and following.strip()[:1].isdigit():
+        following = following.strip()  # "…/UBTVQH13\t05/2013/TT-BLĐTBXH - Hướng dẫn …": a tab between cells
+        end = text.index(following, end)
     if following[0].isdigit():
         # Glued to another number: a title quoting a number ends with it ("Sửa đổi Nghị định
-        # 08/2022/NĐ-CP" + "05/2025/NĐ-CP"), unless that number is a row named by itself,
-        # printed twice ("…QH15" + "193/2025/NĐ-CP193/2025/NĐ-CP").
-        # The repeat may start with its kind ("…101/2020/TT-BTC" + "24/2022/TT-BNNPTNT" +
-        # "Thông tư 24/2022/TT-BNNPTNT").
+        # 08/2022/NĐ-CP" + "05/2025/NĐ-CP"), unless that next number is printed again further on:
+        # then it starts a row named by it ("…QH15" + "193/2025/NĐ-CP193/2025/NĐ-CP", "…thân
+        # nhân05/2013/TT-BLĐTBXH" + "26/2005/PL-UBTVQH11 - Ưu đãi …26/2005/PL-UBTVQH11").
         nxt = spans[index + 1] if index + 1 < len(spans) else None
-        after = spans[index + 2] if index + 2 < len(spans) else None
-        return bool(
-            nxt
-            and after
-            and nxt[0] == end
-            and _NUMBER_PREFIX.fullmatch(text[nxt[1] : after[0]])
-            and text[nxt[0] : nxt[1]] == text[after[0] : after[1]] != text[at:end]
-        )
+        if not nxt or nxt[0] != end:
+            return False
+        glued = text[nxt[0] : nxt[1]]
+        return glued != number and any(text[a:b] == glued for a, b in spans[index + 2 :])
     if following[0] == " ":
         return len(following) == 3 and following[1].isupper() and following[2].islower()
     if following[0] in ".-" and following[1:].lstrip()[:1].isupper():
@@ -513,7 +521,8 @@ def _ends_row(text: str, spans: list[tuple[int, int]], index: int) -> bool:
 
 def _bare_numbers(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Number cells printed without their issuer: digits glued to a capital that starts the next
-    row ("Luật số 58Sửa đổi…", "…46/2020Luật Hải quan 201454Nghị định…") or ending the text."""
+    row ("Luật số 58Sửa đổi…", "…46/2020Luật Hải quan 201454Nghị định…", "…ngày 28/4/202225Thông
+    tư…") or ending the text."""
     spans = []
     for match in _BARE_NUMBER.finditer(text):
         at, end = match.span()
@@ -522,9 +531,12 @@ def _bare_numbers(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, in
         following = text[end:]
         if following.strip(" .") and not following[:1].isupper():
             continue
-        if text[end : end + 1] == "/" or (not following.strip(" .") and text[at - 1 : at] == " " and at == 0):
+        if text[end : end + 1] == "/":
             continue
         run = match.group(0)
+        after_date = text[at - 1 : at] in ("/", ".", ",")
+        if after_date and not ("/" not in run and len(run) > 4 and _YEAR.match(run)):
+            continue
         if following.strip(" .") and _YEAR.fullmatch(run):
             continue  # "giai đoạn 2022-2025" + the next row's number cell
         if "/" not in run and len(run) > 4:
@@ -532,6 +544,10 @@ def _bare_numbers(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, in
                 continue
             at += 4  # "Luật Hải quan 2014" + "54"
         spans.append((at, end))
+    for match in re.finditer(r"/(?:19|20)\d\d(\d{1,4})(?!\d)", text):  # "…ngày 28/4/2022" + "25"
+        following = text[match.end() :]
+        if not following.strip(" .") or following[:1].isupper():
+            spans.append(match.span(1))
     return spans
 
 
@@ -562,7 +578,7 @@ def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
         if at < start:
             continue
         raw_title = body[start:at]
-        if _NUMBER_PREFIX.fullmatch(raw_title) and re.match(r" |(?:ngày|của|về)\b", body[end : end + 5]):
+        if _NUMBER_PREFIX.fullmatch(raw_title) and re.match(r"[ :\-–]|(?:ngày|của|về)\b", body[end : end + 5]):
             continue  # "Thông tư số 40/2025/TT-BTC Sửa đổi …", "…TT-BCAngày 01/7/2025": the title starts with its number
         cut = _number_prefix_start(raw_title)
         title = raw_title[:cut].strip(" ;,-.")
@@ -590,13 +606,18 @@ def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
     return items, unknown
 
 
-_INLINE_STEP = re.compile(r"(?:[-+]\s*)?Bước\s*\d+\s*[:.]")
+_INLINE_STEP = re.compile(r"(?:[-+]\s*)?Bước\s*\d+(?:\s*[:.)]|\s(?=[^\W\d_]))")
+
+
+def _inline_steps(body: str) -> list[re.Match]:
+    """ "Bước N:" / "Bước N Xem xét" starting a step inside a line; "tại bước B4", "theo Bước 2 nêu trên" are references."""
+    return [m for m in _INLINE_STEP.finditer(body) if not m.group(0).endswith(" ") or body[m.end()].isupper()]
 
 
 def _break_before_steps(body: str) -> str:
     """A "Bước N:" run into the line before it ("…hạng II - Bước 1: Nộp hồ sơ") starts its own line."""
     pieces, last = [], 0
-    for match in _INLINE_STEP.finditer(body):
+    for match in _inline_steps(body):
         line_start = body.rfind("\n", 0, match.start()) + 1
         if body[line_start : match.start()].strip(" \t-+*•"):
             pieces += [body[last : match.start()].rstrip(), "\n"]
@@ -614,16 +635,18 @@ def parse_steps(text: str) -> tuple[list[str], list[Unknown]]:
     if len(step_lines) >= 2:
         starts = step_lines
     else:
-        for style in _LIST_STYLES:
-            marked = [i for i, line in enumerate(lines) if style.match(line)]
-            if len(marked) >= 2:
-                starts = marked
-                break
+        # The top level is the list style that comes first ("1." items with "a)" under them).
+        listed = [
+            marked for style in _LIST_STYLES if len(marked := [i for i, x in enumerate(lines) if style.match(x)]) >= 2
+        ]
+        starts = min(listed, key=lambda marked: marked[0], default=[])
     if not starts:
         if len(lines) == 1:
             # One paragraph: "Bước 1: … Bước 2: …" run into one line.
-            parts = [p.strip() for p in re.split(r"(?=\bBước\s*\d+\s*[:.])", body) if p.strip()]
-            return parts, []
+            inline = [m.start() for m in _inline_steps(body)]
+            cuts = [0] + (inline[1:] if len(inline) >= 2 else inline) + [len(body)]  # an introduction joins step 1
+            parts = [body[a:b].strip() for a, b in zip(cuts, cuts[1:])]
+            return [p for p in parts if p], []
         return lines, []
     # Text before the first step ("Trình tự thực hiện:", an introduction) belongs to the first step.
     starts[0] = 0
@@ -642,6 +665,71 @@ def parse_results(text: str) -> tuple[list[str], str | None]:
         keywords = found.group(1).strip()
     results = [part.strip(" .;") for part in _RESULT_CODE.split(body)]
     return [r for r in results if _given(r)], keywords
+
+
+# --- sections re-read from the whole page -------------------------------------------------------
+
+# The page's section headings in page order, each with what must follow it. The split fields
+# were cut at the first occurrence of a heading, so a heading quoted inside the text before it
+# ("… theo quy định tại mục 9.3 (Thành phần hồ sơ) …", "… căn cứ pháp lý: Thông tư …") moved
+# the cut; the page itself (raw_text) keeps the true order.
+_SECTIONS = (
+    ("trinh_tu_thuc_hien", "Trình Tự Thực Hiện", ""),
+    ("cach_thuc_thuc_hien", "Cách Thức Thực Hiện", _METHODS_HEADER[:13]),
+    ("thanh_phan_ho_so", "Thành phần hồ sơ", ""),
+    ("can_cu_phap_ly", "Căn cứ pháp lý", r"(?:Tên văn bản pháp lý|Không có thông tin)"),
+    ("co_quan_thuc_hien", "Cơ quan thực hiện", ""),
+)
+_SECTION_END = "Yêu cầu, điều kiện thực hiện"
+
+
+def page_sections(raw_text: str) -> dict[str, str] | None:
+    """The steps, methods, documents, legal-basis and agency sections cut from the whole page
+    at their headings in page order, or None when a heading is missing."""
+    page = clean_text(raw_text)
+    found: list[tuple[str, int, int]] = []
+    at = 0
+    for key, heading, follows in _SECTIONS:
+        match = re.compile(re.escape(heading) + (f"(?={follows})" if follows else "")).search(page, at)
+        if match is None:
+            return None
+        found.append((key, match.start(), match.end()))
+        at = match.end()
+    end = page.find(_SECTION_END, at)
+    if end < 0:
+        return None
+    bounds = [start for _, start, _ in found[1:]] + [end]
+    return {key: page[body:stop].strip() for (key, _, body), stop in zip(found, bounds)}
+
+
+def _realigned(text: dict[str, str], raw_text: Any) -> list[str]:
+    """Put the page's own sections in place of split fields that were cut in the wrong place
+    (a methods, documents or legal-basis field without its table, or cut short); the steps
+    follow the documents. Returns the fields replaced."""
+    sections = page_sections(raw_text) if isinstance(raw_text, str) else None
+    if not sections:
+        return []
+    shapes = {
+        "cach_thuc_thuc_hien": lambda value: value.startswith(_METHODS_HEADER),
+        "thanh_phan_ho_so": lambda value: _DOCUMENTS_HEADER in value,
+        "can_cu_phap_ly": lambda value: value.startswith(_LEGAL_HEADER) or value == NO_INFO,
+    }
+    replaced = []
+    for key, fits in shapes.items():
+        field, section = text.get(key, ""), sections[key]
+        cut_short = len(field) < len(section) and section.startswith(field)
+        if field != section and fits(section) and (cut_short or not fits(field)):
+            text[key] = section
+            replaced.append(key)
+    steps = sections["trinh_tu_thuc_hien"]
+    if (
+        "thanh_phan_ho_so" in replaced
+        and steps != text.get("trinh_tu_thuc_hien", "")
+        and steps.startswith(text.get("trinh_tu_thuc_hien", ""))
+    ):
+        text["trinh_tu_thuc_hien"] = steps
+        replaced.append("trinh_tu_thuc_hien")
+    return replaced
 
 
 # --- the whole record ---------------------------------------------------------------------------
@@ -692,6 +780,10 @@ def parse_portal_record(raw: Any) -> ParsedRecord:
         if value is not None and key != "raw_text" and not isinstance(value, (str, int, float))
     ]
 
+    unknown += [
+        Unknown(key, "the field was cut in the wrong place: read from the whole page (raw_text)")
+        for key in _realigned(text, raw.get("raw_text"))
+    ]
     methods, gaps = parse_methods(text.get("cach_thuc_thuc_hien", ""))
     unknown += gaps
     documents, gaps = parse_documents(text.get("thanh_phan_ho_so", ""))
