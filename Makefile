@@ -47,7 +47,11 @@ browser:
 
 # Rasa, the action server and the API under supervisord, on 127.0.0.1, behind their tokens:
 # a service that dies is restarted; Ctrl-C or SIGTERM stops them all (tools/stack.py).
+# First, CATALOGUE_IMPORT (':'-separated files or folders of national portal pages, from the
+# environment or .env) is imported, only the files whose content the store does not hold yet
+# (a digest check, under a second when nothing changed); unset, the shipped seed is the catalogue.
 run: seed train web
+	@set -a; . ./.env; set +a; $(PY) -m procedures_db import-portal --if-changed
 	@$(PY) tools/stack.py
 
 # Lint, format and type check (pyproject.toml): ruff over the project, mypy over the layers it lists.
@@ -70,6 +74,8 @@ eval: seed train
 	$(PY) -m tools.evaluation.nlu_eval
 	@echo "== held-out test set 2: tests/nlu_test_fresh/ (fresh, independent) =="
 	$(PY) -m tools.evaluation.nlu_eval --test-dir tests/nlu_test_fresh --no-latency
+	@echo "== blind dialogue set: tests/dialogue_eval/ (issue 16; whole conversations on a throwaway seeded stack) =="
+	$(PY) -m tools.evaluation.dialogue_eval
 
 bench: seed train
 	$(PY) -m tools.benchmarks.run

@@ -40,6 +40,11 @@ class Variable:
 # docs/interfaces.md lists those too).
 VARIABLES: tuple[Variable, ...] = (
     Variable("DATABASE_URL", "sqlite:///var/assistant.db", "catalogue and dossier store (PostgreSQL in production)"),
+    Variable(
+        "CATALOGUE_IMPORT",
+        "",
+        "national portal files or folders (':'-separated) that `make run` imports when they changed; empty: the seed",
+    ),
     Variable("PHONE_HASH_KEY", "", "key of the phone-digit digests (at least 16 characters; no default)"),
     Variable("DOSSIER_API_TOKEN", "", "bearer token of the dossier and staff HTTP API"),
     Variable("SUPPORT_HOTLINE", DEFAULT_HOTLINE, "hotline given to citizens in answers and fault replies"),
@@ -115,6 +120,11 @@ class Settings:
             return f"sqlite:///{REPO_ROOT / 'var' / 'assistant.db'}"
         # Heroku-style "postgres://" is not accepted by SQLAlchemy 1.4.
         return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
+
+    @cached_property
+    def catalogue_import(self) -> tuple[Path, ...]:
+        """CATALOGUE_IMPORT: the files or folders of national portal pages, in the order given."""
+        return tuple(Path(part.strip()) for part in self.raw("CATALOGUE_IMPORT").split(":") if part.strip())
 
     @cached_property
     def phone_hash_key(self) -> str:

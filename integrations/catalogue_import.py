@@ -2,7 +2,9 @@
 
 Each record is upserted by code inside its own savepoint: a bad record is
 reported with its line and field and never aborts the others nor leaves a
-half-written procedure behind.
+half-written procedure behind. An import given a ``source`` (the seed, the
+operator's file) writes it into each record (``extra["source"]``,
+procedures_db/provenance.py): a record knows where its current version was read.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tqdm import tqdm
 from integrations.import_outcomes import Rejection, UpsertCounts
 from procedures_db.catalogue import procedures_by_code, procedures_in_code_order, write_procedure
 from procedures_db.models import Procedure
+from procedures_db.provenance import SOURCE
 from procedures_db.records import FieldError, RecordError, apply_record, to_record, validate_record
 
 
@@ -57,8 +60,13 @@ def read_records(stream: IO[str]) -> Iterator[tuple[int, object]]:
 
 
 def import_records(
-    session: Session, records: Iterable[tuple[int, object]], progress: bool = False, total: int | None = None
+    session: Session,
+    records: Iterable[tuple[int, object]],
+    progress: bool = False,
+    total: int | None = None,
+    source: dict | None = None,
 ) -> ImportSummary:
+    """Validate and upsert ``records``; ``source`` (e.g. ``{"kind": "seed", "file": …}``) is written into each."""
     summary = ImportSummary()
     existing = procedures_by_code(session)
     for line, item in tqdm(records, total=total, disable=not progress, unit="record", desc="Importing"):
@@ -71,6 +79,8 @@ def import_records(
         except RecordError as exc:
             summary.rejected.append(Rejection.at_line(line, code if isinstance(code, str) else None, exc.errors))
             continue
+        if source is not None:
+            clean["extra"][SOURCE] = dict(source)
         outcome, reason = upsert_procedure(session, existing, clean, write_procedure)
         if outcome:
             summary.count(outcome)
@@ -89,24 +99,37 @@ def upsert_procedure(
 
     Returns ``("inserted" | "updated" | "unchanged", "")``, or ``(None, reason)`` when the database
     refuses the record (a constraint): it is rolled back alone and ``existing`` (code → procedure,
-    kept up to date here) is read again.
+    kept up to date here) is read again. A record whose facts are unchanged but whose ``source``
+    moved (another line, a new file digest) is "unchanged": only its source is written.
     """
     procedure = existing.get(clean["code"])
-    if procedure is not None and to_record(procedure) == _as_record(clean):
-        return "unchanged", ""
+    facts_only = False
+    if procedure is not None:
+        stored, incoming = to_record(procedure), _as_record(clean)
+        if stored == incoming:
+            return "unchanged", ""
+        facts_only = _without_source(stored) == _without_source(incoming)
     target = procedure or Procedure()
     try:
         with session.begin_nested():
-            write(session, target, clean, procedure is None)
+            if facts_only:
+                target.extra = clean["extra"]
+                session.flush()
+            else:
+                write(session, target, clean, procedure is None)
     except Exception as exc:  # a database constraint: report it, keep importing
         session.expire_all()
         existing.clear()
         existing.update(procedures_by_code(session))
         return None, str(exc).splitlines()[0]
     if procedure is not None:
-        return "updated", ""
+        return "unchanged" if facts_only else "updated", ""
     existing[clean["code"]] = target
     return "inserted", ""
+
+
+def _without_source(record: dict) -> dict:
+    return {key: value for key, value in record.items() if key != SOURCE}
 
 
 def _as_record(clean: dict) -> dict:
@@ -116,10 +139,10 @@ def _as_record(clean: dict) -> dict:
     return to_record(procedure)
 
 
-def import_file(session: Session, path: Path, progress: bool = False) -> ImportSummary:
+def import_file(session: Session, path: Path, progress: bool = False, source: dict | None = None) -> ImportSummary:
     with open(path, encoding="utf-8-sig") as stream:
         records = list(read_records(stream))
-    return import_records(session, records, progress=progress, total=len(records))
+    return import_records(session, records, progress=progress, total=len(records), source=source)
 
 
 def export_records(session: Session, stream: IO[str]) -> int:

@@ -6,12 +6,26 @@ code (a re-import of the same data changes nothing). A line that is not JSON, is
 cut, or is not a procedure is reported with its file and line and never stops
 the import. The report counts, per answer field, how many records gave it, and
 lists per record the fields left unknown and why (``--report FILE``: CSV).
+
+Provenance: each record is marked ``source: {"kind": "portal", "file", "line", "sha256"}``
+(the file's name, the record's line, the SHA-256 of the whole file), so ``--if-changed``
+(what ``make run`` runs for ``CATALOGUE_IMPORT``) skips the files whose digest the store
+already holds. A code read twice in one import keeps its first record (the later one is
+reported): the result does not depend on how often the same files are imported.
+
+Seed and national page, same code: the page wins for every field it gives (it is the
+published text, versioned by its decision number; the seed was written by hand and some of
+its facts are older). From the seed (procedures_db/seed/procedures.jsonl) a record keeps what
+the page does not give at all — its aliases (folk names are ours; the portal has none), and a
+field, agency, subjects, conditions, result, documents, steps, legal basis, online address,
+overall time or fee the page leaves empty — and its source lists them (``seed_fields``).
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
 import time
 import zlib
@@ -25,8 +39,10 @@ from tqdm import tqdm
 
 from integrations.catalogue_import import read_records, upsert_procedure
 from integrations.import_outcomes import UpsertCounts
+from integrations.seed import seed_records
 from procedures_db.catalogue import procedures_by_code, write_procedure
 from integrations.portal import REPORT_FIELDS, PortalRecordError, given_fields, parse_portal_record
+from procedures_db.provenance import SOURCE, procedure_sources
 from procedures_db.records import RecordError, validate_record
 
 SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz", ".ndjson", ".ndjson.gz")
@@ -40,6 +56,19 @@ FIELD_LABELS = {
     "result": "result",
 }
 REPORT_COLUMNS = ("file", "line", "code", "field", "reason")
+# What a national page may leave to the seed record of its code: fields it does not give at all.
+SEED_FIELDS = (
+    "field",
+    "levels",
+    "agency",
+    "subjects",
+    "conditions",
+    "result",
+    "online_url",
+    "documents",
+    "steps",
+    "legal_basis",
+)
 
 
 @dataclass(frozen=True)
@@ -155,12 +184,43 @@ def _count_lines(paths: list[Path]) -> int | None:
     return total
 
 
+def file_digest(path: Path) -> str:
+    """SHA-256 of the file as stored (gzipped or not): about 0.1 s for the five national files."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def changed_files(session: Session, paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """``(all record files of paths, those whose name and digest no procedure in the store records)``."""
+    files = portal_files(paths)
+    imported = {
+        (source.get("file"), source.get("sha256"))
+        for source in procedure_sources(session)
+        if source.get("kind") == "portal"
+    }
+    return files, [path for path in files if (path.name, file_digest(path)) not in imported]
+
+
+def import_if_changed(
+    session: Session, paths: Iterable[Path], progress: bool = False
+) -> tuple[list[Path], PortalImportReport | None]:
+    """Import the files of ``paths`` that changed since they were imported (None: nothing changed)."""
+    files, changed = changed_files(session, paths)
+    if not changed:
+        return files, None
+    return files, import_portal(session, changed, progress=progress)
+
+
 def import_portal(session: Session, paths: Iterable[Path], progress: bool = False) -> PortalImportReport:
     """Parse and upsert every record of ``paths`` in ``session`` (the caller commits)."""
     started = time.perf_counter()
     files = portal_files(paths)
     report = PortalImportReport(files=[str(p) for p in files])
     existing = procedures_by_code(session)
+    context = _Context(existing=existing, seed=seed_records(), seen={})
     bar = tqdm(
         total=_count_lines(files) if progress else None,
         disable=not progress,
@@ -169,17 +229,28 @@ def import_portal(session: Session, paths: Iterable[Path], progress: bool = Fals
     )
     try:
         for path in files:
+            context.file, context.digest = path, file_digest(path)
             for line, item in read_portal_file(path):
                 bar.update(1)
-                _import_one(session, existing, report, str(path), line, item)
+                _import_one(session, context, report, line, item)
     finally:
         bar.close()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _import_one(session: Session, existing: dict, report: PortalImportReport, file: str, line: int, item) -> None:
+@dataclass
+class _Context:
+    existing: dict  # code → procedure in the store
+    seed: dict[str, dict]  # code → the seed's validated record
+    seen: dict[str, str]  # code → where this import read it ("file line n")
+    file: Path = Path()
+    digest: str = ""
+
+
+def _import_one(session: Session, context: _Context, report: PortalImportReport, line: int, item) -> None:
     report.read += 1
+    existing, file = context.existing, str(context.file)
     code = item.get("ma_thu_tuc") if isinstance(item, dict) else None
     code = code if isinstance(code, str) and code.strip() else None
     if isinstance(item, str):
@@ -197,15 +268,45 @@ def _import_one(session: Session, existing: dict, report: PortalImportReport, fi
     except Exception as exc:  # a shape the parser never met: report it, keep importing
         report.rejected.append(ReportRow(file, line, code, "record", f"could not be parsed: {exc!r}"))
         return
+    first = context.seen.setdefault(clean["code"], f"{file} line {line}")
+    if first != f"{file} line {line}":
+        report.rejected.append(
+            ReportRow(file, line, clean["code"], "record", f"code already read at {first} in this import: first kept")
+        )
+        return
     procedure = existing.get(clean["code"])
     if procedure is not None and not clean["aliases"]:
         clean["aliases"] = list(procedure.aliases or [])  # the portal has none: keep ours (e.g. the seed's)
+    seed = context.seed.get(clean["code"])
+    if seed is not None and not clean["aliases"]:
+        clean["aliases"] = list(seed["aliases"])
+    source = {"kind": "portal", "file": context.file.name, "line": line, "sha256": context.digest}
+    filled = _fill_from_seed(clean, seed) if seed is not None else []
+    if filled:
+        source["seed_fields"] = filled  # the seed's facts, as of its updated_at
+        if seed is not None and seed["updated_at"]:
+            source["seed_updated_at"] = seed["updated_at"].isoformat()
+    clean["extra"][SOURCE] = source
     outcome, reason = upsert_procedure(session, existing, clean, write_procedure)
     if not outcome:
         report.rejected.append(ReportRow(file, line, clean["code"], "record", reason))
         return
     report.count(outcome)
     _count(report, file, line, parsed)
+
+
+def _fill_from_seed(clean: dict, seed: dict) -> list[str]:
+    """Fields the page does not give, taken from the seed record of the same code; returns their names."""
+    filled = [key for key in SEED_FIELDS if clean[key] in (None, []) and seed[key] not in (None, [])]
+    methods = clean["methods"]
+    if not clean["processing_time"] and seed["processing_time"]:
+        if not any(m["processing_time"] or m["time_value"] is not None for m in methods):
+            filled.append("processing_time")
+    if not clean["fees"] and seed["fees"] and not any(m["fee_text"] for m in methods):
+        filled.append("fees")
+    for key in filled:
+        clean[key] = seed[key]
+    return filled
 
 
 def _count(report: PortalImportReport, file: str, line: int, parsed) -> None:

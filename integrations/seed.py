@@ -1,5 +1,12 @@
 """Seed data shipped with the repository (``procedures_db/seed/``), loaded on the first ``make run``:
-the catalogue, the support points and the demo dossiers of the README."""
+the catalogue, the support points and the demo dossiers of the README.
+
+The seed's procedures carry their national codes where the national data has one (local
+``DP-…`` codes only where it has none); ``renamed_codes.json`` lists the local codes given up,
+so a database seeded before is brought to the national codes (``rename_seed_codes``). Each seed
+record is marked ``source: {"kind": "seed"}``; a national page imported over it wins
+(integrations/portal_import.py says what is kept of the seed).
+"""
 
 from __future__ import annotations
 
@@ -13,14 +20,18 @@ from sqlalchemy.orm import Session
 from core.settings import REPO_ROOT
 
 from procedures_db.catalogue import has_support_points, procedure_count, support_points_by_key
-from integrations.catalogue_import import ImportSummary, import_file
+from integrations.catalogue_import import ImportSummary, import_file, read_records
 from procedures_db.dossiers import dossier_count, upsert_dossier
 from procedures_db.models import SupportPoint
+from procedures_db.provenance import rename_procedure_code
+from procedures_db.records import RecordError, validate_record
 
 SEED_DIR = REPO_ROOT / "procedures_db" / "seed"
 PROCEDURES_FILE = SEED_DIR / "procedures.jsonl"
 SUPPORT_POINTS_FILE = SEED_DIR / "support_points.json"
 DEMO_SEED_FILE = SEED_DIR / "dossiers_demo.json"
+RENAMED_CODES_FILE = SEED_DIR / "renamed_codes.json"
+SEED_SOURCE = {"kind": "seed", "file": PROCEDURES_FILE.name}
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +52,39 @@ def seed_if_empty(session: Session) -> ImportSummary | None:
     """Load the seed catalogue and support points into an empty database."""
     if procedure_count(session):
         return None
-    summary = import_file(session, PROCEDURES_FILE)
+    summary = import_file(session, PROCEDURES_FILE, source=SEED_SOURCE)
     if not has_support_points(session):
         load_support_points(session)
     return summary
+
+
+def renamed_codes(path: Path = RENAMED_CODES_FILE) -> dict[str, str]:
+    """Local seed code → the national code that replaced it."""
+    return dict(json.loads(path.read_text(encoding="utf-8"))["renamed"])
+
+
+def rename_seed_codes(session: Session, path: Path = RENAMED_CODES_FILE) -> dict[str, str]:
+    """Bring a database seeded with the old local codes to the national ones; returns code → what was done."""
+    done = {}
+    for old, new in renamed_codes(path).items():
+        outcome = rename_procedure_code(session, old, new)
+        if outcome:
+            done[old] = f"{outcome} {new}"
+            logger.info("seed code %s %s %s", old, outcome, new)
+    return done
+
+
+def seed_records(path: Path = PROCEDURES_FILE) -> dict[str, dict]:
+    """The seed's procedures, validated, by code (what a national page may leave to them)."""
+    records = {}
+    with open(path, encoding="utf-8-sig") as stream:
+        for _, item in read_records(stream):
+            try:
+                clean = validate_record(item)
+            except RecordError:
+                continue  # make test's seed round trip reports it
+            records[clean["code"]] = clean
+    return records
 
 
 def seed_demo_dossiers(session: Session, path: Path = DEMO_SEED_FILE) -> int:

@@ -1,7 +1,7 @@
 """Command line: ``python -m procedures_db COMMAND``.
 
-Commands: migrate, import FILE, import-portal PATH... [--report FILE.csv], export [FILE], seed, search TEXT, serve,
-import-dossiers FILE.csv, seed-dossiers, sync-dossiers [--once | --interval SECONDS].
+Commands: migrate, import FILE, import-portal [PATH...] [--if-changed] [--report FILE.csv], export [FILE], seed,
+search TEXT, serve, import-dossiers FILE.csv, seed-dossiers, sync-dossiers [--once | --interval SECONDS].
 """
 
 from __future__ import annotations
@@ -22,7 +22,12 @@ def _import(args) -> int:
         print(f"Không tìm thấy tệp / file not found: {args.file}", file=sys.stderr)
         return 2
     with session_scope() as session:
-        summary = import_file(session, args.file, progress=sys.stderr.isatty() or args.progress)
+        summary = import_file(
+            session,
+            args.file,
+            progress=sys.stderr.isatty() or args.progress,
+            source={"kind": "file", "file": args.file.name},
+        )
     for rejection in summary.rejected:
         print(f"rejected {rejection}", file=sys.stderr)
     print(summary)
@@ -30,14 +35,29 @@ def _import(args) -> int:
 
 
 def _import_portal(args) -> int:
-    from integrations.portal_import import import_portal
+    from integrations.portal_import import import_if_changed, import_portal
 
+    paths = args.paths or list(settings().catalogue_import)
+    named = "" if args.paths else " (CATALOGUE_IMPORT)"
+    if not paths:
+        if args.if_changed:
+            print("CATALOGUE_IMPORT is not set: the catalogue stays as it is (the shipped seed on a new database)")
+            return 0
+        print("name the files or folders to import, or set CATALOGUE_IMPORT", file=sys.stderr)
+        return 2
+    progress = sys.stderr.isatty() or args.progress
     try:
         with session_scope() as session:
-            report = import_portal(session, args.paths, progress=sys.stderr.isatty() or args.progress)
+            if args.if_changed:
+                files, report = import_if_changed(session, paths, progress=progress)
+            else:
+                files, report = [], import_portal(session, paths, progress=progress)
     except FileNotFoundError as exc:
-        print(f"Không tìm thấy tệp / file not found: {exc}", file=sys.stderr)
+        print(f"Không tìm thấy tệp / file not found: {exc}{named}", file=sys.stderr)
         return 2
+    if report is None:
+        print(f"national catalogue: {len(files)} file(s) unchanged since their import{named}: nothing to do")
+        return 0
     for row in report.rejected:
         print(
             f"rejected {row.file} line {row.line}" + (f" ({row.code})" if row.code else "") + f": {row.reason}",
@@ -69,9 +89,11 @@ def _export(args) -> int:
 
 
 def _seed(_args) -> int:
-    from integrations.seed import seed_if_empty
+    from integrations.seed import rename_seed_codes, seed_if_empty
 
     with session_scope() as session:
+        for old, done in rename_seed_codes(session).items():
+            print(f"seed code {old}: {done} (national code)")
         summary = seed_if_empty(session)
     if summary is None:
         print(f"catalogue already loaded ({database_url().split('@')[-1]})")
@@ -208,7 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     command = commands.add_parser(
         "import-portal", help="import national portal pages (files or folders of .jsonl, .json, .gz)"
     )
-    command.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    command.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: those of CATALOGUE_IMPORT)"
+    )
+    command.add_argument(
+        "--if-changed",
+        action="store_true",
+        help="import only the files whose content is not yet in the store (what make run does)",
+    )
     command.add_argument(
         "--report",
         type=Path,
