@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any
 
 NO_INFO = "Không có thông tin"
@@ -81,6 +82,7 @@ def _is_count_cell(text: str, match: re.Match) -> bool:
 
 
 _FORM_FILE = re.compile(r"\.(?:docx?|pdf|xlsx?|odt|rtf|zip|rar)$", re.IGNORECASE)
+_FORM_FILE_NAME = re.compile(r"\S*\.(?:docx?|pdf|xlsx?|odt|rtf|zip|rar)\b", re.IGNORECASE)
 # "54/2014/QH13", "134/2016/NĐ-CP", "05/2019/QĐ-TTg", "72/2011/TTLT-BTC-BGTVT", "66.7/2025/NQ-CP",
 # "198/2016/TT/BTC", "165/2024/NĐ- CP": digits only after QH (a number glued to the next one,
 # "QH1354/2014/QH13", must stop at "QH13").
@@ -115,6 +117,7 @@ _LIST_STYLES = (
     re.compile(r"^-\s?"),  # - …
     re.compile(r"^\+\s?"),  # + …
 )
+_STEP_LABEL = re.compile(r"^(?!trường hợp|đối với|lưu ý|ghi chú)[^\s:]+(?:\s[^\s:]+){0,4}\s?:\s", re.IGNORECASE)
 _NAME_PREFIX = re.compile(r"^thủ tục\s+", re.IGNORECASE)
 
 
@@ -208,8 +211,12 @@ def _fee_amount(number: int, currency: str, note: str) -> tuple[int | None, str 
     return number, "VND", None
 
 
-def _parse_method(channel: str, cells: str) -> tuple[dict, list[str]]:
-    """One method row (the text after the channel name) into a method and the reasons of its unknowns."""
+def _parse_method(channel: str, cells: str, bare_times: tuple[str, ...] = ()) -> tuple[dict, list[str]]:
+    """One method row (the text after the channel name) into a method and the reasons of its unknowns.
+
+    ``bare_times`` are the bare times the other rows of the table print: "1" + "25 VNĐ" run
+    together as "125 VNĐ" is split after the "1" when another row prints a bare "1" (and nothing
+    else tells the cut)."""
     gaps: list[str] = []
     method: dict[str, Any] = {
         "channel": channel,
@@ -262,6 +269,12 @@ def _parse_method(channel: str, cells: str) -> tuple[dict, list[str]]:
             number = int(fee_digits)
             if _mentions_amount(note, number) or (0 < number < 1000 and _mentions_amount(note, number * 1000)):
                 splits.append(cut)
+        if not splits:
+            splits = [
+                len(time)
+                for time in bare_times
+                if run_together.startswith(time) and run_together[len(time) :].lstrip("0") == run_together[len(time) :]
+            ][:1]
         currency = "USD" if fee_match.group("currency") == "USD" else "VND"
         method["fee_text"] = cells[:note_end].strip()
         if len(splits) == 1:
@@ -315,10 +328,15 @@ def parse_methods(text: str) -> tuple[list[dict], list[Unknown]]:
     unknown: list[Unknown] = []
     if starts[0] > 0 and body[: starts[0]].strip():
         unknown.append(Unknown("methods", "text before the first method row was left out"))
+    rows = [(start, end, _CHANNEL.match(body, start).group(0)) for start, end in zip(starts, starts[1:] + [len(body)])]  # type: ignore[union-attr]  # starts are its matches
+    parsed = [_parse_method(channel, body[start + len(channel) : end]) for start, end, channel in rows]
+    bare_times = tuple(
+        dict.fromkeys(str(m["time_value"]) for m, _ in parsed if m["time_value"] is not None and m["time_unit"] is None)
+    )
     methods = []
-    for number, (start, end) in enumerate(zip(starts, starts[1:] + [len(body)]), start=1):
-        channel = _CHANNEL.match(body, start).group(0)  # type: ignore[union-attr]  # starts are its matches
-        method, gaps = _parse_method(channel, body[start + len(channel) : end])
+    for number, ((start, end, channel), (method, gaps)) in enumerate(zip(rows, parsed), start=1):
+        if bare_times and any("run together" in gap for gap in gaps):
+            method, gaps = _parse_method(channel, body[start + len(channel) : end], bare_times)
         methods.append(method)
         unknown += [Unknown(f"methods[{number}] {channel}", gap) for gap in gaps]
     return methods, unknown
@@ -641,6 +659,12 @@ def parse_steps(text: str) -> tuple[list[str], list[Unknown]]:
         ]
         starts = min(listed, key=lambda marked: marked[0], default=[])
     if not starts:
+        # Labelled paragraphs ("Nộp hồ sơ TTHC: …", "Giải quyết TTHC: …"): the labels start the steps,
+        # the paragraphs between them ("Trường hợp hồ sơ chưa đầy đủ …") belong to them.
+        labelled = [i for i, line in enumerate(lines) if line[:1].isupper() and _STEP_LABEL.match(line)]
+        if len(labelled) >= 2:
+            starts = labelled
+    if not starts:
         if len(lines) == 1:
             # One paragraph: "Bước 1: … Bước 2: …" run into one line.
             inline = [m.start() for m in _inline_steps(body)]
@@ -896,10 +920,15 @@ def given_fields(record: dict) -> dict[str, bool]:
 
 
 _MARKS = r"^[\s\-+*•.\uf000-\uf0ff]*(?:\(?(?:[a-zđ]|\d{1,2}(?:\.\d{1,2})*)(?:\.\d{1,2})?[.)/]\s*)?"
-_NOTE_ROW = re.compile(_MARKS + r"\*?\s*(?:lưu ý|chú ý|ghi chú|số lượng|ví dụ)", re.IGNORECASE)
+_NOTE_ROW = re.compile(
+    _MARKS + r"\*?\s*(?:lưu ý|chú ý|ghi chú|số lượng|ví dụ|(?:\(?\d+\)\s*|một\s*\(\d+\)\s*)?bộ hồ sơ\b"
+    r"|(?:hồ sơ|thành phần hồ sơ|giấy tờ)\s+(?:như|theo)\s+(?:nêu|quy định)\s+tại\s+(?:nội dung|mục|điểm)\s)",
+    re.IGNORECASE,
+)
 _CASE_ROW = re.compile(_MARKS + r"(?:trường hợp|đối với|nếu)\b", re.IGNORECASE)
 _NOT_NEEDED = re.compile(
-    r"không (?:phải|cần) (?:nộp|xuất trình|tải|gửi|cung cấp|kèm)|chỉ cần|không áp dụng", re.IGNORECASE
+    r"không (?:phải|cần) (?:nộp|xuất trình|tải|gửi|cung cấp|kèm)|chỉ cần|không áp dụng|thì có thể (?:nộp|sử dụng)",
+    re.IGNORECASE,
 )
 # What a row naming a paper starts with (after its list mark), when the portal prints no count for it.
 _PAPER_ROW = re.compile(
@@ -907,7 +936,7 @@ _PAPER_ROW = re.compile(
     r"(?:bản|tờ|đơn|giấy|văn bản|văn bằng|hợp đồng|hóa đơn|hoá đơn|chứng|vận|bảng|phiếu|danh|báo cáo|biên bản"
     r"|quyết định|sổ|thẻ|hộ chiếu|ảnh|hình ảnh|tài liệu|hồ sơ|dự án|đề án|phương án|kế hoạch|thuyết minh|công văn"
     r"|thông báo|lý lịch|bằng|sơ đồ|mẫu|thư|điều lệ|trích lục|căn cước|cam kết|xác nhận|dự thảo|quy chế|quy trình"
-    r"|tờ trình|ý kiến|biểu|đề nghị|kết quả|bộ hồ sơ|catalog|chương trình)\b",
+    r"|tờ trình|ý kiến|biểu|đề nghị|kết quả|catalog|chương trình)\b",
     re.IGNORECASE,
 )
 _EXPLAINS = re.compile(r"được tạo lập|này là|nêu trên|quy định tại (?:điểm|mục)|phải được|\bthì\b", re.IGNORECASE)
@@ -929,6 +958,111 @@ def is_explanation(document: dict) -> bool:
     return bool(_CASE_ROW.match(name) or not _PAPER_ROW.match(name) or _EXPLAINS.search(name[:200]))
 
 
+# What a paper's name starts with, when a row names several ("Bản sao hóa đơn thu tiền, giấy ra
+# viện", "Văn bản đề nghị kèm theo phương án … và hồ sơ pháp lý …").
+_PAPER_WORD = (
+    r"(?:bản (?:sao|chính|chụp|gốc|kê|khai|vẽ|thuyết minh|cam kết|cam đoan|dịch|tóm tắt|tự khai|đăng ký)"
+    r"|tờ khai|tờ trình|đơn(?! vị| giá)|giấy|văn bản|hợp đồng|hóa đơn|hoá đơn|chứng từ|chứng chỉ|chứng thư|phiếu"
+    r"|danh sách|danh mục|báo cáo|biên bản|quyết định|sổ|thẻ|hộ chiếu|ảnh(?! hưởng)|tài liệu|hồ sơ|đề án"
+    r"|phương án|kế hoạch|công văn|thông báo|lý lịch|văn bằng|sơ đồ|điều lệ|trích lục|dự thảo)\b"
+)
+_PAPER_START = re.compile(r"^(?:[-+*•\uf000-\uf0ff\s]|\d{1,2}\s)*" + _PAPER_WORD, re.IGNORECASE)
+# Strong separators between papers: ";" and a list mark, " và ", " kèm theo " (not "ban hành kèm theo").
+_PAPER_JOIN = re.compile(
+    r"\s*;\s*(?:hoặc\s+)?|\s+(?:và|cùng với|(?<!ban hành )kèm theo|(?<!ban hành )kèm)\s+", re.IGNORECASE
+)
+_LABEL = re.compile(r"^(?:đối với|trường hợp|hồ sơ (?:hỗ trợ|đề nghị|cấp|đối với|của|cho)|.*\bbước\b)", re.IGNORECASE)
+_CONTENTS = re.compile(
+    r",?\s+(?:trong đó|bao gồm|gồm(?: các| những)?|ghi rõ|nêu rõ|có các nội dung)\b.*$", re.IGNORECASE | re.S
+)
+_GENERIC = re.compile(
+    r"^(?:các|những)\s+(?:giấy tờ|tài liệu|văn bản|hồ sơ|chứng từ)\b.*\b(?:khác|liên quan)\b", re.IGNORECASE
+)
+_CASE_PAPER = re.compile(
+    r"^trường hợp\b.*\bthì\b.*?\b(?:nộp|có|kèm theo|bổ sung|xuất trình)\s+(?:cả\s+|thêm\s+)?(?:01\s+)?" + _PAPER_WORD,
+    re.IGNORECASE,
+)
+
+
+def _without_notes(text: str) -> str:
+    """The text without its parenthesised notes ("(Mẫu số 01 …)", "(nếu có)")."""
+    out, depth = [], 0
+    for char in text:
+        depth += char == "("
+        if depth == 0:
+            out.append(char)
+        depth -= char == ")" and depth > 0
+    return "".join(out)
+
+
+def row_papers(name: str) -> list[str]:
+    """The papers a document row names: usually one, several when the row joins specific papers
+    with ";", "và", "kèm theo" or a comma ("Bản sao hóa đơn thu tiền, giấy ra viện" → 2).
+
+    The first paper is the row itself. Alternatives ("A, B hoặc C") are one paper; a generic
+    tail ("và các tài liệu khác liên quan") and contents after "trong đó", "gồm" are not papers;
+    a dossier item with its contents after a colon ("Hồ sơ bản giấy: Thuyết minh; Bản vẽ") is
+    one paper, while a label before a colon ("Đối với bước 6: Báo cáo …, bản gốc quyết định …")
+    introduces the papers after it. A clause "Trường hợp … thì phải nộp cả <paper>" adds that paper.
+    """
+    text = _FORM_FILE_NAME.sub("", re.sub(r"\s+", " ", _without_notes(name))).strip(" -+*•\t.;")
+    text = re.split(r"\.\s+(?=[A-ZĐÀ-Ỹ])", text, maxsplit=1)[0]  # the first sentence names the papers
+    head, colon, tail = text.partition(":")
+    if colon and _LABEL.match(head.strip(" -+*•\t")) and not re.search(r"\bnhư$", head.strip()):
+        text = tail
+    elif colon:
+        text = head
+    papers: list[str] = []
+    for clause in re.split(r"\s*;\s*", text):
+        clause = clause.strip(" -+*•\t\uf000-\uf0ff")
+        if not clause:
+            continue
+        if papers and _CASE_PAPER.match(clause):
+            papers.append(clause)
+            continue
+        if papers and not _PAPER_START.match(clause.removeprefix("hoặc ").strip()):
+            continue
+        joins = r"\s+(?:và|cùng với|(?<!ban hành )kèm theo)\s+(?!bản chính để)"  # not "kèm theo bản chính để đối chiếu"
+        for piece in re.split(joins, _CONTENTS.sub("", clause)):
+            piece = piece.strip(" ,.")
+            if not piece or (papers and not _PAPER_START.match(piece)) or _GENERIC.match(piece):
+                continue
+            # A comma joins two papers only between two full names, the second in lower case ("Bản
+            # sao hóa đơn thu tiền, giấy ra viện"); not in alternatives ("A, B hoặc C"), exceptions
+            # ("…, trừ X, Y"), names listed inside a paper's name ("… hủy bỏ Quyết định chia, Hợp
+            # đồng sáp nhập") or a short pair naming one paper ("Hồ sơ, tài liệu chứng minh …").
+            parts, last = [], 0
+            if " hoặc " not in piece and " trừ " not in piece and _PAPER_START.match(piece):
+                for comma in re.finditer(r",\s+(?=" + _PAPER_WORD + ")", piece):
+                    if (
+                        len(piece[last : comma.start()].split()) >= 5
+                        and len(piece[comma.end() :].split(",")[0].split()) >= 3
+                    ):
+                        parts.append(piece[last : comma.start()])
+                        last = comma.end()
+            parts.append(piece[last:])
+            for part in parts:
+                part = part.strip(" ,.")
+                if part and not (papers and _GENERIC.match(part)):
+                    papers.append(part)
+    return papers or [name.strip()]
+
+
+def _paper_key(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", text.lower())).strip()
+
+
+def _same_paper(one: str, other: str) -> bool:
+    """The same paper printed again in another group or case: the same words, give or take one
+    ("… (đối với khoản viện trợ …)" / "… (đối với viện trợ …)")."""
+    if one == other:
+        return True
+    words, others = one.split(), other.split()
+    matcher = SequenceMatcher(None, words, others, autojunk=False)
+    same = sum(block.size for block in matcher.get_matching_blocks())
+    return len(words) + len(others) - 2 * same <= 1
+
+
 def portal_counts(record: dict) -> dict:
     """The figures a hand-checked gold line states (tests/catalogue_gold/README.md), from a parsed record.
 
@@ -939,16 +1073,25 @@ def portal_counts(record: dict) -> dict:
     ``fee_text_present``.
     """
     rows = [d for d in record.get("documents") or [] if not is_explanation(d)]
-    distinct: dict[str, dict] = {}
+    papers: list[tuple[str, bool, str | None]] = []  # (name, printed with copies, group)
     for document in rows:
-        key = re.sub(r"^[\s\-+*•]+|[\s.;,:]+$", "", document.get("name") or "").lower()
-        distinct.setdefault(key, document)
-    documents = list(distinct.values())
+        copies = (document.get("copies") or 0) > 0
+        name = _FORM_FILE_NAME.sub("", document.get("name") or "").strip(" -+*•\t")
+        # the row itself by its whole name (two rows differing in a note are two papers), the papers
+        # it adds by theirs
+        for number, paper in enumerate(row_papers(name)):
+            key = _paper_key(name if number == 0 else paper)
+            for index, (seen, seen_copies, group) in enumerate(papers):
+                if _same_paper(seen, key):
+                    papers[index] = (seen, seen_copies or copies, group)  # any printing with copies counts
+                    break
+            else:
+                papers.append((key, copies, document.get("group")))
     methods = record.get("methods") or []
     return {
-        "documents_count": len(documents),
-        "documents_with_copies": sum(1 for d in documents if (d.get("copies") or 0) > 0),
-        "documents_to_show": sum(1 for d in documents if d.get("group") == GROUP_SHOW),
+        "documents_count": len(papers),
+        "documents_with_copies": sum(1 for _, copies, _ in papers if copies),
+        "documents_to_show": sum(1 for _, _, group in papers if group == GROUP_SHOW),
         "steps_count": len(record.get("steps") or []),
         "has_legal_basis": bool(record.get("legal_basis")),
         "legal_basis_count": len(record.get("legal_basis") or []),
