@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from procedures_db.models import (
@@ -28,6 +28,18 @@ from procedures_db.models import (
 )
 
 CASE_KINDS = ("handoff", "feedback")
+# How procedures_db/service_requests.py's save_complaint marks a complaint (khiếu nại, phản ánh, kiến
+# nghị): a hand-over whose summary starts with this prefix (the citizen quotes its reference), and a
+# copy as feedback about "complaint", which the queue leaves out (the hand-over stands for it).
+COMPLAINT_PREFIX = "[complaint] "
+COMPLAINT_ABOUT = "complaint"
+
+
+def _feedback_in_queue():
+    """Feedback that staff read: a comment, not the copy of a complaint."""
+    return and_(Feedback.comment.is_not(None), or_(Feedback.about.is_(None), Feedback.about != COMPLAINT_ABOUT))
+
+
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_LOCK = timedelta(hours=24)
 
@@ -196,6 +208,19 @@ class QueueItem:
         return f"{self.kind}-{self.record.id}"
 
     @property
+    def category(self) -> str:
+        """complaint (khiếu nại, phản ánh, kiến nghị), handoff (a person asked for) or feedback."""
+        if self.kind == "handoff" and (self.record.summary or "").startswith(COMPLAINT_PREFIX):
+            return "complaint"
+        return self.kind
+
+    @property
+    def text(self) -> str:
+        """What the citizen wrote (a complaint without its marker)."""
+        text = (self.record.summary if self.kind == "handoff" else self.record.comment) or ""
+        return text[len(COMPLAINT_PREFIX) :] if self.category == "complaint" else text
+
+    @property
     def status(self) -> str:
         return self.case.status if self.case is not None else "new"
 
@@ -219,7 +244,7 @@ def list_queue(session: Session, status: str | None = None, limit: int = 200) ->
     items: list[QueueItem] = []
     sources = (
         ("handoff", HandoffRequest, None),
-        ("feedback", Feedback, Feedback.comment.is_not(None)),
+        ("feedback", Feedback, _feedback_in_queue()),
     )
     for kind, model, condition in sources:
         query = select(model)
@@ -263,13 +288,16 @@ def queue_counts(session: Session) -> dict[str, int]:
     """How many items of the queue are in each status."""
     counts = dict.fromkeys(CASE_STATUSES, 0)
     total = session.scalar(select(func.count(HandoffRequest.id))) + session.scalar(
-        select(func.count(Feedback.id)).where(Feedback.comment.is_not(None))
+        select(func.count(Feedback.id)).where(_feedback_in_queue())
     )
-    for kind, model in (("handoff", HandoffRequest), ("feedback", Feedback)):
+    for kind, model, condition in (
+        ("handoff", HandoffRequest, HandoffRequest.id.is_not(None)),
+        ("feedback", Feedback, _feedback_in_queue()),
+    ):
         rows = session.execute(
             select(StaffCase.status, func.count(StaffCase.id))
             .join(model, model.id == StaffCase.record_id)
-            .where(StaffCase.kind == kind, StaffCase.status != "new")
+            .where(StaffCase.kind == kind, StaffCase.status != "new", condition)
             .group_by(StaffCase.status)
         )
         for status, count in rows:

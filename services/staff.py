@@ -297,7 +297,7 @@ def _reference(item: store.QueueItem) -> str:
 def _item_json(session: Session, item: store.QueueItem, identity: Identity, now: datetime) -> dict:
     record, case = item.record, item.case
     mine = case is not None and case.assignee_id == identity.account.id
-    text = record.summary if item.kind == "handoff" else record.comment
+    text = item.text
     handler = None
     if case is not None and case.assignee_id is not None:
         account = store.account_by_id(session, case.assignee_id)
@@ -305,6 +305,7 @@ def _item_json(session: Session, item: store.QueueItem, identity: Identity, now:
     return {
         "key": item.key,
         "kind": item.kind,
+        "category": item.category,
         "reference": _reference(item),
         "channel": record.channel,
         "procedure_code": record.procedure_code,
@@ -316,7 +317,7 @@ def _item_json(session: Session, item: store.QueueItem, identity: Identity, now:
         "handler": handler,
         "mine": mine,
         # Personal data: in full only for the staff member handling the item.
-        "text": (text or "") if mine else redact(text or ""),
+        "text": text if mine else redact(text),
         "redacted": not mine,
         "sender_id": record.sender_id if mine else None,
         "answer": case.answer if case is not None else None,
@@ -396,7 +397,7 @@ def answer(session: Session, identity: Identity, key: str, text: str, ip: str | 
 
 CSV_COLUMNS = (
     "reference",
-    "kind",
+    "category",
     "channel",
     "procedure_code",
     "rating",

@@ -294,3 +294,28 @@ def test_the_audit_log_lists_newest_first(db):
         entries = staff.audit_log(session)
     assert entries[0]["action"] == "login" and entries[0]["username"] == "admin"
     assert entries[-1]["action"] == "account.create" and entries[-1]["username"] == "(command line)"
+
+
+def test_a_complaint_is_one_item_of_its_own_category(db):
+    """A complaint recorded by the dialogue (services.service_requests.save_complaint: a hand-over with a
+    reference and a copy as feedback about "complaint") is one queue item, shown without its marker."""
+    service_requests = pytest.importorskip("services.service_requests")
+    if not hasattr(service_requests, "save_complaint"):
+        pytest.skip("services.service_requests.save_complaint is not there yet (the dialogue's part of issue 17)")
+    an = signed_in(db, "xa.an")
+    with session_scope(db) as session:
+        reference = service_requests.save_complaint(session, "Tôi khiếu nại vì bị hẹn 3 lần", "zalo:1", "zalo")
+    with session_scope(db) as session:
+        listed = staff.queue(session, an)
+    assert [(item["category"], item["reference"]) for item in listed["items"]] == [("complaint", reference)]
+    assert listed["items"][0]["text"] == "Tôi khiếu nại vì bị hẹn 3 lần"
+    assert listed["counts"]["new"] == 1
+
+
+def test_the_complaint_marker_is_the_one_of_the_store(db):
+    """procedures_db/staff.py reads save_complaint's marker from the same tables: they must agree."""
+    store_module = pytest.importorskip("procedures_db.service_requests")
+    if not hasattr(store_module, "COMPLAINT_PREFIX"):
+        pytest.skip("procedures_db.service_requests has no complaint marker yet (the dialogue's part of issue 17)")
+    assert store_module.COMPLAINT_PREFIX == staff.store.COMPLAINT_PREFIX
+    assert store_module.COMPLAINT == staff.store.COMPLAINT_ABOUT

@@ -10,7 +10,7 @@
   var state = { me: null, csrf: null, currentCase: null, procedure: null };
 
   var STATUS = { new: 'Mới', in_progress: 'Đang xử lý', answered: 'Đã trả lời', closed: 'Đã đóng' };
-  var KIND = { handoff: 'Gặp cán bộ', feedback: 'Góp ý, phản ánh' };
+  var KIND = { complaint: 'Khiếu nại, phản ánh', handoff: 'Gặp cán bộ', feedback: 'Góp ý' };
   var ROLE = { commune_staff: 'Cán bộ điểm hỗ trợ cấp xã', province_admin: 'Quản trị viên cấp tỉnh' };
   var CHANNEL = { socketio: 'Trang web', rest: 'Trang web', facebook: 'Messenger', zalo: 'Zalo' };
   var ACTION = {
@@ -164,7 +164,7 @@
         var open = el('button', item.reference, 'link');
         open.type = 'button';
         open.addEventListener('click', function () { openCase(item.key); });
-        var tr = row([open, KIND[item.kind] || item.kind, CHANNEL[item.channel] || item.channel || '',
+        var tr = row([open, KIND[item.category] || item.category, CHANNEL[item.channel] || item.channel || '',
           item.text, waited(item.waited_minutes), STATUS[item.status] || item.status, item.handler || '']);
         tr.setAttribute('data-key', item.key);
         tr.children[3].className = 'excerpt';
@@ -180,7 +180,7 @@
   function showCase(item) {
     state.currentCase = item;
     $('case').hidden = false;
-    $('case-title').textContent = (KIND[item.kind] || item.kind) + ' ' + item.reference;
+    $('case-title').textContent = (KIND[item.category] || item.category) + ' ' + item.reference;
     var facts = $('case-facts');
     clear(facts);
     [['Kênh', CHANNEL[item.channel] || item.channel], ['Thủ tục', item.procedure_code], ['Điểm đánh giá', item.rating],
