@@ -466,14 +466,14 @@ def _number_end(text: str, match: re.Match) -> int:
     ("NĐ-CPLuật" → "NĐ-CP", "TT-BCAngày" → "TT-BCA"), else a capital before a lowercase letter
     is given back to the title ("NĐ-CQuy" → "NĐ-C")."""
     end = match.end()
-    if end >= len(text) or not text[end].isalpha():
-        return end
     last = re.split(r"[-/_\s]", match.group(0))[-1]
     if last in _ISSUERS or re.fullmatch(r"[A-ZĐ]*QH\d{2}", last):
         return end
     for size in range(len(last) - 1, 0, -1):
         if last[:size] in _ISSUERS:
-            return end - (len(last) - size)
+            return end - (len(last) - size)  # "NĐ-CPQUY ĐỊNH …": the title's first word was taken
+    if end >= len(text) or not text[end].isalpha():
+        return end
     tail = re.search(r"(?:- ?|_|/)[A-ZĐ]+$", match.group(0))
     if tail and text[end].islower() and re.split(r"[-/_\s]", match.group(0)[: tail.start()])[-1] in _ISSUERS:
         return match.start() + tail.start()  # "NĐ-CP-Quy định …": the dash starts the title
@@ -599,13 +599,14 @@ def parse_legal_basis(text: str) -> tuple[list[dict], list[Unknown]]:
         if _NUMBER_PREFIX.fullmatch(raw_title) and re.match(r"[ :\-–]|(?:ngày|của|về)\b", body[end : end + 5]):
             continue  # "Thông tư số 40/2025/TT-BTC Sửa đổi …", "…TT-BCAngày 01/7/2025": the title starts with its number
         cut = _number_prefix_start(raw_title)
-        title = raw_title[:cut].strip(" ;,-.")
+        title = raw_title[:cut].strip(" ;,-.\t\n")
         number = body[at:end]
         if rows and not title and (rows[-1]["number"].startswith(number) or number.startswith(rows[-1]["number"])):
             # "Nghị định 101/2024/NĐ-CP" + "Nghị định 101/2024/NĐ-CP", "…29/2025/TT-BTC" + "TT29/2025":
             # a row whose name is its number
             previous = rows.pop()
-            title = previous["title"] or f"{previous['prefix'].strip()} {previous['number']}".strip()
+            kind = raw_title[cut:].strip() or previous["prefix"].strip()
+            title = previous["title"] or f"{kind} {previous['number']}".strip()
             number = max(number, previous["number"], key=len)
         rows.append({"number": number, "title": title or None, "prefix": raw_title[cut:]})
         start = end
