@@ -74,6 +74,8 @@ eval: seed train
 	$(PY) -m tools.evaluation.nlu_eval
 	@echo "== held-out test set 2: tests/nlu_test_fresh/ (fresh, independent) =="
 	$(PY) -m tools.evaluation.nlu_eval --test-dir tests/nlu_test_fresh --no-latency
+	@echo "== catalogue search and linking, full national catalogue: tests/catalogue_eval/ (dev, then fresh) =="
+	$(PY) -m tools.evaluation.catalogue_eval
 	@echo "== blind dialogue set: tests/dialogue_eval/ (issue 16; whole conversations on a throwaway seeded stack) =="
 	$(PY) -m tools.evaluation.dialogue_eval
 

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from core import wording as m
 from actions.answers import next_question_buttons, render_answer
 from actions.store_unavailable import StoreCall
+from core import ranking
 from core.vocabulary import ASPECT_INTENTS, DEFAULT_ASPECT, INTENT_ACTIONS
 from services.catalogue import get_procedure, search_procedures
 from procedures_db.db import session_scope
@@ -24,7 +25,7 @@ from procedures_db.db import session_scope
 # "Closest procedures" must share real words with the question, not one particle.
 SUGGESTION_MIN_SCORE = 0.35
 SUGGESTION_MIN_RECALL = 0.3
-MAX_CHOICES = 5
+MAX_CHOICES = ranking.MAX_CHOICES  # a clarification offers at most four procedures
 
 
 def latest_entity(tracker: Tracker, name: str) -> Optional[Dict[str, Any]]:
@@ -33,8 +34,10 @@ def latest_entity(tracker: Tracker, name: str) -> Optional[Dict[str, Any]]:
 
 
 def procedure_choice_buttons(choices: List[Dict[str, str]], intent: str) -> List[Dict[str, str]]:
+    """One button per procedure, titled so that the choices say how they differ (the linker's
+    ``label``: the name shortened, with its level when two names are the same)."""
     return [
-        {"title": choice["name"], "payload": f'/{intent}{{"procedure": "{choice["code"]}"}}'}
+        {"title": choice.get("label") or choice["name"], "payload": f'/{intent}{{"procedure": "{choice["code"]}"}}'}
         for choice in choices[:MAX_CHOICES]
     ]
 

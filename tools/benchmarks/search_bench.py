@@ -1,38 +1,59 @@
-"""Catalogue search latency on SQLite, on the 48-record seed and on a national-sized catalogue.
+"""Catalogue search latency and index memory on SQLite: the seed, 10,000 generated records, the national pages.
 
-The issue asks for p95 under 10 ms over at least 5,000 records. The national
-catalogue is not shipped, so a catalogue of that size is generated: the seed
-records, local variants of them (the same procedure at another level, abroad,
-"lưu động"...) and procedures of the other fields of the national catalogue
-(Y tế, Công thương, Tài nguyên nước...), whose names are built the way official
-names are ("Cấp lại giấy phép ... trường hợp bị mất, hư hỏng"). Everything is
-imported through integrations.catalogue_import.import_records, as a province would.
+Three catalogues (issue 15's targets in brackets):
+
+1. the shipped seed alone;
+2. the seed and 10,000 generated records (p95 < 10 ms): local variants of the
+   seed procedures (the same procedure at another level, abroad, "lưu động"...)
+   and procedures of other fields (Y tế, Công thương, Tài nguyên nước...), whose
+   names are recombined from words the way official names are built ("Cấp lại
+   giấy phép ... trường hợp bị mất, hư hỏng"), imported through
+   integrations.catalogue_import.import_records as a province would. Nothing of
+   the national data is copied into them;
+3. the seed and the national portal pages of ``../shared/data/national``,
+   imported through integrations.portal_import as ``make run`` does with
+   ``CATALOGUE_IMPORT`` (import < 60 s, then p95 < 5 ms). Skipped, saying so,
+   when the folder is absent: the pages are not shipped with the repository.
 
 Queries are what citizens type: the labelled table of tests/unit/services/test_catalogue_search.py
-plus citizen questions about generated procedures, accented, without diacritics,
-abbreviated and with typos. Each query is timed through
-procedures_db.catalogue.search_procedures after the index is built.
+plus citizen questions about procedures of the catalogue (names of generated
+records, or the first 3 to 8 words of national pages' names, read at run time), accented, without diacritics,
+abbreviated and with typos. Each query is timed through services.catalogue.search_procedures
+after the index is built; the index's memory is what tracemalloc sees retained by
+one more build of it. Run alone: ``python -m tools.benchmarks.search_bench [--national DIR]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
+import gc
 import json
 import random
 import statistics
+import sys
+import tempfile
 import time
+import tracemalloc
+import unicodedata
 from pathlib import Path
 
+from services import catalogue as catalogue_service
 from services.catalogue import catalogue_index, search_procedures
 from procedures_db.db import session_scope
 from integrations.catalogue_import import import_records
+from integrations.portal_import import import_portal, portal_files
 from integrations.seed import PROCEDURES_FILE, seed_if_empty
+from core.settings import REPO_ROOT
 from core.text import fold
 from tests.unit.services.test_catalogue_search import AMBIGUOUS, QUERIES
 
-NATIONAL_SIZE = 5_000  # generated records on top of the seed and its variants
+GENERATED_SIZE = 10_000  # generated records on top of the seed (variants of it included)
+NATIONAL_DIR = REPO_ROOT.parent / "shared" / "data" / "national"
 CITIZEN_QUERIES = 360
 REPEATS = 3
+TARGETS_P95_MS = {"generated": 10.0, "national": 5.0}  # issue 15
+IMPORT_TARGET_S = 60.0
 
 # field -> (agency, level, things the procedures of that field are about)
 FIELDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -382,6 +403,11 @@ QUALIFIERS = (
     " trong khu công nghiệp, khu kinh tế",
     " thuộc thẩm quyền của Ủy ban nhân dân cấp tỉnh",
     " trên môi trường điện tử",
+    " đối với hợp tác xã",
+    " cho hộ kinh doanh",
+    " theo thủ tục rút gọn",
+    " cho người nước ngoài",
+    " tại Ban quản lý khu công nghệ cao",
 )
 LEVELS = ("Cấp tỉnh", "Cấp xã", "Cấp huyện", "Cấp trung ương")
 # Local variants of the seed procedures, as the national catalogue lists them.
@@ -508,6 +534,34 @@ def build_catalogue(url: str, extra: list[dict]) -> dict:
     return {"import_s": round(time.perf_counter() - started, 2), "imported": count}
 
 
+def build_national(url: str, folder: Path) -> tuple[dict, list[str]]:
+    """Seed ``url``, import the portal pages of ``folder`` as ``make run`` does; return figures and names."""
+    with session_scope(url) as session:
+        seed_if_empty(session)
+    started = time.perf_counter()
+    with session_scope(url) as session:
+        report = import_portal(session, [folder])
+    seconds = time.perf_counter() - started
+    names = []
+    for path in portal_files([folder]):
+        with open(path, encoding="utf-8") as stream:
+            for line in stream:
+                try:
+                    names.append(" ".join(unicodedata.normalize("NFC", json.loads(line)["ten_thu_tuc"]).split()))
+                except (ValueError, KeyError, TypeError):
+                    continue
+    figures = {
+        "import_s": round(seconds, 2),
+        "import_target_s": IMPORT_TARGET_S,
+        "files": len(report.files),
+        "imported": report.imported,
+        "inserted": report.inserted,
+        "updated": report.updated,
+        "rejected": len(report.rejected),
+    }
+    return figures, names
+
+
 def time_search(url: str, queries: list[str], repeats: int = REPEATS) -> dict:
     """Index build time (first search of a database), then per-query search latency."""
     with session_scope(url) as session:
@@ -532,6 +586,21 @@ def time_search(url: str, queries: list[str], repeats: int = REPEATS) -> dict:
     }
 
 
+def index_memory(url: str) -> dict:
+    """Memory (MB) one more build of the search index keeps (tracemalloc: retained, and the build's peak)."""
+    with session_scope(url) as session:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            index = catalogue_service._build(session)
+            retained, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    del index
+    return {"index_mb": round((retained - before) / 2**20, 1), "index_build_peak_mb": round((peak - before) / 2**20, 1)}
+
+
 def labelled_top1(url: str) -> float:
     """Share of the labelled queries of tests/unit/services/test_catalogue_search.py whose best hit is right (quality at scale)."""
     right = 0
@@ -542,25 +611,72 @@ def labelled_top1(url: str) -> float:
     return round(right / len(QUERIES), 3)
 
 
-def run(workdir: Path, log=print) -> dict:
+def _measure(label: str, url: str, queries: list[str], built: dict, log) -> dict:
+    figures = {**built, **time_search(url, queries), **index_memory(url), "labelled_top1": labelled_top1(url)}
+    target = TARGETS_P95_MS.get(label)
+    if target:
+        figures["p95_target_ms"] = target
+    log(
+        f"search on {figures['records']:>5} records ({label}): import {figures['import_s']} s, "
+        f"index build {figures['index_build_ms']} ms, index memory {figures['index_mb']} MB "
+        f"(build peak {figures['index_build_peak_mb']} MB), {figures['searches']} searches "
+        f"({figures['queries']} queries x {REPEATS}): p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms"
+        + (f" (target < {target:g} ms)" if target else "")
+        + f", max {figures['max_ms']} ms; labelled top-1 {figures['labelled_top1']:.1%}"
+    )
+    return figures
+
+
+def _as_asked(official: str, rng: random.Random) -> str:
+    """How a citizen names a national procedure: the start of its official name (3 to 8 words), lower case."""
+    words = official.split()
+    if [w.lower() for w in words[:2]] == ["thủ", "tục"]:
+        words = words[2:]
+    return " ".join(words[: rng.randint(3, 8)]).lower()
+
+
+def run(workdir: Path, log=print, national_dir: Path = NATIONAL_DIR) -> dict:
+    """The three catalogues' figures, by label; the national one is absent (and said so) without its pages."""
     rng = random.Random(20251125)
     seed = load_seed()
-    national = national_records(seed, NATIONAL_SIZE, rng)
-    generated = national[len(seed) * len(SEED_VARIANTS) :]
-    queries = [q for q, _ in QUERIES] + [q for q, _ in AMBIGUOUS]
-    queries += [
+    variants = len(seed) * len(SEED_VARIANTS)
+    generated = national_records(seed, GENERATED_SIZE - variants, rng)
+    labelled = [q for q, _ in QUERIES] + [q for q, _ in AMBIGUOUS]
+    queries = labelled + [
         citizen_query(r["aliases"][0] if r["aliases"] else r["name"].lower(), rng)
-        for r in rng.sample(generated, CITIZEN_QUERIES)
+        for r in rng.sample(generated[variants:], CITIZEN_QUERIES)
     ]
     results = {}
-    for label, extra in (("seed", []), ("national", national)):
+    for label, extra in (("seed", []), ("generated", generated)):
         url = f"sqlite:///{workdir / f'search-{label}.db'}"
-        built = build_catalogue(url, extra)
-        results[label] = {**built, **time_search(url, queries), "labelled_top1": labelled_top1(url)}
-        r = results[label]
-        log(
-            f"search on {r['records']:>5} records: import {r['import_s']} s, index build {r['index_build_ms']} ms, "
-            f"{r['searches']} searches ({r['queries']} queries x {REPEATS}): p50 {r['p50_ms']} ms, "
-            f"p95 {r['p95_ms']} ms, max {r['max_ms']} ms; labelled top-1 {r['labelled_top1']:.1%}"
-        )
+        results[label] = _measure(label, url, queries, build_catalogue(url, extra), log)
+
+    if not (national_dir.is_dir() and portal_files([national_dir])):
+        log(f"search on the national catalogue: SKIPPED, no portal pages in {national_dir} (not shipped)")
+        return results
+    url = f"sqlite:///{workdir / 'search-national.db'}"
+    built, names = build_national(url, national_dir)
+    log(
+        f"import of {built['files']} national files: {built['imported']} pages in {built['import_s']} s "
+        f"(target < {IMPORT_TARGET_S:g} s; {built['inserted']} new, {built['updated']} seed codes, "
+        f"{built['rejected']} rejected)"
+    )
+    national_queries = labelled + [
+        citizen_query(_as_asked(name, rng), rng) for name in rng.sample(names, CITIZEN_QUERIES)
+    ]
+    results["national"] = _measure("national", url, national_queries, built, log)
     return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.benchmarks.search_bench", description=__doc__)
+    parser.add_argument("--national", type=Path, default=NATIONAL_DIR, help="folder of national portal pages")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
+        results = run(Path(tmp), national_dir=args.national)
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
