@@ -345,23 +345,28 @@ def parse_methods(text: str) -> tuple[list[dict], list[Unknown]]:
 # --- documents ---------------------------------------------------------------------------------
 
 
-def _glue_points(text: str, start: int = 1) -> tuple[list[int], list[int]]:
-    """Where a new cell seems to start inside run-together text: (case changes, after punctuation).
+def _glue_points(text: str, start: int = 1) -> tuple[list[int], list[int], list[int]]:
+    """Where a new cell seems to start inside run-together text: (after a sentence's end, case
+    changes, after other punctuation).
 
-    A case change is a lowercase letter glued to a capital ("…khoáng sảnMau 09.docx") or a
-    capital starting a word after capitals ("…NĐ-CPMẫu số 01.docx").
+    A sentence's end is a stop after a lowercase word or a bracket ("…Chính phủ.Đơn trình báo
+    (TK07).pdf", "…của Bộ).MauKX10.docx", "…Bộ Công an)Mẫu CC01.doc"). A case change is a
+    lowercase letter glued to a capital ("…khoáng sảnMau 09.docx") or a capital starting a word
+    after capitals ("…NĐ-CPMẫu số 01.docx").
     """
-    cases, punctuation = [], []
-    for i in range(max(start, 1), len(text)):
-        prev, cur = text[i - 1], text[i]
+    ends, cases, punctuation = [], [], []
+    for i in range(max(start, 2), len(text)):
+        before, prev, cur = text[i - 2], text[i - 1], text[i]
         nxt = text[i + 1] if i + 1 < len(text) else ""
         if prev.isspace() or cur.isspace():
             continue
-        if (prev.islower() or (prev.isupper() or prev.isdigit()) and nxt.islower()) and cur.isupper():
+        if (prev in ".;" and (before.islower() or before == ")") and cur.isalnum()) or (prev == ")" and cur.isupper()):
+            ends.append(i)
+        elif (prev.islower() or (prev.isupper() or prev.isdigit()) and nxt.islower()) and cur.isupper():
             cases.append(i)
         elif prev in '.;:)]”"' and cur.isalnum() and not (prev == "." and cur.isdigit()):
             punctuation.append(i)
-    return cases, punctuation
+    return ends, cases, punctuation
 
 
 def _split_form(row: str) -> tuple[str, str | None, str | None]:
@@ -370,8 +375,11 @@ def _split_form(row: str) -> tuple[str, str | None, str | None]:
     name = row
     while _FORM_FILE.search(name):
         # a file name is short: look for its start among the last 150 characters
-        cases, punctuation = _glue_points(name[:-5], start=len(name) - 150)
-        points = cases or punctuation
+        head = name[: name.rfind(".")]
+        # another file glued before this one ("…Mẫu 01.docxMẫu 02.docx") is the surest start
+        files = [m.end() for m in re.finditer(r"\.(?:docx?|pdf|xlsx?|odt|rtf)(?=\w)", head, re.IGNORECASE)]
+        ends, cases, punctuation = _glue_points(head, start=len(name) - 150)
+        points = files[-1:] or ends or cases or punctuation
         if not points:
             return name, "; ".join(reversed(forms)) or None, "a form file name is glued to the document name"
         cut = points[-1]
@@ -439,20 +447,20 @@ def parse_documents(text: str) -> tuple[list[dict], list[Unknown]]:
         rest = piece[start:].strip()
         if index < len(pieces) - 1:
             title = rest  # the next section's title ("* Giấy tờ phải xuất trình:", "Trường hợp …")
-        elif _given(rest) and len(rest) > 3:
+        elif _given(rest) and len(rest.strip("-* ")) > 3:  # "----": the empty groups after the table
             name, form, _ = _split_form(rest)
-            documents.append(
-                {
-                    "name": name,
-                    "originals": None,
-                    "copies": None,
-                    "case": case,
-                    "form_url": None,
-                    "form_name": form,
-                    "group": group,
-                }
-            )
-            unknown.append(Unknown(f"documents[{len(documents)}].count", "the last row has no count (text cut)"))
+            last = {
+                "name": name,
+                "originals": None,
+                "copies": None,
+                "case": case,
+                "form_url": None,
+                "form_name": form,
+                "group": group,
+            }
+            documents.append(last)
+            if not is_explanation(last):  # a closing note ("Trường hợp … thì …") has no count to lose
+                unknown.append(Unknown(f"documents[{len(documents)}].count", "the last row has no count (text cut)"))
     if not documents:
         unknown.append(Unknown("documents", "the documents table has no rows"))
     return documents, unknown
