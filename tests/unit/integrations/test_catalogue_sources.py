@@ -266,3 +266,15 @@ def test_seed_and_all_national_pages_hold_each_code_once(store_url):
             else:  # no national record: the seed's facts as shipped
                 assert record["source"] == {"kind": "seed", "file": PROCEDURES_FILE.name}
                 assert record["name"] == seed[code]["name"] and len(record["documents"]) == len(seed[code]["documents"])
+
+
+def test_a_file_imported_by_the_operator_is_its_records_source(tmp_path, sqlite_url, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    record = {"code": "9.100030", "name": "Thủ tục của tỉnh", "source": "ignored: the importer says where it read it"}
+    path = tmp_path / "tinh.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["import", str(path)]) == 0
+    assert main(["import", str(path)]) == 0
+    assert "0 inserted, 0 updated, 1 unchanged, 0 rejected" in capsys.readouterr().out
+    with session_scope(sqlite_url) as session:
+        assert get_procedure_record(session, "9.100030")["source"] == {"kind": "file", "file": "tinh.jsonl"}
