@@ -8,7 +8,7 @@
 #
 # Stages: the web widget bundle (Node), the Python environment, the trained model, the image.
 
-# --- web widget: bot/web/vendor/ (scripts/build_web.sh, as `make web`) ---
+# --- web widget and staff console bundles: bot/web/vendor/, webapp/staff/static/vendor/ (scripts/build_web.sh, as `make web`) ---
 FROM node:20-bookworm-slim AS web
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -41,6 +41,7 @@ COPY --from=deps /opt/venv /opt/venv
 WORKDIR /app
 COPY . .
 COPY --from=web /src/bot/web/vendor bot/web/vendor
+COPY --from=web /src/webapp/staff/static/vendor webapp/staff/static/vendor
 COPY --from=model /app/models/assistant.tar.gz models/assistant.tar.gz
 RUN mkdir -p var && chown assistant var
 USER assistant

@@ -5,7 +5,9 @@
 #      accessibility audit of tests/e2e/) when node_modules/ is missing or older than
 #      package-lock.json;
 #   2. copies socket.io-client's prebuilt browser bundle to bot/web/vendor/socket.io.min.js
-#      (without its source-map comment: the map is not shipped) and its licence.
+#      (without its source-map comment: the map is not shipped) and its licence;
+#   3. copies Chart.js's prebuilt UMD bundle (it includes its one dependency, @kurkle/color) to
+#      webapp/staff/static/vendor/chart.umd.min.js for the staff console's analytics, likewise.
 #
 # The page itself (bot/web/index.html, app.js, app.css) is plain files: nothing else is built,
 # nothing comes from a CDN.
@@ -21,12 +23,15 @@ cd "$ROOT"
 VENDOR_DIR="bot/web/vendor"
 BUNDLE="$VENDOR_DIR/socket.io.min.js"
 SOURCE="node_modules/socket.io-client/dist/socket.io.min.js"
+STAFF_VENDOR_DIR="webapp/staff/static/vendor"
+CHART_BUNDLE="$STAFF_VENDOR_DIR/chart.umd.min.js"
+CHART_SOURCE="node_modules/chart.js/dist/chart.umd.min.js"
 
 hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 # What the vendored bundle is built from: the lock file and this script.
 want="$(hash_of package-lock.json "${BASH_SOURCE[0]}")"
 
-if [ -z "${FORCE:-}" ] && [ -s "$BUNDLE" ] && [ "$(cat "$VENDOR_DIR/.stamp" 2>/dev/null)" = "$want" ]; then
+if [ -z "${FORCE:-}" ] && [ -s "$BUNDLE" ] && [ -s "$CHART_BUNDLE" ] && [ "$(cat "$VENDOR_DIR/.stamp" 2>/dev/null)" = "$want" ]; then
     echo "web: $BUNDLE is up to date"
     exit 0
 fi
@@ -39,8 +44,8 @@ fi
 
 # node_modules/.lock-hash records the package-lock.json that `npm ci` installed.
 lock_hash="$(hash_of package-lock.json)"
-if [ -n "${FORCE:-}" ] || [ ! -f "$SOURCE" ] || [ "$(cat node_modules/.lock-hash 2>/dev/null)" != "$lock_hash" ]; then
-    echo "web: installing socket.io-client with npm ci (node $(node --version), npm $(npm --version))…"
+if [ -n "${FORCE:-}" ] || [ ! -f "$SOURCE" ] || [ ! -f "$CHART_SOURCE" ] || [ "$(cat node_modules/.lock-hash 2>/dev/null)" != "$lock_hash" ]; then
+    echo "web: installing socket.io-client and chart.js with npm ci (node $(node --version), npm $(npm --version))…"
     # --ignore-scripts: we only copy prebuilt files, no package needs to run code at install time.
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
     echo "$lock_hash" > node_modules/.lock-hash
@@ -55,5 +60,10 @@ mv -f "$tmp" "$BUNDLE"
 trap - EXIT
 chmod 644 "$BUNDLE"
 cp -f node_modules/socket.io-client/LICENSE "$VENDOR_DIR/LICENSE.socket.io-client.txt"
+mkdir -p "$STAFF_VENDOR_DIR"
+grep -v '^//# sourceMappingURL=' "$CHART_SOURCE" > "$CHART_BUNDLE.tmp" && mv -f "$CHART_BUNDLE.tmp" "$CHART_BUNDLE"
+chmod 644 "$CHART_BUNDLE"
+cp -f node_modules/chart.js/LICENSE.md "$STAFF_VENDOR_DIR/LICENSE.chart.js.md"
 echo "$want" > "$VENDOR_DIR/.stamp"
+echo "web: built $CHART_BUNDLE (chart.js $(node -p 'require("./node_modules/chart.js/package.json").version'), $(wc -c < "$CHART_BUNDLE") bytes)"
 echo "web: built $BUNDLE (socket.io-client $(node -p 'require("./node_modules/socket.io-client/package.json").version'), $(wc -c < "$BUNDLE") bytes)"

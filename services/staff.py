@@ -43,10 +43,10 @@ _hasher = PasswordHasher()  # argon2id, argon2-cffi's defaults (RFC 9106's low-m
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 # What each role may do. Commune staff answer citizens and help them in person; the province's
-# administrator does that too and manages accounts and reads the audit log.
+# administrator does that too, reads the analytics, manages accounts and reads the audit log.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "commune_staff": frozenset({"queue", "assisted", "ratings"}),
-    "province_admin": frozenset({"queue", "assisted", "ratings", "accounts", "audit"}),
+    "province_admin": frozenset({"queue", "assisted", "ratings", "analytics", "accounts", "audit"}),
 }
 
 

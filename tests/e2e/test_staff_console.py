@@ -252,3 +252,56 @@ def test_the_queue_loads_quickly_with_10000_stored_hand_overs(tmp_path, browser_
         assert figures["rows_shown"] == 200
         assert figures["median_ms"] < 5000, figures  # a hard limit, not the target: the figure is reported
         watch.assert_clean()
+
+
+def test_the_analytics_page_draws_charts_from_stored_conversations(tmp_path, browser_context, web_bundle):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.tracker_events import write_events
+
+    vietnam = timezone(timedelta(hours=7))
+    today = datetime.now(vietnam).replace(hour=12, minute=0, second=0, microsecond=0)
+    days = [today - timedelta(days=2), today - timedelta(days=1), today - timedelta(minutes=5)]
+    events = []
+    for n, (web, zalo) in enumerate(((3, 1), (1, 2), (2, 0))):
+        events += [(f"web:{n}-{i}", "user", days[n], None) for i in range(web)]
+        events += [(f"zalo:{n}-{i}", "user", days[n], None) for i in range(zalo)]
+    events += [("web:0-0", "action", days[0], "action_dossier_status")] * 2
+    tracker = tmp_path / "tracker.db"
+    write_events(f"sqlite:///{tracker}", events)
+    with console_server(tmp_path, TRACKER_DB=str(tracker)) as (base, database):
+        with session_scope(database) as session:
+            for rating in (5, 4, 4, 2):
+                save_feedback(session, rating, None, channel="socketio")
+            create_handoff(session, "web:1-0", "socketio", None, "gặp cán bộ")
+        page, watch = signed_in(browser_context, base, "quantri")
+        page.click('#tabs a[data-view="analytics"]')
+        page.locator("#analytics-totals dd").first.wait_for(timeout=WAIT_MS)
+        deadline = time.monotonic() + 20  # Chart.js is loaded on first use
+        while not page.evaluate("() => !!(window.Chart && Chart.getChart('chart-lookups'))"):
+            assert time.monotonic() < deadline, "the charts were not drawn"
+            time.sleep(0.1)
+        drawn = page.evaluate("""() => Object.fromEntries(['chart-conversations', 'chart-handoffs', 'chart-ratings',
+            'chart-satisfaction', 'chart-lookups', 'chart-messages'].map(id => [id,
+            Chart.getChart(id).data.datasets.map(d => [d.label, id === 'chart-ratings' ? d.data : d.data.slice(-3)])]))""")
+        assert drawn["chart-conversations"][:2] == [["Trang web", [3, 1, 2]], ["Zalo", [1, 2, 0]]]
+        assert drawn["chart-ratings"] == [["Lượt đánh giá", [0, 1, 0, 2, 1]]]
+        assert drawn["chart-lookups"][0] == ["Tra cứu hồ sơ", [2, 0, 0]]
+        assert drawn["chart-handoffs"][0] == ["Gặp cán bộ", [0, 0, 1]]
+        assert drawn["chart-messages"] == [["Tin nhắn", [4, 3, 2]]]
+        totals = page.locator("#analytics-totals").inner_text()
+        assert "Hài lòng (4–5)\n75%" in totals and "Cuộc hội thoại\n9" in totals
+        pixels = page.evaluate("""() => { const c = document.getElementById('chart-conversations');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
+        assert pixels > 1000  # something was painted
+        page.select_option("#analytics-channel", "zalo")
+        page.click("#analytics-form button[type=submit]")
+        conversations = page.locator("#analytics-totals div", has_text="Cuộc hội thoại").locator("dd")
+        expect(conversations).to_have_text("3", timeout=WAIT_MS)
+        page.select_option("#analytics-channel", "all")
+        page.click("#analytics-form button[type=submit]")
+        expect(conversations).to_have_text("9", timeout=WAIT_MS)
+        page.set_viewport_size({"width": 1280, "height": 1400})
+        screenshot(page, "staff-analytics")
+        watch.assert_clean()

@@ -22,6 +22,8 @@ API_GETS = (
     "/staff/api/ratings",
     "/staff/api/accounts",
     "/staff/api/audit",
+    "/staff/api/analytics",
+    "/staff/api/analytics.csv",
     "/staff/api/procedures?q=khai%20sinh",
     "/staff/api/procedures/1.001193",
     "/staff/api/procedures/1.001193/checklist",
@@ -75,7 +77,14 @@ def test_every_change_refuses_a_request_without_a_session(console, path):
 
 
 @pytest.mark.parametrize(
-    "method, path", [("get", "/staff/api/accounts"), ("get", "/staff/api/audit"), ("post", "/staff/api/accounts")]
+    "method, path",
+    [
+        ("get", "/staff/api/accounts"),
+        ("get", "/staff/api/audit"),
+        ("post", "/staff/api/accounts"),
+        ("get", "/staff/api/analytics"),
+        ("get", "/staff/api/analytics.csv"),
+    ],
 )
 def test_commune_staff_are_refused_the_administrators_routes_and_it_is_audited(console, clerk, admin, method, path):
     body = {"username": "moi", "display_name": "Mới", "role": "province_admin", "password": "x" * 12}
@@ -211,3 +220,13 @@ def test_assisted_mode_over_http(clerk):
     if plain["online_url"]:
         svg = clerk.get("/staff/api/procedures/1.001193/qr.svg")
         assert svg.headers["content-type"] == "image/svg+xml" and svg.text.startswith("<svg")
+
+
+def test_analytics_over_http(admin):
+    data = admin.get("/staff/api/analytics?from=2026-01-01&to=2026-01-31&channel=zalo").json()
+    assert len(data["days"]) == 31 and data["channel"] == "zalo" and data["definitions"]["conversations"]
+    assert admin.get("/staff/api/analytics?from=2026-02-01&to=2026-01-01").status_code == 400
+    assert admin.get("/staff/api/analytics?channel=fax").json()["code"] == "bad_range"
+    exported = admin.get("/staff/api/analytics.csv?from=2026-01-01&to=2026-01-02")
+    assert exported.status_code == 200 and exported.text.lstrip("\ufeff").startswith("day,conversations")
+    assert any(e["action"] == "analytics.export" for e in admin.get("/staff/api/audit").json()["entries"])

@@ -14,7 +14,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from procedures_db.db import session_scope
-from services import staff
+from services import analytics, staff
 from services.catalogue import get_procedure_record, search_procedures
 from services.checklist import build_checklist, document_cases, parse_case_indexes, qr_svg
 from webapp.http import error
@@ -284,6 +284,37 @@ async def answer(request: Request, db, identity, key: str):
 @staff_route("ratings")
 async def ratings(_request: Request, db, _identity):
     return _json(staff.ratings(db))
+
+
+# --- analytics (the province's administrator) ---------------------------------------------
+
+
+def _analytics(request: Request, db) -> dict:
+    channel = request.args.get("channel") or None
+    try:
+        first, last = analytics.parse_range(request.args.get("from"), request.args.get("to"))
+        return analytics.report(db, first, last, None if channel == "all" else channel)
+    except analytics.AnalyticsError as exc:
+        raise staff.StaffError(exc.code, str(exc)) from exc
+
+
+@staff_blueprint.get("/staff/api/analytics")
+@staff_route("analytics")
+async def analytics_report(request: Request, db, _identity):
+    return _json(_analytics(request, db))
+
+
+@staff_blueprint.get("/staff/api/analytics.csv")
+@staff_route("analytics")
+async def analytics_csv(request: Request, db, identity):
+    data = _analytics(request, db)
+    detail = {"from": data["from"], "to": data["to"], "channel": data["channel"]}
+    staff.audit(db, identity, "analytics.export", detail=detail, ip=_ip(request))
+    return response.text(
+        analytics.report_csv(data),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="thong-ke-{data["from"]}-{data["to"]}.csv"'},
+    )
 
 
 # --- accounts and audit (the province's administrator) -------------------------------------

@@ -18,7 +18,8 @@
     'logout': 'Đăng xuất', 'account.create': 'Tạo tài khoản', 'account.disable': 'Khóa tài khoản',
     'account.enable': 'Mở tài khoản', 'case.view': 'Xem thông tin cá nhân', 'case.take': 'Nhận xử lý',
     'case.status': 'Đổi trạng thái', 'case.answer': 'Trả lời', 'queue.export': 'Xuất CSV',
-    'assisted.checklist': 'Lập danh sách giấy tờ', 'access.denied': 'Bị từ chối quyền'
+    'assisted.checklist': 'Lập danh sách giấy tờ', 'access.denied': 'Bị từ chối quyền',
+    'analytics.export': 'Xuất thống kê'
   };
   var ERRORS = {
     invalid: 'Tên đăng nhập hoặc mật khẩu không đúng.',
@@ -31,7 +32,8 @@
     bad_username: 'Tên đăng nhập chỉ gồm chữ a-z, số, dấu chấm, gạch dưới, gạch ngang (2–64 ký tự).',
     username_taken: 'Tên đăng nhập đã có.',
     not_found: 'Không tìm thấy.',
-    no_online_link: 'Thủ tục chưa có đường dẫn nộp trực tuyến.'
+    no_online_link: 'Thủ tục chưa có đường dẫn nộp trực tuyến.',
+    bad_range: 'Khoảng thời gian không hợp lệ (tối đa 366 ngày, ngày bắt đầu không sau ngày kết thúc).'
   };
 
   function $(id) { return document.getElementById(id); }
@@ -136,7 +138,10 @@
 
   // --- views -------------------------------------------------------------------------------
 
-  var LOADERS = { queue: loadQueue, assisted: function () {}, ratings: loadRatings, accounts: loadAccounts, audit: loadAudit };
+  var LOADERS = {
+    queue: loadQueue, assisted: function () {}, ratings: loadRatings, analytics: loadAnalytics,
+    accounts: loadAccounts, audit: loadAudit
+  };
 
   function route() {
     if (!state.me) return;
@@ -379,6 +384,99 @@
       });
     }).catch(function () {});
   }
+
+  // --- analytics (Chart.js, served by this site: /staff/static/vendor/, built from npm) ------
+
+  var charts = {};
+  var SERIES_COLOURS = { web: '#0b57a4', zalo: '#0aa1dd', messenger: '#7b3fe4', rest: '#8a949e', other: '#c7ccd1' };
+  var CHANNEL_NAMES = { web: 'Trang web', zalo: 'Zalo', messenger: 'Messenger', rest: 'REST', other: 'Khác' };
+  var chartLibrary = null;
+
+  function loadChartLibrary() {
+    if (window.Chart) return Promise.resolve(window.Chart);
+    if (!chartLibrary) {
+      chartLibrary = new Promise(function (resolve, reject) {
+        var script = document.createElement('script');
+        script.src = '/staff/static/vendor/chart.umd.min.js';
+        script.onload = function () { resolve(window.Chart); };
+        script.onerror = function () { chartLibrary = null; reject(new Error('chart library')); };
+        document.head.appendChild(script);
+      });
+    }
+    return chartLibrary;
+  }
+
+  function isoDay(d) {  // the browser's own calendar day (Vietnam time at a support point)
+    function pad(n) { return (n < 10 ? '0' : '') + n; }
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate());
+  }
+
+  function draw(id, config) {
+    if (charts[id]) charts[id].destroy();
+    config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: false,
+      plugins: { legend: { position: 'bottom' } } }, config.options || {});
+    charts[id] = new window.Chart($(id), config);
+  }
+
+  function shortDay(iso) { var p = iso.split('-'); return p[2] + '/' + p[1]; }
+
+  function percent(x) { return x === null || x === undefined ? '—' : Math.round(x * 1000) / 10 + '%'; }
+
+  function showTotals(t) {
+    var box = $('analytics-totals');
+    clear(box);
+    [['Cuộc hội thoại', t.conversations], ['Tin nhắn', t.messages], ['Gặp cán bộ', t.handoffs],
+     ['Khiếu nại', t.complaints], ['Tỷ lệ chuyển cán bộ', percent(t.handoff_share)], ['Lượt đánh giá', t.ratings],
+     ['Điểm trung bình', t.average_rating === null ? '—' : t.average_rating], ['Hài lòng (4–5)', percent(t.share_4_5)],
+     ['Tra cứu hồ sơ', t.lookups], ['Mã hồ sơ bị khóa', t.lockouts]].forEach(function (pair) {
+      var item = document.createElement('div');
+      item.appendChild(el('dt', pair[0]));
+      item.appendChild(el('dd', pair[1]));
+      box.appendChild(item);
+    });
+  }
+
+  function loadAnalytics() {
+    if (!$('analytics-to').value) {
+      var today = new Date();
+      $('analytics-to').value = isoDay(today);
+      $('analytics-from').value = isoDay(new Date(today.getTime() - 29 * 86400000));
+    }
+    var query = '?from=' + encodeURIComponent($('analytics-from').value) + '&to=' + encodeURIComponent($('analytics-to').value) +
+      '&channel=' + encodeURIComponent($('analytics-channel').value);
+    $('analytics-export').setAttribute('href', '/staff/api/analytics.csv' + query);
+    $('analytics-message').textContent = '';
+    return Promise.all([api('GET', '/staff/api/analytics' + query), loadChartLibrary()]).then(function (results) {
+      var r = results[0];
+      var labels = r.days.map(shortDay);
+      showTotals(r.totals);
+      draw('chart-conversations', { type: 'bar', data: { labels: labels, datasets: Object.keys(r.conversations).map(function (name) {
+        return { label: CHANNEL_NAMES[name] || name, data: r.conversations[name], backgroundColor: SERIES_COLOURS[name] || '#555', stack: 'c' };
+      }) }, options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } } });
+      draw('chart-handoffs', { type: 'bar', data: { labels: labels, datasets: [
+        { label: 'Gặp cán bộ', data: r.handoffs, backgroundColor: '#a4161a' },
+        { label: 'Khiếu nại', data: r.complaints, backgroundColor: '#f2a900' }
+      ] }, options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } } });
+      draw('chart-ratings', { type: 'bar', data: { labels: ['1', '2', '3', '4', '5'], datasets: [
+        { label: 'Lượt đánh giá', data: ['1', '2', '3', '4', '5'].map(function (k) { return r.ratings.by_rating[k]; }),
+          backgroundColor: ['#a4161a', '#d9534f', '#f2a900', '#5cb85c', '#1d6b3a'] }
+      ] }, options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } } });
+      draw('chart-satisfaction', { type: 'line', data: { labels: labels, datasets: [
+        { label: 'Điểm trung bình', data: r.ratings.average, borderColor: '#1d6b3a', backgroundColor: '#1d6b3a', spanGaps: true }
+      ] }, options: { scales: { y: { min: 1, max: 5 } } } });
+      draw('chart-lookups', { type: 'bar', data: { labels: labels, datasets: [
+        { label: 'Tra cứu hồ sơ', data: r.lookups, backgroundColor: '#0b57a4' },
+        { label: 'Mã bị khóa', data: r.lockouts, backgroundColor: '#a4161a' }
+      ] }, options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } } });
+      draw('chart-messages', { type: 'line', data: { labels: labels, datasets: [
+        { label: 'Tin nhắn', data: r.messages, borderColor: '#0b57a4', backgroundColor: '#0b57a4' }
+      ] }, options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } } });
+    }).catch(function (f) {
+      $('analytics-message').textContent = f && f.body ? errorText(f.body) : 'Không tải được thư viện biểu đồ.';
+    });
+  }
+
+  $('analytics-form').addEventListener('submit', function (event) { event.preventDefault(); loadAnalytics(); });
 
   // --- start -------------------------------------------------------------------------------
 
