@@ -252,6 +252,7 @@ def table(results: dict) -> str:
                 f"{s['p50_ms']} / {s['p95_ms']} / {s['max_ms']}",
             )
         )
+        rows.append((f"search ({label}) CPU p95 (ms)", s["cpu_p95_ms"]))
         rows.append((f"search index ({label}) memory (MB)", s["index_mb"]))
     if "national" in results["search"]:
         rows.append(("national pages import (s)", results["search"]["national"]["import_s"]))
