@@ -960,11 +960,23 @@ def is_explanation(document: dict) -> bool:
     name = (document.get("name") or "").strip()
     if document.get("group") == GROUP_NOTE or name.endswith(":") or _NOTE_ROW.match(name):
         return True
-    if _CASE_ROW.match(name) and _NOT_NEEDED.search(name):
+    case = _CASE_ROW.match(name)
+    if case and _NOT_NEEDED.search(name):
         return True
-    if document.get("originals") or document.get("copies"):
-        return False
-    return bool(_CASE_ROW.match(name) or not _PAPER_ROW.match(name) or _EXPLAINS.search(name[:200]))
+    counted = bool(document.get("originals") or document.get("copies"))
+    opening = re.split(r"[:;]|\.\s", name, maxsplit=1)[0]  # the case's own sentence, before any list
+    then = re.search(r"\bthì\b", opening) if case else None
+    if counted:
+        # a counted case row states a rule when what follows "thì" names no paper
+        # ("Trường hợp … gồm nhiều người thì phải có đầy đủ chữ ký, con dấu …")
+        consequence = name[then.end() : then.end() + 90] if then else ""
+        return bool(
+            then and not re.search(_PAPER_WORD + r"|phụ lục|bảng|nộp|xuất trình|kèm", consequence, re.IGNORECASE)
+        )
+    head, colon, tail = name.partition(":")
+    if case and colon and not then and _PAPER_START.match(tail.strip()):
+        return False  # "Đối với cá nhân: 01 bản sao Giấy đăng ký …"
+    return bool(case or not _PAPER_ROW.match(name) or _EXPLAINS.search(name[:200]))
 
 
 # What a paper's name starts with, when a row names several ("Bản sao hóa đơn thu tiền, giấy ra
@@ -976,10 +988,6 @@ _PAPER_WORD = (
     r"|phương án|kế hoạch|công văn|thông báo|lý lịch|văn bằng|sơ đồ|điều lệ|trích lục|dự thảo)\b"
 )
 _PAPER_START = re.compile(r"^(?:[-+*•\uf000-\uf0ff\s]|\d{1,2}\s)*" + _PAPER_WORD, re.IGNORECASE)
-# Strong separators between papers: ";" and a list mark, " và ", " kèm theo " (not "ban hành kèm theo").
-_PAPER_JOIN = re.compile(
-    r"\s*;\s*(?:hoặc\s+)?|\s+(?:và|cùng với|(?<!ban hành )kèm theo|(?<!ban hành )kèm)\s+", re.IGNORECASE
-)
 _LABEL = re.compile(r"^(?:đối với|trường hợp|hồ sơ (?:hỗ trợ|đề nghị|cấp|đối với|của|cho)|.*\bbước\b)", re.IGNORECASE)
 _CONTENTS = re.compile(
     r",?\s+(?:trong đó|bao gồm|gồm(?: các| những)?|ghi rõ|nêu rõ|có các nội dung)\b.*$", re.IGNORECASE | re.S
@@ -1015,7 +1023,8 @@ def row_papers(name: str) -> list[str]:
     introduces the papers after it. A clause "Trường hợp … thì phải nộp cả <paper>" adds that paper.
     """
     text = _FORM_FILE_NAME.sub("", re.sub(r"\s+", " ", _without_notes(name))).strip(" -+*•\t.;")
-    text = re.split(r"\.\s+(?=[A-ZĐÀ-Ỹ])", text, maxsplit=1)[0]  # the first sentence names the papers
+    sentence_end = next((m.start() for m in re.finditer(r"\.\s+(?=\w)", text) if text[m.end()].isupper()), None)
+    text = text[:sentence_end]  # the first sentence names the papers
     head, colon, tail = text.partition(":")
     if colon and _LABEL.match(head.strip(" -+*•\t")) and not re.search(r"\bnhư$", head.strip()):
         text = tail
@@ -1024,12 +1033,13 @@ def row_papers(name: str) -> list[str]:
     papers: list[str] = []
     for clause in re.split(r"\s*;\s*", text):
         clause = clause.strip(" -+*•\t\uf000-\uf0ff")
+        clause = clause.removeprefix("hoặc ") if papers else clause  # "…; hoặc bản sao …": another case's paper
         if not clause:
             continue
         if papers and _CASE_PAPER.match(clause):
             papers.append(clause)
             continue
-        if papers and not _PAPER_START.match(clause.removeprefix("hoặc ").strip()):
+        if papers and not _PAPER_START.match(clause):
             continue
         joins = r"\s+(?:và|cùng với|(?<!ban hành )kèm theo)\s+(?!bản chính để)"  # not "kèm theo bản chính để đối chiếu"
         for piece in re.split(joins, _CONTENTS.sub("", clause)):

@@ -181,6 +181,11 @@ def test_count_cells_after_a_stop_or_before_a_space_are_cells_when_glued_to_thei
         ("Trường hợp đã có dữ liệu điện tử thì không phải tải lên", 1, 0, True),
         ("+ Trường hợp không có văn bản nêu trên thì lập văn bản cam đoan", 1, 0, False),  # an alternative paper
         ("Tài liệu kỹ thuật của sản phẩm bao gồm:", 0, 0, True),
+        ("Trường hợp bên thử gồm nhiều người thì phải có đầy đủ chữ ký, con dấu của các bên", 1, 1, True),  # a rule
+        ("Trường hợp ủy quyền thì việc ủy quyền thực hiện theo quy định tại Điều 12 Nghị định thử.", 1, 0, True),
+        ("Trường hợp có nhà máy ở nhiều tỉnh thì nộp thêm Phụ lục bảng phân bổ thuế thử", 1, 0, False),
+        ("Đối với cá nhân: 01 bản sao điện tử Giấy đăng ký thử", 0, 0, False),
+        ("Trường hợp gửi qua bưu chính thì phải gửi kèm bản sao các giấy tờ nêu trên.", 0, 0, True),
     ],
 )
 def test_rows_that_explain_are_told_from_rows_that_name_a_paper(name, originals, copies, explains):
