@@ -292,7 +292,7 @@ def _import_one(session: Session, context: _Context, report: PortalImportReport,
         report.rejected.append(ReportRow(file, line, clean["code"], "record", reason))
         return
     report.count(outcome)
-    _count(report, file, line, parsed)
+    _count(report, file, line, parsed, filled)
 
 
 def _fill_from_seed(clean: dict, seed: dict) -> list[str]:
@@ -309,8 +309,11 @@ def _fill_from_seed(clean: dict, seed: dict) -> list[str]:
     return filled
 
 
-def _count(report: PortalImportReport, file: str, line: int, parsed) -> None:
+def _count(report: PortalImportReport, file: str, line: int, parsed, from_seed: list[str]) -> None:
     code = parsed.record["code"]
-    report.unknown += [ReportRow(file, line, code, u.field, u.reason) for u in parsed.unknown]
+    report.unknown += [
+        ReportRow(file, line, code, u.field, u.reason + ("; the seed's is kept" if u.field in from_seed else ""))
+        for u in parsed.unknown
+    ]
     for key, given in given_fields(parsed.record).items():
         report.given[key] += given

@@ -95,7 +95,11 @@ def test_a_page_wins_over_the_seed_and_leaves_it_what_it_does_not_give(store_url
     )
     path = write_pages(tmp_path / "tu-phap.jsonl", [page, portal_page("9.100001")])
     with session_scope(store_url) as session:
-        assert counts(import_portal(session, [path])) == (1, 1, 0, 0)
+        report = import_portal(session, [path])
+    assert counts(report) == (1, 1, 0, 0)
+    unknown = {(row.code, row.field): row.reason for row in report.unknown}
+    assert unknown[("1.001193", "agency")].endswith("the seed's is kept")  # the CSV report says so
+    assert not unknown[("9.100001", "conditions")].endswith("kept")
     with session_scope(store_url) as session:
         record = get_procedure_record(session, "1.001193")
         assert session.scalar(sa.select(sa.func.count(Procedure.id))) == before + 1  # no duplicate
