@@ -84,11 +84,11 @@ def _is_count_cell(text: str, match: re.Match) -> bool:
 _FORM_FILE = re.compile(r"\.(?:docx?|pdf|xlsx?|odt|rtf|zip|rar)$", re.IGNORECASE)
 _FORM_FILE_NAME = re.compile(r"\S*\.(?:docx?|pdf|xlsx?|odt|rtf|zip|rar)\b", re.IGNORECASE)
 # "54/2014/QH13", "134/2016/NĐ-CP", "05/2019/QĐ-TTg", "72/2011/TTLT-BTC-BGTVT", "66.7/2025/NQ-CP",
-# "198/2016/TT/BTC", "165/2024/NĐ- CP": digits only after QH (a number glued to the next one,
+# "198/2016/TT/BTC", "165/2024/NĐ- CP", a garbled "41/201Đ-CP": digits only after QH (a number glued to the next one,
 # "QH1354/2014/QH13", must stop at "QH13").
 _DOC_NUMBER_PART = r"(?:[A-ZĐ]*QH\d{2}|TTg|[A-ZĐ]+)"
 _DOC_NUMBER = re.compile(
-    rf"\d{{1,4}}(?:\.\d{{1,2}})?/(?:\d{{4}}/)?{_DOC_NUMBER_PART}(?:(?:- ?|_|/){_DOC_NUMBER_PART})*"
+    rf"\d{{1,4}}(?:\.\d{{1,2}})?/(?:\d{{4}}/|\d{{2,3}}(?=[A-ZĐ]{{1,2}}-))?{_DOC_NUMBER_PART}(?:(?:- ?|_|/){_DOC_NUMBER_PART})*"
 )
 # The issuers' codes that end a document number. A number glued to the next title ends at the
 # longest of these ("NĐ-CPLuật" → "NĐ-CP", "TT-BCAngày" → "TT-BCA", "NĐ-CPQUY ĐỊNH" → "NĐ-CP").

@@ -111,24 +111,29 @@ def test_repeated_numbers_tabs_and_titles_that_start_with_their_number():
 
 
 def test_number_shapes_of_the_portal():
-    assert [
-        number
-        for number, _ in numbers_and_titles(
-            "Nghị quyết thử66.7/2031/NQ-CP"
-            "Thông tư liên tịch thử191/2031/TTLT/BQP-BTC"
-            "Thông tư thử31/2031/TT_BCA"
-            "Nghị định thử165/2031/NĐ- CP"
-            "Thông tư có chữ Cyrillic85/2031/TT-BT\u0421"
-            "Luật cuối cùng28/2031/QH16"
-        )
-    ] == [
-        "66.7/2031/NQ-CP",
-        "191/2031/TTLT/BQP-BTC",
-        "31/2031/TT_BCA",
-        "165/2031/NĐ- CP",
-        "85/2031/TT-BTC",
-        "28/2031/QH16",
-    ]
+    assert (
+        [
+            number
+            for number, _ in numbers_and_titles(
+                "Nghị quyết thử66.7/2031/NQ-CP"
+                "Thông tư liên tịch thử191/2031/TTLT/BQP-BTC"
+                "Thông tư thử31/2031/TT_BCA"
+                "Nghị định thử165/2031/NĐ- CP"
+                "Thông tư có chữ Cyrillic85/2031/TT-BT\u0421"
+                "Nghị định số hỏng41/203Đ-CP"  # a garbled year
+                "Luật cuối cùng28/2031/QH16"
+            )
+        ]
+        == [
+            "66.7/2031/NQ-CP",
+            "191/2031/TTLT/BQP-BTC",
+            "31/2031/TT_BCA",
+            "165/2031/NĐ- CP",
+            "85/2031/TT-BTC",
+            "41/203Đ-CP",
+            "28/2031/QH16",
+        ]
+    )
 
 
 def test_a_title_without_any_number_is_kept_and_reported():
