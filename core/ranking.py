@@ -10,11 +10,21 @@ a query is scored against every phrase with sparse matrix products:
 
 A syllable typed with diacritics only matches the same accented syllable
 ("cần" is not "căn"); typed without, it matches on the folded form. Unknown
-syllables are corrected to a catalogue syllable one edit away.
+syllables are corrected to a catalogue syllable one edit away; words typed
+glued together ("dangkykethon", "tachho") are split into catalogue syllables.
+An official code ("1.004222", "1004222") finds its procedure directly.
+
+Precision counts the query's content words the catalogue does not know ("thất
+nghiệp" when no procedure names it): a question about something else is not
+explained by a procedure that shares one of its words. How people ask ("cho
+em hỏi", "bao lâu", "ở đâu") is neither evidence nor counter-evidence.
+:func:`decide` turns a result into what the assistant does: answer one
+procedure, ask between at most four, or say the catalogue does not hold it.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,19 +35,42 @@ from typing import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
-from core.text import NormToken, fold, normalize
+from core.text import (
+    CANONICAL_TERMS,
+    CONVERSATION_WORDS,
+    NAME_QUALIFIERS,
+    NormToken,
+    fold,
+    folded_text,
+    nfc,
+    normalize,
+)
 
-RECALL_WEIGHT, PRECISION_WEIGHT, ORDER_WEIGHT = 0.45, 0.35, 0.20
+RECALL_WEIGHT, PRECISION_WEIGHT, ORDER_WEIGHT = 0.35, 0.45, 0.20
 ALIAS_FACTOR = 0.98  # the official name wins a tie with a folk name
 TYPO_FACTOR = 0.8  # a corrected syllable counts a little less than a typed one
 # A mention is ambiguous when other procedures match (almost) the same words
 # and the query does not spell out the best one's whole name: "kết hôn" is
 # Đăng ký kết hôn or Đăng ký kết hôn có yếu tố nước ngoài.
 AMBIGUITY_SHARED_WEIGHT = 0.9
-AMBIGUITY_SCORE_GAP = 0.30
+AMBIGUITY_SCORE_GAP = 0.30  # hits kept for the ambiguity check
+CLARIFY_SCORE_GAP = 0.10  # procedures this close to the best are asked about
 AMBIGUITY_MAX_RECALL = 0.9
 MAX_AMBIGUOUS = 10  # procedures considered for a clarification question
+MAX_CHOICES = 4  # choices a clarification question offers
+CLARIFY_MIN_RECALL = 0.7  # how much of the best name a query must say to be asked about
 MIN_SCORE = 0.35
+# Near-ties go to what a citizen at a commune most likely means: the commune's
+# procedure and the one for individuals (not organisations).
+COMMUNE_BONUS, INDIVIDUAL_BONUS = 0.015, 0.015
+COMMUNE_LEVEL = "cap xa"
+INDIVIDUAL_MARKERS = ("cong dan", "ca nhan", "nguoi", "ho gia dinh")
+ORGANISATION_MARKERS = ("to chuc", "doanh nghiep", "hop tac xa", "can bo")
+# A query word the catalogue does not know weighs like a fairly rare catalogue word:
+# content the best procedure does not explain lowers its precision.
+UNKNOWN_DOCUMENT_FREQUENCY = 20
+MIN_UNKNOWN_WEIGHT = 3.0  # however small the catalogue
+_CONVERSATION_FOLDED = frozenset(fold(w) for w in CONVERSATION_WORDS)
 # How people ask, not what they ask about: these words also occur in procedure
 # names ("giấy" in "giấy khai sinh", "căn" in "căn cước") and must not match there.
 QUESTION_PHRASES = (
@@ -50,6 +83,14 @@ QUESTION_PHRASES = (
     ("ket", "qua"),
 )
 _CAN_NOT_CAN_CUOC = "can"  # unaccented "cần" (need) unless followed by "cước"
+# "mất bao lâu" is how long it takes, not a loss ("mất hộ chiếu").
+_MAT_BEFORE = {"bao", "may", "khoang", "het", "nhieu", "tam", "chung"}
+MAX_HEAD_SHARE = 3
+HEAD_FACTOR = 0.97  # a name's head ranks just below the whole name and folk names
+_CANONICAL_BY_FOLDED: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
+for _folk, _official in CANONICAL_TERMS.items():
+    _words = tuple(_folk.split())
+    _CANONICAL_BY_FOLDED.setdefault(tuple(fold(w) for w in _words), []).append((_words, _official))
 
 
 @dataclass(frozen=True)
@@ -60,6 +101,7 @@ class CatalogueEntry:
     levels: tuple[str, ...] = ()
     agency: str | None = None
     aliases: tuple[str, ...] = ()
+    subjects: str | None = None  # who may apply (đối tượng thực hiện)
 
 
 @dataclass(frozen=True)
@@ -75,6 +117,8 @@ class Hit:
     # Spans of the query text that matched this procedure (the mention).
     spans: tuple[tuple[int, int], ...] = ()
     matched: frozenset[str] = frozenset()  # the folded syllables that matched
+    by_code: bool = False  # found by its official code, not by words
+    evidence: int = 0  # distinct content syllables of the mention (how people talk excluded)
 
     @property
     def mention_span(self) -> tuple[int, int] | None:
@@ -88,6 +132,8 @@ class SearchResult:
     hits: list[Hit]
     # Procedures the query cannot tell apart (e.g. "kết hôn": in Vietnam or with a foreigner).
     ambiguous_with: list[Hit] = field(default_factory=list)
+    # Content words of the query no catalogue name or alias holds (folded).
+    unexplained: tuple[str, ...] = ()
 
     @property
     def best(self) -> Hit | None:
@@ -111,8 +157,79 @@ def vietnamese_syllables() -> frozenset[str]:
         return frozenset()
 
 
+@lru_cache(maxsize=1)
+def vietnamese_accented_syllables() -> frozenset[str]:
+    """The lexicon's syllables as written: "đảng" is a word, "kêt" is a tone mark typed wrong."""
+    try:
+        import underthesea
+
+        path = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
+        with open(path, encoding="utf-8") as lexicon:
+            return frozenset(nfc(word).lower() for line in lexicon for word in line.split())
+    except (ImportError, OSError):
+        return frozenset()
+
+
 def _syllables(text: str) -> list[NormToken]:
-    return [t for t in normalize(text) if t.kind == "word"]
+    return _canonical([t for t in normalize(text) if t.kind == "word"])
+
+
+def _canonical(tokens: list[NormToken]) -> list[NormToken]:
+    """Folk terms replaced by the official words, in names and queries alike ("bằng lái" is
+    "giấy phép lái xe"), so one folk word finds every procedure about the thing."""
+    out: list[NormToken] = []
+    i = 0
+    keys = [t.folded for t in tokens]
+    while i < len(tokens):
+        for length in (3, 2, 1):
+            window = tokens[i : i + length]
+            official = next(
+                (
+                    target
+                    for words, target in _CANONICAL_BY_FOLDED.get(tuple(keys[i : i + length]), ())
+                    if all(t.text == t.folded or t.text == w for t, w in zip(window, words))
+                ),
+                None,
+            )
+            if official and i + length <= len(tokens):
+                start, end = tokens[i].start, tokens[i + length - 1].end
+                out.extend(NormToken(w, fold(w), start, end) for w in official.split())
+                i += length
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+def _distinctive_heads(entries: list[CatalogueEntry]) -> dict[int, list[str]]:
+    """Each entry's name heads that begin at most MAX_HEAD_SHARE names: "Cấp lại giấy phép xây
+    dựng" names a procedure (at two levels), "Cấp giấy phép hoạt động" does not."""
+    folded_names = sorted(folded_text(e.name) for e in entries)
+    heads: dict[int, list[str]] = {}
+    for index, entry in enumerate(entries):
+        for head in _name_heads(entry.name):
+            key = folded_text(head)
+            first = bisect.bisect_left(folded_names, key)
+            last = bisect.bisect_left(folded_names, key + "\uffff")
+            if last - first <= MAX_HEAD_SHARE:
+                heads.setdefault(index, []).append(head)
+    return heads
+
+
+def _name_heads(name: str) -> list[str]:
+    """The official name's first clause when the rest only narrows it ("Cấp lại giấy phép xây
+    dựng" of "Cấp lại giấy phép xây dựng đối với công trình cấp III, cấp IV (…)"): citizens
+    name the procedure by its head."""
+    head = name
+    for separator in NAME_QUALIFIERS:
+        position = head.lower().find(separator)
+        if position > 0:
+            head = head[:position]
+    head = head.strip(" ,.-")
+    if head != name.strip() and len(head.split()) >= 3 and len(name.split()) - len(head.split()) >= 2:
+        return [head]
+    return []
 
 
 def _deletes(word: str) -> set[str]:
@@ -125,9 +242,11 @@ class CatalogueIndex:
         phrase_owner: list[int] = []
         phrase_factor: list[float] = []
         phrase_tokens: list[list[NormToken]] = []
+        heads = _distinctive_heads(self.entries)
         for index, entry in enumerate(self.entries):
             seen: set[str] = set()
-            for text, factor in [(entry.name, 1.0)] + [(a, ALIAS_FACTOR) for a in entry.aliases]:
+            phrases = [(entry.name, 1.0)] + [(h, HEAD_FACTOR) for h in heads.get(index, ())]
+            for text, factor in phrases + [(a, ALIAS_FACTOR) for a in entry.aliases]:
                 tokens = _syllables(text)
                 key = " ".join(t.folded for t in tokens)
                 if tokens and key not in seen:
@@ -175,7 +294,12 @@ class CatalogueIndex:
         self.phrase_owner = np.array(phrase_owner, dtype=np.int64)
         self.phrase_factor = np.array(phrase_factor)
         self.phrase_tokens = phrase_tokens
+        self.entry_bonus = np.array([_preference(entry) for entry in self.entries])
+        self.by_code = {_code_key(entry.code): index for index, entry in enumerate(self.entries)}
+        self.unknown_weight = max(math.log(1 + total / UNKNOWN_DOCUMENT_FREQUENCY), MIN_UNKNOWN_WEIGHT)
+        self.longest_syllable = max((len(s) for s in self.folded_vocab), default=0)
         vietnamese_syllables()  # loaded with the index, not on the first query
+        vietnamese_accented_syllables()
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -199,46 +323,64 @@ class CatalogueIndex:
         return max(sorted(candidates), key=lambda s: self.weight[s])
 
     def search(self, query: str | Sequence[NormToken], limit: int = 10) -> SearchResult:
-        tokens = _drop_question_words(
-            [t for t in (normalize(query) if isinstance(query, str) else query) if t.kind == "word"]
-        )
-        if not tokens or not self.entries:
+        all_tokens = list(normalize(query) if isinstance(query, str) else query)
+        if not self.entries:
             return SearchResult([])
-        folded_query = np.zeros(len(self.folded_vocab))
-        accented_query = np.zeros(len(self.accented_vocab))
+        coded = self._by_code(all_tokens)
+        if coded is not None:
+            return SearchResult([coded])
+        tokens = _canonical(self._unglue(_drop_question_words([t for t in all_tokens if t.kind == "word"])))
+        if not tokens:
+            return SearchResult([])
+        content_query = np.zeros(len(self.folded_vocab))
+        talk_query = np.zeros(len(self.folded_vocab))
+        accented_content = np.zeros(len(self.accented_vocab))
+        accented_talk = np.zeros(len(self.accented_vocab))
         query_weight = 0.0
+        unexplained: list[str] = []
         # folded syllable of each query token after correction (None: not in the catalogue)
         resolved: list[str | None] = []
-        for token in tokens:
+        talks = self._conversation_flags(tokens)
+        for token, talk in zip(tokens, talks):
             key: str | None = token.folded
             factor = 1.0
             if key not in self.folded_vocab:
                 key, factor = self._correct(token), TYPO_FACTOR
             resolved.append(key)
             if key is None:
+                if not talk and token.folded not in unexplained:
+                    unexplained.append(token.folded)
+                    query_weight += self.unknown_weight
                 continue
             if token.text != token.folded and factor == 1.0 and token.text in self.accented_vocab:
-                if accented_query[self.accented_vocab[token.text]] == 0:
-                    accented_query[self.accented_vocab[token.text]] = factor
-                    query_weight += self.weight[key] * factor
+                vector, column = (accented_talk if talk else accented_content), self.accented_vocab[token.text]
             elif token.text == token.folded or factor < 1.0:
-                if folded_query[self.folded_vocab[key]] == 0:
-                    folded_query[self.folded_vocab[key]] = factor
+                vector, column = (talk_query if talk else content_query), self.folded_vocab[key]
+            elif not talk and token.text not in vietnamese_accented_syllables():
+                # A tone mark typed wrong ("dăng ký", "kêt hôn") counts like a typo;
+                # another real word ("đảng" is not "đăng") does not match.
+                vector, column, factor = content_query, self.folded_vocab[key], TYPO_FACTOR
+            else:
+                # How people talk, accented as no catalogue word is ("cần" when only
+                # "căn" exists), matches nothing and explains nothing.
+                continue
+            if vector[column] == 0:
+                vector[column] = factor
+                if not talk:
                     query_weight += self.weight[key] * factor
-            # An accented syllable absent from the catalogue in that form ("cần"
-            # when only "căn" exists) matches nothing and explains nothing.
         # Corrected typos refine a match; on their own ("xyz qwe") they are noise.
-        if query_weight == 0 or not any(t.folded in self.folded_vocab for t in tokens):
-            return SearchResult([])
+        if not any(t.folded in self.folded_vocab for t in tokens):
+            return SearchResult([], unexplained=tuple(unexplained))
         bigram_query = np.zeros(len(self.bigram_vocab))
         for a, b in zip(resolved, resolved[1:]):
             index = self.bigram_vocab.get((a, b)) if a and b else None
             if index is not None:
                 bigram_query[index] = 1.0
 
-        matched = self.folded_matrix @ folded_query + self.accented_matrix @ accented_query
+        content = self.folded_matrix @ content_query + self.accented_matrix @ accented_content
+        matched = content + self.folded_matrix @ talk_query + self.accented_matrix @ accented_talk
         recall = np.minimum(matched / self.phrase_weight, 1.0)
-        precision = np.minimum(matched / query_weight, 1.0)
+        precision = np.minimum(content / query_weight, 1.0) if query_weight else np.zeros_like(content)
         order = np.divide(
             self.bigram_matrix @ bigram_query,
             self.phrase_bigrams,
@@ -246,12 +388,13 @@ class CatalogueIndex:
             where=self.phrase_bigrams > 0,
         )
         score = (RECALL_WEIGHT * recall + PRECISION_WEIGHT * precision + ORDER_WEIGHT * order) * self.phrase_factor
+        score = score + self.entry_bonus[self.phrase_owner] * (content > 0)
 
         # Best phrase per procedure, best first (ties: catalogue order, i.e. by code),
         # for the hits asked for and the near ones the ambiguity check needs.
-        candidates = np.flatnonzero((matched > 0) & (score >= MIN_SCORE))
+        candidates = np.flatnonzero((content > 0) & (score >= MIN_SCORE))
         if candidates.size == 0:
-            return SearchResult([])
+            return SearchResult([], unexplained=tuple(unexplained))
         candidates = candidates[np.lexsort((self.phrase_owner[candidates], -score[candidates]))]
         top = score[candidates[0]]
         picked: dict[int, int] = {}
@@ -270,7 +413,87 @@ class CatalogueIndex:
             )
             for owner, phrase in picked.items()
         ]
-        return SearchResult(hits[:limit], self._ambiguous(hits))
+        return SearchResult(hits[:limit], self._ambiguous(hits), tuple(unexplained))
+
+    def _conversation_flags(self, tokens: list[NormToken]) -> list[bool]:
+        """Which tokens are how people talk; typed without diacritics, a word that forms a
+        catalogue word pair with its neighbour is content ("co phan" is "cổ phần", not "có")."""
+        flags = [_is_conversation(t) for t in tokens]
+        keys = [t.folded for t in tokens]
+        for i, token in enumerate(tokens):
+            if flags[i] and token.text == token.folded:
+                before = i > 0 and (keys[i - 1], keys[i]) in self.bigram_vocab and not flags[i - 1]
+                after = i + 1 < len(keys) and (keys[i], keys[i + 1]) in self.bigram_vocab and not flags[i + 1]
+                flags[i] = not (before or after)
+        return flags
+
+    def _by_code(self, tokens: Sequence[NormToken]) -> Hit | None:
+        """The procedure whose official code the query types ("1.004222", "1004222", "DP-KD-04")."""
+        for token in tokens:
+            key = _code_key(token.text)
+            if len(key) >= 6 and any(c.isdigit() for c in key) and key in self.by_code:
+                entry = self.entries[self.by_code[key]]
+                return Hit(
+                    entry.code,
+                    entry.name,
+                    entry.field,
+                    entry.levels,
+                    entry.agency,
+                    1.0,
+                    1.0,
+                    1.0,
+                    ((token.start, token.end),),
+                    frozenset({key}),
+                    by_code=True,
+                    evidence=1,
+                )
+        return None
+
+    def _unglue(self, tokens: list[NormToken]) -> list[NormToken]:
+        """Words typed glued ("dangkykethon", "khaisinh") split into catalogue syllables,
+        and a syllable typed split in two ("kha isinh" aside, "th uong") joined back."""
+        out: list[NormToken] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            known = token.folded in self.folded_vocab or token.folded in _CONVERSATION_FOLDED
+            if not known and i + 1 < len(tokens):
+                joined = token.folded + tokens[i + 1].folded
+                if tokens[i + 1].folded not in self.folded_vocab and joined in self.folded_vocab:
+                    out.append(NormToken(joined, joined, token.start, tokens[i + 1].end))
+                    i += 2
+                    continue
+            pieces = None if known else self._split(token.folded)
+            if pieces:
+                out.extend(NormToken(p, p, token.start, token.end) for p in pieces)
+            else:
+                out.append(token)
+            i += 1
+        return out
+
+    def _split(self, word: str) -> list[str] | None:
+        """The fewest catalogue syllables (two letters or more) that spell ``word``, if any;
+        between as few, the one with most syllable pairs found side by side in names
+        ("dang ky ket hon", not "dang ky ke thon")."""
+        if not (5 <= len(word) <= 40) or not word.isalpha() or word in vietnamese_syllables():
+            return None
+        # best[end][last piece] = (pieces, -known pairs, the pieces)
+        best: list[dict[str, tuple[int, int, list[str]]]] = [dict() for _ in range(len(word) + 1)]
+        best[0][""] = (0, 0, [])
+        for end in range(2, len(word) + 1):
+            for start in range(max(0, end - self.longest_syllable), end - 1):
+                piece = word[start:end]
+                if piece not in self.folded_vocab:
+                    continue
+                for last, (count, pairs, pieces) in best[start].items():
+                    known = pairs - ((last, piece) in self.bigram_vocab)
+                    candidate = (count + 1, known, pieces + [piece])
+                    if piece not in best[end] or candidate[:2] < best[end][piece][:2]:
+                        best[end][piece] = candidate
+        if not best[len(word)]:
+            return None
+        _, _, pieces = min(best[len(word)].values(), key=lambda c: c[:2])
+        return pieces if len(pieces) >= 2 else None
 
     def _hit(self, owner, phrase, score, recall, precision, tokens, resolved) -> Hit:
         entry = self.entries[owner]
@@ -278,6 +501,8 @@ class CatalogueIndex:
         mention = self._mention([i for i, key in enumerate(resolved) if key in phrase_syllables], resolved)
         spans = tuple((tokens[i].start, tokens[i].end) for i in mention)
         matched = frozenset(resolved[i] for i in mention)
+        talks = self._conversation_flags(tokens)
+        evidence = len({resolved[i] for i in mention if not talks[i]})
         return Hit(
             entry.code,
             entry.name,
@@ -289,6 +514,7 @@ class CatalogueIndex:
             round(precision, 4),
             spans,
             matched,
+            evidence=evidence,
         )
 
     def _mention(self, positions: list[int], resolved: list[str | None]) -> list[int]:
@@ -311,9 +537,100 @@ class CatalogueIndex:
         return [
             h
             for h in hits
-            if h.score >= top.score - AMBIGUITY_SCORE_GAP
+            if h.score >= top.score - CLARIFY_SCORE_GAP
             and sum(self.weight[s] for s in h.matched & top.matched) >= AMBIGUITY_SHARED_WEIGHT * top_weight
         ]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """How sure the search must be before the assistant names a procedure (calibrated on
+    tests/catalogue_eval/queries_dev.jsonl by tools/evaluation/catalogue_eval.py)."""
+
+    min_score: float = 0.5
+    min_recall: float = 0.45
+    min_precision: float = 0.8
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the assistant does with a query: answer one procedure, ask, or say it has none."""
+
+    kind: str  # "answer", "clarify" or "none"
+    best: Hit | None = None
+    choices: tuple[Hit, ...] = ()  # for "clarify": at most MAX_CHOICES, the preferred first
+
+    @property
+    def code(self) -> str | None:
+        return self.best.code if self.best and self.kind == "answer" else None
+
+
+def confident(hit: Hit, thresholds: Thresholds) -> bool:
+    """Whether a hit is evidence: enough of the procedure named, little of the query left over.
+
+    One content word that also occurs in names ("đăng ký", "nước ngoài", "bản sao")
+    is not a mention: two or more unless that one word is the whole folk name.
+    """
+    if hit.by_code:
+        return True
+    if hit.evidence < 2 and hit.recall < 0.99:
+        return False
+    if hit.precision >= 0.95 and hit.evidence >= 4 and hit.score >= thresholds.min_score:
+        return True  # the question is all this procedure's words (a long name asked in part)
+    # A whole name or folk name inside a longer question is a mention however much else
+    # the question says; a part of one must also explain most of the question.
+    return (
+        hit.score >= thresholds.min_score
+        and hit.recall >= thresholds.min_recall
+        and (hit.precision >= thresholds.min_precision or hit.recall >= 0.99)
+    )
+
+
+def decide(result: SearchResult, thresholds: Thresholds = Thresholds()) -> Decision:
+    best = result.best
+    if best is None or best.mention_span is None or not confident(best, thresholds):
+        return Decision("none", best)
+    if result.ambiguous:
+        if best.recall < CLARIFY_MIN_RECALL:
+            return Decision("none", best)  # a part of several names ("bản sao"): nothing to ask about
+        return Decision("clarify", best, tuple(result.ambiguous_with[:MAX_CHOICES]))
+    return Decision("answer", best)
+
+
+def choice_labels(hits: Sequence[Hit], max_length: int = 90) -> list[str]:
+    """Button titles that say how the choices differ: the name, shortened at a word,
+    with its level when two choices have the same name."""
+    names = [_shorten(h.name, max_length) for h in hits]
+    return [
+        f"{name} ({', '.join(hit.levels).lower()})" if names.count(name) > 1 and hit.levels else name
+        for name, hit in zip(names, hits)
+    ]
+
+
+def _shorten(text: str, max_length: int) -> str:
+    text = " ".join(text.split()).rstrip(".")
+    if len(text) <= max_length:
+        return text
+    cut = text[: max_length - 1].rsplit(" ", 1)[0].rstrip(",;:(")
+    return cut + "…"
+
+
+def _code_key(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def _is_conversation(token: NormToken) -> bool:
+    if token.text != token.folded:
+        return token.text in CONVERSATION_WORDS
+    return token.folded in _CONVERSATION_FOLDED
+
+
+def _preference(entry: CatalogueEntry) -> float:
+    """Tie-break bonus: the commune's procedure, the one for individuals."""
+    levels = {fold(level) for level in entry.levels}
+    who = fold(f"{entry.subjects or ''} {entry.name}")
+    individual = any(m in who for m in INDIVIDUAL_MARKERS) or not any(m in who for m in ORGANISATION_MARKERS)
+    return COMMUNE_BONUS * any(COMMUNE_LEVEL in level for level in levels) + INDIVIDUAL_BONUS * individual
 
 
 def _drop_question_words(tokens: list[NormToken]) -> list[NormToken]:
@@ -325,6 +642,8 @@ def _drop_question_words(tokens: list[NormToken]) -> list[NormToken]:
                 drop.update(range(i, i + len(phrase)))
     for i, token in enumerate(tokens):
         if token.text == _CAN_NOT_CAN_CUOC and (i + 1 == len(keys) or keys[i + 1] != "cuoc"):
+            drop.add(i)
+        if keys[i] == "mat" and token.text in ("mat", "mất") and i + 1 < len(keys) and keys[i + 1] in _MAT_BEFORE:
             drop.add(i)
     return [t for i, t in enumerate(tokens) if i not in drop]
 

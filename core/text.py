@@ -97,6 +97,18 @@ ABBREVIATIONS: dict[str, str] = {
     "tks": "cảm ơn",
     "thks": "cảm ơn",
     "hkd": "hộ kinh doanh",
+    "tncn": "thu nhập cá nhân",
+    "mst": "mã số thuế",
+    "tnhh": "trách nhiệm hữu hạn",
+    "htx": "hợp tác xã",
+    "noxh": "nhà ở xã hội",
+    "tthn": "tình trạng hôn nhân",
+    "gpxd": "giấy phép xây dựng",
+    "gpkd": "giấy phép kinh doanh",
+    "blx": "bằng lái xe",
+    "tnld": "tai nạn lao động",
+    "bnn": "bệnh nghề nghiệp",
+    "oto": "ô tô",
     "ct": "chứng thực",
     "xn": "xác nhận",
     "kq": "kết quả",
@@ -126,6 +138,28 @@ ABBREVIATIONS: dict[str, str] = {
     "oke": "ok",
     "okie": "ok",
 }
+# Catalogue search's lexicons (core/ranking.py).
+# How people talk, not what they ask about: never evidence either way. Typed
+# with diacritics they are compared as typed ("thẻ", "bản", "mã" are content);
+# typed without, on the folded form.
+CONVERSATION_WORDS = frozenset(
+    """tôi tui mình em anh chị bạn ad admin ơi à ạ ah ak nhé nha nhỉ vậy thế nào sao gì bao nhiêu lâu
+    không có được chưa rồi thì là và với của những để phải này kia khi nếu mà nữa hay hỏi muốn cần giúp
+    xin vui lòng cảm ơn làm ở đâu mấy ai biết hôm nay mai lúc giờ phút các hả dạ vâng ừ thưa kính gửi
+    đi đến lấy ok cho""".split()
+)
+
+# Where an official name's qualifiers begin (lowercase): what follows only narrows it.
+NAME_QUALIFIERS = (" (", " đối với ", " trong trường hợp ", " trường hợp ", ";", " thực hiện tại ", " tại cấp ")
+# Folk terms and the official words they stand for, in names and queries alike.
+CANONICAL_TERMS: dict[str, str] = {
+    "bằng lái xe": "giấy phép lái xe",
+    "bằng lái": "giấy phép lái xe",
+    "cà vẹt": "chứng nhận đăng ký xe",
+    "cavet": "chứng nhận đăng ký xe",
+    "thổ cư": "đất ở",
+}
+
 # Abbreviations whose meaning depends on the neighbouring words: (usual meaning,
 # meaning after one of `before`, or before one of `after`). "đk kết hôn" is
 # "đăng ký" but "làm ở đâu đk ko" is "được"; "nhập hk" is "hộ khẩu" but "đc hk"

@@ -5,15 +5,33 @@ The cache and the ranking live above (``services/catalogue.py``, ``core/ranking.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Iterator
 
+import yaml
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from procedures_db.models import Procedure, SupportPoint, utcnow
 from procedures_db.records import apply_scalars, child_rows
 
-CatalogueRow = tuple  # (code, name, field, levels, agency, aliases)
+CatalogueRow = tuple  # (code, name, field, levels, agency, aliases, subjects)
+
+# Reviewed folk names keyed by national code (procedures_db/aliases/aliases.yml).
+FOLK_ALIASES_FILE = Path(__file__).parent / "aliases" / "aliases.yml"
+
+
+@lru_cache(maxsize=4)
+def folk_aliases(path: Path = FOLK_ALIASES_FILE) -> dict[str, tuple[str, ...]]:
+    """The alias file: national code -> folk names (entries that are not a list of text are skipped)."""
+    with open(path, encoding="utf-8") as file:
+        loaded = yaml.safe_load(file) or {}
+    return {
+        str(code): tuple(a.strip() for a in names if isinstance(a, str) and a.strip())
+        for code, names in loaded.items()
+        if isinstance(names, list)
+    }
 
 
 def catalogue_version(session: Session) -> tuple:
@@ -23,13 +41,27 @@ def catalogue_version(session: Session) -> tuple:
 
 
 def catalogue_rows(session: Session) -> list[CatalogueRow]:
-    """What the search index is built from, ordered by code (ties rank the same on every database)."""
+    """What the search index is built from, ordered by code (ties rank the same on every database).
+
+    Each procedure's aliases are those of its record followed by the alias file's
+    for its code (an alias file entry whose code is not in the catalogue is unused).
+    """
+    extra = folk_aliases()
     rows = session.execute(
         select(
-            Procedure.code, Procedure.name, Procedure.field, Procedure.levels, Procedure.agency, Procedure.aliases
+            Procedure.code,
+            Procedure.name,
+            Procedure.field,
+            Procedure.levels,
+            Procedure.agency,
+            Procedure.aliases,
+            Procedure.subjects,
         ).order_by(Procedure.code)
     )
-    return [tuple(row) for row in rows]
+    return [
+        (code, name, field, levels, agency, list(dict.fromkeys([*(aliases or ()), *extra.get(code, ())])), subjects)
+        for code, name, field, levels, agency, aliases, subjects in rows
+    ]
 
 
 def load_procedure(session: Session, code: str) -> Procedure | None:

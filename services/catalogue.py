@@ -49,8 +49,8 @@ _lock = threading.Lock()
 
 def _build(session: Session) -> CatalogueIndex:
     return CatalogueIndex(
-        CatalogueEntry(code, name, field, tuple(levels or ()), agency, tuple(aliases or ()))
-        for code, name, field, levels, agency, aliases in catalogue_rows(session)
+        CatalogueEntry(code, name, field, tuple(levels or ()), agency, tuple(aliases or ()), subjects)
+        for code, name, field, levels, agency, aliases, subjects in catalogue_rows(session)
     )
 
 

@@ -30,7 +30,7 @@ from bot.components import SourceFingerprinted, source_fingerprint
 from bot.components.normalizer import VietnameseNormalizer, normalized_tokens
 from services.catalogue import catalogue_fingerprint, catalogue_index
 from procedures_db.db import session_scope
-from core.ranking import SearchResult
+from core.ranking import SearchResult, Thresholds, choice_labels, decide
 
 logger = logging.getLogger(__name__)
 
@@ -41,17 +41,16 @@ PROCEDURE = "procedure"
 MENTION_SPANS = "procedure_mention_spans"
 
 
-def link(result: SearchResult, min_score: float, min_recall: float) -> Optional[Dict[str, Any]]:
-    """The procedure entity for a search result, or None when nothing is named well enough."""
-    best = result.best
-    if best is None or best.mention_span is None:
-        return None
-    # One word that also occurs in names ("kết" in "nhận kết quả") is not a
-    # mention: the query must name a good part of the procedure, in two words
-    # or more unless that one word is a whole folk name ("passport").
-    if best.score < min_score or best.recall < min_recall:
-        return None
-    if len(best.matched) < 2 and best.recall < 0.99:
+def link(result: SearchResult, thresholds: Thresholds = Thresholds()) -> Optional[Dict[str, Any]]:
+    """The procedure entity for a search result, or None when nothing is named well enough.
+
+    The decision is core.ranking.decide, the one tools/evaluation/catalogue_eval.py
+    measures: a partial word match ("đăng ký", "nước ngoài") links nothing, so the
+    dialogue says the catalogue does not hold it rather than answer another procedure.
+    """
+    decision = decide(result, thresholds)
+    best = decision.best
+    if decision.kind == "none" or best is None or best.mention_span is None:
         return None
     start, end = best.mention_span
     entity = {
@@ -62,8 +61,11 @@ def link(result: SearchResult, min_score: float, min_recall: float) -> Optional[
         "confidence_entity": best.score,
         "procedure_name": best.name,
     }
-    if result.ambiguous:
-        entity["candidates"] = [{"code": h.code, "name": h.name} for h in result.ambiguous_with]
+    if decision.kind == "clarify":
+        entity["candidates"] = [
+            {"code": h.code, "name": h.name, "label": label}
+            for h, label in zip(decision.choices, choice_labels(decision.choices))
+        ]
     return entity
 
 
@@ -86,7 +88,13 @@ def catalogue_used(database_url: Optional[str] = None) -> str:
 class ProcedureEntityLinker(SourceFingerprinted, GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"min_score": 0.5, "min_recall": 0.45, "database_url": None}
+        defaults = Thresholds()
+        return {
+            "min_score": defaults.min_score,
+            "min_recall": defaults.min_recall,
+            "min_precision": defaults.min_precision,
+            "database_url": None,
+        }
 
     @classmethod
     def required_components(cls) -> List[Type]:
@@ -139,4 +147,7 @@ class ProcedureEntityLinker(SourceFingerprinted, GraphComponent, EntityExtractor
         except Exception:  # the catalogue is down: understand the rest of the message anyway
             logger.warning("procedure linking skipped: catalogue unavailable", exc_info=True)
             return None
-        return link(result, self.config["min_score"], self.config["min_recall"])
+        return link(
+            result,
+            Thresholds(self.config["min_score"], self.config["min_recall"], self.config["min_precision"]),
+        )

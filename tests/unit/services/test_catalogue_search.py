@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.ranking import MAX_CHOICES, decide
 from services.catalogue import search_procedures
 from procedures_db.db import session_scope
 from integrations.seed import seed_if_empty
@@ -71,7 +72,6 @@ QUERIES = [
 ]
 
 AMBIGUOUS = [
-    ("kết hôn", {"1.000894", "2.000806"}),
     ("căn cước", {"1.014061", "1.014063", "1.014064"}),
 ]
 
@@ -141,3 +141,24 @@ def test_mention_span_points_at_the_users_words(seeded_sqlite_url):
         best = search_procedures(session, text).best
     start, end = best.mention_span
     assert "cccd" in text[start:end]
+
+
+# The decision the chat makes (core.ranking.decide), on both databases.
+
+
+@pytest.mark.parametrize("query", ["thủ tục 1.004222", "1004222", "mã 1.004222 cần gì"])
+def test_official_code_look_up(catalogue_url, query):
+    with session_scope(catalogue_url) as session:
+        assert decide(search_procedures(session, query)).code == "1.004222"
+
+
+@pytest.mark.parametrize("query", ["đăng ký", "nước ngoài", "bản sao", "lấy kết quả ở đâu", "sao lâu vậy"])
+def test_out_of_catalogue_honesty(catalogue_url, query):
+    with session_scope(catalogue_url) as session:
+        assert decide(search_procedures(session, query)).kind == "none"
+
+
+def test_ambiguity_asks_with_at_most_four_choices(catalogue_url):
+    with session_scope(catalogue_url) as session:
+        decision = decide(search_procedures(session, "căn cước"))
+    assert decision.kind == "clarify" and 2 <= len(decision.choices) <= MAX_CHOICES

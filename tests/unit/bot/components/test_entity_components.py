@@ -66,9 +66,31 @@ def test_procedure_mentions_link_to_codes_on_the_users_words(linker, text, code,
     assert message.get(MENTION_SPANS) == [(entity["start"], entity["end"])]
 
 
-def test_ambiguous_mention_carries_the_candidates(linker):
-    [entity] = entities(link(linker, "kết hôn cần giấy tờ gì"), "procedure")
-    assert {"1.000894", "2.000806"} <= {c["code"] for c in entity["candidates"]}
+def test_ambiguous_mention_carries_at_most_four_labelled_candidates(linker):
+    [entity] = entities(link(linker, "căn cước cần giấy tờ gì"), "procedure")
+    candidates = entity["candidates"]
+    assert 2 <= len(candidates) <= 4
+    assert {"1.014061", "1.014063", "1.014064"} & {c["code"] for c in candidates}
+    assert all(c["label"] and len(c["label"]) <= 90 for c in candidates)
+    assert len({c["label"] for c in candidates}) == len(candidates)  # the choices say how they differ
+
+
+@pytest.mark.parametrize("text", ["thủ tục 1.004222 cần gì", "ma 1004222", "1.004222"])
+def test_an_official_code_links_its_procedure(linker, text):
+    [entity] = entities(link(linker, text), "procedure")
+    assert entity["value"] == "1.004222" and "candidates" not in entity
+
+
+@pytest.mark.parametrize(
+    "text", ["đăng ký", "nước ngoài", "bản sao", "lấy kết quả ở đâu", "sao lâu vậy", "đăng ký nghĩa vụ quân sự"]
+)
+def test_a_partial_word_or_an_unknown_matter_links_nothing(linker, text):
+    assert entities(link(linker, text), "procedure") == []
+
+
+def test_glued_words_link_the_procedure(linker):
+    [entity] = entities(link(linker, "dangkykethon can gi"), "procedure")
+    assert entity["value"] == "1.000894"
 
 
 @pytest.mark.parametrize("text", ["thế lệ phí bao nhiêu", "cần giấy tờ gì", "xin chào", "ok cảm ơn", "😀"])

@@ -1,0 +1,171 @@
+"""core/ranking.py on the shipped seed catalogue: code look-up, glued words, honest
+confidence (a partial word is not evidence), clarification with at most four choices
+that prefer the commune's procedure for individuals, and the choices' labels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.ranking import (
+    MAX_CHOICES,
+    CatalogueEntry,
+    CatalogueIndex,
+    Thresholds,
+    choice_labels,
+    decide,
+)
+
+SEED = Path(__file__).resolve().parents[3] / "procedures_db" / "seed" / "procedures.jsonl"
+
+
+def seed_entries() -> list[CatalogueEntry]:
+    with open(SEED, encoding="utf-8") as file:
+        records = [json.loads(line) for line in file if line.strip()]
+    return [
+        CatalogueEntry(
+            r["code"],
+            r["name"],
+            r.get("field"),
+            tuple(r.get("levels") or ()),
+            r.get("agency"),
+            tuple(r.get("aliases") or ()),
+            r.get("subjects"),
+        )
+        for r in sorted(records, key=lambda r: r["code"])
+    ]
+
+
+@pytest.fixture(scope="module")
+def index() -> CatalogueIndex:
+    return CatalogueIndex(seed_entries())
+
+
+def answer(index: CatalogueIndex, query: str) -> str | None:
+    decision = decide(index.search(query, limit=5))
+    return decision.code
+
+
+@pytest.mark.parametrize("query", ["thủ tục 1.004222", "1004222", "ma 1.004222", "mã thủ tục 1.004222 cần gì"])
+def test_official_code_finds_its_procedure(index, query):
+    result = index.search(query)
+    assert result.best is not None and result.best.by_code
+    assert answer(index, query) == "1.004222"
+
+
+def test_local_code_and_unknown_code(index):
+    assert answer(index, "DP-KD-04") == "DP-KD-04"
+    assert index.search("9.999999").hits == []  # a code the catalogue lacks finds nothing by code
+
+
+@pytest.mark.parametrize(
+    "query,code",
+    [
+        ("dangkykethon", "1.000894"),
+        ("khaisinh", "1.001193"),
+        ("dangkytamtru", "1.004194"),
+        ("lamhochieu", "1.001456"),
+        ("dangkythuongtru", "1.004222"),
+    ],
+)
+def test_glued_words_are_split_into_catalogue_syllables(index, query, code):
+    assert answer(index, query) == code
+
+
+def test_a_glued_word_splits_into_the_syllables_found_side_by_side(index):
+    assert index._split("dangkykethon") == ["dang", "ky", "ket", "hon"]
+    assert index._split("hello") is None  # not spelt by catalogue syllables
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["đăng ký", "nước ngoài", "bản sao", "lấy kết quả ở đâu", "sao lâu vậy", "cho em hỏi", "giấy tờ", "cấp lại"],
+)
+def test_a_partial_word_match_is_not_evidence(index, query):
+    assert decide(index.search(query)).kind == "none"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "đăng ký nghĩa vụ quân sự",
+        "xin visa du lịch",
+        "đăng ký kết nạp đảng",
+        "giấy phép kinh doanh karaoke",
+        "ly hôn ở tòa án",
+    ],
+)
+def test_out_of_catalogue_questions_name_no_procedure(index, query):
+    decision = decide(index.search(query))
+    assert decision.kind != "answer", (query, decision.best)
+
+
+def test_words_the_catalogue_does_not_know_lower_precision(index):
+    plain = index.search("đăng ký kết hôn").best
+    other = index.search("đăng ký kết nạp đảng viên").best
+    assert plain is not None and plain.precision == 1.0
+    assert other is None or other.precision < 0.7
+    assert "nap" in index.search("đăng ký kết nạp đảng viên").unexplained or other is None
+
+
+def test_how_people_ask_is_neither_evidence_nor_counter_evidence(index):
+    short = index.search("xác nhận độc thân").best
+    long = index.search("cho em hỏi xác nhận độc thân thì cần những giấy tờ gì ạ").best
+    assert short is not None and long is not None
+    assert short.code == long.code == "1.004873"
+    assert long.precision == 1.0
+
+
+@pytest.mark.parametrize("query,code", [("dăng ký kết hôn", "1.000894"), ("đăng ký kêt hôn", "1.000894")])
+def test_a_tone_mark_typed_wrong_still_matches(index, query, code):
+    assert answer(index, query) == code
+
+
+def test_mat_bao_lau_is_how_long_not_a_loss(index):
+    assert answer(index, "làm hộ chiếu mất bao lâu") == "1.001456"
+
+
+def test_ambiguous_query_asks_with_at_most_four_choices(index):
+    decision = decide(index.search("căn cước", limit=5))
+    assert decision.kind == "clarify"
+    assert 2 <= len(decision.choices) <= MAX_CHOICES
+    assert {"1.014061", "1.014063", "1.014064"} & {h.code for h in decision.choices}
+
+
+def test_near_identical_names_prefer_the_commune_and_individuals():
+    entries = [
+        CatalogueEntry("1.000001", "Gia hạn tạm trú", "Cư trú", ("Cấp tỉnh",), None, (), "Tổ chức"),
+        CatalogueEntry("1.000002", "Gia hạn tạm trú", "Cư trú", ("Cấp xã",), None, (), "Công dân Việt Nam"),
+        CatalogueEntry("1.000003", "Gia hạn tạm trú", "Cư trú", ("Cấp xã",), None, (), "Doanh nghiệp"),
+    ]
+    index = CatalogueIndex(entries)
+    result = index.search("gia hạn tạm trú")
+    assert [h.code for h in result.hits][:1] == ["1.000002"]
+    assert decide(result).code == "1.000002"  # the whole name: answered, the commune's for individuals
+    # Named in part, the three cannot be told apart: the commune's for individuals comes first.
+    result = index.search("gia hạn")
+    assert result.ambiguous and result.ambiguous_with[0].code == "1.000002"
+
+
+def test_choice_labels_say_how_same_named_procedures_differ():
+    entries = [
+        CatalogueEntry("1.000001", "Cấp đổi thẻ căn cước", None, ("Cấp tỉnh",)),
+        CatalogueEntry("1.000002", "Cấp đổi thẻ căn cước", None, ("Cấp xã",)),
+        CatalogueEntry("1.000003", "Cấp " + "rất dài " * 30 + "thẻ", None, ("Cấp xã",)),
+    ]
+    hits = CatalogueIndex(entries).search("cấp đổi thẻ căn cước", limit=5).hits
+    labels = dict(zip([h.code for h in hits], choice_labels(hits)))
+    assert labels["1.000001"] == "Cấp đổi thẻ căn cước (cấp tỉnh)"
+    assert labels["1.000002"] == "Cấp đổi thẻ căn cước (cấp xã)"
+    long = choice_labels([h for h in CatalogueIndex(entries).search("rất dài").hits])[0]
+    assert len(long) <= 90 and long.endswith("…")
+
+
+def test_thresholds_are_what_decide_uses(index):
+    hit = index.search("xác nhận độc thân").best
+    assert hit is not None
+    assert decide(index.search("xác nhận độc thân"), Thresholds()).code == hit.code
+    strict = Thresholds(min_score=hit.score + 0.01, min_recall=1.0, min_precision=1.0)
+    assert decide(index.search("xác nhận cư trú ở đâu nhanh"), strict).kind == "none"

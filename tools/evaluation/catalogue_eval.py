@@ -1,0 +1,222 @@
+"""``make eval``: catalogue search and linking on citizens' queries, with the full national catalogue.
+
+Loads the national portal pages (``../shared/data/national`` beside the repository,
+or ``--national PATH``) and the seed into a temporary SQLite database, runs each
+query of tests/catalogue_eval/queries_dev.jsonl (development: thresholds are
+calibrated on it) and queries_fresh.jsonl (held out: only reported) through the
+decision the chat makes (bot/components/procedure_linker.py ``link``: answer one
+procedure, ask between at most four, or say the catalogue does not hold it), and
+prints for each set:
+
+- in-catalogue queries: top-1 accuracy (the answer is one of the expected codes),
+  clarifications whose choices include an expected code (counted apart), per kind;
+- out-of-catalogue queries: the share answered with a procedure (wrong; target <= 1%),
+  those answered with a seed procedure that has no national record named apart;
+- a calibration curve: each threshold against the share answered and the wrong answers;
+- search latency over the set's queries (p50, p95).
+
+Without the national data it says so and stops (exit status 0: nothing to measure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EVAL_DIR = ROOT / "tests" / "catalogue_eval"
+NATIONAL = ROOT.parent / "shared" / "data" / "national"
+SETS = (("dev", EVAL_DIR / "queries_dev.jsonl"), ("fresh", EVAL_DIR / "queries_fresh.jsonl"))
+OUT = "out_of_catalogue"
+TARGET_TOP1, TARGET_WRONG_OUT = 0.95, 0.01
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # "answer", "clarify" or "none"
+    code: str | None = None
+    choices: tuple[str, ...] = ()
+
+
+def load_queries(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as file:
+        return [json.loads(line) for line in file if line.strip()]
+
+
+def build_catalogue(url: str, national: Path) -> None:
+    from integrations.portal_import import import_portal
+    from integrations.seed import seed_if_empty
+    from procedures_db.db import session_scope
+
+    with session_scope(url) as session:
+        seed_if_empty(session)
+    with session_scope(url) as session:
+        report = import_portal(session, [national])
+    print(f"catalogue: seed + {report.summary()}")
+
+
+def outcome(entity: dict | None) -> Outcome:
+    if entity is None:
+        return Outcome("none")
+    if entity.get("candidates"):
+        return Outcome("clarify", None, tuple(c["code"] for c in entity["candidates"]))
+    return Outcome("answer", entity["value"])
+
+
+def score(queries: list[dict], outcomes: list[Outcome], local_codes: set[str]) -> dict:
+    """Counts per kind: answered right / clarified with an expected choice / wrong / said none."""
+    table: dict[str, Counter] = defaultdict(Counter)
+    for query, result in zip(queries, outcomes):
+        expected = set(query["expected_codes"])
+        row = table[query["kind"]]
+        row["n"] += 1
+        if not expected:
+            if result.kind == "answer":
+                row["wrong"] += 1
+                row["wrong_local"] += result.code in local_codes
+            elif result.kind == "clarify":
+                row["clarify"] += 1
+            else:
+                row["none"] += 1
+        elif result.kind == "answer":
+            row["right" if result.code in expected else "wrong"] += 1
+        elif result.kind == "clarify":
+            row["clarify_right" if expected & set(result.choices) else "clarify_other"] += 1
+        else:
+            row["none"] += 1
+    return table
+
+
+def summary(table: dict[str, Counter]) -> tuple[float, float, float]:
+    """(top-1 in catalogue, share of in-catalogue queries answered or asked, wrong out of catalogue)."""
+    inside = Counter()
+    for kind, row in table.items():
+        if kind != OUT:
+            inside.update(row)
+    out = table.get(OUT, Counter())
+    top1 = inside["right"] / inside["n"] if inside["n"] else 0.0
+    handled = (inside["right"] + inside["wrong"] + inside["clarify_right"] + inside["clarify_other"]) / max(
+        inside["n"], 1
+    )
+    wrong_out = out["wrong"] / out["n"] if out["n"] else 0.0
+    return top1, handled, wrong_out
+
+
+def print_table(table: dict[str, Counter]) -> None:
+    print(
+        f"  {'kind':20} {'n':>4} {'top-1':>7} {'asked, right among':>19} {'asked, other':>13} "
+        f"{'wrong':>6} {'said none':>10}"
+    )
+    total = Counter()
+    for kind in sorted(table, key=lambda k: (k == OUT, k)):
+        row = table[kind]
+        if kind != OUT:
+            total.update(row)
+            print(
+                f"  {kind:20} {row['n']:4d} {row['right'] / row['n']:7.3f} {row['clarify_right']:19d} "
+                f"{row['clarify_other']:13d} {row['wrong']:6d} {row['none']:10d}"
+            )
+    if total["n"]:
+        print(
+            f"  {'in catalogue, all':20} {total['n']:4d} {total['right'] / total['n']:7.3f} "
+            f"{total['clarify_right']:19d} {total['clarify_other']:13d} {total['wrong']:6d} {total['none']:10d}"
+        )
+    out = table.get(OUT)
+    if out:
+        print(
+            f"  {OUT:20} {out['n']:4d}  answered with a procedure (wrong): {out['wrong']} "
+            f"({out['wrong'] / out['n']:.1%}; {out['wrong_local']} of them a seed procedure without a "
+            f"national record), asked: {out['clarify']}, said not in the catalogue: {out['none']}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--national", type=Path, default=NATIONAL, help="the national portal pages")
+    parser.add_argument("--sets", nargs="*", default=[name for name, _ in SETS], help="dev, fresh")
+    parser.add_argument("--show-dev-errors", action="store_true", help="list the development set's misses")
+    args = parser.parse_args(argv)
+
+    if not args.national.exists():
+        print(f"catalogue eval skipped: no national catalogue at {args.national} (see tests/catalogue_eval/README.md)")
+        return 0
+
+    from bot.components.procedure_linker import link
+    from core.ranking import Thresholds
+    from core.text import normalize
+    from procedures_db.catalogue import folk_aliases
+    from procedures_db.db import session_scope
+    from services.catalogue import catalogue_index
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/catalogue_eval.db"
+        build_catalogue(url, args.national)
+        with session_scope(url) as session:
+            index = catalogue_index(session)
+        codes = {e.code for e in index.entries}
+        local = {c for c in codes if not c[:1].isdigit()}
+        aliases = folk_aliases()
+        used = sum(1 for code in aliases if code in codes)
+        print(
+            f"index: {len(index)} procedures, {len(index.phrase_tokens)} names and aliases; "
+            f"alias file: {used} of {len(aliases)} codes in the catalogue"
+        )
+        defaults = Thresholds()
+        for name, path in SETS:
+            if name not in args.sets:
+                continue
+            if not path.exists():
+                print(f"\n== {name}: {path.relative_to(ROOT)} absent, skipped")
+                continue
+            queries = load_queries(path)
+            results, latencies = [], []
+            for query in queries:
+                started = time.perf_counter()
+                results.append(index.search(normalize(query["query"]), limit=5))
+                latencies.append((time.perf_counter() - started) * 1000)
+            outcomes = [outcome(link(r, defaults)) for r in results]
+            table = score(queries, outcomes, local)
+            top1, handled, wrong_out = summary(table)
+            print(f"\n== {name}: {path.relative_to(ROOT)} ({len(queries)} queries)")
+            print_table(table)
+            verdict = "met" if top1 >= TARGET_TOP1 and wrong_out <= TARGET_WRONG_OUT else "NOT met"
+            print(
+                f"  top-1 in catalogue {top1:.3f} (target {TARGET_TOP1}), wrong out of catalogue {wrong_out:.1%} "
+                f"(target <= {TARGET_WRONG_OUT:.0%}): {verdict}"
+            )
+            cuts = statistics.quantiles(latencies, n=20)
+            print(f"  search latency: p50 {statistics.median(latencies):.2f} ms, p95 {cuts[18]:.2f} ms")
+            print("  calibration (one threshold moved, the others as configured):")
+            print(f"    {'threshold':24} {'answered or asked':>18} {'top-1':>7} {'wrong in':>9} {'wrong out':>10}")
+            for field, values in (
+                ("min_score", (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8)),
+                ("min_recall", (0.3, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8)),
+                ("min_precision", (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)),
+            ):
+                for value in values:
+                    moved = replace(defaults, **{field: value})
+                    t = score(queries, [outcome(link(r, moved)) for r in results], local)
+                    t1, share, wo = summary(t)
+                    wrong_in = sum(row["wrong"] for kind, row in t.items() if kind != OUT)
+                    mark = " <- configured" if getattr(defaults, field) == value else ""
+                    print(f"    {field + ' ' + str(value):24} {share:18.3f} {t1:7.3f} {wrong_in:9d} {wo:10.1%}{mark}")
+            if name == "dev" and args.show_dev_errors:
+                for query, result in zip(queries, outcomes):
+                    expected = set(query["expected_codes"])
+                    good = (not expected and result.kind != "answer") or (
+                        result.kind == "answer" and result.code in expected
+                    )
+                    if not good:
+                        print(f"  miss [{query['kind']}] {query['query']!r} -> {result} expected {sorted(expected)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
