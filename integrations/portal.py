@@ -1002,14 +1002,12 @@ _CASE_PAPER = re.compile(
 
 
 def _without_notes(text: str) -> str:
-    """The text without its parenthesised notes ("(Mẫu số 01 …)", "(nếu có)")."""
-    out, depth = [], 0
-    for char in text:
-        depth += char == "("
-        if depth == 0:
-            out.append(char)
-        depth -= char == ")" and depth > 0
-    return "".join(out)
+    """The text without its parenthesised notes ("(Mẫu số 01 …)", "(nếu có)"); an unclosed one runs to the end."""
+    while True:
+        stripped = re.sub(r"\([^()]*\)", "", text)
+        if stripped == text:
+            return stripped.split("(", 1)[0]
+        text = stripped
 
 
 def row_papers(name: str) -> list[str]:
@@ -1077,6 +1075,8 @@ def _same_paper(one: str, other: str) -> bool:
     if one == other:
         return True
     words, others = one.split(), other.split()
+    if abs(len(words) - len(others)) > 1 or words[:1] != others[:1]:
+        return False
     matcher = SequenceMatcher(None, words, others, autojunk=False)
     same = sum(block.size for block in matcher.get_matching_blocks())
     return len(words) + len(others) - 2 * same <= 1
