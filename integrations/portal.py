@@ -583,7 +583,7 @@ def _number_prefix_start(title: str) -> int:
     if not prefix or prefix.start() == len(title):
         return len(title)
     at = prefix.start()
-    glued = at > 0 and not title[at - 1].isspace()
+    glued = at > 0 and (not title[at - 1].isspace() or title[at - 1] == "\n")  # or the cell starts a line
     return at if glued or at == 0 else len(title)
 
 
