@@ -1001,6 +1001,13 @@ _CASE_PAPER = re.compile(
 )
 
 
+_LATER_CASE_PAPER = re.compile(
+    r"(?:^|[.;]\s+)[+\-\s]*(?:trong\s+)?(?:trường hợp|nếu)\b[^.;]*?\bthì\s+(?:phải\s+)?"
+    r"(?:nộp|có|kèm theo|bổ sung|xuất trình|gửi kèm)\s+(?:thêm\s+|cả\s+)?(?:01\s+)?(" + _PAPER_WORD + r"[^.;]*)",
+    re.IGNORECASE,
+)
+
+
 def _without_notes(text: str) -> str:
     """The text without its parenthesised notes ("(Mẫu số 01 …)", "(nếu có)"); an unclosed one runs to the end."""
     while True:
@@ -1022,6 +1029,7 @@ def row_papers(name: str) -> list[str]:
     """
     text = _FORM_FILE_NAME.sub("", re.sub(r"\s+", " ", _without_notes(name))).strip(" -+*•\t.;")
     sentence_end = next((m.start() for m in re.finditer(r"\.\s+(?=\w)", text) if text[m.end()].isupper()), None)
+    later = text[sentence_end:] if sentence_end is not None else ""
     text = text[:sentence_end]  # the first sentence names the papers
     head, colon, tail = text.partition(":")
     if colon and _LABEL.match(head.strip(" -+*•\t")) and not re.search(r"\bnhư$", head.strip()):
@@ -1062,6 +1070,13 @@ def row_papers(name: str) -> list[str]:
                 part = part.strip(" ,.")
                 if part and not (papers and _GENERIC.match(part)):
                     papers.append(part)
+    # a later sentence for another case that asks for more papers ("… Trong trường hợp … do lỗi
+    # của người đó thì phải có văn bản bảo lãnh … và đơn xin cư trú …")
+    for case in _LATER_CASE_PAPER.finditer(later):
+        for piece in re.split(r"\s+(?:và|kèm theo)\s+(?=" + _PAPER_WORD + ")", case.group(1)):
+            piece = piece.strip(" ,.")
+            if piece and not _GENERIC.match(piece) and not re.match(r"bản chính để", piece):
+                papers.append(piece)
     return papers or [name.strip()]
 
 

@@ -221,6 +221,11 @@ def test_rows_that_explain_are_told_from_rows_that_name_a_paper(name, originals,
             2,
         ),
         ("Văn bản thử, trong đó nêu rõ tên, thông báo cho khách hàng và thời hạn", 1),
+        (  # a later sentence for another case asks for more papers
+            "Giấy tờ chứng minh điều kiện thử. Trường hợp có nhiều người thì nộp thêm văn bản thỏa thuận thử"
+            " và đơn xin thử. Trường hợp nộp bản sao thì phải có bản chính để đối chiếu.",
+            ["Giấy tờ chứng minh điều kiện thử", "văn bản thỏa thuận thử", "đơn xin thử"],
+        ),
     ],
 )
 def test_the_papers_a_row_names(name, papers):
