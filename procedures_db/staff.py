@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Optional
 
 from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from procedures_db.models import (
@@ -136,10 +137,15 @@ def record_failed_login(
     session: Session, username: str, now: datetime, max_failures: int, lock: timedelta
 ) -> datetime | None:
     """Counts a wrong password; returns the end of the lock-out when this one locked the name."""
-    row = session.scalar(select(StaffLoginThrottle).where(StaffLoginThrottle.username == username))
+    query = select(StaffLoginThrottle).where(StaffLoginThrottle.username == username)
+    row = session.scalar(query.with_for_update())
     if row is None:
-        row = StaffLoginThrottle(username=username, failures=0, lockouts=0)
-        session.add(row)
+        try:
+            with session.begin_nested():  # two first failures at once: one inserts, the other reads it
+                row = StaffLoginThrottle(username=username, failures=0, lockouts=0)
+                session.add(row)
+        except IntegrityError:
+            row = session.scalar(query.with_for_update())
     started = _aware(row.window_started_at)
     if started is None or now - started > LOGIN_WINDOW:
         row.failures, row.window_started_at = 0, now

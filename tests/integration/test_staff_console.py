@@ -230,3 +230,16 @@ def test_analytics_over_http(admin):
     exported = admin.get("/staff/api/analytics.csv?from=2026-01-01&to=2026-01-02")
     assert exported.status_code == 200 and exported.text.lstrip("\ufeff").startswith("day,conversations")
     assert any(e["action"] == "analytics.export" for e in admin.get("/staff/api/audit").json()["entries"])
+
+
+def test_concurrent_wrong_passwords_are_all_counted_without_an_error(console):
+    """Sign-ins are checked two at a time off the event loop; failures of one name at once all count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_n: int) -> int:
+        return StaffClient(console[0]).login("ten.moi.chua.co", "sai-mat-khau-2").status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = list(pool.map(attempt, range(6)))
+    assert set(codes) <= {401, 429} and 429 in codes, codes
+    assert requests.get(console[0] + "/health", timeout=5).status_code == 200

@@ -1,4 +1,4 @@
-"""Staff console use cases (services/staff.py) on a real SQLite database: accounts, sign-in, lock-out,
+"""Staff console use cases (services/staff.py) on real SQLite and PostgreSQL databases: accounts, sign-in, lock-out,
 idle sessions, the audit log, the complaints queue with its personal-data rule, the CSV export."""
 
 from __future__ import annotations
@@ -14,21 +14,25 @@ from procedures_db.db import session_scope
 from procedures_db.models import StaffAccount, StaffAuditEntry, StaffLoginThrottle, StaffSession
 from services import staff
 from services.service_requests import create_handoff, save_feedback
+from tests.unit.procedures_db.test_migrations import empty_database  # noqa: F401
 
 PASSWORD = "mat-khau-du-dai-1"
 TRANSCRIPT = "Tôi tên Nguyễn Văn An, số điện thoại 0912345678, muốn khiếu nại việc chậm trả hồ sơ"
 
 
 @pytest.fixture
-def db(sqlite_url, monkeypatch):
+def db(empty_database, monkeypatch):  # noqa: F811 (SQLite, then a new database on a real PostgreSQL)
+    sqlite_url = empty_database
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.setenv("STAFF_LOGIN_MAX_FAILURES", "3")
     monkeypatch.setenv("STAFF_LOGIN_LOCK_MINUTES", "15")
     monkeypatch.setenv("STAFF_SESSION_IDLE_MINUTES", "30")
     with session_scope(sqlite_url) as session:
         staff.create_account(session, "Admin", "Quản trị tỉnh", "province_admin", PASSWORD)
-        staff.create_account(session, "xa.an", "Cán bộ An", "commune_staff", PASSWORD, commune="Xã An Bình")
-        staff.create_account(session, "xa.binh", "Cán bộ Bình", "commune_staff", PASSWORD, commune="Xã An Bình")
+        # the colleagues share the administrator's hash: one argon2 hash per test instead of three
+        password_hash = session.scalar(select(StaffAccount.password_hash))
+        staff.store.add_account(session, "xa.an", "Cán bộ An", "commune_staff", password_hash, "Xã An Bình")
+        staff.store.add_account(session, "xa.binh", "Cán bộ Bình", "commune_staff", password_hash, "Xã An Bình")
     return sqlite_url
 
 
