@@ -94,8 +94,9 @@ def score(queries: list[dict], outcomes: list[Outcome], local_codes: set[str]) -
     return table
 
 
-def summary(table: dict[str, Counter]) -> tuple[float, float, float]:
-    """(top-1 in catalogue, share of in-catalogue queries answered or asked, wrong out of catalogue)."""
+def summary(table: dict[str, Counter]) -> tuple[float, float, float, float]:
+    """(top-1 in catalogue, share of in-catalogue queries answered or asked, wrong out of catalogue,
+    the same counting only procedures that have a national record)."""
     inside = Counter()
     for kind, row in table.items():
         if kind != OUT:
@@ -106,7 +107,8 @@ def summary(table: dict[str, Counter]) -> tuple[float, float, float]:
         inside["n"], 1
     )
     wrong_out = out["wrong"] / out["n"] if out["n"] else 0.0
-    return top1, handled, wrong_out
+    wrong_national = (out["wrong"] - out["wrong_local"]) / out["n"] if out["n"] else 0.0
+    return top1, handled, wrong_out, wrong_national
 
 
 def print_table(table: dict[str, Counter]) -> None:
@@ -176,25 +178,35 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\n== {name}: {path.relative_to(ROOT)} absent, skipped")
                 continue
             queries = load_queries(path)
-            results, latencies = [], []
+            results, latencies, cpu = [], [], []
             for query in queries:
-                started = time.perf_counter()
+                index.search(normalize(query["query"]), limit=5)  # warm: latency is measured on the second pass
+            for query in queries:
+                started, started_cpu = time.perf_counter(), time.thread_time()
                 results.append(index.search(normalize(query["query"]), limit=5))
                 latencies.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.thread_time() - started_cpu) * 1000)
             outcomes = [outcome(link(r, defaults)) for r in results]
             table = score(queries, outcomes, local)
-            top1, handled, wrong_out = summary(table)
+            top1, handled, wrong_out, wrong_national = summary(table)
             print(f"\n== {name}: {path.relative_to(ROOT)} ({len(queries)} queries)")
             print_table(table)
             verdict = "met" if top1 >= TARGET_TOP1 and wrong_out <= TARGET_WRONG_OUT else "NOT met"
             print(
                 f"  top-1 in catalogue {top1:.3f} (target {TARGET_TOP1}), wrong out of catalogue {wrong_out:.1%} "
-                f"(target <= {TARGET_WRONG_OUT:.0%}): {verdict}"
+                f"({wrong_national:.1%} without the seed's procedures that have no national record; "
+                f"target <= {TARGET_WRONG_OUT:.0%}): {verdict}"
             )
-            cuts = statistics.quantiles(latencies, n=20)
-            print(f"  search latency: p50 {statistics.median(latencies):.2f} ms, p95 {cuts[18]:.2f} ms")
-            print("  calibration (one threshold moved, the others as configured):")
-            print(f"    {'threshold':24} {'answered or asked':>18} {'top-1':>7} {'wrong in':>9} {'wrong out':>10}")
+            cuts, cpu_cuts = statistics.quantiles(latencies, n=20), statistics.quantiles(cpu, n=20)
+            print(
+                f"  search latency (normalise + search, warm): p50 {statistics.median(latencies):.2f} ms, "
+                f"p95 {cuts[18]:.2f} ms wall, {cpu_cuts[18]:.2f} ms CPU of the searching thread"
+            )
+            print("  calibration (one threshold moved, the others as configured; wrong out: all / national only):")
+            print(
+                f"    {'threshold':24} {'answered or asked':>18} {'top-1':>7} {'wrong in':>9} {'wrong out':>10} "
+                f"{'national':>9}"
+            )
             for field, values in (
                 ("min_score", (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8)),
                 ("min_recall", (0.3, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8)),
@@ -203,10 +215,13 @@ def main(argv: list[str] | None = None) -> int:
                 for value in values:
                     moved = replace(defaults, **{field: value})
                     t = score(queries, [outcome(link(r, moved)) for r in results], local)
-                    t1, share, wo = summary(t)
+                    t1, share, wo, wn = summary(t)
                     wrong_in = sum(row["wrong"] for kind, row in t.items() if kind != OUT)
                     mark = " <- configured" if getattr(defaults, field) == value else ""
-                    print(f"    {field + ' ' + str(value):24} {share:18.3f} {t1:7.3f} {wrong_in:9d} {wo:10.1%}{mark}")
+                    print(
+                        f"    {field + ' ' + str(value):24} {share:18.3f} {t1:7.3f} {wrong_in:9d} {wo:10.1%} "
+                        f"{wn:9.1%}{mark}"
+                    )
             if name == "dev" and args.show_dev_errors:
                 for query, result in zip(queries, outcomes):
                     expected = set(query["expected_codes"])
