@@ -170,7 +170,7 @@
         open.type = 'button';
         open.addEventListener('click', function () { openCase(item.key); });
         var tr = row([open, KIND[item.category] || item.category, CHANNEL[item.channel] || item.channel || '',
-          item.text, waited(item.waited_minutes), STATUS[item.status] || item.status, item.handler || '']);
+          el('div', item.text, 'clamp'), waited(item.waited_minutes), STATUS[item.status] || item.status, item.handler || '']);
         tr.setAttribute('data-key', item.key);
         tr.children[3].className = 'excerpt';
         tbody.appendChild(tr);
@@ -210,7 +210,10 @@
 
   function openCase(key) {
     $('case-message').textContent = '';
-    return api('GET', '/staff/api/queue/' + encodeURIComponent(key)).then(showCase).catch(function (f) {
+    return api('GET', '/staff/api/queue/' + encodeURIComponent(key)).then(function (item) {
+      showCase(item);
+      $('case').scrollIntoView({ block: 'nearest' });  // below the table on a tablet
+    }).catch(function (f) {
       $('case-message').textContent = errorText(f && f.body);
     });
   }
