@@ -316,6 +316,16 @@ def test_the_analytics_page_draws_charts_from_stored_conversations(tmp_path, bro
         expect(conversations).to_have_text("9", timeout=WAIT_MS)
         page.set_viewport_size({"width": 1280, "height": 1400})
         screenshot(page, "staff-analytics")
+        report = {"analytics": axe_audit(page)["violations"]}
+        for view in ("accounts", "audit"):
+            page.click(f'#tabs a[data-view="{view}"]')
+            page.locator(f"#{view}-table tbody tr").first.wait_for(timeout=WAIT_MS)
+            report[view] = axe_audit(page)["violations"]
+        save_json("axe-staff-console-admin.json", report)
+        blocking = [
+            (name, v["id"], v["nodes"]) for name, found in report.items() for v in found if v["impact"] in BLOCKING
+        ]
+        assert blocking == []
         watch.assert_clean()
 
 
