@@ -59,6 +59,8 @@ AMBIGUITY_MAX_RECALL = 0.9
 MAX_AMBIGUOUS = 10  # procedures considered for a clarification question
 MAX_CHOICES = 4  # choices a clarification question offers
 CLARIFY_MIN_RECALL = 0.7  # how much of the best name a query must say to be asked about
+# A name said almost whole ("cấp hộ chiếu phổ thông" of "… ở trong nước") may come with more words.
+NEARLY_WHOLE_NAME, NEARLY_WHOLE_NAME_PRECISION = 0.9, 0.5
 MIN_SCORE = 0.35
 # Near-ties go to what a citizen at a commune most likely means: the commune's
 # procedure and the one for individuals (not organisations).
@@ -329,7 +331,8 @@ class CatalogueIndex:
         coded = self._by_code(all_tokens)
         if coded is not None:
             return SearchResult([coded])
-        tokens = _canonical(self._unglue(_drop_question_words([t for t in all_tokens if t.kind == "word"])))
+        words = _drop_question_words([t for t in all_tokens if t.kind == "word"])
+        tokens = _canonical(_drop_question_words(self._unglue(words)))  # "dichvucong" is how people ask too
         if not tokens:
             return SearchResult([])
         content_query = np.zeros(len(self.folded_vocab))
@@ -582,7 +585,11 @@ def confident(hit: Hit, thresholds: Thresholds) -> bool:
     return (
         hit.score >= thresholds.min_score
         and hit.recall >= thresholds.min_recall
-        and (hit.precision >= thresholds.min_precision or hit.recall >= 0.99)
+        and (
+            hit.precision >= thresholds.min_precision
+            or hit.recall >= 0.99
+            or (hit.recall >= NEARLY_WHOLE_NAME and hit.precision >= NEARLY_WHOLE_NAME_PRECISION)
+        )
     )
 
 

@@ -109,6 +109,8 @@ ABBREVIATIONS: dict[str, str] = {
     "tnld": "tai nạn lao động",
     "bnn": "bệnh nghề nghiệp",
     "oto": "ô tô",
+    "ks": "khai sinh",
+    "gp": "giấy phép",
     "ct": "chứng thực",
     "xn": "xác nhận",
     "kq": "kết quả",
@@ -146,7 +148,8 @@ CONVERSATION_WORDS = frozenset(
     """tôi tui mình em anh chị bạn ad admin ơi à ạ ah ak nhé nha nhỉ vậy thế nào sao gì bao nhiêu lâu
     không có được chưa rồi thì là và với của những để phải này kia khi nếu mà nữa hay hỏi muốn cần giúp
     xin vui lòng cảm ơn làm ở đâu mấy ai biết hôm nay mai lúc giờ phút các hả dạ vâng ừ thưa kính gửi
-    đi đến lấy ok cho""".split()
+    đi đến lấy ok cho lệ phí tiền hiện ngày bước gồm như mạng online xong trả nộp giải thích giới thiệu
+    hướng dẫn""".split()
 )
 
 # Where an official name's qualifiers begin (lowercase): what follows only narrows it.
