@@ -7,6 +7,11 @@ every sender, channel and replica (procedures_db/lookup_locks.py): after a few
 the code is locked for a while, even for the right digits, and the citizen is
 told until when and whom to call. Nothing waits inside the turn: the delay is
 the stored lock-out, so wrong guesses cannot hold the server's turn slots.
+
+The lookup can be left at any step ("thôi", "hủy", "không tra nữa"), and an
+identity number typed instead of a dossier code ("số cccd của tôi là ...") is
+never looked up nor echoed: the citizen is asked not to share it here and told
+where to check a card (VNeID).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from core.settings import current as settings
+from core import cues
 from core import wording as m
 from actions.store_unavailable import StoreCall
 from procedures_db.db import session_scope
@@ -71,9 +77,27 @@ def utter_locked(dispatcher: CollectingDispatcher, until: datetime) -> None:
 LOCKED = {"dossier_code": None, "phone_last4": None, "requested_slot": None}
 
 
+# Leaving the lookup: the form stops (requested_slot None) with its slots cleared.
+LEFT = {"dossier_code": None, "phone_last4": None, "requested_slot": None}
+
+
+def _slot_events(slots: Dict[Text, Any]) -> List[Dict]:
+    return [SlotSet(name, value) for name, value in slots.items()]
+
+
 class ValidateDossierForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_dossier_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        text = tracker.latest_message.get("text") or ""
+        if not text.startswith("/") and cues.id_numbers(text) and not DOSSIER_CODE_PATTERN.search(text):
+            dispatcher.utter_message(text=m.ID_NUMBER_WARNING_ENGLISH if cues.is_english(text) else m.ID_NUMBER_WARNING)
+            return _slot_events(LEFT)
+        if tracker.active_loop.get("name") == self.form_name() and cues.is_stop(text):
+            dispatcher.utter_message(text=m.DOSSIER_LOOKUP_LEFT)
+            return _slot_events(LEFT)
+        return await super().run(dispatcher, tracker, domain)
 
     async def validate_dossier_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.dispatch import answer_intent
+from actions.out_of_scope import answer_after_handoff, answer_in_english, warn_id_number
+from core import cues
 from core import wording as m
 from actions.procedure_info import latest_entity
 from core.vocabulary import ASPECT_INTENTS, INTENT_ACTIONS
@@ -30,6 +33,14 @@ class ActionGradedFallback(Action):
         return "action_graded_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        text = tracker.latest_message.get("text") or ""
+        if cues.is_english(text):
+            return answer_in_english(dispatcher, tracker)
+        if warn_id_number(dispatcher, text):
+            return [SlotSet("suggested_intent", None)]
+        handoff = answer_after_handoff(dispatcher, tracker)
+        if handoff is not None:
+            return handoff + [SlotSet("suggested_intent", None)]
         ranking = [
             r
             for r in tracker.latest_message.get("intent_ranking", [])
@@ -45,6 +56,10 @@ class ActionGradedFallback(Action):
         if code:
             events.append(SlotSet("procedure_code", code))
         best = ranking[0]
+        if best["name"] in ASPECT_INTENTS and not code and not tracker.get_slot("procedure_code"):
+            # A question about a procedure without any procedure: ask which one (not "did you mean fees?").
+            dispatcher.utter_message(response="utter_ask_which_procedure")
+            return events + [SlotSet("pending_question", best["name"]), SlotSet("suggested_intent", None)]
         if best["confidence"] >= CONFIRM_THRESHOLD or len(ranking) == 1:
             about = m.CONFIRM_ABOUT.format(name=mention.get("procedure_name", "")) if code and mention else ""
             dispatcher.utter_message(
@@ -73,6 +88,9 @@ class ActionResolveConfirmation(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         suggested = tracker.get_slot("suggested_intent")
         if not suggested:
+            handoff = answer_after_handoff(dispatcher, tracker)
+            if handoff is not None:
+                return handoff
             dispatcher.utter_message(response="utter_anything_else")
             return []
         events = [SlotSet("suggested_intent", None)]
@@ -81,4 +99,6 @@ class ActionResolveConfirmation(Action):
             return events
         if suggested in ASPECT_INTENTS:
             events.append(SlotSet("pending_question", suggested))
-        return events + [FollowupAction(FOLLOWUP_ACTION[suggested])]
+            tracker.slots["pending_question"] = suggested  # read by the answer, run in this turn
+        # Answered in this turn (actions/dispatch.py says why not a FollowupAction).
+        return events + answer_intent(suggested, dispatcher, tracker, domain)

@@ -1,4 +1,12 @@
-"""Feedback: a 1–5 rating and an optional comment, stored for analytics."""
+"""Feedback: a complaint recorded for staff with a reference, or a 1–5 rating and comment for analytics.
+
+A "góp ý / phản ánh" message (intent give_feedback) is a complaint when it says so
+(khiếu nại, phản ánh, kiến nghị, a grievance: core/cues.py): it is recorded as a
+complaint, handed to staff with a reference, and the citizen is told where formal
+complaints go. Otherwise the rating form starts; a rating is only what the citizen
+gives as one ("4", "4 sao"), never a number inside a sentence ("hẹn tôi 3 lần").
+"thôi", "hủy", "không" at the rating leave the form without storing anything.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +18,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from core import cues
 from core import wording as m
+from actions.out_of_scope import answer_in_english, answer_out_of_scope
+from actions.procedure_info import ActionAnswerProcedure, latest_entity
+from actions.service import record_complaint
 from actions.store_unavailable import StoreCall
 from procedures_db.db import session_scope
 from services.service_requests import save_feedback
 from core.text import folded_text
 
-_RATING_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5}
-_RATING = re.compile(r"(?<!\d)([1-5])(?!\d)\s*(?:sao|\*|/\s*5|diem)?|\b(mot|hai|ba|bon|tu|nam)\s+(?:sao|diem)\b")
 # The form needs the slot filled to finish: a citizen who skips the comment gets this marker.
 NO_COMMENT = "-"
 _SKIP = {"khong", "ko", "k", "khong co", "bo qua", "thoi", "het", "khong a", "khong co gi"}
@@ -25,20 +35,58 @@ _MIN_COMMENT_WORDS = 3
 # "tôi muốn góp ý" asks to give feedback; what follows it, if anything, is the feedback.
 _REQUEST = re.compile(
     r"^\s*(?:(?:cho\s+)?(?:toi|em|minh|tui)\s+)?(?:muon|can|xin|co)?\s*"
-    r"(?:gop y|danh gia|phan anh|kien nghi|nhan xet)(?:\s+(?:ve\s+)?dich vu)?\s*(?:a|nhe|voi)?\s*[.!:,]*"
+    r"(?:gop y|danh gia|nhan xet)(?:\s+(?:ve\s+)?(?:chat luong\s+)?(?:dich vu|phuc vu))?\s*(?:a|nhe|voi)?\s*[.!:,]*"
 )
 
 
-def parse_rating(text: str) -> Optional[int]:
-    match = _RATING.search(folded_text(text or ""))
-    if not match:
-        return None
-    return int(match.group(1)) if match.group(1) else _RATING_WORDS[match.group(2)]
+def parse_rating(text: str, bare_allowed: bool = True) -> Optional[int]:
+    """The rating the citizen gave ("4", "4 sao"); None for a number inside a sentence."""
+    return cues.parse_rating(text, bare_allowed=bare_allowed)
+
+
+# feedback_kind (bot/domain/service.yml): the rules start the rating form only for RATING.
+KIND, ANSWERED, RATING = "feedback_kind", "answered", "rating"
+
+
+class ActionFeedback(Action):
+    """give_feedback: a complaint is recorded for staff; anything else starts the rating form."""
+
+    def name(self) -> Text:
+        return "action_feedback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        text = tracker.latest_message.get("text") or ""
+        if text.startswith("/"):
+            return [SlotSet(KIND, RATING)]  # a button: the rules start the rating form
+        if cues.is_complaint(text):
+            return record_complaint(dispatcher, tracker) + [SlotSet(KIND, ANSWERED)]
+        if cues.is_english(text):
+            return answer_in_english(dispatcher, tracker) + [SlotSet(KIND, ANSWERED)]
+        if not cues.offers_a_rating(text):
+            # Read as feedback, but it asks about a procedure: answered, not rated.
+            if latest_entity(tracker, "procedure"):
+                return ActionAnswerProcedure().run(dispatcher, tracker, domain) + [SlotSet(KIND, ANSWERED)]
+            if cues.asks_for_a_procedure(text):
+                return answer_out_of_scope(dispatcher, tracker) + [SlotSet(KIND, ANSWERED)]
+        return [SlotSet(KIND, RATING)]  # the rules start the rating form
 
 
 class ValidateFeedbackForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_feedback_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        # "thôi", "hủy", "không" instead of a rating: leave the form, store nothing.
+        if tracker.get_slot("requested_slot") == "feedback_rating" and cues.is_stop(
+            tracker.latest_message.get("text") or ""
+        ):
+            dispatcher.utter_message(text=m.FEEDBACK_LEFT)
+            return [
+                SlotSet("feedback_rating", None),
+                SlotSet("feedback_comment", None),
+                SlotSet("requested_slot", None),
+            ]
+        return await super().run(dispatcher, tracker, domain)
 
     async def extract_feedback_comment(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -58,7 +106,8 @@ class ValidateFeedbackForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") is None and tracker.get_intent_of_latest_message() == "give_feedback":
-            rating = parse_rating(tracker.latest_message.get("text"))
+            # In the request itself only a rating given as one counts ("đánh giá 5 sao").
+            rating = parse_rating(tracker.latest_message.get("text"), bare_allowed=False)
             if rating:
                 return {"feedback_rating": rating}
         return {}
@@ -79,6 +128,21 @@ class ValidateFeedbackForm(FormValidationAction):
         return {"feedback_comment": NO_COMMENT if folded_text(text) in _SKIP or not text else text}
 
 
+def store_rating(dispatcher: CollectingDispatcher, tracker: Tracker, rating: Any, comment: Optional[str]) -> bool:
+    """Stores a rating the citizen gave (and the comment, if any); False when the store failed."""
+    with StoreCall(dispatcher, "feedback") as call:
+        with session_scope() as session:
+            save_feedback(
+                session,
+                int(rating),
+                None if comment == NO_COMMENT else comment,
+                sender_id=tracker.sender_id,
+                channel=tracker.get_latest_input_channel(),
+                procedure_code=tracker.get_slot("procedure_code"),
+            )
+    return not call.failed
+
+
 class ActionSaveFeedback(Action):
     def name(self) -> Text:
         return "action_save_feedback"
@@ -87,16 +151,8 @@ class ActionSaveFeedback(Action):
         rating = tracker.get_slot("feedback_rating")
         comment = tracker.get_slot("feedback_comment")
         cleared = [SlotSet("feedback_rating", None), SlotSet("feedback_comment", None)]
-        with StoreCall(dispatcher, "feedback") as call:
-            with session_scope() as session:
-                save_feedback(
-                    session,
-                    int(rating) if rating else None,
-                    None if comment == NO_COMMENT else comment,
-                    sender_id=tracker.sender_id,
-                    channel=tracker.get_latest_input_channel(),
-                    procedure_code=tracker.get_slot("procedure_code"),
-                )
-        if not call.failed:
+        if not rating:  # the citizen left the form: nothing to store
+            return cleared
+        if store_rating(dispatcher, tracker, rating, comment):
             dispatcher.utter_message(text=m.FEEDBACK_SAVED.format(rating=int(rating)))
         return cleared

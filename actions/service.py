@@ -5,24 +5,32 @@ from __future__ import annotations
 from typing import Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from core.settings import current as settings
 from core import wording as m
+from core import cues
+from core.cues import is_english
 from actions.store_unavailable import StoreCall
 from services.catalogue import list_support_points
 from procedures_db.db import session_scope
-from services.service_requests import create_handoff
+from services.service_requests import create_handoff, save_complaint
 
 
 class ActionRequestHuman(Action):
-    """Records the request with a reference, tells the citizen, and pauses the bot for staff."""
+    """Records the request with a reference and says truthfully how and when a person answers.
+
+    Staff cannot answer inside the conversation yet, so the conversation is not paused:
+    the assistant keeps answering. Asking again ("mã yêu cầu của tôi là gì", "khi nào
+    cán bộ trả lời") repeats the same reference instead of opening another request.
+    """
 
     def name(self) -> Text:
         return "action_request_human"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        reference = tracker.get_slot("handoff_reference")
         recent = [
             e.get("text")
             for e in tracker.events
@@ -30,23 +38,45 @@ class ActionRequestHuman(Action):
         ][-5:]
         with StoreCall(dispatcher, "hand-over request") as call:
             with session_scope() as session:
-                request = create_handoff(
-                    session,
-                    tracker.sender_id,
-                    tracker.get_latest_input_channel(),
-                    tracker.get_slot("procedure_code"),
-                    "\n".join(recent),
-                )
-                reference = request.reference
+                if not reference:
+                    reference = create_handoff(
+                        session,
+                        tracker.sender_id,
+                        tracker.get_latest_input_channel(),
+                        tracker.get_slot("procedure_code"),
+                        "\n".join(recent),
+                    ).reference
                 points = list_support_points(session, limit=1)
-                hours = points[0].hours if points else None
+                hours = (points[0].hours if points else None) or m.HANDOFF_DEFAULT_HOURS
         if call.failed:
             return []
-        text = m.HANDOFF.format(reference=reference, hotline=settings().support_hotline)
-        if hours:
+        hotline = settings().support_hotline
+        if is_english(tracker.latest_message.get("text") or ""):
+            text = m.HANDOFF_ENGLISH.format(hotline=hotline, hours=hours, reference=reference)
+        else:
+            again = tracker.get_slot("handoff_reference") is not None
+            text = (m.HANDOFF_AGAIN if again else m.HANDOFF).format(reference=reference, hotline=hotline)
             text += "\n" + m.HANDOFF_HOURS.format(hours=hours)
         dispatcher.utter_message(text=text)
-        return [SlotSet("handoff_reference", reference), ConversationPaused()]
+        return [SlotSet("handoff_reference", reference)]
+
+
+def record_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
+    """A complaint (khiếu nại, phản ánh, kiến nghị): stored for staff with a reference, told where formal ones go."""
+    text = tracker.latest_message.get("text") or ""
+    with StoreCall(dispatcher, "complaint") as call:
+        with session_scope() as session:
+            reference = save_complaint(
+                session,
+                text,
+                sender_id=tracker.sender_id,
+                channel=tracker.get_latest_input_channel(),
+                procedure_code=tracker.get_slot("procedure_code"),
+            )
+    if call.failed:
+        return []
+    dispatcher.utter_message(text=m.COMPLAINT_RECORDED.format(reference=reference, hotline=settings().support_hotline))
+    return [SlotSet("handoff_reference", reference)]
 
 
 class ActionSupportPoint(Action):
@@ -54,6 +84,8 @@ class ActionSupportPoint(Action):
         return "action_support_point"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        if cues.is_explicit_complaint(tracker.latest_message.get("text") or ""):
+            return record_complaint(dispatcher, tracker)  # "kiến nghị: một cửa chỉ mở 4 buổi" is a complaint
         with StoreCall(dispatcher, "support points") as call:
             with session_scope() as session:
                 points = list_support_points(session, place=tracker.latest_message.get("text"), limit=3)

@@ -41,6 +41,22 @@ INTENT_ACTIONS: Dict[str, str] = {
     **{intent: ANSWER_ACTION for intent in ASPECT_INTENTS},
     "check_dossier_status": "dossier_form",
     "request_human": "action_request_human",
-    "give_feedback": "feedback_form",
+    "give_feedback": "action_feedback",
     "ask_support_point": "action_support_point",
 }
+
+# A message with one of these intents inside a form is not the form's answer: the form is left
+# and the message answered (the forms' from_text mappings skip them: bot/domain/*.yml; the rules
+# "... inside a form" in data/rules/forms.yml). "deny" leaves a form too, saying so.
+FORM_EXIT_INTENTS: Tuple[str, ...] = (
+    *ASPECT_INTENTS,
+    "greet",
+    "goodbye",
+    "thank",
+    "bot_challenge",
+    "check_dossier_status",
+    "request_human",
+    "give_feedback",
+    "ask_support_point",
+    "out_of_scope",
+)

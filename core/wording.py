@@ -110,7 +110,9 @@ FEE_UNKNOWN = "Lệ phí: chưa có thông tin đã kiểm chứng."
 
 CLARIFY = 'Dạ, "{mention}" có thể là một trong các thủ tục sau. Anh/chị chọn giúp em thủ tục đúng nhé:'
 NO_MATCH_SUGGEST = (
-    "Dạ, em chưa tìm thấy đúng thủ tục anh/chị hỏi. Có phải anh/chị muốn hỏi một trong các thủ tục sau không ạ?"
+    "Dạ, em chưa tìm thấy đúng thủ tục anh/chị hỏi. Có phải anh/chị muốn hỏi một trong các thủ tục sau không ạ? "
+    "Nếu không phải, có thể thủ tục đó chưa có trong cơ sở dữ liệu của em: anh/chị hỏi Bộ phận Một cửa "
+    "hoặc xem dichvucong.gov.vn ạ."
 )
 
 # Graded fallback: what each intent means, to ask "did you mean ...?"
@@ -132,15 +134,84 @@ CONFIRM_ABOUT = ' của thủ tục "{name}"'
 CONFIRM_MANY = "Dạ, em chưa chắc đã hiểu đúng. Anh/chị muốn hỏi về:"
 YES_NO_BUTTONS = [("Đúng vậy", "/affirm"), ("Không phải", "/deny")]
 
+# A hand-over: staff do not answer inside the chat yet, so the citizen is told how and when a person answers.
 HANDOFF = (
-    "Dạ, em đã chuyển yêu cầu của anh/chị cho cán bộ hỗ trợ, mã yêu cầu: {reference}.\n"
-    "Cán bộ sẽ trả lời ngay tại đây trong giờ làm việc. Nếu cần gấp, anh/chị gọi tổng đài {hotline}."
+    "Dạ, em đã ghi nhận yêu cầu gặp cán bộ của anh/chị, mã yêu cầu: {reference}.\n"
+    "Hiện cán bộ chưa trả lời trực tiếp trong khung chat này. Anh/chị gọi tổng đài {hotline} "
+    "trong giờ làm việc và đọc mã yêu cầu trên để được cán bộ hỗ trợ.\n"
+    "Trong lúc chờ, em vẫn trả lời các câu hỏi về thủ tục ạ."
+)
+HANDOFF_AGAIN = (
+    "Dạ, yêu cầu gặp cán bộ của anh/chị đã được ghi nhận, mã yêu cầu: {reference}. "
+    "Cán bộ chưa trả lời trực tiếp trong khung chat này; anh/chị gọi tổng đài {hotline} "
+    "trong giờ làm việc và đọc mã yêu cầu để được hỗ trợ."
+)
+HANDOFF_DEFAULT_HOURS = "giờ hành chính, Thứ Hai đến Thứ Sáu"
+HANDOFF_ENGLISH = (
+    "A person does not answer inside this chat yet. Please call the hotline {hotline} during working hours "
+    "({hours}) and give your reference {reference}. I can keep answering questions about procedures "
+    "(in Vietnamese)."
 )
 HANDOFF_HOURS = "Giờ làm việc: {hours}."
 SUPPORT_POINT = "{index}. {name}\n   Địa chỉ: {address}\n   Giờ làm việc: {hours}"
 SUPPORT_POINT_PHONE = "\n   Điện thoại: {phone}"
 SUPPORT_POINTS_HEADER = "Dạ, anh/chị có thể đến các nơi sau để được hỗ trợ làm thủ tục, kể cả nộp hồ sơ trực tuyến:"
 SUPPORT_POINTS_FOOTER = "Tổng đài hỗ trợ Cổng Dịch vụ công quốc gia: {hotline}."
+# Complaints (khiếu nại, phản ánh, kiến nghị): recorded for staff with a reference; where formal ones go.
+COMPLAINT_RECORDED = (
+    "Dạ, em đã ghi nhận phản ánh của anh/chị và chuyển cho cán bộ phụ trách, mã phản ánh: {reference}.\n"
+    "Cán bộ xem xét trong giờ làm việc; cần gấp, anh/chị gọi tổng đài {hotline} và đọc mã trên.\n"
+    "Để gửi khiếu nại, kiến nghị chính thức, anh/chị dùng mục Phản ánh, kiến nghị trên Cổng Dịch vụ công "
+    "quốc gia (dichvucong.gov.vn) hoặc nộp đơn tại Bộ phận Một cửa nơi giải quyết hồ sơ ạ."
+)
+FEEDBACK_LEFT = "Dạ, em đã dừng phần đánh giá, không ghi nhận điểm nào ạ. Anh/chị cần hỏi gì thêm cứ nhắn em nhé."
+DOSSIER_LOOKUP_LEFT = (
+    'Dạ, em đã dừng tra cứu. Khi cần tra lại, anh/chị nhắn "tra cứu hồ sơ" ạ. '
+    "Anh/chị cần hỏi gì thêm cứ nhắn em nhé."
+)
+# An identity number typed into the chat: never echoed, and where the citizen checks it instead.
+ID_NUMBER_WARNING = (
+    "Dạ, anh/chị vui lòng không gửi số căn cước/CCCD, CMND hay số định danh vào khung chat này để bảo vệ "
+    "thông tin cá nhân. Em không tra cứu theo số căn cước.\n"
+    "Để xem thẻ căn cước đã làm xong chưa, anh/chị xem trên ứng dụng VNeID hoặc hỏi Công an nơi đã làm thủ tục; "
+    "hồ sơ nộp trên Cổng Dịch vụ công thì tra theo mã hồ sơ ạ."
+)
+ID_NUMBER_WARNING_ENGLISH = (
+    "Please do not share ID card numbers in this chat. I cannot look up a card by its number: "
+    "check it in the VNeID app or ask the police office where you applied."
+)
+# A real administrative procedure that the catalogue does not hold (yet): not "out of scope".
+NOT_IN_CATALOGUE = (
+    "Dạ, thủ tục anh/chị hỏi chưa có trong cơ sở dữ liệu của em (em chưa được cập nhật thủ tục này), "
+    "nên em chưa trả lời chắc chắn được.\n"
+    "Anh/chị tra trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn), hỏi Bộ phận Một cửa của UBND xã/phường "
+    "hoặc gọi tổng đài {hotline} ạ."
+)
+# English: what the assistant does, in a few lines.
+ENGLISH_CAPABILITIES = (
+    "Hello! I am a virtual assistant for Vietnamese administrative procedures (public services): "
+    "the documents, fees, processing time and where to apply, and the status of a submitted dossier. "
+    "I answer from the official procedure catalogue, in Vietnamese. "
+    "For a person, call the hotline {hotline} during working hours."
+)
+ENGLISH_ANSWER_LEAD = "Here is what the catalogue says about {topic} (in Vietnamese):"
+ENGLISH_TOPIC = {
+    "ask_procedure_info": "this procedure",
+    "ask_documents": "the documents to bring",
+    "ask_fee": "the fee",
+    "ask_processing_time": "the processing time",
+    "ask_where_to_submit": "where to apply",
+    "ask_steps": "the steps",
+    "ask_online": "applying online",
+}
+ENGLISH_NOT_IN_CATALOGUE = (
+    "This is an administrative procedure that my catalogue does not hold yet. Please check the National Public "
+    "Service Portal (dichvucong.gov.vn) or ask the one-stop desk of the local People's Committee; hotline {hotline}."
+)
+ENGLISH_OUT_OF_SCOPE = (
+    "Sorry, I only help with administrative procedures and public services (documents, fees, processing time, "
+    "where to apply, dossier status), so I cannot answer this."
+)
 FEEDBACK_SAVED = (
     "Dạ, em cảm ơn anh/chị đã đánh giá {rating}/5. Ý kiến của anh/chị đã được ghi nhận để cải thiện dịch vụ ạ."
 )

@@ -83,6 +83,26 @@ def save_feedback(
     return feedback
 
 
+COMPLAINT = "complaint"  # Feedback.about of a complaint (khiếu nại, phản ánh, kiến nghị)
+COMPLAINT_PREFIX = "[complaint] "  # the hand-over summary of a complaint, for staff's queue
+
+
+def save_complaint(
+    session: Session,
+    text: str,
+    sender_id: str,
+    channel: str | None = None,
+    procedure_code: str | None = None,
+) -> str:
+    """Record a complaint: kept as feedback about "complaint" (no rating) and queued for staff as a
+    hand-over with a reference, which is returned (the citizen quotes it)."""
+    request = create_handoff(session, sender_id, channel, procedure_code, COMPLAINT_PREFIX + (text or "").strip())
+    save_feedback(
+        session, None, text, sender_id=sender_id, channel=channel, about=COMPLAINT, procedure_code=procedure_code
+    )
+    return request.reference
+
+
 def feedback_summary(session: Session) -> dict:
     """Count and average rating, for the staff API and reports."""
     count, average = session.execute(select(func.count(Feedback.id), func.avg(Feedback.rating))).one()

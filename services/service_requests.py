@@ -14,6 +14,7 @@ from procedures_db.service_requests import (
     handoff_to_json,
     list_handoffs,
     purge_service_requests,
+    save_complaint,
     save_feedback,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "handoff_to_json",
     "list_handoffs",
     "purge_service_requests",
+    "save_complaint",
     "save_feedback",
 ]

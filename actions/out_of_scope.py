@@ -1,0 +1,113 @@
+"""Messages outside the catalogue: a procedure it does not hold yet, an English question, an ID number, the truly off-topic.
+
+"em chỉ hỗ trợ thủ tục hành chính" is kept for what really is outside
+administrative procedures (gold prices, homework). A real procedure the
+catalogue does not hold ("hoãn nghĩa vụ quân sự", "sang tên xe") is said to be
+missing from the catalogue, with where to ask. A question in English gets a
+short English answer saying what the assistant does, and the catalogue's answer
+(in Vietnamese) when it names a procedure the catalogue holds. An identity
+number typed into the chat is never echoed: the citizen is asked not to share it.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import next_question_buttons, render_answer
+from actions.service import ActionRequestHuman
+from actions.store_unavailable import StoreCall
+from core import cues
+from core import wording as m
+from core.settings import current as settings
+from core.vocabulary import DEFAULT_ASPECT
+from procedures_db.db import session_scope
+from services.catalogue import get_procedure, search_procedures
+
+_FOREIGN_MARRIAGE = "dang ky ket hon co yeu to nuoc ngoai"
+_HELLO = ("hi", "hello", "help", "what can you", "who are you")
+
+
+def warn_id_number(dispatcher: CollectingDispatcher, text: str) -> bool:
+    """Tells the citizen not to share an ID number when ``text`` holds one; True when it did."""
+    if not cues.id_numbers(text):
+        return False
+    dispatcher.utter_message(text=m.ID_NUMBER_WARNING_ENGLISH if cues.is_english(text) else m.ID_NUMBER_WARNING)
+    return True
+
+
+def english_query(text: str) -> Optional[str]:
+    """The catalogue search (in Vietnamese) for the procedure an English question names, if any."""
+    lowered = text.lower()
+    query = next((vi for en, vi in cues.ENGLISH_PROCEDURE_WORDS.items() if en in lowered), None)
+    if query and "ket hon" in query and cues.ENGLISH_FOREIGN.search(lowered):
+        return _FOREIGN_MARRIAGE
+    return query
+
+
+def answer_in_english(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
+    text = tracker.latest_message.get("text") or ""
+    lowered = text.lower()
+    hotline = settings().support_hotline
+    if warn_id_number(dispatcher, text):
+        return []
+    if cues.ENGLISH_HUMAN.search(lowered):
+        return ActionRequestHuman().run(dispatcher, tracker, {})
+    query = english_query(text)
+    if query:
+        aspect = next((intent for intent, pattern in cues.ENGLISH_ASPECTS if pattern.search(lowered)), DEFAULT_ASPECT)
+        with StoreCall(dispatcher, "catalogue, an English question") as call:
+            with session_scope() as session:
+                best = search_procedures(session, query, limit=1).best
+                procedure = get_procedure(session, best.code) if best else None
+                answer = render_answer(procedure, aspect) if procedure else None
+        if call.failed:
+            return []
+        if procedure and answer:
+            dispatcher.utter_message(
+                text=m.ENGLISH_ANSWER_LEAD.format(topic=m.ENGLISH_TOPIC[aspect]) + "\n" + answer,
+                buttons=next_question_buttons(procedure.code, aspect),
+            )
+            return [SlotSet("procedure_code", procedure.code)]
+    if cues.asks_for_a_procedure(text):
+        dispatcher.utter_message(text=m.ENGLISH_NOT_IN_CATALOGUE.format(hotline=hotline))
+    elif any(word in lowered for word in _HELLO):
+        dispatcher.utter_message(text=m.ENGLISH_CAPABILITIES.format(hotline=hotline))
+    else:
+        dispatcher.utter_message(text=m.ENGLISH_OUT_OF_SCOPE + " " + m.ENGLISH_CAPABILITIES.format(hotline=hotline))
+    return []
+
+
+def answer_after_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict]]:
+    """After a hand-over, "có ai không", "mã yêu cầu của tôi là gì": the hand-over's reference and hours again."""
+    text = tracker.latest_message.get("text") or ""
+    if tracker.get_slot("handoff_reference") and cues.asks_about_handoff(text):
+        return ActionRequestHuman().run(dispatcher, tracker, {})
+    return None
+
+
+def answer_out_of_scope(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
+    text = tracker.latest_message.get("text") or ""
+    handoff = answer_after_handoff(dispatcher, tracker)
+    if handoff is not None:
+        return handoff
+    if cues.is_english(text):
+        return answer_in_english(dispatcher, tracker)
+    if warn_id_number(dispatcher, text):
+        return []
+    if cues.asks_for_a_procedure(text):
+        dispatcher.utter_message(text=m.NOT_IN_CATALOGUE.format(hotline=settings().support_hotline))
+    else:
+        dispatcher.utter_message(response="utter_out_of_scope")
+    return []
+
+
+class ActionOutOfScope(Action):
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        return answer_out_of_scope(dispatcher, tracker)
