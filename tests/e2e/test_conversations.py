@@ -97,7 +97,7 @@ def test_gibberish_gets_graded_fallback(running_stack):
     assert answer and ("chưa hiểu" in answer or "có phải" in answer.lower() or "chỉ hỗ trợ" in answer)
 
 
-def test_handoff_records_a_reference_visible_to_staff_and_pauses_the_bot(running_stack):
+def test_handoff_records_a_reference_visible_to_staff_and_the_bot_keeps_answering(running_stack):
     user = sender()
     answer = texts(running_stack.say(user, "cho tôi nói chuyện với cán bộ"))
     assert "YC-" in answer and settings().support_hotline in answer
@@ -109,7 +109,8 @@ def test_handoff_records_a_reference_visible_to_staff_and_pauses_the_bot(running
     )
     assert reference in [h["reference"] for h in staff.json()["handoffs"]]
     assert requests.get(f"{running_stack.api}/api/handoffs", timeout=10).status_code == 401
-    assert running_stack.say(user, "alo") == []  # paused: staff answer now
+    # Staff cannot answer inside the chat yet (issue 16): the assistant keeps answering.
+    assert "trợ lý ảo" in texts(running_stack.say(user, "xin chào"))
 
 
 def test_feedback_rating_and_comment_are_stored(running_stack):

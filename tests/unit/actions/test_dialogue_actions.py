@@ -24,7 +24,10 @@ def ranking(*pairs):
 
 def test_fallback_with_one_likely_intent_asks_yes_or_no(dispatcher):
     tracker = make_tracker(
-        "nlu_fallback", "phi the nao", ranking=ranking(("nlu_fallback", 0.4), ("ask_fee", 0.5), ("ask_online", 0.2))
+        "nlu_fallback",
+        "phi the nao",
+        ranking=ranking(("nlu_fallback", 0.4), ("ask_fee", 0.5), ("ask_online", 0.2)),
+        slots={"procedure_code": "1.004222"},
     )
     events = ActionGradedFallback().run(dispatcher, tracker, {})
     assert "Lệ phí" in dispatcher.messages[0]["text"]
@@ -32,11 +35,21 @@ def test_fallback_with_one_likely_intent_asks_yes_or_no(dispatcher):
     assert slot_events(events)["suggested_intent"] == "ask_fee"
 
 
+def test_fallback_about_a_question_without_any_procedure_asks_which_procedure(dispatcher):
+    tracker = make_tracker(
+        "nlu_fallback", "phi the nao", ranking=ranking(("nlu_fallback", 0.4), ("ask_fee", 0.5), ("ask_online", 0.2))
+    )
+    events = ActionGradedFallback().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["response"] == "utter_ask_which_procedure"
+    assert slot_events(events)["pending_question"] == "ask_fee"
+
+
 def test_fallback_with_several_candidates_offers_them(dispatcher):
     tracker = make_tracker(
         "nlu_fallback",
         "cai do",
         ranking=ranking(("nlu_fallback", 0.4), ("ask_fee", 0.3), ("ask_steps", 0.28), ("ask_online", 0.25)),
+        slots={"procedure_code": "1.004222"},
     )
     ActionGradedFallback().run(dispatcher, tracker, {})
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/ask_fee", "/ask_steps", "/ask_online"]
@@ -48,12 +61,15 @@ def test_fallback_without_any_candidate_says_what_it_can_do(dispatcher):
     assert dispatcher.messages[0]["response"] == "utter_capabilities"
 
 
-def test_affirm_runs_the_suggestion_and_deny_shows_the_menu(dispatcher):
-    events = ActionResolveConfirmation().run(
-        dispatcher, make_tracker("affirm", "ừ", slots={"suggested_intent": "ask_fee"}), {}
-    )
-    assert {"event": "followup", "name": "action_answer_procedure", "timestamp": None} in events
-    assert slot_events(events)["pending_question"] == "ask_fee"
+def test_affirm_answers_the_suggestion_in_the_same_turn_and_deny_shows_the_menu(database, dispatcher):
+    # Answered by the confirmation itself: a FollowupAction left the turn without a rule, and Rasa's
+    # core fallback then added "em chưa xử lý được yêu cầu này" after the right answer.
+    tracker = make_tracker("affirm", "ừ", slots={"suggested_intent": "ask_fee", "procedure_code": "1.004222"})
+    events = ActionResolveConfirmation().run(dispatcher, tracker, {})
+    assert not any(e["event"] == "followup" for e in events)
+    text = dispatcher.messages[0]["text"]
+    assert "Đăng ký thường trú" in text and "1.004222" in text and "phí" in text
+    assert slot_events(events)["procedure_code"] == "1.004222"
     ActionResolveConfirmation().run(
         dispatcher, make_tracker("deny", "không", slots={"suggested_intent": "ask_fee"}), {}
     )
@@ -131,14 +147,28 @@ def test_feedback_is_stored(database, dispatcher):
         assert feedback_summary(session) == {"count": 1, "average_rating": 4.0}
 
 
-def test_handoff_records_a_reference_and_pauses(database, dispatcher):
+def test_handoff_records_a_reference_says_how_a_person_answers_and_does_not_pause(database, dispatcher):
     events = ActionRequestHuman().run(dispatcher, make_tracker("request_human", "cho gặp cán bộ"), {})
-    assert any(e["event"] == "pause" for e in events)
+    assert not any(e["event"] == "pause" for e in events)  # the assistant keeps answering
     reference = slot_events(events)["handoff_reference"]
-    assert reference in dispatcher.messages[0]["text"]
+    text = dispatcher.messages[0]["text"]
+    assert reference in text and settings().support_hotline in text and "Giờ làm việc" in text
+    assert "trả lời ngay" not in text  # no staff reply path in the chat yet: not promised
     with session_scope(database) as session:
         [request] = list_handoffs(session)
         assert request.reference == reference and "cho gặp cán bộ" in request.summary
+
+
+def test_asking_again_after_a_handoff_repeats_the_reference_without_a_new_request(database, dispatcher):
+    first = ActionRequestHuman().run(dispatcher, make_tracker("request_human", "gặp cán bộ"), {})
+    reference = slot_events(first)["handoff_reference"]
+    tracker = make_tracker("request_human", "mã yêu cầu của tôi là gì", slots={"handoff_reference": reference})
+    ActionRequestHuman().run(dispatcher, tracker, {})
+    assert (
+        reference in dispatcher.messages[-1]["text"] and settings().support_hotline in dispatcher.messages[-1]["text"]
+    )
+    with session_scope(database) as session:
+        assert len(list_handoffs(session)) == 1
 
 
 def test_support_points_list_address_and_hours(database, dispatcher):

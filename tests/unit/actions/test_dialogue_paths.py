@@ -1,0 +1,169 @@
+"""Issue 16's dialogue paths with tracker fixtures: complaints, leaving forms, ID numbers, English, not in the catalogue."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+
+from actions.dispatch import ActionLeaveForm
+from actions.dossier_status import ValidateDossierForm
+from actions.feedback import ActionFeedback, ActionSaveFeedback, ValidateFeedbackForm, parse_rating
+from actions.out_of_scope import ActionOutOfScope
+from core.settings import current as settings
+from procedures_db.db import session_scope
+from procedures_db.models import Feedback
+from procedures_db.service_requests import COMPLAINT, list_handoffs
+from tests.unit.actions.conftest import make_tracker, slot_events
+
+COMPLAINT_TEXT = "Cán bộ phường hẹn tôi 4 lần mà hồ sơ vẫn chưa xong, tôi muốn khiếu nại"
+
+
+def stored_feedback(database: str) -> list[tuple]:
+    with session_scope(database) as session:
+        return [(f.rating, f.about, f.comment) for f in session.scalars(select(Feedback))]
+
+
+def test_a_complaint_is_recorded_with_a_reference_never_as_a_rating(database, dispatcher):
+    events = ActionFeedback().run(dispatcher, make_tracker("give_feedback", COMPLAINT_TEXT), {})
+    assert slot_events(events)["feedback_kind"] == "answered"  # the rating form is not opened
+    reference = slot_events(events)["handoff_reference"]
+    text = dispatcher.messages[0]["text"]
+    assert reference in text and "dichvucong.gov.vn" in text and "Một cửa" in text
+    assert "4/5" not in text and "sao" not in text
+    assert stored_feedback(database) == [(None, COMPLAINT, COMPLAINT_TEXT)]
+    with session_scope(database) as session:
+        [request] = list_handoffs(session)  # routed to staff's queue
+        assert request.reference == reference and COMPLAINT_TEXT in request.summary
+
+
+@pytest.mark.parametrize("text", ["tôi muốn đánh giá dịch vụ", "cho em góp ý", "danh gia 5 sao"])
+def test_a_rating_request_opens_the_rating_form(database, dispatcher, text):
+    events = ActionFeedback().run(dispatcher, make_tracker("give_feedback", text), {})
+    assert slot_events(events)["feedback_kind"] == "rating"  # the rules then start the form
+    assert stored_feedback(database) == []
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [("4", 4), ("cho 5 nhé", 5), ("3 sao", 3), ("hẹn tôi 3 lần", None), ("nộp 2 lần đều bị trả", None), ("6", None)],
+)
+def test_a_number_inside_a_sentence_is_not_a_rating(text, expected):
+    assert parse_rating(text) == expected
+
+
+def test_the_request_itself_gives_a_rating_only_when_stated_as_one(dispatcher):
+    form = ValidateFeedbackForm()
+    for text, expected in (("đánh giá 4 sao", {"feedback_rating": 4}), ("đánh giá, tôi đi 3 lần rồi", {})):
+        tracker = make_tracker("give_feedback", text)
+        assert asyncio.run(form.extract_feedback_rating(dispatcher, tracker, {})) == expected
+
+
+@pytest.mark.parametrize("text", ["thôi", "hủy", "không", "ko", "thôi không đánh giá nữa"])
+def test_the_rating_form_can_be_left_and_nothing_is_stored(database, dispatcher, text):
+    tracker = make_tracker("deny", text, slots={"requested_slot": "feedback_rating"}, active_loop="feedback_form")
+    events = asyncio.run(ValidateFeedbackForm().run(dispatcher, tracker, {"forms": {}}))
+    slots = slot_events(events)
+    assert slots["requested_slot"] is None and slots["feedback_rating"] is None
+    assert "1 đến 5" not in dispatcher.messages[0]["text"]
+    ActionSaveFeedback().run(dispatcher, make_tracker("deny", text), {})
+    assert stored_feedback(database) == []
+
+
+@pytest.mark.parametrize("text", ["thôi", "ko nhớ mã, thôi", "hủy", "thôi không cần nữa"])
+def test_the_dossier_lookup_can_be_left(dispatcher, text):
+    tracker = make_tracker("deny", text, slots={"requested_slot": "dossier_code"}, active_loop="dossier_form")
+    events = asyncio.run(ValidateDossierForm().run(dispatcher, tracker, {"forms": {}}))
+    assert slot_events(events)["requested_slot"] is None
+    assert "mã hồ sơ" not in dispatcher.messages[0]["text"].lower().split("tra cứu")[0]
+
+
+def test_a_question_inside_a_form_leaves_it_and_is_answered(database, dispatcher):
+    tracker = make_tracker(
+        "ask_where_to_submit",
+        "thôi không tra nữa, làm hộ chiếu ở đâu",
+        entities=[{"entity": "procedure", "value": "1.001456"}],
+        slots={"requested_slot": "dossier_code"},
+        active_loop="dossier_form",
+    )
+    events = ActionLeaveForm().run(dispatcher, tracker, {})
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    text = dispatcher.messages[0]["text"]
+    assert "1.001456" in text and "nơi nộp" in text
+    assert slot_events(events)["dossier_code"] is None
+
+
+def test_leaving_the_rating_after_the_rating_keeps_it(database, dispatcher):
+    tracker = make_tracker(
+        "ask_fee",
+        "lệ phí khai sinh",
+        slots={"feedback_rating": 4.0, "requested_slot": "feedback_comment"},
+        active_loop="feedback_form",
+    )
+    ActionLeaveForm().run(dispatcher, tracker, {})
+    assert [r for r, _, _ in stored_feedback(database)] == [4]
+
+
+@pytest.mark.parametrize(
+    "text,number",
+    [
+        ("Số căn cước của tôi là 079301009876, xem giúp đã làm xong thẻ chưa", "079301009876"),
+        ("cmnd cũ 201234567 kiểm tra giúp", "201234567"),
+    ],
+)
+def test_an_id_number_does_not_open_the_lookup_and_is_not_echoed(dispatcher, text, number):
+    # On activation (no active loop yet) the validation sees the ID number and ends the form.
+    tracker = make_tracker("check_dossier_status", text)
+    events = asyncio.run(ValidateDossierForm().run(dispatcher, tracker, {"forms": {}}))
+    assert slot_events(events)["requested_slot"] is None
+    reply = dispatcher.messages[0]["text"]
+    assert "VNeID" in reply and "không gửi" in reply and number not in reply
+
+
+def test_a_real_procedure_missing_from_the_catalogue_is_not_called_out_of_scope(dispatcher):
+    ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", "xin giấy phép khai thác cát sỏi ở đâu"), {})
+    text = dispatcher.messages[0]["text"]
+    assert "chưa có trong cơ sở dữ liệu" in text and "Một cửa" in text and settings().support_hotline in text
+    assert "chỉ hỗ trợ" not in text
+
+
+def test_really_out_of_scope_keeps_the_out_of_scope_answer(dispatcher):
+    ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", "hôm nay ăn gì ngon"), {})
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+
+
+def test_english_gets_an_english_answer_and_the_catalogue_card(database, dispatcher):
+    events = ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", "How much is a passport?"), {})
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("Here is what the catalogue says about the fee") and "1.001456" in text
+    assert slot_events(events)["procedure_code"] == "1.001456"
+    ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", "Hello, what can you do for me?"), {})
+    assert "administrative procedures" in dispatcher.messages[-1]["text"]
+
+
+def test_the_forms_skip_exactly_the_intents_that_leave_them():
+    # A form rejects these intents (its from_text mappings skip them) so that the rules in
+    # data/rules/forms.yml leave it and answer: the lists must say the same.
+    from pathlib import Path
+
+    import yaml
+
+    from core.vocabulary import FORM_EXIT_INTENTS
+
+    root = Path(__file__).resolve().parents[3]
+    rules = yaml.safe_load((root / "data/rules/forms.yml").read_text(encoding="utf-8"))["rules"]
+    left_by = {r["condition"][0]["active_loop"]: {s["intent"] for s in r["steps"][0]["or"]} for r in rules}
+    slots = {}
+    for name in ("dossier.yml", "service.yml"):
+        slots.update(yaml.safe_load((root / "bot/domain" / name).read_text(encoding="utf-8"))["slots"])
+    for slot, form, own in (
+        ("dossier_code", "dossier_form", "check_dossier_status"),
+        ("phone_last4", "dossier_form", "check_dossier_status"),
+        ("feedback_rating", "feedback_form", "give_feedback"),
+        ("feedback_comment", "feedback_form", "give_feedback"),
+    ):
+        [skipped] = [m["not_intent"] for m in slots[slot]["mappings"] if m["type"] == "from_text"]
+        expected = set(FORM_EXIT_INTENTS) - {own}
+        assert expected <= set(skipped), slot
+        assert expected <= left_by[form] and "deny" in left_by[form], form

@@ -1,0 +1,88 @@
+"""What a message signals beside its intent (core/cues.py): complaints, ratings, leaving, English, ID numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tôi muốn khiếu nại cán bộ địa chính",
+        "toi muon phan anh viec tra ho so cham",
+        "e mún kiến nghị về giờ làm việc của xã",
+        "đi lại 4 lần vẫn chưa xong, cán bộ vô trách nhiệm",
+    ],
+)
+def test_complaints_are_recognised_in_every_style(text):
+    assert cues.is_complaint(text)
+
+
+@pytest.mark.parametrize("text", ["tôi muốn đánh giá dịch vụ", "cho em góp ý", "5 sao"])
+def test_a_rating_request_is_not_a_complaint(text):
+    assert not cues.is_complaint(text) and cues.offers_a_rating(text)
+
+
+@pytest.mark.parametrize(
+    "text,bare,expected",
+    [
+        ("4", True, 4),
+        ("năm", True, 5),
+        ("cho 3 nhé", True, 3),
+        ("4 sao", False, 4),
+        ("2/5", False, 2),
+        ("4", False, None),
+        ("hẹn tôi 3 lần rồi", True, None),
+        ("đợi 5 ngày chưa có", True, None),
+    ],
+)
+def test_a_rating_is_only_one_given_as_such(text, bare, expected):
+    assert cues.parse_rating(text, bare_allowed=bare) == expected
+
+
+@pytest.mark.parametrize("text", ["thôi", "Hủy", "không", "ko", "thôi để sau", "ko nhớ mã, thôi", "không cần nữa"])
+def test_leaving_words(text):
+    assert cues.is_stop(text)
+
+
+@pytest.mark.parametrize("text", ["không hài lòng lắm", "4", "thủ tục khai sinh cần những giấy tờ gì ạ, em cảm ơn"])
+def test_not_leaving(text):
+    assert not cues.is_stop(text)
+
+
+@pytest.mark.parametrize(
+    "text,english",
+    [
+        ("What documents do I need for a work permit?", True),
+        ("Is there someone I can talk to?", True),
+        ("cai do", False),
+        ("ho chieu the nao", False),
+        ("làm hộ chiếu ở đâu", False),
+        ("ok", False),
+    ],
+)
+def test_english_is_told_from_unaccented_vietnamese(text, english):
+    assert cues.is_english(text) is english
+
+
+def test_id_numbers_are_found_but_not_phones_nor_dossier_codes():
+    assert cues.id_numbers("cccd của em 079301009876 nhé") == ["079301009876"]
+    assert cues.id_numbers("cmnd 201234567") == ["201234567"]
+    assert cues.id_numbers("sđt 0912345678") == []
+    assert cues.id_numbers("tra hồ sơ 000.00.12.H48-251103-0021") == []
+
+
+@pytest.mark.parametrize(
+    "text,asks",
+    [
+        ("xin giấy phép khai thác cát ở đâu", True),
+        ("hoan nghia vu quan su cho con di hoc", True),
+        ("I need a building permit", True),
+        ("giá vàng hôm nay", False),
+        ("kể chuyện cười đi", False),
+    ],
+)
+def test_a_request_for_a_procedure_is_told_from_the_off_topic(text, asks):
+    assert cues.asks_for_a_procedure(text) is asks
