@@ -15,7 +15,9 @@
    each served with the same action server and API on a freshly seeded
    throwaway database, plus the Rasa server's peak memory; then, at 20
    citizens, stock Rasa as shipped and both models on two worker processes
-   (see all_conversations).
+   (see all_conversations), and our model at 20 citizens with the national pages
+   imported into its catalogue (when ../shared/data/national is present), beside
+   the seed-only run.
 
 Figures are printed and written to results/bench.json; there are no pass/fail thresholds.
 """
@@ -36,6 +38,7 @@ from pathlib import Path
 
 from procedures_db.db import session_scope
 from integrations.seed import seed_demo_dossiers
+from integrations.portal_import import import_portal
 from integrations.seed import seed_if_empty
 from tools.stack import ROOT, service_environment
 from tools.benchmarks import conversation_bench, search_bench
@@ -133,13 +136,16 @@ def our_training(workdir: Path) -> dict:
     return {"seconds": seconds, "cached": False}
 
 
-def stack_environment(workdir: Path, **overrides: str) -> dict:
-    """Free ports, a seeded throwaway catalogue with the demo dossiers, a fresh tracker store."""
+def stack_environment(workdir: Path, national: Path | None = None, **overrides: str) -> dict:
+    """Free ports, a seeded throwaway catalogue with the demo dossiers (and the ``national`` pages), a fresh tracker store."""
     workdir.mkdir(parents=True, exist_ok=True)
     database = f"sqlite:///{workdir / 'assistant.db'}"
     with session_scope(database) as session:
         seed_if_empty(session)
         seed_demo_dossiers(session)  # digests made with this process's PHONE_HASH_KEY, as the stack's
+    if national is not None:  # as make run with CATALOGUE_IMPORT
+        with session_scope(database) as session:
+            import_portal(session, [national])
     env = service_environment()
     env.update(
         {
@@ -155,14 +161,16 @@ def stack_environment(workdir: Path, **overrides: str) -> dict:
     return env
 
 
-def conversations(name: str, model: Path, workdir: Path, full: bool = True, **env: str) -> dict:
+def conversations(
+    name: str, model: Path, workdir: Path, full: bool = True, national: Path | None = None, **env: str
+) -> dict:
     """One stack: every level and the paced citizens (``full``), or only the 20-citizen level."""
     log(f"conversation turns, {name} ({model.relative_to(ROOT)}):")
     folder = workdir / f"stack-{name}"
     try:
         levels = conversation_bench.LEVELS if full else (20,)
         result = conversation_bench.bench_stack(
-            stack_environment(folder, **env), str(model), folder / "stack.log", log, levels=levels, paced=full
+            stack_environment(folder, national, **env), str(model), folder / "stack.log", log, levels=levels, paced=full
         )
     except Exception:
         log(f"stack log tail ({name}):\n{tail(folder / 'stack.log')}")
@@ -183,6 +191,9 @@ def all_conversations(stock: Path, workdir: Path) -> dict:
     - ``… 2 workers``: two Rasa processes on the same port (SANIC_WORKERS=2)
       sharing a throwaway Redis lock store, the production topology on one
       machine. 20 citizens. Skipped without redis-server.
+    - ``ours, national catalogue``: ``ours`` with the national pages imported
+      into its catalogue (issue 15: not slower than the seed alone). 20 citizens.
+      Skipped, saying so, without ../shared/data/national.
     """
     runs = {
         "ours": conversations("ours", OUR_MODEL, workdir),
@@ -197,6 +208,13 @@ def all_conversations(stock: Path, workdir: Path) -> dict:
             STOCK_TRACKER_DB=str(workdir / "stock-tracker.db"),
         ),
     }
+    national = search_bench.NATIONAL_DIR
+    if national.is_dir() and any(national.glob("*.jsonl*")):
+        runs["ours, national catalogue"] = conversations(
+            "ours-national", OUR_MODEL, workdir, full=False, national=national
+        )
+    else:
+        log(f"conversation turns with the national catalogue: SKIPPED, no portal pages in {national}")
     if not shutil.which("redis-server"):
         log("redis-server not installed: the two-worker runs are skipped (apt-get install redis-server)")
         return runs
@@ -290,6 +308,7 @@ def main() -> int:
             ("ours / stock as shipped", ratio(results, "ours", "stock as shipped")),
             ("ours 2 workers / stock 2 workers", ratio(results, "ours 2 workers", "stock 2 workers")),
             ("ours 2 workers / stock", ratio(results, "ours 2 workers", "stock")),
+            ("ours national catalogue / ours seed", ratio(results, "ours, national catalogue", "ours")),
         )
         if value is not None
     }
