@@ -2,9 +2,9 @@
 
 Plays tests/dialogue_eval/conversations_fresh.jsonl (written blind for issue 16; its
 README defines the check types) through the REST channel of a local stack: the
-trained model, the action server and a freshly seeded throwaway catalogue (or,
-with ``--url`` and ``--database``, a stack that is already running, e.g. with the
-national catalogue loaded). Each conversation has its own sender id; each turn's
+trained model, the action server and a freshly seeded throwaway catalogue (with
+``--national PATH...`` the national portal pages imported into it too; or, with
+``--url`` and ``--database``, a stack that is already running). Each conversation has its own sender id; each turn's
 reply is every bot message to that message, button titles included for text
 checks except line counts. The store (feedback table) is read before and after
 each turn for the rating and complaint checks.
@@ -326,6 +326,7 @@ async def play(url: str, conversation: dict, store: Store) -> list[Turn]:
 class Report:
     conversations: int = 0
     served: int = 0
+    served_but_length: int = 0  # every check passes except max_lines
     checks: Counter = field(default_factory=Counter)
     passed: Counter = field(default_factory=Counter)
     by_point: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
@@ -338,6 +339,7 @@ class Report:
 
     def add(self, conversation: dict, turns: list[Turn], catalogue: Catalogue) -> None:
         ok = True
+        ok_but_length = True
         for index, (spec, turn) in enumerate(zip(conversation["turns"], turns)):
             self.seconds.append(turn.seconds)
             failed = []
@@ -360,8 +362,11 @@ class Report:
             if failed:
                 ok = False
                 self.failures.append((conversation["id"], index, turn, failed))
+            if any(check["type"] != "max_lines" for check in failed):
+                ok_but_length = False
         self.conversations += 1
         self.served += ok
+        self.served_but_length += ok_but_length
         for point in conversation["points"]:
             self.by_point[point][0] += ok
             self.by_point[point][1] += 1
@@ -388,6 +393,7 @@ class Report:
             "conversations": self.conversations,
             "fully_served": self.served,
             "fully_served_share": round(self.served / self.conversations, 3) if self.conversations else 0.0,
+            "served_but_length": self.served_but_length,
             "checks": {k: {"passed": self.passed[k], "total": n} for k, n in sorted(self.checks.items())},
             "by_point": {k: {"served": v[0], "total": v[1]} for k, v in sorted(self.by_point.items())},
             "by_style": {k: {"served": v[0], "total": v[1]} for k, v in sorted(self.by_style.items())},
@@ -406,6 +412,7 @@ def print_figures(figures: dict, label: str, out: Callable[[str], None] = print)
         f"fully served: {figures['fully_served']}/{figures['conversations']} = {figures['fully_served_share']:.3f}"
         "  (target >= 0.90)"
     )
+    out(f"served but for max_lines (phone length): {figures['served_but_length']}/{figures['conversations']}")
     out("per check type (passed/total):")
     for kind, c in figures["checks"].items():
         out(f"  {kind:<22} {c['passed']:>4}/{c['total']:<4} {c['passed'] / c['total']:.3f}")
@@ -438,7 +445,7 @@ def print_failures(report: Report, limit: int) -> None:
 # --- the stack ----------------------------------------------------------------------------------
 
 
-def seeded_stack_env(workdir: Path) -> dict:
+def seeded_stack_env(workdir: Path, national: list[str] | None = None) -> dict:
     from integrations.seed import seed_demo_dossiers, seed_if_empty
     from procedures_db.db import session_scope
     from tests.support import free_port
@@ -451,6 +458,11 @@ def seeded_stack_env(workdir: Path) -> dict:
     with session_scope(database) as session:
         seed_if_empty(session)
         seed_demo_dossiers(session)
+    if national:
+        from integrations.portal_import import import_portal
+
+        with session_scope(database) as session:
+            print(import_portal(session, [Path(p) for p in national]).summary(), file=sys.stderr)
     env = service_environment()
     env.update(
         {
@@ -490,6 +502,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--url", help="REST webhook of a running stack (else a throwaway stack is started)")
     parser.add_argument("--database", help="that stack's DATABASE_URL, for the rating/complaint checks")
+    parser.add_argument(
+        "--national",
+        nargs="*",
+        metavar="PATH",
+        help="also import these national portal pages (files or folders) into the throwaway catalogue",
+    )
     parser.add_argument("--label", default="", help="name printed with the figures (e.g. 'national catalogue')")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--failures", type=int, default=0, help="print the first N failed turns")
@@ -501,6 +519,8 @@ def main(argv: list[str] | None = None) -> int:
         wanted = set(args.only.split(","))
         conversations = [c for c in conversations if c["id"] in wanted]
     label = args.label or f"{args.set.relative_to(ROOT) if args.set.is_relative_to(ROOT) else args.set}"
+    if args.national and not args.label:
+        label += ", national catalogue loaded"
 
     if args.url:
         report = run(conversations, args.url, Store(args.database), args.concurrency)
@@ -508,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
         from tools.stack import Stack
 
         workdir = Path(tempfile.mkdtemp(prefix="dialogue-eval-"))
-        env = seeded_stack_env(workdir)
+        env = seeded_stack_env(workdir, args.national)
         with open(workdir / "stack.log", "w", encoding="utf-8") as log:
             stack = Stack(env=env, model=str(args.model), log=log)
             stack.start()
