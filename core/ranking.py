@@ -83,6 +83,8 @@ QUESTION_PHRASES = (
     ("truc", "tuyen"),
     ("nhieu", "lam"),
     ("ket", "qua"),
+    ("trinh", "tu"),
+    ("cac", "buoc"),
 )
 _CAN_NOT_CAN_CUOC = "can"  # unaccented "cần" (need) unless followed by "cước"
 # "mất bao lâu" is how long it takes, not a loss ("mất hộ chiếu").
@@ -343,6 +345,7 @@ class CatalogueIndex:
         unexplained: list[str] = []
         # folded syllable of each query token after correction (None: not in the catalogue)
         resolved: list[str | None] = []
+        unmatched: set[int] = set()  # tokens whose accents match no catalogue syllable
         talks = self._conversation_flags(tokens)
         for token, talk in zip(tokens, talks):
             key: str | None = token.folded
@@ -365,7 +368,9 @@ class CatalogueIndex:
                 vector, column, factor = content_query, self.folded_vocab[key], TYPO_FACTOR
             else:
                 # How people talk, accented as no catalogue word is ("cần" when only
-                # "căn" exists), matches nothing and explains nothing.
+                # "căn" exists), matches nothing and explains nothing (nor joins a mention;
+                # it still counts for word order: "cấp đôi sổ đỏ" typed for "cấp đổi").
+                unmatched.add(len(resolved) - 1)
                 continue
             if vector[column] == 0:
                 vector[column] = factor
@@ -412,7 +417,13 @@ class CatalogueIndex:
             picked[owner] = int(phrase)
         hits = [
             self._hit(
-                owner, phrase, float(score[phrase]), float(recall[phrase]), float(precision[phrase]), tokens, resolved
+                owner,
+                phrase,
+                float(score[phrase]),
+                float(recall[phrase]),
+                float(precision[phrase]),
+                tokens,
+                [None if i in unmatched else key for i, key in enumerate(resolved)],
             )
             for owner, phrase in picked.items()
         ]
