@@ -48,8 +48,8 @@ browser:
 # Rasa, the action server and the API under supervisord, on 127.0.0.1, behind their tokens:
 # a service that dies is restarted; Ctrl-C or SIGTERM stops them all (tools/stack.py).
 # First, CATALOGUE_IMPORT (':'-separated files or folders of national portal pages, from the
-# environment or .env) is imported, only the files whose content the store does not hold yet
-# (a digest check, under a second when nothing changed); unset, the shipped seed is the catalogue.
+# environment or .env) is imported when one of its files is not in the store yet (a digest
+# check, about a second when nothing changed); unset, the shipped seed is the catalogue.
 run: seed train web
 	@set -a; . ./.env; set +a; $(PY) -m procedures_db import-portal --if-changed
 	@$(PY) tools/stack.py

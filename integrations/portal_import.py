@@ -9,9 +9,10 @@ lists per record the fields left unknown and why (``--report FILE``: CSV).
 
 Provenance: each record is marked ``source: {"kind": "portal", "file", "line", "sha256"}``
 (the file's name, the record's line, the SHA-256 of the whole file), so ``--if-changed``
-(what ``make run`` runs for ``CATALOGUE_IMPORT``) skips the files whose digest the store
-already holds. A code read twice in one import keeps its first record (the later one is
-reported): the result does not depend on how often the same files are imported.
+(what ``make run`` runs for ``CATALOGUE_IMPORT``) does nothing when the store holds every
+file's digest, and imports them all again, in their order, when one changed. A code read
+twice in one import keeps its first record (the later one is reported): the result does not
+depend on which file changed nor on how often the same files are imported.
 
 Seed and national page, same code: the page wins for every field it gives (it is the
 published text, versioned by its decision number; the seed was written by hand and some of
@@ -207,11 +208,15 @@ def changed_files(session: Session, paths: Iterable[Path]) -> tuple[list[Path], 
 def import_if_changed(
     session: Session, paths: Iterable[Path], progress: bool = False
 ) -> tuple[list[Path], PortalImportReport | None]:
-    """Import the files of ``paths`` that changed since they were imported (None: nothing changed)."""
+    """Import ``paths`` when one of their files changed since it was imported (None: nothing changed).
+
+    All the files, not only the changed ones: a code in two files keeps the record of the first
+    whichever of them changed (unchanged records cost their parsing only).
+    """
     files, changed = changed_files(session, paths)
     if not changed:
         return files, None
-    return files, import_portal(session, changed, progress=progress)
+    return files, import_portal(session, files, progress=progress)
 
 
 def import_portal(session: Session, paths: Iterable[Path], progress: bool = False) -> PortalImportReport:

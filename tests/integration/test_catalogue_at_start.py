@@ -92,8 +92,8 @@ def test_the_step_imports_once_then_skips_and_stops_on_a_missing_file(database, 
     print(f"\nunchanged step (a whole process): {seconds:.2f} s")
 
     pages(second, ["9.300003", "9.300004"])
-    changed = run_step(database, catalogue)
-    assert "2 records read from 1 file(s): 1 inserted, 0 updated, 1 unchanged" in changed.stdout
+    changed = run_step(database, catalogue)  # all the files again, the unchanged ones unchanged
+    assert "4 records read from 2 file(s): 1 inserted, 0 updated, 3 unchanged" in changed.stdout
 
     missing = run_step(database, f"{first}:{tmp_path / 'gone'}")
     assert missing.returncode == 2 and "gone (CATALOGUE_IMPORT)" in missing.stderr

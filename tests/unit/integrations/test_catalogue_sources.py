@@ -130,7 +130,7 @@ def test_a_code_read_twice_keeps_its_first_record_and_reimports_change_nothing(s
         assert get_procedure_record(session, "9.100002")["decision"] == "1/QĐ-A"
 
 
-def test_if_changed_imports_only_the_files_whose_content_changed(store_url, tmp_path):
+def test_if_changed_does_nothing_when_unchanged_and_reimports_all_when_a_file_changed(store_url, tmp_path):
     good = [portal_page("9.100010"), portal_page("9.100011")]
     cut = json.dumps(portal_page("9.100013"), ensure_ascii=False)
     a = write_pages(tmp_path / "a.jsonl", good)
@@ -153,6 +153,15 @@ def test_if_changed_imports_only_the_files_whose_content_changed(store_url, tmp_
         assert get_procedure_record(session, "9.100012")["decision"] == "9/QĐ-MOI"
         assert get_procedure_record(session, "9.100010")["source"]["line"] == 2  # its source follows the file
         assert import_if_changed(session, [a, b])[1] is None
+
+    # a new file repeats a code of a: only it changed, yet a's record stays (the first file's)
+    c = write_pages(tmp_path / "c.jsonl", [portal_page("9.100010", so_quyet_dinh="8/QĐ-LAP"), portal_page("9.100014")])
+    with session_scope(store_url) as session:
+        _, report = import_if_changed(session, [a, b, c])
+    assert report is not None and counts(report) == (1, 0, 4, 1) and report.rejected[0].line == 1
+    with session_scope(store_url) as session:
+        assert get_procedure_record(session, "9.100010")["decision"] == "7/QĐ-THU"
+        assert import_if_changed(session, [a, b, c])[1] is None
 
 
 def test_cli_reads_catalogue_import_and_skips_unchanged_files(tmp_path, sqlite_url, monkeypatch, capsys):
