@@ -70,7 +70,7 @@ def rename_seed_codes(session: Session, path: Path = RENAMED_CODES_FILE) -> dict
         outcome = rename_procedure_code(session, old, new)
         if outcome:
             done[old] = f"{outcome} {new}"
-            logger.info("seed code %s %s %s", old, outcome, new)
+            logger.debug("seed code %s %s %s", old, outcome, new)  # the command prints it
     return done
 
 
