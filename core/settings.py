@@ -86,6 +86,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("STAFF_SESSION_IDLE_MINUTES", "30", "a staff console session unused this long is signed out"),
     Variable("STAFF_LOGIN_MAX_FAILURES", "5", "wrong passwords for one staff user name within 15 minutes that lock it"),
     Variable("STAFF_LOGIN_LOCK_MINUTES", "15", "first staff sign-in lock-out, doubled at each new one (max 24 h)"),
+    Variable(
+        "OFFICE_DAYS", "1-5", "days staff answer live hand-overs (ISO weekdays, 1 Monday .. 7 Sunday: 1-5, 1-6, 1,3,5)"
+    ),
+    Variable("OFFICE_HOURS", "07:30-11:30,13:30-17:00", "hours staff answer live hand-overs, Vietnam time (UTC+7)"),
+    Variable("HANDOVER_WAIT_MINUTES", "10", "a hand-over nobody takes within this many office minutes gets the notice"),
+    Variable("LIVE_POLL_SECONDS", "0.5", "how often Rasa replicas and the console look for staff messages to send"),
 )
 NAMES = tuple(variable.name for variable in VARIABLES)
 
@@ -244,6 +250,55 @@ class Settings:
     @cached_property
     def staff_login_lock_minutes(self) -> int:
         return self._positive_int("STAFF_LOGIN_LOCK_MINUTES", 15)
+
+    @cached_property
+    def office_days(self) -> frozenset[int]:
+        """OFFICE_DAYS as ISO weekdays (1 Monday .. 7 Sunday); an invalid value keeps Monday to Friday."""
+        raw = self.raw("OFFICE_DAYS") or "1-5"
+        days: set[int] = set()
+        try:
+            for part in raw.split(","):
+                first, _, last = part.strip().partition("-")
+                days.update(range(int(first), int(last or first) + 1))
+        except ValueError:
+            days = set()
+        if not days or not days <= set(range(1, 8)):
+            logger.warning("OFFICE_DAYS=%r is not a list of weekdays 1-7; using 1-5", raw)
+            return frozenset(range(1, 6))
+        return frozenset(days)
+
+    @cached_property
+    def office_hours(self) -> tuple[tuple[int, int], ...]:
+        """OFFICE_HOURS as (start, end) minutes after midnight, Vietnam time; invalid keeps the default."""
+        raw = self.raw("OFFICE_HOURS") or "07:30-11:30,13:30-17:00"
+        spans: list[tuple[int, int]] = []
+        try:
+            for part in raw.split(","):
+                start, end = (piece.strip() for piece in part.split("-"))
+                first, last = (int(h) * 60 + int(m) for h, m in (start.split(":"), end.split(":")))
+                if not 0 <= first < last <= 24 * 60:
+                    raise ValueError(part)
+                spans.append((first, last))
+        except ValueError:
+            logger.warning("OFFICE_HOURS=%r is not like 07:30-11:30,13:30-17:00; using that", raw)
+            return ((450, 690), (810, 1020))
+        return tuple(spans)
+
+    @cached_property
+    def handover_wait_minutes(self) -> int:
+        return self._positive_int("HANDOVER_WAIT_MINUTES", 10)
+
+    @cached_property
+    def live_poll_seconds(self) -> float:
+        raw = self.raw("LIVE_POLL_SECONDS")
+        try:
+            value = float(raw) if raw else 0.5
+        except ValueError:
+            value = 0.0
+        if not 0.05 <= value <= 60:
+            logger.warning("LIVE_POLL_SECONDS=%r is not between 0.05 and 60; using 0.5", raw)
+            return 0.5
+        return value
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -235,3 +235,26 @@ DOSSIER_NEXT = {
     "rejected": "Lý do được ghi trong văn bản trả lời của cơ quan giải quyết; anh/chị có thể liên hệ Bộ phận Một cửa để được hướng dẫn.",
     "cancelled": "Nếu cần, anh/chị có thể nộp lại hồ sơ mới.",
 }
+
+# Live hand-over (services/live_handover.py): what the citizen is told when staff take, answer or hand back
+# the conversation, and the truthful notice when nobody takes it in time or outside office hours.
+LIVE_STAFF_JOINED = "Dạ, cán bộ {name} đã tiếp nhận yêu cầu {reference} và sẽ trả lời anh/chị ngay tại đây ạ."
+LIVE_STAFF_MESSAGE = "Cán bộ {name}: {text}"
+LIVE_STAFF_LEFT = (
+    "Dạ, cán bộ đã kết thúc hỗ trợ yêu cầu {reference}. Em là trợ lý tự động, "
+    "anh/chị cần hỏi thêm về thủ tục cứ nhắn cho em ạ."
+)
+LIVE_NOBODY_FREE = (
+    "Dạ, hiện chưa có cán bộ nào nhận được yêu cầu {reference} của anh/chị. Anh/chị gọi tổng đài {hotline} "
+    "và đọc mã yêu cầu để được hỗ trợ; cán bộ nhận yêu cầu sẽ trả lời ngay tại đây ạ. "
+    "Trong lúc chờ, em vẫn trả lời các câu hỏi về thủ tục."
+)
+LIVE_OUT_OF_HOURS = (
+    "Dạ, hiện ngoài giờ làm việc ({hours}) nên chưa có cán bộ trả lời yêu cầu {reference} của anh/chị. "
+    "Anh/chị gọi tổng đài {hotline} trong giờ làm việc và đọc mã yêu cầu; cán bộ sẽ trả lời tại đây "
+    "khi vào làm việc ạ. Trong lúc chờ, em vẫn trả lời các câu hỏi về thủ tục."
+)
+LIVE_ANSWER = "Dạ, cán bộ trả lời yêu cầu {reference} của anh/chị:\n{answer}"
+LIVE_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+LIVE_DAY_RANGE = "{first} đến {last}"
+LIVE_HOURS_JOIN = " và "

@@ -310,3 +310,53 @@ class StaffCase(Base):
     answer_delivery = Column(String(16))  # to_deliver (stored, not yet sent to the citizen), delivered
     answered_at = Column(DateTime(timezone=True))
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+# --- live hand-over (services/live_handover.py, procedures_db/handover_messages.py) -------------------
+
+LIVE_STATES = ("waiting", "held", "returned")  # nobody yet; a staff member holds it; handed back to the assistant
+MESSAGE_AUTHORS = ("citizen", "staff", "system")  # system: the notice when nobody takes a hand-over
+
+
+class LiveHandover(Base):
+    """A hand-over to a person, live in the citizen's own conversation: who holds it and since when."""
+
+    __tablename__ = "live_handovers"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(ForeignKey("handoff_requests.id", ondelete="CASCADE"), nullable=False, unique=True)
+    conversation_id = Column(String(255), nullable=False, index=True)  # Rasa's sender id ("web:…", "zalo:…")
+    state = Column(String(16), nullable=False, default="waiting", index=True)  # one of LIVE_STATES
+    staff_id = Column(ForeignKey("staff_accounts.id", ondelete="SET NULL"), index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    taken_at = Column(DateTime(timezone=True))
+    returned_at = Column(DateTime(timezone=True))
+    notice_sent_at = Column(DateTime(timezone=True))  # the "nobody can answer now" notice was queued
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class HandoverMessage(Base):
+    """One message of a live hand-over: the citizen's to staff, or staff's (and notices) to the citizen.
+
+    Messages to the citizen are an outbox: each Rasa replica claims those it can send (its own
+    web sockets; any Zalo or Messenger user) and marks them delivered.
+    """
+
+    __tablename__ = "handover_messages"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    handover_id = Column(ForeignKey("live_handovers.id", ondelete="CASCADE"), index=True)
+    case_id = Column(ForeignKey("staff_cases.id", ondelete="SET NULL"))  # a complaint's answer
+    author = Column(String(16), nullable=False)  # one of MESSAGE_AUTHORS
+    staff_id = Column(ForeignKey("staff_accounts.id", ondelete="SET NULL"))
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    claimed_by = Column(String(64))  # the replica sending it
+    claimed_at = Column(DateTime(timezone=True))
+    attempts = Column(Integer, nullable=False, default=0)
+    delivered_at = Column(DateTime(timezone=True))
+    failed = Column(Boolean, nullable=False, default=False)  # given up after too many attempts
+
+
+Index("ix_handover_messages_outbox", HandoverMessage.delivered_at, HandoverMessage.failed, HandoverMessage.author)

@@ -12,7 +12,8 @@ polite "please slow down" as a bot message and the bot is not called; a message 
 ``max_message_chars`` is cut, after a note saying so; a typed Rasa command or forged payload
 (``/restart``, ``/check_dossier_status{...}``) is read as plain text (``commands.public_text``).
 A turn runs through the channels' shared fault path (``turns.run_turn``): with the action
-server down the citizen gets the polite "try again" reply, not silence.
+server down the citizen gets the polite "try again" reply, not silence. Staff messages of a
+live hand-over (``live.py``) reach the session's room from the process holding its socket.
 
 Sessions are the server's (``web_sessions.py``): on ``session_request`` a socket that presents
 a token issued by this server (``"<session id>.<signature>"``, kept by the widget in
@@ -51,6 +52,7 @@ from bot.channels import (
     conversation_id,
     run_turn,
 )
+from bot.channels import live
 from bot.channels.admission import admitted_turns
 from bot.channels.web_sessions import SessionTokens
 from bot.rate_limit import ChannelGuard
@@ -140,7 +142,19 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             # The shared fault path: a polite reply, never silence, when the bot is in trouble.
             await run_turn(on_new_message, message, agent_of(self.handshake(sid)))
 
+        live.register(WEB, live.Deliverer(self.holds_socket_of, self.push), socketio_webhook)
         return socketio_webhook
+
+    def holds_socket_of(self, conversation: Text) -> bool:
+        """True when a socket of this conversation is connected to this process (live hand-over)."""
+        try:
+            return any(True for _ in self.sio.manager.get_participants(self.namespace or "/", conversation))
+        except (KeyError, AttributeError):
+            return False
+
+    async def push(self, conversation: Text, text: Text) -> None:
+        """A staff message (live hand-over) to the conversation's sockets on this process."""
+        await self.sio.emit(self.bot_message_evt, {"text": text}, room=conversation, namespace=self.namespace)
 
 
 def _same_token(presented: Any, token: Optional[Text]) -> bool:

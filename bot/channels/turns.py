@@ -15,6 +15,9 @@ Messenger and Zalo citizens got silence. Every channel now runs a turn with
   can send one.
 
 The wording is ``bot/rate_limit.py``'s, with the hotline from ``SUPPORT_HOTLINE``.
+
+Before all that, a conversation a staff member holds (live hand-over, ``live.py``) does
+not reach Rasa: the message is stored for the staff member and nothing is answered.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from core.settings import current as settings
 from core.wording import SERVICE_BUSY_REPLY, SERVICE_UNAVAILABLE_REPLY
+from bot.channels.live import held_by_staff
 from bot.stores.tracker_store import watch_store_errors
 
 logger = logging.getLogger(__name__)
@@ -121,6 +125,8 @@ async def run_turn(
     that was sent, or None when the bot answered (or was silent on purpose). Never raises,
     except ``asyncio.CancelledError``; a failure to send the fault reply is logged.
     """
+    if held_by_staff(message.sender_id, message.text):
+        return None  # a staff member holds the conversation: it reaches their console, not Rasa
     output = message.output_channel
     watched = _WatchedOutput(output)
     message.output_channel = watched

@@ -26,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import IncomingEvent, InvalidSender, agent_of, run_turn, text_for_bot
+from bot.channels import IncomingEvent, InvalidSender, agent_of, live, run_turn, text_for_bot
 from bot.channels.admission import admitted_turns
 from bot.channels.numbered_options import NumberedOptions
 
@@ -179,7 +179,13 @@ class PlatformWebhook:
             return await self.receive(request, admitted)
 
         self.add_routes(webhook)
+        # Staff messages of a live hand-over: any replica may send them through the platform's API.
+        live.register(self.CONVERSATIONS, live.Deliverer(lambda _conversation: True, self.push), webhook)
         return webhook
+
+    async def push(self, conversation: Text, text: Text) -> None:
+        """A staff message (live hand-over) sent to the platform user of ``conversation``."""
+        await self.get_output_channel().send_text_message(conversation, text)
 
     def add_routes(self, webhook: Blueprint) -> None:
         """The channel's own routes and listeners, beside the health check and POST /webhook."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
@@ -15,8 +16,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from core.settings import current as settings
 from procedures_db.db import session_scope
-from services import analytics, staff
+from services import analytics, live_handover, staff
 from services.catalogue import get_procedure_record, search_procedures
 from services.checklist import build_checklist, document_cases, parse_case_indexes, qr_svg
 from webapp.http import error
@@ -427,3 +429,100 @@ async def procedure_qr(_request: Request, db, _identity, code: str):
     if not url:
         raise staff.StaffError("no_online_link", "the procedure has no online link", 404)
     return response.raw(qr_svg(url), content_type="image/svg+xml")
+
+
+# --- live hand-over ------------------------------------------------------------------------
+
+STREAM_SECONDS = 300  # a stream ends after this; EventSource reconnects (and the session is checked again)
+
+
+def _live_id(live_id: str) -> int:
+    if not live_id.isdigit() or len(live_id) > 12:
+        raise staff.StaffError("not_found", "no such hand-over", 404)
+    return int(live_id)
+
+
+@staff_blueprint.get("/staff/api/live")
+@staff_route("queue")
+async def live_inbox(_request: Request, db, identity):
+    live_handover.sweep(db)
+    return _json(live_handover.inbox(db, identity))
+
+
+@staff_blueprint.get("/staff/api/live/<live_id>")
+@staff_route("queue")
+async def live_conversation(request: Request, db, identity, live_id: str):
+    return _json(live_handover.conversation(db, identity, _live_id(live_id), ip=_ip(request)))
+
+
+@staff_blueprint.post("/staff/api/live/<live_id>/take")
+@staff_route("queue")
+async def live_take(request: Request, db, identity, live_id: str):
+    return _json(live_handover.take(db, identity, _live_id(live_id), ip=_ip(request)))
+
+
+@staff_blueprint.post("/staff/api/live/<live_id>/messages")
+@staff_route("queue")
+async def live_send(request: Request, db, identity, live_id: str):
+    text = _body(request).get("text")
+    return _json(
+        live_handover.send(db, identity, _live_id(live_id), text if isinstance(text, str) else "", _ip(request))
+    )
+
+
+@staff_blueprint.post("/staff/api/live/<live_id>/return")
+@staff_route("queue")
+async def live_return(request: Request, db, identity, live_id: str):
+    return _json(live_handover.give_back(db, identity, _live_id(live_id), ip=_ip(request)))
+
+
+@staff_blueprint.get("/staff/api/live/events")
+async def live_events(request: Request):
+    """Server-sent events: ``inbox`` (the live hand-overs) whenever a hand-over or a message changes.
+
+    Checked once per stream against the session (401 without one); the database is looked at
+    every ``LIVE_POLL_SECONDS`` in short transactions, never held open while waiting.
+    """
+    with session_scope() as db:
+        identity = staff.authenticate(db, request.cookies.get(SESSION_COOKIE))
+        if identity is None:
+            return error(401, "sign in first")
+        if not identity.may("queue"):
+            return error(403, "your role may not do this")
+        account_id = identity.account.id
+    loop = asyncio.get_running_loop()
+
+    def snapshot(previous):
+        with session_scope() as db:
+            found = staff.authenticate(db, request.cookies.get(SESSION_COOKIE))
+            if found is None or found.account.id != account_id:
+                return None, None
+            live_handover.sweep(db)
+            mark = live_handover.change_mark(db)
+            if mark == previous:
+                return mark, {}
+            return mark, live_handover.inbox(db, found)
+
+    reply = await request.respond(
+        content_type="text/event-stream; charset=utf-8",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no", **SECURITY_HEADERS},
+    )
+    mark = None
+    started = loop.time()
+    last_write = started
+    try:
+        while loop.time() - started < STREAM_SECONDS:
+            mark, inbox = await loop.run_in_executor(None, snapshot, mark)
+            if mark is None:
+                await reply.send("event: signed_out\ndata: {}\n\n")
+                break
+            if inbox:
+                await reply.send("event: inbox\ndata: " + json.dumps(inbox, ensure_ascii=False) + "\n\n")
+                last_write = loop.time()
+            elif loop.time() - last_write > 15:
+                await reply.send(": keep-alive\n\n")  # proxies close silent connections
+                last_write = loop.time()
+            await asyncio.sleep(settings().live_poll_seconds)
+    except (ConnectionError, asyncio.CancelledError):
+        pass
+    await reply.eof()

@@ -19,8 +19,12 @@
     'account.enable': 'Mở tài khoản', 'case.view': 'Xem thông tin cá nhân', 'case.take': 'Nhận xử lý',
     'case.status': 'Đổi trạng thái', 'case.answer': 'Trả lời', 'queue.export': 'Xuất CSV',
     'assisted.checklist': 'Lập danh sách giấy tờ', 'access.denied': 'Bị từ chối quyền',
-    'analytics.export': 'Xuất thống kê'
+    'analytics.export': 'Xuất thống kê', 'live.take': 'Nhận hội thoại trực tiếp',
+    'live.message': 'Nhắn tin cho người dân', 'live.return': 'Trả lại trợ lý', 'live.view': 'Xem hội thoại trực tiếp'
   };
+  var LIVE_STATE = { waiting: 'Đang chờ', held: 'Cán bộ đang trả lời', returned: 'Đã trả lại trợ lý' };
+  var LIVE_CHANNEL = { web: 'Trang web', zalo: 'Zalo', messenger: 'Messenger', rest: 'API' };
+  var AUTHOR = { citizen: 'Người dân', assistant: 'Trợ lý', staff: 'Cán bộ', system: 'Thông báo tự động' };
   var ERRORS = {
     invalid: 'Tên đăng nhập hoặc mật khẩu không đúng.',
     locked: 'Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau',
@@ -32,6 +36,9 @@
     bad_username: 'Tên đăng nhập chỉ gồm chữ a-z, số, dấu chấm, gạch dưới, gạch ngang (2–64 ký tự).',
     username_taken: 'Tên đăng nhập đã có.',
     not_found: 'Không tìm thấy.',
+    not_holder: 'Vui lòng bấm «Nhận hội thoại» trước.',
+    empty_message: 'Vui lòng nhập tin nhắn.',
+    message_too_long: 'Tin nhắn quá dài (tối đa 2.000 ký tự).',
     no_online_link: 'Thủ tục chưa có đường dẫn nộp trực tuyến.',
     bad_range: 'Khoảng thời gian không hợp lệ (tối đa 366 ngày, ngày bắt đầu không sau ngày kết thúc).'
   };
@@ -95,6 +102,7 @@
 
   function signedOut(message) {
     state.me = null; state.csrf = null;
+    stopLiveEvents();
     $('who').hidden = true; $('tabs').hidden = true;
     document.querySelectorAll('.view').forEach(function (v) { v.hidden = true; });
     $('login-view').hidden = false;
@@ -110,6 +118,7 @@
     document.querySelectorAll('#tabs a[data-permission]').forEach(function (a) {
       a.hidden = (me.permissions || []).indexOf(a.getAttribute('data-permission')) < 0;
     });
+    startLiveEvents();
     route();
   }
 
@@ -139,13 +148,13 @@
   // --- views -------------------------------------------------------------------------------
 
   var LOADERS = {
-    queue: loadQueue, assisted: function () {}, ratings: loadRatings, analytics: loadAnalytics,
+    live: loadLive, queue: loadQueue, assisted: function () {}, ratings: loadRatings, analytics: loadAnalytics,
     accounts: loadAccounts, audit: loadAudit
   };
 
   function route() {
     if (!state.me) return;
-    var name = (location.hash || '#queue').slice(1);
+    var name = (location.hash || '#live').slice(1);
     if (!LOADERS[name]) name = 'queue';
     var link = document.querySelector('#tabs a[data-view="' + name + '"]');
     if (link && link.hidden) name = 'queue';
@@ -205,7 +214,8 @@
     $('case-answer').disabled = !canEdit; $('case-answer-save').disabled = !canEdit;
     $('case-delivery').textContent = item.answer_delivery === 'to_deliver'
       ? 'Câu trả lời đã lưu lúc ' + when(item.answered_at) + ', đang chờ gửi tới người dân qua kênh của họ.'
-      : (item.answer_delivery === 'delivered' ? 'Đã gửi tới người dân.' : '');
+      : ({ sending: 'Đang gửi tới người dân qua kênh của họ.', delivered: 'Đã gửi tới người dân.',
+           failed: 'Không gửi được tới người dân; vui lòng liên hệ qua tổng đài.' }[item.answer_delivery] || '');
   }
 
   function openCase(key) {
@@ -234,6 +244,139 @@
   });
   $('case-answer-save').addEventListener('click', function () {
     caseChange('/answer', { text: $('case-answer').value }, 'Đã lưu câu trả lời.');
+  });
+
+  // --- live hand-over ----------------------------------------------------------------------
+  /* The inbox is pushed by the server (server-sent events, /staff/api/live/events) whenever a
+   * hand-over or a message changes; the open conversation is fetched again when its messages change. */
+
+  function waitedSeconds(seconds) {
+    if (seconds < 60) return seconds + ' giây';
+    return waited(Math.floor(seconds / 60));
+  }
+
+  function stopLiveEvents() {
+    if (state.liveSource) { state.liveSource.close(); state.liveSource = null; }
+  }
+
+  function startLiveEvents() {
+    stopLiveEvents();
+    if (!window.EventSource || (state.me.permissions || []).indexOf('queue') < 0) return;
+    var source = new EventSource('/staff/api/live/events');
+    state.liveSource = source;
+    source.addEventListener('inbox', function (event) {
+      $('live-connection').textContent = '';
+      showInbox(JSON.parse(event.data));
+    });
+    source.addEventListener('signed_out', function () {
+      stopLiveEvents();
+      signedOut('Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.');
+    });
+    source.onerror = function () {
+      $('live-connection').textContent = 'Mất kết nối, đang kết nối lại…';
+    };
+  }
+
+  function loadLive() {
+    return api('GET', '/staff/api/live').then(showInbox).catch(function () {});
+  }
+
+  function showInbox(body) {
+    state.inbox = body;
+    var waiting = body.items.filter(function (i) { return i.state === 'waiting'; }).length;
+    $('live-badge').hidden = waiting === 0;
+    $('live-badge').textContent = waiting;
+    $('live-hours').textContent = (body.in_office ? 'Đang trong giờ làm việc' : 'Ngoài giờ làm việc') + ' (' + body.hours + ').';
+    var tbody = $('live-table').querySelector('tbody');
+    clear(tbody);
+    body.items.forEach(function (item) {
+      var open = el('button', item.reference, 'link');
+      open.type = 'button';
+      open.addEventListener('click', function () { openLive(item.id); });
+      var procedure = item.procedure_name ? item.procedure_name + ' (' + item.procedure_code + ')' : (item.procedure_code || '');
+      var tr = row([open, LIVE_CHANNEL[item.channel] || item.channel, procedure, waitedSeconds(item.waited_seconds),
+        (LIVE_STATE[item.state] || item.state) + (item.notice_sent && item.state === 'waiting' ? ' (đã báo tổng đài)' : ''),
+        item.staff || '']);
+      tr.setAttribute('data-live', item.id);
+      tr.className = item.state + (state.liveOpen === item.id ? ' current' : '');
+      tbody.appendChild(tr);
+      if (state.liveOpen === item.id && item.last_message_id !== state.liveLast) openLive(item.id, true);
+    });
+    $('live-empty').hidden = body.items.length > 0;
+  }
+
+  function transcript(list, entries) {
+    clear(list);
+    entries.forEach(function (entry) {
+      var li = el('li', null, entry.author);
+      var who = AUTHOR[entry.author] || entry.author;
+      if (entry.author === 'staff' && entry.staff) who += ' ' + entry.staff;
+      if (entry.at) who += ' · ' + when(entry.at);
+      if (entry.author !== 'citizen' && entry.delivered === false) who += entry.failed ? ' · không gửi được' : ' · đang gửi';
+      li.appendChild(el('span', who, 'who'));
+      li.appendChild(document.createTextNode(entry.text));
+      list.appendChild(li);
+    });
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function showLive(chat) {
+    state.liveOpen = chat.id;
+    state.liveLast = chat.messages.length ? chat.messages[chat.messages.length - 1].id : 0;
+    $('live-chat').hidden = false;
+    $('live-chat-title').textContent = 'Yêu cầu ' + (chat.reference || '');
+    var facts = $('live-facts');
+    clear(facts);
+    [['Kênh', LIVE_CHANNEL[chat.channel] || chat.channel],
+     ['Thủ tục', chat.procedure_name ? chat.procedure_name + ' (' + chat.procedure_code + ')' : chat.procedure_code],
+     ['Gửi lúc', when(chat.created_at)], ['Đã chờ', waitedSeconds(chat.waited_seconds)],
+     ['Trạng thái', LIVE_STATE[chat.state] || chat.state]].forEach(function (pair) {
+      if (!pair[1]) return;
+      facts.appendChild(el('dt', pair[0]));
+      facts.appendChild(el('dd', pair[1]));
+    });
+    transcript($('live-earlier'), chat.earlier);
+    transcript($('live-messages'), chat.messages);
+    $('live-redacted').hidden = !chat.redacted;
+    $('live-take').hidden = chat.mine;
+    $('live-return').hidden = !chat.mine;
+    $('live-form').hidden = !chat.mine;
+    document.querySelectorAll('#live-table tr[data-live]').forEach(function (tr) {
+      tr.classList.toggle('current', Number(tr.getAttribute('data-live')) === chat.id);
+    });
+  }
+
+  function openLive(id, quiet) {
+    if (!quiet) $('live-message').textContent = '';
+    return api('GET', '/staff/api/live/' + encodeURIComponent(id)).then(function (chat) {
+      showLive(chat);
+      if (!quiet) $('live-chat').scrollIntoView({ block: 'nearest' });
+    }).catch(function (f) { $('live-message').textContent = errorText(f && f.body); });
+  }
+
+  function liveChange(path, data, done) {
+    if (!state.liveOpen) return Promise.resolve();
+    return api('POST', '/staff/api/live/' + state.liveOpen + path, data).then(function (chat) {
+      if (chat && chat.messages) showLive(chat); else openLive(state.liveOpen, true);
+      $('live-message').textContent = done;
+    }).catch(function (f) { $('live-message').textContent = errorText(f && f.body); });
+  }
+
+  $('live-take').addEventListener('click', function () {
+    liveChange('/take', {}, 'Bạn đang trả lời người dân; trợ lý tạm ngừng trả lời hội thoại này.');
+  });
+  $('live-return').addEventListener('click', function () {
+    liveChange('/return', {}, 'Đã trả lại trợ lý: trợ lý trả lời người dân từ tin nhắn tiếp theo.');
+  });
+  $('live-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var text = $('live-text').value;
+    liveChange('/messages', { text: text }, '').then(function () {
+      if ($('live-message').textContent === '') $('live-text').value = '';
+    });
+  });
+  $('live-text').addEventListener('keydown', function (event) {
+    if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); $('live-form').requestSubmit(); }
   });
 
   // --- assisted mode -----------------------------------------------------------------------
