@@ -59,3 +59,12 @@ def redis_url(redis_server, monkeypatch) -> str:
     monkeypatch.setenv("REDIS_URL", redis_server.url)
     monkeypatch.delenv("REDIS_KEY_PREFIX", raising=False)
     return redis_server.url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def channel_store(seeded_sqlite_url) -> Iterator[str]:
+    """The store the channels see (the live hand-over check, its delivery loop): a throwaway seeded database,
+    never the developer's var/assistant.db, whose hand-overs would otherwise be swept and sent to the fakes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", seeded_sqlite_url)
+        yield seeded_sqlite_url
