@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 from core import wording as m
+from core.passages import clean
 from services.catalogue import Procedure
 
 
@@ -25,21 +26,28 @@ def _footer(procedure: Procedure) -> list[str]:
     return lines
 
 
-def _document_line(document) -> str:
-    line = document.name
-    has_originals, has_copies = bool(document.originals), bool(document.copies)
-    if (has_originals, has_copies) in m.DOCUMENT_COUNTS:
-        line += m.DOCUMENT_COUNTS[(has_originals, has_copies)].format(
-            originals=document.originals, copies=document.copies
-        )
-    if document.case:
-        line += m.DOCUMENT_CASE.format(case=document.case)
+def document_line(document: Any) -> str:
+    """One document of a procedure (a model or a record's dict): name, counts, case; no editors' notes."""
+
+    def part(key: str) -> Any:
+        return document.get(key) if isinstance(document, dict) else getattr(document, key)
+
+    line = clean(part("name"))
+    originals, copies = part("originals"), part("copies")
+    if (bool(originals), bool(copies)) in m.DOCUMENT_COUNTS:
+        line += m.DOCUMENT_COUNTS[(bool(originals), bool(copies))].format(originals=originals, copies=copies)
+    if part("case"):
+        line += m.DOCUMENT_CASE.format(case=clean(part("case")))
     return line
+
+
+_document_line = document_line
 
 
 def _fee_lines(procedure: Procedure) -> list[str]:
     lines = [
-        m.FEE_CHANNEL.format(channel=fee.channel, text=fee.text) if fee.channel else fee.text for fee in procedure.fees
+        m.FEE_CHANNEL.format(channel=fee.channel, text=clean(fee.text)) if fee.channel else clean(fee.text)
+        for fee in procedure.fees
     ]
     bases = list(dict.fromkeys(fee.basis for fee in procedure.fees if fee.basis))
     if bases:
@@ -96,7 +104,7 @@ def _online(procedure: Procedure) -> Optional[str]:
     if procedure.online_url and procedure.online != "none":
         lines.append(m.ONLINE_LINK.format(url=procedure.online_url))
     online_fees = [f for f in procedure.fees if f.channel and "tuyến" in f.channel.lower()]
-    lines += [m.FEE_CHANNEL.format(channel=f.channel, text=f.text) for f in online_fees]
+    lines += [m.FEE_CHANNEL.format(channel=f.channel, text=clean(f.text)) for f in online_fees]
     return "\n".join(lines)
 
 
@@ -109,7 +117,7 @@ def _overview(procedure: Procedure) -> Optional[str]:
         lines.append(m.RESULT.format(result=procedure.result))
     if procedure.processing_time:
         lines.append(m.PROCESSING_TIME.format(time=procedure.processing_time))
-    lines.append(m.FEE_SUMMARY.format(text=procedure.fees[0].text) if procedure.fees else m.FEE_UNKNOWN)
+    lines.append(m.FEE_SUMMARY.format(text=clean(procedure.fees[0].text)) if procedure.fees else m.FEE_UNKNOWN)
     lines.append(m.ONLINE_LEVEL.get(procedure.online, m.ONLINE_LEVEL["none"]) + ".")
     return "\n".join(lines)
 

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from core import wording as m
 from actions.answers import next_question_buttons, render_answer
+from actions.compound import answer_whole_question
 from actions.store_unavailable import StoreCall
 from core import ranking
 from core.vocabulary import ASPECT_INTENTS, DEFAULT_ASPECT, INTENT_ACTIONS
@@ -51,6 +52,12 @@ class ActionAnswerProcedure(Action):
         if intent == "inform" and latest_entity(tracker, "dossier_code"):
             return [FollowupAction(INTENT_ACTIONS["check_dossier_status"])]  # a bare dossier code: the lookup
         aspect = intent if intent in ASPECT_INTENTS else tracker.get_slot("pending_question") or DEFAULT_ASPECT
+        # Several questions or procedures, "có cần X không", eligibility, legal basis... (issue 16).
+        whole = answer_whole_question(dispatcher, tracker, tracker.get_slot("pending_question"))
+        if whole is not None:
+            return whole
+        if aspect not in ASPECT_INTENTS:
+            aspect = DEFAULT_ASPECT  # a question of actions/compound.py's that waited and was not answered
 
         mention = latest_entity(tracker, "procedure")
         if mention and mention.get("candidates"):

@@ -236,6 +236,110 @@ DOSSIER_NEXT = {
     "cancelled": "Nếu cần, anh/chị có thể nộp lại hồ sơ mới.",
 }
 
+# --- The whole question (actions/compound.py): several aspects or procedures, "có cần X không",
+# eligibility, legal basis, forms, source; every fact is the catalogue record's own text.
+SECTION_TITLE = {
+    "documents": "Giấy tờ cần chuẩn bị",
+    "fee": "Phí, lệ phí",
+    "time": "Thời hạn giải quyết",
+    "where": "Nơi nộp hồ sơ",
+    "steps": "Các bước thực hiện",
+    "online": "Nộp trực tuyến",
+    "result": "Kết quả nhận được",
+    "pickup": "Nhận kết quả",
+    "legal_basis": "Căn cứ pháp lý",
+    "forms": "Mẫu đơn, tờ khai",
+    "decision": "Quyết định công bố",
+    "source": "Nguồn thông tin",
+    "eligibility": "Đối tượng, điều kiện",
+}
+# The record's fields, named as the national portal's page names them (quoted with the passage).
+FIELD_LABEL = {
+    "subjects": "Đối tượng thực hiện",
+    "conditions": "Yêu cầu, điều kiện thực hiện",
+    "result": "Kết quả thực hiện",
+    "documents": "Thành phần hồ sơ",
+    "steps": "Trình tự thực hiện",
+    "fees": "Phí, lệ phí",
+    "methods": "Cách thức thực hiện",
+    "legal_basis": "Căn cứ pháp lý",
+    "processing_time": "Thời hạn giải quyết",
+    "agency": "Cơ quan thực hiện",
+    "decision": "Quyết định công bố",
+    "source_url": "Trang thủ tục trên Cổng Dịch vụ công quốc gia",
+}
+COMPOUND_HEADER = 'Dạ, em trả lời lần lượt từng ý về thủ tục "{name}" (mã {code}):'
+MULTI_HEADER = "Dạ, em trả lời lần lượt từng thủ tục anh/chị hỏi:"
+SECTION = "▸ {title}:"
+SECTION_OF = '▸ {title} — "{name}" (mã {code}):'
+SECTION_UNKNOWN = "Cơ sở dữ liệu của em chưa có thông tin này đã được kiểm chứng."
+MORE_LINES = "… (còn {count} dòng, bấm nút bên dưới để xem)"
+FULL_BUTTON = "Xem đầy đủ"
+FULL_BUTTON_OF = "Xem đầy đủ: {title}"
+FIELD_QUOTE = 'Dạ, theo mục "{field}" của thủ tục "{name}" (mã {code}):'
+FIELD_NOT_SAID = (
+    'Dạ, hồ sơ thủ tục "{name}" (mã {code}) trong cơ sở dữ liệu của em không ghi {what}. '
+    "Anh/chị hỏi {who} hoặc xem trang thủ tục trên Cổng Dịch vụ công quốc gia ạ."
+)
+FIELD_WHAT = {
+    "result": "kết quả nhận được",
+    "pickup": "nơi, cách nhận kết quả",
+    "legal_basis": "căn cứ pháp lý",
+    "forms": "mẫu đơn, tờ khai",
+    "decision": "số quyết định công bố",
+    "source": "nguồn thông tin",
+    "eligibility": "đối tượng, điều kiện thực hiện",
+    "other": "nội dung anh/chị hỏi",
+}
+DEFAULT_WHO = "Bộ phận Một cửa nơi nộp hồ sơ"
+SOURCE_ANSWER = (
+    'Dạ, thông tin thủ tục "{name}" (mã {code}) em lấy từ cơ sở dữ liệu thủ tục hành chính, '
+    "theo trang thủ tục trên Cổng Dịch vụ công quốc gia:"
+)
+SOURCE_NO_LINK = (
+    'Dạ, thông tin thủ tục "{name}" (mã {code}) là của cơ sở dữ liệu thủ tục hành chính địa phương, '
+    "chưa có trang trên Cổng Dịch vụ công quốc gia. Anh/chị hỏi {who} để đối chiếu ạ."
+)
+DECISION_LINE = "Số quyết định công bố: {decision}."
+NEED_YES = 'Dạ, có. Thành phần hồ sơ của "{name}" (mã {code}) gồm:'
+NEED_YES_CASE = 'Dạ, chỉ trong một số trường hợp. Thành phần hồ sơ của "{name}" (mã {code}) ghi:'
+NEED_ONLY_CASE = " (chỉ khi: {case})"
+NEED_NO = 'Dạ, không. Thành phần hồ sơ của "{name}" (mã {code}) không có "{item}".'
+NEED_NOT_SAID = 'Dạ, hồ sơ thủ tục "{name}" (mã {code}) không nói đến "{item}".'
+NEED_PASSAGE = 'Mục "{field}" có ghi: {text}'
+NEED_WHAT_IS = "Giấy tờ thủ tục yêu cầu:"
+HOUSEHOLD_BOOK = (
+    "Dạ, không cần ạ. Sổ hộ khẩu đã hết giá trị sử dụng từ ngày 01/01/2023 (Luật Cư trú 2020, khoản 3 Điều 38); "
+    "thông tin cư trú nay được tra trong Cơ sở dữ liệu quốc gia về dân cư."
+)
+ELIGIBILITY_HEADER = 'Dạ, theo hồ sơ thủ tục "{name}" (mã {code}):'
+ELIGIBILITY_SUBJECTS = "Đối tượng thực hiện: {text}"
+ELIGIBILITY_CONDITIONS = "Điều kiện: {text}"
+ELIGIBILITY_RELEVANT = 'Phần nói đến trường hợp anh/chị hỏi (mục "{field}"): {text}'
+ELIGIBILITY_CHECK = "Anh/chị đối chiếu trường hợp của mình với các điều kiện trên; khi chưa chắc, hỏi {who} ạ."
+ELIGIBILITY_UNDECIDED = (
+    "Hồ sơ thủ tục không nói rõ trường hợp anh/chị hỏi, nên em không khẳng định được; anh/chị hỏi {who} ạ."
+)
+ELIGIBILITY_NOT_SAID = (
+    'Dạ, hồ sơ thủ tục "{name}" (mã {code}) chưa ghi đối tượng, điều kiện thực hiện. Anh/chị hỏi {who} ạ.'
+)
+CASE_STATED = "Giấy tờ cho trường hợp anh/chị nêu:"
+CASE_ALWAYS = "Giấy tờ luôn cần:"
+CASE_OTHERS = "Còn {count} giấy tờ cho các trường hợp khác (bấm nút bên dưới để xem)."
+COMPARE_HEADER = "Dạ, so sánh theo cơ sở dữ liệu thủ tục:"
+COMPARE_TIME = '- "{name}" (mã {code}): {time}'
+COMPARE_FEE = '- "{name}" (mã {code}): {fees}'
+COMPARE_DOCUMENTS = '- "{name}" (mã {code}): {count} loại giấy tờ'
+COMPARE_FASTER = 'Nhanh hơn: "{name}".'
+COMPARE_SAME = "Thời hạn giải quyết như nhau."
+COMPARE_UNDECIDED = (
+    "Thời hạn không ghi bằng con số nên em không so sánh chắc chắn được; anh/chị xem thời hạn từng thủ tục ở trên ạ."
+)
+COMPARE_TIME_UNKNOWN = "chưa có thông tin"
+OTHER_PASSAGE = 'Dạ, về câu anh/chị hỏi, mục "{field}" của thủ tục "{name}" (mã {code}) ghi:'
+ASK_WHICH_FOR = "Dạ, anh/chị hỏi {what} của thủ tục nào ạ? Anh/chị nhắn tên thủ tục giúp em nhé."
+NEED_ALTERNATIVE = " ({case})"
+
 # Live hand-over (services/live_handover.py): what the citizen is told when staff take, answer or hand back
 # the conversation, and the truthful notice when nobody takes it in time or outside office hours.
 LIVE_STAFF_JOINED = "Dạ, cán bộ {name} đã tiếp nhận yêu cầu {reference} và sẽ trả lời anh/chị ngay tại đây ạ."

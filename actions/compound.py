@@ -1,0 +1,410 @@
+"""Answers the whole question: several aspects or procedures, comparisons, "có cần X không", eligibility, any field.
+
+Called first by action_answer_procedure (actions/procedure_info.py): it returns the events
+when it answered, or None to leave the message to the one-aspect answer. What the message
+asks comes from core/passages.py (aspects with spans, clauses, the item of "có cần X không");
+the procedures of each clause and the record's passages from services/answering.py. Every
+fact is the catalogue record's own text; when the record does not say, the reply says so
+and who does.
+
+Which procedure: the one named in the clause, else the one before it, else the
+conversation's (``procedure_code``). Words that ask a question ("căn cứ pháp lý",
+"lấy kết quả ở đâu") or name the item of "có cần X không" ("giấy đăng ký kết hôn")
+never switch the procedure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import BODIES, document_line, next_question_buttons, render_answer
+from actions.store_unavailable import StoreCall
+from core import passages as p
+from core import wording as m
+from procedures_db.db import session_scope
+from services import answering
+from services.catalogue import get_procedure
+
+# A section of a compound answer keeps this many lines; the rest is behind a "Xem đầy đủ" button.
+MAX_SECTION_LINES = 5
+# The lines of one reply, about what a phone shows without scrolling.
+MAX_REPLY_LINES = 12
+ANSWERED_HERE = (*p.ASPECT_INTENT, *p.FIELD_ASPECTS)
+
+
+@dataclass
+class Section:
+    code: str
+    aspect: str
+
+
+@dataclass
+class Plan:
+    kind: str  # "sections", "compare", "need", "eligibility", "field", "case", "passage"
+    sections: list[Section] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    item: str = ""
+    dimension: str = ""
+
+
+def _entity(tracker: Tracker, name: str) -> Optional[Dict[str, Any]]:
+    found = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
+    return found[-1] if found else None
+
+
+def plan(
+    text: str,
+    cues: list[p.Cue],
+    mentions: list[answering.Mention],
+    context: Optional[str],
+    linked: Optional[Dict[str, Any]] = None,
+    general: bool = False,
+) -> Optional[Plan]:
+    """What to answer, or None when the one-aspect answer serves the message as it is.
+
+    ``general``: the intent asked no particular aspect (an overview, a bare name), so one aspect
+    the message does ask ("sao lâu vậy") is answered.
+    """
+    need = next((c for c in cues if c.aspect == "need"), None)
+    if need and context:
+        # "có cần mang giấy đăng ký kết hôn không": the item is not a procedure to switch to.
+        mentions = [x for x in mentions if not (need.start <= x.start and x.end <= need.end)]
+    codes = list(dict.fromkeys(x.code for x in mentions))
+    dimension = p.comparison(text)
+    if dimension and len(codes) >= 2:
+        return Plan("compare", codes=codes, dimension=dimension)
+    asked = [c for c in cues if c.aspect in ANSWERED_HERE]
+    if len(codes) >= 2 and asked:
+        return Plan("sections", sections=_by_clause(text, mentions, context))
+    code = codes[0] if codes else context
+    if linked and linked.get("candidates") and not codes:
+        return None  # the linker's ambiguous mention is asked back first (action_answer_procedure)
+    if not code:
+        return None
+    if need and not asked:
+        return Plan("need", codes=[code], item=need.text)
+    if len(asked) >= 2:
+        return Plan("sections", sections=[Section(code, c.aspect) for c in asked])
+    if len(asked) == 1:
+        aspect = asked[0].aspect
+        if aspect == "eligibility":
+            return Plan("eligibility", codes=[code])
+        if aspect in p.FIELD_ASPECTS:
+            return Plan("field", codes=[code], dimension=aspect)
+        if linked and linked.get("value") != code or general:
+            # The linker read a procedure into the question's own words ("sao lâu vậy"): the context stays.
+            return Plan("sections", sections=[Section(code, aspect)])
+        if aspect == "documents":
+            return Plan("case", codes=[code])
+    return None
+
+
+def _by_clause(text: str, mentions: list[answering.Mention], context: Optional[str]) -> list[Section]:
+    """One section per (procedure, aspect) in the order asked; a clause without a procedure takes
+    the previous one's, a clause without a question takes the next one's ("khai sinh và kết hôn cần gì")."""
+    groups: list[tuple[Optional[str], list[str]]] = []
+    for span, clause_cues in p.aspects_by_clause(text):
+        code = next((x.code for x in mentions if span[0] <= x.start < span[1]), None)
+        aspects = [c.aspect for c in clause_cues if c.aspect in ANSWERED_HERE]
+        groups.append((code, aspects))
+    sections: list[Section] = []
+    current = context
+    for index, (code, aspects) in enumerate(groups):
+        current = code or current
+        if not aspects:
+            later = next((a for c, a in groups[index + 1 :] if a), None)
+            earlier = next((a for c, a in reversed(groups[:index]) if a), None)
+            aspects = later or earlier or []
+            if code is None:
+                continue  # a clause with neither names nothing new
+        for aspect in aspects:
+            if current and not any(s.code == current and s.aspect == aspect for s in sections):
+                sections.append(Section(current, aspect))
+    return sections
+
+
+def answer_whole_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker, pending: Optional[str] = None
+) -> Optional[List[Dict[Text, Any]]]:
+    """The events when this message was answered here, None to leave it to the one-aspect answer."""
+    text = tracker.latest_message.get("text") or ""
+    context = tracker.get_slot("procedure_code")
+    linked = _entity(tracker, "procedure")
+    if text.startswith("/"):
+        return None
+    cues = p.detect_aspects(text)
+    if pending in p.FIELD_ASPECTS and linked and not linked.get("candidates"):
+        cues = [p.Cue(pending, 0, 0)] + cues  # "căn cứ pháp lý?" "của khai sinh": the question waited
+    if not cues:
+        return None
+    answerable = [c for c in cues if c.aspect in ANSWERED_HERE or c.aspect in ("need", "compare")]
+    if (
+        not (context or linked)
+        and len(answerable) < 2
+        and not any(c.aspect in (*p.FIELD_ASPECTS, "compare") for c in cues)
+    ):
+        return None  # one plain question and no procedure yet: the one-aspect answer asks which
+    replies: list[tuple[str, list[dict]]] = []
+    chosen: Optional[str] = None
+    with StoreCall(dispatcher, "catalogue, answering the whole question") as call:
+        with session_scope() as session:
+            found = answering.mentions(session, text)
+            general = tracker.get_intent_of_latest_message() in ("ask_procedure_info", "inform")
+            what = plan(text, cues, found, context, linked, general)
+            if what is None and pending in p.FIELD_ASPECTS:
+                return None
+            if what is None:
+                only_field = [c.aspect for c in cues if c.aspect in p.FIELD_ASPECTS and c.aspect != "eligibility"]
+                if only_field and not (found or context):
+                    dispatcher.utter_message(text=m.ASK_WHICH_FOR.format(what=m.FIELD_WHAT[only_field[0]]))
+                    return [SlotSet("pending_question", only_field[0])]
+                return None
+            replies, chosen = _render(session, what, text)
+    if call.failed:
+        return []
+    if not replies:
+        return None
+    for reply, buttons in replies:
+        dispatcher.utter_message(text=reply, buttons=buttons)
+    return [SlotSet("procedure_code", chosen), SlotSet("pending_question", None)] if chosen else []
+
+
+def _render(session, what: Plan, text: str) -> tuple[list[tuple[str, list[dict]]], Optional[str]]:
+    if what.kind == "sections":
+        return _sections(session, what.sections), what.sections[-1].code if what.sections else None
+    if what.kind == "compare":
+        return _compare(session, what.codes, what.dimension), what.codes[-1]
+    code = what.codes[0]
+    procedure = get_procedure(session, code)
+    record = answering.record(session, code)
+    if procedure is None or record is None:
+        return [], None
+    if what.kind == "need":
+        return [_need(record, what.item)], code
+    if what.kind == "eligibility":
+        return [_eligibility(record, _own_case(text, record))], code
+    if what.kind == "field":
+        return [_field(record, what.dimension)], code
+    if what.kind == "case":
+        reply = _case(record, text)
+        return ([reply] if reply else []), code
+    return [], None
+
+
+def _clip(lines: list[str], limit: int) -> tuple[list[str], bool]:
+    if len(lines) <= limit:
+        return lines, False
+    return lines[: limit - 1] + [m.MORE_LINES.format(count=len(lines) - limit + 1)], True
+
+
+def _section_body(session, section: Section) -> Optional[str]:
+    if section.aspect in p.ASPECT_INTENT:
+        procedure = get_procedure(session, section.code)
+        return BODIES[p.ASPECT_INTENT[section.aspect]](procedure) if procedure else None
+    record = answering.record(session, section.code)
+    if record is None:
+        return None
+    if section.aspect == "eligibility":
+        answer = answering.eligibility(record, "")
+        lines = [m.ELIGIBILITY_SUBJECTS.format(text=answer.subjects)] if answer.subjects else []
+        lines += [m.ELIGIBILITY_CONDITIONS.format(text=answer.conditions)] if answer.conditions else []
+        return "\n".join(lines) or None
+    found = answering.field_answer(record, section.aspect)
+    return "\n".join(found.lines) or None
+
+
+def _sections(session, sections: list[Section]) -> list[tuple[str, list[dict]]]:
+    codes = list(dict.fromkeys(s.code for s in sections))
+    names = {}
+    for code in codes:
+        procedure = get_procedure(session, code)
+        if procedure is not None:
+            names[code] = procedure.name
+    sections = [s for s in sections if s.code in names]
+    if not sections:
+        return []
+    if len(sections) == 1:
+        procedure = get_procedure(session, sections[0].code)
+        intent = p.ASPECT_INTENT.get(sections[0].aspect)
+        if intent and procedure is not None:
+            return [(render_answer(procedure, intent), next_question_buttons(procedure.code, intent))]
+    one = len(codes) == 1
+    lines = [m.COMPOUND_HEADER.format(name=names[codes[0]], code=codes[0]) if one else m.MULTI_HEADER]
+    buttons = []
+    per_section = max(3, min(MAX_SECTION_LINES, (MAX_REPLY_LINES - 1) // len(sections) - 1))
+    for section in sections:
+        title = m.SECTION_TITLE[section.aspect]
+        lines.append(
+            m.SECTION.format(title=title)
+            if one
+            else m.SECTION_OF.format(title=title, name=names[section.code], code=section.code)
+        )
+        body = _section_body(session, section)
+        clipped, cut = _clip(body.split("\n") if body else [m.SECTION_UNKNOWN], per_section)
+        lines += clipped
+        intent = p.ASPECT_INTENT.get(section.aspect)
+        if cut and intent:
+            label = title if one else f"{title} — {names[section.code]}"
+            buttons.append(
+                {
+                    "title": m.FULL_BUTTON_OF.format(title=label)[:60],
+                    "payload": f'/{intent}{{"procedure": "{section.code}"}}',
+                }
+            )
+    return [("\n".join(lines), buttons[:5])]
+
+
+def _compare(session, codes: list[str], dimension: str) -> list[tuple[str, list[dict]]]:
+    records = [r for r in (answering.record(session, code) for code in codes) if r]
+    compared = answering.compare(records)
+    if len(compared) < 2:
+        return []
+    lines = [m.COMPARE_HEADER]
+    if dimension in ("time", "all"):
+        lines.append(m.SECTION.format(title=m.SECTION_TITLE["time"]))
+        lines += [
+            m.COMPARE_TIME.format(name=c.name, code=c.code, time=c.processing_time or m.COMPARE_TIME_UNKNOWN)
+            for c in compared
+        ]
+        known = [c for c in compared if c.days is not None]
+        if len(known) == len(compared):
+            fastest = min(known, key=lambda c: c.days or 0.0)
+            same = all(c.days == fastest.days for c in known)
+            lines.append(m.COMPARE_SAME if same else m.COMPARE_FASTER.format(name=fastest.name))
+        else:
+            lines.append(m.COMPARE_UNDECIDED)
+    if dimension in ("fee", "all"):
+        lines.append(m.SECTION.format(title=m.SECTION_TITLE["fee"]))
+        lines += [
+            m.COMPARE_FEE.format(name=c.name, code=c.code, fees="; ".join(c.fees) or m.COMPARE_TIME_UNKNOWN)
+            for c in compared
+        ]
+    if dimension in ("documents", "all"):
+        lines.append(m.SECTION.format(title=m.SECTION_TITLE["documents"]))
+        lines += [m.COMPARE_DOCUMENTS.format(name=c.name, code=c.code, count=c.documents) for c in compared]
+    return [("\n".join(lines), [])]
+
+
+def _need(record: dict, item: str) -> tuple[str, list[dict]]:
+    name, code = record["name"], record["code"]
+    answer = answering.needed_item(record, item)
+    buttons = [
+        {
+            "title": m.FULL_BUTTON_OF.format(title=m.SECTION_TITLE["documents"]),
+            "payload": f'/ask_documents{{"procedure": "{code}"}}',
+        }
+    ]
+    if answer.household_book and not answer.documents:
+        return m.HOUSEHOLD_BOOK, buttons
+    if answer.documents:
+        only_in_case = all(d.get("case") and not p.is_alternative(d["case"]) for d in answer.documents)
+        lines = [(m.NEED_YES_CASE if only_in_case else m.NEED_YES).format(name=name, code=code)]
+        for document in answer.documents[:3]:
+            line = "- " + p.clean(document.get("name"))
+            if document.get("case"):
+                case = p.clean(document["case"])
+                line += (m.NEED_ALTERNATIVE if p.is_alternative(case) else m.NEED_ONLY_CASE).format(case=case)
+            lines.append(line)
+        return "\n".join(lines), buttons
+    lines = [(m.NEED_NO if p.is_paper(item) else m.NEED_NOT_SAID).format(name=name, code=code, item=item)]
+    lines += [m.NEED_PASSAGE.format(field=m.FIELD_LABEL[x.field], text=x.text) for x in answer.passages]
+    required = record.get("documents") or []
+    if required:
+        lines.append(m.NEED_WHAT_IS)
+        clipped, _ = _clip([f"- {p.clean(d.get('name'))}" for d in required], MAX_REPLY_LINES - len(lines) - 1)
+        lines += clipped
+    return "\n".join(lines), buttons
+
+
+def _eligibility(record: dict, text: str) -> tuple[str, list[dict]]:
+    name, code = record["name"], record["code"]
+    who = p.clean(record.get("agency")) or m.DEFAULT_WHO
+    answer = answering.eligibility(record, text)
+    if not answer.subjects and not answer.conditions:
+        return m.ELIGIBILITY_NOT_SAID.format(name=name, code=code, who=who), []
+    lines = [m.ELIGIBILITY_HEADER.format(name=name, code=code)]
+    if not text.strip():  # "ai được làm": who may, in general
+        if answer.subjects:
+            lines.append(m.ELIGIBILITY_SUBJECTS.format(text=answer.subjects))
+        if answer.conditions:
+            lines.append(m.ELIGIBILITY_CONDITIONS.format(text=answer.conditions))
+        return "\n".join(lines), []
+    if answer.relevant:
+        lines += [m.ELIGIBILITY_RELEVANT.format(field=m.FIELD_LABEL[x.field], text=x.text) for x in answer.relevant[:2]]
+        lines.append(m.ELIGIBILITY_CHECK.format(who=who))
+    else:
+        if answer.subjects:
+            lines.append(m.ELIGIBILITY_SUBJECTS.format(text=answer.subjects))
+        if answer.conditions:
+            lines.append(m.ELIGIBILITY_CONDITIONS.format(text=answer.conditions))
+        lines.append(m.ELIGIBILITY_UNDECIDED.format(who=who))
+    return "\n".join(lines), []
+
+
+def _own_case(text: str, record: dict) -> str:
+    """The citizen's own case in an eligibility question: the words that neither ask nor name the procedure."""
+    for cue in sorted(p.detect_aspects(text), key=lambda c: -c.start):
+        text = text[: cue.start] + " " + text[cue.end :]
+    names = {
+        w for phrase in [record.get("name") or "", *(record.get("aliases") or [])] for w in p.content_words(phrase)
+    }
+    return " ".join(w for w in p.content_words(text) if w not in names)
+
+
+def _field(record: dict, aspect: str) -> tuple[str, list[dict]]:
+    name, code = record["name"], record["code"]
+    who = p.clean(record.get("agency")) or m.DEFAULT_WHO
+    if aspect == "eligibility":
+        return _eligibility(record, "")
+    if aspect == "source":
+        if not record.get("source_url"):
+            return m.SOURCE_NO_LINK.format(name=name, code=code, who=who), []
+        lines = [m.SOURCE_ANSWER.format(name=name, code=code), record["source_url"]]
+        if record.get("decision"):
+            lines.append(m.DECISION_LINE.format(decision=record["decision"]))
+        if record.get("updated_at"):
+            lines.append(m.UPDATED.format(date=_date(record["updated_at"])))
+        return "\n".join(lines), []
+    found = answering.field_answer(record, aspect)
+    if not found.lines:
+        if aspect == "pickup" and record.get("agency"):
+            # Nothing says where the result is handed over: where the dossier is handled is what the record knows.
+            found = answering.FieldAnswer(aspect, "agency", [p.clean(record["agency"])])
+        else:
+            return m.FIELD_NOT_SAID.format(name=name, code=code, what=m.FIELD_WHAT[aspect], who=who), []
+    lines = [m.FIELD_QUOTE.format(field=m.FIELD_LABEL[found.field], name=name, code=code)]
+    clipped, _ = _clip([f"- {line}" for line in found.lines], MAX_REPLY_LINES - 2)
+    lines += clipped
+    if record.get("source_url"):
+        lines.append(m.SOURCE.format(url=record["source_url"]))
+    return "\n".join(lines), []
+
+
+def _case(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
+    """Documents with the stated case first; None when the message states no case of the record."""
+    choice = answering.documents_for_case(
+        record, text, ignore=[record.get("name") or "", *(record.get("aliases") or [])]
+    )
+    if not choice.stated:
+        return None
+    code = record["code"]
+    lines = [m.HEADER.format(title=m.ASPECT_TITLE["ask_documents"], name=record["name"], code=code), m.CASE_STATED]
+    lines += [f"- {document_line(d)}" for d in choice.stated]
+    lines.append(m.CASE_ALWAYS)
+    lines += [f"- {document_line(d)}" for d in choice.always]
+    buttons = []
+    if choice.others:
+        lines.append(m.CASE_OTHERS.format(count=len(choice.others)))
+        buttons.append({"title": m.FULL_BUTTON, "payload": f'/ask_documents{{"procedure": "{code}"}}'})
+    return "\n".join(lines), buttons
+
+
+def _date(value: Any) -> str:
+    text = str(value)
+    parts = text[:10].split("-")
+    return f"{parts[2]}/{parts[1]}/{parts[0]}" if len(parts) == 3 else text

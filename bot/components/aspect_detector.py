@@ -1,0 +1,172 @@
+"""Aspect detector: every question a message asks (multi-label, with spans) and every procedure it names.
+
+Runs after the intent classifier. It adds to the parse data, on the citizen's own words (``start``, ``end``):
+
+- ``aspects``: one per question asked (``documents``, ``fee``, ``time``, ``where``, ``steps``,
+  ``online``, ``result``, ``pickup``, ``legal_basis``, ``forms``, ``decision``, ``source``,
+  ``eligibility``, ``need`` with the item of "có cần X không" as ``item``, ``compare``), in the
+  order asked (core/passages.py);
+- ``procedure_refs``: one per procedure named in a clause of the message ("khai sinh cần gì,
+  còn kết hôn bao nhiêu tiền" names two), with the catalogue's own search (services/answering.py).
+
+It also routes what the single-label classifier cannot: a question about a procedure's
+legal basis, forms, decision, source or result, a "có cần X không", a comparison, or several
+questions at once goes to the procedure answer (its first question's intent, else the
+overview's) instead of "out of scope" or a low-confidence fallback. The answer itself reads
+the message again (actions/compound.py), so these are what the NLU says, measured by
+tools/evaluation/aspect_eval.py. They are not entities: the domain's entities, and the test
+stories that list them, stay the procedure and the dossier code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text, Type
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+import core.passages
+import services.answering
+from bot.components import source_fingerprint
+from core.passages import ASPECT_INTENT, FIELD_ASPECTS, detect_aspects
+from procedures_db.db import session_scope
+from services.answering import mentions
+
+logger = logging.getLogger(__name__)
+
+ASPECT = "aspect"
+PROCEDURE_REF = "procedure_ref"
+# The parse data's keys: the questions asked and the procedures named, each with its span.
+ASPECTS = "aspects"
+PROCEDURE_REFS = "procedure_refs"
+OVERVIEW = "ask_procedure_info"
+# The intents a question about a procedure may have been given instead of its own.
+REROUTABLE = frozenset({*ASPECT_INTENT.values(), OVERVIEW, "inform", "out_of_scope", "nlu_fallback"})
+# Questions that are about a procedure whatever else the message says.
+ALWAYS_PROCEDURE = frozenset({"legal_basis", "forms", "decision", "pickup", "source", "need"})
+# Intents whose words a question about a procedure shares ("có cần … không": deny), routed only
+# for such a question and when the classifier is unsure.
+ALSO_FOR_STRONG = frozenset({"affirm", "deny", "ask_support_point"})
+ALSO_FOR_STRONG_BELOW = 0.9
+ROUTED_CONFIDENCE = 0.8
+ANSWER_INTENTS = frozenset({*ASPECT_INTENT.values(), OVERVIEW, "inform"})
+FALLBACK_THRESHOLD = 0.4  # config.yml's FallbackClassifier
+AMBIGUITY_THRESHOLD = 0.1  # the FallbackClassifier's default ambiguity_threshold
+
+
+def routed_intent(
+    intent: Optional[str], confidence: float, aspects: List[str], procedures: int, margin: float = 1.0
+) -> Optional[str]:
+    """The intent the message should have, or None to keep the classifier's.
+
+    Every answer intent goes to the same answer (action_answer_procedure reads all the
+    questions again), so one answer intent is never swapped for another: only a question
+    about a procedure classified "out of scope", or an answer intent too unsure to pass the
+    fallback, is routed (``margin``: how far the second intent is behind; the fallback takes
+    two intents closer than its ambiguity threshold for a doubt).
+    """
+    answered = [a for a in aspects if a in ASPECT_INTENT or a in FIELD_ASPECTS or a in ("need", "compare")]
+    strong = any(a in ALWAYS_PROCEDURE for a in answered)
+    if intent in ALSO_FOR_STRONG and strong and confidence < ALSO_FOR_STRONG_BELOW:
+        # "có cần đưa bé đi không" is not a "không", "quyết định công bố số mấy" not a support point.
+        return next((ASPECT_INTENT[a] for a in answered if a in ASPECT_INTENT), OVERVIEW)
+    if not answered or (intent not in REROUTABLE and intent is not None):
+        return None
+    several = len(answered) >= 2 or procedures >= 2 or "compare" in answered
+    if intent in ANSWER_INTENTS:
+        unsure = confidence < FALLBACK_THRESHOLD or margin < AMBIGUITY_THRESHOLD
+        return intent if unsure and (strong or several or procedures) else None
+    if not (strong or (procedures and answered)):
+        return None  # "out of scope" and nothing says it is about a procedure
+    return next((ASPECT_INTENT[a] for a in answered if a in ASPECT_INTENT), OVERVIEW)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class AspectDetector(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"database_url": None, "route_intents": True}
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [IntentClassifier]  # it routes the classifier's intent, so it must come after it
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        digest = hashlib.sha256(source_fingerprint().encode())
+        for module in (core.passages, services.answering):
+            digest.update(Path(str(module.__file__)).read_bytes())
+        return digest.hexdigest()
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "AspectDetector":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text or text.startswith("/"):
+                continue
+            found = self.entities(text)
+            # Beside the entities, not among them: the domain's entities (and the stories that list
+            # them) stay the procedure and the dossier code; the parse data carries these to the actions.
+            message.set(ASPECTS, [e for e in found if e["entity"] == ASPECT], add_to_output=True)
+            message.set(PROCEDURE_REFS, [e for e in found if e["entity"] == PROCEDURE_REF], add_to_output=True)
+            if self.config.get("route_intents", True):
+                self._route(message, found)
+        return messages
+
+    def entities(self, text: str) -> List[Dict[str, Any]]:
+        found: List[Dict[str, Any]] = []
+        for cue in detect_aspects(text):
+            entity: Dict[str, Any] = {"entity": ASPECT, "value": cue.aspect, "start": cue.start, "end": cue.end}
+            if cue.text:
+                entity["item"] = cue.text
+            found.append(entity)
+        try:
+            with session_scope(self.config.get("database_url")) as session:
+                named = mentions(session, text)
+        except Exception:  # the catalogue is down: the questions are still understood
+            logger.warning("procedure mentions per clause skipped: catalogue unavailable", exc_info=True)
+            named = []
+        for mention in named:
+            found.append({"entity": PROCEDURE_REF, "value": mention.code, "start": mention.start, "end": mention.end})
+        return found
+
+    @staticmethod
+    def _route(message: Message, entities: List[Dict[str, Any]]) -> None:
+        intent = message.get(INTENT) or {}
+        aspects = [e["value"] for e in entities if e["entity"] == ASPECT]
+        procedures = sum(e["entity"] == PROCEDURE_REF for e in entities)
+        name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        second = max((float(r["confidence"]) for r in ranking if r.get("name") != name), default=0.0)
+        routed = routed_intent(name, confidence, aspects, procedures, confidence - second)
+        if routed is None:
+            return
+        top_confidence = max(confidence, ROUTED_CONFIDENCE)
+        top = {"name": routed, "confidence": top_confidence}
+        rest = [
+            {"name": r["name"], "confidence": min(float(r["confidence"]), (1 - top_confidence) / 2)}
+            for r in ranking
+            if r.get("name") != routed
+        ]
+        message.set(INTENT, top, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [top, *rest], add_to_output=True)

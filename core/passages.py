@@ -1,0 +1,556 @@
+"""What a question asks and which passage of a procedure record answers it: aspects with spans, items, passages.
+
+Pure logic over text and procedure records (docs/interfaces.md), no I/O:
+
+- ``detect_aspects``: every question a message asks ("cần giấy tờ gì và mất bao lâu" asks for the
+  documents and the time), multi-label, each with the span of the words that ask it, in the order asked;
+- ``clauses``: the parts of a message ("khai sinh cần gì, còn kết hôn bao nhiêu tiền"), so that
+  each procedure named gets its own aspects;
+- ``needed_item``: the X of "có cần (mang) X không";
+- ``matching_documents``, ``find_passages``: the record's own documents and passages that answer;
+- ``days``: a processing time in days, to compare two procedures;
+- ``clean``: a record's text without editors' notes.
+
+The cue lists below are what citizens type (folded: no diacritics, abbreviations expanded by
+core/text.py), not what they are told.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional, Sequence
+
+from core.text import NormToken, fold, normalize
+
+# --- aspects -------------------------------------------------------------------------------------
+
+# Each aspect and the folded phrases that ask for it. The longest match wins where two overlap
+# ("lấy kết quả ở đâu" is pickup, not where). Order inside a list does not matter.
+ASPECT_CUES: dict[str, tuple[str, ...]] = {
+    "documents": (
+        r"giay to",
+        r"ho so (?:gom|can|co|phai|la) (?:nhung )?(?:gi|nao|nhung gi)",
+        r"thanh phan ho so",
+        r"bo ho so",
+        r"(?:can|mang|chuan bi|nop|dem) (?:theo )?(?:nhung )?gi",
+        r"can nhung gi",
+        r"can (?:nhung )?cai gi",
+        r"chuan bi (?:nhung )?(?:gi|nhung gi)",
+    ),
+    "fee": (
+        r"(?:le )?phi",
+        r"chi phi",
+        r"(?:mat |het |ton )?(?:bao nhieu|may) (?:tien|dong|nghin|ngan|trieu)",
+        r"(?:het|ton|mat|la|dong|tra) bao nhieu(?! ngay| lau| thang| tuan| gio)",
+        r"bao nhieu(?= \?|$)",
+        r"(?:co )?mat tien (?:khong|gi)",
+        r"(?:tien|gia) bao nhieu",
+        r"re hon|dat hon|it tien hon|nhieu tien hon|ton hon",
+    ),
+    "time": (
+        r"(?:mat |het |ton |trong )?bao lau",
+        r"(?:mat |het |ton |trong )?(?:may|bao nhieu) (?:ngay|hom|tuan|thang|gio)(?! tuoi)",
+        r"thoi (?:gian|han) (?:giai quyet|xu ly|lam|tra|cho|nhan)",
+        r"thoi gian",
+        r"thoi han",
+        r"(?:khi nao|bao gio|luc nao|hom nao) (?:thi )?(?:co|xong|nhan|lay|duoc tra)",
+        r"lau (?:khong|vay|the|qua|nhi)",
+        r"(?:co )?lau khong",
+        r"nhanh hon|lau hon|cham hon|nhanh nhat",
+        r"xong (?:chua|khong)",
+    ),
+    "where": (
+        r"(?:o|tai|den|toi) (?:dau|cho nao|noi nao)",
+        r"(?:nop|lam|dang ky|di) (?:o )?dau",
+        r"cho nao|noi nao",
+        r"co quan nao",
+        r"(?:xa|phuong|huyen|tinh|cong an|ubnd|uy ban) nao",
+        r"dau (?:lam|nop)",
+    ),
+    "steps": (
+        r"cac buoc",
+        r"(?:quy|trinh) (?:trinh|tu)",
+        r"(?:lam|thuc hien|tien hanh) (?:nhu )?(?:the nao|ra sao|sao)",
+        r"(?:thu tuc|cach) (?:nhu )?(?:the nao|ra sao)",
+        r"cach (?:lam|thuc hien)",
+        r"huong dan",
+        r"lam sao",
+        r"buoc (?:dau|tiep|nao)",
+        r"(?:lam|thu tuc)(?=(?: \w+){1,5} (?:the nao|ra sao))",  # the span leaves the name between
+    ),
+    "online": (
+        r"online",
+        r"truc tuyen",
+        r"qua mang",
+        r"(?:cong )?dich vu cong",
+        r"tren (?:mang|dien thoai|app|ung dung)",
+        r"(?:lam|nop) (?:tai|o|tu) nha",
+        r"vneid",
+    ),
+    "result": (
+        r"ket qua (?:la gi|nhan duoc gi|gom)",
+        r"(?:duoc cap|nhan duoc|se nhan) (?:giay |cai )?(?:gi|nhung gi)",
+        r"nhan duoc giay gi",
+    ),
+    "pickup": (
+        r"(?:lay|nhan|tra|cho) (?:lai )?ket qua(?: (?:o|tai) (?:dau|cho nao|noi nao))?",
+        r"(?:lay|nhan) (?:giay|the|so|ban chinh)(?: \w+){0,3} (?:o|tai) (?:dau|cho nao)",
+    ),
+    "legal_basis": (
+        r"can cu(?: phap ly| phap luat| nao| vao dau)?",
+        r"co so phap ly",
+        r"(?:van ban|quy dinh) (?:phap luat|phap ly|nao|o dau)",
+        r"(?:luat|nghi dinh|thong tu) (?:nao|gi|so may)",
+        r"theo (?:luat|quy dinh|nghi dinh|thong tu) nao",
+        r"dua (?:tren|vao) (?:luat|quy dinh|van ban) (?:nao|gi)",
+    ),
+    "forms": (
+        r"(?:mau|bieu mau|file|form) (?:to khai|don)",
+        r"bieu mau",
+        r"to khai(?: mau)? (?:o dau|lay o dau|tai o dau|the nao|ra sao)",
+        r"(?:lay|tai|xin|in) (?:to khai|mau|mau don|bieu mau)",
+        r"mau (?:so|o dau|gi|nao|ct\d+|tk\d+)",
+        r"mau don",
+    ),
+    "decision": (
+        r"quyet dinh (?:cong bo|so|nao|ban hanh)",
+        r"so quyet dinh",
+        r"(?:cong bo|ban hanh) (?:theo|tai|o) (?:quyet dinh )?(?:nao|dau|so may)",
+    ),
+    "source": (
+        r"(?:thong tin|du lieu|cai nay|noi dung)(?: nay)? (?:lay|co|duoc lay) (?:tu|o) dau",
+        r"nguon (?:thong tin|tin|du lieu|goc|o dau|nao)",
+        r"(?:link|trang|duong dan) (?:goc|nguon|chinh thuc)",
+        r"cap nhat (?:khi nao|ngay nao|luc nao|chua)",
+        r"(?:chinh xac|tin duoc) khong",
+    ),
+    "eligibility": (
+        r"ai (?:duoc|co the|phai|co quyen|di|dung ra|la nguoi) (?:lam|dang ky|nop|xin|khai|di|huong|rut)",
+        r"ai (?:lam|dang ky|nop|di lam|khai)(?: duoc)?",
+        r"doi tuong",
+        r"dieu kien",
+        r"(?:bao nhieu|may) tuoi",
+        r"(?:may|bao nhieu) thang (?:thi|moi|la)(?= (?:duoc|rut|huong))",
+    ),
+    # Weak: "… được không" asks whether the citizen may, unless it asks something else ("online được không").
+    "can_do": (
+        r"(?:co )?(?:duoc|the) (?:lam|dang ky|nop|rut|huong|xin|cap|khai|dung ten|nhap)(?: \w+){0,4} (?:khong|chua|duoc khong)",
+        r"(?:co )?duoc khong",
+        r"co (?:duoc|the) (?:\w+ ){1,6}khong",
+    ),
+    "compare": (
+        r"(?:cai|thu tuc|ben|loai|viec) nao (?:nhanh|lau|cham|re|dat|ton|de|kho|don gian|it|nhieu)",
+        r"so sanh",
+        r"khac (?:nhau|gi)",
+        r"giong (?:nhau|gi)",
+    ),
+}
+# The seven answers the dialogue already had (core/vocabulary.py's intents) and the new ones.
+ASPECT_INTENT: dict[str, str] = {
+    "documents": "ask_documents",
+    "fee": "ask_fee",
+    "time": "ask_processing_time",
+    "where": "ask_where_to_submit",
+    "steps": "ask_steps",
+    "online": "ask_online",
+}
+INTENT_ASPECT: dict[str, str] = {intent: aspect for aspect, intent in ASPECT_INTENT.items()}
+# Answered from the record's own passages (services/answering.py).
+FIELD_ASPECTS: tuple[str, ...] = ("result", "pickup", "legal_basis", "forms", "decision", "source", "eligibility")
+ALL_ASPECTS: tuple[str, ...] = (*ASPECT_INTENT, *FIELD_ASPECTS, "need", "compare")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One thing a message asks: the aspect, and the span of the words that ask it (original text)."""
+
+    aspect: str
+    start: int
+    end: int
+    text: str = ""  # the item of a "need" question ("giấy đăng ký kết hôn"), else ""
+
+
+@dataclass
+class _Folded:
+    tokens: list[NormToken]
+    text: str  # folded tokens joined by single spaces
+    starts: list[int]  # char offset of each token in ``text``
+
+    def token_range(self, start: int, end: int) -> tuple[int, int]:
+        """The tokens covering [start, end) of the folded text, as (first, last + 1)."""
+        first = next(i for i, s in enumerate(self.starts) if s + len(self.tokens[i].folded) > start)
+        last = max(i for i, s in enumerate(self.starts) if s < end)
+        return first, last + 1
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        first, stop = self.token_range(start, end)
+        return self.tokens[first].start, self.tokens[stop - 1].end
+
+
+def _folded(text: str) -> _Folded:
+    tokens = [t for t in normalize(text or "") if t.kind != "dossier_code"]
+    starts, offset = [], 0
+    for token in tokens:
+        starts.append(offset)
+        offset += len(token.folded) + 1
+    return _Folded(tokens, " ".join(t.folded for t in tokens), starts)
+
+
+_COMPILED: dict[str, re.Pattern[str]] = {
+    aspect: re.compile(r"(?<![\w])(?:" + "|".join(cues) + r")(?![\w])") for aspect, cues in ASPECT_CUES.items()
+}
+# "có cần (mang) X không": X is the item asked about.
+_NEED = re.compile(
+    r"(?<![\w])(?:co |co phai |phai )?(?:can(?! cuoc| thiet| bo(?! sung)| ho(?! so| chieu| khau))|phai(?! la )|bat buoc)(?: phai)?(?: co)?"
+    r"(?: (?P<verb>mang|dem|nop|xuat trinh|chuan bi|lam|dua|kem|photo|cong chung|chung thuc|co|xin|di))?"
+    r" (?P<item>(?:\w+ ){0,7}?\w+) (?:khong|chua|hay khong|nua khong)(?![\w])"
+)
+# Items that are really another aspect ("có cần nộp phí không", "có cần làm online không").
+_NEED_NOT_AN_ITEM = re.compile(r"^(?:phi|le phi|tien|online|truc tuyen|lam gi|gi|cho|doi|lau|di lam|lam)$")
+
+
+_PAPERS = frozenset("giay ban so the don to van hop phieu anh hinh bang trich chung".split())
+
+
+def is_paper(item: str) -> bool:
+    """The item is a paper ("giấy", "bản sao", "sổ", "thẻ"), not a person or an act ("đưa bé đi")."""
+    words = content_words(item)
+    return bool(words) and words[0] in _PAPERS
+
+
+_FORM = re.compile(r"^(?:to khai|mau|don|ban khai|phieu)|\(mau|mau so|theo mau")
+
+
+def is_alternative(case: Optional[str]) -> bool:
+    """The case says what replaces the document when it is missing ("Nếu không có Giấy chứng sinh: …"):
+    the document itself is the rule, not the exception."""
+    return bool(re.match(r"(?:neu|truong hop|khi) (?:khong co|chua co|mat)", fold(case or "")))
+
+
+def is_form(document_name: str) -> bool:
+    """The document is a form to fill in ("Tờ khai … (mẫu CT01)", "Đơn đề nghị theo mẫu")."""
+    return bool(_FORM.search(fold(document_name or "")))
+
+
+# Folded words that are another word when typed with their accents ("màu" is not "mẫu", "cán bộ" not
+# "cần"): a cue that needs the one is not matched on the other.
+_TYPED_AS: dict[str, dict[str, frozenset[str]]] = {
+    "need": {"can": frozenset({"cần", "can"})},
+    "documents": {"can": frozenset({"cần", "can"})},
+    "forms": {"mau": frozenset({"mẫu", "mau"})},
+    "fee": {"phi": frozenset({"phí", "phi"})},
+}
+
+
+def _typed_as_meant(folded: "_Folded", aspect: str, start: int, end: int) -> bool:
+    wanted = _TYPED_AS.get(aspect)
+    if not wanted:
+        return True
+    first, stop = folded.token_range(start, end)
+    return all(token.text in wanted[token.folded] for token in folded.tokens[first:stop] if token.folded in wanted)
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def detect_aspects(text: str) -> list[Cue]:
+    """Every aspect the message asks, in the order asked; overlapping cues keep the longest."""
+    folded = _folded(text)
+    if not folded.tokens:
+        return []
+    found: list[tuple[int, int, str, str]] = []  # folded start, end, aspect, item
+    for aspect, pattern in _COMPILED.items():
+        for match in pattern.finditer(folded.text):
+            if match.end() > match.start() and _typed_as_meant(folded, aspect, match.start(), match.end()):
+                found.append((match.start(), match.end(), aspect, ""))
+    need = _NEED.search(folded.text)
+    if (
+        need
+        and not _NEED_NOT_AN_ITEM.match(need.group("item"))
+        and _typed_as_meant(folded, "need", need.start(), need.start("item"))
+    ):
+        item_start, item_end = need.span("item")
+        # The item names a thing: the aspects found inside it are its words, not questions.
+        found = [f for f in found if not _overlaps((f[0], f[1]), (item_start, item_end))]
+        first, stop = folded.token_range(item_start, item_end)
+        start, end = folded.tokens[first].start, folded.tokens[stop - 1].end
+        if need.group("verb") and not is_paper(text[start:end]):
+            start = folded.span(*need.span("verb"))[0]  # "đưa bé đi": the act, not only "bé đi"
+        found.append((need.start(), need.end(), "need", text[start:end]))
+    found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+    kept: list[tuple[int, int, str, str]] = []
+    for candidate in found:
+        if not any(_overlaps((candidate[0], candidate[1]), (k[0], k[1])) for k in kept):
+            kept.append(candidate)
+    kept.sort()
+    # "mẫu tờ khai ở đâu", "căn cứ pháp lý ở đâu": the "ở đâu" belongs to the question before it.
+    kept = [
+        k
+        for i, k in enumerate(kept)
+        if not (k[2] == "where" and i and kept[i - 1][2] in FIELD_ASPECTS and k[0] - kept[i - 1][1] <= 12)
+    ]
+    if any(k[2] not in ("can_do", "where") for k in kept):
+        kept = [k for k in kept if k[2] != "can_do"]
+    kept = [(a, b, "eligibility" if aspect == "can_do" else aspect, item) for a, b, aspect, item in kept]
+    cues = []
+    for start, end, aspect, item in kept:
+        span = folded.span(start, end)
+        cues.append(Cue(aspect, span[0], span[1], item))
+    return _dedupe(cues)
+
+
+def _dedupe(cues: list[Cue]) -> list[Cue]:
+    """One cue per aspect (its first), except in different clauses: the caller groups them."""
+    seen: set[str] = set()
+    result = []
+    for cue in cues:
+        if cue.aspect not in seen:
+            seen.add(cue.aspect)
+            result.append(cue)
+    return result
+
+
+# Where one question ends and the next begins ("…, còn kết hôn …", "… với …").
+CLAUSE_WORDS = frozenset({"con", "va", "voi", "hay", "hoac", "roi", "ma", "the", "thi"})
+_CLAUSE_BREAK = re.compile(r"(?<![\w])(?:con|va|voi|hay|hoac|roi|ma|so voi|the con|thi sao)(?![\w])|[,;?!.]")
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """The message's parts as spans of the original text, split at commas, "còn", "và", "với"..."""
+    folded = _folded(text)
+    if not folded.tokens:
+        return []
+    cuts = [0]
+    for match in _CLAUSE_BREAK.finditer(folded.text):
+        first, _ = folded.token_range(match.start(), match.end())
+        if 0 < first < len(folded.tokens):
+            cuts.append(first)
+    cuts = sorted(set(cuts)) + [len(folded.tokens)]
+    spans = []
+    for a, b in zip(cuts, cuts[1:]):
+        words = [t for t in folded.tokens[a:b] if t.kind != "punct"]
+        if words:
+            spans.append((words[0].start, words[-1].end))
+    return spans
+
+
+def aspects_by_clause(text: str) -> list[tuple[tuple[int, int], list[Cue]]]:
+    """Each clause with the aspects asked inside it (a cue belongs to the clause where it starts)."""
+    cues = detect_aspects(text)
+    return [(span, [c for c in cues if span[0] <= c.start < span[1]]) for span in clauses(text)]
+
+
+def comparison(text: str) -> Optional[str]:
+    """ "cái nào nhanh hơn" → "time"; "rẻ hơn" → "fee"; "so sánh" → "all"; else None."""
+    folded = " " + _folded(text).text + " "
+    if not (_COMPILED["compare"].search(folded) or re.search(r" (?:nhanh|lau|cham|re|dat|ton) hon ", folded)):
+        return None
+    if re.search(r" (?:nhanh|lau|cham|mat it thoi gian)", folded):
+        return "time"
+    if re.search(r" (?:re|dat|ton|it tien|nhieu tien|phi)", folded):
+        return "fee"
+    if re.search(r" (?:giay to|ho so|don gian|de|kho)", folded):
+        return "documents"
+    return "all"
+
+
+# --- the record's own text -------------------------------------------------------------------------
+
+# Editors' notes and sample-data labels in records: never shown to citizens.
+_EDITOR_NOTE = re.compile(
+    r"[.;]?\s*(?:\(?\s*(?:cần kiểm tra lại|can kiem tra lai|check|todo|dữ liệu mẫu|du lieu mau|sample)\b[^.;)]*\)?)",
+    re.IGNORECASE,
+)
+
+
+def clean(text: Optional[str]) -> str:
+    """The record's text without editors' notes ("Cần kiểm tra lại …", "(check)") and stray spaces."""
+    if not text:
+        return ""
+    return re.sub(r"\s{2,}", " ", _EDITOR_NOTE.sub("", text)).strip(" ;")
+
+
+# Words that say nothing about which document or passage is meant.
+_STOPWORDS = frozenset(
+    "co can phai khong ko k gi nao la va cua cho the thi o tai den voi mot cac nhung duoc bi "
+    "toi em minh anh chi ban nha a nhe vay a oi ha nhi mang dem nop lam di ve theo hay hoac "
+    "neu khi ma da se dang con nua roi thu tuc sao bao nhieu khoang tren duoi ra vao".split()
+)
+# Frequent in every record: weak evidence that a passage is the one asked about.
+_WEAK = frozenset("giay to ban sao chinh dang ky don mau khai so cap xac nhan nguoi".split())
+
+
+def content_words(text: str) -> list[str]:
+    """The folded words of ``text`` that carry meaning (no particles, no question words)."""
+    return [t.folded for t in normalize(text or "") if t.kind in ("word", "number") and t.folded not in _STOPWORDS]
+
+
+def _bigrams(words: Sequence[str]) -> set[str]:
+    return {f"{a} {b}" for a, b in zip(words, words[1:])}
+
+
+def overlap(query: Sequence[str], passage: Sequence[str]) -> float:
+    """How much of the query a passage covers: strong words count 1, weak ones 0.3, shared bigrams 0.5."""
+    if not query:
+        return 0.0
+    have = set(passage)
+    weight = sum(0.3 if w in _WEAK else 1.0 for w in query)
+    covered = sum(0.3 if w in _WEAK else 1.0 for w in query if w in have)
+    bonus = 0.5 * len(_bigrams(query) & _bigrams(passage))
+    return min(1.0, (covered + bonus) / (weight + 0.5 * max(len(query) - 1, 0)))
+
+
+# Papers citizens name differently from the records ("căn cước" is a "giấy tờ tùy thân").
+_SAME_PAPER = {
+    "can cuoc": "tuy than",
+    "cccd": "tuy than",
+    "cmnd": "tuy than",
+    "chung minh": "tuy than",
+    "ho chieu": "tuy than",
+    "giay khai sinh": "trich luc khai sinh",
+    "hon thu": "ket hon",
+}
+
+
+def matching_documents(
+    item: str, documents: Iterable[dict[str, Any]], ignore: Iterable[str] = (), min_overlap: float = 0.6
+) -> list[dict]:
+    """The record's documents that are the item asked about ("bản sao giấy khai sinh"), best first.
+
+    Words of ``ignore`` (the procedure's own name: "khai sinh" in every document of the birth
+    registration) count only when the item has no other words; a paper named as citizens name
+    it ("căn cước") is also looked for as the records name it ("giấy tờ tùy thân").
+    """
+    ignored = {w for phrase in ignore for w in content_words(phrase)}
+    words = content_words(item)
+    queries = [[w for w in words if w not in ignored] or words]
+    folded_item = _folded(item).text
+    for said, meant in _SAME_PAPER.items():
+        if re.search(rf"(?<![\w]){said}(?![\w])", folded_item):
+            queries.append(meant.split())
+    scored = []
+    for document in documents:
+        have = content_words(f"{document.get('name') or ''} {document.get('form_name') or ''}")
+        best = 0.0
+        for query in queries:
+            strong = [w for w in query if w not in _WEAK]
+            if strong and any(w in have for w in strong):
+                best = max(best, overlap(query, have))
+        if best >= min_overlap:
+            scored.append((best, document))
+    scored.sort(key=lambda pair: -pair[0])
+    return [document for _, document in scored]
+
+
+_HANDED_OVER = re.compile(
+    r"(?<![\w])(?:(?:tra|nhan|lay) ket qua|(?<!kiem )(?:nhan|tra|lay|gui) (?:\w+ ){0,2}(?:ban chinh|giay|the|qua buu))"
+)
+
+
+def tells_handover(text: str) -> bool:
+    """The passage says how or where the result is handed over ("Nhận Giấy khai sinh", "trả kết quả")."""
+    return bool(_HANDED_OVER.search(fold(text)))
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A sentence or item of a record, with the record's field it comes from."""
+
+    field: str  # a record field: subjects, conditions, result, documents, steps, fees, methods ...
+    text: str
+    score: float = 0.0
+
+
+# Sentences of long fields; items of list fields.
+_SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ(])")
+
+
+def record_passages(record: dict[str, Any]) -> list[Passage]:
+    """Every passage a question could be answered from, each with its field."""
+    passages: list[Passage] = []
+    for field in ("subjects", "conditions", "result", "processing_time", "agency"):
+        for sentence in _SENTENCE.split(clean(record.get(field))):
+            if sentence:
+                passages.append(Passage(field, sentence))
+    for document in record.get("documents") or []:
+        text = clean(document.get("name"))
+        if document.get("case"):
+            text += f" — {clean(document['case'])}"
+        passages.append(Passage("documents", text))
+    for step in record.get("steps") or []:
+        passages.append(Passage("steps", clean(step if isinstance(step, str) else step.get("text"))))
+    for fee in record.get("fees") or []:
+        passages.append(Passage("fees", clean(fee.get("text"))))
+    for method in record.get("methods") or []:
+        detail = "; ".join(
+            clean(method.get(k)) for k in ("processing_time", "fee_text", "description") if method.get(k)
+        )
+        passages.append(Passage("methods", f"{method.get('channel')}: {detail}"))
+    for basis in record.get("legal_basis") or []:
+        passages.append(Passage("legal_basis", clean(basis if isinstance(basis, str) else legal_text(basis))))
+    return [p for p in passages if p.text]
+
+
+def states_case(query: Sequence[str], case: str, min_overlap: float = 0.5) -> bool:
+    """The message's words (``content_words``, without the procedure's name) describe this case of a document."""
+    have = content_words(case)
+    strong = [w for w in query if w not in _WEAK]
+    return sum(w in have for w in strong) >= 2 and overlap(strong, have) >= min_overlap
+
+
+def legal_text(basis: dict[str, Any]) -> str:
+    number, title = basis.get("number") or "", basis.get("title") or ""
+    return f"{title} {number}".strip() if number and number not in title else (title or number)
+
+
+def find_passages(
+    record: dict[str, Any], question: str, ignore: Iterable[str] = (), fields: Optional[Iterable[str]] = None
+) -> list[Passage]:
+    """The record's passages that answer ``question``, best first (words of ``ignore`` do not count).
+
+    ``ignore`` holds the procedure's own name words: "khai sinh" is in every passage of the
+    birth registration and says nothing about which one answers.
+    """
+    ignored = {w for phrase in ignore for w in content_words(phrase)}
+    query = [w for w in content_words(question) if w not in ignored]
+    if not query:
+        return []
+    wanted = set(fields) if fields is not None else None
+    scored = []
+    for passage in record_passages(record):
+        if wanted is not None and passage.field not in wanted:
+            continue
+        score = overlap(query, content_words(passage.text))
+        if score > 0:
+            scored.append(Passage(passage.field, passage.text, score))
+    scored.sort(key=lambda p: -p.score)
+    return scored
+
+
+# --- numbers out of text ----------------------------------------------------------------------------
+
+_SAME_DAY = re.compile(r"\b(?:ngay trong ngay|trong ngay|ngay khi|ngay lap tuc)\b")
+_DAYS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(ngay lam viec|ngay|gio|thang|tuan)")
+_UNIT_DAYS = {"ngay lam viec": 1.0, "ngay": 1.0, "gio": 1 / 8, "thang": 22.0, "tuan": 5.0}
+
+
+def days(processing_time: Optional[str]) -> Optional[float]:
+    """The first time limit of a record's processing time, in (working) days; None when unreadable."""
+    folded = fold(processing_time or "")
+    same_day, number = _SAME_DAY.search(folded), _DAYS.search(folded)
+    if same_day and (not number or same_day.start() < number.start()):
+        return 0.0
+    if number:
+        return float(number.group(1).replace(",", ".")) * _UNIT_DAYS[number.group(2)]
+    return None
+
+
+# The household registration book (sổ hộ khẩu) was abolished on 1 January 2023 (Luật Cư trú 2020, Điều 38).
+_HOUSEHOLD_BOOK = re.compile(r"(?<![\w])(?:so )?(?:ho khau|hk|so hk)(?![\w])")
+
+
+def asks_household_book(item: str) -> bool:
+    """The item is the household registration book ("sổ hộ khẩu", "hộ khẩu", "sổ hk")."""
+    return bool(_HOUSEHOLD_BOOK.search(_folded(item).text)) and "nhap" not in _folded(item).text.split()

@@ -1,0 +1,222 @@
+"""Answering the whole question from a procedure record: its procedures, the item asked, the passage that answers.
+
+The use cases behind compound questions, "có cần X không", eligibility, case selection and
+any other question about a procedure (actions/compound.py words them; bot/components/aspect_detector.py
+finds the procedures of each clause with ``mentions``). Every answer is read from the catalogue
+record (services/catalogue.py get_procedure_record), never written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from sqlalchemy.orm import Session
+
+from core import passages as p
+from core.ranking import Thresholds, decide
+from core.text import normalize
+from services.catalogue import catalogue_index, get_procedure_record
+
+# A passage must cover this much of the question's own words to be quoted as its answer.
+MIN_PASSAGE_SCORE = 0.5
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A procedure named in one clause of the message, with the span of its words."""
+
+    code: str
+    name: str
+    start: int
+    end: int
+    clause: tuple[int, int]
+    candidates: tuple[str, ...] = ()  # other codes the words could mean ("kết hôn": with a foreigner)
+
+
+def mentions(session: Session, text: str, thresholds: Thresholds = Thresholds()) -> list[Mention]:
+    """The procedures named in the message, one per clause at most, in order, without repeats.
+
+    A clause is searched alone ("khai sinh cần gì" | "còn kết hôn bao nhiêu tiền"), with the
+    same search and decision as the NLU's entity linker; words that ask a question (a cue of
+    core/passages.py: "căn cứ pháp lý") are not a procedure's name.
+    """
+    tokens = [t for t in normalize(text or "") if t.kind == "word"]
+    # Neither the words that ask nor the item of "có cần X không" ("giấy đăng ký kết hôn") name the procedure.
+    cues = [(c.start, c.end) for c in p.detect_aspects(text) if c.aspect != "need"]
+    cues += [_item_span(text, c) for c in p.detect_aspects(text) if c.aspect == "need" and c.text]
+    index = catalogue_index(session)
+    found: list[Mention] = []
+    for clause in p.clauses(text):
+        words = [t for t in tokens if clause[0] <= t.start < clause[1] and not any(a <= t.start < b for a, b in cues)]
+        while words and words[0].folded in p.CLAUSE_WORDS:
+            words = words[1:]  # "còn kết hôn …": the clause's link word is not part of a name
+        if not words:
+            continue
+        decision = decide(index.search(words, limit=5), thresholds)
+        best = decision.best
+        if decision.kind == "none" or best is None or best.mention_span is None:
+            continue
+        if any(m.code == best.code for m in found):
+            continue
+        others = tuple(h.code for h in decision.choices if h.code != best.code) if decision.kind == "clarify" else ()
+        start, end = best.mention_span
+        found.append(Mention(best.code, best.name, start, end, clause, others))
+    return found
+
+
+def _item_span(text: str, cue: p.Cue) -> tuple[int, int]:
+    start = text.find(cue.text, cue.start)
+    return (start, start + len(cue.text)) if start >= 0 else (cue.start, cue.end)
+
+
+def record(session: Session, code: str) -> Optional[dict[str, Any]]:
+    return get_procedure_record(session, code)
+
+
+@dataclass
+class ItemAnswer:
+    """Whether the record asks for the item of "có cần X không", and what it asks for instead."""
+
+    item: str
+    documents: list[dict] = field(default_factory=list)  # the record's documents that are the item
+    passages: list[p.Passage] = field(default_factory=list)  # other passages that speak of it
+    household_book: bool = False  # the sổ hộ khẩu: abolished since 1/1/2023
+
+
+def needed_item(rec: dict[str, Any], item: str) -> ItemAnswer:
+    answer = ItemAnswer(item, household_book=p.asks_household_book(item))
+    answer.documents = p.matching_documents(item, rec.get("documents") or [], ignore=[rec.get("name") or ""])
+    if not answer.documents and not p.is_paper(item):
+        # An act or a person ("đưa bé đi"): what the record says of it, if anything.
+        answer.passages = [
+            passage
+            for passage in p.find_passages(
+                rec, item, ignore=[rec.get("name") or ""], fields=("subjects", "conditions", "steps")
+            )
+            if passage.score >= 0.75
+        ][:2]
+    return answer
+
+
+@dataclass
+class FieldAnswer:
+    """The passages of one record field that answer a question (empty: the record does not say)."""
+
+    aspect: str
+    field: str
+    lines: list[str]
+
+
+def field_answer(rec: dict[str, Any], aspect: str, question: str = "") -> FieldAnswer:
+    """The record's own text for a field question: result, pickup, legal basis, forms, decision, source, eligibility."""
+    if aspect == "legal_basis":
+        lines = [p.clean(b if isinstance(b, str) else p.legal_text(b)) for b in rec.get("legal_basis") or []]
+        return FieldAnswer(aspect, "legal_basis", [line for line in lines if line])
+    if aspect == "forms":
+        lines = []
+        for document in rec.get("documents") or []:
+            name = p.clean(document.get("name"))
+            link = document.get("form_url") or document.get("form_name")
+            if link or p.is_form(name):
+                lines.append(f"{name}: {link}" if link else name)
+        return FieldAnswer(aspect, "documents", lines)
+    if aspect == "decision":
+        return FieldAnswer(aspect, "decision", [rec["decision"]] if rec.get("decision") else [])
+    if aspect == "source":
+        lines = [rec["source_url"]] if rec.get("source_url") else []
+        return FieldAnswer(aspect, "source_url", lines)
+    if aspect == "result":
+        return FieldAnswer(aspect, "result", [p.clean(rec.get("result"))] if rec.get("result") else [])
+    if aspect == "pickup":
+        # Where and how the result is handed over: the steps and methods that say so.
+        lines = [
+            passage.text
+            for passage in p.record_passages(rec)
+            if passage.field in ("steps", "methods", "result") and p.tells_handover(passage.text)
+        ]
+        return FieldAnswer(aspect, "steps", lines[:3])
+    if aspect == "eligibility":
+        lines = [p.clean(rec.get("subjects"))] if rec.get("subjects") else []
+        if rec.get("conditions"):
+            lines.append(p.clean(rec.get("conditions")))
+        return FieldAnswer(aspect, "subjects", lines)
+    return FieldAnswer(aspect, "", [])
+
+
+@dataclass
+class Eligibility:
+    """Who may do the procedure and on what conditions, and the passages about the citizen's case."""
+
+    subjects: str
+    conditions: str
+    relevant: list[p.Passage]  # the passages that speak of the words of the question
+
+
+def eligibility(rec: dict[str, Any], question: str) -> Eligibility:
+    """``question``: the citizen's own case ("nhà thuê"), without the words that ask; "" for who may in general."""
+    relevant = [
+        passage
+        for passage in p.find_passages(
+            rec,
+            question,
+            ignore=[rec.get("name") or "", *(rec.get("aliases") or [])],
+            fields=("subjects", "conditions", "documents"),
+        )
+        if passage.score >= MIN_PASSAGE_SCORE
+    ][:3]
+    return Eligibility(p.clean(rec.get("subjects")), p.clean(rec.get("conditions")), relevant)
+
+
+def best_passages(rec: dict[str, Any], question: str, limit: int = 2) -> list[p.Passage]:
+    """The passages that answer a question no other answer covers ("bằng A1 có thời hạn không")."""
+    ignore = [rec.get("name") or "", *(rec.get("aliases") or [])]
+    return [x for x in p.find_passages(rec, question, ignore=ignore) if x.score >= MIN_PASSAGE_SCORE][:limit]
+
+
+@dataclass
+class CaseChoice:
+    """The record's documents split by the case the citizen stated ("mẹ mất tại nhà")."""
+
+    always: list[dict]  # documents without a case
+    stated: list[dict]  # documents of the case the message describes
+    others: list[dict]  # documents of other cases
+
+
+def documents_for_case(rec: dict[str, Any], text: str, ignore: list[str]) -> CaseChoice:
+    ignored = {w for phrase in ignore for w in p.content_words(phrase)}
+    query = [w for w in p.content_words(text) if w not in ignored]
+    always, stated, others = [], [], []
+    for document in rec.get("documents") or []:
+        case = document.get("case")
+        if not case:
+            always.append(document)
+        elif p.states_case(query, case):
+            stated.append(document)
+        else:
+            others.append(document)
+    return CaseChoice(always, stated, others)
+
+
+@dataclass(frozen=True)
+class Compared:
+    code: str
+    name: str
+    processing_time: str
+    days: Optional[float]
+    fees: tuple[str, ...]
+    documents: int
+
+
+def compare(records: list[dict[str, Any]]) -> list[Compared]:
+    return [
+        Compared(
+            r["code"],
+            r["name"],
+            p.clean(r.get("processing_time")),
+            p.days(r.get("processing_time")),
+            tuple(p.clean(f.get("text")) for f in r.get("fees") or []),
+            len(r.get("documents") or []),
+        )
+        for r in records
+    ]

@@ -1,0 +1,97 @@
+"""The aspect detector: every question of a message with its span, the procedures of each clause, routing."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.aspect_detector import ASPECTS, PROCEDURE_REFS, AspectDetector, routed_intent
+from integrations.seed import seed_if_empty
+from procedures_db.db import session_scope
+
+
+@pytest.fixture
+def detector(tmp_path) -> AspectDetector:
+    url = f"sqlite:///{tmp_path / 'catalogue.db'}"
+    with session_scope(url) as session:
+        seed_if_empty(session)
+    return AspectDetector({**AspectDetector.get_default_config(), "database_url": url})
+
+
+def parsed(detector: AspectDetector, text: str, intent: str, confidence: float) -> Message:
+    ranking = [{"name": intent, "confidence": confidence}, {"name": "greet", "confidence": 1 - confidence}]
+    message = Message({TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
+    detector.process([message])
+    return message
+
+
+def test_several_questions_and_procedures_with_their_spans(detector):
+    text = "khai sinh cần gì, còn kết hôn bao nhiêu tiền"
+    message = parsed(detector, text, "ask_documents", 0.9)
+    aspects = [(e["value"], text[e["start"] : e["end"]]) for e in message.get(ASPECTS)]
+    assert aspects == [("documents", "cần gì"), ("fee", "bao nhiêu tiền")]
+    assert [(e["value"], text[e["start"] : e["end"]]) for e in message.get(PROCEDURE_REFS)] == [
+        ("1.001193", "khai sinh"),
+        ("1.000894", "kết hôn"),
+    ]
+    assert message.get(INTENT)["name"] == "ask_documents"  # an answer intent is kept
+    # Not entities: the domain's entities, and the stories that list them, are left as they are.
+    assert not message.get(ENTITIES)
+    assert ASPECTS in message.as_dict(only_output_properties=True)
+
+
+def test_the_item_of_do_i_need_is_carried(detector):
+    message = parsed(detector, "có cần sổ hộ khẩu không", "ask_documents", 0.9)
+    assert [e.get("item") for e in message.get(ASPECTS)] == ["sổ hộ khẩu"]
+
+
+def test_a_legal_basis_question_is_not_out_of_scope(detector):
+    message = parsed(detector, "căn cứ pháp lý", "out_of_scope", 0.7)
+    assert message.get(INTENT) == {"name": "ask_procedure_info", "confidence": 0.8}
+    assert message.get(INTENT_RANKING_KEY)[0]["name"] == "ask_procedure_info"
+
+
+def test_out_of_scope_stays_without_a_procedure_question(detector):
+    message = parsed(detector, "giá vàng hôm nay bao nhiêu", "out_of_scope", 0.9)
+    assert message.get(INTENT)["name"] == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "intent, confidence, aspects, procedures, expected",
+    [
+        ("ask_fee", 0.9, ["documents", "fee"], 1, None),  # any answer intent reaches the whole answer
+        ("ask_fee", 0.3, ["documents", "fee"], 1, "ask_fee"),  # too unsure to pass the fallback
+        ("ask_fee", 0.3, ["fee"], 0, None),
+        ("out_of_scope", 0.6, ["legal_basis"], 0, "ask_procedure_info"),
+        ("out_of_scope", 0.6, ["time", "fee"], 1, "ask_processing_time"),
+        ("out_of_scope", 0.6, ["time"], 0, None),
+        ("greet", 0.9, ["legal_basis"], 0, None),
+        ("check_dossier_status", 0.9, ["documents"], 0, None),
+    ],
+)
+def test_routing(intent, confidence, aspects, procedures, expected):
+    assert routed_intent(intent, confidence, aspects, procedures) == expected
+
+
+def test_a_button_payload_is_left_alone(detector):
+    message = parsed(detector, '/ask_fee{"procedure": "1.001193"}', "ask_fee", 1.0)
+    assert message.get(ASPECTS) is None
+
+
+@pytest.mark.parametrize(
+    "intent, confidence, aspects, expected",
+    [
+        ("deny", 0.45, ["need"], "ask_procedure_info"),  # "có cần đưa bé đi không"
+        ("ask_support_point", 0.41, ["decision"], "ask_procedure_info"),  # "quyết định công bố số mấy"
+        ("deny", 0.95, ["need"], None),
+        ("deny", 0.5, ["time"], None),
+    ],
+)
+def test_a_sure_question_about_a_procedure_is_not_a_no_or_a_support_point(intent, confidence, aspects, expected):
+    assert routed_intent(intent, confidence, aspects, 0) == expected
+
+
+def test_several_questions_too_close_to_call_for_the_fallback_keep_their_first_intent():
+    assert routed_intent("ask_fee", 0.45, ["fee", "steps", "where"], 0, margin=0.05) == "ask_fee"
+    assert routed_intent("ask_fee", 0.45, ["fee"], 0, margin=0.05) is None

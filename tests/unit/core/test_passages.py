@@ -1,0 +1,171 @@
+"""What a question asks (aspects with spans, clauses, the item of "có cần X không") and which passage answers it."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.passages import (
+    aspects_by_clause,
+    asks_household_book,
+    clauses,
+    clean,
+    comparison,
+    days,
+    detect_aspects,
+    find_passages,
+    is_form,
+    is_paper,
+    matching_documents,
+)
+
+# A record written for these tests (the format of docs/interfaces.md), not read from any catalogue.
+RECORD = {
+    "code": "T.1",
+    "name": "Đăng ký khai sinh",
+    "subjects": "Cha hoặc mẹ của trẻ. Ông, bà hoặc người thân thích khác khi cha, mẹ không thể đi đăng ký.",
+    "conditions": "Đăng ký trong 60 ngày kể từ ngày sinh.",
+    "result": "Giấy khai sinh bản chính",
+    "documents": [
+        {"name": "Tờ khai đăng ký khai sinh (mẫu TK1)", "case": None},
+        {"name": "Giấy chứng sinh", "case": None},
+        {"name": "Văn bản ủy quyền", "case": "Khi nhờ người khác đi đăng ký thay"},
+        {"name": "Giấy tờ tùy thân có ảnh của người đi đăng ký", "case": None},
+    ],
+    "steps": ["Nộp hồ sơ tại Bộ phận Một cửa", "Nhận Giấy khai sinh tại Bộ phận Một cửa hoặc qua bưu chính"],
+    "fees": [{"text": "Miễn lệ phí. Cần kiểm tra lại nếu có quy định mới"}],
+    "legal_basis": [{"number": "60/2014/QH13", "title": "Luật Hộ tịch"}],
+}
+
+
+def aspects(text: str) -> list[str]:
+    return [cue.aspect for cue in detect_aspects(text)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("cần giấy tờ gì và mất bao lâu", ["documents", "time"]),
+        ("can giay to j va mat bao lau", ["documents", "time"]),
+        ("phí bao nhiêu, các bước thế nào, nộp ở đâu", ["fee", "steps", "where"]),
+        ("nộp ở đâu, phí bn", ["where", "fee"]),
+        ("lấy kết quả ở đâu", ["pickup"]),
+        ("mẫu tờ khai ở đâu", ["forms"]),
+        ("căn cứ pháp lý của thủ tục này", ["legal_basis"]),
+        ("quyết định công bố số mấy", ["decision"]),
+        ("thông tin này lấy từ đâu", ["source"]),
+        ("ai được làm", ["eligibility"]),
+        ("nhà thuê có đăng ký thường trú được không", ["eligibility"]),
+        ("làm online được không", ["online"]),
+        ("sao lâu vậy", ["time"]),
+        ("xin chào", []),
+    ],
+)
+def test_every_question_of_a_message_in_the_order_asked(text, expected):
+    assert aspects(text) == expected
+
+
+def test_spans_are_the_citizens_own_words():
+    text = "Phí bao nhiêu, nộp ở đâu?"
+    assert [text[c.start : c.end] for c in detect_aspects(text)] == ["Phí", "nộp ở đâu"]
+
+
+@pytest.mark.parametrize(
+    "text, item",
+    [
+        ("có cần mang giấy đăng ký kết hôn không?", "giấy đăng ký kết hôn"),
+        ("co can so ho khau ko", "so ho khau"),
+        ("có cần bản sao giấy khai sinh không", "bản sao giấy khai sinh"),
+        ("có cần đưa bé đi không", "đưa bé đi"),
+    ],
+)
+def test_the_item_of_do_i_need(text, item):
+    need = [c for c in detect_aspects(text) if c.aspect == "need"]
+    assert [c.text for c in need] == [item]
+
+
+def test_an_aspect_is_not_an_item():
+    assert aspects("có cần nộp phí không") == ["fee"]
+
+
+def test_clauses_split_at_commas_and_con():
+    text = "khai sinh cần gì, còn kết hôn bao nhiêu tiền"
+    assert [text[a:b] for a, b in clauses(text)] == ["khai sinh cần gì", "còn kết hôn bao nhiêu tiền"]
+    grouped = aspects_by_clause(text)
+    assert [[c.aspect for c in cues] for _, cues in grouped] == [["documents"], ["fee"]]
+
+
+@pytest.mark.parametrize(
+    "text, dimension",
+    [
+        ("khai sinh với khai tử cái nào nhanh hơn", "time"),
+        ("tạm trú hay thường trú rẻ hơn", "fee"),
+        ("so sánh hai thủ tục", "all"),
+        ("khai sinh cần gì", None),
+    ],
+)
+def test_comparisons(text, dimension):
+    assert comparison(text) == dimension
+
+
+def test_documents_matching_an_item_and_not_the_procedures_own_name():
+    documents = RECORD["documents"]
+    assert [d["name"] for d in matching_documents("giấy chứng sinh", documents)] == ["Giấy chứng sinh"]
+    assert matching_documents("bản sao giấy khai sinh", documents, ignore=["Đăng ký khai sinh"]) == []
+    assert matching_documents("giấy đăng ký kết hôn", documents, ignore=["Đăng ký khai sinh"]) == []
+    # Citizens' name for a paper: "căn cước" is a "giấy tờ tùy thân".
+    assert [d["name"] for d in matching_documents("căn cước", documents)] == [documents[3]["name"]]
+
+
+def test_passages_name_their_field_and_skip_the_procedures_name():
+    found = find_passages(RECORD, "ông bà đi đăng ký được không", ignore=["Đăng ký khai sinh"])
+    assert found[0].field == "subjects" and "Ông, bà" in found[0].text
+
+
+def test_editors_notes_are_never_shown():
+    assert clean(RECORD["fees"][0]["text"]) == "Miễn lệ phí"
+    assert clean("15.000 đồng (check)") == "15.000 đồng"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Ngay trong ngày tiếp nhận hồ sơ", 0.0),
+        ("07 ngày làm việc kể từ ngày nhận đủ hồ sơ", 7.0),
+        ("Không quá 15 ngày", 15.0),
+        ("Theo quy định", None),
+        (None, None),
+    ],
+)
+def test_days(text, expected):
+    assert days(text) == expected
+
+
+def test_household_book_papers_and_forms():
+    assert asks_household_book("sổ hộ khẩu") and asks_household_book("so hk")
+    assert not asks_household_book("giấy khai sinh")
+    assert is_paper("bản sao giấy khai sinh") and not is_paper("đưa bé đi")
+    assert is_form("Tờ khai thay đổi thông tin cư trú (mẫu CT01)") and not is_form("Giấy chứng sinh")
+
+
+def test_a_missing_documents_replacement_is_not_its_condition():
+    from core.passages import is_alternative
+
+    assert is_alternative("Nếu không có Giấy chứng sinh: văn bản của người làm chứng")
+    assert not is_alternative("Trẻ em bị bỏ rơi")
+
+
+@pytest.mark.parametrize(
+    "text", ["bạn thích màu gì", "làm cán bộ xã lương có cao không", "căn hộ chung cư có đẹp không"]
+)
+def test_words_typed_with_other_accents_ask_nothing(text):
+    assert aspects(text) == []
+
+
+def test_unaccented_words_still_ask():
+    assert aspects("mau to khai o dau") == ["forms"]
+    assert aspects("co can giay chung sinh khong") == ["need"]
+
+
+@pytest.mark.parametrize("text", ["bạn có phải là người thật không", "co the cho toi gap can bo khong"])
+def test_is_it_and_officials_are_not_do_i_need(text):
+    assert "need" not in aspects(text)

@@ -1,0 +1,61 @@
+"""The use cases of the whole question on the seed catalogue: procedures per clause, items, eligibility, cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from integrations.seed import seed_if_empty
+from procedures_db.db import session_scope
+from services import answering
+
+
+@pytest.fixture
+def session(tmp_path):
+    url = f"sqlite:///{tmp_path / 'answering.db'}"
+    with session_scope(url) as session:
+        seed_if_empty(session)
+    with session_scope(url) as session:
+        yield session
+
+
+@pytest.mark.parametrize(
+    "text, codes",
+    [
+        ("khai sinh cần gì, còn kết hôn bao nhiêu tiền", ["1.001193", "1.000894"]),
+        ("khai sinh với khai tử cái nào nhanh hơn", ["1.001193", "1.000656"]),
+        ("lam ho chieu het bao nhieu tien", ["1.001456"]),
+        # The words that ask ("căn cứ pháp lý") are not a procedure's name ("lý lịch tư pháp").
+        ("căn cứ pháp lý", []),
+    ],
+)
+def test_the_procedures_of_each_clause(session, text, codes):
+    assert [m.code for m in answering.mentions(session, text)] == codes
+
+
+def test_an_item_the_record_asks_for_and_one_it_does_not(session):
+    record = answering.record(session, "1.001193")
+    assert [d["name"] for d in answering.needed_item(record, "giấy chứng sinh").documents] == ["Giấy chứng sinh"]
+    assert answering.needed_item(record, "giấy đăng ký kết hôn").documents == []
+    household = answering.needed_item(answering.record(session, "1.004222"), "sổ hộ khẩu")
+    assert household.household_book and household.documents == []
+
+
+def test_eligibility_quotes_the_passages_about_the_citizens_case(session):
+    record = answering.record(session, "1.004222")
+    found = answering.eligibility(record, "nhà thuê")
+    assert found.subjects and any("thuê" in passage.text for passage in found.relevant)
+
+
+def test_legal_basis_forms_and_pickup_come_from_the_record(session):
+    record = answering.record(session, "1.004222")
+    legal = answering.field_answer(record, "legal_basis")
+    assert legal.lines and all(line for line in legal.lines)
+    forms = answering.field_answer(record, "forms")
+    assert any("CT01" in line for line in forms.lines)
+    birth = answering.record(session, "1.001193")
+    assert any("Nhận" in line for line in answering.field_answer(birth, "pickup").lines)
+
+
+def test_compare_reads_each_records_time(session):
+    compared = answering.compare([answering.record(session, c) for c in ("1.001193", "1.004222")])
+    assert [c.days for c in compared] == [0.0, 7.0]
