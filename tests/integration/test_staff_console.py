@@ -28,6 +28,9 @@ API_GETS = (
     "/staff/api/procedures/1.001193",
     "/staff/api/procedures/1.001193/checklist",
     "/staff/api/procedures/1.001193/qr.svg",
+    "/staff/api/live",
+    "/staff/api/live/1",
+    "/staff/api/live/events",
 )
 API_POSTS = (
     "/staff/api/logout",
@@ -36,6 +39,9 @@ API_POSTS = (
     "/staff/api/queue/handoff-1/answer",
     "/staff/api/accounts",
     "/staff/api/accounts/canbo.an/active",
+    "/staff/api/live/1/take",
+    "/staff/api/live/1/messages",
+    "/staff/api/live/1/return",
 )
 
 
