@@ -21,9 +21,10 @@ from services.service_requests import create_handoff, save_complaint
 class ActionRequestHuman(Action):
     """Records the request with a reference and says truthfully how and when a person answers.
 
-    Staff cannot answer inside the conversation yet, so the conversation is not paused:
-    the assistant keeps answering. Asking again ("mã yêu cầu của tôi là gì", "khi nào
-    cán bộ trả lời") repeats the same reference instead of opening another request.
+    The conversation is not paused: the assistant keeps answering until a staff member
+    takes the request (services/live_handover.py then holds the conversation). Asking
+    again ("mã yêu cầu của tôi là gì", "khi nào cán bộ trả lời") repeats the same
+    reference instead of opening another request.
     """
 
     def name(self) -> Text:

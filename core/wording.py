@@ -134,23 +134,24 @@ CONFIRM_ABOUT = ' của thủ tục "{name}"'
 CONFIRM_MANY = "Dạ, em chưa chắc đã hiểu đúng. Anh/chị muốn hỏi về:"
 YES_NO_BUTTONS = [("Đúng vậy", "/affirm"), ("Không phải", "/deny")]
 
-# A hand-over: staff do not answer inside the chat yet, so the citizen is told how and when a person answers.
+# A hand-over: how and when a person answers, truthfully (staff answer here once they take the request,
+# services/live_handover.py; nobody promises "at once"), and that the assistant keeps answering meanwhile.
 HANDOFF = (
     "Dạ, em đã ghi nhận yêu cầu gặp cán bộ của anh/chị, mã yêu cầu: {reference}.\n"
-    "Hiện cán bộ chưa trả lời trực tiếp trong khung chat này. Anh/chị gọi tổng đài {hotline} "
-    "trong giờ làm việc và đọc mã yêu cầu trên để được cán bộ hỗ trợ.\n"
+    "Cán bộ sẽ nhắn anh/chị tại khung chat này khi nhận yêu cầu, trong giờ làm việc. Cần gấp, anh/chị "
+    "gọi tổng đài {hotline} và đọc mã yêu cầu trên.\n"
     "Trong lúc chờ, em vẫn trả lời các câu hỏi về thủ tục ạ."
 )
 HANDOFF_AGAIN = (
     "Dạ, yêu cầu gặp cán bộ của anh/chị đã được ghi nhận, mã yêu cầu: {reference}. "
-    "Cán bộ chưa trả lời trực tiếp trong khung chat này; anh/chị gọi tổng đài {hotline} "
-    "trong giờ làm việc và đọc mã yêu cầu để được hỗ trợ."
+    "Cán bộ sẽ nhắn tại đây khi nhận yêu cầu, trong giờ làm việc; cần gấp, anh/chị gọi tổng đài {hotline} "
+    "và đọc mã yêu cầu."
 )
 HANDOFF_DEFAULT_HOURS = "giờ hành chính, Thứ Hai đến Thứ Sáu"
 HANDOFF_ENGLISH = (
-    "A person does not answer inside this chat yet. Please call the hotline {hotline} during working hours "
-    "({hours}) and give your reference {reference}. I can keep answering questions about procedures "
-    "(in Vietnamese)."
+    "Your request for a person is recorded, reference {reference}. A staff member will write to you here when "
+    "they take it, during working hours ({hours}); if it is urgent, call the hotline {hotline} and give the "
+    "reference. Meanwhile I keep answering questions about procedures (in Vietnamese)."
 )
 HANDOFF_HOURS = "Giờ làm việc: {hours}."
 SUPPORT_POINT = "{index}. {name}\n   Địa chỉ: {address}\n   Giờ làm việc: {hours}"
