@@ -154,7 +154,7 @@
 
   function route() {
     if (!state.me) return;
-    var name = (location.hash || '#live').slice(1);
+    var name = (location.hash || '#queue').slice(1);
     if (!LOADERS[name]) name = 'queue';
     var link = document.querySelector('#tabs a[data-view="' + name + '"]');
     if (link && link.hidden) name = 'queue';
