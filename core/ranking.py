@@ -27,7 +27,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -38,6 +38,8 @@ from scipy import sparse
 from core.text import (
     CANONICAL_TERMS,
     CONVERSATION_WORDS,
+    FOREIGN_CUE_BEFORE,
+    FOREIGN_CUES,
     NAME_QUALIFIERS,
     NormToken,
     fold,
@@ -62,6 +64,9 @@ CLARIFY_MIN_RECALL = 0.7  # how much of the best name a query must say to be ask
 # A name said almost whole ("cấp hộ chiếu phổ thông" of "… ở trong nước") may come with more words.
 NEARLY_WHOLE_NAME, NEARLY_WHOLE_NAME_PRECISION = 0.9, 0.5
 MIN_SCORE = 0.35
+VARIANT_PRECISION_GAIN = 0.08  # how much more of the query a variant must explain than its base name
+VARIANT_MIN_RECALL = 0.5  # and how much of its own name the query must say
+VARIANT_MIN_EXTRA = 0.35  # and of the words that make it a variant
 # Near-ties go to what a citizen at a commune most likely means: the commune's
 # procedure and the one for individuals (not organisations).
 COMMUNE_BONUS, INDIVIDUAL_BONUS = 0.015, 0.015
@@ -123,6 +128,9 @@ class Hit:
     matched: frozenset[str] = frozenset()  # the folded syllables that matched
     by_code: bool = False  # found by its official code, not by words
     evidence: int = 0  # distinct content syllables of the mention (how people talk excluded)
+    # The code of a procedure whose whole name this one's name contains and which the query
+    # names whole, when this variant explains more of the query ("… có yếu tố nước ngoài").
+    extends: str | None = None
 
     @property
     def mention_span(self) -> tuple[int, int] | None:
@@ -226,8 +234,12 @@ def _name_heads(name: str) -> list[str]:
     dựng" of "Cấp lại giấy phép xây dựng đối với công trình cấp III, cấp IV (…)"): citizens
     name the procedure by its head."""
     head = name
-    for separator in NAME_QUALIFIERS:
+    for separator in sorted(NAME_QUALIFIERS, key=lambda s: s == " ("):
         position = head.lower().find(separator)
+        if separator == " (" and position > 0 and head.find(")", position) not in (-1, len(head.rstrip(" .:;,")) - 1):
+            # A parenthesis inside the clause ("an toàn thực phẩm (Chứng thư) cho lô hàng thủy
+            # sản…") is followed by what the procedure is about: the head is not the name.
+            return []
         if position > 0:
             head = head[:position]
     head = head.strip(" ,.-")
@@ -300,6 +312,8 @@ class CatalogueIndex:
         self.phrase_tokens = phrase_tokens
         self.entry_bonus = np.array([_preference(entry) for entry in self.entries])
         self.by_code = {_code_key(entry.code): index for index, entry in enumerate(self.entries)}
+        self.entry_of_code = {entry.code: index for index, entry in enumerate(self.entries)}
+        self.name_words = [frozenset(t.folded for t in _syllables(entry.name)) for entry in self.entries]
         self.unknown_weight = max(math.log(1 + total / UNKNOWN_DOCUMENT_FREQUENCY), MIN_UNKNOWN_WEIGHT)
         self.longest_syllable = max((len(s) for s in self.folded_vocab), default=0)
         vietnamese_syllables()  # loaded with the index, not on the first query
@@ -335,6 +349,7 @@ class CatalogueIndex:
             return SearchResult([coded])
         words = _drop_question_words([t for t in all_tokens if t.kind == "word"])
         tokens = _canonical(_drop_question_words(self._unglue(words)))  # "dichvucong" is how people ask too
+        tokens = self._fix_in_context(_foreign_element(tokens))
         if not tokens:
             return SearchResult([])
         content_query = np.zeros(len(self.folded_vocab))
@@ -427,7 +442,48 @@ class CatalogueIndex:
             )
             for owner, phrase in picked.items()
         ]
+        said = {key for i, key in enumerate(resolved) if key and i not in unmatched}
+        hits = self._prefer_variants(hits, list(picked.values()), said)
         return SearchResult(hits[:limit], self._ambiguous(hits), tuple(unexplained))
+
+    def _prefer_variants(self, hits: list[Hit], phrases: list[int], said: set[str]) -> list[Hit]:
+        """A variant whose name holds the whole of a better-scored name the query says whole
+        ("Đăng ký kết hôn" in "Đăng ký kết hôn có yếu tố nước ngoài", "Đổi giấy phép lái xe" in
+        "… quân sự do Bộ Quốc phòng cấp") and that explains clearly more of the query is the one
+        meant: the query's extra words are the variant's. It is ranked just above that name."""
+        if len(hits) < 2:
+            return hits
+        words = [frozenset(t.folded for t in self.phrase_tokens[p]) for p in phrases]
+        names = [self.name_words[self.entry_of_code[h.code]] for h in hits]
+        order = list(range(len(hits)))
+        promoted: dict[int, Hit] = {}
+        for base in range(min(len(hits), MAX_AMBIGUOUS)):
+            a = hits[base]
+            if a.recall < 0.99 or a.by_code:
+                continue
+            best = None
+            for other in range(base + 1, min(len(hits), MAX_AMBIGUOUS)):
+                b = hits[other]
+                if (
+                    words[base] == names[base]
+                    and names[base] < names[other]
+                    and words[other] == names[other]
+                    and self._said_share(names[other] - names[base], said) >= VARIANT_MIN_EXTRA
+                    and b.recall >= VARIANT_MIN_RECALL
+                    and b.precision >= a.precision + VARIANT_PRECISION_GAIN
+                    and (best is None or b.precision > hits[best].precision)
+                ):
+                    best = other
+            if best is not None and best not in promoted:
+                promoted[best] = replace(hits[best], score=round(a.score + 0.001, 4), extends=a.code)
+                order.remove(best)
+                order.insert(order.index(base), best)
+                break  # the best-scored base decides; one promotion per query
+        return [promoted.get(i, hits[i]) for i in order]
+
+    def _said_share(self, words: frozenset[str], said: set[str]) -> float:
+        total = sum(self.weight[w] for w in words)
+        return sum(self.weight[w] for w in words & said) / total if total else 0.0
 
     def _conversation_flags(self, tokens: list[NormToken]) -> list[bool]:
         """Which tokens are how people talk; typed without diacritics, a word that forms a
@@ -440,6 +496,35 @@ class CatalogueIndex:
                 after = i + 1 < len(keys) and (keys[i], keys[i + 1]) in self.bigram_vocab and not flags[i + 1]
                 flags[i] = not (before or after)
         return flags
+
+    def _fix_in_context(self, tokens: list[NormToken]) -> list[NormToken]:
+        """A syllable that matches nothing, read as the catalogue syllable a common slip
+        stands for when that one forms a name's word pair with its neighbour: "tạm chú"
+        (tr/ch) is "tạm trú", "đk ki" "đăng ký", "khai sin" "khai sinh", "kahi sinh"
+        "khai sinh", "đảng ký" "đăng ký". A real catalogue word is never changed."""
+        keys = [t.folded for t in tokens]
+        out = list(tokens)
+        for i, token in enumerate(tokens):
+            known = (
+                token.text in self.accented_vocab if token.text != token.folded else token.folded in self.folded_vocab
+            )
+            if not token.folded.isalpha() or len(token.folded) < 2:
+                continue
+            prev = keys[i - 1] if i else None
+            nxt = keys[i + 1] if i + 1 < len(keys) else None
+            if known and ((prev, token.folded) in self.bigram_vocab or (token.folded, nxt) in self.bigram_vocab):
+                continue
+            # A catalogue word is read as another only after the word it pairs with
+            # ("tạm chú", "thường chu"), by a confused initial (tr/ch, s/x).
+            slips = _initial_slips(token.folded) if known else _slips(token.folded)
+            for variant in slips:
+                if variant in self.folded_vocab and (
+                    (prev, variant) in self.bigram_vocab or (not known and (variant, nxt) in self.bigram_vocab)
+                ):
+                    out[i] = NormToken(variant, variant, token.start, token.end)
+                    keys[i] = variant
+                    break
+        return out
 
     def _by_code(self, tokens: Sequence[NormToken]) -> Hit | None:
         """The procedure whose official code the query types ("1.004222", "1004222", "DP-KD-04")."""
@@ -544,7 +629,7 @@ class CatalogueIndex:
         return max(runs, key=lambda run: sum(self.weight[resolved[i] or ""] for i in run), default=[])
 
     def _ambiguous(self, hits: list[Hit]) -> list[Hit]:
-        if len(hits) < 2 or hits[0].recall >= AMBIGUITY_MAX_RECALL:
+        if len(hits) < 2 or hits[0].recall >= AMBIGUITY_MAX_RECALL or hits[0].extends:
             return []
         top = hits[0]
         top_weight = sum(self.weight[s] for s in top.matched)
@@ -585,8 +670,8 @@ def confident(hit: Hit, thresholds: Thresholds) -> bool:
     One content word that also occurs in names ("đăng ký", "nước ngoài", "bản sao")
     is not a mention: two or more unless that one word is the whole folk name.
     """
-    if hit.by_code:
-        return True
+    if hit.by_code or (hit.extends and hit.score >= thresholds.min_score):
+        return True  # a variant of a name said whole: the base name's evidence and more
     if hit.evidence < 2 and hit.recall < 0.99:
         return False
     if hit.precision >= 0.95 and hit.evidence >= 4 and hit.score >= thresholds.min_score:
@@ -649,6 +734,60 @@ def _preference(entry: CatalogueEntry) -> float:
     who = fold(f"{entry.subjects or ''} {entry.name}")
     individual = any(m in who for m in INDIVIDUAL_MARKERS) or not any(m in who for m in ORGANISATION_MARKERS)
     return COMMUNE_BONUS * any(COMMUNE_LEVEL in level for level in levels) + INDIVIDUAL_BONUS * individual
+
+
+# Slips of typing and of pronunciation, on the folded syllable: (start, replacement).
+_INITIAL_SLIPS = (
+    ("tr", "ch"),
+    ("ch", "tr"),
+    ("s", "x"),
+    ("x", "s"),
+    ("d", "gi"),
+    ("gi", "d"),
+    ("r", "d"),
+    ("l", "n"),
+    ("n", "l"),
+)
+_FINAL_SLIPS = (("i", "y"), ("y", "i"), ("n", "nh"), ("nh", "n"), ("n", "ng"), ("ng", "n"), ("c", "t"), ("t", "c"))
+
+
+def _initial_slips(word: str) -> list[str]:
+    return [new + word[len(old) :] for old, new in _INITIAL_SLIPS[:4] if word.startswith(old)]
+
+
+def _slips(word: str) -> list[str]:
+    """The syllables ``word`` may stand for by one common slip: the same letters with another
+    tone (already folded), a confused initial or final, two letters swapped."""
+    out = [word]
+    out += [new + word[len(old) :] for old, new in _INITIAL_SLIPS if word.startswith(old)]
+    out += [word[: -len(old)] + new for old, new in _FINAL_SLIPS if word.endswith(old) and len(word) > len(old)]
+    out += [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)]
+    return list(dict.fromkeys(out))
+
+
+_FOREIGN_ELEMENT = ("yếu", "tố")
+
+
+def _foreign_element(tokens: list[NormToken]) -> list[NormToken]:
+    """A foreign person or country ("bạn trai người Hàn Quốc", "Việt kiều", "chồng Nhật")
+    stands for the words of the procedures "… có yếu tố nước ngoài"; a country name after no
+    word that makes it a person or a place ("Pháp" in "pháp lý" aside) is left as typed."""
+    keys = [t.folded for t in tokens]
+    out: list[NormToken] = []
+    found = False
+    i = 0
+    while i < len(tokens):
+        cue = next((c for c in FOREIGN_CUES if tuple(keys[i : i + len(c)]) == c), None)
+        if cue and (len(cue) > 1 or (i > 0 and keys[i - 1] in FOREIGN_CUE_BEFORE)):
+            start, end = tokens[i].start, tokens[i + len(cue) - 1].end
+            if not found:
+                out.extend(NormToken(w, fold(w), start, end) for w in _FOREIGN_ELEMENT if fold(w) not in keys)
+            found = True
+            i += len(cue)
+            continue
+        out.append(tokens[i])
+        i += 1
+    return out
 
 
 def _drop_question_words(tokens: list[NormToken]) -> list[NormToken]:

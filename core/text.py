@@ -49,6 +49,7 @@ ABBREVIATIONS: dict[str, str] = {
     "kg": "không",
     "hem": "không",
     "dc": "được",
+    "nc": "nước",
     "dky": "đăng ký",
     "dki": "đăng ký",
     "j": "gì",
@@ -62,6 +63,8 @@ ABBREVIATIONS: dict[str, str] = {
     "ntn": "như thế nào",
     "ntnao": "như thế nào",
     "vs": "với",
+    "ck": "chồng",
+    "vk": "vợ",
     "trc": "trước",
     "r": "rồi",
     "z": "vậy",
@@ -151,6 +154,18 @@ CONVERSATION_WORDS = frozenset(
     đi đến lấy ok cho lệ phí tiền hiện ngày bước gồm như mạng online xong trả nộp giải thích giới thiệu
     hướng dẫn""".split()
 )
+
+# A foreign element said by the person or country ("chồng người Hàn Quốc", "Việt kiều",
+# "lấy chồng Tây"): the procedures "… có yếu tố nước ngoài" are meant. Folded, longest first.
+_FOREIGN_CUE_TEXT = """han quoc|trung quoc|nhat ban|dai loan|hong kong|thai lan|campuchia|cam pu chia|singapore
+    |malaysia|philippines|indonesia|an do|my|hoa ky|phap|duc|uc|canada|nga|anh quoc|ha lan|thuy dien|na uy
+    |tay ban nha|bo dao nha|ba lan|new zealand|viet kieu|ngoai quoc|ngoai kieu|tay|han|nhat"""
+FOREIGN_CUES: tuple[tuple[str, ...], ...] = tuple(
+    sorted((tuple(cue.split()) for cue in _FOREIGN_CUE_TEXT.split("|")), key=lambda cue: -len(cue))
+)
+# Words before a country name that make it a person or a place abroad ("người Hàn",
+# "chồng Nhật", "ở Úc", "bên Mỹ"): a bare "Pháp" or "Anh" is not a cue.
+FOREIGN_CUE_BEFORE = frozenset("nguoi chong vo ban trai gai o ben tai sang quoc tich lay cha me bo nuoc".split())
 
 # Where an official name's qualifiers begin (lowercase): what follows only narrows it.
 NAME_QUALIFIERS = (" (", " đối với ", " trong trường hợp ", " trường hợp ", ";", " thực hiện tại ", " tại cấp ")

@@ -169,3 +169,70 @@ def test_thresholds_are_what_decide_uses(index):
     assert decide(index.search("xác nhận độc thân"), Thresholds()).code == hit.code
     strict = Thresholds(min_score=hit.score + 0.01, min_recall=1.0, min_precision=1.0)
     assert decide(index.search("xác nhận cư trú ở đâu nhanh"), strict).kind == "none"
+
+
+def _variants_index() -> CatalogueIndex:
+    return CatalogueIndex(
+        [
+            CatalogueEntry("1.000001", "Đăng ký kết hôn", "Hộ tịch", ("Cấp xã",)),
+            CatalogueEntry("1.000002", "Đăng ký kết hôn có yếu tố nước ngoài", "Hộ tịch", ("Cấp xã",)),
+            CatalogueEntry("1.000003", "Đăng ký lại kết hôn", "Hộ tịch", ("Cấp xã",)),
+            CatalogueEntry("1.000004", "Đổi giấy phép lái xe", "Đường bộ", ("Cấp tỉnh",)),
+            CatalogueEntry("1.000005", "Đổi giấy phép lái xe quân sự do Bộ Quốc phòng cấp", "Đường bộ", ("Cấp tỉnh",)),
+            CatalogueEntry("1.000006", "Đăng ký tạm trú", "Cư trú", ("Cấp xã",)),
+            CatalogueEntry("1.000007", "Đăng ký khai sinh", "Hộ tịch", ("Cấp xã",)),
+            CatalogueEntry("1.000008", "Đăng ký thường trú", "Cư trú", ("Cấp xã",)),
+            CatalogueEntry("1.000009", "Hỗ trợ pháp lý cho doanh nghiệp", "Tư pháp", ("Cấp tỉnh",)),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "đăng ký kết hôn với bạn trai người Hàn Quốc",
+        "dang ky ket hon voi chong nguoi nhat",
+        "đăng ký kết hôn với Việt kiều",
+    ],
+)
+def test_a_foreign_person_or_country_selects_the_foreign_element_variant(query):
+    decision = decide(_variants_index().search(query, limit=5))
+    assert decision.kind == "answer" and decision.code == "1.000002"
+    assert decision.best is not None and decision.best.extends == "1.000001"
+
+
+def test_a_country_word_without_a_person_or_place_is_not_a_foreign_element():
+    # "pháp" of "pháp lý" is not France; the plain marriage is meant without a cue.
+    index = _variants_index()
+    assert decide(index.search("đăng ký kết hôn", limit=5)).code == "1.000001"
+    result = index.search("hỗ trợ pháp lý cho doanh nghiệp", limit=5)
+    assert result.best is not None and result.best.code == "1.000009" and result.best.extends is None
+
+
+def test_a_variant_named_by_its_own_words_wins_over_its_base_name():
+    index = _variants_index()
+    assert decide(index.search("đổi bằng lái xe quân sự của bộ quốc phòng", limit=5)).code == "1.000005"
+    assert decide(index.search("đổi bằng lái xe", limit=5)).code == "1.000004"
+    # "lại" alone does not explain enough more of the query: no promotion without its words.
+    best = index.search("đăng ký kết hôn ở xã", limit=5).best
+    assert best is not None and best.code == "1.000001"
+
+
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        ("đk tạm chú", "1.000006"),  # tr/ch said alike
+        ("thuong chu dk ntn", "1.000008"),
+        ("dang ki tam tru", "1.000006"),  # i/y
+        ("dang ky khai sin", "1.000007"),  # final nh/n
+        ("dang ky kahi sinh", "1.000007"),  # two letters swapped
+    ],
+)
+def test_common_slips_are_read_in_context(query, code):
+    assert decide(_variants_index().search(query, limit=5)).code == code
+
+
+def test_a_real_word_is_not_read_as_another_without_the_pair():
+    # "chồng" pairs with no catalogue word before it: never read as "trồng"/"trong".
+    result = _variants_index().search("lấy chồng", limit=5)
+    assert decide(result).kind == "none"
