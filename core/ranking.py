@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -183,7 +184,38 @@ def vietnamese_accented_syllables() -> frozenset[str]:
 
 
 def _syllables(text: str) -> list[NormToken]:
-    return _canonical([t for t in normalize(text) if t.kind == "word"])
+    return _canonical(_words_and_numbers(normalize(text)))
+
+
+_DIGITS_OR_LETTERS = re.compile(r"\d+|\D+")
+# Letters glued to a number that name its unit or kind ("14t", "mức2", "lv2").
+_AFTER_NUMBER = {"t": "tuổi", "tuoi": "tuổi"}
+_BEFORE_NUMBER = {"lv": "mức", "level": "mức", "muc": "mức"}
+
+
+def _words_and_numbers(tokens: Sequence[NormToken]) -> list[NormToken]:
+    """The words, and the whole numbers as words without leading zeros ("mức độ 01" and
+    "mức 1", "trên 14 tuổi" and "14t", "lv2"): a number tells variants apart."""
+    out: list[NormToken] = []
+    for token in tokens:
+        if token.kind == "number":
+            digits = token.text.replace(".", "").replace(",", "")
+            if token.text.isdigit() and len(digits) <= 4:
+                out.append(NormToken(str(int(digits)), str(int(digits)), token.start, token.end))
+            continue
+        if token.kind != "word":
+            continue
+        runs = _DIGITS_OR_LETTERS.findall(token.folded)
+        if len(runs) < 2 or not any(r.isdigit() for r in runs) or len(token.folded) > 12:
+            out.append(token)
+            continue
+        for i, run in enumerate(runs):
+            if run.isdigit():
+                out.append(NormToken(str(int(run)), str(int(run)), token.start, token.end))
+                continue
+            word = (_AFTER_NUMBER if i else _BEFORE_NUMBER).get(run, run)
+            out.extend(NormToken(w, fold(w), token.start, token.end) for w in word.split())
+    return out
 
 
 def _canonical(tokens: list[NormToken]) -> list[NormToken]:
@@ -347,7 +379,7 @@ class CatalogueIndex:
         coded = self._by_code(all_tokens)
         if coded is not None:
             return SearchResult([coded])
-        words = _drop_question_words([t for t in all_tokens if t.kind == "word"])
+        words = _drop_question_words(_words_and_numbers(all_tokens))
         tokens = _canonical(_drop_question_words(self._unglue(words)))  # "dichvucong" is how people ask too
         tokens = self._fix_in_context(_foreign_element(tokens))
         if not tokens:
@@ -369,6 +401,8 @@ class CatalogueIndex:
                 key, factor = self._correct(token), TYPO_FACTOR
             resolved.append(key)
             if key is None:
+                if token.folded.isdigit():
+                    continue  # a number no name holds ("3 tháng", "năm 2024") is how people tell their case
                 if not talk and token.folded not in unexplained:
                     unexplained.append(token.folded)
                     query_weight += self.unknown_weight

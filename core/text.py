@@ -63,6 +63,7 @@ ABBREVIATIONS: dict[str, str] = {
     "ntn": "như thế nào",
     "ntnao": "như thế nào",
     "vs": "với",
+    "tv": "thành viên",
     "ck": "chồng",
     "vk": "vợ",
     "trc": "trước",
@@ -176,6 +177,8 @@ CANONICAL_TERMS: dict[str, str] = {
     "cà vẹt": "chứng nhận đăng ký xe",
     "cavet": "chứng nhận đăng ký xe",
     "thổ cư": "đất ở",
+    "một thành viên": "1 thành viên",
+    "hai thành viên": "2 thành viên",
 }
 
 # Abbreviations whose meaning depends on the neighbouring words: (usual meaning,

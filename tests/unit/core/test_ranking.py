@@ -236,3 +236,22 @@ def test_a_real_word_is_not_read_as_another_without_the_pair():
     # "chồng" pairs with no catalogue word before it: never read as "trồng"/"trong".
     result = _variants_index().search("lấy chồng", limit=5)
     assert decide(result).kind == "none"
+
+
+def test_numbers_tell_variants_apart_and_a_number_no_name_holds_is_not_counter_evidence():
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.000001", "Cấp tài khoản định danh điện tử mức độ 01 cho công dân", None, ("Cấp xã",)),
+            CatalogueEntry("1.000002", "Cấp tài khoản định danh điện tử mức độ 02 cho công dân", None, ("Cấp xã",)),
+            CatalogueEntry("1.000003", "Cấp thẻ căn cước cho người dưới 14 tuổi", None, ("Cấp xã",)),
+            CatalogueEntry("1.000004", "Đăng ký thành lập công ty TNHH một thành viên", None, ("Cấp tỉnh",)),
+            CatalogueEntry("1.000005", "Đăng ký thành lập công ty TNHH hai thành viên trở lên", None, ("Cấp tỉnh",)),
+            CatalogueEntry("1.000006", "Đăng ký khai sinh", None, ("Cấp xã",)),
+        ]
+    )
+    assert index.search("tài khoản định danh điện tử mức 1").best.code == "1.000001"
+    assert index.search("dinh danh dien tu muc2").best.code == "1.000002"  # glued "mức2"
+    assert index.search("lam can cuoc cho con duoi 14t").best.code == "1.000003"  # "14t" is 14 tuổi
+    assert index.search("thanh lap cty tnhh 2 tv").best.code == "1.000005"  # "hai" and "2" alike
+    result = index.search("con sinh được 3 tháng, đăng ký khai sinh")
+    assert result.best.code == "1.000006" and "3" not in result.unexplained
