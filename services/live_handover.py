@@ -318,6 +318,22 @@ def give_back(session: Session, identity: Identity, live_id: int, ip: str | None
     return conversation(session, identity, live_id, ip)
 
 
+def signed_in(session: Session, token: str | None) -> Optional[Identity]:
+    """The staff member of a console session that is still valid and may see hand-overs, without
+    counting this as use: the live stream asks every poll, and an open console must still time out."""
+    if not token or len(token) > 128:
+        return None
+    found = staff.store.session_by_digest(session, staff._digest(token))
+    if found is None:
+        return None
+    row, account = found
+    idle = timedelta(minutes=settings().staff_session_idle_minutes)
+    if not account.active or _now() - staff.store.session_last_seen(row) > idle:
+        return None
+    identity = Identity(account, row)
+    return identity if identity.may("queue") else None
+
+
 def change_mark(session: Session) -> tuple:
     """Changes whenever the inbox or a conversation's messages change (the console's stream watches it)."""
     return store.change_mark(session)

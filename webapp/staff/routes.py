@@ -480,21 +480,21 @@ async def live_return(request: Request, db, identity, live_id: str):
 async def live_events(request: Request):
     """Server-sent events: ``inbox`` (the live hand-overs) whenever a hand-over or a message changes.
 
-    Checked once per stream against the session (401 without one); the database is looked at
-    every ``LIVE_POLL_SECONDS`` in short transactions, never held open while waiting.
+    The session is checked at every look (401 without one; ``signed_out`` once it ends) without
+    counting as use, so an open console still times out; the database is looked at every
+    ``LIVE_POLL_SECONDS`` in short transactions, never held open while waiting.
     """
-    with session_scope() as db:
-        identity = staff.authenticate(db, request.cookies.get(SESSION_COOKIE))
+    token = request.cookies.get(SESSION_COOKIE)
+    with session_scope() as db:  # not counted as use: an open console still times out when idle
+        identity = live_handover.signed_in(db, token)
         if identity is None:
             return error(401, "sign in first")
-        if not identity.may("queue"):
-            return error(403, "your role may not do this")
         account_id = identity.account.id
     loop = asyncio.get_running_loop()
 
     def snapshot(previous):
         with session_scope() as db:
-            found = staff.authenticate(db, request.cookies.get(SESSION_COOKIE))
+            found = live_handover.signed_in(db, token)
             if found is None or found.account.id != account_id:
                 return None, None
             live_handover.sweep(db)

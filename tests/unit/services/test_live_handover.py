@@ -188,3 +188,20 @@ def test_office_hours_follow_the_settings(monkeypatch):
     assert live_handover.hours_text() == "Thứ Hai đến Thứ Bảy, 08:00–12:00"
     monkeypatch.setenv("OFFICE_HOURS", "nonsense")
     assert live_handover.hours_text().endswith("07:30–11:30 và 13:30–17:00")
+
+
+def test_the_live_streams_session_check_is_not_use_and_ends_with_the_idle_time(db):
+    with session_scope(db) as session:
+        _, token, _ = staff.login(session, "xa.an", PASSWORD)
+    with session_scope(db) as session:
+        row = session.scalar(select(staff.StaffSession))
+        row.last_seen_at = datetime.now(timezone.utc) - timedelta(minutes=29)
+        seen = row.last_seen_at
+    with session_scope(db) as session:
+        assert live_handover.signed_in(session, token).account.username == "xa.an"
+        assert live_handover.signed_in(session, "forged") is None
+    with session_scope(db) as session:
+        assert session.scalar(select(staff.StaffSession.last_seen_at)).replace(tzinfo=timezone.utc) == seen
+        session.scalar(select(staff.StaffSession)).last_seen_at = seen - timedelta(minutes=2)
+    with session_scope(db) as session:
+        assert live_handover.signed_in(session, token) is None  # idle 31 minutes: signed out
