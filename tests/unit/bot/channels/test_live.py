@@ -17,7 +17,7 @@ from core import wording
 from procedures_db.db import session_scope
 from procedures_db.models import HandoverMessage, LiveHandover
 from services import live_handover, staff
-from services.service_requests import create_handoff
+from services.service_requests import create_handoff, save_complaint
 from tests.unit.bot.channels import test_facebook as fb
 from tests.unit.bot.channels import test_zalo as zalo
 from tests.unit.bot.channels.helpers import FakeBot, serve_channel, wait_until
@@ -159,3 +159,25 @@ def test_the_hold_check_lets_the_bot_answer_when_the_store_is_down(monkeypatch):
     monkeypatch.setattr(live, "_check_failed_at", [0.0])
     assert live.held_by_staff("zalo:1", "xin chào") is False
     assert live._check_failed_at[0] > 0  # and the store is left alone for a while
+
+
+async def test_a_complaint_answer_stored_to_deliver_reaches_the_messenger_user(store, fake_graph_api):
+    with session_scope(store) as session:
+        reference = save_complaint(session, "khiếu nại: một cửa trả hồ sơ chậm", f"messenger:{fb.USER}", "facebook")
+    identity = signed_in(store, "xa.an")
+    with session_scope(store) as session:
+        [item] = staff.queue(session, identity)["items"]
+        staff.take(session, identity, item["key"])
+        staff.answer(session, identity, item["key"], "Hồ sơ của chị đã được trả ngày 5/12.")
+    channel = fb.make_channel(fake_graph_api)
+    async with serve_channel(channel, FakeBot.answering()):
+        await wait_until(
+            lambda: any("Hồ sơ của chị đã được trả" in m.get("text", "") for _, m in fb.sent_to(fake_graph_api))
+        )
+        assert any(reference in m.get("text", "") for _, m in fb.sent_to(fake_graph_api))
+        await wait_until(lambda: staff_answer_delivery(store, identity) == "delivered")
+
+
+def staff_answer_delivery(url: str, identity: staff.Identity) -> str:
+    with session_scope(url) as session:
+        return staff.queue(session, identity)["items"][0]["answer_delivery"]
