@@ -135,6 +135,11 @@ def test_hand_over_both_ways_between_the_widget_and_the_console(live_stack, brow
     question = "số điện thoại của tôi 0912345678, hồ sơ hộ chiếu của tôi đến đâu rồi"
     say(citizen, question)
     expect(staff.locator("#live-messages")).to_contain_text(question, timeout=WAIT_MS)
+    hostile = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    say(citizen, hostile)
+    expect(staff.locator("#live-messages")).to_contain_text(hostile, timeout=WAIT_MS)  # shown as text
+    assert staff.evaluate("() => window.__xss") is None
+    assert staff.locator("#live-messages img, #live-messages script").count() == 0
     citizen.wait_for_timeout(2000)
     assert len(bot_texts(citizen)) == before, bot_texts(citizen)[before:]  # nothing from the assistant
     screenshot(staff, "live-console-citizen-message")
