@@ -512,7 +512,11 @@ async def live_events(request: Request):
     last_write = started
     try:
         while loop.time() - started < STREAM_SECONDS:
-            mark, inbox = await loop.run_in_executor(None, snapshot, mark)
+            try:
+                mark, inbox = await loop.run_in_executor(None, snapshot, mark)
+            except Exception as exc:  # the database is down for a moment: try again, the page keeps what it has
+                logger.warning("live stream: %s", type(exc).__name__)
+                mark, inbox = mark or (), {}
             if mark is None:
                 await reply.send("event: signed_out\ndata: {}\n\n")
                 break
@@ -523,6 +527,6 @@ async def live_events(request: Request):
                 await reply.send(": keep-alive\n\n")  # proxies close silent connections
                 last_write = loop.time()
             await asyncio.sleep(settings().live_poll_seconds)
-    except (ConnectionError, asyncio.CancelledError):
-        pass
-    await reply.eof()
+        await reply.eof()
+    except (ConnectionError, asyncio.CancelledError, OSError):
+        pass  # the console went away
