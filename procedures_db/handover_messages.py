@@ -300,6 +300,26 @@ def mark_answer_sending(session: Session, case_id: int) -> bool:
     return done.rowcount == 1
 
 
+def purge_messages(session: Session, cutoff: Optional[datetime] = None, conversation_id: Optional[str] = None) -> int:
+    """Deletes the messages older than ``cutoff`` or of one conversation (those of a deleted hand-over
+    request go with it already: the foreign keys cascade), and the live rows of that conversation."""
+    condition = (
+        HandoverMessage.created_at < cutoff
+        if cutoff is not None
+        else HandoverMessage.conversation_id == conversation_id
+    )
+    count = session.execute(
+        sa.delete(HandoverMessage).where(condition).execution_options(synchronize_session=False)
+    ).rowcount
+    if conversation_id is not None:
+        session.execute(
+            sa.delete(LiveHandover)
+            .where(LiveHandover.conversation_id == conversation_id)
+            .execution_options(synchronize_session=False)
+        )
+    return count
+
+
 # --- the conversation before the hand-over (Rasa's events table) ------------------------------
 
 EVENTS = sa.table(

@@ -334,6 +334,18 @@ def signed_in(session: Session, token: str | None) -> Optional[Identity]:
     return identity if identity.may("queue") else None
 
 
+def purge(session: Session, days: int, now: datetime | None = None) -> int:
+    """Live hand-over messages older than ``days`` deleted (retention, as ``purge_service_requests``)."""
+    if days < 1:
+        raise ValueError("the retention must be at least 1 day")
+    return store.purge_messages(session, cutoff=(now or _now()) - timedelta(days=days))
+
+
+def forget(session: Session, conversation_id: str) -> int:
+    """A citizen's deletion request: their live hand-overs and every message of them deleted."""
+    return store.purge_messages(session, conversation_id=conversation_id)
+
+
 def change_mark(session: Session) -> tuple:
     """Changes whenever the inbox or a conversation's messages change (the console's stream watches it)."""
     return store.change_mark(session)

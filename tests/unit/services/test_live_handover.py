@@ -205,3 +205,20 @@ def test_the_live_streams_session_check_is_not_use_and_ends_with_the_idle_time(d
         session.scalar(select(staff.StaffSession)).last_seen_at = seen - timedelta(minutes=2)
     with session_scope(db) as session:
         assert live_handover.signed_in(session, token) is None  # idle 31 minutes: signed out
+
+
+def test_retention_and_a_citizens_deletion_request_remove_the_messages(db):
+    live_id, _ = handed_over(db, OFFICE)
+    with session_scope(db) as session:
+        live_handover.take(session, signed_in(db, "xa.an"), live_id)
+        assert live_handover.citizen_message(session, CITIZEN, PHONE_TEXT)
+    with session_scope(db) as session:
+        save_complaint(session, "khiếu nại", "zalo:42", "zalo")
+    with session_scope(db) as session:
+        assert live_handover.purge(session, 90) == 0  # all recent
+        assert live_handover.purge(session, 1, now=datetime.now(timezone.utc) + timedelta(days=2)) == 2
+    with session_scope(db) as session:
+        assert live_handover.citizen_message(session, CITIZEN, "còn đó không")
+        assert live_handover.forget(session, CITIZEN) == 1
+        assert session.scalar(select(LiveHandover)) is None
+        assert not live_handover.citizen_message(session, CITIZEN, "xin chào")
