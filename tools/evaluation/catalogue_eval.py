@@ -12,6 +12,8 @@ prints for each set:
   clarifications whose choices include an expected code (counted apart), per kind;
 - out-of-catalogue queries: the share answered with a procedure (wrong; target <= 1%),
   those answered with a seed procedure that has no national record named apart;
+- the in-catalogue misses by what went wrong (an expected procedure ranked first but
+  refused, ranked lower, or not found; another procedure answered; asked);
 - a calibration curve: each threshold against the share answered and the wrong answers;
 - search latency over the set's queries (p50, p95).
 
@@ -92,6 +94,29 @@ def score(queries: list[dict], outcomes: list[Outcome], local_codes: set[str]) -
         else:
             row["none"] += 1
     return table
+
+
+def miss_categories(queries: list[dict], outcomes: list[Outcome], results: list) -> Counter:
+    """The in-catalogue misses by what went wrong, for error analysis on the development set."""
+    counts: Counter = Counter()
+    for query, result, found in zip(queries, outcomes, results):
+        expected = set(query["expected_codes"])
+        if not expected or (result.kind == "answer" and result.code in expected):
+            continue
+        if result.kind == "answer":
+            counts["answered another procedure"] += 1
+        elif result.kind == "clarify":
+            counts["asked" + (", an expected one among the choices" if expected & set(result.choices) else "")] += 1
+        else:
+            rank = next((i for i, hit in enumerate(found.hits) if hit.code in expected), None)
+            counts[
+                "said none, the expected one ranked first"
+                if rank == 0
+                else "said none, the expected one ranked lower"
+                if rank is not None
+                else "said none, the expected one not found"
+            ] += 1
+    return counts
 
 
 def summary(table: dict[str, Counter]) -> tuple[float, float, float, float]:
@@ -197,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"({wrong_national:.1%} without the seed's procedures that have no national record; "
                 f"target <= {TARGET_WRONG_OUT:.0%}): {verdict}"
             )
+            print("  in-catalogue misses by what went wrong:")
+            for category, count in sorted(miss_categories(queries, outcomes, results).items(), key=lambda c: -c[1]):
+                print(f"    {category:50} {count:4d}")
             cuts, cpu_cuts = statistics.quantiles(latencies, n=20), statistics.quantiles(cpu, n=20)
             print(
                 f"  search latency (normalise + search, warm): p50 {statistics.median(latencies):.2f} ms, "
