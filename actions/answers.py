@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Optional
 
 from core import wording as m
-from core.passages import clean
+from core.passages import PHONE_LINE_CHARS, clean, fit, phone_lines
+from core.text import fold
 from services.catalogue import Procedure
+
+# A reply's lines on a phone (core/passages.py phone_lines): about one screen.
+MAX_PHONE_LINES = 12
 
 
 def format_vnd(amount: int) -> str:
@@ -46,7 +50,7 @@ _document_line = document_line
 
 def _fee_lines(procedure: Procedure) -> list[str]:
     lines = [
-        m.FEE_CHANNEL.format(channel=fee.channel, text=clean(fee.text)) if fee.channel else clean(fee.text)
+        m.FEE_CHANNEL.format(channel=fee.channel, text=_fee_text(fee)) if fee.channel else _fee_text(fee)
         for fee in procedure.fees
     ]
     bases = list(dict.fromkeys(fee.basis for fee in procedure.fees if fee.basis))
@@ -55,6 +59,12 @@ def _fee_lines(procedure: Procedure) -> list[str]:
     elif procedure.legal_basis:
         lines.append(m.FEE_BASIS.format(basis="; ".join(b.text for b in procedure.legal_basis)))
     return lines
+
+
+def _fee_text(fee: Any) -> str:
+    """The fee with its name after the amount ("… (Lệ phí đăng ký khai sinh quá hạn)") unless the text says it."""
+    text, name = clean(fee.text), clean(fee.name)
+    return m.FEE_NAMED.format(name=name, text=text) if name and fold(name) not in fold(text) else text
 
 
 def _method_lines(procedure: Procedure, attribute: str) -> list[str]:
@@ -135,12 +145,68 @@ BODIES: Dict[str, Callable[[Procedure], Optional[str]]] = {
 }
 
 
-def render_answer(procedure: Procedure, aspect: str) -> str:
+def render_answer(procedure: Procedure, aspect: str, full: bool = True) -> str:
+    """The answer to one aspect; with ``full=False`` phone-sized (``phone_answer``)."""
+    return render_answer_clipped(procedure, aspect, full)[0]
+
+
+def render_answer_clipped(procedure: Procedure, aspect: str, full: bool = False) -> tuple[str, bool]:
+    """The answer and whether the phone-sized one left something out (the rest is behind "Xem đầy đủ")."""
     body = BODIES[aspect](procedure)
     if body is None:
-        return m.UNKNOWN_FACT.format(what=m.UNKNOWN_WHAT[aspect], name=procedure.name, code=procedure.code)
+        return m.UNKNOWN_FACT.format(what=m.UNKNOWN_WHAT[aspect], name=procedure.name, code=procedure.code), False
     header = m.HEADER.format(title=m.ASPECT_TITLE[aspect], name=procedure.name, code=procedure.code)
-    return "\n".join([header, body, *_footer(procedure)])
+    if full:
+        return "\n".join([header, body, *_footer(procedure)]), False
+    lines, clipped = phone_sized(header, body.split("\n"), _short_footer(procedure))
+    return "\n".join(lines), clipped
+
+
+def phone_sized(
+    header: str, body: list[str], footer: list[str], budget: int = MAX_PHONE_LINES
+) -> tuple[list[str], bool]:
+    """The header, as much of the body as a phone shows in ``budget`` lines (long lines shortened,
+    to one line each if that keeps every line), a "more" line, the footer; and whether it left lines out."""
+    room = budget - phone_lines(header) - sum(phone_lines(line) for line in footer)
+    kept, left = fit(body, room)
+    if left:
+        kept, left = fit(body, room, max_line_chars=PHONE_LINE_CHARS)
+    if left:
+        kept, left = fit(body, room - 1, max_line_chars=PHONE_LINE_CHARS)
+        kept.append(m.MORE_LINES.format(count=left))
+    shortened = kept != body[: len(kept)]
+    return [header, *kept, *footer], bool(left) or shortened
+
+
+# The channels whose page collapses a long reply itself behind "Xem đầy đủ" (bot/web/app.js): they get
+# the full answer; the others (Zalo, Messenger, REST) a phone-sized one and a "Xem đầy đủ" button.
+COLLAPSING_CHANNELS = frozenset({"socketio"})
+
+
+def answer_reply(procedure: Procedure, aspect: str, channel: Optional[str]) -> tuple[str, list[dict]]:
+    """The answer for a channel and its buttons: "Xem đầy đủ" when it was cut, then the next questions."""
+    text, clipped = render_answer_clipped(procedure, aspect, full=channel in COLLAPSING_CHANNELS)
+    full = [full_answer_button(procedure.code, aspect)] if clipped else []
+    return text, (full + next_question_buttons(procedure.code, aspect))[:5]
+
+
+def _short_footer(procedure: Procedure) -> list[str]:
+    """The source in one short line: the full link is in the full answer and in "thông tin lấy từ đâu"."""
+    date = procedure.updated_at.strftime("%d/%m/%Y") if procedure.updated_at else None
+    if procedure.source_url and date:
+        return [m.SOURCE_SHORT_DATED.format(site=_site(procedure.source_url), date=date)]
+    if procedure.source_url:
+        return [m.SOURCE_SHORT.format(site=_site(procedure.source_url))]
+    return [m.UPDATED.format(date=date)] if date else []
+
+
+def _site(url: str) -> str:
+    return url.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
+
+
+def full_answer_button(procedure_code: str, aspect: str) -> dict:
+    """ "Xem đầy đủ": the same question again, answered in full (actions/compound.py reads ``detail``)."""
+    return {"title": m.FULL_BUTTON, "payload": f'/{aspect}{{"procedure": "{procedure_code}", "detail": "full"}}'}
 
 
 def next_question_buttons(procedure_code: str, asked: str) -> list[dict]:

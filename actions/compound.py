@@ -22,7 +22,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import BODIES, document_line, next_question_buttons, render_answer
+from actions.answers import BODIES, answer_reply, document_line, next_question_buttons, render_answer
 from actions.store_unavailable import StoreCall
 from core import passages as p
 from core import wording as m
@@ -30,10 +30,12 @@ from procedures_db.db import session_scope
 from services import answering
 from services.catalogue import get_procedure
 
-# A section of a compound answer keeps this many lines; the rest is behind a "Xem đầy đủ" button.
-MAX_SECTION_LINES = 5
-# The lines of one reply, about what a phone shows without scrolling.
+# The lines of one reply on a phone (core/passages.py phone_lines), about one screen; a compound of
+# three questions or more gets a little more. The rest is behind a "Xem đầy đủ" button.
 MAX_REPLY_LINES = 12
+MAX_COMPOUND_LINES = 15
+# A quoted passage keeps about three phone lines in the short answer.
+PASSAGE_CHARS = 3 * p.PHONE_LINE_CHARS
 ANSWERED_HERE = (*p.ASPECT_INTENT, *p.FIELD_ASPECTS)
 
 
@@ -135,8 +137,12 @@ def answer_whole_question(
     text = tracker.latest_message.get("text") or ""
     context = tracker.get_slot("procedure_code")
     linked = _entity(tracker, "procedure")
+    channel = tracker.get_latest_input_channel()
     if text.startswith("/"):
-        return None
+        detail = _entity(tracker, "detail")
+        if not (detail and linked):
+            return None
+        return _in_full(dispatcher, tracker, linked["value"], str(detail.get("value")))
     cues = p.detect_aspects(text)
     if pending in p.FIELD_ASPECTS and linked and not linked.get("candidates"):
         cues = [p.Cue(pending, 0, 0)] + cues  # "căn cứ pháp lý?" "của khai sinh": the question waited
@@ -164,7 +170,7 @@ def answer_whole_question(
                     dispatcher.utter_message(text=m.ASK_WHICH_FOR.format(what=m.FIELD_WHAT[only_field[0]]))
                     return [SlotSet("pending_question", only_field[0])]
                 return None
-            replies, chosen = _render(session, what, text)
+            replies, chosen = _render(session, what, text, channel)
     if call.failed:
         return []
     if not replies:
@@ -174,9 +180,53 @@ def answer_whole_question(
     return [SlotSet("procedure_code", chosen), SlotSet("pending_question", None)] if chosen else []
 
 
-def _render(session, what: Plan, text: str) -> tuple[list[tuple[str, list[dict]]], Optional[str]]:
+def _in_full(dispatcher: CollectingDispatcher, tracker: Tracker, code: str, detail: str) -> List[Dict[Text, Any]]:
+    """ "Xem đầy đủ": the answer that was cut for the phone, whole."""
+    intent = tracker.get_intent_of_latest_message() or ""
+    reply: Optional[tuple[str, list[dict]]] = None
+    with StoreCall(dispatcher, "catalogue, answering in full") as call:
+        with session_scope() as session:
+            procedure = get_procedure(session, code)
+            record = answering.record(session, code)
+            if procedure is not None and record is not None:
+                if detail == "full" and intent in BODIES:
+                    reply = render_answer(procedure, intent, full=True), next_question_buttons(code, intent)
+                elif detail == "eligibility":
+                    reply = _eligibility(record, "", full=True)
+                elif detail in p.FIELD_ASPECTS:
+                    reply = _field(record, detail, full=True)
+    if call.failed:
+        return []
+    if reply is None:
+        dispatcher.utter_message(response="utter_ask_which_procedure")
+        return []
+    dispatcher.utter_message(text=reply[0], buttons=reply[1])
+    return [SlotSet("procedure_code", code), SlotSet("pending_question", None)]
+
+
+def _full_button(code: str, aspect: str) -> dict:
+    return {"title": m.FULL_BUTTON, "payload": f'/ask_procedure_info{{"procedure": "{code}", "detail": "{aspect}"}}'}
+
+
+def _phone(lines: list[str], budget: int = MAX_REPLY_LINES) -> tuple[list[str], bool]:
+    """The lines a phone shows in ``budget`` lines: the first (the direct answer) whole, long passages
+    shortened, a "more" line when some are left out; and whether anything was cut."""
+    head, rest = lines[:1], lines[1:]
+    room = budget - sum(p.phone_lines(line) for line in head)
+    kept, left = p.fit(rest, room, max_line_chars=PASSAGE_CHARS + p.PHONE_LINE_CHARS)
+    if left:
+        kept, left = p.fit(rest, room, max_line_chars=PASSAGE_CHARS)
+    if left:
+        kept, left = p.fit(rest, room - 1, max_line_chars=PASSAGE_CHARS)
+        kept.append(m.MORE_LINES.format(count=left))
+    return head + kept, bool(left) or kept != rest[: len(kept)]
+
+
+def _render(
+    session, what: Plan, text: str, channel: Optional[str] = None
+) -> tuple[list[tuple[str, list[dict]]], Optional[str]]:
     if what.kind == "sections":
-        return _sections(session, what.sections), what.sections[-1].code if what.sections else None
+        return _sections(session, what.sections, channel), what.sections[-1].code if what.sections else None
     if what.kind == "compare":
         return _compare(session, what.codes, what.dimension), what.codes[-1]
     code = what.codes[0]
@@ -197,9 +247,14 @@ def _render(session, what: Plan, text: str) -> tuple[list[tuple[str, list[dict]]
 
 
 def _clip(lines: list[str], limit: int) -> tuple[list[str], bool]:
-    if len(lines) <= limit:
-        return lines, False
-    return lines[: limit - 1] + [m.MORE_LINES.format(count=len(lines) - limit + 1)], True
+    """At most ``limit`` phone lines of ``lines`` (shortened first), with a "more" line when cut."""
+    kept, left = p.fit(lines, limit)
+    if left:
+        kept, left = p.fit(lines, limit, max_line_chars=p.PHONE_LINE_CHARS)
+    if left:
+        kept, left = p.fit(lines, limit - 1, max_line_chars=p.PHONE_LINE_CHARS)
+        kept.append(m.MORE_LINES.format(count=left))
+    return kept, bool(left) or kept != lines[: len(kept)]
 
 
 def _section_body(session, section: Section) -> Optional[str]:
@@ -218,7 +273,7 @@ def _section_body(session, section: Section) -> Optional[str]:
     return "\n".join(found.lines) or None
 
 
-def _sections(session, sections: list[Section]) -> list[tuple[str, list[dict]]]:
+def _sections(session, sections: list[Section], channel: Optional[str] = None) -> list[tuple[str, list[dict]]]:
     codes = list(dict.fromkeys(s.code for s in sections))
     names = {}
     for code in codes:
@@ -232,30 +287,35 @@ def _sections(session, sections: list[Section]) -> list[tuple[str, list[dict]]]:
         procedure = get_procedure(session, sections[0].code)
         intent = p.ASPECT_INTENT.get(sections[0].aspect)
         if intent and procedure is not None:
-            return [(render_answer(procedure, intent), next_question_buttons(procedure.code, intent))]
+            return [answer_reply(procedure, intent, channel)]
     one = len(codes) == 1
     lines = [m.COMPOUND_HEADER.format(name=names[codes[0]], code=codes[0]) if one else m.MULTI_HEADER]
     buttons = []
-    per_section = max(3, min(MAX_SECTION_LINES, (MAX_REPLY_LINES - 1) // len(sections) - 1))
+    # About one screen: 12 lines, 15 for three questions or more; each section its share.
+    budget = MAX_REPLY_LINES if len(sections) <= 2 else MAX_COMPOUND_LINES
+    titles = [
+        m.SECTION.format(title=m.SECTION_TITLE[s.aspect])
+        if one
+        else m.SECTION_OF.format(title=m.SECTION_TITLE[s.aspect], name=names[s.code], code=s.code)
+        for s in sections
+    ]
+    room = budget - p.phone_lines(lines[0]) - sum(p.phone_lines(t) for t in titles)
+    per_section = max(1, room // len(sections))
     for section in sections:
         title = m.SECTION_TITLE[section.aspect]
-        lines.append(
-            m.SECTION.format(title=title)
-            if one
-            else m.SECTION_OF.format(title=title, name=names[section.code], code=section.code)
-        )
+        lines.append(titles[sections.index(section)])
         body = _section_body(session, section)
         clipped, cut = _clip(body.split("\n") if body else [m.SECTION_UNKNOWN], per_section)
         lines += clipped
         intent = p.ASPECT_INTENT.get(section.aspect)
-        if cut and intent:
+        if cut:
             label = title if one else f"{title} — {names[section.code]}"
-            buttons.append(
-                {
-                    "title": m.FULL_BUTTON_OF.format(title=label)[:60],
-                    "payload": f'/{intent}{{"procedure": "{section.code}"}}',
-                }
+            payload = (
+                f'/{intent}{{"procedure": "{section.code}", "detail": "full"}}'
+                if intent
+                else f'/ask_procedure_info{{"procedure": "{section.code}", "detail": "{section.aspect}"}}'
             )
+            buttons.append({"title": m.FULL_BUTTON_OF.format(title=label)[:60], "payload": payload})
     return [("\n".join(lines), buttons[:5])]
 
 
@@ -287,7 +347,8 @@ def _compare(session, codes: list[str], dimension: str) -> list[tuple[str, list[
     if dimension in ("documents", "all"):
         lines.append(m.SECTION.format(title=m.SECTION_TITLE["documents"]))
         lines += [m.COMPARE_DOCUMENTS.format(name=c.name, code=c.code, count=c.documents) for c in compared]
-    return [("\n".join(lines), [])]
+    budget = MAX_REPLY_LINES if dimension != "all" else MAX_COMPOUND_LINES
+    return [("\n".join(_clip(lines, budget)[0]), [])]
 
 
 def _need(record: dict, item: str) -> tuple[str, list[dict]]:
@@ -296,7 +357,7 @@ def _need(record: dict, item: str) -> tuple[str, list[dict]]:
     buttons = [
         {
             "title": m.FULL_BUTTON_OF.format(title=m.SECTION_TITLE["documents"]),
-            "payload": f'/ask_documents{{"procedure": "{code}"}}',
+            "payload": f'/ask_documents{{"procedure": "{code}", "detail": "full"}}',
         }
     ]
     if answer.household_book and not answer.documents:
@@ -310,18 +371,18 @@ def _need(record: dict, item: str) -> tuple[str, list[dict]]:
                 case = p.clean(document["case"])
                 line += (m.NEED_ALTERNATIVE if p.is_alternative(case) else m.NEED_ONLY_CASE).format(case=case)
             lines.append(line)
-        return "\n".join(lines), buttons
+        return "\n".join(_phone(lines)[0]), buttons
     lines = [(m.NEED_NO if p.is_paper(item) else m.NEED_NOT_SAID).format(name=name, code=code, item=item)]
     lines += [m.NEED_PASSAGE.format(field=m.FIELD_LABEL[x.field], text=x.text) for x in answer.passages]
     required = record.get("documents") or []
     if required:
         lines.append(m.NEED_WHAT_IS)
-        clipped, _ = _clip([f"- {p.clean(d.get('name'))}" for d in required], MAX_REPLY_LINES - len(lines) - 1)
-        lines += clipped
+        room = MAX_REPLY_LINES - sum(p.phone_lines(line) for line in lines)
+        lines += _clip([f"- {p.clean(d.get('name'))}" for d in required], max(room, 2))[0]
     return "\n".join(lines), buttons
 
 
-def _eligibility(record: dict, text: str) -> tuple[str, list[dict]]:
+def _eligibility(record: dict, text: str, full: bool = False) -> tuple[str, list[dict]]:
     name, code = record["name"], record["code"]
     who = p.clean(record.get("agency")) or m.DEFAULT_WHO
     answer = answering.eligibility(record, text)
@@ -333,9 +394,14 @@ def _eligibility(record: dict, text: str) -> tuple[str, list[dict]]:
             lines.append(m.ELIGIBILITY_SUBJECTS.format(text=answer.subjects))
         if answer.conditions:
             lines.append(m.ELIGIBILITY_CONDITIONS.format(text=answer.conditions))
-        return "\n".join(lines), []
+        return _sized(lines, code, "eligibility", full)
     if answer.relevant:
-        lines += [m.ELIGIBILITY_RELEVANT.format(field=m.FIELD_LABEL[x.field], text=x.text) for x in answer.relevant[:2]]
+        lines += [
+            m.ELIGIBILITY_RELEVANT.format(
+                field=m.FIELD_LABEL[x.field], text=x.text if full else p.excerpt(x.text, text, PASSAGE_CHARS)
+            )
+            for x in answer.relevant[:2]
+        ]
         lines.append(m.ELIGIBILITY_CHECK.format(who=who))
     else:
         if answer.subjects:
@@ -343,7 +409,19 @@ def _eligibility(record: dict, text: str) -> tuple[str, list[dict]]:
         if answer.conditions:
             lines.append(m.ELIGIBILITY_CONDITIONS.format(text=answer.conditions))
         lines.append(m.ELIGIBILITY_UNDECIDED.format(who=who))
-    return "\n".join(lines), []
+    return _sized(lines, code, "eligibility", full)
+
+
+def _sized(
+    lines: list[str], code: str, aspect: str, full: bool, tail: Optional[list[str]] = None
+) -> tuple[str, list[dict]]:
+    """The reply whole (``full``) or phone-sized with a "Xem đầy đủ" button when it was cut; ``tail``
+    (the source) comes last, in the room left."""
+    if full:
+        return "\n".join(lines + (tail or [])), []
+    tail_lines = sum(p.phone_lines(line) for line in tail or [])
+    kept, cut = _phone(lines, MAX_REPLY_LINES - tail_lines)
+    return "\n".join(kept + (tail or [])), [_full_button(code, aspect)] if cut else []
 
 
 def _own_case(text: str, record: dict) -> str:
@@ -356,11 +434,11 @@ def _own_case(text: str, record: dict) -> str:
     return " ".join(w for w in p.content_words(text) if w not in names)
 
 
-def _field(record: dict, aspect: str) -> tuple[str, list[dict]]:
+def _field(record: dict, aspect: str, full: bool = False) -> tuple[str, list[dict]]:
     name, code = record["name"], record["code"]
     who = p.clean(record.get("agency")) or m.DEFAULT_WHO
     if aspect == "eligibility":
-        return _eligibility(record, "")
+        return _eligibility(record, "", full)
     if aspect == "source":
         if not record.get("source_url"):
             return m.SOURCE_NO_LINK.format(name=name, code=code, who=who), []
@@ -378,11 +456,14 @@ def _field(record: dict, aspect: str) -> tuple[str, list[dict]]:
         else:
             return m.FIELD_NOT_SAID.format(name=name, code=code, what=m.FIELD_WHAT[aspect], who=who), []
     lines = [m.FIELD_QUOTE.format(field=m.FIELD_LABEL[found.field], name=name, code=code)]
-    clipped, _ = _clip([f"- {line}" for line in found.lines], MAX_REPLY_LINES - 2)
-    lines += clipped
-    if record.get("source_url"):
-        lines.append(m.SOURCE.format(url=record["source_url"]))
-    return "\n".join(lines), []
+    lines += [f"- {line}" for line in found.lines]
+    url = record.get("source_url")
+    if not url:
+        return _sized(lines, code, aspect, full)
+    link = m.SOURCE.format(url=url)
+    if full or sum(p.phone_lines(line) for line in [*lines, link]) <= MAX_REPLY_LINES:
+        return _sized(lines, code, aspect, full, [link])
+    return _sized(lines, code, aspect, full, [m.SOURCE_SHORT.format(site=_site(url))])
 
 
 def _case(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
@@ -398,10 +479,18 @@ def _case(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
     lines.append(m.CASE_ALWAYS)
     lines += [f"- {document_line(d)}" for d in choice.always]
     buttons = []
+    tail = []
     if choice.others:
-        lines.append(m.CASE_OTHERS.format(count=len(choice.others)))
-        buttons.append({"title": m.FULL_BUTTON, "payload": f'/ask_documents{{"procedure": "{code}"}}'})
-    return "\n".join(lines), buttons
+        tail.append(m.CASE_OTHERS.format(count=len(choice.others)))
+        buttons.append(
+            {"title": m.FULL_BUTTON, "payload": f'/ask_documents{{"procedure": "{code}", "detail": "full"}}'}
+        )
+    room = MAX_REPLY_LINES - sum(p.phone_lines(line) for line in tail)
+    return "\n".join(_clip(lines, room)[0] + tail), buttons
+
+
+def _site(url: str) -> str:
+    return url.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
 
 
 def _date(value: Any) -> str:

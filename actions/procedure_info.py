@@ -15,7 +15,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from core import wording as m
-from actions.answers import next_question_buttons, render_answer
+from actions.answers import answer_reply
 from actions.compound import answer_whole_question
 from actions.store_unavailable import StoreCall
 from core import ranking
@@ -75,13 +75,15 @@ class ActionAnswerProcedure(Action):
         with StoreCall(dispatcher, f"catalogue, answering {aspect}") as call:
             with session_scope() as session:
                 procedure = get_procedure(session, code)
-                answer = render_answer(procedure, aspect) if procedure else None
+                answer, buttons = (
+                    answer_reply(procedure, aspect, tracker.get_latest_input_channel()) if procedure else (None, [])
+                )
         if call.failed:
             return []
         if answer is None:
             # A code that is no longer in the catalogue (e.g. an old button).
             return self._no_procedure(dispatcher, tracker, aspect)
-        dispatcher.utter_message(text=answer, buttons=next_question_buttons(code, aspect))
+        dispatcher.utter_message(text=answer, buttons=buttons)
         return [SlotSet("procedure_code", code), SlotSet("pending_question", None)]
 
     @staticmethod

@@ -554,3 +554,57 @@ _HOUSEHOLD_BOOK = re.compile(r"(?<![\w])(?:so )?(?:ho khau|hk|so hk)(?![\w])")
 def asks_household_book(item: str) -> bool:
     """The item is the household registration book ("sổ hộ khẩu", "hộ khẩu", "sổ hk")."""
     return bool(_HOUSEHOLD_BOOK.search(_folded(item).text)) and "nhap" not in _folded(item).text.split()
+
+
+# --- phone-sized replies ------------------------------------------------------------------------------
+
+# A phone's chat bubble holds about this many characters of a line (a 6" phone, default font).
+PHONE_LINE_CHARS = 45
+
+
+def phone_lines(text: str) -> int:
+    """How many lines ``text`` takes on a phone: each line wraps every PHONE_LINE_CHARS characters."""
+    return sum(max(1, -(-len(line) // PHONE_LINE_CHARS)) for line in text.splitlines() if line.strip())
+
+
+def shorten(line: str, max_chars: int) -> str:
+    """``line`` cut at a word before ``max_chars`` characters, with "…" when cut."""
+    if len(line) <= max_chars:
+        return line
+    cut = line[: max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-(")
+    return cut + "…"
+
+
+def fit(lines: Sequence[str], budget: int, max_line_chars: int = 2 * PHONE_LINE_CHARS) -> tuple[list[str], int]:
+    """The lines that fit in ``budget`` phone lines (each shortened to ``max_line_chars`` when they do not
+    all fit as they are) and how many were left out."""
+    if sum(phone_lines(line) for line in lines) <= budget:
+        return list(lines), 0
+    kept: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        short = shorten(line, max_line_chars)
+        if used + phone_lines(short) > budget:
+            return kept, len(lines) - index
+        kept.append(short)
+        used += phone_lines(short)
+    return kept, 0
+
+
+_FRAGMENT = re.compile(r"\s*[;()]\s*")
+
+
+def excerpt(text: str, question: str, max_chars: int) -> str:
+    """The part of a long passage that speaks of the question's words ("chỗ ở thuê, mượn, ở nhờ …"),
+    marked "…" where it was cut; the passage itself when it is short enough."""
+    if len(text) <= max_chars:
+        return text
+    query = content_words(question)
+    fragments = [f for f in _FRAGMENT.split(text) if f.strip()]
+    best = max(fragments, key=lambda f: overlap(query, content_words(f)), default=text)
+    if not query or overlap(query, content_words(best)) == 0:
+        return shorten(text, max_chars)
+    start = "" if text.startswith(best) else "…"
+    return (
+        start + shorten(best, max_chars - len(start)) + ("" if text.rstrip(" .").endswith(best.rstrip(" .")) else "…")
+    )

@@ -316,7 +316,7 @@ HOUSEHOLD_BOOK = (
 ELIGIBILITY_HEADER = 'Dạ, theo hồ sơ thủ tục "{name}" (mã {code}):'
 ELIGIBILITY_SUBJECTS = "Đối tượng thực hiện: {text}"
 ELIGIBILITY_CONDITIONS = "Điều kiện: {text}"
-ELIGIBILITY_RELEVANT = 'Phần nói đến trường hợp anh/chị hỏi (mục "{field}"): {text}'
+ELIGIBILITY_RELEVANT = 'Mục "{field}" ghi: {text}'
 ELIGIBILITY_CHECK = "Anh/chị đối chiếu trường hợp của mình với các điều kiện trên; khi chưa chắc, hỏi {who} ạ."
 ELIGIBILITY_UNDECIDED = (
     "Hồ sơ thủ tục không nói rõ trường hợp anh/chị hỏi, nên em không khẳng định được; anh/chị hỏi {who} ạ."
@@ -363,3 +363,6 @@ LIVE_ANSWER = "Dạ, cán bộ trả lời yêu cầu {reference} của anh/ch�
 LIVE_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 LIVE_DAY_RANGE = "{first} đến {last}"
 LIVE_HOURS_JOIN = " và "
+SOURCE_SHORT = "Nguồn: {site}."
+SOURCE_SHORT_DATED = "Nguồn: {site} ({date})."
+FEE_NAMED = "{text} ({name})"

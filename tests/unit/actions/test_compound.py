@@ -85,3 +85,51 @@ def test_a_follow_up_keeps_its_aspect_and_the_procedure(database, dispatcher):
 def test_one_plain_question_is_left_to_the_one_aspect_answer(database, dispatcher):
     text, _ = answer(dispatcher, "lệ phí khai sinh", "ask_fee", BIRTH)
     assert text.startswith('Dạ, phí, lệ phí của thủ tục "Đăng ký khai sinh"')
+
+
+def test_every_answer_fits_a_phone_and_the_rest_is_one_button_away(database):
+    import json
+
+    from actions.answers import answer_reply, render_answer
+    from core.passages import phone_lines
+    from integrations.seed import PROCEDURES_FILE
+    from procedures_db.db import session_scope
+    from services.catalogue import get_procedure
+
+    codes = [json.loads(line)["code"] for line in PROCEDURES_FILE.read_text(encoding="utf-8").splitlines()]
+    aspects = ["ask_procedure_info", "ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_submit"]
+    with session_scope(database) as session:
+        for code in codes:
+            procedure = get_procedure(session, code)
+            for aspect in [*aspects, "ask_steps", "ask_online"]:
+                text, buttons = answer_reply(procedure, aspect, "rest")
+                assert phone_lines(text) <= 12 or text.startswith("Dạ, cơ sở dữ liệu"), (code, aspect, text)
+                full = render_answer(procedure, aspect, full=True)
+                if "…" in text and "…" not in full:  # something was cut for the phone
+                    assert buttons[0]["title"] == "Xem đầy đủ" and '"detail": "full"' in buttons[0]["payload"]
+                # The web page collapses long replies itself: it gets the whole answer.
+                assert answer_reply(procedure, aspect, "socketio")[0] == full
+
+
+def test_the_full_answer_button(database, dispatcher):
+    payload = '/ask_documents{"procedure": "1.001193", "detail": "full"}'
+    entities = [
+        {"entity": "procedure", "value": BIRTH, "start": 0, "end": 1},
+        {"entity": "detail", "value": "full", "start": 0, "end": 1},
+    ]
+    events = ActionAnswerProcedure().run(dispatcher, make_tracker("ask_documents", payload, entities), {})
+    text = dispatcher.messages[0]["text"]
+    assert "Văn bản ủy quyền được chứng thực" in text and "ma_thu_tuc=1.001193" in text
+    assert slot_events(events)["procedure_code"] == BIRTH
+
+
+def test_fee_names_are_kept_and_editors_notes_never_shown(database):
+    from actions.answers import render_answer
+    from procedures_db.db import session_scope
+    from services.catalogue import get_procedure
+
+    with session_scope(database) as session:
+        birth = render_answer(get_procedure(session, BIRTH), "ask_fee")
+        transfer = render_answer(get_procedure(session, "1.013831"), "ask_fee")
+    assert "Lệ phí đăng ký khai sinh quá hạn" in birth
+    assert "kiểm tra lại" not in transfer.lower()

@@ -169,3 +169,22 @@ def test_unaccented_words_still_ask():
 @pytest.mark.parametrize("text", ["bạn có phải là người thật không", "co the cho toi gap can bo khong"])
 def test_is_it_and_officials_are_not_do_i_need(text):
     assert "need" not in aspects(text)
+
+
+def test_phone_lines_shorten_and_fit():
+    from core.passages import PHONE_LINE_CHARS, fit, phone_lines, shorten
+
+    assert phone_lines("a" * PHONE_LINE_CHARS + "\n\nb") == 2 and phone_lines("a" * (PHONE_LINE_CHARS + 1)) == 2
+    assert shorten("một hai ba bốn năm", 10) == "một hai…" and shorten("ngắn", 10) == "ngắn"
+    lines = ["x " * 60, "y " * 60, "z"]
+    assert fit(lines, 20) == (lines, 0)
+    kept, left = fit(lines, 3)
+    assert left == 2 and all(phone_lines(line) <= 2 for line in kept) and sum(map(phone_lines, kept)) <= 3
+
+
+def test_an_excerpt_is_the_part_about_the_question():
+    from core.passages import excerpt
+
+    text = "Công dân có chỗ ở hợp pháp (chỗ ở thuộc sở hữu của mình; chỗ ở thuê, mượn, ở nhờ đủ diện tích tối thiểu)."
+    assert excerpt(text, "nhà thuê", 60) == "…chỗ ở thuê, mượn, ở nhờ đủ diện tích tối thiểu…"
+    assert excerpt("ngắn", "nhà thuê", 60) == "ngắn"
