@@ -13,6 +13,8 @@ import yaml
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from procedures_db.catalogue_overrides import apply_to_rows as apply_overrides
+from procedures_db.catalogue_overrides import overrides_version
 from procedures_db.models import Procedure, SupportPoint, utcnow
 from procedures_db.records import apply_scalars, child_rows
 
@@ -37,7 +39,7 @@ def folk_aliases(path: Path = FOLK_ALIASES_FILE) -> dict[str, tuple[str, ...]]:
 def catalogue_version(session: Session) -> tuple:
     """Changes whenever a procedure is added, removed or modified (children included)."""
     count, latest = session.execute(select(func.count(Procedure.id), func.max(Procedure.modified_at))).one()
-    return count, str(latest)
+    return count, str(latest), overrides_version(session)  # the administrators' review too
 
 
 def catalogue_rows(session: Session) -> list[CatalogueRow]:
@@ -58,10 +60,13 @@ def catalogue_rows(session: Session) -> list[CatalogueRow]:
             Procedure.subjects,
         ).order_by(Procedure.code)
     )
-    return [
-        (code, name, field, levels, agency, list(dict.fromkeys([*(aliases or ()), *extra.get(code, ())])), subjects)
-        for code, name, field, levels, agency, aliases, subjects in rows
-    ]
+    return apply_overrides(  # the administrators' review: hidden ones left out, aliases added and removed
+        session,
+        [
+            (code, name, field, levels, agency, list(dict.fromkeys([*(aliases or ()), *extra.get(code, ())])), subjects)
+            for code, name, field, levels, agency, aliases, subjects in rows
+        ],
+    )
 
 
 def load_procedure(session: Session, code: str) -> Procedure | None:

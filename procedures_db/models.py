@@ -360,3 +360,23 @@ class HandoverMessage(Base):
 
 
 Index("ix_handover_messages_outbox", HandoverMessage.delivered_at, HandoverMessage.failed, HandoverMessage.author)
+
+
+class CatalogueOverride(Base):
+    """An administrator's review of one procedure (issue 17): aliases added or removed, hidden, facts corrected.
+
+    Applied over the imported record when the catalogue is read (procedures_db/catalogue_overrides.py), so
+    a re-import keeps them; ``facts`` maps a field to ``{"value", "note", "by", "at"}`` (the note says the source).
+    """
+
+    __tablename__ = "catalogue_overrides"
+
+    id = Column(Integer, primary_key=True)
+    procedure_code = Column(String(64), nullable=False, unique=True)
+    hidden = Column(Boolean, nullable=False, default=False)
+    hidden_note = Column(Text)
+    aliases_added = Column(JSON, nullable=False, default=list)
+    aliases_removed = Column(JSON, nullable=False, default=list)
+    facts = Column(JSON, nullable=False, default=dict)
+    updated_by = Column(ForeignKey("staff_accounts.id", ondelete="SET NULL"))
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -191,10 +191,14 @@ def add_audit(
     return entry
 
 
-def list_audit(session: Session, limit: int = 200, action: str | None = None) -> list[StaffAuditEntry]:
+def list_audit(
+    session: Session, limit: int = 200, action: str | None = None, target: str | None = None
+) -> list[StaffAuditEntry]:
     query = select(StaffAuditEntry).order_by(StaffAuditEntry.id.desc()).limit(limit)
     if action:
         query = query.where(StaffAuditEntry.action == action)
+    if target:
+        query = query.where(StaffAuditEntry.target == target)
     return list(session.scalars(query))
 
 

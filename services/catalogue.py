@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.ranking import CatalogueEntry, CatalogueIndex, SearchResult
 from core.text import folded_text
 from procedures_db.catalogue import catalogue_rows, catalogue_version, load_procedure, support_points
+from procedures_db.catalogue_overrides import apply_to_procedure as apply_review
 from procedures_db.models import Procedure, SupportPoint
 from procedures_db.records import to_record
 
@@ -99,7 +100,7 @@ def get_procedure(session: Session, code: str) -> Procedure | None:
     cached = _cached_catalogue(session)
     procedure = cached.procedures.get(code)
     if procedure is None:
-        procedure = load_procedure(session, code)
+        procedure = apply_review(session, load_procedure(session, code))  # hidden: None; corrected facts
         if procedure is not None:
             cached.procedures[code] = procedure
     return procedure

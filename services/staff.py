@@ -46,7 +46,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 # administrator does that too, reads the analytics, manages accounts and reads the audit log.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "commune_staff": frozenset({"queue", "assisted", "ratings"}),
-    "province_admin": frozenset({"queue", "assisted", "ratings", "analytics", "accounts", "audit"}),
+    "province_admin": frozenset({"queue", "assisted", "ratings", "analytics", "accounts", "audit", "catalogue"}),
 }
 
 
@@ -258,7 +258,7 @@ def audit(
     store.add_audit(session, action, identity.account, target=target, detail=detail, ip=ip)
 
 
-def audit_log(session: Session, limit: int = 200, action: str | None = None) -> list[dict]:
+def audit_log(session: Session, limit: int = 200, action: str | None = None, target: str | None = None) -> list[dict]:
     return [
         {
             "at": _iso(entry.at),
@@ -268,7 +268,7 @@ def audit_log(session: Session, limit: int = 200, action: str | None = None) -> 
             "detail": entry.detail,
             "ip": entry.ip,
         }
-        for entry in store.list_audit(session, limit=limit, action=action)
+        for entry in store.list_audit(session, limit=limit, action=action, target=target)
     ]
 
 

@@ -18,7 +18,7 @@ from sanic.response import HTTPResponse
 
 from core.settings import current as settings
 from procedures_db.db import session_scope
-from services import analytics, live_handover, staff
+from services import analytics, catalogue_review, live_handover, staff
 from services.catalogue import get_procedure_record, search_procedures
 from services.checklist import build_checklist, document_cases, parse_case_indexes, qr_svg
 from webapp.http import error
@@ -377,6 +377,54 @@ async def account_active(request: Request, db, identity, username: str):
 async def audit_log(request: Request, db, _identity):
     action = request.args.get("action") or None
     return _json({"entries": staff.audit_log(db, limit=500, action=action)})
+
+
+# --- catalogue review (the province's administrator) ---------------------------------------
+
+
+@staff_blueprint.get("/staff/api/catalogue")
+@staff_route("catalogue")
+async def catalogue_list(request: Request, db, _identity):
+    query = (request.args.get("q") or "").strip()[:MAX_QUERY_LENGTH]
+    offset = request.args.get("offset") or "0"
+    if not offset.isdigit() or len(offset) > 7:
+        raise staff.StaffError("bad_offset", "offset is a whole number")
+    return _json(catalogue_review.review_list(db, query, request.args.get("only") or "all", int(offset)))
+
+
+@staff_blueprint.get("/staff/api/catalogue/<code>")
+@staff_route("catalogue")
+async def catalogue_detail(_request: Request, db, _identity, code: str):
+    return _json(catalogue_review.review_detail(db, code))
+
+
+@staff_blueprint.post("/staff/api/catalogue/<code>/aliases")
+@staff_route("catalogue")
+async def catalogue_aliases(request: Request, db, identity, code: str):
+    body = _body(request)
+    return _json(
+        catalogue_review.set_aliases(
+            db, identity, code, body.get("added", []), body.get("removed", []), ip=_ip(request)
+        )
+    )
+
+
+@staff_blueprint.post("/staff/api/catalogue/<code>/hidden")
+@staff_route("catalogue")
+async def catalogue_hidden(request: Request, db, identity, code: str):
+    body = _body(request)
+    return _json(catalogue_review.set_hidden(db, identity, code, body.get("hidden"), body.get("note"), ip=_ip(request)))
+
+
+@staff_blueprint.post("/staff/api/catalogue/<code>/facts")
+@staff_route("catalogue")
+async def catalogue_fact(request: Request, db, identity, code: str):
+    body = _body(request)
+    return _json(
+        catalogue_review.correct_fact(
+            db, identity, code, body.get("field"), body.get("value"), body.get("note"), ip=_ip(request)
+        )
+    )
 
 
 # --- assisted mode at the support point ----------------------------------------------------
