@@ -9,6 +9,7 @@ themselves (days, channels, shares) are made by ``services/analytics.py``.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +32,8 @@ EVENTS = sa.table(
     sa.column("timestamp"),
     sa.column("action_name"),
     sa.column("intent_name"),
+    sa.column("id"),
+    sa.column("data"),
 )
 DOSSIER_LOOKUP_ACTION = "action_dossier_status"  # actions/dossier_status.py: one run per look-up answered
 
@@ -74,6 +77,50 @@ def tracker_events(start: datetime, end: datetime, url: str | None = None) -> It
         with _engine(url).connect() as connection:
             for row in connection.execute(query).yield_per(5000):
                 yield row[0], row[1], float(row[2]), row[3]
+    except (OperationalError, ProgrammingError) as exc:
+        if "events" in str(exc) and ("no such table" in str(exc) or "does not exist" in str(exc)):
+            return
+        raise
+
+
+# The turn outcomes of services/analytics.py read these events: the citizens' messages, the actions
+# run, and the slots that say the assistant asked back or handed over.
+TURN_SLOTS = ("pending_question", "suggested_intent", "handoff_reference", "procedure_code")
+
+
+def turn_events(start: datetime, end: datetime, url: str | None = None) -> Iterator[tuple]:
+    """(sender_id, type_name, timestamp, intent_name, action_name, data) of the citizens' messages, the actions
+    run and the slots set in [start, end), per conversation in the order stored; ``data`` parsed for messages
+    and slots only (None otherwise). Nothing when the conversations' database does not exist yet.
+    """
+    url = url or tracker_url()
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).is_file():
+        return
+    query = (
+        sa.select(
+            EVENTS.c.sender_id,
+            EVENTS.c.type_name,
+            EVENTS.c.timestamp,
+            EVENTS.c.intent_name,
+            EVENTS.c.action_name,
+            EVENTS.c.data,
+        )
+        .where(EVENTS.c.timestamp >= start.timestamp(), EVENTS.c.timestamp < end.timestamp())
+        .where(EVENTS.c.type_name.in_(("user", "action", "slot")))
+        .order_by(EVENTS.c.sender_id, EVENTS.c.id)
+    )
+    try:
+        with _engine(url).connect() as connection:
+            for sender_id, type_name, timestamp, intent, action, data in connection.execute(query).yield_per(5000):
+                parsed = None
+                if type_name in ("user", "slot") and data:
+                    try:
+                        parsed = json.loads(data)
+                    except ValueError:
+                        parsed = None
+                    if type_name == "slot" and (not isinstance(parsed, dict) or parsed.get("name") not in TURN_SLOTS):
+                        continue
+                yield sender_id, type_name, float(timestamp), intent, action, parsed
     except (OperationalError, ProgrammingError) as exc:
         if "events" in str(exc) and ("no such table" in str(exc) or "does not exist" in str(exc)):
             return

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Optional
 
 from sqlalchemy.orm import Session
 
+from core.redaction import redact
+from core.text import folded_text
 from procedures_db import analytics as rows
 from procedures_db.staff import COMPLAINT_PREFIX
 
@@ -36,7 +39,24 @@ DEFINITIONS: dict[str, str] = {
     "lookups": "dossier status look-ups answered (runs of action_dossier_status: found, refused or locked)",
     "lockouts": "dossier codes locked out by wrong phone digits whose latest failure was that day; the store "
     "keeps one row per code, so a code locked twice counts on the day of its latest lock-out",
+    "turns": "a turn is a citizen's message (Rasa 'user' event) with what the assistant did until the next one; "
+    "each turn has exactly one outcome, tried in this order: handed over, asked back, unanswered, answered",
+    "handed_over": "turns in which the assistant recorded a request to talk to staff (a hand-over reference was set)",
+    "asked_back": "turns the assistant answered with a question (which procedure, which case, or 'did you mean', "
+    "the graded fallback's suggestion)",
+    "unanswered": "turns that ended in a fallback (the message was not understood) or out of scope with no procedure "
+    "found in the catalogue",
+    "answered": "every other turn: the assistant replied with an answer (a procedure's facts, a dossier's status, "
+    "a support point, small talk)",
+    "outcome_shares": "each outcome's turns divided by all the turns of the range",
+    "unanswered_questions": "the unanswered turns' messages, redacted (core/redaction.py), grouped when they share "
+    "at least half of their words (accents ignored); the largest groups first",
 }
+OUTCOMES = ("answered", "asked_back", "handed_over", "unanswered")
+FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_graded_fallback"})
+MAX_UNANSWERED = 5000  # the newest unanswered messages grouped (the counts above include all)
+MAX_GROUPS = 50
+SIMILAR = 0.5
 
 
 class AnalyticsError(ValueError):
@@ -132,6 +152,9 @@ def report(
             lockouts[n] += 1
             lockouts_total += count
 
+    outcomes, unanswered = turn_outcomes(start, end, index, channel, tracker_url)
+    turns = sum(sum(values) for values in outcomes.values())
+
     rated = sum(by_rating.values())
     total_conversations = sum(sum(values) for values in conversations.values())
     conversation_ids = len(in_range)
@@ -166,7 +189,12 @@ def report(
             "lookups": sum(lookups),
             "lockouts": sum(lockouts),
             "lockouts_counted": lockouts_total,
+            "turns": turns,
+            **{name: sum(values) for name, values in outcomes.items()},
+            **{f"{name}_share": round(sum(values) / turns, 4) if turns else None for name, values in outcomes.items()},
         },
+        "outcomes": outcomes,
+        "unanswered": group_similar(unanswered),
         "definitions": DEFINITIONS,
     }
 
@@ -210,3 +238,122 @@ def report_csv(data: dict) -> str:
             ]
         )
     return out.getvalue()
+
+
+def classify_turn(intent: Optional[str], actions: set[str], slots: dict) -> str:
+    """One turn's outcome (DEFINITIONS): handed over, asked back, unanswered or answered."""
+    if slots.get("handoff_reference") or "action_request_human" in actions:
+        return "handed_over"
+    if slots.get("pending_question") or slots.get("suggested_intent"):
+        return "asked_back"
+    fell_back = intent == "nlu_fallback" or bool(actions & FALLBACK_ACTIONS)
+    if (fell_back or "action_out_of_scope" in actions) and not slots.get("procedure_code"):
+        return "unanswered"
+    return "answered"
+
+
+def turn_outcomes(
+    start: datetime, end: datetime, index: dict, channel: Optional[str] = None, tracker_url: Optional[str] = None
+) -> tuple[dict[str, list[int]], list[str]]:
+    """Per day, the turns of each outcome; and the unanswered messages (redacted, the newest last)."""
+    outcomes = {name: [0] * len(index) for name in OUTCOMES}
+    unanswered: list[tuple[float, str]] = []
+    turn: Optional[dict] = None
+
+    def close(current: Optional[dict]) -> None:
+        if current is None:
+            return
+        outcome = classify_turn(current["intent"], current["actions"], current["slots"])
+        outcomes[outcome][current["n"]] += 1
+        if outcome == "unanswered" and current["text"].strip():
+            unanswered.append((current["at"], current["text"]))
+
+    for sender_id, type_name, timestamp, intent, action, data in rows.turn_events(start, end, tracker_url):
+        if turn is not None and turn["sender"] != sender_id:
+            close(turn)
+            turn = None
+        if type_name == "user":
+            close(turn)
+            turn = None
+            if channel is not None and _channel_of_sender(sender_id) != channel:
+                continue
+            n = index.get(datetime.fromtimestamp(timestamp, VIETNAM).date())
+            if n is None:
+                continue
+            text = data.get("text") if isinstance(data, dict) else None
+            turn = {"sender": sender_id, "n": n, "at": timestamp, "intent": intent, "text": str(text or "")}
+            turn.update(actions=set(), slots={})
+        elif turn is None:
+            continue
+        elif type_name == "action" and action:
+            turn["actions"].add(action)
+        elif type_name == "slot" and isinstance(data, dict):
+            turn["slots"][data.get("name")] = data.get("value")
+    close(turn)
+    unanswered.sort()
+    return outcomes, [redact(text) for _, text in unanswered[-MAX_UNANSWERED:]]
+
+
+PLACEHOLDER = re.compile(r"\[[^\]]*\]")  # what core/redaction.py puts for personal data ("[SĐT]")
+
+
+def _words(text: str) -> frozenset[str]:
+    """The message's words, accents folded, without punctuation or redaction placeholders."""
+    return frozenset(word for word in folded_text(PLACEHOLDER.sub(" ", text)).split() if word.isalnum())
+
+
+def group_similar(texts: list[str], threshold: float = SIMILAR, limit: int = MAX_GROUPS) -> list[dict]:
+    """Messages grouped with the first of a group they share at least ``threshold`` of their words with (Jaccard).
+
+    Each group: its first message, how many, and up to five different examples; the largest first.
+    """
+    groups: list[dict] = []
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for text in texts:
+        words = _words(text)
+        if not words:
+            continue
+        best, best_score = None, 0.0
+        for g in {g for word in words for g in by_word.get(word, ())}:
+            leader = groups[g]["words"]
+            score = len(words & leader) / len(words | leader)
+            if score > best_score:
+                best, best_score = g, score
+        if best is not None and best_score >= threshold:
+            group = groups[best]
+            group["count"] += 1
+            if len(group["examples"]) < 5 and text not in group["examples"]:
+                group["examples"].append(text)
+            continue
+        for word in words:
+            by_word[word].append(len(groups))
+        groups.append({"words": words, "text": text, "count": 1, "examples": [text]})
+    groups.sort(key=lambda g: -g["count"])
+    return [{"text": g["text"], "count": g["count"], "examples": g["examples"]} for g in groups[:limit]]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def unanswered_nlu_yaml(data: dict) -> str:
+    """The unanswered questions' groups as Rasa NLU training data (YAML) for a person to review.
+
+    Each group is an intent named ``review_unanswered_NN`` to be renamed to the right intent (or dropped):
+    nothing here is ever trained automatically.
+    """
+    lines = [
+        "# Candidate NLU training examples: messages the assistant did not answer",
+        f"# from {data['from']} to {data['to']} (channel: {data['channel'] or 'all'}), redacted, grouped by similarity.",
+        "# FOR REVIEW ONLY: give each group its right intent (or drop it), correct the examples,",
+        "# and move them into data/nlu/ by hand; then retrain. Never trained automatically.",
+        'version: "3.1"',
+        "nlu:",
+    ]
+    for number, group in enumerate(data["unanswered"], start=1):
+        lines.append(f"- intent: review_unanswered_{number:02d}  # {group['count']} messages")
+        lines.append("  examples: |")
+        lines += [f"    - {_one_line(example)}" for example in group["examples"]]
+    if not data["unanswered"]:
+        lines[-1] = "nlu: []"
+    return "\n".join(lines) + "\n"

@@ -333,6 +333,20 @@ async def analytics_csv(request: Request, db, identity):
     )
 
 
+@staff_blueprint.get("/staff/api/analytics/unanswered.yml")
+@staff_route("analytics")
+async def analytics_unanswered(request: Request, db, identity):
+    """The unanswered questions as candidate NLU training examples (Rasa YAML), for review: never trained."""
+    data = _analytics(request, db)
+    detail = {"from": data["from"], "to": data["to"], "channel": data["channel"], "groups": len(data["unanswered"])}
+    staff.audit(db, identity, "analytics.export_nlu", detail=detail, ip=_ip(request))
+    return response.text(
+        analytics.unanswered_nlu_yaml(data),
+        content_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="chua-tra-loi-{data["from"]}-{data["to"]}.yml"'},
+    )
+
+
 # --- accounts and audit (the province's administrator) -------------------------------------
 
 

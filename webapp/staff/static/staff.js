@@ -20,7 +20,10 @@
     'case.status': 'Đổi trạng thái', 'case.answer': 'Trả lời', 'queue.export': 'Xuất CSV',
     'assisted.checklist': 'Lập danh sách giấy tờ', 'access.denied': 'Bị từ chối quyền',
     'analytics.export': 'Xuất thống kê', 'live.take': 'Nhận hội thoại trực tiếp',
-    'live.message': 'Nhắn tin cho người dân', 'live.return': 'Trả lại trợ lý', 'live.view': 'Xem hội thoại trực tiếp'
+    'live.message': 'Nhắn tin cho người dân', 'live.return': 'Trả lại trợ lý', 'live.view': 'Xem hội thoại trực tiếp',
+    'catalogue.aliases': 'Sửa tên gọi thủ tục', 'catalogue.hide': 'Ẩn thủ tục', 'catalogue.show': 'Hiện lại thủ tục',
+    'catalogue.fact': 'Hiệu đính thông tin', 'catalogue.fact.clear': 'Bỏ hiệu đính',
+    'analytics.export_nlu': 'Xuất câu chưa trả lời (YAML)'
   };
   var LIVE_STATE = { waiting: 'Đang chờ', held: 'Cán bộ đang trả lời', returned: 'Đã trả lại trợ lý' };
   var LIVE_CHANNEL = { web: 'Trang web', zalo: 'Zalo', messenger: 'Messenger', rest: 'API' };
@@ -40,7 +43,12 @@
     empty_message: 'Vui lòng nhập tin nhắn.',
     message_too_long: 'Tin nhắn quá dài (tối đa 2.000 ký tự).',
     no_online_link: 'Thủ tục chưa có đường dẫn nộp trực tuyến.',
-    bad_range: 'Khoảng thời gian không hợp lệ (tối đa 366 ngày, ngày bắt đầu không sau ngày kết thúc).'
+    bad_range: 'Khoảng thời gian không hợp lệ (tối đa 366 ngày, ngày bắt đầu không sau ngày kết thúc).',
+    note_required: 'Vui lòng ghi nguồn hoặc lý do.',
+    bad_aliases: 'Mỗi tên gọi có ít nhất 3 chữ cái, tối đa 200 ký tự; tối đa 50 tên.',
+    bad_field: 'Thông tin này không hiệu đính được.',
+    bad_url: 'Đường dẫn phải bắt đầu bằng https://',
+    too_long: 'Nội dung quá dài.'
   };
 
   function $(id) { return document.getElementById(id); }
@@ -149,7 +157,7 @@
 
   var LOADERS = {
     live: loadLive, queue: loadQueue, assisted: function () {}, ratings: loadRatings, analytics: loadAnalytics,
-    accounts: loadAccounts, audit: loadAudit
+    accounts: loadAccounts, audit: loadAudit, catalogue: loadCatalogue
   };
 
   function route() {
@@ -531,6 +539,128 @@
     }).catch(function () {});
   }
 
+  // --- catalogue review (administrators) ---------------------------------------------------
+
+  var WARNING = {
+    no_documents: 'Không có danh sách giấy tờ', no_fee: 'Không có thông tin lệ phí',
+    no_processing_time: 'Không có thời hạn giải quyết', no_agency: 'Không có cơ quan thực hiện',
+    from_seed: 'Một số thông tin lấy từ dữ liệu mẫu (cũ hơn trang quốc gia)', no_source: 'Không rõ nguồn nhập'
+  };
+  var FIELD = {
+    processing_time: 'Thời hạn giải quyết', fee: 'Lệ phí', agency: 'Cơ quan thực hiện', result: 'Kết quả',
+    conditions: 'Điều kiện', online_url: 'Đường dẫn nộp trực tuyến'
+  };
+  var SOURCE_KIND = { seed: 'Dữ liệu mẫu', portal: 'Trang dịch vụ công quốc gia', file: 'Tệp nhập' };
+
+  function sourceText(s) {
+    if (!s) return 'Không rõ nguồn';
+    return (SOURCE_KIND[s.kind] || s.kind || '') + (s.file ? ' · ' + s.file + (s.line ? ' dòng ' + s.line : '') : '');
+  }
+
+  function warningText(w) {
+    var text = WARNING[w.code] || w.code;
+    if (w.code === 'from_seed' && w.fields) text += ': ' + w.fields.join(', ');
+    return text;
+  }
+
+  function loadCatalogue() {
+    var query = '?q=' + encodeURIComponent($('catalogue-q').value.trim()) + '&only=' + encodeURIComponent($('catalogue-only').value);
+    return api('GET', '/staff/api/catalogue' + query).then(function (body) {
+      var c = body.counts;
+      $('catalogue-counts').textContent = c.all + ' thủ tục · ' + c.warnings + ' có cảnh báo · ' + c.hidden + ' đang ẩn · ' +
+        c.reviewed + ' đã rà soát' + (body.total > body.items.length ? ' · hiện ' + body.items.length + '/' + body.total : '');
+      var tbody = $('catalogue-table').querySelector('tbody');
+      clear(tbody);
+      body.items.forEach(function (item) {
+        var open = el('button', item.name, 'link');
+        open.type = 'button';
+        open.addEventListener('click', function () { openReview(item.code); });
+        var review = [item.hidden ? 'Đang ẩn' : '', item.aliases_added ? '+' + item.aliases_added + ' tên gọi' : '',
+          item.facts_corrected.length ? 'Hiệu đính: ' + item.facts_corrected.map(function (f) { return FIELD[f] || f; }).join(', ') : '']
+          .filter(Boolean).join(' · ');
+        tbody.appendChild(row([item.code, open, sourceText(item.source), item.warnings.map(warningText).join('; '), review]));
+      });
+    }).catch(function (f) { $('catalogue-counts').textContent = errorText(f && f.body); });
+  }
+
+  function lines(text) { return text.split('\n').map(function (t) { return t.trim(); }).filter(Boolean); }
+
+  function showReview(d) {
+    state.review = d;
+    $('review').hidden = false;
+    $('review-name').textContent = d.name;
+    $('review-code').textContent = d.code;
+    $('review-source').textContent = sourceText(d.source) + (d.updated_at ? ' · dữ liệu ngày ' + d.updated_at.split('-').reverse().join('/') : '');
+    var warnings = $('review-warnings');
+    clear(warnings);
+    if (!d.warnings.length) warnings.appendChild(el('li', 'Không có cảnh báo khi nhập.', 'muted'));
+    d.warnings.forEach(function (w) { warnings.appendChild(el('li', warningText(w))); });
+    $('review-effective').textContent = d.aliases.effective.join(' · ') || '(chưa có)';
+    $('review-added').value = d.aliases.added.join('\n');
+    $('review-removed').value = d.aliases.removed.join('\n');
+    var select = $('review-field');
+    var chosen = select.value || d.correctable[0];
+    clear(select);
+    d.correctable.forEach(function (f) {
+      var option = el('option', FIELD[f] || f);
+      option.value = f;
+      select.appendChild(option);
+    });
+    select.value = chosen;
+    showFact();
+    $('review-hide').textContent = d.hidden ? 'Hiện lại với trợ lý' : 'Ẩn thủ tục';
+    $('review-hide-note').value = d.hidden_note || '';
+    var history = $('review-history');
+    clear(history);
+    d.history.forEach(function (e) {
+      var detail = e.detail && e.detail.field ? ' (' + (FIELD[e.detail.field] || e.detail.field) + ')' : '';
+      history.appendChild(el('li', when(e.at) + ' · ' + (e.username || '') + ' · ' + (ACTION[e.action] || e.action) + detail));
+    });
+  }
+
+  function showFact() {
+    var d = state.review;
+    var fact = d.facts[$('review-field').value];
+    if (!fact) return;
+    $('review-original').textContent = fact.original || '(trống)';
+    $('review-value').value = fact.corrected ? fact.corrected.value : '';
+    $('review-note').value = fact.corrected ? fact.corrected.note : '';
+  }
+
+  $('review-field').addEventListener('change', showFact);
+
+  function openReview(code) {
+    $('review-message').textContent = '';
+    return api('GET', '/staff/api/catalogue/' + encodeURIComponent(code)).then(showReview)
+      .catch(function (f) { $('review-message').textContent = errorText(f && f.body); });
+  }
+
+  function reviewChange(path, data, done) {
+    var d = state.review;
+    api('POST', '/staff/api/catalogue/' + encodeURIComponent(d.code) + '/' + path, data).then(function (next) {
+      showReview(next);
+      $('review-message').textContent = done;
+      loadCatalogue();
+    }).catch(function (f) { $('review-message').textContent = errorText(f && f.body); });
+  }
+
+  $('catalogue-form').addEventListener('submit', function (event) { event.preventDefault(); loadCatalogue(); });
+  $('review-aliases-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    reviewChange('aliases', { added: lines($('review-added').value), removed: lines($('review-removed').value) },
+      'Đã lưu tên gọi. Trợ lý dùng tên mới trong vài giây.');
+  });
+  $('review-fact-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    reviewChange('facts', { field: $('review-field').value, value: $('review-value').value, note: $('review-note').value },
+      'Đã lưu hiệu đính.');
+  });
+  $('review-hide-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    reviewChange('hidden', { hidden: !state.review.hidden, note: $('review-hide-note').value },
+      state.review.hidden ? 'Đã hiện lại thủ tục.' : 'Đã ẩn thủ tục.');
+  });
+
   // --- analytics (Chart.js, served by this site: /staff/static/vendor/, built from npm) ------
 
   var charts = {};
@@ -574,7 +704,9 @@
     [['Cuộc hội thoại', t.conversations], ['Tin nhắn', t.messages], ['Gặp cán bộ', t.handoffs],
      ['Khiếu nại', t.complaints], ['Tỷ lệ chuyển cán bộ', percent(t.handoff_share)], ['Lượt đánh giá', t.ratings],
      ['Điểm trung bình', t.average_rating === null ? '—' : t.average_rating], ['Hài lòng (4–5)', percent(t.share_4_5)],
-     ['Tra cứu hồ sơ', t.lookups], ['Mã hồ sơ bị khóa', t.lockouts]].forEach(function (pair) {
+     ['Tra cứu hồ sơ', t.lookups], ['Mã hồ sơ bị khóa', t.lockouts], ['Lượt hỏi', t.turns],
+     ['Đã trả lời', percent(t.answered_share)], ['Hỏi lại', percent(t.asked_back_share)],
+     ['Chuyển cán bộ (lượt)', percent(t.handed_over_share)], ['Chưa trả lời', percent(t.unanswered_share)]].forEach(function (pair) {
       var item = document.createElement('div');
       item.appendChild(el('dt', pair[0]));
       item.appendChild(el('dd', pair[1]));
@@ -591,6 +723,7 @@
     var query = '?from=' + encodeURIComponent($('analytics-from').value) + '&to=' + encodeURIComponent($('analytics-to').value) +
       '&channel=' + encodeURIComponent($('analytics-channel').value);
     $('analytics-export').setAttribute('href', '/staff/api/analytics.csv' + query);
+    $('analytics-nlu').setAttribute('href', '/staff/api/analytics/unanswered.yml' + query);
     $('analytics-message').textContent = '';
     return Promise.all([api('GET', '/staff/api/analytics' + query), loadChartLibrary()]).then(function (results) {
       var r = results[0];
@@ -614,6 +747,18 @@
         { label: 'Tra cứu hồ sơ', data: r.lookups, backgroundColor: '#0b57a4' },
         { label: 'Mã bị khóa', data: r.lockouts, backgroundColor: '#a4161a' }
       ] }, options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } } });
+      draw('chart-outcomes', { type: 'bar', data: { labels: labels, datasets: [
+        { label: 'Đã trả lời', data: r.outcomes.answered, backgroundColor: '#1d6b3a', stack: 'o' },
+        { label: 'Hỏi lại', data: r.outcomes.asked_back, backgroundColor: '#0b57a4', stack: 'o' },
+        { label: 'Chuyển cán bộ', data: r.outcomes.handed_over, backgroundColor: '#f2a900', stack: 'o' },
+        { label: 'Chưa trả lời', data: r.outcomes.unanswered, backgroundColor: '#a4161a', stack: 'o' }
+      ] }, options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } } });
+      var unanswered = $('unanswered-table').querySelector('tbody');
+      clear(unanswered);
+      if (!r.unanswered.length) unanswered.appendChild(row(['', 'Không có câu hỏi chưa trả lời trong khoảng thời gian này.', '']));
+      r.unanswered.forEach(function (g) {
+        unanswered.appendChild(row([g.count, g.text, g.examples.slice(1).join(' · ')]));
+      });
       draw('chart-messages', { type: 'line', data: { labels: labels, datasets: [
         { label: 'Tin nhắn', data: r.messages, borderColor: '#0b57a4', backgroundColor: '#0b57a4' }
       ] }, options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } } });
