@@ -7,7 +7,11 @@
 The same limit applies to what the dialogue recorded in the catalogue database
 (DATABASE_URL): hand-over requests older than it are deleted, and older
 feedback keeps its rating but loses its sender id and comment
-(``procedures_db.service_requests``). ``--sender`` does both for one citizen.
+(``procedures_db.service_requests``); live hand-over messages older than it
+are deleted, and the staff queue's rows (status, answer) of deleted hand-overs
+and of feedback untouched for that long; the staff audit log is kept
+``AUDIT_RETENTION_DAYS`` (365, services/staff.py). ``--sender`` does all of this
+for one citizen at once (the audit log keeps no citizen text).
 
 A conversation (all events of one sender id) goes when its *latest* event is
 older than the limit, so an ongoing conversation is never cut in half. Run it
@@ -32,6 +36,7 @@ import sqlalchemy as sa
 from bot.stores.tracker_database import EVENTS, tracker_store_url
 from core.settings import current as settings
 from procedures_db.db import session_scope
+from services import live_handover, staff
 from services.service_requests import forget_sender, purge_service_requests
 
 logger = logging.getLogger(__name__)
@@ -133,13 +138,16 @@ def main(argv: Optional[list] = None) -> int:
         try:
             deleted = delete_conversation(args.sender)
             with session_scope() as session:
+                cases = staff.forget(session, args.sender)  # first: forget_sender drops the feedback's sender id
                 requests = forget_sender(session, args.sender)
+                messages = live_handover.forget(session, args.sender)
         except sa.exc.SQLAlchemyError as error:
             print(f"retention failed: {error}", file=sys.stderr)
             return 1
         print(
             f"deleted {deleted} event(s) of the conversation, {requests.handoffs} hand-over request(s); "
-            f"{requests.feedback} feedback(s) made anonymous"
+            f"{requests.feedback} feedback(s) made anonymous; {messages} live hand-over message(s) and "
+            f"{cases} staff queue row(s) deleted"
         )
         return 0
     try:
@@ -149,6 +157,9 @@ def main(argv: Optional[list] = None) -> int:
         purge = purge_old_conversations(days=days, batch_size=args.batch_size, dry_run=args.dry_run)
         with session_scope() as session:
             requests = purge_service_requests(session, days, dry_run=args.dry_run)
+            if not args.dry_run:
+                messages = live_handover.purge(session, days)
+                queue = staff.purge(session, days)
     except (ValueError, sa.exc.SQLAlchemyError) as error:
         print(f"retention failed: {error}", file=sys.stderr)
         return 1
@@ -158,6 +169,12 @@ def main(argv: Optional[list] = None) -> int:
         f"{verb} {requests.handoffs} hand-over request(s) and the sender ids and comments of "
         f"{requests.feedback} feedback(s) older than {days} day(s)"
     )
+    if not args.dry_run:
+        print(
+            f"deleted {messages} live hand-over message(s), {queue.cases} staff queue row(s) older than {days} "
+            f"day(s), and {queue.audit} audit log entries older than "
+            f"{max(days, staff.AUDIT_RETENTION_DAYS)} day(s)"
+        )
     return 0
 
 

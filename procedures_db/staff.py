@@ -330,3 +330,37 @@ def ratings(session: Session) -> dict[str, Any]:
     average = sum(int(k) * v for k, v in by_rating.items()) / total if total else None
     satisfied = (by_rating["4"] + by_rating["5"]) / total if total else None
     return {"count": total, "by_rating": by_rating, "average": average, "share_4_5": satisfied}
+
+
+# --- retention (bot/retention.py) ----------------------------------------------------------
+
+_BULK = {"synchronize_session": False}
+
+
+def purge_cases(session: Session, cutoff: datetime) -> int:
+    """Staff rows of hand-overs already deleted, and of feedback last changed before ``cutoff`` (status, answer)."""
+    orphans = and_(StaffCase.kind == "handoff", StaffCase.record_id.not_in(select(HandoffRequest.id)))
+    old_feedback = and_(StaffCase.kind == "feedback", StaffCase.updated_at < cutoff)
+    return session.execute(delete(StaffCase).where(or_(orphans, old_feedback)).execution_options(**_BULK)).rowcount
+
+
+def forget_cases(session: Session, sender_id: str) -> int:
+    """A citizen's deletion request: the staff rows (status, answer) of their hand-overs and feedback."""
+    theirs = or_(
+        and_(
+            StaffCase.kind == "handoff",
+            StaffCase.record_id.in_(select(HandoffRequest.id).where(HandoffRequest.sender_id == sender_id)),
+        ),
+        and_(
+            StaffCase.kind == "feedback",
+            StaffCase.record_id.in_(select(Feedback.id).where(Feedback.sender_id == sender_id)),
+        ),
+    )
+    return session.execute(delete(StaffCase).where(theirs).execution_options(**_BULK)).rowcount
+
+
+def purge_audit(session: Session, cutoff: datetime) -> int:
+    """Audit entries older than ``cutoff``."""
+    return session.execute(
+        delete(StaffAuditEntry).where(StaffAuditEntry.at < cutoff).execution_options(**_BULK)
+    ).rowcount

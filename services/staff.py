@@ -432,3 +432,40 @@ def _csv_cell(value: Any) -> str:
 
 def ratings(session: Session) -> dict:
     return store.ratings(session)
+
+
+# --- retention (bot/retention.py) ----------------------------------------------------------
+
+# The audit log says who did what with citizens' data: kept longer than the conversations themselves
+# (TRACKER_RETENTION_DAYS), a year by default, so an access can still be answered for; its entries
+# hold ids and counts, never what a citizen typed.
+AUDIT_RETENTION_DAYS = 365
+
+
+@dataclass
+class StaffPurge:
+    cases: int = 0
+    audit: int = 0
+
+
+def purge(
+    session: Session, days: int, audit_days: int = AUDIT_RETENTION_DAYS, now: datetime | None = None
+) -> StaffPurge:
+    """After the hand-overs and feedback older than ``days`` went (service_requests): the queue's rows of
+    those hand-overs, the status and answer of feedback untouched for ``days``; audit entries older than
+    ``audit_days`` (never fewer days than ``days``)."""
+    if days < 1:
+        raise ValueError("the retention must be at least 1 day")
+    now = now or _now()
+    return StaffPurge(
+        store.purge_cases(session, now - timedelta(days=days)),
+        store.purge_audit(session, now - timedelta(days=max(days, audit_days))),
+    )
+
+
+def forget(session: Session, sender_id: str) -> int:
+    """A citizen's deletion request: the queue's rows (status, answer) of their hand-overs and feedback.
+
+    Run before their hand-overs are deleted and their feedback made anonymous (which loses the sender id).
+    """
+    return store.forget_cases(session, sender_id)

@@ -138,3 +138,59 @@ def test_a_deletion_request_also_forgets_the_citizens_hand_overs_and_feedback(tm
         in capsys.readouterr().out
     )
     assert service_requests(catalogue) == (["old-1"], [(2, "old-1", "chậm quá, số em 0912345678"), (5, None, None)])
+
+
+def test_the_staff_queue_rows_live_messages_and_old_audit_entries_follow(tmp_path, monkeypatch, capsys):
+    """Old hand-overs take their queue rows and live messages along; feedback's answers go after the limit; the
+    audit log stays a year; a deletion request removes the citizen's queue rows and live hand-over at once."""
+    from datetime import datetime, timedelta, timezone
+
+    from procedures_db.db import session_scope
+    from procedures_db.models import HandoffRequest, HandoverMessage, StaffAuditEntry, StaffCase
+    from procedures_db.service_requests import create_handoff, save_feedback
+
+    tracker, catalogue = tmp_path / "tracker.db", f"sqlite:///{tmp_path / 'assistant.db'}"
+    fill(f"sqlite:///{tracker}")
+    now = datetime.now(timezone.utc)
+    with session_scope(catalogue) as session:
+        old = create_handoff(session, "old-1", summary="gặp cán bộ")
+        old.created_at = now - timedelta(days=100)
+        recent = create_handoff(session, "recent", summary="gặp cán bộ")
+        feedback = save_feedback(session, 2, "chậm", sender_id="old-1")
+        feedback.created_at = now - timedelta(days=100)
+        session.flush()
+        session.add_all(
+            [
+                StaffCase(kind="handoff", record_id=old.id, status="answered", answer="Dạ", updated_at=now),
+                StaffCase(kind="handoff", record_id=recent.id, status="new", updated_at=now),
+                StaffCase(
+                    kind="feedback",
+                    record_id=feedback.id,
+                    status="closed",
+                    answer="Dạ",
+                    updated_at=now - timedelta(days=95),
+                ),
+                HandoverMessage(
+                    conversation_id="old-1", author="staff", text="Dạ", created_at=now - timedelta(days=100)
+                ),
+                HandoverMessage(conversation_id="recent", author="staff", text="Dạ", created_at=now),
+                StaffAuditEntry(action="login", username="a", at=now - timedelta(days=400)),
+                StaffAuditEntry(action="login", username="a", at=now - timedelta(days=100)),
+            ]
+        )
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
+    monkeypatch.setenv("TRACKER_DB", str(tracker))
+    monkeypatch.setenv("DATABASE_URL", catalogue)
+    assert main(["--days", "90"]) == 0
+    out = capsys.readouterr().out
+    assert "deleted 1 live hand-over message(s), 2 staff queue row(s) older than 90 day(s)" in out
+    assert "1 audit log entries older than 365 day(s)" in out
+    with session_scope(catalogue) as session:
+        assert [(c.kind, c.record_id) for c in session.scalars(sa.select(StaffCase))] == [("handoff", recent.id)]
+        assert session.scalar(sa.select(sa.func.count(StaffAuditEntry.id))) == 1
+    assert main(["--sender", "recent"]) == 0
+    assert "1 live hand-over message(s) and 1 staff queue row(s) deleted" in capsys.readouterr().out
+    with session_scope(catalogue) as session:
+        assert session.scalar(sa.select(sa.func.count(StaffCase.id))) == 0
+        assert session.scalar(sa.select(sa.func.count(HandoverMessage.id))) == 0
+        assert session.scalar(sa.select(sa.func.count(HandoffRequest.id))) == 0

@@ -56,7 +56,11 @@ def stored(tmp_path, sqlite_url, monkeypatch):
             "web:a",
             morning,
             [
-                ("làm giấy khai sinh cần gì", "ask_documents", ["action_answer_procedure", ("procedure_code", "1.001193")]),
+                (
+                    "làm giấy khai sinh cần gì",
+                    "ask_documents",
+                    ["action_answer_procedure", ("procedure_code", "1.001193")],
+                ),
                 ("lệ phí bao nhiêu", "ask_fee", ["action_answer_procedure"]),
                 ("cho tôi gặp cán bộ", "request_human", ["action_request_human", ("handoff_reference", "YC-1")]),
             ],
