@@ -202,6 +202,17 @@ def list_audit(
     return list(session.scalars(query))
 
 
+def audited_since(session: Session, account_id: int, action: str, target: str, since: datetime) -> bool:
+    """Whether the account has an ``action`` on ``target`` in the log since ``since``."""
+    query = select(StaffAuditEntry.id).where(
+        StaffAuditEntry.account_id == account_id,
+        StaffAuditEntry.action == action,
+        StaffAuditEntry.target == target,
+        StaffAuditEntry.at >= since,
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
 # --- the complaints and feedback queue --------------------------------------------------
 
 

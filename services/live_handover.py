@@ -248,7 +248,7 @@ def conversation(session: Session, identity: Identity, live_id: int, ip: str | N
             }
         )
     if mine:
-        staff.audit(session, identity, "live.view", target=f"live:{live.id}", ip=ip)
+        staff.audit_once(session, identity, "live.view", target=f"live:{live.id}", ip=ip)  # once per sign-in
     names = store.procedure_names(session, {handoff.procedure_code} if handoff and handoff.procedure_code else set())
     return {
         "id": live.id,

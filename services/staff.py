@@ -258,6 +258,22 @@ def audit(
     store.add_audit(session, action, identity.account, target=target, detail=detail, ip=ip)
 
 
+def audit_once(
+    session: Session, identity: Identity, action: str, target: str, detail: dict | None = None, ip=None
+) -> bool:
+    """Audits ``action`` on ``target`` once per sign-in session (a page that refreshes does not fill the log).
+
+    Returns whether it wrote an entry.
+    """
+    since = identity.session.created_at
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=timezone.utc)
+    if since is not None and store.audited_since(session, identity.account.id, action, target, since):
+        return False
+    audit(session, identity, action, target=target, detail=detail, ip=ip)
+    return True
+
+
 def audit_log(session: Session, limit: int = 200, action: str | None = None, target: str | None = None) -> list[dict]:
     return [
         {

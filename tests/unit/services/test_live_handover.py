@@ -222,3 +222,20 @@ def test_retention_and_a_citizens_deletion_request_remove_the_messages(db):
         assert live_handover.forget(session, CITIZEN) == 1
         assert session.scalar(select(LiveHandover)) is None
         assert not live_handover.citizen_message(session, CITIZEN, "xin chào")
+
+
+def test_the_holder_viewing_is_audited_once_per_sign_in_not_at_every_refresh(db):
+    live_id, _ = handed_over(db, OFFICE)
+    an = signed_in(db, "xa.an")
+    with session_scope(db) as session:
+        live_handover.take(session, an, live_id)
+    for _ in range(5):  # the console refreshes the open conversation
+        with session_scope(db) as session:
+            live_handover.conversation(session, an, live_id)
+    again = signed_in(db, "xa.an")  # a new sign-in: audited once more
+    for _ in range(2):
+        with session_scope(db) as session:
+            live_handover.conversation(session, again, live_id)
+    with session_scope(db) as session:
+        views = list(session.scalars(select(StaffAuditEntry).where(StaffAuditEntry.action == "live.view")))
+    assert [(v.username, v.target) for v in views] == [("xa.an", f"live:{live_id}")] * 2
