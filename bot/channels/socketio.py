@@ -58,6 +58,7 @@ from bot.channels.web_sessions import SessionTokens
 from bot.rate_limit import ChannelGuard
 
 logger = logging.getLogger(__name__)
+STAFF_HOLDING_EVT = "staff_holding"  # to the page: staff hold the conversation, the assistant will not answer
 
 
 class SocketIOInput(rasa_socketio.SocketIOInput):
@@ -139,8 +140,13 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             # The widget's metadata (customData) is dropped, as REST's: nothing in the bot reads
             # it, and whatever a client puts there would be stored with every message.
             message = UserMessage(text, output, sender_id, input_channel=self.name())
+
+            async def held() -> None:
+                # Staff hold the conversation: no reply of the assistant comes, the page stops "is answering…".
+                await sio.emit(STAFF_HOLDING_EVT, {}, room=sid, namespace=self.namespace)
+
             # The shared fault path: a polite reply, never silence, when the bot is in trouble.
-            await run_turn(on_new_message, message, agent_of(self.handshake(sid)))
+            await run_turn(on_new_message, message, agent_of(self.handshake(sid)), on_held=held)
 
         live.register(WEB, live.Deliverer(self.holds_socket_of, self.push), socketio_webhook)
         return socketio_webhook

@@ -117,6 +117,7 @@ async def run_turn(
     message: UserMessage,
     agent: Any = None,
     reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
+    on_held: Optional[Callable[[], Awaitable[Any]]] = None,
 ) -> Optional[Text]:
     """Runs one turn of ``message``; on a fault, the polite reply goes out through its output channel.
 
@@ -126,6 +127,11 @@ async def run_turn(
     except ``asyncio.CancelledError``; a failure to send the fault reply is logged.
     """
     if held_by_staff(message.sender_id, message.text):
+        if on_held is not None:  # the channel tells its client no reply of the assistant is coming
+            try:
+                await on_held()
+            except Exception as error:
+                logger.warning("could not tell the client staff hold the conversation (%s)", type(error).__name__)
         return None  # a staff member holds the conversation: it reaches their console, not Rasa
     output = message.output_channel
     watched = _WatchedOutput(output)

@@ -430,6 +430,12 @@
     typing(true, QUIET_AFTER_REPLY_MS);
   });
 
+  // Staff hold the conversation (live hand-over): what the citizen wrote went to them, the assistant
+  // will not answer it, so "is answering…" goes at once; staff's own messages arrive as bot_uttered.
+  socket.on("staff_holding", function () {
+    typing(false);
+  });
+
   socket.on("disconnect", function () {
     confirmed = false;
     showConnection("offline");

@@ -135,6 +135,8 @@ def test_hand_over_both_ways_between_the_widget_and_the_console(live_stack, brow
     question = "số điện thoại của tôi 0912345678, hồ sơ hộ chiếu của tôi đến đâu rồi"
     say(citizen, question)
     expect(staff.locator("#live-messages")).to_contain_text(question, timeout=WAIT_MS)
+    # No "Trợ lý đang trả lời…" for the 25 s the widget would otherwise wait: the server said staff hold it.
+    expect(citizen.locator("#typing")).to_be_hidden(timeout=3000)
     hostile = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
     say(citizen, hostile)
     expect(staff.locator("#live-messages")).to_contain_text(hostile, timeout=WAIT_MS)  # shown as text

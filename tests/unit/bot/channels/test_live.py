@@ -181,3 +181,26 @@ async def test_a_complaint_answer_stored_to_deliver_reaches_the_messenger_user(s
 def staff_answer_delivery(url: str, identity: staff.Identity) -> str:
     with session_scope(url) as session:
         return staff.queue(session, identity)["items"][0]["answer_delivery"]
+
+
+async def test_a_held_message_skips_the_bot_and_tells_the_channel_no_reply_is_coming(store):
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from bot.channels.turns import run_turn
+
+    hand_over(store, "web:held-1", "socketio")
+    told: list[str] = []
+    answered: list[str] = []
+
+    async def bot(message) -> None:
+        answered.append(message.text)
+
+    async def held() -> None:
+        told.append("held")
+
+    output = CollectingOutputChannel()
+    assert await run_turn(bot, UserMessage("chị ơi", output, "web:held-1"), on_held=held) is None
+    assert told == ["held"] and answered == [] and output.messages == []
+    assert citizen_messages(store, "web:held-1") == ["chị ơi"]
+    await run_turn(bot, UserMessage("xin chào", output, "web:free-2"), on_held=held)
+    assert told == ["held"] and answered == ["xin chào"]  # not held: the bot answers, nothing told
