@@ -31,6 +31,9 @@ API_GETS = (
     "/staff/api/live",
     "/staff/api/live/1",
     "/staff/api/live/events",
+    "/staff/api/catalogue",
+    "/staff/api/catalogue/1.001193",
+    "/staff/api/analytics/unanswered.yml",
 )
 API_POSTS = (
     "/staff/api/logout",
@@ -42,6 +45,9 @@ API_POSTS = (
     "/staff/api/live/1/take",
     "/staff/api/live/1/messages",
     "/staff/api/live/1/return",
+    "/staff/api/catalogue/1.001193/aliases",
+    "/staff/api/catalogue/1.001193/hidden",
+    "/staff/api/catalogue/1.001193/facts",
 )
 
 
@@ -90,6 +96,11 @@ def test_every_change_refuses_a_request_without_a_session(console, path):
         ("post", "/staff/api/accounts"),
         ("get", "/staff/api/analytics"),
         ("get", "/staff/api/analytics.csv"),
+        ("get", "/staff/api/analytics/unanswered.yml"),
+        ("get", "/staff/api/catalogue"),
+        ("get", "/staff/api/catalogue/1.001193"),
+        ("post", "/staff/api/catalogue/1.001193/aliases"),
+        ("post", "/staff/api/catalogue/1.001193/hidden"),
     ],
 )
 def test_commune_staff_are_refused_the_administrators_routes_and_it_is_audited(console, clerk, admin, method, path):
