@@ -15,6 +15,7 @@ never switch the procedure.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Text
 
@@ -37,6 +38,8 @@ MAX_COMPOUND_LINES = 15
 # A quoted passage keeps about three phone lines in the short answer.
 PASSAGE_CHARS = 3 * p.PHONE_LINE_CHARS
 ANSWERED_HERE = (*p.ASPECT_INTENT, *p.FIELD_ASPECTS)
+# A message that asks something ("… không", "… gì", "… nào", "?") rather than names a procedure.
+_QUESTION = re.compile(r"\?|(?<![\w])(?:khong|ko|gi|nao|sao|chua|khi nao|bao gio)(?![\w])")
 
 
 @dataclass
@@ -103,6 +106,8 @@ def plan(
             return Plan("sections", sections=[Section(code, aspect)])
         if aspect == "documents":
             return Plan("case", codes=[code])
+    if not asked and not need and general and _QUESTION.search(p.fold(text)):
+        return Plan("passage", codes=[code])  # "bằng A1 có thời hạn không": the record's passage, if one answers
     return None
 
 
@@ -240,6 +245,9 @@ def _render(
         return [_eligibility(record, _own_case(text, record))], code
     if what.kind == "field":
         return [_field(record, what.dimension)], code
+    if what.kind == "passage":
+        reply = _passage(record, text)
+        return ([reply] if reply else []), code
     if what.kind == "case":
         reply = _case(record, text)
         return ([reply] if reply else []), code
@@ -372,8 +380,11 @@ def _need(record: dict, item: str) -> tuple[str, list[dict]]:
                 line += (m.NEED_ALTERNATIVE if p.is_alternative(case) else m.NEED_ONLY_CASE).format(case=case)
             lines.append(line)
         return "\n".join(_phone(lines)[0]), buttons
+    if answer.passages:  # "có phải có mặt không": what the record says of it
+        lines = [m.NEED_SAID.format(name=name, code=code, item=item)]
+        lines += [m.NEED_PASSAGE.format(field=m.FIELD_LABEL[x.field], text=x.text) for x in answer.passages]
+        return "\n".join(_phone(lines)[0]), buttons
     lines = [(m.NEED_NO if p.is_paper(item) else m.NEED_NOT_SAID).format(name=name, code=code, item=item)]
-    lines += [m.NEED_PASSAGE.format(field=m.FIELD_LABEL[x.field], text=x.text) for x in answer.passages]
     required = record.get("documents") or []
     if required:
         lines.append(m.NEED_WHAT_IS)
@@ -422,6 +433,22 @@ def _sized(
     tail_lines = sum(p.phone_lines(line) for line in tail or [])
     kept, cut = _phone(lines, MAX_REPLY_LINES - tail_lines)
     return "\n".join(kept + (tail or [])), [_full_button(code, aspect)] if cut else []
+
+
+def _passage(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
+    """The record's passages that answer a question no other answer covers, quoted with their field."""
+    found = answering.best_passages(record, text)
+    if not found:
+        return None
+    name, code = record["name"], record["code"]
+    lines = [m.OTHER_PASSAGE.format(field=m.FIELD_LABEL[found[0].field], name=name, code=code)]
+    lines += [
+        f"- {x.text}" if x.field == found[0].field else m.NEED_PASSAGE.format(field=m.FIELD_LABEL[x.field], text=x.text)
+        for x in found
+    ]
+    url = record.get("source_url")
+    text, _ = _sized(lines, code, "other", False, [m.SOURCE_SHORT.format(site=_site(url))] if url else [])
+    return text, []
 
 
 def _own_case(text: str, record: dict) -> str:

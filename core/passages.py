@@ -89,9 +89,16 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"vneid",
     ),
     "result": (
-        r"ket qua (?:la gi|nhan duoc gi|gom)",
-        r"(?:duoc cap|nhan duoc|se nhan) (?:giay |cai )?(?:gi|nhung gi)",
-        r"nhan duoc giay gi",
+        r"ket qua (?:la gi|nhan duoc gi|gom|la cai gi|ra sao)",
+        r"(?:duoc cap|nhan duoc|se nhan|duoc nhan|cap cho) (?:giay |cai |the |so )?(?:gi|nhung gi)",
+        r"(?:nhan|duoc|cap) (?:duoc )?(?:giay|cai|the|so|ban) (?:gi|nao)",
+        r"(?:lam xong|xong) (?:thi )?(?:duoc|nhan|co) (?:cai |giay )?gi",
+        r"co duoc cap (?:giay|the|so|ban|ban chinh|ban sao)(?: \w+){0,3} khong",
+        # How long the paper is valid: the result's own words ("có giá trị 06 tháng"), not the processing time.
+        r"(?:co )?gia tri (?:trong |su dung )?(?:bao lau|may thang|may nam|den khi nao|bao nhieu lau)",
+        r"(?:thoi han|han) (?:su dung|hieu luc|cua giay|cua the|cua bang|cua ket qua)",
+        r"(?:co )?thoi han (?:khong|bao lau)",
+        r"(?:het han|hieu luc) (?:khi nao|bao lau|chua|den khi nao)",
     ),
     "pickup": (
         r"(?:lay|nhan|tra|cho) (?:lai )?ket qua(?: (?:o|tai) (?:dau|cho nao|noi nao))?",
@@ -119,11 +126,14 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"(?:cong bo|ban hanh) (?:theo|tai|o) (?:quyet dinh )?(?:nao|dau|so may)",
     ),
     "source": (
-        r"(?:thong tin|du lieu|cai nay|noi dung)(?: nay)? (?:lay|co|duoc lay) (?:tu|o) dau",
-        r"nguon (?:thong tin|tin|du lieu|goc|o dau|nao)",
-        r"(?:link|trang|duong dan) (?:goc|nguon|chinh thuc)",
-        r"cap nhat (?:khi nao|ngay nao|luc nao|chua)",
-        r"(?:chinh xac|tin duoc) khong",
+        r"(?:thong tin|du lieu|cai nay|noi dung|so lieu)(?: nay| do| tren)? (?:lay|co|duoc lay|trich|o) (?:tu |o )?(?:dau|dau ra)",
+        r"nguon(?: goc)? (?:thong tin|tin|du lieu|goc|o dau|nao|tu dau|la gi)",
+        r"(?:o|lay|trich) (?:tu )?dau ra",
+        r"(?:link|trang|duong dan|website|web) (?:goc|nguon|chinh thuc|nao)",
+        r"cap nhat (?:khi nao|ngay nao|luc nao|chua|moi nhat|lan cuoi)",
+        r"(?:chinh xac|tin duoc|dang tin|chinh thuc|con hieu luc|moi nhat) (?:khong|chua)",
+        r"(?:ai|co quan nao) cung cap (?:thong tin|du lieu)",
+        r"xem (?:o|tai) (?:trang|web|website) nao",
     ),
     "eligibility": (
         r"ai (?:duoc|co the|phai|co quyen|di|dung ra|la nguoi) (?:lam|dang ky|nop|xin|khai|di|huong|rut)",
@@ -202,7 +212,7 @@ _COMPILED: dict[str, re.Pattern[str]] = {
 }
 # "có cần (mang) X không": X is the item asked about.
 _NEED = re.compile(
-    r"(?<![\w])(?:co |co phai |phai )?(?:can(?! cuoc| thiet| bo(?! sung)| ho(?! so| chieu| khau))|phai(?! la )|bat buoc)(?: phai)?(?: co)?"
+    r"(?<![\w])(?:co |co phai |phai )?(?:can(?! cuoc| thiet| bo(?! sung)| ho(?! so| chieu| khau))|phai(?! la )|bat buoc)(?: phai)?"
     r"(?: (?P<verb>mang|dem|nop|xuat trinh|chuan bi|lam|dua|kem|photo|cong chung|chung thuc|co|xin|di))?"
     r" (?P<item>(?:\w+ ){0,7}?\w+) (?:khong|chua|hay khong|nua khong)(?![\w])"
 )

@@ -294,8 +294,8 @@ FIELD_WHAT = {
 }
 DEFAULT_WHO = "Bộ phận Một cửa nơi nộp hồ sơ"
 SOURCE_ANSWER = (
-    'Dạ, thông tin thủ tục "{name}" (mã {code}) em lấy từ cơ sở dữ liệu thủ tục hành chính, '
-    "theo trang thủ tục trên Cổng Dịch vụ công quốc gia:"
+    'Dạ, nguồn thông tin thủ tục "{name}" (mã {code}) là Cơ sở dữ liệu quốc gia về thủ tục hành chính, '
+    "trang thủ tục trên Cổng Dịch vụ công quốc gia:"
 )
 SOURCE_NO_LINK = (
     'Dạ, thông tin thủ tục "{name}" (mã {code}) là của cơ sở dữ liệu thủ tục hành chính địa phương, '
@@ -307,7 +307,7 @@ NEED_YES_CASE = 'Dạ, chỉ trong một số trường hợp. Thành phần h�
 NEED_ONLY_CASE = " (chỉ khi: {case})"
 NEED_NO = 'Dạ, không. Thành phần hồ sơ của "{name}" (mã {code}) không có "{item}".'
 NEED_NOT_SAID = 'Dạ, hồ sơ thủ tục "{name}" (mã {code}) không nói đến "{item}".'
-NEED_PASSAGE = 'Mục "{field}" có ghi: {text}'
+NEED_PASSAGE = '- Mục "{field}": {text}'
 NEED_WHAT_IS = "Giấy tờ thủ tục yêu cầu:"
 HOUSEHOLD_BOOK = (
     "Dạ, không cần ạ. Sổ hộ khẩu đã hết giá trị sử dụng từ ngày 01/01/2023 (Luật Cư trú 2020, khoản 3 Điều 38); "
@@ -366,3 +366,4 @@ LIVE_HOURS_JOIN = " và "
 SOURCE_SHORT = "Nguồn: {site}."
 SOURCE_SHORT_DATED = "Nguồn: {site} ({date})."
 FEE_NAMED = "{text} ({name})"
+NEED_SAID = 'Dạ, về "{item}", hồ sơ thủ tục "{name}" (mã {code}) ghi:'

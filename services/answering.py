@@ -90,11 +90,7 @@ def needed_item(rec: dict[str, Any], item: str) -> ItemAnswer:
     if not answer.documents and not p.is_paper(item):
         # An act or a person ("đưa bé đi"): what the record says of it, if anything.
         answer.passages = [
-            passage
-            for passage in p.find_passages(
-                rec, item, ignore=[rec.get("name") or ""], fields=("subjects", "conditions", "steps")
-            )
-            if passage.score >= 0.75
+            passage for passage in p.find_passages(rec, item, ignore=[rec.get("name") or ""]) if passage.score >= 0.75
         ][:2]
     return answer
 

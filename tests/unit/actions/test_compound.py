@@ -133,3 +133,19 @@ def test_fee_names_are_kept_and_editors_notes_never_shown(database):
         transfer = render_answer(get_procedure(session, "1.013831"), "ask_fee")
     assert "Lệ phí đăng ký khai sinh quá hạn" in birth
     assert "kiểm tra lại" not in transfer.lower()
+
+
+def test_what_the_record_says_of_an_act_is_quoted_with_its_field(database, dispatcher):
+    text, slots = answer(dispatcher, "hai bên có phải có mặt không", context=MARRIAGE)
+    assert text.startswith('Dạ, về "có mặt"') and "Đối tượng thực hiện" in text and "có mặt" in text.split("\n")[1]
+    assert slots["procedure_code"] == MARRIAGE
+
+
+def test_any_other_question_finds_the_passage_that_answers_it(database, dispatcher):
+    text, _ = answer(dispatcher, "giấy xác nhận có giá trị bao lâu vậy", "ask_procedure_info", context="1.004873")
+    assert "06 tháng" in text
+
+
+def test_the_source_names_itself(database, dispatcher):
+    text, _ = answer(dispatcher, "thông tin này ở đâu ra", context=BIRTH)
+    assert text.startswith("Dạ, nguồn thông tin") and "ma_thu_tuc=1.001193" in text

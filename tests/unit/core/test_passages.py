@@ -188,3 +188,21 @@ def test_an_excerpt_is_the_part_about_the_question():
     text = "Công dân có chỗ ở hợp pháp (chỗ ở thuộc sở hữu của mình; chỗ ở thuê, mượn, ở nhờ đủ diện tích tối thiểu)."
     assert excerpt(text, "nhà thuê", 60) == "…chỗ ở thuê, mượn, ở nhờ đủ diện tích tối thiểu…"
     assert excerpt("ngắn", "nhà thuê", 60) == "ngắn"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("làm xong thì được cái gì", ["result"]),
+        ("có được cấp giấy chứng nhận không", ["result"]),
+        ("thông tin này ở đâu ra", ["source"]),
+        ("thông tin có chính thức không", ["source"]),
+    ],
+)
+def test_results_and_sources(text, expected):
+    assert aspects(text) == expected
+
+
+@pytest.mark.parametrize("text", ["giấy này có giá trị bao lâu", "bằng A1 có thời hạn không", "thẻ hết hạn khi nào"])
+def test_how_long_a_paper_is_valid_is_its_result_not_the_processing_time(text):
+    assert aspects(text) == ["result"]
