@@ -78,6 +78,8 @@ eval: seed train
 	$(PY) -m tools.evaluation.catalogue_eval
 	@echo "== blind dialogue set: tests/dialogue_eval/ (issue 16; whole conversations on a throwaway seeded stack) =="
 	$(PY) -m tools.evaluation.dialogue_eval
+	@echo "== aspects and procedures per message: tests/aspects_dev/ (issue 16; development set, not held out) =="
+	$(PY) -m tools.evaluation.aspect_eval
 
 bench: seed train
 	$(PY) -m tools.benchmarks.run
