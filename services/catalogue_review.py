@@ -44,7 +44,7 @@ def _iso(moment: Any) -> Optional[str]:
 
 
 def _warnings(row: dict) -> list[dict]:
-    found = [{"code": f"no_{name}"} for name, present in row["has"].items() if not present]
+    found: list[dict[str, Any]] = [{"code": f"no_{name}"} for name, present in row["has"].items() if not present]
     source = row["extra"].get(SOURCE)
     if not isinstance(source, dict):
         found.append({"code": "no_source"})
