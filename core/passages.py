@@ -542,7 +542,7 @@ def find_passages(
 # --- numbers out of text ----------------------------------------------------------------------------
 
 _SAME_DAY = re.compile(r"\b(?:ngay trong ngay|trong ngay|ngay khi|ngay lap tuc)\b")
-_DAYS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(ngay lam viec|ngay|gio|thang|tuan)")
+_DAYS = re.compile(r"(?<![\d.,])(\d{1,6}(?:[.,]\d{1,3})?)\s{0,3}(ngay lam viec|ngay|gio|thang|tuan)")
 _UNIT_DAYS = {"ngay lam viec": 1.0, "ngay": 1.0, "gio": 1 / 8, "thang": 22.0, "tuan": 5.0}
 
 

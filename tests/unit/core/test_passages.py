@@ -206,3 +206,24 @@ def test_results_and_sources(text, expected):
 @pytest.mark.parametrize("text", ["giấy này có giá trị bao lâu", "bằng A1 có thời hạn không", "thẻ hết hạn khi nào"])
 def test_how_long_a_paper_is_valid_is_its_result_not_the_processing_time(text):
     assert aspects(text) == ["result"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "co can " + "a " * 995 + "x",
+        "can " * 500,
+        "lam " + "x " * 995 + "the nao",
+        " " * 2000 + "x",
+        "1" * 2000,
+        "9 " * 1000,
+    ],
+)
+def test_every_pattern_runs_in_linear_time_on_a_long_message(text):
+    import time
+
+    from core.passages import clauses, days, excerpt
+
+    started = time.process_time()
+    detect_aspects(text), clauses(text), excerpt(text, "a b", 100), days(text)
+    assert time.process_time() - started < 0.2
