@@ -50,7 +50,7 @@ _document_line = document_line
 
 def _fee_lines(procedure: Procedure) -> list[str]:
     lines = [
-        m.FEE_CHANNEL.format(channel=fee.channel, text=_fee_text(fee)) if fee.channel else _fee_text(fee)
+        m.FEE_CHANNEL.format(channel=fee.channel, text=clean(fee.text)) if fee.channel else _fee_text(fee)
         for fee in procedure.fees
     ]
     bases = list(dict.fromkeys(fee.basis for fee in procedure.fees if fee.basis))
@@ -62,7 +62,8 @@ def _fee_lines(procedure: Procedure) -> list[str]:
 
 
 def _fee_text(fee: Any) -> str:
-    """The fee with its name after the amount ("… (Lệ phí đăng ký khai sinh quá hạn)") unless the text says it."""
+    """The fee with its name ("Lệ phí cấp lại hộ chiếu: 400.000đ …") unless the text says it; a fee of one
+    submission channel is named by the channel instead."""
     text, name = clean(fee.text), clean(fee.name)
     return m.FEE_NAMED.format(name=name, text=text) if name and fold(name) not in fold(text) else text
 
