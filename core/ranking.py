@@ -96,6 +96,10 @@ _CAN_NOT_CAN_CUOC = "can"  # unaccented "cần" (need) unless followed by "cư�
 # "mất bao lâu" is how long it takes, not a loss ("mất hộ chiếu").
 _MAT_BEFORE = {"bao", "may", "khoang", "het", "nhieu", "tam", "chung"}
 MAX_HEAD_SHARE = 3
+# A best procedure this far ahead of the next, saying this much of its name and of the query,
+# is answered though the question's other words dilute its precision (see far_ahead).
+MARGIN_GAP, MARGIN_MIN_SCORE, MARGIN_MIN_RECALL, MARGIN_MIN_PRECISION = 0.2, 0.6, 0.6, 0.6
+GENERIC_HEAD_NAMES = 20  # a head whose words this many names hold is generic, not a name
 HEAD_FACTOR = 0.97  # a name's head ranks just below the whole name and folk names
 _CANONICAL_BY_FOLDED: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
 for _folk, _official in CANONICAL_TERMS.items():
@@ -247,16 +251,28 @@ def _canonical(tokens: list[NormToken]) -> list[NormToken]:
 
 
 def _distinctive_heads(entries: list[CatalogueEntry]) -> dict[int, list[str]]:
-    """Each entry's name heads that begin at most MAX_HEAD_SHARE names: "Cấp lại giấy phép xây
-    dựng" names a procedure (at two levels), "Cấp giấy phép hoạt động" does not."""
+    """Each entry's name heads that begin at most MAX_HEAD_SHARE names and whose words fewer
+    than GENERIC_HEAD_NAMES names hold: "Cấp lại giấy phép xây dựng" names a procedure (at two
+    levels); "Cấp phép hoạt động" does not, its words are those of some sixty "Cấp giấy phép
+    hoạt động …" names, and a citizen asking about one of those is not asking about it."""
     folded_names = sorted(folded_text(e.name) for e in entries)
+    names_with: dict[str, set[int]] = defaultdict(set)
+    for index, entry in enumerate(entries):
+        for token in _syllables(entry.name):
+            names_with[token.folded].add(index)
     heads: dict[int, list[str]] = {}
     for index, entry in enumerate(entries):
         for head in _name_heads(entry.name):
             key = folded_text(head)
             first = bisect.bisect_left(folded_names, key)
             last = bisect.bisect_left(folded_names, key + "\uffff")
-            if last - first <= MAX_HEAD_SHARE:
+            words = sorted({t.folded for t in _syllables(head)}, key=lambda w: len(names_with[w]))
+            holders = set(names_with[words[0]]) if words else set()
+            for word in words[1:]:
+                if len(holders) < GENERIC_HEAD_NAMES:
+                    break
+                holders &= names_with[word]
+            if last - first <= MAX_HEAD_SHARE and len(holders) < GENERIC_HEAD_NAMES:
                 heads.setdefault(index, []).append(head)
     return heads
 
@@ -723,9 +739,27 @@ def confident(hit: Hit, thresholds: Thresholds) -> bool:
     )
 
 
+def far_ahead(result: SearchResult, thresholds: Thresholds = Thresholds()) -> bool:
+    """Whether the best procedure leads the next by a wide margin, says most of its own name and
+    of the query's words, and the query holds no word the catalogue does not know: a long
+    question ("tranh chấp đất đai thì nộp đơn ở đâu") dilutes precision with words found in
+    other names, but when no other procedure comes near, the question is about this one. A
+    word no procedure holds ("kết nạp đảng") may be what the question is really about."""
+    best = result.best
+    if best is None or best.by_code or best.evidence < 2 or result.unexplained:
+        return False
+    second = result.hits[1].score if len(result.hits) > 1 else 0.0
+    return (
+        best.score - second >= MARGIN_GAP
+        and best.score >= max(MARGIN_MIN_SCORE, thresholds.min_score)
+        and best.recall >= max(MARGIN_MIN_RECALL, thresholds.min_recall)
+        and best.precision >= MARGIN_MIN_PRECISION
+    )
+
+
 def decide(result: SearchResult, thresholds: Thresholds = Thresholds()) -> Decision:
     best = result.best
-    if best is None or best.mention_span is None or not confident(best, thresholds):
+    if best is None or best.mention_span is None or not (confident(best, thresholds) or far_ahead(result, thresholds)):
         return Decision("none", best)
     if result.ambiguous:
         if best.recall < CLARIFY_MIN_RECALL:
