@@ -15,6 +15,8 @@ from typing import Any, Iterable
 
 import segno
 
+from core import wording
+
 MAX_URL_LENGTH = 1000
 
 
@@ -102,3 +104,30 @@ def qr_svg(url: str) -> bytes:
         out, kind="svg", scale=4, border=4, dark="#000", light="#fff", xmldecl=False, svgns=True
     )
     return out.getvalue()
+
+
+def checklist_text(checklist: dict) -> str:
+    """The checklist as a chat message (Zalo, Messenger, the web page): the same facts as the printed page."""
+    lines = [f"{checklist['name']} ({checklist['code']})"]
+    if checklist["cases"]:
+        lines.append("; ".join(checklist["cases"]))  # the citizen's cases, as ticked
+    for number, document in enumerate(checklist["documents"], start=1):
+        line = f"{number}. {document['name']}"
+        counts = (bool(document.get("originals")), bool(document.get("copies")))
+        if counts in wording.DOCUMENT_COUNTS:
+            line += wording.DOCUMENT_COUNTS[counts].format(originals=document["originals"], copies=document["copies"])
+        if document.get("case"):
+            line += wording.DOCUMENT_CASE.format(case=document["case"])
+        lines.append(line)
+    fees = "; ".join(fee["text"] for fee in checklist["fees"] if fee.get("text"))
+    if fees:
+        lines.append(wording.FEE_SUMMARY.format(text=fees.rstrip(".")))
+    if checklist.get("processing_time"):
+        lines.append(wording.PROCESSING_TIME.format(time=str(checklist["processing_time"]).rstrip(".")))
+    if checklist.get("agency"):
+        lines.append(wording.AGENCY.format(agency=str(checklist["agency"]).rstrip(".")))
+    if checklist.get("online_url"):
+        lines.append(wording.ONLINE_LINK.format(url=checklist["online_url"]))
+    if checklist.get("updated_at"):
+        lines.append(wording.UPDATED.format(date="/".join(reversed(str(checklist["updated_at"]).split("-")))))
+    return "\n".join(lines)

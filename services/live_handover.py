@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy.orm import Session
 
@@ -299,6 +299,32 @@ def send(session: Session, identity: Identity, live_id: int, text: str, ip: str 
     message = store.add_message(session, live.conversation_id, "staff", shown, _now(), live.id, identity.account.id)
     staff.audit(session, identity, "live.message", target=f"live:{live.id}", detail={"length": len(body)}, ip=ip)
     return {"id": message.id}
+
+
+def send_checklist(
+    session: Session, identity: Identity, live_id: int, code: str, text: str, agreed: Any, ip: str | None = None
+) -> dict:
+    """Assisted mode: the checklist sent into the conversation the staff member holds, once the citizen agreed.
+
+    The agreement is recorded in the audit log (``assisted.send``: who, when, which procedure, that the
+    citizen agreed); a long checklist goes as several messages of at most ``MAX_MESSAGE_LENGTH``.
+    """
+    if agreed is not True:
+        raise StaffError("agreement_required", "the citizen must agree to receive the checklist in their conversation")
+    live = _live(session, live_id)
+    _holder(identity, live)
+    room = MAX_MESSAGE_LENGTH - 200  # the staff member's name goes before each part
+    parts: list[str] = []
+    for line in text.splitlines():
+        line = line[:room]
+        if parts and len(parts[-1]) + 1 + len(line) <= room:
+            parts[-1] += "\n" + line
+        else:
+            parts.append(line)
+    ids = [send(session, identity, live_id, part, ip)["id"] for part in parts if part.strip()]
+    detail = {"procedure": code, "agreed": True, "agreed_at": _iso(_now()), "messages": len(ids)}
+    staff.audit(session, identity, "assisted.send", target=f"live:{live.id}", detail=detail, ip=ip)
+    return {"messages": ids, "channel": _channel(live.conversation_id)}
 
 
 def give_back(session: Session, identity: Identity, live_id: int, ip: str | None = None) -> dict:

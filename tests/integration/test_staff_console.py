@@ -48,6 +48,7 @@ API_POSTS = (
     "/staff/api/catalogue/1.001193/aliases",
     "/staff/api/catalogue/1.001193/hidden",
     "/staff/api/catalogue/1.001193/facts",
+    "/staff/api/procedures/1.001193/send",
 )
 
 

@@ -20,7 +20,7 @@ from core.settings import current as settings
 from procedures_db.db import session_scope
 from services import analytics, catalogue_review, live_handover, staff
 from services.catalogue import get_procedure_record, search_procedures
-from services.checklist import build_checklist, document_cases, parse_case_indexes, qr_svg
+from services.checklist import build_checklist, checklist_text, document_cases, parse_case_indexes, qr_svg
 from webapp.http import error
 
 logger = logging.getLogger(__name__)
@@ -482,6 +482,23 @@ async def checklist(request: Request, db, identity, code: str):
         db, identity, "assisted.checklist", target=f"procedure:{code}", detail={"cases": chosen}, ip=_ip(request)
     )
     return _json(build_checklist(record, chosen))
+
+
+@staff_blueprint.post("/staff/api/procedures/<code>/send")
+@staff_route("assisted")
+async def send_checklist(request: Request, db, identity, code: str):
+    """The checklist into the citizen's conversation the staff member holds (Zalo, Messenger, the web page)."""
+    body = _body(request)
+    live_id, cases = body.get("live_id"), body.get("cases")
+    if not isinstance(live_id, int) or isinstance(live_id, bool) or not isinstance(cases, (str, type(None))):
+        raise staff.StaffError("bad_json", "live_id is a number, cases a text like '0,2'")
+    record = _record(db, code)
+    try:
+        chosen = parse_case_indexes(cases, len(document_cases(record)))
+    except ValueError as exc:
+        raise staff.StaffError("bad_cases", str(exc)) from exc
+    text = checklist_text(build_checklist(record, chosen))
+    return _json(live_handover.send_checklist(db, identity, live_id, code, text, body.get("agreed"), ip=_ip(request)))
 
 
 @staff_blueprint.get("/staff/api/procedures/<code>/qr.svg")

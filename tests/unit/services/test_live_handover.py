@@ -239,3 +239,43 @@ def test_the_holder_viewing_is_audited_once_per_sign_in_not_at_every_refresh(db)
     with session_scope(db) as session:
         views = list(session.scalars(select(StaffAuditEntry).where(StaffAuditEntry.action == "live.view")))
     assert [(v.username, v.target) for v in views] == [("xa.an", f"live:{live_id}")] * 2
+
+
+def test_the_checklist_goes_into_the_held_conversation_only_once_the_citizen_agreed(db):
+    from services.checklist import build_checklist, checklist_text
+
+    record = {
+        "code": "1.000001",
+        "name": "Đăng ký thường trú",
+        "updated_at": "2026-11-30",
+        "agency": "Công an xã",
+        "processing_time": "7 ngày làm việc",
+        "fees": [{"text": "Miễn phí khi nộp trực tuyến"}],
+        "documents": [{"name": "Tờ khai thay đổi thông tin cư trú", "originals": 1, "copies": 0}],
+        "online_url": "https://dichvucong.gov.vn/p/1",
+    }
+    text = checklist_text(build_checklist(record, []))
+    assert text.splitlines()[0] == "Đăng ký thường trú (1.000001)" and "30/11/2026" in text
+    live_id, _ = handed_over(db, OFFICE, "zalo:4455")
+    an, binh = signed_in(db, "xa.an"), signed_in(db, "xa.binh")
+    with session_scope(db) as session:
+        live_handover.take(session, an, live_id)
+        for agreed in (False, None, "yes"):
+            with pytest.raises(staff.StaffError) as refused:
+                live_handover.send_checklist(session, an, live_id, "1.000001", text, agreed)
+            assert refused.value.code == "agreement_required"
+        with pytest.raises(staff.StaffError) as refused:
+            live_handover.send_checklist(session, binh, live_id, "1.000001", text, True)
+        assert refused.value.code == "not_holder"
+        sent = live_handover.send_checklist(session, an, live_id, "1.000001", text, True)
+        assert sent["channel"] == "zalo" and len(sent["messages"]) == 1
+        long = live_handover.send_checklist(session, an, live_id, "1.000001", "\n".join([text] * 40), True)
+        assert len(long["messages"]) > 1
+    delivered = outbox(db)
+    assert any("Thời hạn giải quyết: 7 ngày làm việc." in m and "https://dichvucong.gov.vn/p/1" in m for m in delivered)
+    assert all(len(m) <= live_handover.MAX_MESSAGE_LENGTH + 100 for m in delivered)
+    with session_scope(db) as session:
+        entries = list(session.scalars(select(StaffAuditEntry).where(StaffAuditEntry.action == "assisted.send")))
+    assert [(e.username, e.detail["procedure"], e.detail["agreed"]) for e in entries] == [
+        ("xa.an", "1.000001", True)
+    ] * 2

@@ -23,7 +23,7 @@
     'live.message': 'Nhắn tin cho người dân', 'live.return': 'Trả lại trợ lý', 'live.view': 'Xem hội thoại trực tiếp',
     'catalogue.aliases': 'Sửa tên gọi thủ tục', 'catalogue.hide': 'Ẩn thủ tục', 'catalogue.show': 'Hiện lại thủ tục',
     'catalogue.fact': 'Hiệu đính thông tin', 'catalogue.fact.clear': 'Bỏ hiệu đính',
-    'analytics.export_nlu': 'Xuất câu chưa trả lời (YAML)'
+    'analytics.export_nlu': 'Xuất câu chưa trả lời (YAML)', 'assisted.send': 'Gửi danh sách giấy tờ vào hội thoại'
   };
   var LIVE_STATE = { waiting: 'Đang chờ', held: 'Cán bộ đang trả lời', returned: 'Đã trả lại trợ lý' };
   var LIVE_CHANNEL = { web: 'Trang web', zalo: 'Zalo', messenger: 'Messenger', rest: 'API' };
@@ -48,7 +48,8 @@
     bad_aliases: 'Mỗi tên gọi có ít nhất 3 chữ cái, tối đa 200 ký tự; tối đa 50 tên.',
     bad_field: 'Thông tin này không hiệu đính được.',
     bad_url: 'Đường dẫn phải bắt đầu bằng https://',
-    too_long: 'Nội dung quá dài.'
+    too_long: 'Nội dung quá dài.',
+    agreement_required: 'Vui lòng hỏi và đánh dấu người dân đồng ý nhận danh sách trước khi gửi.'
   };
 
   function $(id) { return document.getElementById(id); }
@@ -472,10 +473,41 @@
       $('cl-qr').removeAttribute('src');
     }
     $('cl-printed').textContent = new Date().toLocaleDateString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' });
+    $('cl-send-message').textContent = '';
+    loadSendTargets();
     $('checklist').scrollIntoView();
   }
 
   $('print-checklist').addEventListener('click', function () { window.print(); });
+
+  // The checklist into a conversation the staff member holds, once the citizen has agreed (recorded).
+  function loadSendTargets() {
+    var select = $('cl-send-live');
+    clear(select);
+    return api('GET', '/staff/api/live').then(function (body) {
+      var mine = body.items.filter(function (i) { return i.mine && i.state === 'held' && i.channel !== 'rest'; });
+      mine.forEach(function (i) {
+        var option = el('option', i.reference + ' · ' + (LIVE_CHANNEL[i.channel] || i.channel));
+        option.value = String(i.id);
+        select.appendChild(option);
+      });
+      $('cl-send-none').hidden = mine.length > 0;
+      select.disabled = $('cl-send-button').disabled = mine.length === 0;
+    }).catch(function () {});
+  }
+
+  $('cl-send').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var p = state.procedure;
+    if (!p || !$('cl-send-live').value) return;
+    var chosen = [].map.call(document.querySelectorAll('#procedure-case-list input:checked'), function (i) { return i.value; });
+    api('POST', '/staff/api/procedures/' + encodeURIComponent(p.code) + '/send', {
+      live_id: parseInt($('cl-send-live').value, 10), cases: chosen.join(','), agreed: $('cl-send-agreed').checked
+    }).then(function (r) {
+      $('cl-send-message').textContent = 'Đã gửi danh sách (' + r.messages.length + ' tin nhắn) vào hội thoại.';
+      $('cl-send-agreed').checked = false;
+    }).catch(function (f) { $('cl-send-message').textContent = errorText(f && f.body); });
+  });
 
   // --- ratings, accounts, audit ------------------------------------------------------------
 
