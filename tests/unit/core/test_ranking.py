@@ -15,6 +15,7 @@ from core.ranking import (
     CatalogueIndex,
     Thresholds,
     choice_labels,
+    confident,
     decide,
 )
 
@@ -255,3 +256,59 @@ def test_numbers_tell_variants_apart_and_a_number_no_name_holds_is_not_counter_e
     assert index.search("thanh lap cty tnhh 2 tv").best.code == "1.000005"  # "hai" and "2" alike
     result = index.search("con sinh được 3 tháng, đăng ký khai sinh")
     assert result.best.code == "1.000006" and "3" not in result.unexplained
+
+
+def _land_index(*more: CatalogueEntry) -> CatalogueIndex:
+    return CatalogueIndex(
+        [
+            CatalogueEntry("1.000001", "Hòa giải tranh chấp đất đai", None, ("Cấp xã",)),
+            CatalogueEntry("1.000002", "Tiếp nhận đơn thư kiến nghị", None, ("Cấp tỉnh",)),
+            CatalogueEntry("1.000003", "Đăng ký thường trú", None, ("Cấp xã",)),
+            CatalogueEntry("1.000004", "Cấp đổi thẻ căn cước", None, ("Cấp xã",)),
+            CatalogueEntry("1.000005", "Đăng ký khai sinh", None, ("Cấp xã",)),
+            *more,
+        ]
+    )
+
+
+def test_a_long_question_is_answered_when_its_procedure_is_far_ahead():
+    question = "tranh chấp đất đai thì nộp đơn thư ở đâu"
+    result = _land_index().search(question)
+    assert result.best is not None and not confident(result.best, Thresholds())  # precision diluted
+    assert decide(result).code == "1.000001"
+    # A word no procedure holds may be what the question is about: no margin then.
+    assert decide(_land_index().search(question + " karaoke")).kind == "none"
+    # Another procedure close behind: the margin is not there.
+    near = CatalogueEntry("1.000006", "Giải quyết tranh chấp đất đai", None, ("Cấp xã",))
+    assert decide(_land_index(near).search(question)).code is None
+    # Stricter thresholds hold for the margin too.
+    assert decide(result, Thresholds(min_score=0.9, min_recall=0.9)).kind == "none"
+
+
+def test_a_generic_head_shared_by_many_names_is_not_a_name():
+    kinds = "giáo dục y tế du lịch báo chí xuất bản karaoke vũ trường hàng không cảng biển đường sắt"
+    words = kinds.split()
+    entries = [
+        CatalogueEntry(f"2.{i:06d}", f"Cấp giấy phép hoạt động {a} {b} đối với tổ chức", None, ("Cấp tỉnh",))
+        for i, (a, b) in enumerate((a, b) for a in words for b in words if a != b)
+        if i < 30
+    ]
+    entries += [
+        CatalogueEntry(
+            "3.000383",
+            "Cấp phép hoạt động đối với phương tiện giao thông thông minh tại Cục Cảnh sát giao thông",
+            None,
+            ("Cấp bộ",),
+        ),
+        CatalogueEntry(
+            "1.013228",
+            "Cấp lại giấy phép xây dựng đối với công trình cấp III, cấp IV (công trình không theo tuyến)",
+            None,
+            ("Cấp xã",),
+        ),
+    ]
+    index = CatalogueIndex(entries)
+    # "Cấp phép hoạt động" is in thirty names: printing is not one of them, nor this one.
+    assert decide(index.search("cấp giấy phép hoạt động in ấn")).code != "3.000383"
+    # A head only its own procedure's names hold still names it.
+    assert decide(index.search("cấp lại giấy phép xây dựng")).code == "1.013228"
