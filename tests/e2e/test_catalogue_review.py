@@ -177,3 +177,47 @@ def test_the_outcome_chart_and_the_unanswered_questions_from_stored_conversation
         page.set_viewport_size({"width": 1280, "height": 1800})
         screenshot(page, "staff-analytics-outcomes")
         watch.assert_clean()
+
+
+def test_the_checklist_is_sent_into_the_held_zalo_conversation_once_the_citizen_agreed(tmp_path, browser_context):
+    from sqlalchemy import select
+
+    from procedures_db.db import session_scope
+    from procedures_db.models import HandoverMessage, StaffAuditEntry
+    from services.service_requests import create_handoff
+
+    hours = {"OFFICE_DAYS": "1-7", "OFFICE_HOURS": "00:00-24:00", "LIVE_POLL_SECONDS": "0.2"}
+    with console_server(tmp_path, **hours) as (base, database):
+        with session_scope(database) as session:
+            reference = create_handoff(session, "zalo:e2e-77", "zalo", BIRTH, "cho tôi gặp cán bộ").reference
+        page, watch = signed_in(browser_context, base, "canbo.an")
+        page.goto(f"{base}/staff/#live")
+        row = page.locator("#live-table tbody tr", has_text=reference)
+        row.wait_for(timeout=WAIT_MS)
+        row.locator("button").click()
+        page.click("#live-take")
+        page.locator("#live-form").wait_for(timeout=WAIT_MS)
+
+        page.click('#tabs a[data-view="assisted"]')
+        page.fill("#search-q", "đăng ký khai sinh")
+        page.click("#search-form button[type=submit]")
+        page.locator("#search-results button", has_text="khai sinh").first.click()
+        page.click("#make-checklist")
+        page.locator("#checklist").wait_for(timeout=WAIT_MS)
+        expect(page.locator("#cl-send-live option")).to_have_count(1, timeout=WAIT_MS)
+        expect(page.locator("#cl-send-live option")).to_contain_text(reference)
+        page.click("#cl-send-button")  # not ticked: refused
+        expect(page.locator("#cl-send-message")).to_contain_text("đồng ý", timeout=WAIT_MS)
+        page.check("#cl-send-agreed")
+        page.click("#cl-send-button")
+        expect(page.locator("#cl-send-message")).to_contain_text("Đã gửi danh sách", timeout=WAIT_MS)
+        page.locator("#cl-send").scroll_into_view_if_needed()
+        screenshot(page, "staff-checklist-sent")
+        with session_scope(database) as session:
+            texts = list(
+                session.scalars(select(HandoverMessage.text).where(HandoverMessage.conversation_id == "zalo:e2e-77"))
+            )
+            agreed = session.scalars(select(StaffAuditEntry).where(StaffAuditEntry.action == "assisted.send")).all()
+        assert any(f"({BIRTH})" in text and "Nguyễn Thị An" in text for text in texts)
+        assert [(e.username, e.detail["agreed"]) for e in agreed] == [("canbo.an", True)]
+        watch.assert_clean()
