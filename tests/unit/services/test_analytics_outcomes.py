@@ -8,12 +8,14 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from procedures_db.db import session_scope
+from tests.unit.procedures_db.test_migrations import empty_database  # noqa: F401
 from services.analytics import classify_turn, group_similar, report, unanswered_nlu_yaml
 
 VN = timezone(timedelta(hours=7))
@@ -46,10 +48,15 @@ def conversation(sender: str, start: datetime, turns: list[tuple[str, str, list]
 
 
 @pytest.fixture
-def stored(tmp_path, sqlite_url, monkeypatch):
+def stored(tmp_path, sqlite_url, empty_database, monkeypatch):  # noqa: F811 (the tracker on SQLite, then PostgreSQL)
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    path = tmp_path / "tracker.db"
-    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
+    url = make_url(empty_database)
+    if url.get_backend_name() == "sqlite":
+        store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=url.database)
+    else:
+        store = SQLTrackerStore(
+            Domain.empty(), dialect="postgresql", host=url.host, port=url.port, db=url.database, username=url.username
+        )
     morning = datetime(DAY.year, DAY.month, DAY.day, 8, tzinfo=VN)
     trackers = [
         conversation(
@@ -88,7 +95,8 @@ def stored(tmp_path, sqlite_url, monkeypatch):
             await store.save(tracker)
 
     asyncio.run(save())
-    return sqlite_url, f"sqlite:///{path}"
+    store.engine.dispose()
+    return sqlite_url, empty_database
 
 
 def test_each_turn_has_one_outcome_and_the_unanswered_are_grouped_and_redacted(stored):
