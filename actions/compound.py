@@ -38,6 +38,7 @@ MAX_COMPOUND_LINES = 15
 # A quoted passage keeps about three phone lines in the short answer.
 PASSAGE_CHARS = 3 * p.PHONE_LINE_CHARS
 ANSWERED_HERE = (*p.ASPECT_INTENT, *p.FIELD_ASPECTS)
+DEFAULT = "ask_procedure_info"
 # A message that asks something ("… không", "… gì", "… nào", "?") rather than names a procedure.
 _QUESTION = re.compile(r"\?|(?<![\w])(?:khong|ko|gi|nao|sao|chua|khi nao|bao gio)(?![\w])")
 
@@ -151,11 +152,13 @@ def answer_whole_question(
     cues = p.detect_aspects(text)
     if pending in p.FIELD_ASPECTS and linked and not linked.get("candidates"):
         cues = [p.Cue(pending, 0, 0)] + cues  # "căn cứ pháp lý?" "của khai sinh": the question waited
-    if not cues:
+    age = p.stated_age(text)
+    if not cues and age is None:
         return None
     answerable = [c for c in cues if c.aspect in ANSWERED_HERE or c.aspect in ("need", "compare")]
     if (
-        not (context or linked)
+        age is None
+        and not (context or linked)
         and len(answerable) < 2
         and not any(c.aspect in (*p.FIELD_ASPECTS, "compare") for c in cues)
     ):
@@ -165,17 +168,30 @@ def answer_whole_question(
     with StoreCall(dispatcher, "catalogue, answering the whole question") as call:
         with session_scope() as session:
             found = answering.mentions(session, text)
-            general = tracker.get_intent_of_latest_message() in ("ask_procedure_info", "inform")
+            intent = tracker.get_intent_of_latest_message() or ""
+            general = intent in ("ask_procedure_info", "inform")
+            variant = _variant(session, text, found, linked, context) if age is not None else None
+            if variant:
+                # "làm căn cước cho bé 10 tuổi": the procedure for that age, whatever the words named.
+                found = [answering.Mention(variant, "", 0, 0, (0, len(text)))]
+                linked, context = None, variant
             what = plan(text, cues, found, context, linked, general)
-            if what is None and pending in p.FIELD_ASPECTS:
+            if variant:
+                replies, chosen = _render(session, what, text, channel) if what else ([], None)
+                procedure = get_procedure(session, variant)
+                if not replies and procedure is not None:  # the variant's answer to the question asked
+                    aspect = intent if intent in BODIES else DEFAULT
+                    replies, chosen = [answer_reply(procedure, aspect, channel)], variant
+            elif what is not None:
+                replies, chosen = _render(session, what, text, channel)
+            elif pending in p.FIELD_ASPECTS:
                 return None
-            if what is None:
+            else:
                 only_field = [c.aspect for c in cues if c.aspect in p.FIELD_ASPECTS and c.aspect != "eligibility"]
                 if only_field and not (found or context):
                     dispatcher.utter_message(text=m.ASK_WHICH_FOR.format(what=m.FIELD_WHAT[only_field[0]]))
                     return [SlotSet("pending_question", only_field[0])]
                 return None
-            replies, chosen = _render(session, what, text, channel)
     if call.failed:
         return []
     if not replies:
@@ -183,6 +199,19 @@ def answer_whole_question(
     for reply, buttons in replies:
         dispatcher.utter_message(text=reply, buttons=buttons)
     return [SlotSet("procedure_code", chosen), SlotSet("pending_question", None)] if chosen else []
+
+
+def _variant(
+    session, text: str, found: list[answering.Mention], linked: Optional[Dict[str, Any]], context: Optional[str]
+) -> Optional[str]:
+    """The variant for the age the message states, of the one procedure it names (or the conversation's)."""
+    if len(found) > 1:
+        return None
+    if linked and linked.get("candidates"):
+        choices = tuple({"code": c["code"], "name": c["name"]} for c in linked["candidates"])
+        return answering.variant_for_age(session, linked["value"], text, choices)
+    code = found[0].code if found else (linked or {}).get("value") or context
+    return answering.variant_for_age(session, code, text) if code else None
 
 
 def _in_full(dispatcher: CollectingDispatcher, tracker: Tracker, code: str, detail: str) -> List[Dict[Text, Any]]:

@@ -618,3 +618,35 @@ def excerpt(text: str, question: str, max_chars: int) -> str:
     return (
         start + shorten(best, max_chars - len(start)) + ("" if text.rstrip(" .").endswith(best.rstrip(" .")) else "…")
     )
+
+
+# --- circumstances that pick a procedure's variant ------------------------------------------------------
+
+_AGE_STATED = re.compile(r"(?<![\w.,])(\d{1,2}) ?(?:tuoi|t)(?![\w])")
+_AGE_BOUND = re.compile(r"(?<![\w])(duoi|tu du|tu|tren|du) (\d{1,2}) tuoi")
+_NAME_TAIL = re.compile(r" (?:cho|doi voi|cua) ")
+
+
+def stated_age(text: str) -> Optional[int]:
+    """The age the message states ("bé 10 tuổi", "con 5t"), or None."""
+    match = _AGE_STATED.search(fold(text or ""))
+    return int(match.group(1)) if match else None
+
+
+def age_fits(name: str, age: int) -> Optional[bool]:
+    """Whether a procedure named with an age bound ("… dưới 14 tuổi", "… từ đủ 14 tuổi trở lên") is for
+    that age; None when its name has no age bound."""
+    match = _AGE_BOUND.search(fold(name or ""))
+    if not match:
+        return None
+    bound = int(match.group(2))
+    if match.group(1) == "duoi":
+        return age < bound
+    if match.group(1) == "tren":
+        return age > bound
+    return age >= bound
+
+
+def name_head(name: str) -> str:
+    """A procedure name before who it is for ("cap the can cuoc" of "Cấp thẻ căn cước cho người dưới 14 tuổi")."""
+    return _NAME_TAIL.split(fold(name or ""), maxsplit=1)[0].strip()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core import passages as p
 from core.ranking import Thresholds, decide
 from core.text import normalize
-from services.catalogue import catalogue_index, get_procedure_record
+from services.catalogue import catalogue_index, get_procedure, get_procedure_record
 
 # A passage must cover this much of the question's own words to be quoted as its answer.
 MIN_PASSAGE_SCORE = 0.5
@@ -216,3 +216,23 @@ def compare(records: list[dict[str, Any]]) -> list[Compared]:
         )
         for r in records
     ]
+
+
+def variant_for_age(session: Session, code: str, text: str, choices: tuple[dict, ...] = ()) -> Optional[str]:
+    """The variant of a procedure for the age the message states ("làm căn cước cho bé 10 tuổi": the card
+    for under 14), among the linker's ``choices`` or the catalogue's procedures of the same name head;
+    None when no age is stated, the procedure already fits it, or no variant does."""
+    age = p.stated_age(text)
+    procedure = get_procedure(session, code) if code else None
+    if age is None or procedure is None:
+        return None
+    if choices:
+        fitting = [c["code"] for c in choices if p.age_fits(c.get("name") or "", age)]
+        return fitting[0] if len(fitting) == 1 else None
+    if p.age_fits(procedure.name, age) is not False:
+        return None
+    head = p.name_head(procedure.name)
+    for hit in catalogue_index(session).search(head, limit=10).hits:
+        if hit.code != code and p.name_head(hit.name) == head and p.age_fits(hit.name, age):
+            return hit.code
+    return None

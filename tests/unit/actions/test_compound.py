@@ -149,3 +149,17 @@ def test_any_other_question_finds_the_passage_that_answers_it(database, dispatch
 def test_the_source_names_itself(database, dispatcher):
     text, _ = answer(dispatcher, "thông tin này ở đâu ra", context=BIRTH)
     assert text.startswith("Dạ, nguồn thông tin") and "ma_thu_tuc=1.001193" in text
+
+
+def test_a_childs_age_picks_the_id_card_for_under_14(database, dispatcher):
+    text, slots = answer(dispatcher, "làm căn cước cho bé 10 tuổi cần giấy tờ gì", "ask_documents", "1.014061")
+    assert "1.014062" in text and slots["procedure_code"] == "1.014062"
+    dispatcher.messages.clear()
+    # A stated age the procedure already fits changes nothing.
+    text, slots = answer(dispatcher, "tôi 30 tuổi làm căn cước cần gì", "ask_documents", "1.014061")
+    assert "1.014061" in text
+
+
+def test_an_age_stated_as_a_follow_up_switches_to_the_variant(database, dispatcher):
+    text, slots = answer(dispatcher, "con tôi mới 5 tuổi thì sao", "ask_procedure_info", context="1.014061")
+    assert slots["procedure_code"] == "1.014062" and "1.014062" in text

@@ -227,3 +227,14 @@ def test_every_pattern_runs_in_linear_time_on_a_long_message(text):
     started = time.process_time()
     detect_aspects(text), clauses(text), excerpt(text, "a b", 100), days(text)
     assert time.process_time() - started < 0.2
+
+
+def test_ages_and_the_variants_they_fit():
+    from core.passages import age_fits, name_head, stated_age
+
+    assert stated_age("làm căn cước cho bé 10 tuổi") == 10 and stated_age("con 5t") == 5
+    assert stated_age("khai sinh") is None and stated_age("mất 15 ngày") is None
+    assert age_fits("Cấp thẻ căn cước cho người dưới 14 tuổi", 10) is True
+    assert age_fits("Cấp thẻ căn cước cho công dân từ đủ 14 tuổi trở lên", 10) is False
+    assert age_fits("Đăng ký khai sinh", 10) is None
+    assert name_head("Cấp thẻ căn cước cho người dưới 14 tuổi") == "cap the can cuoc"
