@@ -92,6 +92,11 @@ MAX_QUICK_REPLIES = 13
 MAX_QUICK_REPLY_TITLE = 20
 MAX_TEXT = 2000
 
+
+class MessengerSendRefused(Exception):
+    """The Send API did not accept a message that must not be lost (a staff message: retried)."""
+
+
 # A batch of many events stays far below this; an unsigned stranger gets 413.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -444,3 +449,8 @@ class FacebookInput(PlatformWebhook, RasaFacebookInput):
 
     def get_output_channel(self) -> MessengerOutput:
         return MessengerOutput(self.client, self.numbered_options)
+
+    async def push(self, conversation: Text, text: Text) -> None:
+        for piece in split_text(text, MAX_TEXT):
+            if not await self.client.send_message(conversation, {"text": piece}):
+                raise MessengerSendRefused("the Send API did not accept a staff message")

@@ -184,8 +184,12 @@ class PlatformWebhook:
         return webhook
 
     async def push(self, conversation: Text, text: Text) -> None:
-        """A staff message (live hand-over) sent to the platform user of ``conversation``."""
-        await self.get_output_channel().send_text_message(conversation, text)
+        """A staff message (live hand-over) sent to the platform user of ``conversation``.
+
+        Unlike the bot's replies (logged and dropped when the platform refuses them), a refusal
+        raises: the outbox then keeps the message and retries it instead of marking it delivered.
+        """
+        raise NotImplementedError
 
     def add_routes(self, webhook: Blueprint) -> None:
         """The channel's own routes and listeners, beside the health check and POST /webhook."""

@@ -778,3 +778,7 @@ class ZaloInput(PlatformWebhook, InputChannel):
 
     def get_output_channel(self) -> ZaloOutput:
         return ZaloOutput(self.client, self.numbered_options)
+
+    async def push(self, conversation: Text, text: Text) -> None:
+        for piece in split_text(text, MAX_TEXT):
+            await self.client.send_message(conversation, {"text": piece})  # ZaloApiError on a refusal

@@ -204,3 +204,39 @@ async def test_a_held_message_skips_the_bot_and_tells_the_channel_no_reply_is_co
     assert citizen_messages(store, "web:held-1") == ["chị ơi"]
     await run_turn(bot, UserMessage("xin chào", output, "web:free-2"), on_held=held)
     assert told == ["held"] and answered == ["xin chào"]  # not held: the bot answers, nothing told
+
+
+@pytest.mark.parametrize("platform", ["zalo", "messenger"])
+async def test_a_staff_message_the_platform_refuses_is_kept_and_sent_again(
+    platform, store, fake_zalo_api, fake_graph_api, tmp_path
+):
+    """The bot's own replies are logged and dropped when refused; a staff message is retried, not lost."""
+    if platform == "zalo":
+        conversation, channel_name = f"zalo:{zalo.USER}", "zalo"
+        channel = zalo.ZaloInput.from_credentials(zalo.credentials(fake_zalo_api, str(tmp_path / "tokens.json")))
+        fake_zalo_api.script(zalo.SEND_PATH, {"error": -230, "message": "User has not interacted"})
+
+        def texts() -> list[str]:
+            return [m["message"].get("text", "") for m in zalo.sent(fake_zalo_api)]
+    else:
+        conversation, channel_name = f"messenger:{fb.USER}", "facebook"
+        channel = fb.make_channel(fake_graph_api)
+        fake_graph_api.script(fb.MESSAGES_PATH, (500, {"error": {"code": 2, "message": "temporarily unavailable"}}))
+
+        def texts() -> list[str]:
+            return [m.get("text", "") for _, m in fb.sent_to(fake_graph_api)]
+
+    live_id, reference, identity = hand_over(store, conversation, channel_name)
+    async with serve_channel(channel, FakeBot.answering()):
+        joined = wording.LIVE_STAFF_JOINED.format(name="Cán bộ An", reference=reference)
+        await wait_until(lambda: joined in texts())  # refused once, then sent again
+        await wait_until(lambda: _delivered(store, joined))
+    with session_scope(store) as session:
+        message = session.scalars(select(HandoverMessage).where(HandoverMessage.text == joined)).one()
+        assert (message.attempts, message.failed) == (1, False)  # one failed attempt counted, then sent
+    assert texts().count(joined) == 2  # the refused request, then the one that went through
+
+
+def _delivered(url: str, text: str) -> bool:
+    with session_scope(url) as session:
+        return session.scalar(select(HandoverMessage.delivered_at).where(HandoverMessage.text == text)) is not None
