@@ -92,7 +92,9 @@ QUESTION_PHRASES = (
     ("trinh", "tu"),
     ("cac", "buoc"),
 )
-_CAN_NOT_CAN_CUOC = "can"  # unaccented "cần" (need) unless followed by "cước"
+# "cần" (need), typed with or without its accent, unless followed by "cước": never read as
+# "căn" by the slip correction either ("cấp lại cần gì" is not "cấp lại căn cước").
+_CAN_NOT_CAN_CUOC = ("can", "cần")
 # "mất bao lâu" is how long it takes, not a loss ("mất hộ chiếu").
 _MAT_BEFORE = {"bao", "may", "khoang", "het", "nhieu", "tam", "chung"}
 MAX_HEAD_SHARE = 3
@@ -866,7 +868,7 @@ def _drop_question_words(tokens: list[NormToken]) -> list[NormToken]:
             if tuple(keys[i : i + len(phrase)]) == phrase:
                 drop.update(range(i, i + len(phrase)))
     for i, token in enumerate(tokens):
-        if token.text == _CAN_NOT_CAN_CUOC and (i + 1 == len(keys) or keys[i + 1] != "cuoc"):
+        if token.text in _CAN_NOT_CAN_CUOC and (i + 1 == len(keys) or keys[i + 1] != "cuoc"):
             drop.add(i)
         if keys[i] == "mat" and token.text in ("mat", "mất") and i + 1 < len(keys) and keys[i + 1] in _MAT_BEFORE:
             drop.add(i)

@@ -88,6 +88,13 @@ def test_a_partial_word_match_is_not_evidence(index, query):
     assert decide(index.search(query)).kind == "none"
 
 
+@pytest.mark.parametrize("query", ["cấp lại cần gì", "cap lai can gi", "đổi lại cần những gì"])
+def test_the_word_for_need_is_never_read_as_can_cuoc(index, query):
+    """ "cần" after "lại" is not the slip "căn" of "cấp lại thẻ căn cước"; "cần cước" still is."""
+    assert decide(index.search(query)).kind == "none"
+    assert "căn cước" in index.search("cấp lại cần cước").best.name
+
+
 @pytest.mark.parametrize(
     "query",
     [
