@@ -17,8 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from core import wording as m
 from actions.answers import answer_reply
 from actions.compound import answer_whole_question
+from actions.out_of_scope import answer_in_english, warn_id_number
 from actions.store_unavailable import StoreCall
-from core import ranking
+from core import cues, ranking
 from core.vocabulary import ASPECT_INTENTS, DEFAULT_ASPECT, INTENT_ACTIONS
 from services.catalogue import get_procedure, search_procedures
 from procedures_db.db import session_scope
@@ -51,6 +52,10 @@ class ActionAnswerProcedure(Action):
         intent = tracker.get_intent_of_latest_message()
         if intent == "inform" and latest_entity(tracker, "dossier_code"):
             return [FollowupAction(INTENT_ACTIONS["check_dossier_status"])]  # a bare dossier code: the lookup
+        text = tracker.latest_message.get("text") or ""
+        if cues.is_english(text) and not latest_entity(tracker, "procedure"):
+            return answer_in_english(dispatcher, tracker)
+        warn_id_number(dispatcher, text)  # "CMND cũ … đổi sang căn cước": warned, and the question still answered
         aspect = intent if intent in ASPECT_INTENTS else tracker.get_slot("pending_question") or DEFAULT_ASPECT
         # Several questions or procedures, "có cần X không", eligibility, legal basis... (issue 16).
         whole = answer_whole_question(dispatcher, tracker, tracker.get_slot("pending_question"))

@@ -133,3 +133,17 @@ def test_every_aspect_of_every_seed_procedure_renders(database, aspect):
         for code in codes:
             text = render_answer(get_procedure(session, code), aspect)
             assert code in text and text.startswith("Dạ,") and "None" not in text
+
+
+def test_an_id_number_in_a_procedure_question_is_warned_about_and_the_question_answered(database, dispatcher):
+    text = "CMND cũ của tôi số 012345678 thì đổi sang căn cước cần giấy tờ gì"
+    run(dispatcher, make_tracker("ask_documents", text, [procedure_entity("1.014063")]))
+    warning, answer = dispatcher.messages
+    assert "VNeID" in warning["text"] and "012345678" not in warning["text"]
+    assert "mã 1.014063" in answer["text"]
+
+
+def test_an_english_question_naming_no_procedure_gets_the_english_answer(database, dispatcher):
+    run(dispatcher, make_tracker("ask_documents", "what documents do I need?"))
+    [message] = dispatcher.messages
+    assert "administrative procedures" in message["text"] and "Dạ" not in message["text"]

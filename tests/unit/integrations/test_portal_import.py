@@ -18,7 +18,6 @@ import os
 import shutil
 import time
 import unicodedata
-import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -303,21 +302,6 @@ def messy_file(folder: Path) -> Path:
             good[: len(good) // 2],  # a line cut in the middle
         ],
     )
-
-
-@pytest.fixture
-def fresh_pg_url(postgres_url):
-    """An own database in the session's PostgreSQL: portal records must not leak into other tests' catalogue."""
-    name = f"portal_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT", future=True)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.rsplit("/", 1)[0] + "/" + name
-    yield url
-    get_engine(url).dispose()
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
