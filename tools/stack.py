@@ -11,8 +11,9 @@ configuration generated here into a private temporary directory:
 - stopping (Ctrl-C, SIGTERM to this process or to its whole process group,
   as systemd or a container runtime does, SIGHUP) stops every service and
   every process they started: each is signalled as a group, killed after
-  ``STOP_SECONDS``. Signals only set a flag here, so a second signal (``make``
-  sends its child one more SIGTERM) cannot interrupt the clean-up; if this
+  ``STOP_SECONDS``. Signals only set a plain attribute here (``StopRequest``),
+  so a second signal (``make`` sends its child one more SIGTERM) cannot
+  interrupt the clean-up; if this
   runner is killed outright, the kernel sends supervisord SIGTERM
   (``PR_SET_PDEATHSIG``) and it still stops everything.
 
@@ -275,6 +276,28 @@ def _stop_when_parent_dies():
     return lambda: prctl(1, signal.SIGTERM)
 
 
+class StopRequest:
+    """The signal handler: sets a plain attribute, which takes no lock.
+
+    ``threading.Event.set()`` would take the event's lock, and a handler runs in the main thread
+    between two bytecodes, possibly while that thread holds the same lock inside ``Event.wait()``:
+    the handler then waits for itself for ever (make run hung after SIGTERM, its services stopped).
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, signum, frame) -> None:
+        self.requested = True
+
+    def wait(self, seconds: float) -> bool:
+        """Sleeps up to ``seconds``, less if a stop is requested; True if one was."""
+        deadline = time.monotonic() + seconds
+        while not self.requested and time.monotonic() < deadline:
+            time.sleep(0.1)  # a signal interrupts the sleep; its handler has run when it returns
+        return self.requested
+
+
 class Stack:
     def __init__(self, env: dict[str, str] | None = None, model: str | None = None, log=sys.stdout):
         self.env = env or service_environment()
@@ -342,12 +365,12 @@ class Stack:
                 pass
         return up
 
-    def wait_healthy(self, timeout: float = 180, stopping: threading.Event | None = None) -> bool:
-        """True once every service answers its health check; False if ``stopping`` was set first."""
+    def wait_healthy(self, timeout: float = 180, stop: StopRequest | None = None) -> bool:
+        """True once every service answers its health check; False if a stop was requested first."""
         pending = set(health_urls(self.env))
         deadline = time.monotonic() + timeout
         while pending and time.monotonic() < deadline:
-            if stopping is not None and stopping.is_set():
+            if stop is not None and stop.requested:
                 return False
             if self.supervisor_exited():
                 raise RuntimeError(f"supervisord exited with code {self.supervisor.returncode}")
@@ -390,14 +413,14 @@ def main() -> int:
     ensure_env_file()
     if sys.argv[1:] == ["--ensure-env"]:
         return 0
-    stopping = threading.Event()
+    stop = StopRequest()
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(signum, lambda *_: stopping.set())  # only a flag: nothing is interrupted
+        signal.signal(signum, stop)
     stack = Stack()
     stack.start()
     code = 0
     try:
-        if stack.wait_healthy(stopping=stopping):
+        if stack.wait_healthy(stop=stop):
             env = stack.env
             print(
                 "\nTrợ lý thủ tục hành chính đã sẵn sàng / the assistant is up:\n"
@@ -407,7 +430,7 @@ def main() -> int:
                 "A service that stops is started again; Ctrl-C stops everything.\n",
                 flush=True,
             )
-        while not stopping.wait(2):
+        while not stop.wait(2):
             if stack.supervisor_exited():
                 print("supervisord stopped unexpectedly.", file=sys.stderr)
                 code = 1
