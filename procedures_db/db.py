@@ -14,6 +14,7 @@ from typing import Iterator
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from core.settings import current as settings
 from procedures_db.migrate import upgrade
@@ -32,7 +33,11 @@ def get_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+        # Pooled, as SQLAlchemy 2.0 does for a file (1.4 opens the file and runs the pragmas for every
+        # session: the channels' hand-over check and the NLU's mentions open one per message).
+        engine = create_engine(
+            url, future=True, poolclass=QueuePool, connect_args={"check_same_thread": False, "timeout": 30}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=10)
