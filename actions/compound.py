@@ -51,7 +51,7 @@ class Section:
 
 @dataclass
 class Plan:
-    kind: str  # "sections", "compare", "need", "eligibility", "field", "case", "passage"
+    kind: str  # "sections", "compare", "need", "eligibility", "field", "case", "lacking", "passage"
     sections: list[Section] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     item: str = ""
@@ -94,6 +94,10 @@ def plan(
         return None
     if need and not asked:
         return Plan("need", codes=[code], item=need.text)
+    lacked = p.lacked_item(text)
+    if lacked and not need and all(c.aspect in ("documents", "steps", "info") for c in asked):
+        # "không có giấy báo tử thì làm khai tử thế nào": the documents of that case first.
+        return Plan("lacking", codes=[code], item=lacked)
     if len(asked) >= 2:
         return Plan("sections", sections=[Section(code, c.aspect) for c in asked])
     if len(asked) == 1:
@@ -152,12 +156,13 @@ def answer_whole_question(
     cues = p.detect_aspects(text)
     if pending in p.FIELD_ASPECTS and linked and not linked.get("candidates"):
         cues = [p.Cue(pending, 0, 0)] + cues  # "căn cứ pháp lý?" "của khai sinh": the question waited
-    age = p.stated_age(text)
-    if not cues and age is None:
+    # A circumstance that picks the variant: an age ("bé 10 tuổi"), a party from abroad ("chồng người Hàn").
+    circumstance = p.stated_age(text) is not None or p.states_foreign(text)
+    if not cues and not circumstance and p.lacked_item(text) is None:
         return None
     answerable = [c for c in cues if c.aspect in ANSWERED_HERE or c.aspect in ("need", "compare")]
     if (
-        age is None
+        not circumstance
         and not (context or linked)
         and len(answerable) < 2
         and not any(c.aspect in (*p.FIELD_ASPECTS, "compare") for c in cues)
@@ -170,9 +175,10 @@ def answer_whole_question(
             found = answering.mentions(session, text)
             intent = tracker.get_intent_of_latest_message() or ""
             general = intent in ("ask_procedure_info", "inform")
-            variant = _variant(session, text, found, linked, context) if age is not None else None
+            variant = _variant(session, text, found, linked, context) if circumstance else None
             if variant:
-                # "làm căn cước cho bé 10 tuổi": the procedure for that age, whatever the words named.
+                # "làm căn cước cho bé 10 tuổi", "chồng tôi người Hàn Quốc, đăng ký kết hôn": the procedure
+                # for that age or that foreign party, whatever the words named.
                 found = [answering.Mention(variant, "", 0, 0, (0, len(text)))]
                 linked, context = None, variant
             what = plan(text, cues, found, context, linked, general)
@@ -204,14 +210,19 @@ def answer_whole_question(
 def _variant(
     session, text: str, found: list[answering.Mention], linked: Optional[Dict[str, Any]], context: Optional[str]
 ) -> Optional[str]:
-    """The variant for the age the message states, of the one procedure it names (or the conversation's)."""
+    """The variant for the age or the foreign party the message states, of the one procedure it names
+    (or the conversation's)."""
     if len(found) > 1:
         return None
     if linked and linked.get("candidates"):
         choices = tuple({"code": c["code"], "name": c["name"]} for c in linked["candidates"])
-        return answering.variant_for_age(session, linked["value"], text, choices)
+        return answering.variant_for_age(session, linked["value"], text, choices) or answering.variant_for_foreign(
+            session, linked["value"], text, choices
+        )
     code = found[0].code if found else (linked or {}).get("value") or context
-    return answering.variant_for_age(session, code, text) if code else None
+    if not code:
+        return None
+    return answering.variant_for_age(session, code, text) or answering.variant_for_foreign(session, code, text)
 
 
 def _in_full(dispatcher: CollectingDispatcher, tracker: Tracker, code: str, detail: str) -> List[Dict[Text, Any]]:
@@ -279,6 +290,9 @@ def _render(
         return ([reply] if reply else []), code
     if what.kind == "case":
         reply = _case(record, text)
+        return ([reply] if reply else []), code
+    if what.kind == "lacking":
+        reply = _lacking(record, what.item)
         return ([reply] if reply else []), code
     return [], None
 
@@ -543,6 +557,33 @@ def _case(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
         )
     room = MAX_REPLY_LINES - sum(p.phone_lines(line) for line in tail)
     return "\n".join(_clip(lines, room)[0] + tail), buttons
+
+
+def _lacking(record: dict, item: str) -> Optional[tuple[str, list[dict]]]:
+    """The documents for a citizen who lacks a paper: that paper's entry (what replaces it) first, the
+    others every case needs after, those of other cases behind a button; None when the record does
+    not ask for that paper."""
+    choice = answering.documents_without(record, item)
+    if not choice.stated:
+        return None
+    code = record["code"]
+    who = p.clean(record.get("agency")) or m.DEFAULT_WHO
+    lines = [m.LACKED_HEADER.format(name=record["name"], code=code)]
+    lines += [f"- {document_line(d)}" for d in choice.stated]
+    tail = [m.LACKED_CHECK.format(who=who)]
+    if choice.always:
+        lines.append(m.LACKED_OTHERS)
+        lines += [f"- {document_line(d)}" for d in choice.always]
+    buttons = []
+    if choice.others:
+        tail.insert(0, m.CASE_OTHERS.format(count=len(choice.others)))
+        buttons.append(
+            {"title": m.FULL_BUTTON, "payload": f'/ask_documents{{"procedure": "{code}", "detail": "full"}}'}
+        )
+    room = MAX_REPLY_LINES - sum(p.phone_lines(line) for line in tail)
+    head, rest = lines[:2], lines[2:]
+    kept = _clip(rest, max(room - sum(p.phone_lines(line) for line in head), 2))[0] if rest else []
+    return "\n".join(head + kept + tail), buttons
 
 
 def _site(url: str) -> str:

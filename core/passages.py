@@ -650,3 +650,44 @@ def age_fits(name: str, age: int) -> Optional[bool]:
 def name_head(name: str) -> str:
     """A procedure name before who it is for ("cap the can cuoc" of "Cấp thẻ căn cước cho người dưới 14 tuổi")."""
     return _NAME_TAIL.split(fold(name or ""), maxsplit=1)[0].strip()
+
+
+# A party from abroad: "chồng tôi là người Hàn Quốc", "bố bé là người Nhật", "lấy vợ Việt kiều".
+_COUNTRY = (
+    r"han quoc|nhat ban|trung quoc|dai loan|thai lan|campuchia|singapore|an do|hoa ky|hong kong|"
+    r"philippines|indonesia|malaysia|canada|ha lan|tay ban nha|bo dao nha|thuy dien|thuy si|new zealand"
+)
+# "người Nhật", "ng Hàn": after "người" only, since alone they are given names ("ông Nhật"), places or words.
+_NATIONALITY = r"nhat|han|my|phap|duc|nga|uc|lao(?! dong)|tay|anh quoc|canada"
+_FOREIGN_STATED = re.compile(
+    rf"(?<![\w])(?:nuoc ngoai|ngoai quoc|viet kieu|khong quoc tich|{_COUNTRY}|"
+    rf"(?:nguoi|ng) (?:{_NATIONALITY})|(?:chong|vo|ck|vk) tay)(?![\w])"
+)
+_FOREIGN_NAME = re.compile(r"(?<![\w])(?:co yeu to nuoc ngoai|nguoi nuoc ngoai)(?![\w])")
+
+
+def states_foreign(text: str) -> bool:
+    """Whether the message says a party of the case is from abroad (a foreign spouse or parent, a Việt kiều)."""
+    return bool(_FOREIGN_STATED.search(fold(text or "")))
+
+
+def foreign_variant_name(name: str) -> Optional[str]:
+    """The folded name of a procedure's variant "có yếu tố nước ngoài" ("dang ky ket hon co yeu to nuoc
+    ngoai" for "Đăng ký kết hôn"); None when the name already is for a foreign case."""
+    folded = fold(name or "").strip()
+    if not folded or _FOREIGN_NAME.search(folded):
+        return None
+    return f"{folded} co yeu to nuoc ngoai"
+
+
+# "không có giấy báo tử", "chưa có giấy chứng sinh": the paper the citizen does not have is their case.
+_LACKED = re.compile(
+    r"(?<![\w])(?:khong|chua|khong con|thieu|chang)(?: co| con)? ((?:giay|ban|so|the|don|to|phieu|bang|trich|van ban|"
+    r"hop dong|hoa don|chung)(?: (?!thi |nen |phai |duoc |lam |can |o |tai |va |ma |thi$|nen$|duoc$|lam$)\w+){0,4})"
+)
+
+
+def lacked_item(text: str) -> Optional[str]:
+    """The paper the message says the citizen does not have ("không có giấy báo tử" → "giay bao tu"), folded."""
+    match = _LACKED.search(_folded(text or "").text)
+    return match.group(1).strip() if match else None

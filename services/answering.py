@@ -194,6 +194,26 @@ def documents_for_case(rec: dict[str, Any], text: str, ignore: list[str]) -> Cas
     return CaseChoice(always, stated, others)
 
 
+def documents_without(rec: dict[str, Any], item: str) -> CaseChoice:
+    """The record's documents for a citizen who lacks a paper ("không có giấy báo tử"): ``stated`` are the
+    documents that are that paper (their name or case says what replaces it), ``always`` the others
+    every case needs, ``others`` the documents of other cases; ``stated`` is empty when the record does
+    not ask for that paper."""
+    documents = rec.get("documents") or []
+    # The paper is named whole ("giấy báo tử" shares "tử" with "Đăng ký khai tử"): its best match only.
+    found = p.matching_documents(item, documents, ignore=[rec.get("name") or ""]) or p.matching_documents(
+        item, documents
+    )
+    stated = found[:1]
+    always: list[dict] = []
+    others: list[dict] = []
+    for document in documents:
+        if any(document is s for s in stated):
+            continue
+        (others if document.get("case") else always).append(document)
+    return CaseChoice(always, stated, others)
+
+
 @dataclass(frozen=True)
 class Compared:
     code: str
@@ -236,3 +256,29 @@ def variant_for_age(session: Session, code: str, text: str, choices: tuple[dict,
         if hit.code != code and p.name_head(hit.name) == head and p.age_fits(hit.name, age):
             return hit.code
     return None
+
+
+def variant_for_foreign(session: Session, code: str, text: str, choices: tuple[dict, ...] = ()) -> Optional[str]:
+    """The variant "có yếu tố nước ngoài" of a procedure when the message says a party is from abroad
+    ("chồng tôi là người Hàn Quốc, đăng ký kết hôn": Đăng ký kết hôn có yếu tố nước ngoài), among the
+    linker's ``choices`` or the catalogue's procedures; None when no foreign party is stated, the
+    procedure already is for that case, or the catalogue holds no such variant."""
+    if not p.states_foreign(text):
+        return None
+    procedure = get_procedure(session, code) if code else None
+    if procedure is None:
+        return None
+    wanted = p.foreign_variant_name(procedure.name)
+    if wanted is None:
+        return None
+    for choice in choices:
+        if _folded_name(choice.get("name") or "") == wanted:
+            return str(choice["code"])
+    for hit in catalogue_index(session).search(wanted, limit=10).hits:
+        if hit.code != code and _folded_name(hit.name) == wanted:
+            return hit.code
+    return None
+
+
+def _folded_name(name: str) -> str:
+    return p.fold(name or "").strip()

@@ -163,3 +163,45 @@ def test_a_childs_age_picks_the_id_card_for_under_14(database, dispatcher):
 def test_an_age_stated_as_a_follow_up_switches_to_the_variant(database, dispatcher):
     text, slots = answer(dispatcher, "con tôi mới 5 tuổi thì sao", "ask_procedure_info", context="1.014061")
     assert slots["procedure_code"] == "1.014062" and "1.014062" in text
+
+
+def test_a_foreign_spouse_picks_the_marriage_with_a_foreign_element(database, dispatcher):
+    text, slots = answer(
+        dispatcher, "Chồng tôi là người Hàn Quốc, đăng ký kết hôn cần giấy tờ gì ạ?", "ask_documents", MARRIAGE
+    )
+    assert "2.000806" in text and "1.000894" not in text and slots["procedure_code"] == "2.000806"
+    dispatcher.messages.clear()
+    # Without a foreign party, the commune's own procedure.
+    text, slots = answer(dispatcher, "đăng ký kết hôn cần giấy tờ gì", "ask_documents", MARRIAGE)
+    assert "1.000894" in text
+
+
+def test_a_foreign_parent_picks_the_birth_registration_with_a_foreign_element(database, dispatcher):
+    text, slots = answer(dispatcher, "be co bo la nguoi My, lam giay khai sinh the nao", "ask_steps", BIRTH)
+    assert "2.000528" in text and slots["procedure_code"] == "2.000528"
+
+
+def test_a_foreign_party_stated_as_a_follow_up_switches_to_the_variant(database, dispatcher):
+    text, slots = answer(dispatcher, "vợ em là người Nhật thì sao", "ask_procedure_info", context=MARRIAGE)
+    assert slots["procedure_code"] == "2.000806" and "2.000806" in text
+    dispatcher.messages.clear()
+    # A worker ("người lao động") is not from abroad: the context stays.
+    text, slots = answer(dispatcher, "người lao động thì sao", "ask_procedure_info", context=MARRIAGE)
+    assert slots.get("procedure_code") in (None, MARRIAGE)
+
+
+def test_a_missing_paper_shows_what_replaces_it_first(database, dispatcher):
+    text, slots = answer(
+        dispatcher, "Bố tôi mất tại nhà, không có giấy báo tử thì làm khai tử thế nào?", "ask_steps", DEATH
+    )
+    lines = text.split("\n")
+    assert "1.000656" in lines[0] and "giấy tờ thay Giấy báo tử" in lines[1]
+    assert slots["procedure_code"] == DEATH and len(lines) <= 12
+    dispatcher.messages.clear()
+    text, _ = answer(dispatcher, "sinh con o nha ko co giay chung sinh thi lam gks ntn", "ask_steps", BIRTH)
+    assert "làm chứng" in text.split("\n")[1] and len(text.split("\n")) <= 12
+
+
+def test_a_missing_paper_the_record_does_not_ask_for_changes_nothing(database, dispatcher):
+    text, _ = answer(dispatcher, "không có sổ đỏ thì làm khai sinh cần gì", "ask_documents", BIRTH)
+    assert "khi không có giấy tờ đó" not in text

@@ -238,3 +238,32 @@ def test_ages_and_the_variants_they_fit():
     assert age_fits("Cấp thẻ căn cước cho công dân từ đủ 14 tuổi trở lên", 10) is False
     assert age_fits("Đăng ký khai sinh", 10) is None
     assert name_head("Cấp thẻ căn cước cho người dưới 14 tuổi") == "cap the can cuoc"
+
+
+def test_a_party_from_abroad_is_stated():
+    from core.passages import foreign_variant_name, states_foreign
+
+    for text in (
+        "Chồng tôi là người Hàn Quốc, đăng ký kết hôn cần gì",
+        "vo toi nguoi trung quoc",
+        "e lấy ck ng Nhật",
+        "bé có bố là người Mỹ",
+        "me la nguoi Lao",
+        "lấy chồng Tây",
+        "vợ tôi là Việt kiều",
+        "kết hôn với người nước ngoài",
+    ):
+        assert states_foreign(text), text
+    # Given names, workers, ethnic groups and the household are not a party from abroad.
+    for text in ("nguoi lao dong nghi viec", "ông Nhật mất rồi", "bé nhà bà Hoa", "người Thái ở Sơn La", "người nhà"):
+        assert not states_foreign(text), text
+    assert foreign_variant_name("Đăng ký kết hôn") == "dang ky ket hon co yeu to nuoc ngoai"
+    assert foreign_variant_name("Đăng ký kết hôn có yếu tố nước ngoài") is None
+
+
+def test_the_paper_a_citizen_lacks():
+    from core.passages import lacked_item
+
+    assert lacked_item("Bố tôi mất tại nhà, không có giấy báo tử thì làm khai tử thế nào?") == "giay bao tu"
+    assert lacked_item("sinh con o nha ko co giay chung sinh thi lam gks ntn") == "giay chung sinh"
+    assert lacked_item("có cần giấy chứng sinh không") is None and lacked_item("khong co gi") is None

@@ -59,3 +59,23 @@ def test_legal_basis_forms_and_pickup_come_from_the_record(session):
 def test_compare_reads_each_records_time(session):
     compared = answering.compare([answering.record(session, c) for c in ("1.001193", "1.004222")])
     assert [c.days for c in compared] == [0.0, 7.0]
+
+
+def test_a_foreign_party_picks_the_variant_with_a_foreign_element(session):
+    assert answering.variant_for_foreign(session, "1.000894", "chồng tôi là người Hàn Quốc") == "2.000806"
+    assert answering.variant_for_foreign(session, "1.001193", "bố bé là người Mỹ") == "2.000528"
+    assert answering.variant_for_foreign(session, "1.000656", "ông ấy là Việt kiều") == "1.001766"
+    # No foreign party stated, already the variant, or no such variant in the catalogue.
+    assert answering.variant_for_foreign(session, "1.000894", "đăng ký kết hôn") is None
+    assert answering.variant_for_foreign(session, "2.000806", "chồng người Hàn Quốc") is None
+    assert answering.variant_for_foreign(session, "1.004222", "vợ tôi người Nhật") is None
+
+
+def test_the_documents_of_a_citizen_who_lacks_a_paper(session):
+    death = answering.record(session, "1.000656")
+    choice = answering.documents_without(death, "giay bao tu")
+    assert [d["name"] for d in choice.stated] == [
+        "Giấy báo tử hoặc giấy tờ thay Giấy báo tử do cơ quan có thẩm quyền cấp"
+    ]
+    assert choice.always and all(d not in choice.stated for d in choice.always + choice.others)
+    assert answering.documents_without(death, "so do").stated == []
