@@ -379,7 +379,9 @@ def _compare(session, codes: list[str], dimension: str) -> list[tuple[str, list[
     if dimension in ("time", "all"):
         lines.append(m.SECTION.format(title=m.SECTION_TITLE["time"]))
         lines += [
-            m.COMPARE_TIME.format(name=c.name, code=c.code, time=c.processing_time or m.COMPARE_TIME_UNKNOWN)
+            m.COMPARE_TIME.format(
+                name=_short_name(c.name), code=c.code, time=_lead(c.processing_time) or m.COMPARE_TIME_UNKNOWN
+            )
             for c in compared
         ]
         known = [c for c in compared if c.days is not None]
@@ -392,14 +394,33 @@ def _compare(session, codes: list[str], dimension: str) -> list[tuple[str, list[
     if dimension in ("fee", "all"):
         lines.append(m.SECTION.format(title=m.SECTION_TITLE["fee"]))
         lines += [
-            m.COMPARE_FEE.format(name=c.name, code=c.code, fees="; ".join(c.fees) or m.COMPARE_TIME_UNKNOWN)
+            m.COMPARE_FEE.format(
+                name=_short_name(c.name), code=c.code, fees="; ".join(c.fees) or m.COMPARE_TIME_UNKNOWN
+            )
             for c in compared
         ]
     if dimension in ("documents", "all"):
         lines.append(m.SECTION.format(title=m.SECTION_TITLE["documents"]))
-        lines += [m.COMPARE_DOCUMENTS.format(name=c.name, code=c.code, count=c.documents) for c in compared]
+        lines += [
+            m.COMPARE_DOCUMENTS.format(name=_short_name(c.name), code=c.code, count=c.documents) for c in compared
+        ]
     budget = MAX_REPLY_LINES if dimension != "all" else MAX_COMPOUND_LINES
     return [("\n".join(_clip(lines, budget)[0]), [])]
+
+
+# A compared procedure's name keeps about one phone line, so that its code and figure stay on the screen.
+COMPARED_NAME_CHARS = 50
+
+
+def _short_name(name: str) -> str:
+    return p.shorten(name, COMPARED_NAME_CHARS)
+
+
+def _lead(processing_time: str) -> str:
+    """A processing time's main rule, without its exceptions and legal reference ("Không quá 10 ngày làm
+    việc kể từ ngày nhận yêu cầu hợp lệ" of "…; không quá 15 ngày … (Luật …, Điều 48)")."""
+    lead = processing_time.split(";", 1)[0]
+    return re.sub(r"\s*\([^)]*\)\s*$", "", lead).strip()
 
 
 def _need(record: dict, item: str) -> tuple[str, list[dict]]:

@@ -150,7 +150,7 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"co (?:duoc|the) (?:\w+ ){1,6}khong",
     ),
     "compare": (
-        r"(?:cai|thu tuc|ben|loai|viec) nao (?:nhanh|lau|cham|re|dat|ton|de|kho|don gian|it|nhieu)",
+        r"(?:cai|thu tuc|ben|loai|viec) nao (?:nhanh|lau|cham|re|dat|ton|de|kho|don gian|it|nhieu)(?: hon)?",
         r"so sanh",
         r"khac (?:nhau|gi)",
         r"giong (?:nhau|gi)",
@@ -324,6 +324,9 @@ def _dedupe(cues: list[Cue]) -> list[Cue]:
 
 # Where one question ends and the next begins ("…, còn kết hôn …", "… với …").
 CLAUSE_WORDS = frozenset({"con", "va", "voi", "hay", "hoac", "roi", "ma", "the", "thi"})
+# Words that end a clause's question without naming anything ("thường trú mỗi cái bao nhiêu", "… hơn").
+# Phrases, not words: "hon" ends "kết hôn", "bao" ends "khai báo".
+TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (("moi", "cai"), ("cai", "nao"), ("bao", "nhieu"), ("vay",), ("nhi",))
 _CLAUSE_BREAK = re.compile(r"(?<![\w])(?:con|va|voi|hay|hoac|roi|ma|so voi|the con|thi sao)(?![\w])|[,;?!.]")
 
 

@@ -51,6 +51,7 @@ def mentions(session: Session, text: str, thresholds: Thresholds = Thresholds())
         words = [t for t in tokens if clause[0] <= t.start < clause[1] and not any(a <= t.start < b for a, b in cues)]
         while words and words[0].folded in p.CLAUSE_WORDS:
             words = words[1:]  # "còn kết hôn …": the clause's link word is not part of a name
+        words = _without_trailing(words)  # "thuong tru moi cai (phí) bao nhieu": nor are the words that end it
         if not words:
             continue
         decision = decide(index.search(words, limit=5), thresholds)
@@ -63,6 +64,16 @@ def mentions(session: Session, text: str, thresholds: Thresholds = Thresholds())
         start, end = best.mention_span
         found.append(Mention(best.code, best.name, start, end, clause, others))
     return found
+
+
+def _without_trailing(words: list) -> list:
+    trimmed = True
+    while trimmed:
+        trimmed = False
+        for phrase in p.TRAILING_PHRASES:
+            if len(words) > len(phrase) and tuple(w.folded for w in words[-len(phrase) :]) == phrase:
+                words, trimmed = words[: -len(phrase)], True
+    return words
 
 
 def _item_span(text: str, cue: p.Cue) -> tuple[int, int]:

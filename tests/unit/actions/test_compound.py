@@ -205,3 +205,12 @@ def test_a_missing_paper_shows_what_replaces_it_first(database, dispatcher):
 def test_a_missing_paper_the_record_does_not_ask_for_changes_nothing(database, dispatcher):
     text, _ = answer(dispatcher, "không có sổ đỏ thì làm khai sinh cần gì", "ask_documents", BIRTH)
     assert "khi không có giấy tờ đó" not in text
+
+
+def test_a_comparison_keeps_each_code_and_figure_on_the_phone(database, dispatcher):
+    text, _ = answer(dispatcher, "lam ho chieu vs lltp cai nao lau hon", "ask_processing_time")
+    assert "(mã 1.001456): Không quá 08 ngày làm việc" in text and "(mã 3.000333): Không quá 10 ngày làm việc" in text
+    assert len(text.split("\n")) <= 12
+    dispatcher.messages.clear()
+    text, _ = answer(dispatcher, "Tam tru voi thuong tru cai nao re hon", "ask_fee")
+    assert "15.000" in text and "20.000" in text

@@ -24,6 +24,10 @@ def session(tmp_path):
         ("khai sinh cần gì, còn kết hôn bao nhiêu tiền", ["1.001193", "1.000894"]),
         ("khai sinh với khai tử cái nào nhanh hơn", ["1.001193", "1.000656"]),
         ("lam ho chieu het bao nhieu tien", ["1.001456"]),
+        # Unaccented, with the words that end the question ("mỗi cái", "cái nào rẻ hơn") left out of the names.
+        ("Tam tru voi thuong tru cai nao re hon", ["1.004194", "1.004222"]),
+        ("dang ky tam tru va thuong tru moi cai phi bao nhieu", ["1.004194", "1.004222"]),
+        ("khai bao tam vang bao nhieu", ["1.003677"]),
         # The words that ask ("căn cứ pháp lý") are not a procedure's name ("lý lịch tư pháp").
         ("căn cứ pháp lý", []),
     ],
