@@ -15,7 +15,13 @@ prints for each set:
 - the in-catalogue misses by what went wrong (an expected procedure ranked first but
   refused, ranked lower, or not found; another procedure answered; asked);
 - a calibration curve: each threshold against the share answered and the wrong answers;
-- search latency over the set's queries (p50, p95).
+- search latency over the set's queries (p50, p95);
+- the same queries through the trained NLU (``models/assistant.tar.gz``, every
+  component, the intent routing and the fallback included), as a message
+  without context reaches the dialogue: the share given a procedure-question
+  intent, and top-1 / wrong out of catalogue counting as answered only a
+  procedure linked under such an intent (a ``nlu_fallback`` with a procedure
+  asks "có phải anh/chị muốn hỏi …": counted as asked). ``--no-nlu`` skips it.
 
 Without the national data it says so and stops (exit status 0: nothing to measure).
 """
@@ -119,6 +125,55 @@ def miss_categories(queries: list[dict], outcomes: list[Outcome], results: list)
     return counts
 
 
+def nlu_outcome(parse: dict, answer_intents: frozenset[str]) -> Outcome:
+    """What the dialogue does with a parsed message that has no context: answer, ask or neither."""
+    intent = (parse.get("intent") or {}).get("name")
+    entity = next((e for e in parse.get("entities", []) if e.get("entity") == "procedure"), None)
+    if entity is None:
+        return Outcome("none")
+    if intent in answer_intents:
+        return outcome(entity)
+    if intent == "nlu_fallback":  # the fallback asks whether this procedure was meant
+        return Outcome("clarify", None, (entity["value"],))
+    return Outcome("none")
+
+
+def load_nlu(model: Path, url: str):
+    """The trained NLU reading the evaluation's catalogue, as the Rasa server runs it."""
+    import logging
+    import os
+
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    from bot import patches
+
+    os.environ["DATABASE_URL"] = url  # the linker and the aspect detector read the store of the settings
+    configure_structlog(logging.WARNING)
+    patches.install()
+    return Agent.load(str(model))
+
+
+def print_nlu(queries: list[dict], parses: list[dict], local: set[str]) -> None:
+    from bot.components.aspect_detector import ANSWER_INTENTS
+
+    inside = [(q, p) for q, p in zip(queries, parses) if q["expected_codes"]]
+    intents = Counter((p.get("intent") or {}).get("name") for _, p in inside)
+    procedure_questions = sum(n for name, n in intents.items() if name in ANSWER_INTENTS)
+    table = score(queries, [nlu_outcome(p, ANSWER_INTENTS) for p in parses], local)
+    top1, handled, wrong_out, wrong_national = summary(table)
+    print("  through the trained NLU (a first message, no context):")
+    print(
+        f"    in-catalogue queries given a procedure-question intent: {procedure_questions / max(len(inside), 1):.3f} "
+        f"(others: {', '.join(f'{n} {c}' for n, c in intents.most_common() if n not in ANSWER_INTENTS) or 'none'})"
+    )
+    verdict = "met" if top1 >= TARGET_TOP1 and wrong_out <= TARGET_WRONG_OUT else "NOT met"
+    print(
+        f"    top-1 in catalogue {top1:.3f}, answered or asked {handled:.3f}, wrong out of catalogue {wrong_out:.1%} "
+        f"({wrong_national:.1%} national only): {verdict}"
+    )
+
+
 def summary(table: dict[str, Counter]) -> tuple[float, float, float, float]:
     """(top-1 in catalogue, share of in-catalogue queries answered or asked, wrong out of catalogue,
     the same counting only procedures that have a national record)."""
@@ -169,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--national", type=Path, default=NATIONAL, help="the national portal pages")
     parser.add_argument("--sets", nargs="*", default=[name for name, _ in SETS], help="dev, fresh")
     parser.add_argument("--show-dev-errors", action="store_true", help="list the development set's misses")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "assistant.tar.gz", help="the trained model")
+    parser.add_argument("--no-nlu", action="store_true", help="skip the queries through the trained NLU")
     args = parser.parse_args(argv)
 
     if not args.national.exists():
@@ -196,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
             f"alias file: {used} of {len(aliases)} codes in the catalogue"
         )
         defaults = Thresholds()
+        agent = None
+        if not args.no_nlu:
+            if args.model.is_file():
+                agent = load_nlu(args.model, url)
+            else:
+                print(f"NLU part skipped: no trained model at {args.model} (make train)")
         for name, path in SETS:
             if name not in args.sets:
                 continue
@@ -250,6 +313,13 @@ def main(argv: list[str] | None = None) -> int:
                         f"    {field + ' ' + str(value):24} {share:18.3f} {t1:7.3f} {wrong_in:9d} {wo:10.1%} "
                         f"{wn:9.1%}{mark}"
                     )
+            if agent is not None:
+                import asyncio
+
+                async def parse_all() -> list[dict]:
+                    return [await agent.parse_message(q["query"]) for q in queries]
+
+                print_nlu(queries, asyncio.run(parse_all()), local)
             if name == "dev" and args.show_dev_errors:
                 for query, result in zip(queries, outcomes):
                     expected = set(query["expected_codes"])
