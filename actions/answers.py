@@ -151,15 +151,18 @@ def render_answer(procedure: Procedure, aspect: str, full: bool = True) -> str:
     return render_answer_clipped(procedure, aspect, full)[0]
 
 
-def render_answer_clipped(procedure: Procedure, aspect: str, full: bool = False) -> tuple[str, bool]:
-    """The answer and whether the phone-sized one left something out (the rest is behind "Xem đầy đủ")."""
+def render_answer_clipped(
+    procedure: Procedure, aspect: str, full: bool = False, budget: int = MAX_PHONE_LINES
+) -> tuple[str, bool]:
+    """The answer and whether the phone-sized one left something out (the rest is behind "Xem đầy đủ");
+    ``budget``: the phone lines it may take (fewer when other lines come before it)."""
     body = BODIES[aspect](procedure)
     if body is None:
         return m.UNKNOWN_FACT.format(what=m.UNKNOWN_WHAT[aspect], name=procedure.name, code=procedure.code), False
     header = m.HEADER.format(title=m.ASPECT_TITLE[aspect], name=procedure.name, code=procedure.code)
     if full:
         return "\n".join([header, body, *_footer(procedure)]), False
-    lines, clipped = phone_sized(header, body.split("\n"), _short_footer(procedure))
+    lines, clipped = phone_sized(header, body.split("\n"), _short_footer(procedure), budget)
     return "\n".join(lines), clipped
 
 

@@ -17,10 +17,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import next_question_buttons, render_answer
+from actions.answers import MAX_PHONE_LINES, full_answer_button, next_question_buttons, render_answer_clipped
 from actions.service import ActionRequestHuman
 from actions.store_unavailable import StoreCall
 from core import cues
+from core.passages import days, phone_lines
 from core import wording as m
 from core.settings import current as settings
 from core.vocabulary import DEFAULT_ASPECT
@@ -48,6 +49,30 @@ def english_query(text: str) -> Optional[str]:
     return query
 
 
+def english_summary(procedure, aspect: str) -> Optional[str]:
+    """The direct answer in English from the record's figures (the fee's amounts, the time's first limit);
+    None when the record's figures do not give one (the Vietnamese details then speak alone)."""
+    if aspect == "ask_fee":
+        amounts = [fee.amount_vnd for fee in procedure.fees]
+        if not amounts:
+            return None
+        if all(a == 0 for a in amounts):
+            return m.ENGLISH_FREE
+        if 0 in amounts:
+            return m.ENGLISH_FREE_SOME
+        if any(a is None for a in amounts):
+            return None
+        known = sorted(set(amounts))
+        text = " or ".join(f"{a:,}" for a in known)
+        return (m.ENGLISH_FEE_AMOUNTS if len(known) > 1 else m.ENGLISH_FEE_AMOUNT).format(amounts=text)
+    if aspect == "ask_processing_time":
+        limit = days(procedure.processing_time)
+        if limit is None:
+            return None
+        return m.ENGLISH_SAME_DAY if limit == 0 else m.ENGLISH_WITHIN_DAYS.format(days=f"{limit:g}")
+    return None
+
+
 def answer_in_english(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
     text = tracker.latest_message.get("text") or ""
     lowered = text.lower()
@@ -63,13 +88,17 @@ def answer_in_english(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
             with session_scope() as session:
                 best = search_procedures(session, query, limit=1).best
                 procedure = get_procedure(session, best.code) if best else None
-                answer = render_answer(procedure, aspect) if procedure else None
+                lead = [m.ENGLISH_ANSWER_LEAD.format(topic=m.ENGLISH_TOPIC[aspect])]
+                lead += [line for line in [english_summary(procedure, aspect)] if line]
+                budget = MAX_PHONE_LINES - sum(phone_lines(line) for line in lead)
+                answer, clipped = render_answer_clipped(procedure, aspect, budget=budget) if procedure else ("", False)
         if call.failed:
             return []
         if procedure and answer:
+            full = [full_answer_button(procedure.code, aspect)] if clipped else []
             dispatcher.utter_message(
-                text=m.ENGLISH_ANSWER_LEAD.format(topic=m.ENGLISH_TOPIC[aspect]) + "\n" + answer,
-                buttons=next_question_buttons(procedure.code, aspect),
+                text="\n".join([*lead, answer]),
+                buttons=(full + next_question_buttons(procedure.code, aspect))[:5],
             )
             return [SlotSet("procedure_code", procedure.code)]
     if cues.asks_for_a_procedure(text):

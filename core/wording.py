@@ -205,6 +205,13 @@ ENGLISH_TOPIC = {
     "ask_steps": "the steps",
     "ask_online": "applying online",
 }
+# The direct answer in English, read from the record's figures; the details follow in Vietnamese.
+ENGLISH_FREE = "In short: free of charge (no fee)."
+ENGLISH_FREE_SOME = "In short: free of charge (no fee) in some cases, marked below; other cases as listed."
+ENGLISH_FEE_AMOUNTS = "In short: {amounts} VND, depending on the case below."
+ENGLISH_FEE_AMOUNT = "In short: {amounts} VND."
+ENGLISH_SAME_DAY = "In short: the same day, as a rule (exceptions below)."
+ENGLISH_WITHIN_DAYS = "In short: within {days} days, as a rule (the exact rule below)."
 ENGLISH_NOT_IN_CATALOGUE = (
     "This is an administrative procedure that my catalogue does not hold yet. Please check the National Public "
     "Service Portal (dichvucong.gov.vn) or ask the one-stop desk of the local People's Committee; hotline {hotline}."

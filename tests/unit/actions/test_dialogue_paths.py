@@ -167,3 +167,16 @@ def test_the_forms_skip_exactly_the_intents_that_leave_them():
         expected = set(FORM_EXIT_INTENTS) - {own}
         assert expected <= set(skipped), slot
         assert expected <= left_by[form] and "deny" in left_by[form], form
+
+
+def test_english_leads_with_the_answer_in_english_and_fits_a_phone(database, dispatcher):
+    ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", "How much does birth registration cost?"), {})
+    text = dispatcher.messages[-1]["text"]
+    assert "free of charge (no fee) in some cases" in text.split("\n")[1] and "1.001193" in text
+    assert len(text.split("\n")) <= 12
+    ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", "What is the passport fee?"), {})
+    text = dispatcher.messages[-1]["text"]
+    assert "200,000 or 400,000 VND" in text and len(text.split("\n")) <= 12
+    ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", "How long does it take to get a passport?"), {})
+    text = dispatcher.messages[-1]["text"]
+    assert "within 8 days" in text and len(text.split("\n")) <= 12
