@@ -282,7 +282,7 @@ def _render(
     if what.kind == "need":
         return [_need(record, what.item)], code
     if what.kind == "eligibility":
-        return [_eligibility(record, _own_case(text, record))], code
+        return [_eligibility(record, _own_case(text, record), unit=p.asked_unit(text))], code
     if what.kind == "field":
         return [_field(record, what.dimension)], code
     if what.kind == "passage":
@@ -457,14 +457,15 @@ def _need(record: dict, item: str) -> tuple[str, list[dict]]:
     return "\n".join(lines), buttons
 
 
-def _eligibility(record: dict, text: str, full: bool = False) -> tuple[str, list[dict]]:
+def _eligibility(record: dict, text: str, full: bool = False, unit: Optional[str] = None) -> tuple[str, list[dict]]:
+    """``unit``: the unit of a number the question asks ("mấy tháng"): the passages stating one lead."""
     name, code = record["name"], record["code"]
     who = p.clean(record.get("agency")) or m.DEFAULT_WHO
-    answer = answering.eligibility(record, text)
+    answer = answering.eligibility(record, text, unit)
     if not answer.subjects and not answer.conditions:
         return m.ELIGIBILITY_NOT_SAID.format(name=name, code=code, who=who), []
     lines = [m.ELIGIBILITY_HEADER.format(name=name, code=code)]
-    if not text.strip():  # "ai được làm": who may, in general
+    if not text.strip() and not unit:  # "ai được làm": who may, in general
         if answer.subjects:
             lines.append(m.ELIGIBILITY_SUBJECTS.format(text=answer.subjects))
         if answer.conditions:
@@ -473,7 +474,8 @@ def _eligibility(record: dict, text: str, full: bool = False) -> tuple[str, list
     if answer.relevant:
         lines += [
             m.ELIGIBILITY_RELEVANT.format(
-                field=m.FIELD_LABEL[x.field], text=x.text if full else p.excerpt(x.text, text, PASSAGE_CHARS)
+                field=m.FIELD_LABEL[x.field],
+                text=x.text if full else p.excerpt(x.text, _asked(x.text, text, unit), PASSAGE_CHARS),
             )
             for x in answer.relevant[:2]
         ]
@@ -485,6 +487,11 @@ def _eligibility(record: dict, text: str, full: bool = False) -> tuple[str, list
             lines.append(m.ELIGIBILITY_CONDITIONS.format(text=answer.conditions))
         lines.append(m.ELIGIBILITY_UNDECIDED.format(who=who))
     return _sized(lines, code, "eligibility", full)
+
+
+def _asked(passage: str, text: str, unit: Optional[str]) -> str:
+    """What an excerpt of the passage should keep: the number asked for ("sau 12 tháng") when it states one."""
+    return unit if unit and p.states_quantity(passage, unit) else text
 
 
 def _sized(

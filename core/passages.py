@@ -694,3 +694,18 @@ def lacked_item(text: str) -> Optional[str]:
     """The paper the message says the citizen does not have ("không có giấy báo tử" → "giay bao tu"), folded."""
     match = _LACKED.search(_folded(text or "").text)
     return match.group(1).strip() if match else None
+
+
+# "nghỉ việc mấy tháng thì rút được", "bao nhiêu tuổi thì được": the question asks a number of this unit.
+_QUANTITY_ASKED = re.compile(r"(?<![\w])(?:may|bao nhieu|bn) (thang|nam|tuoi|ngay|tuan)(?![\w])")
+
+
+def asked_unit(text: str) -> Optional[str]:
+    """The unit of the number a question asks for ("mấy tháng" → "thang"), folded; None when it asks none."""
+    match = _QUANTITY_ASKED.search(_folded(text or "").text)
+    return match.group(1) if match else None
+
+
+def states_quantity(text: str, unit: str) -> bool:
+    """Whether a passage states a number of that unit ("sau 12 tháng" for "thang")."""
+    return bool(re.search(rf"(?<![\w])\d+ {unit}(?![\w])", fold(text or "")))

@@ -160,8 +160,10 @@ class Eligibility:
     relevant: list[p.Passage]  # the passages that speak of the words of the question
 
 
-def eligibility(rec: dict[str, Any], question: str) -> Eligibility:
-    """``question``: the citizen's own case ("nhà thuê"), without the words that ask; "" for who may in general."""
+def eligibility(rec: dict[str, Any], question: str, unit: Optional[str] = None) -> Eligibility:
+    """``question``: the citizen's own case ("nhà thuê"), without the words that ask; "" for who may in general.
+    ``unit``: the unit of a number the question asks ("mấy tháng": "thang"); the passages that state such a
+    number ("sau 12 tháng") come first."""
     relevant = [
         passage
         for passage in p.find_passages(
@@ -171,7 +173,15 @@ def eligibility(rec: dict[str, Any], question: str) -> Eligibility:
             fields=("subjects", "conditions", "documents"),
         )
         if passage.score >= MIN_PASSAGE_SCORE
-    ][:3]
+    ]
+    if unit:
+        stating = [
+            x
+            for x in p.record_passages(rec)
+            if x.field in ("subjects", "conditions") and p.states_quantity(x.text, unit)
+        ]
+        relevant = stating + [x for x in relevant if all(x.text != s.text for s in stating)]
+    relevant = relevant[:3]
     return Eligibility(p.clean(rec.get("subjects")), p.clean(rec.get("conditions")), relevant)
 
 

@@ -214,3 +214,11 @@ def test_a_comparison_keeps_each_code_and_figure_on_the_phone(database, dispatch
     dispatcher.messages.clear()
     text, _ = answer(dispatcher, "Tam tru voi thuong tru cai nao re hon", "ask_fee")
     assert "15.000" in text and "20.000" in text
+
+
+def test_how_many_months_leads_with_the_passage_that_states_the_months(database, dispatcher):
+    text, slots = answer(dispatcher, "Nghi viec may thang thi rut bhxh mot lan duoc", procedure="1.001613")
+    lines = text.split("\n")
+    assert "1.001613" in lines[0] and "sau 12 tháng" in lines[1] and slots["procedure_code"] == "1.001613"
+    # The record's caveat stays, and the citizen is told who decides.
+    assert "không được rút một lần chỉ vì nghỉ việc" in text and "Bảo hiểm xã hội" in lines[-1]

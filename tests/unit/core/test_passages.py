@@ -267,3 +267,14 @@ def test_the_paper_a_citizen_lacks():
     assert lacked_item("Bố tôi mất tại nhà, không có giấy báo tử thì làm khai tử thế nào?") == "giay bao tu"
     assert lacked_item("sinh con o nha ko co giay chung sinh thi lam gks ntn") == "giay chung sinh"
     assert lacked_item("có cần giấy chứng sinh không") is None and lacked_item("khong co gi") is None
+
+
+def test_the_number_a_question_asks_for():
+    from core.passages import asked_unit, states_quantity
+
+    assert asked_unit("nghỉ việc mấy tháng thì rút được") == "thang"
+    assert asked_unit("nghi viec bao nhieu thang thi duoc rut") == "thang"
+    assert asked_unit("bao nhiêu tuổi thì được làm căn cước") == "tuoi"
+    assert asked_unit("rút bảo hiểm một lần được không") is None
+    assert states_quantity("sau 12 tháng không thuộc diện đóng", "thang")
+    assert not states_quantity("sau 12 tháng không thuộc diện đóng", "nam")
