@@ -308,7 +308,18 @@ def _clip(lines: list[str], limit: int) -> tuple[list[str], bool]:
     return kept, bool(left) or kept != lines[: len(kept)]
 
 
+def _fee_amount_first(fee: Any) -> str:
+    """One fee in a section: its amount before its name ("200.000đ/lần/người (Phí cung cấp thông tin …)")."""
+    text, name = p.clean(fee.text), p.clean(fee.name)
+    if fee.channel:
+        return m.FEE_CHANNEL.format(channel=fee.channel, text=text)
+    return m.FEE_AMOUNT_FIRST.format(text=text, name=name) if name and p.fold(name) not in p.fold(text) else text
+
+
 def _section_body(session, section: Section) -> Optional[str]:
+    if section.aspect == "fee":
+        procedure = get_procedure(session, section.code)
+        return "\n".join(_fee_amount_first(fee) for fee in procedure.fees) if procedure and procedure.fees else None
     if section.aspect in p.ASPECT_INTENT:
         procedure = get_procedure(session, section.code)
         return BODIES[p.ASPECT_INTENT[section.aspect]](procedure) if procedure else None

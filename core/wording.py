@@ -376,4 +376,6 @@ LIVE_HOURS_JOIN = " và "
 SOURCE_SHORT = "Nguồn: {site}."
 SOURCE_SHORT_DATED = "Cập nhật {date}, nguồn {site}."
 FEE_NAMED = "{name}: {text}"
+# In a section of a compound answer the amount leads, so that a line cut for the phone keeps it.
+FEE_AMOUNT_FIRST = "{text} ({name})"
 NEED_SAID = 'Dạ, về "{item}", hồ sơ thủ tục "{name}" (mã {code}) ghi:'

@@ -222,3 +222,9 @@ def test_how_many_months_leads_with_the_passage_that_states_the_months(database,
     assert "1.001613" in lines[0] and "sau 12 tháng" in lines[1] and slots["procedure_code"] == "1.001613"
     # The record's caveat stays, and the citizen is told who decides.
     assert "không được rút một lần chỉ vì nghỉ việc" in text and "Bảo hiểm xã hội" in lines[-1]
+
+
+def test_a_fee_section_keeps_its_amount_when_cut_for_the_phone(database, dispatcher):
+    text, _ = answer(dispatcher, "lltp mất bn tiền vs bao lâu thì có", "ask_fee", CRIMINAL_RECORD)
+    fee = text.split("\n")[2]
+    assert fee.startswith("200.000đ/lần/người") and "Thời hạn giải quyết" in text
