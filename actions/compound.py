@@ -154,6 +154,9 @@ def answer_whole_question(
             return None
         return _in_full(dispatcher, tracker, linked["value"], str(detail.get("value")))
     cues = p.detect_aspects(text)
+    asked_age = _ask_age(dispatcher, tracker, text, linked, context)
+    if asked_age is not None:
+        return asked_age
     if pending in p.FIELD_ASPECTS and linked and not linked.get("candidates"):
         cues = [p.Cue(pending, 0, 0)] + cues  # "căn cứ pháp lý?" "của khai sinh": the question waited
     # A circumstance that picks the variant: an age ("bé 10 tuổi"), a party from abroad ("chồng người Hàn").
@@ -205,6 +208,36 @@ def answer_whole_question(
     for reply, buttons in replies:
         dispatcher.utter_message(text=reply, buttons=buttons)
     return [SlotSet("procedure_code", chosen), SlotSet("pending_question", None)] if chosen else []
+
+
+def _ask_age(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    text: str,
+    linked: Optional[Dict[str, Any]],
+    context: Optional[str],
+) -> Optional[List[Dict[Text, Any]]]:
+    """ "Tôi muốn làm căn cước": the procedure is split by age and the message does not say for whom, so
+    one short question with a button per age; None when the case is stated or does not matter."""
+    if not linked or linked.get("candidates") or linked.get("value") == context:
+        return None
+    if p.stated_age(text) is not None or p.states_whom(text) or p.states_foreign(text):
+        return None
+    variants: list[tuple[str, str]] = []
+    with StoreCall(dispatcher, "catalogue, the variants by age") as call:
+        with session_scope() as session:
+            if len(answering.mentions(session, text)) <= 1:
+                variants = answering.age_variants(session, str(linked["value"]))
+    if call.failed:
+        return []
+    if not variants:
+        return None
+    intent = tracker.get_intent_of_latest_message() or ""
+    aspect = intent if intent in BODIES else DEFAULT
+    buttons = [{"title": name, "payload": f'/{aspect}{{"procedure": "{code}"}}'} for code, name in variants]
+    dispatcher.utter_message(text=m.ASK_AGE_VARIANT, buttons=buttons)
+    # A typed answer ("bé 8 tuổi") picks the variant from the procedure in context.
+    return [SlotSet("procedure_code", linked["value"]), SlotSet("pending_question", aspect)]
 
 
 def _variant(

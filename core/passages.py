@@ -709,3 +709,15 @@ def asked_unit(text: str) -> Optional[str]:
 def states_quantity(text: str, unit: str) -> bool:
     """Whether a passage states a number of that unit ("sau 12 tháng" for "thang")."""
     return bool(re.search(rf"(?<![\w])\d+ {unit}(?![\w])", fold(text or "")))
+
+
+# Words that say for whom a procedure split by age is done: a child, an adult, the asker, an age.
+_WHOM_STATED = re.compile(
+    r"(?<![\w])(?:con|be|chau|tre|tre em|em be|dua nho|nguoi lon|tuoi|cho toi|cho minh|cua toi|cua minh|"
+    r"ban than|chinh minh)(?![\w])"
+)
+
+
+def states_whom(text: str) -> bool:
+    """Whether the message says for whom ("cho bé", "cho tôi", "14 tuổi"), which picks a procedure split by age."""
+    return bool(_WHOM_STATED.search(_folded(text or "").text))

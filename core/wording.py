@@ -332,6 +332,7 @@ ELIGIBILITY_NOT_SAID = (
     'Dạ, hồ sơ thủ tục "{name}" (mã {code}) chưa ghi đối tượng, điều kiện thực hiện. Anh/chị hỏi {who} ạ.'
 )
 CASE_STATED = "Giấy tờ cho trường hợp anh/chị nêu:"
+ASK_AGE_VARIANT = "Dạ, thủ tục này khác nhau theo tuổi của người được cấp. Anh/chị làm cho người bao nhiêu tuổi ạ?"
 CASE_ALWAYS = "Giấy tờ luôn cần:"
 CASE_OTHERS = "Còn {count} giấy tờ cho các trường hợp khác (bấm nút bên dưới để xem)."
 LACKED_HEADER = 'Dạ, khi không có giấy tờ đó, hồ sơ thủ tục "{name}" (mã {code}) ghi:'

@@ -303,3 +303,18 @@ def variant_for_foreign(session: Session, code: str, text: str, choices: tuple[d
 
 def _folded_name(name: str) -> str:
     return p.fold(name or "").strip()
+
+
+def age_variants(session: Session, code: str) -> list[tuple[str, str]]:
+    """The procedures split by age that this one belongs to (itself first): the catalogue's procedures of
+    the same name head whose names carry an age bound ("Cấp thẻ căn cước cho người dưới 14 tuổi" and
+    "… từ đủ 14 tuổi trở lên"); empty when its name carries none or it has no such sibling."""
+    procedure = get_procedure(session, code) if code else None
+    if procedure is None or p.age_fits(procedure.name, 0) is None:
+        return []
+    head = p.name_head(procedure.name)
+    variants = [(procedure.code, procedure.name)]
+    for hit in catalogue_index(session).search(head, limit=10).hits:
+        if hit.code != code and p.name_head(hit.name) == head and p.age_fits(hit.name, 0) is not None:
+            variants.append((hit.code, hit.name))
+    return variants if len(variants) > 1 else []

@@ -228,3 +228,28 @@ def test_a_fee_section_keeps_its_amount_when_cut_for_the_phone(database, dispatc
     text, _ = answer(dispatcher, "lltp mất bn tiền vs bao lâu thì có", "ask_fee", CRIMINAL_RECORD)
     fee = text.split("\n")[2]
     assert fee.startswith("200.000đ/lần/người") and "Thời hạn giải quyết" in text
+
+
+def test_an_id_card_for_no_one_stated_asks_the_age_once(database, dispatcher):
+    text, slots = answer(dispatcher, "Tôi muốn làm căn cước", "ask_procedure_info", "1.014061")
+    assert text.endswith("bao nhiêu tuổi ạ?") and len(dispatcher.messages) == 1
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert any("1.014061" in x for x in payloads) and any("1.014062" in x for x in payloads)
+    assert slots["procedure_code"] == "1.014061"
+    dispatcher.messages.clear()
+    # The answer typed back picks the variant.
+    text, slots = answer(dispatcher, "bé nhà em 8 tuổi", "inform", context="1.014061")
+    assert slots["procedure_code"] == "1.014062"
+
+
+def test_an_id_card_for_someone_stated_is_answered_without_asking(database, dispatcher):
+    for message in ("làm căn cước cho tôi cần gì", "làm căn cước cho con cần gì", "tôi 30 tuổi làm căn cước"):
+        text, _ = answer(dispatcher, message, "ask_documents", "1.014061")
+        assert "bao nhiêu tuổi ạ?" not in text, message
+        dispatcher.messages.clear()
+    # Nor is a procedure that is not split by age, nor the procedure already in the conversation.
+    text, _ = answer(dispatcher, "làm hộ chiếu cần gì", "ask_documents", "1.001456")
+    assert "bao nhiêu tuổi ạ?" not in text
+    dispatcher.messages.clear()
+    text, _ = answer(dispatcher, "làm căn cước cần gì", "ask_documents", "1.014061", context="1.014061")
+    assert "bao nhiêu tuổi ạ?" not in text

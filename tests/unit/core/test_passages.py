@@ -278,3 +278,10 @@ def test_the_number_a_question_asks_for():
     assert asked_unit("rút bảo hiểm một lần được không") is None
     assert states_quantity("sau 12 tháng không thuộc diện đóng", "thang")
     assert not states_quantity("sau 12 tháng không thuộc diện đóng", "nam")
+
+
+def test_for_whom_a_procedure_split_by_age_is_done():
+    from core.passages import states_whom
+
+    assert states_whom("làm căn cước cho bé") and states_whom("lam cccd cho toi") and states_whom("con 15 tuổi")
+    assert not states_whom("Tôi muốn làm căn cước") and not states_whom("lam the can cuoc can giay to gi v")

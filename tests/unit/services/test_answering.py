@@ -83,3 +83,9 @@ def test_the_documents_of_a_citizen_who_lacks_a_paper(session):
     ]
     assert choice.always and all(d not in choice.stated for d in choice.always + choice.others)
     assert answering.documents_without(death, "so do").stated == []
+
+
+def test_the_procedures_split_by_age(session):
+    variants = answering.age_variants(session, "1.014061")
+    assert [code for code, _ in variants][:1] == ["1.014061"] and "1.014062" in [c for c, _ in variants]
+    assert answering.age_variants(session, "1.001456") == []
