@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from core import cues
+from core.passages import detect_aspects
 from core import wording as m
 from actions.out_of_scope import answer_in_english, answer_out_of_scope
 from actions.procedure_info import ActionAnswerProcedure, latest_entity
@@ -48,6 +49,12 @@ def parse_rating(text: str, bare_allowed: bool = True) -> Optional[int]:
 KIND, ANSWERED, RATING = "feedback_kind", "answered", "rating"
 
 
+def asks_about_a_procedure(text: str) -> bool:
+    """Whether a message read as feedback asks one of the questions about a procedure (core/passages.py):
+    its documents, fee, time, who may do it …; "tôi muốn đánh giá" asks none."""
+    return any(cue.aspect != "can_do" for cue in detect_aspects(text))
+
+
 class ActionFeedback(Action):
     """give_feedback: a complaint is recorded for staff; anything else starts the rating form."""
 
@@ -68,6 +75,9 @@ class ActionFeedback(Action):
                 return ActionAnswerProcedure().run(dispatcher, tracker, domain) + [SlotSet(KIND, ANSWERED)]
             if cues.asks_for_a_procedure(text):
                 return answer_out_of_scope(dispatcher, tracker) + [SlotSet(KIND, ANSWERED)]
+            if asks_about_a_procedure(text):
+                # "nghỉ vc bn tháng thì rút bh 1 lần đc": a question, not a rating ("1 lần" is no score).
+                return ActionAnswerProcedure().run(dispatcher, tracker, domain) + [SlotSet(KIND, ANSWERED)]
         return [SlotSet(KIND, RATING)]  # the rules start the rating form
 
 

@@ -45,6 +45,15 @@ def test_a_rating_request_opens_the_rating_form(database, dispatcher, text):
     assert stored_feedback(database) == []
 
 
+def test_a_question_read_as_feedback_is_answered_not_rated(database, dispatcher):
+    # "1 lần" is no rating: the question about the procedure in context is answered.
+    text = "nghỉ vc bn tháng thì rút bh 1 lần đc"
+    tracker = make_tracker("give_feedback", text, slots={"procedure_code": "1.001613"})
+    events = ActionFeedback().run(dispatcher, tracker, {})
+    assert slot_events(events)["feedback_kind"] == "answered"
+    assert "12 tháng" in dispatcher.messages[0]["text"] and stored_feedback(database) == []
+
+
 @pytest.mark.parametrize(
     "text,expected",
     [("4", 4), ("cho 5 nhé", 5), ("3 sao", 3), ("hẹn tôi 3 lần", None), ("nộp 2 lần đều bị trả", None), ("6", None)],
