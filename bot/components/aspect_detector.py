@@ -30,7 +30,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 import core.passages
@@ -59,11 +59,23 @@ ALSO_FOR_STRONG_BELOW = 0.9
 ROUTED_CONFIDENCE = 0.8
 ANSWER_INTENTS = frozenset({*ASPECT_INTENT.values(), OVERVIEW, "inform"})
 FALLBACK_THRESHOLD = 0.4  # config.yml's FallbackClassifier
+# A procedure linked at least this well counts as named (the linker answers from 0.5; the fallback
+# already says the classifier doubts, so the name must be clear). Calibrated on
+# tests/catalogue_eval/queries_dev.jsonl through the NLU (make eval): the lowest value before more
+# out-of-catalogue queries are answered with a procedure (0.7 and 0.6 answer more of them).
+NAMED_CONFIDENCE = 0.8
+# Requests a message naming a procedure may still be: the classifier's doubt is left to the fallback.
+OTHER_REQUESTS = frozenset({"check_dossier_status", "request_human", "give_feedback", "ask_support_point"})
 AMBIGUITY_THRESHOLD = 0.1  # the FallbackClassifier's default ambiguity_threshold
 
 
 def routed_intent(
-    intent: Optional[str], confidence: float, aspects: List[str], procedures: int, margin: float = 1.0
+    intent: Optional[str],
+    confidence: float,
+    aspects: List[str],
+    procedures: int,
+    margin: float = 1.0,
+    named: bool = False,
 ) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's.
 
@@ -72,7 +84,22 @@ def routed_intent(
     about a procedure classified "out of scope", or an answer intent too unsure to pass the
     fallback, is routed (``margin``: how far the second intent is behind; the fallback takes
     two intents closer than its ambiguity threshold for a doubt).
+
+    ``named``: the linker answers one procedure well (``NAMED_CONFIDENCE``, no choice to offer).
+    A message the classifier cannot place that names one ("Đăng ký hộ kinh doanh để mở tiệm tạp
+    hóa": a wish, no question word) asks about that procedure: its answer, not the fallback's
+    "có phải anh/chị muốn hỏi …", unless the classifier leans to another request.
     """
+    routed = _routed_for_questions(intent, confidence, aspects, procedures, margin)
+    unsure = confidence < FALLBACK_THRESHOLD or margin < AMBIGUITY_THRESHOLD
+    if routed is None and named and unsure and intent not in OTHER_REQUESTS:
+        return intent if intent in ANSWER_INTENTS else OVERVIEW
+    return routed
+
+
+def _routed_for_questions(
+    intent: Optional[str], confidence: float, aspects: List[str], procedures: int, margin: float
+) -> Optional[str]:
     answered = [a for a in aspects if a in ASPECT_INTENT or a in FIELD_ASPECTS or a in ("need", "compare")]
     strong = any(a in ALWAYS_PROCEDURE for a in answered)
     if intent in ALSO_FOR_STRONG and strong and confidence < ALSO_FOR_STRONG_BELOW:
@@ -158,7 +185,10 @@ class AspectDetector(GraphComponent):
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
         ranking = message.get(INTENT_RANKING_KEY) or []
         second = max((float(r["confidence"]) for r in ranking if r.get("name") != name), default=0.0)
-        routed = routed_intent(name, confidence, aspects, procedures, confidence - second)
+        linked = [e for e in message.get(ENTITIES) or [] if e.get("entity") == "procedure"]
+        named = len(linked) == 1 and not linked[0].get("candidates")
+        named = named and float(linked[0].get("confidence_entity") or 0.0) >= NAMED_CONFIDENCE
+        routed = routed_intent(name, confidence, aspects, procedures, confidence - second, named)
         if routed is None:
             return
         top_confidence = max(confidence, ROUTED_CONFIDENCE)

@@ -168,9 +168,10 @@ def print_nlu(queries: list[dict], parses: list[dict], local: set[str]) -> None:
         f"(others: {', '.join(f'{n} {c}' for n, c in intents.most_common() if n not in ANSWER_INTENTS) or 'none'})"
     )
     verdict = "met" if top1 >= TARGET_TOP1 and wrong_out <= TARGET_WRONG_OUT else "NOT met"
+    wrong_in = sum(row["wrong"] for kind, row in table.items() if kind != OUT)
     print(
-        f"    top-1 in catalogue {top1:.3f}, answered or asked {handled:.3f}, wrong out of catalogue {wrong_out:.1%} "
-        f"({wrong_national:.1%} national only): {verdict}"
+        f"    top-1 in catalogue {top1:.3f}, answered or asked {handled:.3f}, another procedure answered {wrong_in}, "
+        f"wrong out of catalogue {wrong_out:.1%} ({wrong_national:.1%} national only): {verdict}"
     )
 
 

@@ -95,3 +95,45 @@ def test_a_sure_question_about_a_procedure_is_not_a_no_or_a_support_point(intent
 def test_several_questions_too_close_to_call_for_the_fallback_keep_their_first_intent():
     assert routed_intent("ask_fee", 0.45, ["fee", "steps", "where"], 0, margin=0.05) == "ask_fee"
     assert routed_intent("ask_fee", 0.45, ["fee"], 0, margin=0.05) is None
+
+
+@pytest.mark.parametrize(
+    "intent, confidence, margin, named, expected",
+    [
+        ("greet", 0.3, 1.0, True, "ask_procedure_info"),  # "Đăng ký hộ kinh doanh để mở tiệm tạp hóa"
+        ("inform", 0.3, 1.0, True, "inform"),  # a bare procedure name: answered as such
+        ("ask_documents", 0.35, 1.0, True, "ask_documents"),  # the classifier's own question, made to pass
+        ("out_of_scope", 0.5, 0.05, True, "ask_procedure_info"),  # too close to call: the fallback's doubt
+        ("check_dossier_status", 0.38, 1.0, True, None),  # another request: left to the fallback
+        ("give_feedback", 0.3, 1.0, True, None),
+        ("inform", 0.3, 1.0, False, None),  # no procedure named well enough
+        ("out_of_scope", 0.9, 1.0, True, None),  # the classifier is sure
+    ],
+)
+def test_an_unplaced_message_naming_one_procedure_asks_about_it(intent, confidence, margin, named, expected):
+    assert routed_intent(intent, confidence, [], 0, margin, named) == expected
+
+
+def linked(detector: AspectDetector, text: str, entity: dict) -> Message:
+    ranking = [{"name": "inform", "confidence": 0.3}, {"name": "greet", "confidence": 0.2}]
+    message = Message({TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking, ENTITIES: [entity]})
+    detector.process([message])
+    return message
+
+
+def test_a_procedure_the_linker_answers_well_routes_the_unplaced_message(detector):
+    entity = {"entity": "procedure", "value": "1.001612", "confidence_entity": 0.84}
+    message = linked(detector, "Đăng ký hộ kinh doanh để mở tiệm tạp hóa", entity)
+    assert message.get(INTENT) == {"name": "inform", "confidence": 0.8}  # then the rule answers the procedure
+
+
+@pytest.mark.parametrize(
+    "entity",
+    [
+        {"entity": "procedure", "value": "1.001612", "confidence_entity": 0.55},
+        {"entity": "procedure", "value": "1.001612", "confidence_entity": 0.9, "candidates": [{"code": "1.001612"}]},
+    ],
+)
+def test_a_weak_link_or_a_choice_leaves_the_message_to_the_fallback(detector, entity):
+    message = linked(detector, "Đăng ký hộ kinh doanh để mở tiệm tạp hóa", entity)
+    assert message.get(INTENT)["name"] == "inform"
