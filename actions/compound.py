@@ -443,6 +443,13 @@ def _compare(session, codes: list[str], dimension: str) -> list[tuple[str, list[
             )
             for c in compared
         ]
+        cheaper = answering.cheaper(compared)
+        if cheaper == "same":
+            lines.append(m.COMPARE_SAME_FEE)
+        elif cheaper:
+            lines.append(m.COMPARE_CHEAPER.format(name=next(c.name for c in compared if c.code == cheaper)))
+        else:
+            lines.append(m.COMPARE_FEE_UNDECIDED)
     if dimension in ("documents", "all"):
         lines.append(m.SECTION.format(title=m.SECTION_TITLE["documents"]))
         lines += [

@@ -344,6 +344,9 @@ COMPARE_FEE = '- "{name}" (mã {code}): {fees}'
 COMPARE_DOCUMENTS = '- "{name}" (mã {code}): {count} loại giấy tờ'
 COMPARE_FASTER = 'Nhanh hơn: "{name}".'
 COMPARE_SAME = "Thời hạn giải quyết như nhau."
+COMPARE_CHEAPER = 'Rẻ hơn: "{name}".'
+COMPARE_SAME_FEE = "Phí, lệ phí như nhau."
+COMPARE_FEE_UNDECIDED = "Phí, lệ phí tùy trường hợp, em không so được chung một mức; anh/chị xem từng mức ở trên ạ."
 COMPARE_UNDECIDED = (
     "Thời hạn không ghi bằng con số nên em không so sánh chắc chắn được; anh/chị xem thời hạn từng thủ tục ở trên ạ."
 )

@@ -243,6 +243,35 @@ class Compared:
     days: Optional[float]
     fees: tuple[str, ...]
     documents: int
+    amounts: tuple[tuple[str, Optional[int]], ...] = ()  # (channel or "", amount in VND; None: not a number)
+
+
+def cheaper(compared: list[Compared]) -> Optional[str]:
+    """The code of the procedure that costs less in every case the records let compare, "same" when they
+    cost the same, None when the records do not decide it (a fee without an amount, or cheaper one way
+    and dearer another). Fees of the same submission channel are compared with each other."""
+    if len(compared) < 2 or any(not c.amounts or any(a is None for _, a in c.amounts) for c in compared):
+        return None
+    shared = set.intersection(*({ch for ch, _ in c.amounts if ch} for c in compared))
+    groups: list[Optional[str]] = [*sorted(shared)] or [None]
+    winners: set[str] = set()
+    for channel in groups:
+        ranges = [
+            (min(costs), max(costs), c.code)
+            for c in compared
+            for costs in [[int(a or 0) for ch, a in c.amounts if channel is None or ch == channel]]
+        ]
+        if all(r[:2] == ranges[0][:2] for r in ranges):
+            winners.add("same")
+            continue
+        low = min(ranges)
+        if not all(low[1] < r[0] for r in ranges if r is not low):
+            return None
+        winners.add(low[2])
+    if winners == {"same"}:
+        return "same"
+    winners.discard("same")
+    return winners.pop() if len(winners) == 1 else None
 
 
 def compare(records: list[dict[str, Any]]) -> list[Compared]:
@@ -254,6 +283,7 @@ def compare(records: list[dict[str, Any]]) -> list[Compared]:
             p.days(r.get("processing_time")),
             tuple(p.clean(f.get("text")) for f in r.get("fees") or []),
             len(r.get("documents") or []),
+            tuple((f.get("channel") or "", f.get("amount_vnd")) for f in r.get("fees") or []),
         )
         for r in records
     ]

@@ -213,7 +213,11 @@ def test_a_comparison_keeps_each_code_and_figure_on_the_phone(database, dispatch
     assert len(text.split("\n")) <= 12
     dispatcher.messages.clear()
     text, _ = answer(dispatcher, "Tam tru voi thuong tru cai nao re hon", "ask_fee")
-    assert "15.000" in text and "20.000" in text
+    assert "15.000" in text and "20.000" in text and text.endswith('Rẻ hơn: "Đăng ký tạm trú".')
+    dispatcher.messages.clear()
+    # A fee the record gives no amount for: the reply says it cannot compare.
+    text, _ = answer(dispatcher, "khai sinh với kết hôn cái nào rẻ hơn", "ask_fee")
+    assert "Rẻ hơn" not in text and "không so được" in text
 
 
 def test_how_many_months_leads_with_the_passage_that_states_the_months(database, dispatcher):

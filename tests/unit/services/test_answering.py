@@ -89,3 +89,17 @@ def test_the_procedures_split_by_age(session):
     variants = answering.age_variants(session, "1.014061")
     assert [code for code, _ in variants][:1] == ["1.014061"] and "1.014062" in [c for c, _ in variants]
     assert answering.age_variants(session, "1.001456") == []
+
+
+def test_which_procedure_is_cheaper(session):
+    def compared(*codes):
+        return answering.compare([answering.record(session, code) for code in codes])
+
+    # Temporary residence costs less on each channel (15.000 / 7.000 against 20.000 / 10.000).
+    assert answering.cheaper(compared("1.004194", "1.004222")) == "1.004194"
+    # A fee without an amount (a late birth registration) or overlapping ranges: not decided.
+    assert answering.cheaper(compared("1.001193", "1.000894")) is None
+    assert answering.cheaper(compared("1.001456", "3.000333")) is None
+    free = answering.Compared("a", "A", "", None, (), 1, (("", 0),))
+    assert answering.cheaper([free, answering.Compared("b", "B", "", None, (), 1, (("", 0),))]) == "same"
+    assert answering.cheaper([free, answering.Compared("b", "B", "", None, (), 1, (("", 5000),))]) == "a"
