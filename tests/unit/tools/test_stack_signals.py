@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[3]
 RUNNER = textwrap.dedent(
     """
     import signal
+    import sys
+
     from tools.stack import StopRequest
 
     stop = StopRequest()
@@ -27,13 +29,16 @@ RUNNER = textwrap.dedent(
     while not stop.wait(2):
         pass
     print("stopped", flush=True)
+    sys.stdin.read()  # exits when the test closes stdin: not while the burst still arrives
     """
 )
 
 
 @pytest.mark.parametrize("attempt", range(5))
 def test_a_burst_of_sigterms_stops_the_runner_at_once(attempt):
-    child = subprocess.Popen([sys.executable, "-c", RUNNER], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", RUNNER], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert child.stdout.readline() == "ready\n"
     for _ in range(2000):
         try:
