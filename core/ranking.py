@@ -496,7 +496,7 @@ class CatalogueIndex:
         ]
         said = {key for i, key in enumerate(resolved) if key and i not in unmatched}
         hits = self._prefer_variants(hits, list(picked.values()), said)
-        return SearchResult(hits[:limit], self._ambiguous(hits), tuple(unexplained))
+        return SearchResult(hits[:limit], self._ambiguous(hits, said), tuple(unexplained))
 
     def _prefer_variants(self, hits: list[Hit], phrases: list[int], said: set[str]) -> list[Hit]:
         """A variant whose name holds the whole of a better-scored name the query says whole
@@ -680,17 +680,28 @@ class CatalogueIndex:
         # positions are matched words: their resolved syllable is never None
         return max(runs, key=lambda run: sum(self.weight[resolved[i] or ""] for i in run), default=[])
 
-    def _ambiguous(self, hits: list[Hit]) -> list[Hit]:
+    def _ambiguous(self, hits: list[Hit], said: set[str]) -> list[Hit]:
+        """The procedures the query cannot tell from the best one. A name that holds the whole
+        of the best one's name and adds words the query does not say at all ("Xóa đăng ký
+        thường trú", "… có yếu tố nước ngoài", "… (thực hiện tại cấp tỉnh)" beside "Đăng ký
+        thường trú" for "thường trú cần gì") is a variant nobody asked for, not a choice."""
         if len(hits) < 2 or hits[0].recall >= AMBIGUITY_MAX_RECALL or hits[0].extends:
             return []
         top = hits[0]
+        top_name = self.name_words[self.entry_of_code[top.code]]
         top_weight = sum(self.weight[s] for s in top.matched)
-        return [
+        near = [
             h
             for h in hits
             if h.score >= top.score - CLARIFY_SCORE_GAP
             and sum(self.weight[s] for s in h.matched & top.matched) >= AMBIGUITY_SHARED_WEIGHT * top_weight
         ]
+        near = [h for h in near if not self._unasked_variant(h, top_name, said)]
+        return near if len(near) >= 2 else []
+
+    def _unasked_variant(self, hit: Hit, base: frozenset[str], said: set[str]) -> bool:
+        name = self.name_words[self.entry_of_code[hit.code]]
+        return base < name and not (name - base) & said
 
 
 @dataclass(frozen=True)

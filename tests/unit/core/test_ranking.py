@@ -319,3 +319,21 @@ def test_a_generic_head_shared_by_many_names_is_not_a_name():
     assert decide(index.search("cấp giấy phép hoạt động in ấn")).code != "3.000383"
     # A head only its own procedure's names hold still names it.
     assert decide(index.search("cấp lại giấy phép xây dựng")).code == "1.013228"
+
+
+def test_a_name_extended_by_words_the_query_does_not_say_is_not_a_choice():
+    # The national catalogue holds, beside "Đăng ký thường trú", its removal and a level's
+    # variant: "thường trú cần gì" asks about the registration, not which of them.
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.000001", "Đăng ký thường trú", "Cư trú", ("Cấp xã",)),
+            CatalogueEntry("1.000002", "Xóa đăng ký thường trú", "Cư trú", ("Cấp xã",)),
+            CatalogueEntry("1.000003", "Đăng ký tạm trú", "Cư trú", ("Cấp xã",)),
+        ]
+    )
+    for query in ("thường trú cần gt gì", "thuong tru bn ngay co kq"):
+        decision = decide(index.search(query, limit=5))
+        assert (decision.kind, decision.code) == ("answer", "1.000001")
+    # Said, the extra word picks the variant; named in part, two unrelated names still ask.
+    assert decide(index.search("xóa thường trú", limit=5)).code == "1.000002"
+    assert decide(index.search("đăng ký", limit=5)).kind != "answer"
