@@ -80,6 +80,8 @@ def plan(
     if need and context:
         # "có cần mang giấy đăng ký kết hôn không": the item is not a procedure to switch to.
         mentions = [x for x in mentions if not (need.start <= x.start and x.end <= need.end)]
+        if linked and linked.get("candidates") and _within(linked, need):
+            linked = None  # nor a list of procedures to choose from ("có cần sổ hộ khẩu không")
     codes = list(dict.fromkeys(x.code for x in mentions))
     dimension = p.comparison(text)
     if dimension and len(codes) >= 2:
@@ -114,6 +116,11 @@ def plan(
     if not asked and not need and general and _QUESTION.search(p.fold(text)):
         return Plan("passage", codes=[code])  # "bằng A1 có thời hạn không": the record's passage, if one answers
     return None
+
+
+def _within(entity: Dict[str, Any], cue: p.Cue) -> bool:
+    start, end = entity.get("start"), entity.get("end")
+    return isinstance(start, int) and isinstance(end, int) and cue.start <= start and end <= cue.end
 
 
 def _by_clause(text: str, mentions: list[answering.Mention], context: Optional[str]) -> list[Section]:

@@ -53,6 +53,24 @@ def test_the_household_book_was_abolished(database, dispatcher):
     assert "01/01/2023" in text
 
 
+def test_do_i_need_an_item_the_catalogue_also_names_asks_no_choice(database, dispatcher):
+    # With the national catalogue "sổ hộ khẩu" is in several procedures' names: the linker's
+    # choice between them is not the question asked about the procedure in context.
+    text = "Có cần sổ hộ khẩu không?"
+    mention = {"entity": "procedure", "value": "1.010041", "start": 8, "end": 18}
+    mention["candidates"] = [
+        {"code": "1.010041", "name": "Xác nhận thông tin về cư trú", "label": "Xác nhận thông tin về cư trú"},
+        {"code": "1.004222", "name": "Đăng ký thường trú", "label": "Đăng ký thường trú"},
+    ]
+    tracker = make_tracker("ask_documents", text, [mention], slots={"procedure_code": RESIDENCE})
+    events = slot_events(ActionAnswerProcedure().run(dispatcher, tracker, {}))
+    reply = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert "01/01/2023" in reply and not any(
+        m.get("buttons") and "chọn" in (m.get("text") or "") for m in dispatcher.messages
+    )
+    assert events.get("procedure_code", RESIDENCE) == RESIDENCE
+
+
 def test_legal_basis_is_not_the_criminal_record_card(database, dispatcher):
     # The linker reads "pháp lý" as "lý lịch tư pháp": the question's own words never switch the procedure.
     text, slots = answer(dispatcher, "căn cứ pháp lý", procedure=CRIMINAL_RECORD, context=BIRTH)
