@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Optional
 
 from core import wording as m
-from core.passages import PHONE_LINE_CHARS, clean, fit, phone_lines
+from core.passages import PHONE_LINE_CHARS, clean, fit, phone_lines, vietnamese_amounts
 from core.text import fold
 from services.catalogue import Procedure
 
@@ -50,7 +50,9 @@ _document_line = document_line
 
 def _fee_lines(procedure: Procedure) -> list[str]:
     lines = [
-        m.FEE_CHANNEL.format(channel=fee.channel, text=clean(fee.text)) if fee.channel else _fee_text(fee)
+        m.FEE_CHANNEL.format(channel=fee.channel, text=vietnamese_amounts(clean(fee.text)))
+        if fee.channel
+        else _fee_text(fee)
         for fee in procedure.fees
     ]
     bases = list(dict.fromkeys(fee.basis for fee in procedure.fees if fee.basis))
@@ -64,7 +66,7 @@ def _fee_lines(procedure: Procedure) -> list[str]:
 def _fee_text(fee: Any) -> str:
     """The fee with its name ("Lệ phí cấp lại hộ chiếu: 400.000đ …") unless the text says it; a fee of one
     submission channel is named by the channel instead."""
-    text, name = clean(fee.text), clean(fee.name)
+    text, name = vietnamese_amounts(clean(fee.text)), clean(fee.name)
     return m.FEE_NAMED.format(name=name, text=text) if name and fold(name) not in fold(text) else text
 
 

@@ -350,7 +350,7 @@ def _clip(lines: list[str], limit: int) -> tuple[list[str], bool]:
 
 def _fee_amount_first(fee: Any) -> str:
     """One fee in a section: its amount before its name ("200.000đ/lần/người (Phí cung cấp thông tin …)")."""
-    text, name = p.clean(fee.text), p.clean(fee.name)
+    text, name = p.vietnamese_amounts(p.clean(fee.text)), p.clean(fee.name)
     if fee.channel:
         return m.FEE_CHANNEL.format(channel=fee.channel, text=text)
     return m.FEE_AMOUNT_FIRST.format(text=text, name=name) if name and p.fold(name) not in p.fold(text) else text

@@ -385,6 +385,17 @@ def clean(text: Optional[str]) -> str:
     return re.sub(r"\s{2,}", " ", _EDITOR_NOTE.sub("", text)).strip(" ;")
 
 
+# The national portal writes amounts in đồng the English way ("7,000 Việt Nam Đồng"), which a
+# Vietnamese reader takes for seven: a comma is the decimal mark in Vietnamese.
+_COMMA_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])(?=\s?(?:VNĐ|VND|Việt Nam Đồng|[Đđ]ồng))")
+
+
+def vietnamese_amounts(text: str) -> str:
+    """Amounts in đồng grouped the Vietnamese way ("7,000 Việt Nam Đồng" -> "7.000 Việt Nam Đồng");
+    the figures themselves, other currencies and the rest of the text unchanged."""
+    return _COMMA_THOUSANDS.sub(lambda match: match.group(0).replace(",", "."), text)
+
+
 # Words that say nothing about which document or passage is meant.
 _STOPWORDS = frozenset(
     "co can phai khong ko k gi nao la va cua cho the thi o tai den voi mot cac nhung duoc bi "

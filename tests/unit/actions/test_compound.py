@@ -153,6 +153,23 @@ def test_fee_names_are_kept_and_editors_notes_never_shown(database):
     assert "kiểm tra lại" not in transfer.lower()
 
 
+def test_a_portal_amount_is_grouped_the_vietnamese_way(database, dispatcher):
+    # The national portal writes "20,000 Việt Nam Đồng": a Vietnamese reader takes the comma for a decimal mark.
+    from actions.answers import render_answer
+    from procedures_db.db import session_scope
+    from services.catalogue import get_procedure
+
+    with session_scope(database) as session:
+        procedure = get_procedure(session, RESIDENCE)
+        for fee in procedure.fees:
+            fee.text, fee.channel = "20,000 Việt Nam Đồng (Trường hợp nộp hồ sơ giấy)", "Trực tiếp"
+    with session_scope(database) as session:
+        card = render_answer(get_procedure(session, RESIDENCE), "ask_fee")
+    section, _ = answer(dispatcher, "thường trú phí bao nhiêu, nộp ở đâu", "ask_fee", context=RESIDENCE)
+    for text in (card, section):
+        assert "Trực tiếp: 20.000 Việt Nam Đồng (Trường hợp nộp hồ sơ giấy)" in text and "20,000" not in text
+
+
 def test_what_the_record_says_of_an_act_is_quoted_with_its_field(database, dispatcher):
     text, slots = answer(dispatcher, "hai bên có phải có mặt không", context=MARRIAGE)
     assert text.startswith('Dạ, về "có mặt"') and "Đối tượng thực hiện" in text and "có mặt" in text.split("\n")[1]

@@ -16,6 +16,7 @@ from core.passages import (
     is_form,
     is_paper,
     matching_documents,
+    vietnamese_amounts,
 )
 
 # A record written for these tests (the format of docs/interfaces.md), not read from any catalogue.
@@ -285,3 +286,17 @@ def test_for_whom_a_procedure_split_by_age_is_done():
 
     assert states_whom("làm căn cước cho bé") and states_whom("lam cccd cho toi") and states_whom("con 15 tuổi")
     assert not states_whom("Tôi muốn làm căn cước") and not states_whom("lam the can cuoc can giay to gi v")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7,000 Việt Nam Đồng (thu 7.000 đồng/lần)", "7.000 Việt Nam Đồng (thu 7.000 đồng/lần)"),
+        ("1,000,000 VNĐ", "1.000.000 VNĐ"),
+        ("3,000 USD", "3,000 USD"),  # another currency: as written
+        ("1,5 ngày", "1,5 ngày"),
+        ("12,5 đồng", "12,5 đồng"),  # a decimal already written the Vietnamese way
+    ],
+)
+def test_amounts_in_dong_are_grouped_the_vietnamese_way(text, expected):
+    assert vietnamese_amounts(text) == expected
