@@ -772,6 +772,35 @@ def _split_list(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
+# What the portal's "Đối tượng thực hiện" holds: a kind of applicant from this fixed list, never
+# who may apply or on what condition ("Cha hoặc mẹ của trẻ", "Người lao động … đóng dưới 20 năm").
+PORTAL_SUBJECT_KINDS = frozenset(
+    (
+        "Công dân Việt Nam",
+        "Người Việt Nam định cư ở nước ngoài",
+        "Người nước ngoài",
+        "Người nước ngoài cư trú tại Việt Nam",
+        "Tổ chức (không bao gồm doanh nghiệp, HTX)",
+        "Tổ chức nước ngoài",
+        "Doanh nghiệp",
+        "Doanh nghiệp Việt Nam",
+        "Doanh nghiệp có vốn đầu tư nước ngoài",
+        "Hợp tác xã",
+        "Cán bộ",
+        "công chức",
+        "viên chức",
+        "Đảng viên",
+        "Tổ chức Đảng",
+    )
+)
+
+
+def only_subject_kinds(text: str | None) -> bool:
+    """Whether a subjects text names only the portal's kinds of applicant (it says nobody's case)."""
+    parts = _subjects(text)
+    return bool(parts) and all(part in PORTAL_SUBJECT_KINDS for part in parts)
+
+
 def _subjects(text: str | None) -> list[str]:
     """'Tổ chức (không bao gồm doanh nghiệp, HTX), Công dân Việt Nam' → two subjects (commas inside brackets kept)."""
     parts, depth, current = [], 0, ""

@@ -19,7 +19,9 @@ published text, versioned by its decision number; the seed was written by hand a
 its facts are older). From the seed (procedures_db/seed/procedures.jsonl) a record keeps what
 the page does not give at all — its aliases (folk names are ours; the portal has none), and a
 field, agency, subjects, conditions, result, documents, steps, legal basis, online address,
-overall time or fee the page leaves empty — and its source lists them (``seed_fields``).
+overall time or fee the page leaves empty — and its source lists them (``seed_fields``). The
+page's subjects are only kinds of applicant ("Công dân Việt Nam, Tổ chức"): the seed's
+who-may-apply, when it says more, is kept instead (the page's kinds stay in ``subject_list``).
 """
 
 from __future__ import annotations
@@ -42,7 +44,13 @@ from integrations.catalogue_import import read_records, upsert_procedure
 from integrations.import_outcomes import UpsertCounts
 from integrations.seed import seed_records
 from procedures_db.catalogue import procedures_by_code, write_procedure
-from integrations.portal import REPORT_FIELDS, PortalRecordError, given_fields, parse_portal_record
+from integrations.portal import (
+    REPORT_FIELDS,
+    PortalRecordError,
+    given_fields,
+    only_subject_kinds,
+    parse_portal_record,
+)
 from procedures_db.provenance import SOURCE, procedure_sources
 from procedures_db.records import RecordError, validate_record
 
@@ -302,7 +310,17 @@ def _import_one(session: Session, context: _Context, report: PortalImportReport,
 
 def _fill_from_seed(clean: dict, seed: dict) -> list[str]:
     """Fields the page does not give, taken from the seed record of the same code; returns their names."""
-    filled = [key for key in SEED_FIELDS if clean[key] in (None, []) and seed[key] not in (None, [])]
+    filled = [
+        key
+        for key in SEED_FIELDS
+        if seed[key] not in (None, [])
+        and (
+            clean[key] in (None, [])
+            # The page's kinds of applicant ("Công dân Việt Nam") answer nobody's "ai được làm";
+            # the seed's who-may-apply does (and the source says it is the seed's).
+            or (key == "subjects" and only_subject_kinds(clean[key]) and not only_subject_kinds(seed[key]))
+        )
+    ]
     methods = clean["methods"]
     if not clean["processing_time"] and seed["processing_time"]:
         if not any(m["processing_time"] or m["time_value"] is not None for m in methods):

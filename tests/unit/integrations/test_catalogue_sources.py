@@ -109,7 +109,10 @@ def test_a_page_wins_over_the_seed_and_leaves_it_what_it_does_not_give(store_url
     assert record["agency"] == seed["agency"] and record["aliases"] == seed["aliases"]
     assert record["source"]["kind"] == "portal" and record["source"]["file"] == "tu-phap.jsonl"
     assert record["source"]["line"] == 1 and len(record["source"]["sha256"]) == 64
-    assert record["source"]["seed_fields"] == ["agency", "online_url"]
+    # The page's subjects are only kinds of applicant: the seed's who-may-apply is kept, the kinds beside it.
+    assert record["subjects"] == seed["subjects"] and "Cha hoặc mẹ" in record["subjects"]
+    assert record["subject_list"] == ["Công dân Việt Nam"]
+    assert record["source"]["seed_fields"] == ["agency", "subjects", "online_url"]
     assert record["source"]["seed_updated_at"] == seed["updated_at"].isoformat()
     with session_scope(store_url) as session:  # the same file again: nothing changes
         assert counts(import_portal(session, [path])) == (0, 0, 2, 0)

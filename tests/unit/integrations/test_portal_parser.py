@@ -353,3 +353,21 @@ def test_a_page_without_its_headings_leaves_the_fields_as_they_are():
         {"ma_thu_tuc": "9.000778", "ten_thu_tuc": "Thủ tục thử", "thanh_phan_ho_so": "--", "raw_text": None}
     )
     assert parsed.record["documents"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds_only"),
+    [
+        ("Công dân Việt Nam", True),
+        ("Hợp tác xã, Doanh nghiệp, Công dân Việt Nam, Tổ chức (không bao gồm doanh nghiệp, HTX)", True),
+        ("Cán bộ, công chức, viên chức", True),
+        ("Cha hoặc mẹ của trẻ; ông, bà hoặc người thân thích khác", False),
+        ("Công dân Việt Nam, Người lao động đã nghỉ việc", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_the_portals_subjects_are_kinds_of_applicant(text, kinds_only):
+    from integrations.portal import only_subject_kinds
+
+    assert only_subject_kinds(text) is kinds_only
