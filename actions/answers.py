@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Any, Callable, Dict, Optional
 
 from core import wording as m
@@ -30,13 +32,17 @@ def _footer(procedure: Procedure) -> list[str]:
     return lines
 
 
+_LIST_MARK = re.compile(r"^(?:[-+•*]\s+)+")
+
+
 def document_line(document: Any) -> str:
     """One document of a procedure (a model or a record's dict): name, counts, case; no editors' notes."""
 
     def part(key: str) -> Any:
         return document.get(key) if isinstance(document, dict) else getattr(document, key)
 
-    line = clean(part("name"))
+    # The portal's names often begin with its own list mark ("- Giấy báo tử …"): the reply puts its own.
+    line = _LIST_MARK.sub("", clean(part("name")))
     originals, copies = part("originals"), part("copies")
     if (bool(originals), bool(copies)) in m.DOCUMENT_COUNTS:
         line += m.DOCUMENT_COUNTS[(bool(originals), bool(copies))].format(originals=originals, copies=copies)

@@ -292,3 +292,11 @@ def test_an_id_card_for_someone_stated_is_answered_without_asking(database, disp
     dispatcher.messages.clear()
     text, _ = answer(dispatcher, "làm căn cước cần gì", "ask_documents", "1.014061", context="1.014061")
     assert "bao nhiêu tuổi ạ?" not in text
+
+
+def test_a_portal_list_mark_in_a_document_name_is_not_shown_twice():
+    from actions.answers import document_line
+
+    line = document_line({"name": "- Giấy báo tử hoặc giấy tờ thay Giấy báo tử", "originals": 1, "copies": 0})
+    assert line.startswith("Giấy báo tử hoặc giấy tờ thay Giấy báo tử")
+    assert document_line({"name": "Tờ khai - mẫu TK1", "originals": 1, "copies": 0}).startswith("Tờ khai - mẫu TK1")
