@@ -645,6 +645,9 @@ def _case(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
     return "\n".join(_clip(lines, room)[0] + tail), buttons
 
 
+LACKED_LINE_CHARS = 3 * p.PHONE_LINE_CHARS  # the entry of the paper the citizen lacks, on the phone
+
+
 def _lacking(record: dict, item: str) -> Optional[tuple[str, list[dict]]]:
     """The documents for a citizen who lacks a paper: that paper's entry (what replaces it) first, the
     others every case needs after, those of other cases behind a button; None when the record does
@@ -655,7 +658,10 @@ def _lacking(record: dict, item: str) -> Optional[tuple[str, list[dict]]]:
     code = record["code"]
     who = p.clean(record.get("agency")) or m.DEFAULT_WHO
     lines = [m.LACKED_HEADER.format(name=record["name"], code=code)]
-    lines += [f"- {document_line(d)}" for d in choice.stated]
+    # A national record's entry can be a paragraph: its start on the phone, the whole behind the button.
+    stated = [f"- {document_line(d)}" for d in choice.stated]
+    shortened = [p.shorten(line, LACKED_LINE_CHARS) for line in stated]
+    lines += shortened
     tail = [m.LACKED_CHECK.format(who=who)]
     if choice.always:
         lines.append(m.LACKED_OTHERS)
@@ -663,6 +669,7 @@ def _lacking(record: dict, item: str) -> Optional[tuple[str, list[dict]]]:
     buttons = []
     if choice.others:
         tail.insert(0, m.CASE_OTHERS.format(count=len(choice.others)))
+    if choice.others or shortened != stated:
         buttons.append(
             {"title": m.FULL_BUTTON, "payload": f'/ask_documents{{"procedure": "{code}", "detail": "full"}}'}
         )

@@ -300,3 +300,25 @@ def test_a_portal_list_mark_in_a_document_name_is_not_shown_twice():
     line = document_line({"name": "- Giấy báo tử hoặc giấy tờ thay Giấy báo tử", "originals": 1, "copies": 0})
     assert line.startswith("Giấy báo tử hoặc giấy tờ thay Giấy báo tử")
     assert document_line({"name": "Tờ khai - mẫu TK1", "originals": 1, "copies": 0}).startswith("Tờ khai - mẫu TK1")
+
+
+def test_a_long_entry_for_a_missing_paper_fits_the_phone_and_the_whole_is_one_button_away():
+    from actions.compound import _lacking
+    from core.passages import phone_lines
+
+    long_entry = (
+        "- Giấy báo tử hoặc giấy tờ thay Giấy báo tử do cơ quan có thẩm quyền cấp. Trường hợp người yêu cầu "
+        "đã nộp bản điện tử Giấy báo tử hoặc cơ quan đăng ký hộ tịch đã khai thác được dữ liệu điện tử có ký số "
+        "của Giấy báo tử thì không phải nộp bản giấy."
+    )
+    record = {
+        "code": "T.2",
+        "name": "Đăng ký khai tử",
+        "agency": "Ủy ban nhân dân cấp xã",
+        "documents": [{"name": long_entry, "originals": 1}, {"name": "Tờ khai đăng ký khai tử", "originals": 1}],
+    }
+    reply = _lacking(record, "giấy báo tử")
+    assert reply is not None
+    text, buttons = reply
+    assert "Giấy báo tử hoặc giấy tờ thay Giấy báo tử do cơ quan có thẩm quyền cấp." in text
+    assert phone_lines(text) <= 12 and buttons and "detail" in buttons[0]["payload"]
