@@ -55,12 +55,7 @@ _document_line = document_line
 
 
 def _fee_lines(procedure: Procedure) -> list[str]:
-    lines = [
-        m.FEE_CHANNEL.format(channel=fee.channel, text=vietnamese_amounts(clean(fee.text)))
-        if fee.channel
-        else _fee_text(fee)
-        for fee in procedure.fees
-    ]
+    lines = [fee_line(fee) for fee in procedure.fees]
     bases = list(dict.fromkeys(fee.basis for fee in procedure.fees if fee.basis))
     if bases:
         lines.append(m.FEE_BASIS.format(basis="; ".join(bases)))
@@ -69,11 +64,13 @@ def _fee_lines(procedure: Procedure) -> list[str]:
     return lines
 
 
-def _fee_text(fee: Any) -> str:
-    """The fee with its name ("Lệ phí cấp lại hộ chiếu: 400.000đ …") unless the text says it; a fee of one
-    submission channel is named by the channel instead."""
+def fee_line(fee: Any, named: str = m.FEE_NAMED) -> str:
+    """The fee with its name ("Lệ phí cấp lại hộ chiếu: 400.000đ …", or as ``named`` puts them) unless the
+    text says it; a fee of one submission channel is named by the channel instead."""
     text, name = vietnamese_amounts(clean(fee.text)), clean(fee.name)
-    return m.FEE_NAMED.format(name=name, text=text) if name and fold(name) not in fold(text) else text
+    if fee.channel:
+        return m.FEE_CHANNEL.format(channel=fee.channel, text=text)
+    return named.format(name=name, text=text) if name and fold(name) not in fold(text) else text
 
 
 def _method_lines(procedure: Procedure, attribute: str) -> list[str]:

@@ -23,7 +23,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import BODIES, answer_reply, document_line, next_question_buttons, render_answer
+from actions.answers import BODIES, answer_reply, document_line, fee_line, next_question_buttons, render_answer
 from actions.store_unavailable import StoreCall
 from core import passages as p
 from core import wording as m
@@ -233,8 +233,10 @@ def _ask_age(
     variants: list[tuple[str, str]] = []
     with StoreCall(dispatcher, "catalogue, the variants by age") as call:
         with session_scope() as session:
-            if len(answering.mentions(session, text)) <= 1:
-                variants = answering.age_variants(session, str(linked["value"]))
+            variants = answering.age_variants(session, str(linked["value"]))
+            # Most procedures have none: the message's procedures are searched only for those that do.
+            if variants and len(answering.mentions(session, text)) > 1:
+                variants = []
     if call.failed:
         return []
     if not variants:
@@ -348,18 +350,12 @@ def _clip(lines: list[str], limit: int) -> tuple[list[str], bool]:
     return kept, bool(left) or kept != lines[: len(kept)]
 
 
-def _fee_amount_first(fee: Any) -> str:
-    """One fee in a section: its amount before its name ("200.000đ/lần/người (Phí cung cấp thông tin …)")."""
-    text, name = p.vietnamese_amounts(p.clean(fee.text)), p.clean(fee.name)
-    if fee.channel:
-        return m.FEE_CHANNEL.format(channel=fee.channel, text=text)
-    return m.FEE_AMOUNT_FIRST.format(text=text, name=name) if name and p.fold(name) not in p.fold(text) else text
-
-
 def _section_body(session, section: Section) -> Optional[str]:
     if section.aspect == "fee":
         procedure = get_procedure(session, section.code)
-        return "\n".join(_fee_amount_first(fee) for fee in procedure.fees) if procedure and procedure.fees else None
+        # Its amount before its name ("200.000đ/lần/người (Phí cung cấp thông tin …)").
+        fees = [fee_line(fee, m.FEE_AMOUNT_FIRST) for fee in procedure.fees] if procedure else []
+        return "\n".join(fees) or None
     if section.aspect in p.ASPECT_INTENT:
         procedure = get_procedure(session, section.code)
         return BODIES[p.ASPECT_INTENT[section.aspect]](procedure) if procedure else None
