@@ -225,9 +225,11 @@ def test_every_pattern_runs_in_linear_time_on_a_long_message(text):
 
     from core.passages import clauses, days, excerpt
 
-    started = time.process_time()
+    detect_aspects("x"), clauses("x"), excerpt("x", "a b", 100), days("x")  # compiled, loaded: not timed
+    # This thread's CPU: the suite's background threads (servers of other tests) are not counted.
+    started = time.thread_time()
     detect_aspects(text), clauses(text), excerpt(text, "a b", 100), days(text)
-    assert time.process_time() - started < 0.2
+    assert time.thread_time() - started < 0.2
 
 
 def test_ages_and_the_variants_they_fit():
