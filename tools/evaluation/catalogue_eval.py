@@ -154,7 +154,26 @@ def load_nlu(model: Path, url: str):
     return Agent.load(str(model))
 
 
-def print_nlu(queries: list[dict], parses: list[dict], local: set[str]) -> None:
+def nlu_misses(queries: list[dict], parses: list[dict], answer_intents: frozenset[str]) -> list[str]:
+    """The development set's queries the NLU path gets wrong: the intent, its confidence, what it does."""
+    lines = []
+    for query, parse in zip(queries, parses):
+        result = nlu_outcome(parse, answer_intents)
+        expected = set(query["expected_codes"])
+        if (not expected and result.kind != "answer") or (result.kind == "answer" and result.code in expected):
+            continue
+        intent = parse.get("intent") or {}
+        entity = next((e for e in parse.get("entities", []) if e.get("entity") == "procedure"), None)
+        linked = f"{entity['value']} {float(entity.get('confidence_entity') or 0):.2f}" if entity else "none linked"
+        lines.append(
+            f"  nlu miss [{query['kind']}] {query['query']!r} -> {intent.get('name')} "
+            f"{float(intent.get('confidence') or 0):.2f}, {linked}: {result.kind} {result.code or ''}"
+            f"{' ' + ','.join(result.choices) if result.choices else ''} expected {sorted(expected)}"
+        )
+    return lines
+
+
+def print_nlu(queries: list[dict], parses: list[dict], local: set[str], show_misses: bool = False) -> None:
     from bot.components.aspect_detector import ANSWER_INTENTS
 
     inside = [(q, p) for q, p in zip(queries, parses) if q["expected_codes"]]
@@ -173,6 +192,8 @@ def print_nlu(queries: list[dict], parses: list[dict], local: set[str]) -> None:
         f"    top-1 in catalogue {top1:.3f}, answered or asked {handled:.3f}, another procedure answered {wrong_in}, "
         f"wrong out of catalogue {wrong_out:.1%} ({wrong_national:.1%} national only): {verdict}"
     )
+    if show_misses:
+        print("\n".join(nlu_misses(queries, parses, ANSWER_INTENTS)))
 
 
 def summary(table: dict[str, Counter]) -> tuple[float, float, float, float]:
@@ -224,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--national", type=Path, default=NATIONAL, help="the national portal pages")
     parser.add_argument("--sets", nargs="*", default=[name for name, _ in SETS], help="dev, fresh")
-    parser.add_argument("--show-dev-errors", action="store_true", help="list the development set's misses")
+    parser.add_argument(
+        "--show-dev-errors", action="store_true", help="list the development set's misses (search, and through the NLU)"
+    )
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "assistant.tar.gz", help="the trained model")
     parser.add_argument("--no-nlu", action="store_true", help="skip the queries through the trained NLU")
     args = parser.parse_args(argv)
@@ -320,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
                 async def parse_all() -> list[dict]:
                     return [await agent.parse_message(q["query"]) for q in queries]
 
-                print_nlu(queries, asyncio.run(parse_all()), local)
+                print_nlu(queries, asyncio.run(parse_all()), local, name == "dev" and args.show_dev_errors)
             if name == "dev" and args.show_dev_errors:
                 for query, result in zip(queries, outcomes):
                     expected = set(query["expected_codes"])

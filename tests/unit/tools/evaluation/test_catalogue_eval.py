@@ -38,3 +38,17 @@ def test_an_out_of_catalogue_query_answered_is_wrong_and_asked_is_not():
     table = score(queries, [Outcome("answer", "X"), Outcome("clarify", None, ("X",)), Outcome("answer", "A")], set())
     assert table["out_of_catalogue"]["wrong"] == 1 and table["out_of_catalogue"]["clarify"] == 1
     assert table["accented"]["right"] == 1
+
+
+def test_the_nlu_misses_name_the_intent_and_what_was_linked():
+    from tools.evaluation.catalogue_eval import nlu_misses
+
+    queries = [
+        {"query": "a", "kind": "accented", "expected_codes": ["A"]},
+        {"query": "b", "kind": "accented", "expected_codes": ["A"]},
+        {"query": "c", "kind": "out_of_catalogue", "expected_codes": []},
+    ]
+    parses = [parse("ask_documents", "A"), parse("nlu_fallback", "A"), parse("out_of_scope")]
+    lines = nlu_misses(queries, parses, ANSWER)
+    assert len(lines) == 1
+    assert "'b'" in lines[0] and "nlu_fallback 0.90" in lines[0] and "A 0.00" in lines[0] and "clarify" in lines[0]
