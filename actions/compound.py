@@ -39,6 +39,8 @@ MAX_COMPOUND_LINES = 15
 PASSAGE_CHARS = 3 * p.PHONE_LINE_CHARS
 ANSWERED_HERE = (*p.ASPECT_INTENT, *p.FIELD_ASPECTS)
 DEFAULT = "ask_procedure_info"
+# The parse data's procedures of each clause (bot/components/aspect_detector.py).
+PROCEDURE_REFS = "procedure_refs"
 # A message that asks something ("… không", "… gì", "… nào", "?") rather than names a procedure.
 _QUESTION = re.compile(r"\?|(?<![\w])(?:khong|ko|gi|nao|sao|chua|khi nao|bao gio)(?![\w])")
 
@@ -118,6 +120,12 @@ def plan(
     return None
 
 
+def _mentions(session, tracker: Tracker, text: str) -> list[answering.Mention]:
+    """The procedures of each clause, as the NLU's aspect detector found them (searched again only
+    when the parse data lacks them)."""
+    return answering.found_mentions(session, text, tracker.latest_message.get(PROCEDURE_REFS))
+
+
 def _within(entity: Dict[str, Any], cue: p.Cue) -> bool:
     start, end = entity.get("start"), entity.get("end")
     return isinstance(start, int) and isinstance(end, int) and cue.start <= start and end <= cue.end
@@ -182,7 +190,7 @@ def answer_whole_question(
     chosen: Optional[str] = None
     with StoreCall(dispatcher, "catalogue, answering the whole question") as call:
         with session_scope() as session:
-            found = answering.mentions(session, text)
+            found = _mentions(session, tracker, text)
             intent = tracker.get_intent_of_latest_message() or ""
             general = intent in ("ask_procedure_info", "inform")
             variant = _variant(session, text, found, linked, context) if circumstance else None
@@ -235,7 +243,7 @@ def _ask_age(
         with session_scope() as session:
             variants = answering.age_variants(session, str(linked["value"]))
             # Most procedures have none: the message's procedures are searched only for those that do.
-            if variants and len(answering.mentions(session, text)) > 1:
+            if variants and len(_mentions(session, tracker, text)) > 1:
                 variants = []
     if call.failed:
         return []

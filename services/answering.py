@@ -33,6 +33,33 @@ class Mention:
     clause: tuple[int, int]
     candidates: tuple[str, ...] = ()  # other codes the words could mean ("kết hôn": with a foreigner)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The mention as plain data (the NLU's parse data carries it to the actions)."""
+        return {
+            "value": self.code,
+            "name": self.name,
+            "start": self.start,
+            "end": self.end,
+            "clause": list(self.clause),
+            "candidates": list(self.candidates),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Optional["Mention"]:
+        """The mention of ``as_dict``; None when ``data`` lacks a part of it."""
+        try:
+            clause = data["clause"]
+            return cls(
+                str(data["value"]),
+                str(data["name"]),
+                int(data["start"]),
+                int(data["end"]),
+                (int(clause[0]), int(clause[1])),
+                tuple(str(c) for c in data.get("candidates") or ()),
+            )
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None
+
 
 def mentions(session: Session, text: str, thresholds: Thresholds = Thresholds()) -> list[Mention]:
     """The procedures named in the message, one per clause at most, in order, without repeats.
@@ -64,6 +91,17 @@ def mentions(session: Session, text: str, thresholds: Thresholds = Thresholds())
         start, end = best.mention_span
         found.append(Mention(best.code, best.name, start, end, clause, others))
     return found
+
+
+def found_mentions(session: Session, text: str, refs: Optional[list[dict[str, Any]]]) -> list[Mention]:
+    """The message's procedures as the NLU's aspect detector found them (``refs``, its parse data's
+    ``procedure_refs``, made by ``Mention.as_dict``), so that the answer does not search the catalogue
+    for them again; searched here when the parse data does not carry them whole."""
+    if refs is not None:
+        read = [Mention.from_dict(ref) for ref in refs]
+        if all(mention is not None for mention in read):
+            return [mention for mention in read if mention is not None]
+    return mentions(session, text)
 
 
 def _without_trailing(words: list) -> list:

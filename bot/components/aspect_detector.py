@@ -7,7 +7,9 @@ Runs after the intent classifier. It adds to the parse data, on the citizen's ow
   ``eligibility``, ``need`` with the item of "có cần X không" as ``item``, ``compare``), in the
   order asked (core/passages.py);
 - ``procedure_refs``: one per procedure named in a clause of the message ("khai sinh cần gì,
-  còn kết hôn bao nhiêu tiền" names two), with the catalogue's own search (services/answering.py).
+  còn kết hôn bao nhiêu tiền" names two), with the catalogue's own search (services/answering.py),
+  each with its name, clause and the other codes its words could mean; the procedure answer
+  (actions/compound.py) reads them rather than search the catalogue a second time.
 
 It also routes what the single-label classifier cannot: a question about a procedure's
 legal basis, forms, decision, source or result, a "có cần X không", a comparison, or several
@@ -174,7 +176,8 @@ class AspectDetector(GraphComponent):
             logger.warning("procedure mentions per clause skipped: catalogue unavailable", exc_info=True)
             named = []
         for mention in named:
-            found.append({"entity": PROCEDURE_REF, "value": mention.code, "start": mention.start, "end": mention.end})
+            # Whole (name, clause, candidates): the answer reads them instead of searching again.
+            found.append({"entity": PROCEDURE_REF, **mention.as_dict()})
         return found
 
     @staticmethod

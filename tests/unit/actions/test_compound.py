@@ -30,6 +30,28 @@ def test_several_procedures_in_one_message(database, dispatcher):
     assert "Giấy chứng sinh" in text
 
 
+def test_the_procedures_the_nlu_found_are_not_searched_again(database, dispatcher, monkeypatch):
+    from services import answering
+
+    text = "khai sinh cần gì, còn kết hôn bao nhiêu tiền"
+    refs = [
+        {"entity": "procedure_ref", "value": BIRTH, "name": "Đăng ký khai sinh", "start": 0, "end": 9},
+        {"entity": "procedure_ref", "value": MARRIAGE, "name": "Đăng ký kết hôn", "start": 22, "end": 29},
+    ]
+    for ref, clause in zip(refs, ([0, 16], [18, 44])):
+        ref.update(clause=clause, candidates=[])
+    tracker = make_tracker("ask_documents", text, [{"entity": "procedure", "value": BIRTH, "start": 0, "end": 9}])
+    tracker.latest_message["procedure_refs"] = refs
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("the message's procedures were searched again")
+
+    monkeypatch.setattr(answering, "mentions", no_search)
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    reply = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert "Đăng ký khai sinh" in reply and "Đăng ký kết hôn" in reply and "Phí, lệ phí" in reply
+
+
 def test_a_comparison_reads_both_records(database, dispatcher):
     text, _ = answer(dispatcher, "thường trú với khai sinh cái nào nhanh hơn", "ask_processing_time")
     assert "07 ngày làm việc" in text and 'Nhanh hơn: "Đăng ký khai sinh"' in text

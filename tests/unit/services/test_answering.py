@@ -36,6 +36,27 @@ def test_the_procedures_of_each_clause(session, text, codes):
     assert [m.code for m in answering.mentions(session, text)] == codes
 
 
+def test_the_nlus_mentions_are_read_back_instead_of_searched_again(session, monkeypatch):
+    text = "khai sinh cần gì, còn kết hôn bao nhiêu tiền"
+    searched = answering.mentions(session, text)
+    refs = [{"entity": "procedure_ref", **m.as_dict()} for m in searched]
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("searched again")
+
+    monkeypatch.setattr(answering, "mentions", no_search)
+    assert answering.found_mentions(session, text, refs) == searched
+    assert answering.found_mentions(session, text, []) == []  # the NLU found none: none
+
+
+def test_mentions_are_searched_when_the_parse_data_lacks_them(session):
+    text = "khai sinh cần gì, còn kết hôn bao nhiêu tiền"
+    searched = answering.mentions(session, text)
+    assert answering.found_mentions(session, text, None) == searched
+    # A ref without its clause (an older NLU): searched again rather than guessed.
+    assert answering.found_mentions(session, text, [{"value": "1.001193", "start": 0, "end": 9}]) == searched
+
+
 def test_an_item_the_record_asks_for_and_one_it_does_not(session):
     record = answering.record(session, "1.001193")
     assert [d["name"] for d in answering.needed_item(record, "giấy chứng sinh").documents] == ["Giấy chứng sinh"]

@@ -35,6 +35,9 @@ def test_several_questions_and_procedures_with_their_spans(detector):
         ("1.001193", "khai sinh"),
         ("1.000894", "kết hôn"),
     ]
+    # Whole, so that the procedure answer need not search the catalogue again.
+    first = message.get(PROCEDURE_REFS)[0]
+    assert first["name"] == "Đăng ký khai sinh" and first["clause"] == [0, 16] and first["candidates"] == []
     assert message.get(INTENT)["name"] == "ask_documents"  # an answer intent is kept
     # Not entities: the domain's entities, and the stories that list them, are left as they are.
     assert not message.get(ENTITIES)
