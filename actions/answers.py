@@ -7,7 +7,7 @@ import re
 from typing import Any, Callable, Dict, Optional
 
 from core import wording as m
-from core.passages import PHONE_LINE_CHARS, clean, fit, phone_lines, vietnamese_amounts
+from core.passages import PHONE_LINE_CHARS, clean, fit, ordered_documents, phone_lines, vietnamese_amounts
 from core.text import fold
 from services.catalogue import Procedure
 
@@ -82,7 +82,9 @@ def _method_lines(procedure: Procedure, attribute: str) -> list[str]:
 
 
 def _documents(procedure: Procedure) -> Optional[str]:
-    return _numbered([_document_line(d) for d in procedure.documents]) if procedure.documents else None
+    # The papers every case needs first: a national record lists one case's entries and notes among them.
+    documents = ordered_documents(procedure.documents)
+    return _numbered([_document_line(d) for d in documents]) if documents else None
 
 
 def _fee(procedure: Procedure) -> Optional[str]:

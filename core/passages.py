@@ -468,6 +468,43 @@ def matching_documents(
     return [document for _, document in scored]
 
 
+# How a document entry of a national record begins when it is not a paper every case needs: one case's
+# ("Trường hợp trẻ em bị bỏ rơi thì …", "Đối với …", "Nếu …"), or a note or a heading of the list
+# ("Lưu ý: …", "… các giấy tờ sau:").
+_ONE_CASE_ENTRY = re.compile(r"^(?:truong hop|doi voi|neu|khi)(?![\w])")
+_NOTE_ENTRY = re.compile(r"^(?:luu y|ghi chu|chu y)(?![\w])")
+_ENTRY_MARK = re.compile(r"^[-+•*\s]+")
+
+
+def _entry(document: Any, key: str) -> Any:
+    return document.get(key) if isinstance(document, dict) else getattr(document, key, None)
+
+
+def document_rank(document: Any) -> int:
+    """0: a paper every case needs; 1: a paper of one case ("Trường hợp …", "Văn bản ủy quyền … trong trường
+    hợp ủy quyền"; not "Giấy chứng sinh; trường hợp không có …", the paper and what replaces it); 2: a note or a heading
+    (the portal's ``luu_y`` group, "Lưu ý: …", a line ending with ":"). ``document``: a record's dict or a model."""
+    folded = fold(_ENTRY_MARK.sub("", str(_entry(document, "name") or ""))).strip()
+    if _entry(document, "group") == "luu_y" or _NOTE_ENTRY.match(folded) or folded.endswith(":"):
+        return 2
+    one_case = _ONE_CASE_ENTRY.match(folded) or "trong truong hop" in folded.split(";", 1)[0]
+    return 1 if one_case else 0
+
+
+def ordered_documents(documents: Iterable[Any]) -> list[Any]:
+    """The documents every case needs first, then those of one case, then notes and headings, each kind
+    in the record's order; an entry that is part of the one before it ("+ …" under "Đối với …:") stays
+    with it. The national portal lists them mixed ("Trường hợp trẻ em bị bỏ rơi …" before "Giấy chứng sinh")."""
+    groups: list[list[Any]] = []
+    for document in documents:
+        if groups and str(_entry(document, "name") or "").lstrip().startswith("+"):
+            groups[-1].append(document)
+        else:
+            groups.append([document])
+    groups.sort(key=lambda group: document_rank(group[0]))  # stable: the record's order within a kind
+    return [document for group in groups for document in group]
+
+
 _HANDED_OVER = re.compile(
     r"(?<![\w])(?:(?:tra|nhan|lay) ket qua|(?<!kiem )(?:nhan|tra|lay|gui) (?:\w+ ){0,2}(?:ban chinh|giay|the|qua buu))"
 )

@@ -135,7 +135,8 @@ class ItemAnswer:
 
 def needed_item(rec: dict[str, Any], item: str) -> ItemAnswer:
     answer = ItemAnswer(item, household_book=p.asks_household_book(item))
-    answer.documents = p.matching_documents(item, rec.get("documents") or [], ignore=[rec.get("name") or ""])
+    found = p.matching_documents(item, rec.get("documents") or [], ignore=[rec.get("name") or ""])
+    answer.documents = sorted(found, key=p.document_rank)  # the paper itself before one case's entry naming it
     if not answer.documents and not p.is_paper(item):
         # An act or a person ("đưa bé đi"): what the record says of it, if anything.
         answer.passages = [
@@ -250,7 +251,7 @@ def documents_for_case(rec: dict[str, Any], text: str, ignore: list[str]) -> Cas
             stated.append(document)
         else:
             others.append(document)
-    return CaseChoice(always, stated, others)
+    return CaseChoice(p.ordered_documents(always), stated, p.ordered_documents(others))
 
 
 def documents_without(rec: dict[str, Any], item: str) -> CaseChoice:
@@ -263,14 +264,16 @@ def documents_without(rec: dict[str, Any], item: str) -> CaseChoice:
     found = p.matching_documents(item, documents, ignore=[rec.get("name") or ""]) or p.matching_documents(
         item, documents
     )
-    stated = found[:1]
+    # The entry that is the paper ("- Giấy chứng sinh; trường hợp không có …") before one case's that names it
+    # ("Trường hợp … đã nộp bản điện tử Giấy chứng sinh …").
+    stated = sorted(found, key=p.document_rank)[:1]
     always: list[dict] = []
     others: list[dict] = []
     for document in documents:
         if any(document is s for s in stated):
             continue
         (others if document.get("case") else always).append(document)
-    return CaseChoice(always, stated, others)
+    return CaseChoice(p.ordered_documents(always), stated, p.ordered_documents(others))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,31 @@ def test_documents_answer_names_the_procedure_numbers_the_list_and_sets_the_cont
     assert slot_events(events)["procedure_code"] == "1.001456"
 
 
+def test_the_documents_every_case_needs_lead_a_national_list(database, dispatcher):
+    # The portal's order: one case's entries before the papers everyone brings.
+    import json
+    from pathlib import Path
+
+    from integrations.catalogue_import import import_records
+    from procedures_db.db import session_scope
+
+    seed = Path(__file__).resolve().parents[3] / "procedures_db" / "seed" / "procedures.jsonl"
+    record = next(r for r in map(json.loads, seed.read_text(encoding="utf-8").splitlines()) if r["code"] == "1.001193")
+    record["code"], record["name"] = "T.0001", "Đăng ký khai sinh (thử)"
+    record["documents"] = [
+        {"name": "- Trường hợp trẻ em bị bỏ rơi thì phải có biên bản về việc trẻ bị bỏ rơi.", "originals": 1},
+        {"name": "Lưu ý: giấy tờ nước ngoài phải được hợp pháp hóa lãnh sự."},
+        {"name": "- Giấy chứng sinh", "originals": 1},
+        {"name": "- Tờ khai đăng ký khai sinh theo mẫu", "originals": 1},
+    ]
+    with session_scope(database) as session:
+        assert not import_records(session, [(1, record)]).rejected
+    run(dispatcher, make_tracker("ask_documents", "cần giấy tờ gì", [procedure_entity("T.0001")]))
+    lines = dispatcher.messages[0]["text"].split("\n")
+    assert lines[1].startswith("1. Giấy chứng sinh") and lines[2].startswith("2. Tờ khai")
+    assert lines[3].startswith("3. Trường hợp trẻ em bị bỏ rơi") and lines[4].startswith("4. Lưu ý")
+
+
 def test_follow_up_without_a_mention_uses_the_slot(database, dispatcher):
     run(dispatcher, make_tracker("ask_fee", "thế lệ phí bao nhiêu", slots={"procedure_code": "1.004222"}))
     text = dispatcher.messages[0]["text"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core import passages
 from core.passages import (
     aspects_by_clause,
     asks_household_book,
@@ -302,3 +303,20 @@ def test_for_whom_a_procedure_split_by_age_is_done():
 )
 def test_amounts_in_dong_are_grouped_the_vietnamese_way(text, expected):
     assert vietnamese_amounts(text) == expected
+
+
+def test_the_papers_every_case_needs_come_first():
+    # As the national portal lists them: one case's entries, notes and a heading among the papers.
+    names = [
+        "- Trường hợp trẻ em bị bỏ rơi thì phải có biên bản về việc trẻ bị bỏ rơi.",
+        "- Văn bản ủy quyền theo quy định trong trường hợp ủy quyền thực hiện việc đăng ký khai sinh.",
+        "- Giấy chứng sinh; trường hợp không có Giấy chứng sinh thì nộp văn bản của người làm chứng.",
+        "- Đối với việc xác định họ, dân tộc, quê quán, đặt tên cho trẻ:",
+        "+ Trường hợp cha, mẹ không thỏa thuận được về họ của con thì theo tập quán.",
+        "Lưu ý: giấy tờ nước ngoài phải được hợp pháp hóa lãnh sự.",
+        "- Tờ khai đăng ký khai sinh theo mẫu",
+    ]
+    documents = [{"name": name, "group": "luu_y" if "cha, mẹ" in name else None} for name in names]
+    ordered = [d["name"][:12] for d in passages.ordered_documents(documents)]
+    assert ordered == [names[i][:12] for i in (2, 6, 0, 1, 3, 4, 5)]
+    assert [passages.document_rank(d) for d in documents] == [1, 1, 0, 2, 2, 2, 0]

@@ -124,3 +124,22 @@ def test_which_procedure_is_cheaper(session):
     free = answering.Compared("a", "A", "", None, (), 1, (("", 0),))
     assert answering.cheaper([free, answering.Compared("b", "B", "", None, (), 1, (("", 0),))]) == "same"
     assert answering.cheaper([free, answering.Compared("b", "B", "", None, (), 1, (("", 5000),))]) == "a"
+
+
+NATIONAL_LIKE = {
+    "name": "Đăng ký khai sinh",
+    "documents": [
+        {"name": "Trường hợp người yêu cầu đã nộp bản điện tử Giấy chứng sinh thì không phải nộp bản giấy."},
+        {"name": "- Giấy chứng sinh; trường hợp không có Giấy chứng sinh thì nộp văn bản của người làm chứng."},
+        {"name": "- Trường hợp trẻ em bị bỏ rơi thì phải có biên bản."},
+        {"name": "- Tờ khai đăng ký khai sinh theo mẫu"},
+    ],
+}
+
+
+def test_the_paper_itself_before_one_cases_entry_that_names_it():
+    lacking = answering.documents_without(NATIONAL_LIKE, "giấy chứng sinh")
+    assert lacking.stated[0]["name"].startswith("- Giấy chứng sinh")
+    assert [d["name"][:6] for d in lacking.always] == ["- Tờ k", "Trường", "- Trườ"]
+    needed = answering.needed_item(NATIONAL_LIKE, "giấy chứng sinh")
+    assert needed.documents[0]["name"].startswith("- Giấy chứng sinh")
