@@ -52,6 +52,17 @@ def test_current_follows_a_changed_variable(monkeypatch):
     monkeypatch.setenv("SUPPORT_HOTLINE", "")
     assert current().support_hotline == settings_module.DEFAULT_HOTLINE
     assert current() is current()  # nothing changed: the same snapshot
+    monkeypatch.delenv("SUPPORT_HOTLINE")
+    monkeypatch.setenv("SUPPORT_HOTLINE", "0999 000 111")
+    assert current().support_hotline == "0999 000 111"
+
+
+def test_current_follows_the_environment_without_cpythons_raw_mapping(monkeypatch):
+    monkeypatch.setattr(settings_module, "_RAW_ENVIRON", None)  # another interpreter: os.environ.get
+    monkeypatch.setenv("SUPPORT_HOTLINE", "0123 456 789")
+    assert current().support_hotline == "0123 456 789"
+    monkeypatch.setenv("SUPPORT_HOTLINE", "0999 000 111")
+    assert current().support_hotline == "0999 000 111"
 
 
 def test_values_are_typed_and_bad_numbers_keep_their_default(caplog):
