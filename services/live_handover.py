@@ -124,6 +124,11 @@ def _notice(session: Session, live, reference: str, now: datetime, template: str
     store.add_message(session, live.conversation_id, "system", text, now, handover_id=live.id)
 
 
+def is_held(db: store.Reader, conversation_id: str) -> bool:
+    """Whether a staff member holds the conversation (a read only: nothing is stored)."""
+    return store.held_id(db, conversation_id) is not None
+
+
 def citizen_message(session: Session, conversation_id: str, text: str, now: datetime | None = None) -> bool:
     """True when staff hold the conversation: the message is stored for them and Rasa must not answer."""
     live = store.held(session, conversation_id)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from core.settings import current as settings
-from procedures_db.db import session_scope
+from procedures_db.db import connection_scope, session_scope
 from services import live_handover
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,9 @@ def held_by_staff(conversation_id: Text, text: Optional[Text]) -> bool:
     if time.monotonic() - _check_failed_at[0] < CHECK_RETRY_SECONDS:
         return False
     try:
+        with connection_scope() as connection:  # the common case, nobody holds it: one cheap read
+            if not live_handover.is_held(connection, conversation_id):
+                return False
         with session_scope() as session:
             return live_handover.citizen_message(session, conversation_id, text or "")
     except Exception as error:  # the store is down: the assistant answers, as before hand-overs were live

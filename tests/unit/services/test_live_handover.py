@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from core import wording
-from procedures_db.db import session_scope
+from procedures_db.db import connection_scope, session_scope
 from procedures_db.models import HandoverMessage, LiveHandover, StaffAuditEntry, StaffCase
 from services import live_handover, staff
 from services.service_requests import create_handoff, save_complaint
@@ -70,8 +70,13 @@ def test_staff_hold_the_conversation_and_messages_go_both_ways(db):
     an, binh = signed_in(db, "xa.an"), signed_in(db, "xa.binh")
     with session_scope(db) as session:
         assert not live_handover.citizen_message(session, CITIZEN, "xin chào")  # nobody holds it: Rasa answers
+        assert not live_handover.is_held(session, CITIZEN)
         taken = live_handover.take(session, an, live_id)
         assert taken["state"] == "held" and taken["mine"]
+    with connection_scope(db) as connection:  # the channels' check reads on a bare connection
+        assert live_handover.is_held(connection, CITIZEN)
+        assert not live_handover.is_held(connection, "web:someone-else")
+    with session_scope(db) as session:
         with pytest.raises(staff.StaffError) as refused:
             live_handover.send(session, binh, live_id, "tôi cũng trả lời")
         assert refused.value.code == "not_holder"
@@ -96,6 +101,8 @@ def test_staff_hold_the_conversation_and_messages_go_both_ways(db):
         returned = live_handover.give_back(session, an, live_id)
         assert returned["state"] == "returned"
         assert not live_handover.citizen_message(session, CITIZEN, "cảm ơn")  # the assistant answers again
+    with connection_scope(db) as connection:
+        assert not live_handover.is_held(connection, CITIZEN)
     assert outbox(db)[-1] == wording.LIVE_STAFF_LEFT.format(reference=reference)
     with session_scope(db) as session:
         audited = [e.action for e in session.scalars(select(StaffAuditEntry).order_by(StaffAuditEntry.id))]
