@@ -37,11 +37,12 @@ import sys
 import tempfile
 import time
 import unicodedata
+import urllib.parse
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 CONVERSATIONS = ROOT / "tests" / "dialogue_eval" / "conversations_fresh.jsonl"
@@ -164,10 +165,52 @@ class Turn:
     ratings_added: int
     complaints_added: int
     seconds: float
+    nlu_aspects: Optional[list[str]] = None  # what the NLU detected in the message (turns checked for aspects)
 
     @property
     def full(self) -> str:
         return "\n".join([self.text, *self.buttons])
+
+
+# The NLU's multi-label reading of a message (the parse data's ``aspects``, docs/interfaces.md) in the
+# set's aspect names; a message with none counts the aspect of its intent. "decision" (the publishing
+# decision) has no aspect of its own in the set and is left out.
+DETECTED_ASPECTS = {
+    "documents": "documents",
+    "need": "documents",
+    "fee": "fee",
+    "time": "processing_time",
+    "where": "where_to_submit",
+    "steps": "steps",
+    "online": "online",
+    "result": "result",
+    "pickup": "result",
+    "legal_basis": "legal_basis",
+    "forms": "forms",
+    "source": "source",
+    "eligibility": "conditions",
+}
+INTENT_ASPECTS = {
+    "ask_procedure_info": "info",
+    "ask_documents": "documents",
+    "ask_fee": "fee",
+    "ask_processing_time": "processing_time",
+    "ask_where_to_submit": "where_to_submit",
+    "ask_online": "online",
+    "ask_steps": "steps",
+}
+
+
+def nlu_aspects(parse: dict) -> list[str]:
+    """The aspects the NLU found in a message, in the order asked, in the set's names."""
+    found: list[str] = []
+    for item in parse.get("aspects") or []:
+        aspect = DETECTED_ASPECTS.get(item.get("value"))
+        if aspect and aspect not in found:
+            found.append(aspect)
+    if not found and (parse.get("intent") or {}).get("name") in INTENT_ASPECTS:
+        found.append(INTENT_ASPECTS[parse["intent"]["name"]])
+    return found
 
 
 def phone_lines(text: str) -> int:
@@ -290,7 +333,9 @@ def _seed_procedures() -> list[tuple[str, str]]:
     return [(row["code"], row["name"]) for row in rows]
 
 
-async def play(url: str, conversation: dict, store: Store) -> list[Turn]:
+async def play(url: str, conversation: dict, store: Store, parse_url: Optional[str] = None) -> list[Turn]:
+    """The conversation's turns through the REST channel; with ``parse_url`` (Rasa's ``/model/parse``),
+    the messages checked for aspects are also parsed alone, for the NLU's multi-label figures."""
     import aiohttp
 
     sender = f"dialogue-eval-{conversation['id']}-{uuid.uuid4().hex[:8]}"
@@ -304,6 +349,10 @@ async def play(url: str, conversation: dict, store: Store) -> list[Turn]:
                 messages = await response.json() if response.status == 200 else []
             seconds = time.monotonic() - started
             after = store.counts(sender)
+            detected = None
+            if parse_url and any(c["type"] == "answers_aspects" for c in spec["checks"]):
+                async with http.post(parse_url, json={"text": spec["user"]}) as response:
+                    detected = nlu_aspects(await response.json()) if response.status == 200 else []
             texts = [m["text"] for m in messages if m.get("text")]
             buttons = [b.get("title", "") for m in messages for b in m.get("buttons") or []]
             turns.append(
@@ -314,6 +363,7 @@ async def play(url: str, conversation: dict, store: Store) -> list[Turn]:
                     ratings_added=after[0] - before[0],
                     complaints_added=after[1] - before[1],
                     seconds=seconds,
+                    nlu_aspects=detected,
                 )
             )
     return turns
@@ -332,6 +382,8 @@ class Report:
     by_point: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     by_style: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     aspect_counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    nlu_aspect_counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    nlu_exact: list[int] = field(default_factory=lambda: [0, 0])  # messages whose aspects were all found in order
     other_turns: int = 0
     other_failed: int = 0
     failures: list[tuple[str, int, Turn, list[dict]]] = field(default_factory=list)
@@ -354,11 +406,12 @@ class Report:
                     self.other_failed += not passes
                 if check["type"] == "answers_aspects":
                     gold, found = set(check["aspects"]), set(answered_aspects(turn.text))
-                    for aspect in ASPECT_WORDS:
-                        counts = self.aspect_counts[aspect]
-                        counts["tp"] += aspect in gold and aspect in found
-                        counts["fp"] += aspect not in gold and aspect in found
-                        counts["fn"] += aspect in gold and aspect not in found
+                    _count(self.aspect_counts, gold, found)
+                    if turn.nlu_aspects is not None:
+                        _count(self.nlu_aspect_counts, gold, set(turn.nlu_aspects))
+                        in_order = [a for a in turn.nlu_aspects if a in gold] == check["aspects"]
+                        self.nlu_exact[0] += set(turn.nlu_aspects) == gold and (in_order or not check.get("in_order"))
+                        self.nlu_exact[1] += 1
             if failed:
                 ok = False
                 self.failures.append((conversation["id"], index, turn, failed))
@@ -375,19 +428,8 @@ class Report:
         self.by_style[style][1] += 1
 
     def figures(self) -> dict[str, Any]:
-        aspects = {}
-        for aspect, c in self.aspect_counts.items():
-            if c["tp"] + c["fn"] == 0:
-                continue
-            precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
-            recall = c["tp"] / (c["tp"] + c["fn"])
-            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-            aspects[aspect] = {
-                "precision": round(precision, 3),
-                "recall": round(recall, 3),
-                "f1": round(f1, 3),
-                "support": c["tp"] + c["fn"],
-            }
+        aspects = _scores(self.aspect_counts)
+        nlu = _scores(self.nlu_aspect_counts)
         ordered = sorted(self.seconds)
         return {
             "conversations": self.conversations,
@@ -398,12 +440,44 @@ class Report:
             "by_point": {k: {"served": v[0], "total": v[1]} for k, v in sorted(self.by_point.items())},
             "by_style": {k: {"served": v[0], "total": v[1]} for k, v in sorted(self.by_style.items())},
             "aspects": aspects,
-            "aspect_macro_f1": round(sum(a["f1"] for a in aspects.values()) / len(aspects), 3) if aspects else None,
+            "aspect_macro_f1": _macro_f1(aspects),
+            "nlu_aspects": nlu,
+            "nlu_aspect_macro_f1": _macro_f1(nlu),
+            "nlu_aspects_exact": {"messages": self.nlu_exact[0], "total": self.nlu_exact[1]},
             "other_procedure_turns": self.other_failed,
             "other_procedure_checked_turns": self.other_turns,
             "other_procedure_share": round(self.other_failed / self.other_turns, 4) if self.other_turns else 0.0,
             "turn_p50_ms": round(1000 * ordered[len(ordered) // 2]) if ordered else None,
         }
+
+
+def _count(counts: dict[str, Counter], gold: set[str], found: set[str]) -> None:
+    for aspect in gold | found:
+        counts[aspect]["tp"] += aspect in gold and aspect in found
+        counts[aspect]["fp"] += aspect not in gold and aspect in found
+        counts[aspect]["fn"] += aspect in gold and aspect not in found
+
+
+def _scores(counts: dict[str, Counter]) -> dict[str, dict]:
+    """Precision, recall and F1 of each aspect the set asks about."""
+    scores = {}
+    for aspect, c in counts.items():
+        if c["tp"] + c["fn"] == 0:
+            continue
+        precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
+        recall = c["tp"] / (c["tp"] + c["fn"])
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        scores[aspect] = {
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "f1": round(f1, 3),
+            "support": c["tp"] + c["fn"],
+        }
+    return scores
+
+
+def _macro_f1(scores: dict[str, dict]) -> Optional[float]:
+    return round(sum(a["f1"] for a in scores.values()) / len(scores), 3) if scores else None
 
 
 def print_figures(figures: dict, label: str, out: Callable[[str], None] = print) -> None:
@@ -427,6 +501,15 @@ def print_figures(figures: dict, label: str, out: Callable[[str], None] = print)
     for aspect, a in sorted(figures["aspects"].items()):
         out(f"  {aspect:<16} P {a['precision']:.3f}  R {a['recall']:.3f}  F1 {a['f1']:.3f}  (n={a['support']})")
     out(f"  macro-F1 {figures['aspect_macro_f1']}")
+    if figures["nlu_aspects_exact"]["total"]:
+        out("the NLU's multi-label aspects of the same messages (parse data 'aspects', else the intent's):")
+        for aspect, a in sorted(figures["nlu_aspects"].items()):
+            out(f"  {aspect:<16} P {a['precision']:.3f}  R {a['recall']:.3f}  F1 {a['f1']:.3f}  (n={a['support']})")
+        exact = figures["nlu_aspects_exact"]
+        out(
+            f"  macro-F1 {figures['nlu_aspect_macro_f1']}; every aspect found, none extra (in order where asked):"
+            f" {exact['messages']}/{exact['total']}"
+        )
     out(
         f"turns asserting another procedure: {figures['other_procedure_turns']}/{figures['other_procedure_checked_turns']}"
         f" = {figures['other_procedure_share']:.2%}  (target <= 1%)"
@@ -478,7 +561,7 @@ def seeded_stack_env(workdir: Path, national: list[str] | None = None) -> dict:
     return env
 
 
-def run(conversations: list[dict], url: str, store: Store, concurrency: int) -> Report:
+def run(conversations: list[dict], url: str, store: Store, concurrency: int, parse_url: Optional[str] = None) -> Report:
     catalogue = store.catalogue()
     report = Report()
 
@@ -487,7 +570,7 @@ def run(conversations: list[dict], url: str, store: Store, concurrency: int) -> 
 
         async def one(conversation: dict) -> list[Turn]:
             async with gate:
-                return await play(url, conversation, store)
+                return await play(url, conversation, store, parse_url)
 
         return await asyncio.gather(*(one(c) for c in conversations))
 
@@ -523,7 +606,9 @@ def main(argv: list[str] | None = None) -> int:
         label += ", national catalogue loaded"
 
     if args.url:
-        report = run(conversations, args.url, Store(args.database), args.concurrency)
+        token = os.environ.get("RASA_AUTH_TOKEN", "")
+        parse_url = f"{args.url.split('/webhooks/')[0]}/model/parse?token={urllib.parse.quote(token, safe='')}"
+        report = run(conversations, args.url, Store(args.database), args.concurrency, parse_url)
     else:
         from tools.stack import Stack
 
@@ -537,7 +622,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"the stack did not start; log: {workdir / 'stack.log'}", file=sys.stderr)
                     return 1
                 url = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
-                report = run(conversations, url, Store(env["DATABASE_URL"]), args.concurrency)
+                token = urllib.parse.quote(env["RASA_AUTH_TOKEN"], safe="")
+                parse_url = f"http://127.0.0.1:{env['RASA_PORT']}/model/parse?token={token}"
+                report = run(conversations, url, Store(env["DATABASE_URL"]), args.concurrency, parse_url)
             finally:
                 stack.stop()
     figures = report.figures()
