@@ -67,6 +67,8 @@ test: lint seed train validate web browser
 	$(RASA) test core --stories tests/stories --model models/assistant.tar.gz --out results/stories --fail-on-prediction-errors
 	$(PY) -m pytest tests
 
+NATIONAL := ../shared/data/national
+
 # Both held-out sets: the original one (with latency), then the fresh one written
 # later by someone who never saw data/ or tests/nlu_test/ (tests/nlu_test_fresh/).
 eval: seed train
@@ -78,6 +80,10 @@ eval: seed train
 	$(PY) -m tools.evaluation.catalogue_eval
 	@echo "== blind dialogue set: tests/dialogue_eval/ (issue 16; whole conversations on a throwaway seeded stack) =="
 	$(PY) -m tools.evaluation.dialogue_eval
+	@if [ -d $(NATIONAL) ]; then \
+	  echo "== the same, with the national catalogue ($(NATIONAL)) imported into the stack's catalogue =="; \
+	  $(PY) -m tools.evaluation.dialogue_eval --national $(NATIONAL) --label "national catalogue loaded"; \
+	else echo "== $(NATIONAL) absent: the dialogue set with the national catalogue is skipped =="; fi
 	@echo "== aspects and procedures per message: tests/aspects_dev/ (issue 16; development set, not held out) =="
 	$(PY) -m tools.evaluation.aspect_eval
 
