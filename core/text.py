@@ -169,7 +169,7 @@ FOREIGN_CUES: tuple[tuple[str, ...], ...] = tuple(
 FOREIGN_CUE_BEFORE = frozenset("nguoi chong vo ban trai gai o ben tai sang quoc tich lay cha me bo nuoc".split())
 
 # Where an official name's qualifiers begin (lowercase): what follows only narrows it.
-NAME_QUALIFIERS = (" (", " đối với ", " trong trường hợp ", " trường hợp ", ";", " thực hiện tại ", " tại cấp ")
+NAME_QUALIFIERS = (" (", " đối với ", " trong trường hợp ", " trường hợp ", ";", " thực hiện tại ", " tại cấp ", " mà ")
 # Folk terms and the official words they stand for, in names and queries alike.
 CANONICAL_TERMS: dict[str, str] = {
     "bằng lái xe": "giấy phép lái xe",
@@ -177,6 +177,8 @@ CANONICAL_TERMS: dict[str, str] = {
     "cà vẹt": "chứng nhận đăng ký xe",
     "cavet": "chứng nhận đăng ký xe",
     "thổ cư": "đất ở",
+    "mở công ty": "thành lập công ty",
+    "mở doanh nghiệp": "thành lập doanh nghiệp",
     "một thành viên": "1 thành viên",
     "hai thành viên": "2 thành viên",
 }
@@ -192,6 +194,12 @@ _IN_CONTEXT: dict[str, tuple[str, str, set[str | None], set[str | None]]] = {
         {"khong", "ko", "k", "co", "chua", "lam", "nop", "di", "the", "hok"},
         {None, "khong", "ko", "k", "hok", "chua", "nhi", "nhe", "a", "roi", "?", "."},
     ),
+    # "sđ" is how "sổ đỏ" is typed, but "quyền sd đất", "mục đích sd" are "sử dụng".
+    "sd": ("sổ đỏ", "sử dụng", {"quyen", "dich", "dang", "duoc", "chua", "khong", "ko", "k", "de"}, set()),
+    # "người nn" is "nước ngoài", "đất phi nn" "nông nghiệp".
+    "nn": ("nước ngoài", "nông nghiệp", {"phi", "dat", "thue", "khuyen"}, set()),
+    # "vay nh" is "ngân hàng"; elsewhere left as typed.
+    "nh": ("nh", "ngân hàng", {"vay", "no", "tai", "qua"}, set()),
     "hk": ("không", "hộ khẩu", {"nhap", "cat", "chuyen", "tach", "xoa", "so", "ghep", "dk", "ky"}, set()),
     "bn": (
         "bạn",

@@ -113,6 +113,12 @@ def test_hostile_or_empty_input_never_fails(text):
         ("được hk", "được không"),
         ("mở hkd", "mở hộ kinh doanh"),
         ("làm passport", "làm hộ chiếu"),
+        ("sang tên sđ", "sang tên sổ đỏ"),
+        ("quyền sd đất", "quyền sử dụng đất"),
+        ("kết hôn với ng nn", "kết hôn với người nước ngoài"),
+        ("thuế đất phi nn", "thuế đất phi nông nghiệp"),
+        ("thế chấp sổ đỏ vay nh", "thế chấp sổ đỏ vay ngân hàng"),
+        ("nh", "nh"),
     ],
 )
 def test_context_decides_ambiguous_abbreviations(typed, expected):
