@@ -91,13 +91,23 @@ QUESTION_PHRASES = (
     ("ket", "qua"),
     ("trinh", "tu"),
     ("cac", "buoc"),
+    ("nop", "don"),
+    ("lam", "don"),
 )
 # "cần" (need), typed with or without its accent, unless followed by "cước": never read as
 # "căn" by the slip correction either ("cấp lại cần gì" is not "cấp lại căn cước").
 _CAN_NOT_CAN_CUOC = ("can", "cần")
 # "mất bao lâu" is how long it takes, not a loss ("mất hộ chiếu").
 _MAT_BEFORE = {"bao", "may", "khoang", "het", "nhieu", "tam", "chung"}
+# "hết bao nhiêu tiền", "hết mấy ngày" is what it costs or takes, not an end ("hết hạn").
+_HET_BEFORE = {"bao", "may", "khoang", "nhieu", "tam", "chung"}
 MAX_HEAD_SHARE = 3
+# The words that make a name a re-issue of another ("Cấp lại", "Cấp đổi", "Cấp chuyển đổi",
+# "Gia hạn", "Điều chỉnh"), and those of a first issue ("Cấp mới", "lần đầu"), folded.
+REISSUE_WORDS = frozenset({"lai", "doi", "chuyen", "gia", "han", "dieu", "chinh"})
+FIRST_ISSUE_WORDS = frozenset({"moi", "lan", "dau"})
+# Words of a name that only join its others ("các thủ tục", "về"): no difference between two names.
+NAME_FUNCTION_WORDS = frozenset({"cac", "nhung", "ve", "cua", "va"})
 # A best procedure this far ahead of the next, saying this much of its name and of the query,
 # is answered though the question's other words dilute its precision (see far_ahead).
 MARGIN_GAP, MARGIN_MIN_SCORE, MARGIN_MIN_RECALL, MARGIN_MIN_PRECISION = 0.2, 0.6, 0.6, 0.6
@@ -495,8 +505,43 @@ class CatalogueIndex:
             for owner, phrase in picked.items()
         ]
         said = {key for i, key in enumerate(resolved) if key and i not in unmatched}
+        content_said = {key for i, key in enumerate(resolved) if key and i not in unmatched and not talks[i]}
         hits = self._prefer_variants(hits, list(picked.values()), said)
-        return SearchResult(hits[:limit], self._ambiguous(hits, said), tuple(unexplained))
+        hits = self._prefer_told_apart(hits, content_said)
+        return SearchResult(hits[:limit], self._ambiguous(hits, said, content_said), tuple(unexplained))
+
+    def _near(self, hits: list[Hit]) -> list[Hit]:
+        """The hits close enough to the best one, matching (almost) its words, to be confused with it."""
+        top = hits[0]
+        top_weight = sum(self.weight[s] for s in top.matched)
+        return [
+            h
+            for h in hits
+            if h.score >= top.score - CLARIFY_SCORE_GAP
+            and sum(self.weight[s] for s in h.matched & top.matched) >= AMBIGUITY_SHARED_WEIGHT * top_weight
+        ]
+
+    def _prefer_told_apart(self, hits: list[Hit], said: set[str]) -> list[Hit]:
+        """Among procedures the query names almost alike, the one it tells apart is meant, ranked
+        just above the best: the query says words of its name the best one lacks and none of the
+        best one's own ("ghi vào sổ hộ tịch việc kết hôn …" is the marriage's, not "… việc hộ tịch
+        khác"); or, saying no kind of issue, the plain issue of what the best one re-issues ("chứng
+        chỉ hành nghề hoạt động xây dựng" is "Cấp mới …", not "Cấp lại …")."""
+        if len(hits) < 2 or hits[0].recall >= AMBIGUITY_MAX_RECALL or hits[0].extends or hits[0].by_code:
+            return hits
+        top = hits[0]
+        top_name = self.name_words[self.entry_of_code[top.code]]
+        for hit in self._near(hits)[1:]:
+            name = self.name_words[self.entry_of_code[hit.code]]
+            if (
+                self._told_apart(top, name, said)
+                or _reissue_of(top_name, name, said)
+                or _adds_unsaid(top_name, name, said)
+            ):
+                position = hits.index(hit)
+                promoted = replace(hit, score=round(top.score + 0.001, 4))
+                return [promoted] + [h for i, h in enumerate(hits) if i != position]
+        return hits
 
     def _prefer_variants(self, hits: list[Hit], phrases: list[int], said: set[str]) -> list[Hit]:
         """A variant whose name holds the whole of a better-scored name the query says whole
@@ -680,24 +725,32 @@ class CatalogueIndex:
         # positions are matched words: their resolved syllable is never None
         return max(runs, key=lambda run: sum(self.weight[resolved[i] or ""] for i in run), default=[])
 
-    def _ambiguous(self, hits: list[Hit], said: set[str]) -> list[Hit]:
+    def _ambiguous(self, hits: list[Hit], said: set[str], content_said: set[str] | None = None) -> list[Hit]:
         """The procedures the query cannot tell from the best one. A name that holds the whole
         of the best one's name and adds words the query does not say at all ("Xóa đăng ký
         thường trú", "… có yếu tố nước ngoài", "… (thực hiện tại cấp tỉnh)" beside "Đăng ký
-        thường trú" for "thường trú cần gì") is a variant nobody asked for, not a choice."""
+        thường trú" for "thường trú cần gì") is a variant nobody asked for, not a choice; nor is a
+        name the query tells apart from the best one by its content words (``content_said``)."""
         if len(hits) < 2 or hits[0].recall >= AMBIGUITY_MAX_RECALL or hits[0].extends:
             return []
         top = hits[0]
         top_name = self.name_words[self.entry_of_code[top.code]]
-        top_weight = sum(self.weight[s] for s in top.matched)
+        content = said if content_said is None else content_said
         near = [
             h
-            for h in hits
-            if h.score >= top.score - CLARIFY_SCORE_GAP
-            and sum(self.weight[s] for s in h.matched & top.matched) >= AMBIGUITY_SHARED_WEIGHT * top_weight
+            for h in self._near(hits)
+            if not self._unasked_variant(h, top_name, said)
+            and not self._told_apart(h, top_name, content)
+            and not _reissue_of(self.name_words[self.entry_of_code[h.code]], top_name, content)
+            and not _adds_unsaid(self.name_words[self.entry_of_code[h.code]], top_name, content)
         ]
-        near = [h for h in near if not self._unasked_variant(h, top_name, said)]
         return near if len(near) >= 2 else []
+
+    def _told_apart(self, hit: Hit, top_name: frozenset[str], said: set[str]) -> bool:
+        """Whether the query says a word of the best name that this one lacks, and none of this
+        one's own: "bồi thường … cán bộ xã" is the commune's procedure, not the province's."""
+        name = self.name_words[self.entry_of_code[hit.code]]
+        return bool((top_name - name) & said) and not (name - top_name) & said
 
     def _unasked_variant(self, hit: Hit, base: frozenset[str], said: set[str]) -> bool:
         name = self.name_words[self.entry_of_code[hit.code]]
@@ -799,6 +852,21 @@ def _shorten(text: str, max_length: int) -> str:
     return cut + "…"
 
 
+def _adds_unsaid(name: frozenset[str], base: frozenset[str], said: set[str]) -> bool:
+    """Whether ``name`` is ``base`` with more content words, none of which the query says
+    ("… đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế …" beside "… đăng ký khai
+    sinh, cấp thẻ bảo hiểm y tế …" for a query about the birth and the health card)."""
+    name, base = name - NAME_FUNCTION_WORDS, base - NAME_FUNCTION_WORDS
+    return base < name and not (name - base) & said
+
+
+def _reissue_of(name: frozenset[str], base: frozenset[str], said: set[str]) -> bool:
+    """Whether ``name`` is ``base`` re-issued ("Cấp lại", "Cấp đổi", "Cấp chuyển đổi", "Gia hạn" …
+    beside "Cấp mới …" or "Cấp …") and the query says no word of the re-issue."""
+    extra, missing = name - base, base - name
+    return bool(extra) and extra <= REISSUE_WORDS and not extra & said and missing <= FIRST_ISSUE_WORDS
+
+
 def _code_key(text: str) -> str:
     return "".join(c for c in text.lower() if c.isalnum())
 
@@ -882,6 +950,8 @@ def _drop_question_words(tokens: list[NormToken]) -> list[NormToken]:
         if token.text in _CAN_NOT_CAN_CUOC and (i + 1 == len(keys) or keys[i + 1] != "cuoc"):
             drop.add(i)
         if keys[i] == "mat" and token.text in ("mat", "mất") and i + 1 < len(keys) and keys[i + 1] in _MAT_BEFORE:
+            drop.add(i)
+        if keys[i] == "het" and token.text in ("het", "hết") and i + 1 < len(keys) and keys[i + 1] in _HET_BEFORE:
             drop.add(i)
     return [t for i, t in enumerate(tokens) if i not in drop]
 

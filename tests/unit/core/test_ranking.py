@@ -279,7 +279,7 @@ def _land_index(*more: CatalogueEntry) -> CatalogueIndex:
 
 
 def test_a_long_question_is_answered_when_its_procedure_is_far_ahead():
-    question = "tranh chấp đất đai thì nộp đơn thư ở đâu"
+    question = "tranh chấp đất đai thì gửi đơn thư ở đâu"
     result = _land_index().search(question)
     assert result.best is not None and not confident(result.best, Thresholds())  # precision diluted
     assert decide(result).code == "1.000001"
@@ -337,3 +337,93 @@ def test_a_name_extended_by_words_the_query_does_not_say_is_not_a_choice():
     # Said, the extra word picks the variant; named in part, two unrelated names still ask.
     assert decide(index.search("xóa thường trú", limit=5)).code == "1.000002"
     assert decide(index.search("đăng ký", limit=5)).kind != "answer"
+
+
+def test_a_query_that_tells_two_near_names_apart_gets_the_one_it_tells():
+    # The same procedure at three levels: "cán bộ xã" says the commune's, not a choice of levels.
+    name = "Giải quyết yêu cầu bồi thường tại cơ quan trực tiếp quản lý người thi hành công vụ gây thiệt hại"
+    index = CatalogueIndex(
+        [CatalogueEntry(f"2.00216{i}", f"{name} ({level})", None, ()) for i, level in enumerate(("cấp xã", "cấp tỉnh"))]
+        + [
+            CatalogueEntry(
+                "2.000547",
+                "Ghi vào Sổ hộ tịch việc hộ tịch khác của công dân Việt Nam đã được giải quyết ở nước ngoài "
+                "(khai sinh; khai tử)",
+                None,
+                (),
+            ),
+            CatalogueEntry(
+                "2.002189",
+                "Ghi vào Sổ hộ tịch việc kết hôn của công dân Việt Nam đã được giải quyết ở nước ngoài",
+                None,
+                (),
+            ),
+        ]
+    )
+    result = index.search("bồi thường thiệt hại do người thi hành công vụ cấp xã gây ra")
+    assert result.best.code == "2.002160" and not result.ambiguous
+    # The words of the marriage's name the other lacks are said: it is meant, ranked first.
+    result = index.search("ghi vào sổ hộ tịch việc kết hôn ở nước ngoài")
+    assert result.best.code == "2.002189"
+    # Said by neither, both stay a choice.
+    assert index.search("bồi thường thiệt hại do người thi hành công vụ gây ra").ambiguous
+
+
+def test_a_query_that_says_no_kind_of_issue_is_the_first_issue():
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.013217", "Cấp lại chứng chỉ hành nghề hoạt động xây dựng", None, ()),
+            CatalogueEntry("1.013237", "Cấp mới chứng chỉ hành nghề hoạt động xây dựng", None, ()),
+            CatalogueEntry("1.013219", "Cấp chuyển đổi chứng chỉ hành nghề hoạt động xây dựng", None, ()),
+        ]
+    )
+    decision = decide(index.search("chứng chỉ hành nghề hoạt động xây dựng"))
+    assert (decision.kind, decision.code) == ("answer", "1.013237")
+    # The re-issue said, it is the one.
+    assert decide(index.search("cấp lại chứng chỉ hành nghề hoạt động xây dựng")).code == "1.013217"
+
+
+def test_a_name_that_adds_procedures_the_query_does_not_name_yields_to_the_one_it_names():
+    index = CatalogueIndex(
+        [
+            CatalogueEntry(
+                "2.000986",
+                "Liên thông thủ tục hành chính về đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế "
+                "cho trẻ em dưới 6 tuổi",
+                None,
+                (),
+            ),
+            CatalogueEntry(
+                "2.001023",
+                "Liên thông các thủ tục hành chính về đăng ký khai sinh, cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi",
+                None,
+                (),
+            ),
+        ]
+    )
+    result = index.search("liên thông khai sinh bảo hiểm y tế cho trẻ dưới 6 tuổi")
+    assert result.best.code == "2.001023" and not result.ambiguous
+    result = index.search("liên thông khai sinh thường trú bảo hiểm y tế cho trẻ dưới 6 tuổi")
+    assert result.best.code == "2.000986"
+
+
+def test_asking_words_are_not_what_is_asked_about():
+    index = _land_index()
+    # "nộp đơn", "làm đơn" and "hết bao nhiêu" are how people ask: the name is the whole question.
+    assert confident(index.search("tranh chấp đất đai nộp đơn ở đâu").best, Thresholds())
+    assert confident(index.search("hòa giải tranh chấp đất đai hết bn tiền").best, Thresholds())
+
+
+def test_a_name_head_ends_where_mà_begins_its_case():
+    index = CatalogueIndex(
+        [
+            CatalogueEntry(
+                "2.001406",
+                "Chứng thực văn bản phân chia di sản mà di sản là động sản, quyền sử dụng đất, nhà ở",
+                None,
+                (),
+            ),
+            CatalogueEntry("2.001016", "Chứng thực văn bản từ chối nhận di sản", None, ()),
+        ]
+    )
+    assert decide(index.search("chứng thực văn bản phân chia di sản ông bà để lại")).code == "2.001406"
