@@ -55,7 +55,9 @@ _document_line = document_line
 
 
 def _fee_lines(procedure: Procedure) -> list[str]:
-    lines = [fee_line(fee) for fee in procedure.fees]
+    # The amount before the fee's name: a line shortened for the phone keeps it ("100.000đ/lần/người đối với
+    # sinh viên …", not "Phí cung cấp thông tin lý lịch tư pháp cho sinh viên, người có công…").
+    lines = [fee_line(fee, m.FEE_AMOUNT_FIRST) for fee in procedure.fees]
     bases = list(dict.fromkeys(fee.basis for fee in procedure.fees if fee.basis))
     if bases:
         lines.append(m.FEE_BASIS.format(basis="; ".join(bases)))

@@ -72,11 +72,13 @@ def plan(
     context: Optional[str],
     linked: Optional[Dict[str, Any]] = None,
     general: bool = False,
+    intent_aspect: Optional[str] = None,
 ) -> Optional[Plan]:
     """What to answer, or None when the one-aspect answer serves the message as it is.
 
     ``general``: the intent asked no particular aspect (an overview, a bare name), so one aspect
-    the message does ask ("sao lâu vậy") is answered.
+    the message does ask ("sao lâu vậy") is answered. ``intent_aspect``: the aspect of the message's
+    intent (core/passages.py INTENT_ASPECT), asked of each procedure when the message's words ask none.
     """
     need = next((c for c in cues if c.aspect == "need"), None)
     if need and context:
@@ -85,13 +87,24 @@ def plan(
         if linked and linked.get("candidates") and _within(linked, need):
             linked = None  # nor a list of procedures to choose from ("có cần sổ hộ khẩu không")
     codes = list(dict.fromkeys(x.code for x in mentions))
+    if not codes and linked and linked.get("value") and not linked.get("candidates") and not _asks(linked, cues):
+        # The clause search found no name among the citizen's many words; the linker did, outside the question.
+        codes = [str(linked["value"])]
     dimension = p.comparison(text)
     if dimension and len(codes) >= 2:
         return Plan("compare", codes=codes, dimension=dimension)
     asked = [c for c in cues if c.aspect in ANSWERED_HERE]
     if len(codes) >= 2 and asked:
         return Plan("sections", sections=_by_clause(text, mentions, context))
+    if len(codes) >= 2 and not need and intent_aspect in ANSWERED_HERE:
+        # "lm khai tử vs xóa hộ khẩu cho bố ntn": the question the classifier read, for each procedure.
+        return Plan("sections", sections=[Section(c, intent_aspect) for c in codes])
     code = codes[0] if codes else context
+    doing = _done(text, need, mentions, linked) if need and not asked else None
+    if doing and doing == (context or doing) and len(codes) <= 1:
+        # "có phải khai báo tạm vắng không", "có cần xin giấy phép xây dựng không": whether the citizen must
+        # do the procedure, which its subjects and conditions say; not a paper of its dossier.
+        return Plan("eligibility", codes=[doing])
     if linked and linked.get("candidates") and not codes:
         return None  # the linker's ambiguous mention is asked back first (action_answer_procedure)
     if not code:
@@ -124,6 +137,28 @@ def _mentions(session, tracker: Tracker, text: str) -> list[answering.Mention]:
     """The procedures of each clause, as the NLU's aspect detector found them (searched again only
     when the parse data lacks them)."""
     return answering.found_mentions(session, text, tracker.latest_message.get(PROCEDURE_REFS))
+
+
+def _done(text: str, need: p.Cue, mentions: list[answering.Mention], linked: Optional[Dict[str, Any]]) -> Optional[str]:
+    """The procedure the item of "có cần/có phải X không" names when X is an act (p.asks_to_do), else None."""
+    if not p.asks_to_do(text, need):
+        return None
+    inside = [x.code for x in mentions if need.start <= x.start and x.end <= need.end]
+    if inside:
+        return inside[0]
+    if linked and linked.get("value") and not linked.get("candidates") and _within(linked, need):
+        return str(linked["value"])
+    return None
+
+
+def _asks(entity: Dict[str, Any], cues: list[p.Cue]) -> bool:
+    """The linked words are (partly) words that ask ("căn cứ pháp lý" read as "lý lịch tư pháp")."""
+    start, end = entity.get("start"), entity.get("end")
+    if not isinstance(start, int) or not isinstance(end, int):
+        return True
+    return any(c.start < end and start < c.end for c in cues if c.aspect != "need") or any(
+        _within(entity, c) for c in cues if c.aspect == "need"
+    )
 
 
 def _within(entity: Dict[str, Any], cue: p.Cue) -> bool:
@@ -176,7 +211,9 @@ def answer_whole_question(
         cues = [p.Cue(pending, 0, 0)] + cues  # "căn cứ pháp lý?" "của khai sinh": the question waited
     # A circumstance that picks the variant: an age ("bé 10 tuổi"), a party from abroad ("chồng người Hàn").
     circumstance = p.stated_age(text) is not None or p.states_foreign(text)
-    if not cues and not circumstance and p.lacked_item(text) is None:
+    # Several procedures named ("làm khai tử với xóa hộ khẩu thế nào"): each gets the question the intent asks.
+    several = len(tracker.latest_message.get(PROCEDURE_REFS) or []) >= 2
+    if not cues and not circumstance and not several and p.lacked_item(text) is None:
         return None
     answerable = [c for c in cues if c.aspect in ANSWERED_HERE or c.aspect in ("need", "compare")]
     if (
@@ -190,7 +227,8 @@ def answer_whole_question(
     chosen: Optional[str] = None
     with StoreCall(dispatcher, "catalogue, answering the whole question") as call:
         with session_scope() as session:
-            found = _mentions(session, tracker, text)
+            # The procedures asked about: those the message names, less the ones that only tell the citizen's case.
+            found = answering.asked_procedures(text, _mentions(session, tracker, text))
             intent = tracker.get_intent_of_latest_message() or ""
             general = intent in ("ask_procedure_info", "inform")
             variant = _variant(session, text, found, linked, context) if circumstance else None
@@ -199,7 +237,7 @@ def answer_whole_question(
                 # for that age or that foreign party, whatever the words named.
                 found = [answering.Mention(variant, "", 0, 0, (0, len(text)))]
                 linked, context = None, variant
-            what = plan(text, cues, found, context, linked, general)
+            what = plan(text, cues, found, context, linked, general, p.INTENT_ASPECT.get(intent))
             if variant:
                 replies, chosen = _render(session, what, text, channel) if what else ([], None)
                 procedure = get_procedure(session, variant)
@@ -334,7 +372,7 @@ def _render(
     if what.kind == "eligibility":
         return [_eligibility(record, _own_case(text, record), unit=p.asked_unit(text))], code
     if what.kind == "field":
-        return [_field(record, what.dimension)], code
+        return [_field(record, what.dimension, text=text)], code
     if what.kind == "passage":
         reply = _passage(record, text)
         return ([reply] if reply else []), code
@@ -594,7 +632,9 @@ def _own_case(text: str, record: dict) -> str:
     return " ".join(w for w in p.content_words(text) if w not in names)
 
 
-def _field(record: dict, aspect: str, full: bool = False) -> tuple[str, list[dict]]:
+def _field(record: dict, aspect: str, full: bool = False, text: str = "") -> tuple[str, list[dict]]:
+    """The record's passage for a field question; ``text``: the question ("có thời hạn không" asks how long
+    the result is valid, which its passage may not say)."""
     name, code = record["name"], record["code"]
     who = p.clean(record.get("agency")) or m.DEFAULT_WHO
     if aspect == "eligibility":
@@ -609,14 +649,18 @@ def _field(record: dict, aspect: str, full: bool = False) -> tuple[str, list[dic
             lines.append(m.UPDATED.format(date=_date(record["updated_at"])))
         return "\n".join(lines), []
     found = answering.field_answer(record, aspect)
+    header = m.FIELD_QUOTE
     if not found.lines:
         if aspect == "pickup" and record.get("agency"):
             # Nothing says where the result is handed over: where the dossier is handled is what the record knows.
             found = answering.FieldAnswer(aspect, "agency", [p.clean(record["agency"])])
+            header = m.PICKUP_AT_AGENCY
         else:
             return m.FIELD_NOT_SAID.format(name=name, code=code, what=m.FIELD_WHAT[aspect], who=who), []
-    lines = [m.FIELD_QUOTE.format(field=m.FIELD_LABEL[found.field], name=name, code=code)]
+    lines = [header.format(field=m.FIELD_LABEL[found.field], name=name, code=code)]
     lines += [f"- {line}" for line in found.lines]
+    if aspect == "result" and p.asks_validity(text) and not any(p.states_validity(line) for line in found.lines):
+        lines.append(m.VALIDITY_NOT_SAID.format(who=who))  # "có thời hạn không": the result, and that it does not say
     url = record.get("source_url")
     if not url:
         return _sized(lines, code, aspect, full)

@@ -33,7 +33,9 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"ho so (?:gom|can|co|phai|la) (?:nhung )?(?:gi|nao|nhung gi)",
         r"thanh phan ho so",
         r"bo ho so",
-        r"(?:can|mang|chuan bi|nop|dem) (?:theo )?(?:nhung )?gi",
+        r"(?:can|mang|chuan bi|nop|dem) (?:theo |them )?(?:nhung )?gi",
+        r"(?:can|mang|nop|dem) (?:them )?giay (?:gi|nao)",
+        r"(?:ho so|giay to) (?:co )?khac (?:gi|nhau|the nao|khong)",
         r"can nhung gi",
         r"can (?:nhung )?cai gi",
         r"chuan bi (?:nhung )?(?:gi|nhung gi)",
@@ -44,7 +46,7 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"(?:mat |het |ton )?(?:bao nhieu|may) (?:tien|dong|nghin|ngan|trieu)",
         r"(?:het|ton|mat|la|dong|tra) bao nhieu(?! ngay| lau| thang| tuan| gio)",
         r"bao nhieu(?= \?|$)",
-        r"(?:co )?mat tien (?:khong|gi)",
+        r"(?:co )?(?:mat|ton|het) tien (?:khong|gi)",
         r"(?:tien|gia) bao nhieu",
         r"re hon|dat hon|it tien hon|nhieu tien hon|ton hon",
     ),
@@ -99,6 +101,7 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"(?:thoi han|han) (?:su dung|hieu luc|cua giay|cua the|cua bang|cua ket qua)",
         r"(?:co )?thoi han (?:khong|bao lau)",
         r"(?:het han|hieu luc) (?:khi nao|bao lau|chua|den khi nao)",
+        r"(?:dung|su dung|xai) duoc (?:bao lau|may thang|may nam|den khi nao|bao nhieu lau)",
     ),
     "pickup": (
         r"(?:lay|nhan|tra|cho) (?:lai )?ket qua(?: (?:o|tai) (?:dau|cho nao|noi nao))?",
@@ -142,12 +145,14 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"dieu kien",
         r"(?:bao nhieu|may) tuoi",
         r"(?:may|bao nhieu) thang (?:thi|moi|la)(?= (?:duoc|rut|huong))",
+        # A deadline the citizen must keep: a condition, not the processing time.
+        r"(?:phai )?(?:lam|nop|dang ky|khai bao|gia han|bao)(?: ho so)? (?:truoc|cham nhat) (?:bao nhieu|may) (?:ngay|thang|tuan)",
     ),
     # Weak: "… được không" asks whether the citizen may, unless it asks something else ("online được không").
     "can_do": (
         r"(?:co )?(?:duoc|the) (?:lam|dang ky|nop|rut|huong|xin|cap|khai|dung ten|nhap)(?: \w+){0,4} (?:khong|chua|duoc khong)",
         r"(?:co )?duoc khong",
-        r"co (?:duoc|the) (?:\w+ ){1,6}khong",
+        r"co (?:duoc|the) (?:\w+ ){1,14}khong",
     ),
     "compare": (
         r"(?:cai|thu tuc|ben|loai|viec) nao (?:nhanh|lau|cham|re|dat|ton|de|kho|don gian|it|nhieu)(?: hon)?",
@@ -218,6 +223,19 @@ _NEED = re.compile(
 )
 # Items that are really another aspect ("có cần nộp phí không", "có cần làm online không").
 _NEED_NOT_AN_ITEM = re.compile(r"^(?:phi|le phi|tien|online|truc tuyen|lam gi|gi|cho|doi|lau|di lam|lam)$")
+
+
+_TO_DO = re.compile(r"(?<![\w])(?:xin|lam|di lam|dang ky|di dang ky|lam lai|xin cap)$")
+
+
+def asks_to_do(text: str, cue: Cue) -> bool:
+    """The item of "có cần/có phải X không" is an act the citizen would do ("khai báo tạm vắng", "xin giấy phép
+    xây dựng", "đổi thẻ căn cước"), not a paper to bring ("giấy đăng ký kết hôn")."""
+    if cue.aspect != "need" or not cue.text:
+        return False
+    start = text.find(cue.text, cue.start)
+    before = _folded(text[cue.start : start]).text if start > cue.start else ""
+    return not is_paper(cue.text) or bool(_TO_DO.search(before))
 
 
 _PAPERS = frozenset("giay ban so the don to van hop phieu anh hinh bang trich chung".split())
@@ -291,7 +309,8 @@ def detect_aspects(text: str) -> list[Cue]:
         found.append((need.start(), need.end(), "need", text[start:end]))
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
     kept: list[tuple[int, int, str, str]] = []
-    for candidate in found:
+    # "Có được … không" is weak: it never hides a question inside it ("có được giảm phí không" asks the fee).
+    for candidate in [f for f in found if f[2] != "can_do"] + [f for f in found if f[2] == "can_do"]:
         if not any(_overlaps((candidate[0], candidate[1]), (k[0], k[1])) for k in kept):
             kept.append(candidate)
     kept.sort()
@@ -303,12 +322,22 @@ def detect_aspects(text: str) -> list[Cue]:
     ]
     if any(k[2] not in ("can_do", "where") for k in kept):
         kept = [k for k in kept if k[2] != "can_do"]
+    # "có thể ủy quyền … đăng ký kết hôn thay không": the words that ask are "có thể", not the procedure's name.
+    kept = [
+        (a, _two_words(folded.text, a, b) if aspect == "can_do" else b, aspect, item) for a, b, aspect, item in kept
+    ]
     kept = [(a, b, "eligibility" if aspect == "can_do" else aspect, item) for a, b, aspect, item in kept]
     cues = []
     for start, end, aspect, item in kept:
         span = folded.span(start, end)
         cues.append(Cue(aspect, span[0], span[1], item))
     return _dedupe(cues)
+
+
+def _two_words(text: str, start: int, end: int) -> int:
+    """The end of the first two words of ``text[start:end]``."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+    return start + words[1].end() if len(words) > 2 else end
 
 
 def _dedupe(cues: list[Cue]) -> list[Cue]:
@@ -617,6 +646,20 @@ def asks_household_book(item: str) -> bool:
     return bool(_HOUSEHOLD_BOOK.search(_folded(item).text)) and "nhap" not in _folded(item).text.split()
 
 
+_VALIDITY_ASKED = re.compile(r"(?<![\w])(?:gia tri|thoi han|het han|hieu luc|dung duoc|su dung duoc|xai duoc)(?![\w])")
+_VALIDITY_STATED = re.compile(r"(?<![\w])(?:gia tri|thoi han|hieu luc|vinh vien)(?![\w])")
+
+
+def asks_validity(text: str) -> bool:
+    """The question asks how long the result is valid ("có thời hạn không", "dùng được bao lâu")."""
+    return bool(_VALIDITY_ASKED.search(_folded(text).text)) if text else False
+
+
+def states_validity(text: str) -> bool:
+    """A result's passage says how long it is valid ("có giá trị 06 tháng", "không thời hạn")."""
+    return bool(_VALIDITY_STATED.search(_folded(text).text)) if text else False
+
+
 # --- phone-sized replies ------------------------------------------------------------------------------
 
 # A phone's chat bubble holds about this many characters of a line (a 6" phone, default font).
@@ -649,7 +692,27 @@ def fit(lines: Sequence[str], budget: int, max_line_chars: int = 2 * PHONE_LINE_
             return kept, len(lines) - index
         kept.append(short)
         used += phone_lines(short)
-    return kept, 0
+    return _widened(lines, kept, budget - used), 0
+
+
+def _widened(lines: Sequence[str], kept: list[str], room: int) -> list[str]:
+    """The shortened lines given back the phone lines left over, those that need the fewest first, so that
+    as many as possible are whole ("… chứng minh chỗ ở hợp pháp", not "… chứng minh chỗ ở hợp…")."""
+    kept = list(kept)
+    needs = sorted(
+        (phone_lines(line) - phone_lines(short), index)
+        for index, (line, short) in enumerate(zip(lines, kept))
+        if short != line
+    )
+    for need, index in needs:
+        if room <= 0:
+            break
+        if need <= room:
+            kept[index], room = lines[index], room - need
+        else:  # a part of it: as much as the room left shows
+            kept[index] = shorten(lines[index], (phone_lines(kept[index]) + room) * PHONE_LINE_CHARS)
+            room = 0
+    return kept
 
 
 _FRAGMENT = re.compile(r"\s*[;()]\s*")

@@ -285,6 +285,13 @@ MORE_LINES = "… (còn {count} dòng, bấm nút bên dưới để xem)"
 FULL_BUTTON = "Xem đầy đủ"
 FULL_BUTTON_OF = "Xem đầy đủ: {title}"
 FIELD_QUOTE = 'Dạ, theo mục "{field}" của thủ tục "{name}" (mã {code}):'
+# "Lấy kết quả ở đâu" when the record says nothing of the hand-over: where the dossier is handled, said as such.
+PICKUP_AT_AGENCY = (
+    'Dạ, hồ sơ thủ tục "{name}" (mã {code}) không ghi riêng nơi nhận kết quả; '
+    'kết quả do cơ quan giải quyết trả (mục "{field}"):'
+)
+# "Có thời hạn không", "dùng được bao lâu" when the record's result states no period of validity.
+VALIDITY_NOT_SAID = "Hồ sơ thủ tục không ghi thời hạn sử dụng của kết quả; anh/chị hỏi {who} ạ."
 FIELD_NOT_SAID = (
     'Dạ, hồ sơ thủ tục "{name}" (mã {code}) trong cơ sở dữ liệu của em không ghi {what}. '
     "Anh/chị hỏi {who} hoặc xem trang thủ tục trên Cổng Dịch vụ công quốc gia ạ."
@@ -305,15 +312,15 @@ SOURCE_ANSWER = (
     "trang thủ tục trên Cổng Dịch vụ công quốc gia:"
 )
 SOURCE_NO_LINK = (
-    'Dạ, thông tin thủ tục "{name}" (mã {code}) là của cơ sở dữ liệu thủ tục hành chính địa phương, '
-    "chưa có trang trên Cổng Dịch vụ công quốc gia. Anh/chị hỏi {who} để đối chiếu ạ."
+    'Dạ, nguồn thông tin thủ tục "{name}" (mã {code}) là cơ sở dữ liệu thủ tục hành chính địa phương; '
+    "em chưa có đường dẫn đến trang của thủ tục trên Cổng Dịch vụ công quốc gia. Anh/chị hỏi {who} để đối chiếu ạ."
 )
 DECISION_LINE = "Số quyết định công bố: {decision}."
 NEED_YES = 'Dạ, có. Thành phần hồ sơ của "{name}" (mã {code}) gồm:'
 NEED_YES_CASE = 'Dạ, chỉ trong một số trường hợp. Thành phần hồ sơ của "{name}" (mã {code}) ghi:'
 NEED_ONLY_CASE = " (chỉ khi: {case})"
-NEED_NO = 'Dạ, không. Thành phần hồ sơ của "{name}" (mã {code}) không có "{item}".'
-NEED_NOT_SAID = 'Dạ, hồ sơ thủ tục "{name}" (mã {code}) không nói đến "{item}".'
+NEED_NO = 'Dạ, không cần. Thành phần hồ sơ của "{name}" (mã {code}) không có "{item}".'
+NEED_NOT_SAID = 'Dạ, "{item}" không có trong hồ sơ thủ tục "{name}" (mã {code}): thủ tục không nêu việc này.'
 NEED_PASSAGE = '- Mục "{field}": {text}'
 NEED_WHAT_IS = "Giấy tờ thủ tục yêu cầu:"
 HOUSEHOLD_BOOK = (

@@ -8,6 +8,7 @@ record (services/catalogue.py get_procedure_record), never written here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core import passages as p
 from core.ranking import Thresholds, decide
-from core.text import normalize
+from core.text import folded_text, normalize
 from services.catalogue import catalogue_index, get_procedure, get_procedure_record
 
 # A passage must cover this much of the question's own words to be quoted as its answer.
@@ -32,6 +33,7 @@ class Mention:
     end: int
     clause: tuple[int, int]
     candidates: tuple[str, ...] = ()  # other codes the words could mean ("kết hôn": with a foreigner)
+    recall: float = 1.0  # how much of the procedure's name (or folk name) the words say
 
     def as_dict(self) -> dict[str, Any]:
         """The mention as plain data (the NLU's parse data carries it to the actions)."""
@@ -42,6 +44,7 @@ class Mention:
             "end": self.end,
             "clause": list(self.clause),
             "candidates": list(self.candidates),
+            "recall": self.recall,
         }
 
     @classmethod
@@ -56,6 +59,7 @@ class Mention:
                 int(data["end"]),
                 (int(clause[0]), int(clause[1])),
                 tuple(str(c) for c in data.get("candidates") or ()),
+                float(data.get("recall", 1.0)),
             )
         except (KeyError, TypeError, ValueError, IndexError):
             return None
@@ -89,8 +93,35 @@ def mentions(session: Session, text: str, thresholds: Thresholds = Thresholds())
             continue
         others = tuple(h.code for h in decision.choices if h.code != best.code) if decision.kind == "clarify" else ()
         start, end = best.mention_span
-        found.append(Mention(best.code, best.name, start, end, clause, others))
+        found.append(Mention(best.code, best.name, start, end, clause, others, round(best.recall, 4)))
     return found
+
+
+# Words that join the procedures a message asks about ("khai sinh và kết hôn", "tạm trú với thường trú",
+# "…, còn kết hôn …"), folded as core/text.py reads them.
+_JOINING = re.compile(r"(?<![\w])(?:va|voi|con|hay|hoac|lan|cung nhu|so voi)(?![\w])")
+
+
+def asked_procedures(text: str, found: list[Mention]) -> list[Mention]:
+    """The procedures the message asks about, of those it names: all of them when it joins them ("khai sinh
+    cần gì, còn kết hôn bao nhiêu tiền", "tạm trú với thường trú") or each one's clause asks its own question;
+    else one, the citizen's circumstances naming the others ("giấy xác nhận độc thân cấp từ năm ngoái, giờ hết
+    hạn rồi xin lại có phải nộp gì không" is no question about "Gia hạn tạm trú"): the procedure of the
+    clause that asks, else the one named most fully."""
+    if len(found) < 2:
+        return found
+    asking = {span for span, cues in p.aspects_by_clause(text) if cues}
+
+    def joined(a: Mention, b: Mention) -> bool:
+        between = folded_text(text[a.end : b.start])
+        return bool(_JOINING.search(between)) or (a.clause in asking and b.clause in asking)
+
+    if all(joined(a, b) for a, b in zip(found, found[1:])):
+        return found
+    in_question = [m for m in found if m.clause in asking]
+    if len(in_question) == 1:
+        return in_question
+    return [max(found, key=lambda m: m.recall)]
 
 
 def found_mentions(session: Session, text: str, refs: Optional[list[dict[str, Any]]]) -> list[Mention]:
@@ -135,9 +166,11 @@ class ItemAnswer:
 
 def needed_item(rec: dict[str, Any], item: str) -> ItemAnswer:
     answer = ItemAnswer(item, household_book=p.asks_household_book(item))
-    found = p.matching_documents(item, rec.get("documents") or [], ignore=[rec.get("name") or ""])
+    paper = p.is_paper(item)
+    # An act ("thi lại") is no document: one shared syllable ("lái" in "giấy phép lái xe") made it one.
+    found = p.matching_documents(item, rec.get("documents") or [], ignore=[rec.get("name") or ""]) if paper else []
     answer.documents = sorted(found, key=p.document_rank)  # the paper itself before one case's entry naming it
-    if not answer.documents and not p.is_paper(item):
+    if not answer.documents and not paper:
         # An act or a person ("đưa bé đi"): what the record says of it, if anything.
         answer.passages = [
             passage for passage in p.find_passages(rec, item, ignore=[rec.get("name") or ""]) if passage.score >= 0.75

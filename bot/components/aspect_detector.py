@@ -118,6 +118,14 @@ def _routed_for_questions(
     return next((ASPECT_INTENT[a] for a in answered if a in ASPECT_INTENT), OVERVIEW)
 
 
+def _in_question(entity: Dict[str, Any], found: List[Dict[str, Any]]) -> bool:
+    """The linked words are (partly) the words that ask ("căn cứ pháp lý" read as "lý lịch tư pháp")."""
+    start, end = entity.get("start"), entity.get("end")
+    if not isinstance(start, int) or not isinstance(end, int):
+        return True
+    return any(e["entity"] == ASPECT and e["start"] < end and start < e["end"] for e in found)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class AspectDetector(GraphComponent):
     @staticmethod
@@ -190,6 +198,10 @@ class AspectDetector(GraphComponent):
         second = max((float(r["confidence"]) for r in ranking if r.get("name") != name), default=0.0)
         linked = [e for e in message.get(ENTITIES) or [] if e.get("entity") == "procedure"]
         named = len(linked) == 1 and not linked[0].get("candidates")
+        if not procedures and named and not _in_question(linked[0], entities):
+            # "ông tôi 76 tuổi, hộ nghèo … có được trợ cấp người cao tuổi không": the clause search finds no
+            # name among so many words of the citizen's case, the linker does; the question is about it.
+            procedures = 1
         named = named and float(linked[0].get("confidence_entity") or 0.0) >= NAMED_CONFIDENCE
         routed = routed_intent(name, confidence, aspects, procedures, confidence - second, named)
         if routed is None:

@@ -61,7 +61,7 @@ def test_do_i_need_stays_on_the_procedure_in_context(database, dispatcher):
     text, slots = answer(
         dispatcher, "có cần mang giấy đăng ký kết hôn không?", "ask_documents", MARRIAGE, context=BIRTH
     )
-    assert text.startswith("Dạ, không.") and '"Đăng ký khai sinh"' in text and "Giấy chứng sinh" in text
+    assert text.startswith("Dạ, không cần.") and '"Đăng ký khai sinh"' in text and "Giấy chứng sinh" in text
     assert slots["procedure_code"] == BIRTH
 
 
@@ -344,3 +344,45 @@ def test_a_long_entry_for_a_missing_paper_fits_the_phone_and_the_whole_is_one_bu
     text, buttons = reply
     assert "Giấy báo tử hoặc giấy tờ thay Giấy báo tử do cơ quan có thẩm quyền cấp." in text
     assert phone_lines(text) <= 12 and buttons and "detail" in buttons[0]["payload"]
+
+
+def test_must_i_do_the_procedure_is_answered_from_who_must(database, dispatcher):
+    text = "đi làm xa 4 tháng có phải khai báo tạm vắng ko ạ"
+    start = text.index("khai báo")
+    mention = {"entity": "procedure", "value": "1.003677", "start": start, "end": start + len("khai báo tạm vắng")}
+    events = ActionAnswerProcedure().run(dispatcher, make_tracker("ask_procedure_info", text, [mention]), {})
+    reply = dispatcher.messages[0]["text"]
+    assert "Khai báo tạm vắng" in reply and "nghĩa vụ quân sự" in reply  # its subjects, not a paper
+    assert slot_events(events)["procedure_code"] == "1.003677"
+
+
+def test_may_i_with_the_procedure_found_only_by_the_linker(database, dispatcher):
+    text = "Tôi là công chức nhà nước thì có được đứng ra thành lập doanh nghiệp không?"
+    start = text.index("thành lập")
+    mention = {"entity": "procedure", "value": "DP-KD-04", "start": start, "end": start + len("thành lập doanh nghiệp")}
+    ActionAnswerProcedure().run(dispatcher, make_tracker("ask_procedure_info", text, [mention]), {})
+    assert dispatcher.messages[0]["text"].startswith('Dạ, theo hồ sơ thủ tục "Đăng ký thành lập doanh nghiệp"')
+
+
+def test_how_long_the_result_is_valid_when_the_record_does_not_say(database, dispatcher):
+    text, _ = answer(dispatcher, "giay xac nhan co thoi han bao lau", context="DP-BTXH-03")
+    assert "Kết quả thực hiện" in text and "không ghi thời hạn sử dụng" in text
+
+
+def test_where_to_collect_the_result_when_the_record_names_only_the_agency(database, dispatcher):
+    text, _ = answer(dispatcher, "lấy kq ở đâu", context=CRIMINAL_RECORD)
+    assert "không ghi riêng nơi nhận kết quả" in text and "Sở Tư pháp" in text
+
+
+def test_two_procedures_asked_the_classifiers_question_without_its_words(database, dispatcher):
+    from services import answering
+    from procedures_db.db import session_scope
+
+    text = "bố e mất, lm khai tử vs xóa hộ khẩu cho bố ntn"
+    with session_scope(database) as session:
+        refs = [{"entity": "procedure_ref", **x.as_dict()} for x in answering.mentions(session, text)]
+    tracker = make_tracker("ask_steps", text, [{"entity": "procedure", "value": "1.003197", "start": 28, "end": 39}])
+    tracker.latest_message["procedure_refs"] = refs
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    reply = dispatcher.messages[0]["text"]
+    assert "Đăng ký khai tử" in reply and "Xóa đăng ký thường trú" in reply and "Các bước" in reply

@@ -184,6 +184,17 @@ def test_phone_lines_shorten_and_fit():
     assert left == 2 and all(phone_lines(line) <= 2 for line in kept) and sum(map(phone_lines, kept)) <= 3
 
 
+def test_lines_shortened_to_fit_get_the_room_left_back_the_nearly_whole_first():
+    from core.passages import PHONE_LINE_CHARS, fit, phone_lines
+
+    whole = "4. Giấy tờ, tài liệu chứng minh chỗ ở hợp pháp"  # a little over one phone line
+    long = "5. " + "quan hệ nhân thân " * 8
+    lines = ["1. ngắn", long, whole, long]
+    kept, left = fit(lines, 6, max_line_chars=PHONE_LINE_CHARS)
+    assert left == 0 and kept[2] == whole and sum(map(phone_lines, kept)) <= 6
+    assert kept[1] != long and phone_lines(kept[1]) == 2 and phone_lines(kept[3]) == 1
+
+
 def test_an_excerpt_is_the_part_about_the_question():
     from core.passages import excerpt
 
@@ -320,3 +331,46 @@ def test_the_papers_every_case_needs_come_first():
     ordered = [d["name"][:12] for d in passages.ordered_documents(documents)]
     assert ordered == [names[i][:12] for i in (2, 6, 0, 1, 3, 4, 5)]
     assert [passages.document_rank(d) for d in documents] == [1, 1, 0, 2, 2, 2, 0]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ly hôn rồi, giờ xin giấy xác nhận độc thân thì phải nộp thêm gì", ["documents"]),
+        ("đăng ký giám hộ mất mấy ngày, có tốn tiền không", ["time", "fee"]),
+        ("chồng tôi là người Hàn Quốc. Vậy hồ sơ có khác gì không?", ["documents"]),
+        ("gia hạn tạm trú phải làm trước bao nhiêu ngày, lệ phí bao nhiêu", ["eligibility", "fee"]),
+        ("giấy đó dùng được bao lâu", ["result"]),
+        # "có được … không" never hides the question inside it.
+        ("tôi là sinh viên, làm lý lịch tư pháp có được giảm phí không", ["fee"]),
+        ("vợ chồng tôi có thể ủy quyền cho người nhà đi đăng ký kết hôn thay không", ["eligibility"]),
+    ],
+)
+def test_more_ways_of_asking(text, expected):
+    assert aspects(text) == expected
+
+
+def test_may_i_asks_with_two_words_and_leaves_the_procedures_name():
+    text = "vợ chồng tôi có thể ủy quyền cho người nhà đi đăng ký kết hôn thay không"
+    [cue] = detect_aspects(text)
+    assert text[cue.start : cue.end] == "có thể"
+
+
+def test_an_act_asked_about_is_not_a_paper():
+    from core.passages import asks_to_do
+
+    def need(text):
+        return next(c for c in detect_aspects(text) if c.aspect == "need")
+
+    for text in ("đi làm xa 4 tháng có phải khai báo tạm vắng ko", "xây nhà có cần xin giấy phép xây dựng không"):
+        assert asks_to_do(text, need(text)), text
+    assert not asks_to_do("có cần mang giấy đăng ký kết hôn không", need("có cần mang giấy đăng ký kết hôn không"))
+
+
+def test_how_long_a_result_is_valid():
+    from core.passages import asks_validity, states_validity
+
+    assert asks_validity("bằng A1 có thời hạn không") and asks_validity("giấy đó dùng được bao lâu")
+    assert not asks_validity("lấy kết quả ở đâu")
+    assert states_validity("Giấy xác nhận tình trạng hôn nhân (có giá trị 06 tháng kể từ ngày cấp)")
+    assert not states_validity("Giấy xác nhận khuyết tật ghi mức độ khuyết tật")

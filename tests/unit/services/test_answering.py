@@ -143,3 +143,23 @@ def test_the_paper_itself_before_one_cases_entry_that_names_it():
     assert [d["name"][:6] for d in lacking.always] == ["- Tờ k", "Trường", "- Trườ"]
     needed = answering.needed_item(NATIONAL_LIKE, "giấy chứng sinh")
     assert needed.documents[0]["name"].startswith("- Giấy chứng sinh")
+
+
+@pytest.mark.parametrize(
+    "text, asked",
+    [
+        # Joined, or each clause asks its own question: every procedure named.
+        ("khai sinh cần gì, còn kết hôn bao nhiêu tiền", ["1.001193", "1.000894"]),
+        ("khai sinh cần gì, kết hôn bao nhiêu tiền", ["1.001193", "1.000894"]),
+        ("bố em mất, làm khai tử với xóa hộ khẩu cho bố thế nào", ["1.000656", "1.003197"]),
+        # The other names tell the citizen's case: the procedure of the clause that asks.
+        ("Tôi là công chức, bị mất cả sổ hộ tịch lẫn giấy khai sinh. Đăng ký lại thì cần thêm giấy gì?", ["1.004884"]),
+    ],
+)
+def test_the_procedures_asked_about(session, text, asked):
+    assert [m.code for m in answering.asked_procedures(text, answering.mentions(session, text))] == asked
+
+
+def test_an_act_is_not_matched_to_a_document_by_one_syllable():
+    record = {"name": "Cấp đổi giấy phép lái xe", "documents": [{"name": "Giấy phép lái xe đề nghị đổi"}]}
+    assert answering.needed_item(record, "thi lại").documents == []

@@ -140,3 +140,15 @@ def test_a_procedure_the_linker_answers_well_routes_the_unplaced_message(detecto
 def test_a_weak_link_or_a_choice_leaves_the_message_to_the_fallback(detector, entity):
     message = linked(detector, "Đăng ký hộ kinh doanh để mở tiệm tạp hóa", entity)
     assert message.get(INTENT)["name"] == "inform"
+
+
+def test_a_question_about_the_procedure_only_the_linker_found_is_routed(detector):
+    # Too many words of the citizen's case for the clause search; the linker names the procedure.
+    text = "ong toi 76 tuoi, nha ho ngheo, song o xa mien nui, co duoc tro cap nguoi cao tuoi khong"
+    start = text.index("tro cap")
+    linked = {"entity": "procedure", "value": "DP-BTXH-01", "start": start, "end": start + 23}
+    linked["confidence_entity"] = 0.72
+    ranking = [{"name": "ask_documents", "confidence": 0.3}, {"name": "greet", "confidence": 0.25}]
+    message = Message({TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking, ENTITIES: [linked]})
+    detector.process([message])
+    assert message.get(INTENT)["name"] == "ask_documents" and message.get(INTENT)["confidence"] >= 0.8
