@@ -4,17 +4,13 @@ accounts made through the same use case as ``python -m webapp.staff``, and a sig
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-import pytest
 import requests
 
-from tests.support import free_port
+from tests.support import api_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "mat-khau-thu-nghiem-1"
@@ -42,39 +38,10 @@ def console_server(workdir: Path, **env_overrides: str) -> Iterator[tuple[str, s
     """``python -m procedures_db serve`` over a seeded database; yields (base URL, database URL)."""
     database = f"sqlite:///{workdir / 'console.db'}"
     seed_console(database)
-    port = free_port()
     env = dict(os.environ, DATABASE_URL=database, LOG_LEVEL="WARNING", SQLALCHEMY_SILENCE_UBER_WARNING="1")
     env.update(env_overrides)
-    log = open(workdir / "api.log", "w", encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "procedures_db", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail("API server exited:\n" + (workdir / "api.log").read_text(errors="replace"))
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("API server did not start in time")
-            time.sleep(0.2)
+    with api_server(env, workdir / "api.log") as base:
         yield base, database
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 class StaffClient:

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import time
 
 import pytest
-import requests
 
 from tests.e2e.conftest import (
     DESKTOP,
@@ -32,7 +29,7 @@ from tests.e2e.conftest import (
     wait_for_greeting,
     wait_for_reply,
 )
-from tests.support import free_port
+from tests.support import api_server, free_port
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -265,27 +262,10 @@ def test_branding_comes_from_the_configured_folder(running_stack, web_bundle, br
     branding.mkdir()
     shutil.copy(ROOT / "bot/web/branding/example-province.json", branding / "branding.json")
     shutil.copy(ROOT / "bot/web/branding/emblem.svg", branding / "emblem.svg")
-    port = free_port()
-    env = {**running_stack.env, "WEB_BRANDING_DIR": str(branding), "API_PORT": str(port)}
-    api = subprocess.Popen(
-        [sys.executable, "-m", "procedures_db", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/health", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "the API did not start"
-            time.sleep(0.3)
+    env = {**running_stack.env, "WEB_BRANDING_DIR": str(branding)}
+    with api_server(env, tmp_path / "api.log") as base:
         page = browser_context.new_page()
-        page.goto(f"http://127.0.0.1:{port}/?rasa={running_stack.rasa}")
+        page.goto(f"{base}/?rasa={running_stack.rasa}")
         page.locator("#brand-agency").wait_for(timeout=WAIT_MS)
         assert "Tỉnh Minh Họa" in page.locator("#brand-agency").text_content()  # shown in capitals (CSS)
         assert "Trung tâm Phục vụ hành chính công tỉnh Minh Họa" in page.locator("#brand-official").inner_text()
@@ -318,9 +298,6 @@ def test_branding_comes_from_the_configured_folder(running_stack, web_bundle, br
         )
         assert page.locator("[data-brand=privacy_link]").get_attribute("href") == "/static/privacy.html"
         page.close()
-    finally:
-        api.terminate()
-        api.wait(timeout=15)
 
 
 def test_the_privacy_notice(running_stack, web_bundle, browser_context):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -20,8 +18,7 @@ import requests
 from webapp.api import MAX_QUERY_LENGTH
 from procedures_db.db import session_scope
 from integrations.seed import seed_if_empty
-from tests.support import free_port
-from tests.integration.test_dossier_api import _wait_until_up
+from tests.support import api_server
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "api-hardening-token"
@@ -34,28 +31,11 @@ def api(tmp_path_factory):
     database = f"sqlite:///{workdir / 'catalogue.db'}"
     with session_scope(database) as session:
         seed_if_empty(session)
-    port = free_port()
     log_path = workdir / "api.log"
-    env = {**os.environ, "DATABASE_URL": database, "DOSSIER_API_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
-    with open(log_path, "w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "procedures_db", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, process)
+    env = {**os.environ, "DATABASE_URL": database, "DOSSIER_API_TOKEN": TOKEN}
+    with api_server(env, log_path) as base:
         requests.get(f"{base}/api/procedures", params={"q": "khai sinh"}, timeout=30)  # the index is built once
         yield base, log_path
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def raw_get(base: str, path: str, headers: dict[str, bytes] | None = None) -> tuple[int, bytes]:

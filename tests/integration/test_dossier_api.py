@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -14,7 +11,7 @@ import pytest
 import requests
 
 from tests.dossier_helpers import PHONE, TEST_KEY, sqlite_url_in, valid_payload
-from tests.support import free_port
+from tests.support import api_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-dossier-token"
@@ -24,7 +21,6 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 @contextmanager
 def running_api(database_dir: Path, **env_overrides) -> Iterator[str]:
     """Start ``python -m procedures_db serve`` on a free port; yields its base URL."""
-    port = free_port()
     env = dict(
         os.environ,
         DATABASE_URL=sqlite_url_in(database_dir),
@@ -33,23 +29,8 @@ def running_api(database_dir: Path, **env_overrides) -> Iterator[str]:
         LOG_LEVEL="WARNING",
     )
     env.update(env_overrides)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "procedures_db", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, process)
+    with api_server(env, database_dir / "api.log") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -57,20 +38,6 @@ def api(tmp_path_factory):
     """Base URL of a running API with an empty database of its own."""
     with running_api(tmp_path_factory.mktemp("api")) as base:
         yield base
-
-
-def _wait_until_up(base: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail("API server exited:\n" + process.stdout.read().decode(errors="replace"))
-        try:
-            if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    pytest.fail("API server did not start in time")
 
 
 def code(sequence: int) -> str:

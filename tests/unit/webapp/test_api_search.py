@@ -4,9 +4,6 @@ not evidence, on the real app (``python -m procedures_db serve``) over the seede
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ import requests
 
 from integrations.seed import seed_if_empty
 from procedures_db.db import session_scope
-from tests.support import free_port
+from tests.support import api_server
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -25,35 +22,9 @@ def api(tmp_path_factory):
     database = f"sqlite:///{workdir / 'catalogue.db'}"
     with session_scope(database) as session:
         seed_if_empty(session)
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database, "PYTHONPATH": str(ROOT)}
-    with open(workdir / "api.log", "w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "procedures_db", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail((workdir / "api.log").read_text(encoding="utf-8")[-3000:])
-            time.sleep(0.2)
+    env = {**os.environ, "DATABASE_URL": database}
+    with api_server(env, workdir / "api.log") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.mark.parametrize("query", ["1.004222", "1004222", "thủ tục 1.004222", "ma 1004222"])
