@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -126,26 +128,21 @@ class RunningStack:
         return reply.json()
 
 
-@pytest.fixture(scope="session")
-def running_stack(tmp_path_factory):
-    """The whole stack on free ports with the trained model and a seeded throwaway database.
-
-    Trained once by `make test` (models/assistant.tar.gz); started once per test session,
-    under supervisord like `make run` (tools/stack.py), with its tokens (from .env or generated).
-    """
+@contextmanager
+def throwaway_stack(workdir: Path, prepare: Callable[[Any], None], **env_overrides: str) -> Iterator[RunningStack]:
+    """The whole stack on free ports with the trained model, under supervisord like `make run`
+    (tools/stack.py), with its tokens (from .env or generated), on a seeded SQLite database of
+    ``workdir`` that ``prepare(session)`` completes."""
     from tests.support import ROOT
     from tools.stack import Stack, service_environment
 
     model = ROOT / "models" / "assistant.tar.gz"
     if not model.is_file():
         pytest.fail("no trained model: run `make train` (make test does it first)")
-    workdir = tmp_path_factory.mktemp("stack")
     database = f"sqlite:///{workdir / 'assistant.db'}"
     with session_scope(database) as session:
         seed_if_empty(session)
-        from integrations.seed import seed_demo_dossiers
-
-        seed_demo_dossiers(session)
+        prepare(session)
     env = service_environment()
     env.update(
         {
@@ -156,15 +153,27 @@ def running_stack(tmp_path_factory):
             "DOSSIER_API_TOKEN": os.environ["DOSSIER_API_TOKEN"],
             "PHONE_HASH_KEY": os.environ["PHONE_HASH_KEY"],
             "TRACKER_DB": str(workdir / "tracker.db"),
+            **env_overrides,
         }
     )
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
-    log = open(workdir / "stack.log", "w", encoding="utf-8")
-    stack = Stack(env=env, model=str(model), log=log)
-    stack.start()
-    try:
-        stack.wait_healthy(timeout=240)
-        yield RunningStack(env)
-    finally:
-        stack.stop()
-        log.close()
+    with open(workdir / "stack.log", "w", encoding="utf-8") as log:
+        stack = Stack(env=env, model=str(model), log=log)
+        stack.start()
+        try:
+            stack.wait_healthy(timeout=240)
+            yield RunningStack(env)
+        finally:
+            stack.stop()
+
+
+@pytest.fixture(scope="session")
+def running_stack(tmp_path_factory):
+    """The whole stack with a seeded throwaway database and the README's demo dossiers.
+
+    Trained once by `make test` (models/assistant.tar.gz); started once per test session.
+    """
+    from integrations.seed import seed_demo_dossiers
+
+    with throwaway_stack(tmp_path_factory.mktemp("stack"), seed_demo_dossiers) as stack:
+        yield stack

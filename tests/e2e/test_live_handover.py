@@ -10,7 +10,6 @@ results/live-handover-metrics.json; screenshots under results/screenshots/live-*
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 
@@ -18,13 +17,10 @@ import pytest
 from playwright.sync_api import expect
 
 from core import wording
-from integrations.seed import seed_if_empty
-from procedures_db.db import session_scope
 from services.staff import create_account
-from tests.conftest import RunningStack
+from tests.conftest import throwaway_stack
 from tests.e2e.conftest import DESKTOP, WAIT_MS, conversation, open_chat, poll, save_json, screenshot, wait_for_greeting
 from tests.staff_helpers import ACCOUNTS, PASSWORD
-from tests.support import ROOT, free_port
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -32,42 +28,14 @@ pytestmark = pytest.mark.timeout(900)
 @pytest.fixture(scope="module")
 def live_stack(tmp_path_factory):
     """The stack with staff accounts, office hours all week and the whole day, and a short delivery poll."""
-    from tools.stack import Stack, service_environment
 
-    model = ROOT / "models" / "assistant.tar.gz"
-    if not model.is_file():
-        pytest.fail("no trained model: run `make train` (make test does it first)")
-    workdir = tmp_path_factory.mktemp("live-stack")
-    database = f"sqlite:///{workdir / 'assistant.db'}"
-    with session_scope(database) as session:
-        seed_if_empty(session)
+    def accounts(session) -> None:
         for username, name, role, commune in ACCOUNTS:
             create_account(session, username, name, role, PASSWORD, commune)
-    env = service_environment()
-    env.update(
-        {
-            "RASA_PORT": str(free_port()),
-            "ACTION_PORT": str(free_port()),
-            "API_PORT": str(free_port()),
-            "DATABASE_URL": database,
-            "DOSSIER_API_TOKEN": os.environ["DOSSIER_API_TOKEN"],
-            "PHONE_HASH_KEY": os.environ["PHONE_HASH_KEY"],
-            "TRACKER_DB": str(workdir / "tracker.db"),
-            "OFFICE_DAYS": "1-7",
-            "OFFICE_HOURS": "00:00-24:00",
-            "LIVE_POLL_SECONDS": "0.2",
-        }
-    )
-    env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
-    log = open(workdir / "stack.log", "w", encoding="utf-8")
-    stack = Stack(env=env, model=str(model), log=log)
-    stack.start()
-    try:
-        stack.wait_healthy(timeout=240)
-        yield RunningStack(env)
-    finally:
-        stack.stop()
-        log.close()
+
+    hours = {"OFFICE_DAYS": "1-7", "OFFICE_HOURS": "00:00-24:00", "LIVE_POLL_SECONDS": "0.2"}
+    with throwaway_stack(tmp_path_factory.mktemp("live-stack"), accounts, **hours) as stack:
+        yield stack
 
 
 def bot_texts(page) -> list[str]:
