@@ -242,7 +242,8 @@ def answer_whole_question(
                 replies, chosen = _render(session, what, text, channel) if what else ([], None)
                 procedure = get_procedure(session, variant)
                 if not replies and procedure is not None:  # the variant's answer to the question asked
-                    aspect = intent if intent in BODIES else DEFAULT
+                    # "Cháu 5 tuổi" typed back: the question that waited for the age.
+                    aspect = intent if intent in BODIES else pending if pending in BODIES else DEFAULT
                     replies, chosen = [answer_reply(procedure, aspect, channel)], variant
             elif what is not None:
                 replies, chosen = _render(session, what, text, channel)
@@ -326,6 +327,12 @@ def _in_full(dispatcher: CollectingDispatcher, tracker: Tracker, code: str, deta
                     reply = render_answer(procedure, intent, full=True), next_question_buttons(code, intent)
                 elif detail == "eligibility":
                     reply = _eligibility(record, "", full=True)
+                elif detail.startswith(CASE_DETAIL) and detail[len(CASE_DETAIL) :].isdigit():
+                    # A button of the case question: that case's documents.
+                    documents = record.get("documents") or []
+                    index = int(detail[len(CASE_DETAIL) :])
+                    case = p.clean(documents[index].get("case")) if index < len(documents) else ""
+                    reply = _case(record, case) if case else None
                 elif detail in p.FIELD_ASPECTS:
                     reply = _field(record, detail, full=True)
     if call.failed:
@@ -377,7 +384,7 @@ def _render(
         reply = _passage(record, text)
         return ([reply] if reply else []), code
     if what.kind == "case":
-        reply = _case(record, text)
+        reply = _case(record, text) or _case_question(record)
         return ([reply] if reply else []), code
     if what.kind == "lacking":
         reply = _lacking(record, what.item)
@@ -691,6 +698,97 @@ def _case(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
         )
     room = MAX_REPLY_LINES - sum(p.phone_lines(line) for line in tail)
     return "\n".join(_clip(lines, room)[0] + tail), buttons
+
+
+def _case_question(record: dict) -> Optional[tuple[str, list[dict]]]:
+    """The documents every case needs and one short question, a button per case, when nearly all the
+    documents depend on a case the message does not state (services/answering.py deciding_cases)."""
+    cases = answering.deciding_cases(record)
+    if not cases:
+        return None
+    code = record["code"]
+    always = [d for d in record.get("documents") or [] if not d.get("case") or p.is_alternative(d.get("case"))]
+    lines = [m.HEADER.format(title=m.ASPECT_TITLE["ask_documents"], name=record["name"], code=code)]
+    if always:
+        lines += [m.CASE_ASK_ONLY_FORM] + [f"- {document_line(d)}" for d in always]
+    lines.append(m.CASE_ASK)
+    buttons = [
+        {"title": p.shorten(case, CASE_BUTTON_CHARS), "payload": _case_payload(code, index)}
+        for index, case in cases[:MAX_CASES]
+    ]
+    buttons.append({"title": m.FULL_BUTTON, "payload": f'/ask_documents{{"procedure": "{code}", "detail": "full"}}'})
+    return "\n".join(_clip(lines, MAX_REPLY_LINES)[0]), buttons
+
+
+CASE_BUTTON_CHARS = 60
+MAX_CASES = 4
+CASE_DETAIL = "case:"
+
+
+def _case_payload(code: str, index: int) -> str:
+    return f'/ask_documents{{"procedure": "{code}", "detail": "{CASE_DETAIL}{index}"}}'
+
+
+def answer_case_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """The citizen's answer to the case question ("nhà tôi tự mua", "thẻ bị rách"), whatever intent the NLU
+    gave it: the documents of the case it states, else the whole list; None when the last reply asked no
+    case, or the message asks something new (a question, another procedure)."""
+    code = tracker.get_slot("procedure_code")
+    text = tracker.latest_message.get("text") or ""
+    if not code or not text or text.startswith("/") or _last_bot_text(tracker).find(m.CASE_ASK) < 0:
+        return None
+    refs = tracker.latest_message.get(PROCEDURE_REFS) or []
+    if p.detect_aspects(text) or any(r.get("value") != code for r in refs):
+        return None
+    reply: Optional[tuple[str, list[dict]]] = None
+    with StoreCall(dispatcher, "catalogue, the documents of the citizen's case") as call:
+        with session_scope() as session:
+            record = answering.record(session, code)
+            procedure = get_procedure(session, code)
+            if record is not None and procedure is not None:
+                reply = _case(record, text) or answer_reply(
+                    procedure, "ask_documents", tracker.get_latest_input_channel()
+                )
+    if call.failed:
+        return []
+    if reply is None:
+        return None
+    dispatcher.utter_message(text=reply[0], buttons=reply[1])
+    return [SlotSet("procedure_code", code), SlotSet("pending_question", None)]
+
+
+def answer_to_our_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """A message that answers the short question of the last reply (which case, which age), read as such
+    whatever intent the NLU gave it ("Cháu 5 tuổi.", "thẻ bị rách rồi"); None when it does not."""
+    case = answer_case_reply(dispatcher, tracker)
+    if case is not None:
+        return case
+    text = tracker.latest_message.get("text") or ""
+    code = tracker.get_slot("procedure_code")
+    if not code or m.ASK_AGE_VARIANT not in _last_bot_text(tracker) or p.stated_age(text) is None:
+        return None
+    pending = tracker.get_slot("pending_question")
+    aspect = pending if pending in BODIES else DEFAULT
+    reply: Optional[tuple[str, list[dict]]] = None
+    with StoreCall(dispatcher, "catalogue, the variant for the age typed back") as call:
+        with session_scope() as session:
+            code = answering.variant_for_age(session, code, text) or code  # the procedure asked about fits it
+            procedure = get_procedure(session, code)
+            if procedure is not None:
+                reply = answer_reply(procedure, aspect, tracker.get_latest_input_channel())
+    if call.failed:
+        return []
+    if reply is None:
+        return None
+    dispatcher.utter_message(text=reply[0], buttons=reply[1])
+    return [SlotSet("procedure_code", code), SlotSet("pending_question", None)]
+
+
+def _last_bot_text(tracker: Tracker) -> str:
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "bot":
+            return str(event.get("text") or "")
+    return ""
 
 
 LACKED_LINE_CHARS = 3 * p.PHONE_LINE_CHARS  # the entry of the paper the citizen lacks, on the phone

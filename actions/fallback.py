@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.compound import answer_to_our_question
 from actions.dispatch import answer_intent
 from actions.out_of_scope import answer_after_handoff, answer_in_english, warn_id_number
 from core import cues
@@ -41,6 +42,9 @@ class ActionGradedFallback(Action):
         handoff = answer_after_handoff(dispatcher, tracker)
         if handoff is not None:
             return handoff + [SlotSet("suggested_intent", None)]
+        answered = answer_to_our_question(dispatcher, tracker)  # the case or age the last reply asked for
+        if answered is not None:
+            return answered + [SlotSet("suggested_intent", None)]
         ranking = [
             r
             for r in tracker.latest_message.get("intent_ranking", [])

@@ -17,6 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.compound import answer_to_our_question
 from actions.answers import MAX_PHONE_LINES, full_answer_button, next_question_buttons, render_answer_clipped
 from actions.service import ActionRequestHuman
 from actions.store_unavailable import StoreCall
@@ -123,6 +124,9 @@ def answer_out_of_scope(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     handoff = answer_after_handoff(dispatcher, tracker)
     if handoff is not None:
         return handoff
+    answered = answer_to_our_question(dispatcher, tracker)  # "bị mất", "cháu 5 tuổi": the case asked for
+    if answered is not None:
+        return answered
     if cues.is_english(text):
         return answer_in_english(dispatcher, tracker)
     if warn_id_number(dispatcher, text):

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from core import wording as m
 from actions.answers import answer_reply
-from actions.compound import answer_whole_question
+from actions.compound import answer_case_reply, answer_whole_question
 from actions.out_of_scope import answer_in_english, warn_id_number
 from actions.store_unavailable import StoreCall
 from core import cues, ranking
@@ -57,6 +57,9 @@ class ActionAnswerProcedure(Action):
             return answer_in_english(dispatcher, tracker)
         warn_id_number(dispatcher, text)  # "CMND cũ … đổi sang căn cước": warned, and the question still answered
         aspect = intent if intent in ASPECT_INTENTS else tracker.get_slot("pending_question") or DEFAULT_ASPECT
+        answered = answer_case_reply(dispatcher, tracker)  # the case the last reply asked for ("nhà tôi tự mua")
+        if answered is not None:
+            return answered
         # Several questions or procedures, "có cần X không", eligibility, legal basis... (issue 16).
         whole = answer_whole_question(dispatcher, tracker, tracker.get_slot("pending_question"))
         if whole is not None:

@@ -823,10 +823,9 @@ def states_quantity(text: str, unit: str) -> bool:
 
 
 # Words that say for whom a procedure split by age is done: a child, an adult, the asker, an age.
-_WHOM_STATED = re.compile(
-    r"(?<![\w])(?:con|be|chau|tre|tre em|em be|dua nho|nguoi lon|tuoi|cho toi|cho minh|cua toi|cua minh|"
-    r"ban than|chinh minh)(?![\w])"
-)
+# For whom, when it decides the age: an adult ("cho tôi"). A child ("cho con", "cho bé") may be on either
+# side of an age bound (14 for the ID card): the age is asked.
+_WHOM_STATED = re.compile(r"(?<![\w])(?:nguoi lon|tuoi|cho toi|cho minh|cua toi|cua minh|ban than|chinh minh)(?![\w])")
 
 
 def states_whom(text: str) -> bool:

@@ -339,6 +339,9 @@ ELIGIBILITY_NOT_SAID = (
     'Dạ, hồ sơ thủ tục "{name}" (mã {code}) chưa ghi đối tượng, điều kiện thực hiện. Anh/chị hỏi {who} ạ.'
 )
 CASE_STATED = "Giấy tờ cho trường hợp anh/chị nêu:"
+# The documents depend on the citizen's case, which the message does not state: one short question.
+CASE_ASK = "Giấy tờ còn lại tùy trường hợp. Anh/chị thuộc trường hợp nào ạ? (bấm để xem giấy tờ của trường hợp đó)"
+CASE_ASK_ONLY_FORM = "Giấy tờ luôn cần:"
 ASK_AGE_VARIANT = "Dạ, thủ tục này khác nhau theo tuổi của người được cấp. Anh/chị làm cho người bao nhiêu tuổi ạ?"
 CASE_ALWAYS = "Giấy tờ luôn cần:"
 CASE_OTHERS = "Còn {count} giấy tờ cho các trường hợp khác (bấm nút bên dưới để xem)."

@@ -287,6 +287,24 @@ def documents_for_case(rec: dict[str, Any], text: str, ignore: list[str]) -> Cas
     return CaseChoice(p.ordered_documents(always), stated, p.ordered_documents(others))
 
 
+def deciding_cases(rec: dict[str, Any]) -> list[tuple[int, str]]:
+    """The cases that decide a record's documents, as (index of the first document of the case, case): those
+    to ask the citizen about when the message states none. Empty unless nearly every document depends on the
+    case (at most one every case needs) and there are two cases or more ("Đăng ký thường trú": one's own
+    home, a rented one, a relative's …); the exceptions of a list most citizens bring whole ("khi ủy quyền")
+    are no question."""
+    documents = rec.get("documents") or []
+    always = [d for d in documents if not d.get("case") or p.is_alternative(d.get("case"))]
+    cases: dict[str, int] = {}
+    for index, document in enumerate(documents):
+        case = p.clean(document.get("case"))
+        if case and not p.is_alternative(case):
+            cases.setdefault(case, index)
+    if len(always) > 1 or len(cases) < 2:
+        return []
+    return [(index, case) for case, index in cases.items()]
+
+
 def documents_without(rec: dict[str, Any], item: str) -> CaseChoice:
     """The record's documents for a citizen who lacks a paper ("không có giấy báo tử"): ``stated`` are the
     documents that are that paper (their name or case says what replaces it), ``always`` the others

@@ -304,10 +304,14 @@ def test_an_id_card_for_no_one_stated_asks_the_age_once(database, dispatcher):
 
 
 def test_an_id_card_for_someone_stated_is_answered_without_asking(database, dispatcher):
-    for message in ("làm căn cước cho tôi cần gì", "làm căn cước cho con cần gì", "tôi 30 tuổi làm căn cước"):
+    for message in ("làm căn cước cho tôi cần gì", "tôi 30 tuổi làm căn cước"):
         text, _ = answer(dispatcher, message, "ask_documents", "1.014061")
         assert "bao nhiêu tuổi ạ?" not in text, message
         dispatcher.messages.clear()
+    # A child without an age may be under 14 or not: asked.
+    text, _ = answer(dispatcher, "làm căn cước cho con cần gì", "ask_documents", "1.014061")
+    assert "bao nhiêu tuổi ạ?" in text
+    dispatcher.messages.clear()
     # Nor is a procedure that is not split by age, nor the procedure already in the conversation.
     text, _ = answer(dispatcher, "làm hộ chiếu cần gì", "ask_documents", "1.001456")
     assert "bao nhiêu tuổi ạ?" not in text
@@ -386,3 +390,63 @@ def test_two_procedures_asked_the_classifiers_question_without_its_words(databas
     ActionAnswerProcedure().run(dispatcher, tracker, {})
     reply = dispatcher.messages[0]["text"]
     assert "Đăng ký khai tử" in reply and "Xóa đăng ký thường trú" in reply and "Các bước" in reply
+
+
+def test_documents_that_depend_on_an_unstated_case_ask_which(database, dispatcher):
+    text, _ = answer(dispatcher, "dang ky thuong tru can nhung giay to gi", "ask_documents", RESIDENCE)
+    buttons = dispatcher.messages[0]["buttons"]
+    assert "CT01" in text and "trường hợp nào" in text and len(text.split("\n")) <= 12
+    assert any("chỗ ở thuộc sở hữu" in b["title"] for b in buttons) and all(len(b["title"]) <= 60 for b in buttons)
+    # A list most citizens bring whole, with a few exceptions ("khi ủy quyền"), asks nothing.
+    dispatcher.messages.clear()
+    text, _ = answer(dispatcher, "khai sinh can nhung giay to gi", "ask_documents", BIRTH)
+    assert "trường hợp nào" not in text and "Giấy chứng sinh" in text
+
+
+def test_a_case_button_gives_that_cases_documents(database, dispatcher):
+    answer(dispatcher, "dang ky thuong tru can nhung giay to gi", "ask_documents", RESIDENCE)
+    payload = next(b["payload"] for b in dispatcher.messages[0]["buttons"] if "sở hữu của mình" in b["title"])
+    dispatcher.messages.clear()
+    detail = payload.split('"detail": "')[1].split('"')[0]
+    entities = [{"entity": "procedure", "value": RESIDENCE}, {"entity": "detail", "value": detail}]
+    tracker = make_tracker("ask_documents", payload, entities, slots={"procedure_code": RESIDENCE})
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    reply = dispatcher.messages[0]["text"]
+    assert "trường hợp anh/chị nêu" in reply and "chỗ ở hợp pháp" in reply
+
+
+def _after(question: str, text: str, intent: str, slots: dict):
+    events = [{"event": "bot", "text": question}, {"event": "user", "text": text}]
+    return make_tracker(intent, text, slots=slots, events=events)
+
+
+def test_the_case_typed_back_is_answered_whatever_its_intent(database, dispatcher):
+    from actions.out_of_scope import ActionOutOfScope
+    from core import wording as m
+
+    tracker = _after(m.CASE_ASK, "Thẻ bị rách, chữ mờ hết rồi.", "out_of_scope", {"procedure_code": "DP-BH-02"})
+    events = slot_events(ActionOutOfScope().run(dispatcher, tracker, {}))
+    assert "Thẻ bảo hiểm y tế cũ" in dispatcher.messages[0]["text"] and events["procedure_code"] == "DP-BH-02"
+    # Not after another question, nor a new question.
+    dispatcher.messages.clear()
+    tracker = _after("Dạ, em chào anh/chị.", "Thẻ bị rách", "out_of_scope", {"procedure_code": "DP-BH-02"})
+    ActionOutOfScope().run(dispatcher, tracker, {})
+    assert "Thẻ bảo hiểm y tế cũ" not in (dispatcher.messages[0].get("text") or "")
+
+
+def test_the_age_typed_back_is_answered_whatever_its_intent(database, dispatcher):
+    from actions.out_of_scope import ActionOutOfScope
+    from core import wording as m
+
+    slots = {"procedure_code": "1.014061", "pending_question": "ask_documents"}
+    events = slot_events(
+        ActionOutOfScope().run(dispatcher, _after(m.ASK_AGE_VARIANT, "Cháu 5 tuổi.", "out_of_scope", slots), {})
+    )
+    assert events["procedure_code"] == "1.014062" and "giấy tờ" in dispatcher.messages[0]["text"].lower()
+    # The procedure asked about already fits the age: its answer to the question that waited.
+    dispatcher.messages.clear()
+    slots = {"procedure_code": "1.014062", "pending_question": "ask_documents"}
+    events = slot_events(
+        ActionOutOfScope().run(dispatcher, _after(m.ASK_AGE_VARIANT, "bé 5 tuổi", "out_of_scope", slots), {})
+    )
+    assert events["procedure_code"] == "1.014062" and "giấy tờ cần chuẩn bị" in dispatcher.messages[0]["text"]
