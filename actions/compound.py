@@ -123,11 +123,11 @@ def plan(
             return Plan("eligibility", codes=[code])
         if aspect in p.FIELD_ASPECTS:
             return Plan("field", codes=[code], dimension=aspect)
+        if aspect == "documents":
+            return Plan("case", codes=[code])  # the documents of the case the message states, if it states one
         if linked and linked.get("value") != code or general:
             # The linker read a procedure into the question's own words ("sao lâu vậy"): the context stays.
             return Plan("sections", sections=[Section(code, aspect)])
-        if aspect == "documents":
-            return Plan("case", codes=[code])
     if not asked and not need and general and _QUESTION.search(p.fold(text)):
         return Plan("passage", codes=[code])  # "bằng A1 có thời hạn không": the record's passage, if one answers
     return None
@@ -238,15 +238,17 @@ def answer_whole_question(
                 found = [answering.Mention(variant, "", 0, 0, (0, len(text)))]
                 linked, context = None, variant
             what = plan(text, cues, found, context, linked, general, p.INTENT_ASPECT.get(intent))
+            # The citizen's own words, without those that name the procedure ("nhập hộ khẩu"): their case.
+            case_text = _without_names(text, found, linked)
             if variant:
-                replies, chosen = _render(session, what, text, channel) if what else ([], None)
+                replies, chosen = _render(session, what, text, channel, case_text) if what else ([], None)
                 procedure = get_procedure(session, variant)
                 if not replies and procedure is not None:  # the variant's answer to the question asked
                     # "Cháu 5 tuổi" typed back: the question that waited for the age.
                     aspect = intent if intent in BODIES else pending if pending in BODIES else DEFAULT
                     replies, chosen = [answer_reply(procedure, aspect, channel)], variant
             elif what is not None:
-                replies, chosen = _render(session, what, text, channel)
+                replies, chosen = _render(session, what, text, channel, case_text)
             elif pending in p.FIELD_ASPECTS:
                 return None
             else:
@@ -362,9 +364,20 @@ def _phone(lines: list[str], budget: int = MAX_REPLY_LINES) -> tuple[list[str], 
     return head + kept, bool(left) or kept != rest[: len(kept)]
 
 
+def _without_names(text: str, found: list[answering.Mention], linked: Optional[Dict[str, Any]]) -> str:
+    spans = [(x.start, x.end) for x in found]
+    if linked and isinstance(linked.get("start"), int) and isinstance(linked.get("end"), int):
+        spans.append((linked["start"], linked["end"]))
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
 def _render(
-    session, what: Plan, text: str, channel: Optional[str] = None
+    session, what: Plan, text: str, channel: Optional[str] = None, case_text: Optional[str] = None
 ) -> tuple[list[tuple[str, list[dict]]], Optional[str]]:
+    """``case_text``: the message without the words that name its procedures (the citizen's case)."""
+    case_text = text if case_text is None else case_text
     if what.kind == "sections":
         return _sections(session, what.sections, channel), what.sections[-1].code if what.sections else None
     if what.kind == "compare":
@@ -384,8 +397,10 @@ def _render(
         reply = _passage(record, text)
         return ([reply] if reply else []), code
     if what.kind == "case":
-        reply = _case(record, text) or _case_question(record)
-        return ([reply] if reply else []), code
+        # A bare question is asked which case; one that tells something of the citizen's situation that names
+        # no case of the record ("mới chuyển về ở nhà thuê") gets the whole list rather than a question.
+        reply = _case(record, case_text) or (None if _tells_situation(case_text, record) else _case_question(record))
+        return [reply or answer_reply(procedure, "ask_documents", channel)], code
     if what.kind == "lacking":
         reply = _lacking(record, what.item)
         return ([reply] if reply else []), code
@@ -639,6 +654,14 @@ def _own_case(text: str, record: dict) -> str:
     return " ".join(w for w in p.content_words(text) if w not in names)
 
 
+# Words of a wish or a request, not of the citizen's situation ("tôi muốn làm lại …").
+_NOT_SITUATION = frozenset({"muon", "xin", "hoi", "giup", "voi", "nhe", "oi", "a", "lai", "moi", "thi"})
+
+
+def _tells_situation(text: str, record: dict) -> bool:
+    return any(w not in _NOT_SITUATION for w in _own_case(text, record).split())
+
+
 def _field(record: dict, aspect: str, full: bool = False, text: str = "") -> tuple[str, list[dict]]:
     """The record's passage for a field question; ``text``: the question ("có thời hạn không" asks how long
     the result is valid, which its passage may not say)."""
@@ -679,9 +702,9 @@ def _field(record: dict, aspect: str, full: bool = False, text: str = "") -> tup
 
 def _case(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
     """Documents with the stated case first; None when the message states no case of the record."""
-    choice = answering.documents_for_case(
-        record, text, ignore=[record.get("name") or "", *(record.get("aliases") or [])]
-    )
+    # The procedure's name is not the case; its folk names are left to the caller, who knows which words named
+    # it ("nhập hộ khẩu về nhà chồng" is a folk name, and "vợ về ở với chồng" a case).
+    choice = answering.documents_for_case(record, text, ignore=[record.get("name") or ""])
     if not choice.stated:
         return None
     code = record["code"]

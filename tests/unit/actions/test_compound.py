@@ -450,3 +450,22 @@ def test_the_age_typed_back_is_answered_whatever_its_intent(database, dispatcher
         ActionOutOfScope().run(dispatcher, _after(m.ASK_AGE_VARIANT, "bé 5 tuổi", "out_of_scope", slots), {})
     )
     assert events["procedure_code"] == "1.014062" and "giấy tờ cần chuẩn bị" in dispatcher.messages[0]["text"]
+
+
+def test_a_situation_that_names_no_case_gets_the_whole_list_not_a_question(database, dispatcher):
+    text, _ = answer(
+        dispatcher,
+        "Tôi mới chuyển về ở nhà thuê, muốn nhập hộ khẩu vào đó thì cần những giấy tờ gì?",
+        "ask_documents",
+        RESIDENCE,
+    )
+    assert "trường hợp nào" not in text and "Ý kiến đồng ý" in text
+
+
+def test_the_stated_case_leads_whatever_the_intent(database, dispatcher):
+    text = "vo ve o voi chong thi nhap ho khau can giay gi"
+    start = text.index("nhap")
+    mention = {"entity": "procedure", "value": RESIDENCE, "start": start, "end": start + len("nhap ho khau")}
+    ActionAnswerProcedure().run(dispatcher, make_tracker("ask_procedure_info", text, [mention]), {})
+    reply = dispatcher.messages[0]["text"]
+    assert "trường hợp anh/chị nêu" in reply and "quan hệ nhân thân" in reply
