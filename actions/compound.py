@@ -123,9 +123,12 @@ def plan(
             return Plan("eligibility", codes=[code])
         if aspect in p.FIELD_ASPECTS:
             return Plan("field", codes=[code], dimension=aspect)
+        context_stays = bool(linked and linked.get("value") != code or general)
         if aspect == "documents":
-            return Plan("case", codes=[code])  # the documents of the case the message states, if it states one
-        if linked and linked.get("value") != code or general:
+            # The documents of the case the message states, if it states one; else, when the context stays,
+            # its documents card here (otherwise the one-aspect answer, which asks back an ambiguous name).
+            return Plan("case", codes=[code], dimension="card" if context_stays else "")
+        if context_stays:
             # The linker read a procedure into the question's own words ("sao lâu vậy"): the context stays.
             return Plan("sections", sections=[Section(code, aspect)])
     if not asked and not need and general and _QUESTION.search(p.fold(text)):
@@ -400,7 +403,9 @@ def _render(
         # A bare question is asked which case; one that tells something of the citizen's situation that names
         # no case of the record ("mới chuyển về ở nhà thuê") gets the whole list rather than a question.
         reply = _case(record, case_text) or (None if _tells_situation(case_text, record) else _case_question(record))
-        return [reply or answer_reply(procedure, "ask_documents", channel)], code
+        if reply is None and what.dimension == "card":
+            reply = answer_reply(procedure, "ask_documents", channel)
+        return ([reply] if reply else []), code
     if what.kind == "lacking":
         reply = _lacking(record, what.item)
         return ([reply] if reply else []), code
