@@ -526,17 +526,22 @@ class CatalogueIndex:
         just above the best: the query says words of its name the best one lacks and none of the
         best one's own ("ghi vào sổ hộ tịch việc kết hôn …" is the marriage's, not "… việc hộ tịch
         khác"); or, saying no kind of issue, the plain issue of what the best one re-issues ("chứng
-        chỉ hành nghề hoạt động xây dựng" is "Cấp mới …", not "Cấp lại …")."""
-        if len(hits) < 2 or hits[0].recall >= AMBIGUITY_MAX_RECALL or hits[0].extends or hits[0].by_code:
+        chỉ hành nghề hoạt động xây dựng" is "Cấp mới …", not "Cấp lại …"). A re-issue the query says
+        is meant even beside a name (or folk name) it says whole."""
+        if len(hits) < 2 or hits[0].extends or hits[0].by_code:
             return hits
         top = hits[0]
         top_name = self.name_words[self.entry_of_code[top.code]]
+        named_whole = top.recall >= AMBIGUITY_MAX_RECALL
         for hit in self._near(hits)[1:]:
             name = self.name_words[self.entry_of_code[hit.code]]
-            if (
-                self._told_apart(top, name, said)
-                or _reissue_of(top_name, name, said)
-                or _adds_unsaid(top_name, name, said)
+            if _reissue_said(name, top_name, said) or (
+                not named_whole
+                and (
+                    self._told_apart(top, name, said)
+                    or _reissue_of(top_name, name, said)
+                    or _adds_unsaid(top_name, name, said)
+                )
             ):
                 position = hits.index(hit)
                 promoted = replace(hit, score=round(top.score + 0.001, 4))
@@ -865,6 +870,13 @@ def _reissue_of(name: frozenset[str], base: frozenset[str], said: set[str]) -> b
     beside "Cấp mới …" or "Cấp …") and the query says no word of the re-issue."""
     extra, missing = name - base, base - name
     return bool(extra) and extra <= REISSUE_WORDS and not extra & said and missing <= FIRST_ISSUE_WORDS
+
+
+def _reissue_said(name: frozenset[str], base: frozenset[str], said: set[str]) -> bool:
+    """Whether ``name`` is ``base`` re-issued and the query says so ("cấp lại chứng chỉ hành nghề
+    xây dựng": a folk name of the first issue, said whole, does not outrank it)."""
+    extra, missing = name - base, base - name
+    return bool(extra & said) and extra <= REISSUE_WORDS and missing <= FIRST_ISSUE_WORDS
 
 
 def _code_key(text: str) -> str:

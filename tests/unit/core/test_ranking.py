@@ -381,6 +381,21 @@ def test_a_query_that_says_no_kind_of_issue_is_the_first_issue():
     assert (decision.kind, decision.code) == ("answer", "1.013237")
     # The re-issue said, it is the one.
     assert decide(index.search("cấp lại chứng chỉ hành nghề hoạt động xây dựng")).code == "1.013217"
+    # Also beside a folk name of the first issue that the query says whole.
+    with_alias = CatalogueIndex(
+        [
+            CatalogueEntry("1.013217", "Cấp lại chứng chỉ hành nghề hoạt động xây dựng", None, ()),
+            CatalogueEntry(
+                "1.013237",
+                "Cấp mới chứng chỉ hành nghề hoạt động xây dựng",
+                None,
+                (),
+                aliases=("chứng chỉ hành nghề xây dựng",),
+            ),
+        ]
+    )
+    assert decide(with_alias.search("cấp lại chứng chỉ hành nghề xây dựng")).code == "1.013217"
+    assert decide(with_alias.search("chứng chỉ hành nghề xây dựng")).code == "1.013237"
 
 
 def test_a_name_that_adds_procedures_the_query_does_not_name_yields_to_the_one_it_names():
