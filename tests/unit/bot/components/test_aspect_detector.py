@@ -117,6 +117,39 @@ def test_an_unplaced_message_naming_one_procedure_asks_about_it(intent, confiden
     assert routed_intent(intent, confidence, [], 0, margin, named) == expected
 
 
+@pytest.mark.parametrize(
+    "intent, confidence, leaning, expected",
+    [
+        ("inform", 0.35, "inform", "inform"),  # unsure which question, not whether it is one
+        ("greet", 0.3, "ask_fee", "ask_fee"),
+        ("give_feedback", 0.3, "inform", None),  # another request: left to the fallback
+        ("out_of_scope", 0.9, "inform", None),  # the classifier is sure
+        ("inform", 0.35, None, None),  # linked too weakly, or the answer intents hold too little
+    ],
+)
+def test_a_fairly_linked_procedure_takes_the_classifiers_best_answer_intent(intent, confidence, leaning, expected):
+    assert routed_intent(intent, confidence, [], 0, named=False, leaning=leaning) == expected
+
+
+@pytest.mark.parametrize(
+    "score, ranking, expected",
+    [
+        (0.7, [("inform", 0.35), ("ask_procedure_info", 0.32), ("greet", 0.2)], "inform"),
+        (0.7, [("inform", 0.35), ("greet", 0.32), ("ask_procedure_info", 0.2)], None),  # answers hold 0.55
+        (0.5, [("inform", 0.35), ("ask_procedure_info", 0.32), ("greet", 0.2)], None),  # linked too weakly
+    ],
+)
+def test_routing_by_the_link_score_and_the_answer_intents_share(score, ranking, expected):
+    entity = {"entity": "procedure", "value": "1.001193", "start": 0, "end": 9, "confidence_entity": score}
+    intents = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    message = Message(
+        {TEXT: "khai sinh cho con tôi", INTENT: intents[0], INTENT_RANKING_KEY: intents, ENTITIES: [entity]}
+    )
+    AspectDetector._route(message, [])
+    routed = message.get(INTENT)["name"]
+    assert (routed if message.get(INTENT)["confidence"] >= 0.8 else None) == expected
+
+
 def linked(detector: AspectDetector, text: str, entity: dict) -> Message:
     ranking = [{"name": "inform", "confidence": 0.3}, {"name": "greet", "confidence": 0.2}]
     message = Message({TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking, ENTITIES: [entity]})
