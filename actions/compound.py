@@ -660,7 +660,9 @@ def _own_case(text: str, record: dict) -> str:
 
 
 # Words of a wish or a request, not of the citizen's situation ("tôi muốn làm lại …").
-_NOT_SITUATION = frozenset({"muon", "xin", "hoi", "giup", "voi", "nhe", "oi", "a", "lai", "moi", "thi"})
+_NOT_SITUATION = frozenset(
+    {"muon", "xin", "hoi", "giup", "voi", "nhe", "oi", "a", "lai", "moi", "thi", *p.CLAUSE_WORDS}
+)
 
 
 def _tells_situation(text: str, record: dict) -> bool:
@@ -765,15 +767,19 @@ def answer_case_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> Opt
     text = tracker.latest_message.get("text") or ""
     if not code or not text or text.startswith("/") or _last_bot_text(tracker).find(m.CASE_ASK) < 0:
         return None
-    refs = tracker.latest_message.get(PROCEDURE_REFS) or []
-    if p.detect_aspects(text) or any(r.get("value") != code for r in refs):
+    if p.detect_aspects(text):
         return None
+    refs = [r for r in tracker.latest_message.get(PROCEDURE_REFS) or [] if r.get("value") != code]
+    others = [answering.Mention.from_dict(r) for r in refs]
     reply: Optional[tuple[str, list[dict]]] = None
     with StoreCall(dispatcher, "catalogue, the documents of the citizen's case") as call:
         with session_scope() as session:
             record = answering.record(session, code)
             procedure = get_procedure(session, code)
-            if record is not None and procedure is not None:
+            # Another procedure's name is a new question ("còn kết hôn thì sao"), unless it is a paper of the
+            # situation told ("nhà tôi tự mua, có sổ hồng đứng tên tôi").
+            rest = _without_names(text, [x for x in others if x], None)
+            if record is not None and procedure is not None and (not refs or _tells_situation(rest, record)):
                 reply = _case(record, text) or answer_reply(
                     procedure, "ask_documents", tracker.get_latest_input_channel()
                 )
@@ -786,13 +792,18 @@ def answer_case_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> Opt
 
 
 def answer_to_our_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
-    """A message that answers the short question of the last reply (which case, which age), read as such
+    """A message that answers the short question of the last reply (which case, which age), or states a
+    circumstance that picks the variant of the procedure in context (a party from abroad), read as such
     whatever intent the NLU gave it ("Cháu 5 tuổi.", "thẻ bị rách rồi"); None when it does not."""
     case = answer_case_reply(dispatcher, tracker)
     if case is not None:
         return case
     text = tracker.latest_message.get("text") or ""
     code = tracker.get_slot("procedure_code")
+    refs = tracker.latest_message.get(PROCEDURE_REFS) or []
+    if code and p.states_foreign(text) and all(r.get("value") == code for r in refs):
+        # "À, chồng tôi là người Hàn Quốc, vậy hồ sơ có khác gì không": the circumstance picks the variant.
+        return answer_whole_question(dispatcher, tracker, tracker.get_slot("pending_question"))
     if not code or m.ASK_AGE_VARIANT not in _last_bot_text(tracker) or p.stated_age(text) is None:
         return None
     pending = tracker.get_slot("pending_question")

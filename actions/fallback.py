@@ -29,6 +29,11 @@ MAX_SUGGESTIONS = 3
 FOLLOWUP_ACTION = INTENT_ACTIONS
 
 
+# How surely a procedure named in a message the classifier doubts must be linked to replace the one in context
+# (bot/components/aspect_detector.py NAMED_CONFIDENCE: a name said clearly).
+SWITCH_CONFIDENCE = 0.8
+
+
 class ActionGradedFallback(Action):
     def name(self) -> Text:
         return "action_graded_fallback"
@@ -57,6 +62,11 @@ class ActionGradedFallback(Action):
         events: List[Dict] = []
         mention = latest_entity(tracker, "procedure")
         code = mention["value"] if mention and not mention.get("candidates") else None
+        if mention and code and tracker.get_slot("procedure_code") and code != tracker.get_slot("procedure_code"):
+            # A word of a follow-up the NLU doubts ("sao phải nộp trước bạ" about a vehicle registration) does not
+            # switch the procedure in context by itself; a name linked surely does.
+            if float(mention.get("confidence_entity") or 0.0) < SWITCH_CONFIDENCE:
+                code, mention = None, None
         if code:
             events.append(SlotSet("procedure_code", code))
         best = ranking[0]

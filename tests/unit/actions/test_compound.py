@@ -469,3 +469,31 @@ def test_the_stated_case_leads_whatever_the_intent(database, dispatcher):
     ActionAnswerProcedure().run(dispatcher, make_tracker("ask_procedure_info", text, [mention]), {})
     reply = dispatcher.messages[0]["text"]
     assert "trường hợp anh/chị nêu" in reply and "quan hệ nhân thân" in reply
+
+
+def test_a_paper_of_the_situation_told_back_is_no_new_question(database, dispatcher):
+    from actions.out_of_scope import ActionOutOfScope
+    from core import wording as m
+    from services import answering
+    from procedures_db.db import session_scope
+
+    def reply_to(text):
+        dispatcher.messages.clear()
+        with session_scope(database) as session:
+            refs = [{"entity": "procedure_ref", **x.as_dict()} for x in answering.mentions(session, text)]
+        tracker = _after(m.CASE_ASK, text, "out_of_scope", {"procedure_code": RESIDENCE})
+        tracker.latest_message["procedure_refs"] = refs
+        ActionOutOfScope().run(dispatcher, tracker, {})
+        return dispatcher.messages[0].get("text") or ""
+
+    assert "CT01" in reply_to("nha toi tu mua, co so hong dung ten toi")
+    assert "CT01" not in reply_to("còn kết hôn")
+
+
+def test_a_party_from_abroad_told_in_a_follow_up_picks_the_variant_whatever_its_intent(database, dispatcher):
+    from actions.out_of_scope import ActionOutOfScope
+
+    text = "À, chồng tôi là người Hàn Quốc. Vậy hồ sơ có khác gì không?"
+    tracker = _after("Dạ, giấy tờ …", text, "out_of_scope", {"procedure_code": BIRTH})
+    events = slot_events(ActionOutOfScope().run(dispatcher, tracker, {}))
+    assert events["procedure_code"] == "2.000528" and "2.000528" in dispatcher.messages[0]["text"]

@@ -35,6 +35,27 @@ def test_fallback_with_one_likely_intent_asks_yes_or_no(dispatcher):
     assert slot_events(events)["suggested_intent"] == "ask_fee"
 
 
+def test_fallback_keeps_the_procedure_in_context_unless_another_is_named_surely(dispatcher):
+    def suggested(confidence):
+        dispatcher.messages.clear()
+        mention = {"entity": "procedure", "value": "1.000894", "procedure_name": "Đăng ký kết hôn"}
+        mention["confidence_entity"] = confidence
+        tracker = make_tracker(
+            "nlu_fallback",
+            "sao phai dang ky ket hon truoc",
+            [mention],
+            ranking=ranking(("nlu_fallback", 0.4), ("ask_steps", 0.5)),
+            slots={"procedure_code": "1.001193"},
+        )
+        events = slot_events(ActionGradedFallback().run(dispatcher, tracker, {}))
+        return dispatcher.messages[0]["text"], events.get("procedure_code")
+
+    text, code = suggested(0.6)  # a word of the follow-up: the birth registration stays
+    assert "Đăng ký kết hôn" not in text and code is None
+    text, code = suggested(0.95)
+    assert "Đăng ký kết hôn" in text and code == "1.000894"
+
+
 def test_fallback_about_a_question_without_any_procedure_asks_which_procedure(dispatcher):
     tracker = make_tracker(
         "nlu_fallback", "phi the nao", ranking=ranking(("nlu_fallback", 0.4), ("ask_fee", 0.5), ("ask_online", 0.2))
