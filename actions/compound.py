@@ -393,7 +393,9 @@ def _render(
     if what.kind == "need":
         return [_need(record, what.item)], code
     if what.kind == "eligibility":
-        return [_eligibility(record, _own_case(text, record), unit=p.asked_unit(text))], code
+        asked = p.asked_unit(text)
+        unit = asked or p.stated_unit(text)
+        return [_eligibility(record, _own_case(text, record), unit=unit, asked=asked is not None)], code
     if what.kind == "field":
         return [_field(record, what.dimension, text=text)], code
     if what.kind == "passage":
@@ -584,8 +586,11 @@ def _need(record: dict, item: str) -> tuple[str, list[dict]]:
     return "\n".join(lines), buttons
 
 
-def _eligibility(record: dict, text: str, full: bool = False, unit: Optional[str] = None) -> tuple[str, list[dict]]:
-    """``unit``: the unit of a number the question asks ("mấy tháng"): the passages stating one lead."""
+def _eligibility(
+    record: dict, text: str, full: bool = False, unit: Optional[str] = None, asked: bool = True
+) -> tuple[str, list[dict]]:
+    """``unit``: the unit of a number the question asks ("mấy tháng", ``asked``) or the citizen states of their
+    case ("nghỉ việc được 2 tháng"): the passages stating one lead."""
     name, code = record["name"], record["code"]
     who = p.clean(record.get("agency")) or m.DEFAULT_WHO
     answer = answering.eligibility(record, text, unit)
@@ -602,7 +607,7 @@ def _eligibility(record: dict, text: str, full: bool = False, unit: Optional[str
         lines += [
             m.ELIGIBILITY_RELEVANT.format(
                 field=m.FIELD_LABEL[x.field],
-                text=x.text if full else p.excerpt(x.text, _asked(x.text, text, unit), PASSAGE_CHARS),
+                text=x.text if full else p.excerpt(x.text, _asked(x.text, text, unit, asked), PASSAGE_CHARS),
             )
             for x in answer.relevant[:2]
         ]
@@ -616,9 +621,12 @@ def _eligibility(record: dict, text: str, full: bool = False, unit: Optional[str
     return _sized(lines, code, "eligibility", full)
 
 
-def _asked(passage: str, text: str, unit: Optional[str]) -> str:
+def _asked(passage: str, text: str, unit: Optional[str], asked: bool = True) -> str:
     """What an excerpt of the passage should keep: the number asked for ("sau 12 tháng") when it states one."""
-    return unit if unit and p.states_quantity(passage, unit) else text
+    if not unit or not p.states_quantity(passage, unit):
+        return text
+    # A number asked for ("mấy tháng"): that number; one the citizen stated ("76 tuổi, hộ nghèo"): it and their case.
+    return unit if asked else f"{unit} {text}"
 
 
 def _sized(

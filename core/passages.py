@@ -817,6 +817,16 @@ def asked_unit(text: str) -> Optional[str]:
     return match.group(1) if match else None
 
 
+_QUANTITY_STATED = re.compile(r"(?<![\w.,])\d{1,3} ?(thang|nam|tuoi|ngay|tuan)(?![\w])")
+
+
+def stated_unit(text: str) -> Optional[str]:
+    """The unit of a number the citizen states of their case ("nghỉ việc được 2 tháng" → "thang"), folded;
+    the record's passages stating a number of that unit ("sau 12 tháng") are what decides it."""
+    match = _QUANTITY_STATED.search(_folded(text or "").text)
+    return match.group(1) if match else None
+
+
 def states_quantity(text: str, unit: str) -> bool:
     """Whether a passage states a number of that unit ("sau 12 tháng" for "thang")."""
     return bool(re.search(rf"(?<![\w])\d+ {unit}(?![\w])", fold(text or "")))

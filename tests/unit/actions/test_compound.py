@@ -497,3 +497,16 @@ def test_a_party_from_abroad_told_in_a_follow_up_picks_the_variant_whatever_its_
     tracker = _after("Dạ, giấy tờ …", text, "out_of_scope", {"procedure_code": BIRTH})
     events = slot_events(ActionOutOfScope().run(dispatcher, tracker, {}))
     assert events["procedure_code"] == "2.000528" and "2.000528" in dispatcher.messages[0]["text"]
+
+
+def test_a_number_the_citizen_states_leads_with_the_passage_stating_such_a_number(database, dispatcher):
+    text = "toi nghi viec duoc 2 thang, co rut bao hiem xa hoi 1 lan duoc khong"
+    start = text.index("rut")
+    mention = {
+        "entity": "procedure",
+        "value": "1.001613",
+        "start": start,
+        "end": start + len("rut bao hiem xa hoi 1 lan"),
+    }
+    ActionAnswerProcedure().run(dispatcher, make_tracker("ask_procedure_info", text, [mention]), {})
+    assert "12 tháng" in dispatcher.messages[0]["text"]

@@ -376,3 +376,10 @@ def test_how_long_a_result_is_valid():
     assert not asks_validity("lấy kết quả ở đâu")
     assert states_validity("Giấy xác nhận tình trạng hôn nhân (có giá trị 06 tháng kể từ ngày cấp)")
     assert not states_validity("Giấy xác nhận khuyết tật ghi mức độ khuyết tật")
+
+
+def test_a_number_the_citizen_states():
+    from core.passages import stated_unit
+
+    assert stated_unit("nghỉ việc được 2 tháng") == "thang" and stated_unit("ông tôi 76 tuổi") == "tuoi"
+    assert stated_unit("rút 1 lần") is None and stated_unit("làm căn cước") is None
