@@ -414,6 +414,9 @@ def _render(
     return [], None
 
 
+_LIST_ITEM = re.compile(r"(?:\d+\.|-) ")  # a list's first item is no direct answer: the list is
+
+
 def _clip(lines: list[str], limit: int) -> tuple[list[str], bool]:
     """At most ``limit`` phone lines of ``lines`` (shortened first), with a "more" line when cut."""
     kept, left = p.fit(lines, limit)
@@ -421,6 +424,12 @@ def _clip(lines: list[str], limit: int) -> tuple[list[str], bool]:
         kept, left = p.fit(lines, limit, max_line_chars=p.PHONE_LINE_CHARS)
     if left:
         kept, left = p.fit(lines, limit - 1, max_line_chars=p.PHONE_LINE_CHARS)
+        # The first line is the direct answer ("Cơ quan giải quyết: Trung tâm Dịch vụ việc làm …"): two phone
+        # lines of it rather than one more line after it, when there is room for both.
+        head = p.shorten(lines[0], 2 * p.PHONE_LINE_CHARS)
+        if kept and kept[0] != lines[0] and not _LIST_ITEM.match(lines[0]) and limit - 1 - p.phone_lines(head) >= 0:
+            rest, left = p.fit(lines[1:], limit - 1 - p.phone_lines(head), max_line_chars=p.PHONE_LINE_CHARS)
+            kept = [head, *rest]
         kept.append(m.MORE_LINES.format(count=left))
     return kept, bool(left) or kept != lines[: len(kept)]
 

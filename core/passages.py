@@ -501,7 +501,7 @@ def matching_documents(
 # ("Trường hợp trẻ em bị bỏ rơi thì …", "Đối với …", "Nếu …"), or a note or a heading of the list
 # ("Lưu ý: …", "… các giấy tờ sau:").
 _ONE_CASE_ENTRY = re.compile(r"^(?:truong hop|doi voi|neu|khi)(?![\w])")
-_NOTE_ENTRY = re.compile(r"^(?:luu y|ghi chu|chu y)(?![\w])")
+_NOTE_ENTRY = re.compile(r"^(?:luu y|ghi chu|chu y|vi du)(?![\w])")
 _ENTRY_MARK = re.compile(r"^[-+•*\s]+")
 
 
@@ -511,7 +511,8 @@ def _entry(document: Any, key: str) -> Any:
 
 def document_rank(document: Any) -> int:
     """0: a paper every case needs; 1: a paper of one case ("Trường hợp …", "Văn bản ủy quyền … trong trường
-    hợp ủy quyền"; not "Giấy chứng sinh; trường hợp không có …", the paper and what replaces it); 2: a note or a heading
+    hợp ủy quyền"; not "Giấy chứng sinh; trường hợp không có …", the paper and what replaces it); 2: a note, an
+    example ("Ví dụ: …") or a heading
     (the portal's ``luu_y`` group, "Lưu ý: …", a line ending with ":"). ``document``: a record's dict or a model."""
     folded = fold(_ENTRY_MARK.sub("", str(_entry(document, "name") or ""))).strip()
     if _entry(document, "group") == "luu_y" or _NOTE_ENTRY.match(folded) or folded.endswith(":"):

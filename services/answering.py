@@ -194,7 +194,11 @@ def field_answer(rec: dict[str, Any], aspect: str, question: str = "") -> FieldA
         return FieldAnswer(aspect, "legal_basis", [line for line in lines if line])
     if aspect == "forms":
         lines = []
-        for document in rec.get("documents") or []:
+        # The forms themselves ("Tờ khai … (mẫu CT01)") before the other papers that have a template.
+        documents = sorted(
+            p.ordered_documents(rec.get("documents") or []), key=lambda d: not p.is_form(d.get("name") or "")
+        )
+        for document in documents:
             name = p.clean(document.get("name"))
             link = document.get("form_url") or document.get("form_name")
             if link or p.is_form(name):

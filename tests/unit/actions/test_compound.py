@@ -510,3 +510,14 @@ def test_a_number_the_citizen_states_leads_with_the_passage_stating_such_a_numbe
     }
     ActionAnswerProcedure().run(dispatcher, make_tracker("ask_procedure_info", text, [mention]), {})
     assert "12 tháng" in dispatcher.messages[0]["text"]
+
+
+def test_a_cut_section_keeps_two_lines_of_its_direct_answer():
+    from actions.compound import _clip
+    from core.passages import phone_lines
+
+    first = "Cơ quan giải quyết: Trung tâm Dịch vụ việc làm (thuộc Sở Nội vụ tỉnh, thành phố)"
+    lines = [first, "Cấp thực hiện: Cấp tỉnh.", "- Trực tiếp", "- Trực tuyến", "- Dịch vụ bưu chính"]
+    for limit in (3, 4):
+        kept, cut = _clip(lines, limit)
+        assert cut and "Trung tâm Dịch vụ việc làm" in kept[0] and sum(map(phone_lines, kept)) <= limit

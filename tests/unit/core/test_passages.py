@@ -333,6 +333,7 @@ def test_the_papers_every_case_needs_come_first():
     ordered = [d["name"][:12] for d in passages.ordered_documents(documents)]
     assert ordered == [names[i][:12] for i in (2, 6, 0, 1, 3, 4, 5)]
     assert [passages.document_rank(d) for d in documents] == [1, 1, 0, 2, 2, 2, 0]
+    assert passages.document_rank({"name": "Ví dụ: Trường hợp giấy tờ chứng minh chỗ ở hợp pháp là …"}) == 2
 
 
 @pytest.mark.parametrize(

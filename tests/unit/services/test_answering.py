@@ -163,3 +163,13 @@ def test_the_procedures_asked_about(session, text, asked):
 def test_an_act_is_not_matched_to_a_document_by_one_syllable():
     record = {"name": "Cấp đổi giấy phép lái xe", "documents": [{"name": "Giấy phép lái xe đề nghị đổi"}]}
     assert answering.needed_item(record, "thi lại").documents == []
+
+
+def test_the_forms_themselves_come_first():
+    record = {
+        "documents": [
+            {"name": "Giấy chứng nhận đăng ký phương tiện", "form_url": "https://example.invalid/a"},
+            {"name": "Tờ khai thay đổi thông tin cư trú (mẫu CT01)", "form_url": "https://example.invalid/ct01"},
+        ]
+    }
+    assert answering.field_answer(record, "forms").lines[0].startswith("Tờ khai thay đổi thông tin cư trú")
