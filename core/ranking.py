@@ -106,6 +106,14 @@ MAX_HEAD_SHARE = 3
 # "Gia hạn", "Điều chỉnh"), and those of a first issue ("Cấp mới", "lần đầu"), folded.
 REISSUE_WORDS = frozenset({"lai", "doi", "chuyen", "gia", "han", "dieu", "chinh"})
 FIRST_ISSUE_WORDS = frozenset({"moi", "lan", "dau"})
+# Words that tell what happened to a paper or what is done again ("làm lại", "bị mất", "hết hạn",
+# "bị gãy", "cấp đổi"), folded: they name no paper, so a match of these alone ("làm lại có mất
+# phí", "bi mat") is no mention of "Cấp lại Giấy chứng nhận do bị mất" or "Gia hạn tạm trú".
+CIRCUMSTANCE_WORDS = (
+    REISSUE_WORDS
+    | FIRST_ISSUE_WORDS
+    | frozenset({"cap", "lam", "bi", "do", "mat", "het", "hong", "gay", "rach", "nat", "cu", "thay", "xin"})
+)
 # Words of a name that only join its others ("các thủ tục", "về"): no difference between two names.
 NAME_FUNCTION_WORDS = frozenset({"cac", "nhung", "ve", "cua", "va"})
 # A best procedure this far ahead of the next, saying this much of its name and of the query,
@@ -148,6 +156,8 @@ class Hit:
     # The code of a procedure whose whole name this one's name contains and which the query
     # names whole, when this variant explains more of the query ("… có yếu tố nước ngoài").
     extends: str | None = None
+    # Every folded syllable of the query this procedure's phrase holds, in or out of the mention.
+    said: frozenset[str] = frozenset()
 
     @property
     def mention_span(self) -> tuple[int, int] | None:
@@ -699,7 +709,8 @@ class CatalogueIndex:
     def _hit(self, owner, phrase, score, recall, precision, tokens, resolved) -> Hit:
         entry = self.entries[owner]
         phrase_syllables = {t.folded for t in self.phrase_tokens[phrase]}
-        mention = self._mention([i for i, key in enumerate(resolved) if key in phrase_syllables], resolved)
+        positions = [i for i, key in enumerate(resolved) if key in phrase_syllables]
+        mention = self._mention(positions, resolved)
         spans = tuple((tokens[i].start, tokens[i].end) for i in mention)
         matched = frozenset(resolved[i] for i in mention)
         talks = self._conversation_flags(tokens)
@@ -716,6 +727,7 @@ class CatalogueIndex:
             spans,
             matched,
             evidence=evidence,
+            said=frozenset(resolved[i] or "" for i in positions),
         )
 
     def _mention(self, positions: list[int], resolved: list[str | None]) -> list[int]:
@@ -795,6 +807,8 @@ def confident(hit: Hit, thresholds: Thresholds) -> bool:
         return True  # a variant of a name said whole: the base name's evidence and more
     if hit.evidence < 2 and hit.recall < 0.99:
         return False
+    if names_nothing(hit):
+        return False
     if hit.precision >= 0.95 and hit.evidence >= 4 and hit.score >= thresholds.min_score:
         return True  # the question is all this procedure's words (a long name asked in part)
     # A whole name or folk name inside a longer question is a mention however much else
@@ -810,6 +824,13 @@ def confident(hit: Hit, thresholds: Thresholds) -> bool:
     )
 
 
+def names_nothing(hit: Hit) -> bool:
+    """Whether a hit matched only words of what happened or is done again (CIRCUMSTANCE_WORDS):
+    "làm lại có mất", "hết hạn" say no paper, whichever name holds them."""
+    words = hit.said or hit.matched
+    return not hit.by_code and bool(words) and words <= CIRCUMSTANCE_WORDS
+
+
 def far_ahead(result: SearchResult, thresholds: Thresholds = Thresholds()) -> bool:
     """Whether the best procedure leads the next by a wide margin, says most of its own name and
     of the query's words, and the query holds no word the catalogue does not know: a long
@@ -817,7 +838,7 @@ def far_ahead(result: SearchResult, thresholds: Thresholds = Thresholds()) -> bo
     other names, but when no other procedure comes near, the question is about this one. A
     word no procedure holds ("kết nạp đảng") may be what the question is really about."""
     best = result.best
-    if best is None or best.by_code or best.evidence < 2 or result.unexplained:
+    if best is None or best.by_code or best.evidence < 2 or result.unexplained or names_nothing(best):
         return False
     second = result.hits[1].score if len(result.hits) > 1 else 0.0
     return (

@@ -88,6 +88,22 @@ def test_a_partial_word_match_is_not_evidence(index, query):
     assert decide(index.search(query)).kind == "none"
 
 
+def test_words_of_what_happened_alone_name_no_paper():
+    """ "làm lại có mất phí", "bị mất", "hết hạn" say what happened, not to which paper: no mention,
+    though one name holds them ("Cấp lại Giấy chứng nhận do bị mất", "Gia hạn tạm trú"); with the
+    paper said ("thẻ căn cước bị hỏng"), the procedure is named."""
+    entries = seed_entries() + [
+        CatalogueEntry("1.012786", "Cấp lại Giấy chứng nhận do bị mất", "Đất đai", ("Cấp tỉnh",), None, (), None)
+    ]
+    index = CatalogueIndex(entries)
+    for query in ["làm lại có mất", "bi mat", "bị mất", "hết hạn", "het han roi", "cấp đổi"]:
+        decision = decide(index.search(query))
+        assert decision.kind == "none", (query, decision.best)
+    assert answer(index, "thẻ căn cước bị hỏng") == "1.014063"
+    assert answer(index, "tạm trú hết hạn") == "1.002755"
+    assert answer(index, "mất căn cước") == "1.014064"
+
+
 @pytest.mark.parametrize("query", ["cấp lại cần gì", "cap lai can gi", "đổi lại cần những gì"])
 def test_the_word_for_need_is_never_read_as_can_cuoc(index, query):
     """ "cần" after "lại" is not the slip "căn" of "cấp lại thẻ căn cước"; "cần cước" still is."""
