@@ -106,6 +106,8 @@ MAX_HEAD_SHARE = 3
 # "Gia hạn", "Điều chỉnh"), and those of a first issue ("Cấp mới", "lần đầu"), folded.
 REISSUE_WORDS = frozenset({"lai", "doi", "chuyen", "gia", "han", "dieu", "chinh"})
 FIRST_ISSUE_WORDS = frozenset({"moi", "lan", "dau"})
+# What happened to a paper, as a name of its re-issue says it ("… bị mất", "… bị hỏng"), folded.
+STATE_WORDS = frozenset({"mat", "hong", "gay", "rach", "nat", "het"})
 # Words that tell what happened to a paper or what is done again ("làm lại", "bị mất", "hết hạn",
 # "bị gãy", "cấp đổi"), folded: they name no paper, so a match of these alone ("làm lại có mất
 # phí", "bi mat") is no mention of "Cấp lại Giấy chứng nhận do bị mất" or "Gia hạn tạm trú".
@@ -552,6 +554,21 @@ class CatalogueIndex:
                     or _reissue_of(top_name, name, said)
                     or _adds_unsaid(top_name, name, said)
                 )
+            ):
+                position = hits.index(hit)
+                promoted = replace(hit, score=round(top.score + 0.001, 4))
+                return [promoted] + [h for i, h in enumerate(hits) if i != position]
+        for hit in hits[1:]:
+            # "bằng lái xe máy của e mất": the loss the query states is the re-issue that names it
+            # ("Cấp lại giấy phép lái xe bị mất"), not the renewal its other words match a little better.
+            name = self.name_words[self.entry_of_code[hit.code]]
+            stated = (name - top_name) & said & STATE_WORDS
+            if (
+                stated
+                and hit.score >= top.score - CLARIFY_SCORE_GAP
+                and not stated & top.said
+                and (top_name - name) <= REISSUE_WORDS
+                and not (top_name - name) & said
             ):
                 position = hits.index(hit)
                 promoted = replace(hit, score=round(top.score + 0.001, 4))

@@ -104,6 +104,18 @@ def test_words_of_what_happened_alone_name_no_paper():
     assert answer(index, "mất căn cước") == "1.014064"
 
 
+def test_a_loss_stated_apart_picks_the_re_issue_that_names_it():
+    """ "bằng lái xe máy của e mất": the words of the paper match a renewal's folk name a little better,
+    but the loss the citizen states is the re-issue's ("Cấp lại giấy phép lái xe bị mất")."""
+    entries = [
+        CatalogueEntry("3.000347", "Cấp đổi giấy phép lái xe", None, (), None, ("đổi bằng lái xe máy",), None),
+        CatalogueEntry("3.000348", "Cấp lại giấy phép lái xe bị mất", None, (), None, (), None),
+    ]
+    index = CatalogueIndex(entries)
+    assert index.search("bằng lái xe máy của e mất r").best.code == "3.000348"
+    assert index.search("đổi bằng lái xe máy").best.code == "3.000347"
+
+
 @pytest.mark.parametrize("query", ["cấp lại cần gì", "cap lai can gi", "đổi lại cần những gì"])
 def test_the_word_for_need_is_never_read_as_can_cuoc(index, query):
     """ "cần" after "lại" is not the slip "căn" of "cấp lại thẻ căn cước"; "cần cước" still is."""
