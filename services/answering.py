@@ -65,17 +65,21 @@ class Mention:
             return None
 
 
-def mentions(session: Session, text: str, thresholds: Thresholds = Thresholds()) -> list[Mention]:
+def mentions(
+    session: Session, text: str, thresholds: Thresholds = Thresholds(), asked: Optional[list[p.Cue]] = None
+) -> list[Mention]:
     """The procedures named in the message, one per clause at most, in order, without repeats.
 
     A clause is searched alone ("khai sinh cần gì" | "còn kết hôn bao nhiêu tiền"), with the
     same search and decision as the NLU's entity linker; words that ask a question (a cue of
-    core/passages.py: "căn cứ pháp lý") are not a procedure's name.
+    core/passages.py: "căn cứ pháp lý") are not a procedure's name. ``asked``: the message's cues
+    when the caller has them already (``p.detect_aspects(text)``).
     """
     tokens = [t for t in normalize(text or "") if t.kind == "word"]
     # Neither the words that ask nor the item of "có cần X không" ("giấy đăng ký kết hôn") name the procedure.
-    cues = [(c.start, c.end) for c in p.detect_aspects(text) if c.aspect != "need"]
-    cues += [_item_span(text, c) for c in p.detect_aspects(text) if c.aspect == "need" and c.text]
+    asked = p.detect_aspects(text) if asked is None else asked
+    cues = [(c.start, c.end) for c in asked if c.aspect != "need"]
+    cues += [_item_span(text, c) for c in asked if c.aspect == "need" and c.text]
     index = catalogue_index(session)
     found: list[Mention] = []
     for clause in p.clauses(text):

@@ -183,14 +183,15 @@ class AspectDetector(GraphComponent):
 
     def entities(self, text: str) -> List[Dict[str, Any]]:
         found: List[Dict[str, Any]] = []
-        for cue in detect_aspects(text):
+        asked = detect_aspects(text)
+        for cue in asked:
             entity: Dict[str, Any] = {"entity": ASPECT, "value": cue.aspect, "start": cue.start, "end": cue.end}
             if cue.text:
                 entity["item"] = cue.text
             found.append(entity)
         try:
             with session_scope(self.config.get("database_url")) as session:
-                named = mentions(session, text)
+                named = mentions(session, text, asked=asked)
         except Exception:  # the catalogue is down: the questions are still understood
             logger.warning("procedure mentions per clause skipped: catalogue unavailable", exc_info=True)
             named = []
