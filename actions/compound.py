@@ -800,12 +800,7 @@ def answer_case_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> Opt
                 reply = _case(record, text) or answer_reply(
                     procedure, "ask_documents", tracker.get_latest_input_channel()
                 )
-    if call.failed:
-        return []
-    if reply is None:
-        return None
-    dispatcher.utter_message(text=reply[0], buttons=reply[1])
-    return [SlotSet("procedure_code", code), SlotSet("pending_question", None)]
+    return _sent(dispatcher, call, reply, code)
 
 
 def answer_to_our_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
@@ -832,6 +827,14 @@ def answer_to_our_question(dispatcher: CollectingDispatcher, tracker: Tracker) -
             procedure = get_procedure(session, code)
             if procedure is not None:
                 reply = answer_reply(procedure, aspect, tracker.get_latest_input_channel())
+    return _sent(dispatcher, call, reply, code)
+
+
+def _sent(
+    dispatcher: CollectingDispatcher, call: StoreCall, reply: Optional[tuple[str, list[dict]]], code: str
+) -> Optional[List[Dict[Text, Any]]]:
+    """The reply built in a store call, sent, the conversation now on its procedure; [] when the store
+    failed (StoreCall has apologised), None when there was nothing to answer."""
     if call.failed:
         return []
     if reply is None:
