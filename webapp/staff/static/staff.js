@@ -714,11 +714,6 @@
     return chartLibrary;
   }
 
-  function isoDay(d) {  // the browser's own calendar day (Vietnam time at a support point)
-    function pad(n) { return (n < 10 ? '0' : '') + n; }
-    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate());
-  }
-
   function draw(id, config) {
     if (charts[id]) charts[id].destroy();
     config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: false,
@@ -746,19 +741,22 @@
     });
   }
 
-  function loadAnalytics() {
-    if (!$('analytics-to').value) {
-      var today = new Date();
-      $('analytics-to').value = isoDay(today);
-      $('analytics-from').value = isoDay(new Date(today.getTime() - 29 * 86400000));
-    }
-    var query = '?from=' + encodeURIComponent($('analytics-from').value) + '&to=' + encodeURIComponent($('analytics-to').value) +
+  function analyticsQuery() {
+    return '?from=' + encodeURIComponent($('analytics-from').value) + '&to=' + encodeURIComponent($('analytics-to').value) +
       '&channel=' + encodeURIComponent($('analytics-channel').value);
-    $('analytics-export').setAttribute('href', '/staff/api/analytics.csv' + query);
-    $('analytics-nlu').setAttribute('href', '/staff/api/analytics/unanswered.yml' + query);
+  }
+
+  function loadAnalytics() {
     $('analytics-message').textContent = '';
-    return Promise.all([api('GET', '/staff/api/analytics' + query), loadChartLibrary()]).then(function (results) {
+    // Empty dates: the server's last 30 days, in Vietnam time whatever the browser's clock says.
+    return Promise.all([api('GET', '/staff/api/analytics' + analyticsQuery()), loadChartLibrary()]).then(function (results) {
       var r = results[0];
+      if (!$('analytics-to').value && r.days.length) {
+        $('analytics-from').value = r.days[0];
+        $('analytics-to').value = r.days[r.days.length - 1];
+      }
+      $('analytics-export').setAttribute('href', '/staff/api/analytics.csv' + analyticsQuery());
+      $('analytics-nlu').setAttribute('href', '/staff/api/analytics/unanswered.yml' + analyticsQuery());
       var labels = r.days.map(shortDay);
       showTotals(r.totals);
       draw('chart-conversations', { type: 'bar', data: { labels: labels, datasets: Object.keys(r.conversations).map(function (name) {
