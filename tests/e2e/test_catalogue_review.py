@@ -112,7 +112,9 @@ def stored_conversations(path) -> None:
 
     from tests.unit.services.test_analytics_outcomes import conversation
 
-    now = datetime.now(timezone(timedelta(hours=7))) - timedelta(minutes=30)
+    vietnam_now = datetime.now(timezone(timedelta(hours=7)))
+    # Half an hour ago, but never yesterday in Vietnam (the chart's last bar is today, 00:00-00:30 included).
+    now = max(vietnam_now - timedelta(minutes=30), vietnam_now.replace(hour=0, minute=0, second=30, microsecond=0))
     store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
     trackers = [
         conversation(
