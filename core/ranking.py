@@ -97,8 +97,8 @@ QUESTION_PHRASES = (
 # "cần" (need), typed with or without its accent, unless followed by "cước": never read as
 # "căn" by the slip correction either ("cấp lại cần gì" is not "cấp lại căn cước").
 _CAN_NOT_CAN_CUOC = ("can", "cần")
-# "mất bao lâu" is how long it takes, not a loss ("mất hộ chiếu").
-_MAT_BEFORE = {"bao", "may", "khoang", "het", "nhieu", "tam", "chung"}
+# "mất bao lâu", "có mất tiền không" is what it takes or costs, not a loss ("mất hộ chiếu").
+_MAT_BEFORE = {"bao", "may", "khoang", "het", "nhieu", "tam", "chung", "tien", "phi", "thoi", "cong"}
 # "hết bao nhiêu tiền", "hết mấy ngày" is what it costs or takes, not an end ("hết hạn").
 _HET_BEFORE = {"bao", "may", "khoang", "nhieu", "tam", "chung"}
 MAX_HEAD_SHARE = 3
@@ -386,6 +386,7 @@ class CatalogueIndex:
         self.by_code = {_code_key(entry.code): index for index, entry in enumerate(self.entries)}
         self.entry_of_code = {entry.code: index for index, entry in enumerate(self.entries)}
         self.name_words = [frozenset(t.folded for t in _syllables(entry.name)) for entry in self.entries]
+        self.age_range = [_age_range(entry.name) for entry in self.entries]
         self.unknown_weight = max(math.log(1 + total / UNKNOWN_DOCUMENT_FREQUENCY), MIN_UNKNOWN_WEIGHT)
         self.longest_syllable = max((len(s) for s in self.folded_vocab), default=0)
         vietnamese_syllables()  # loaded with the index, not on the first query
@@ -520,6 +521,7 @@ class CatalogueIndex:
         content_said = {key for i, key in enumerate(resolved) if key and i not in unmatched and not talks[i]}
         hits = self._prefer_variants(hits, list(picked.values()), said)
         hits = self._prefer_told_apart(hits, content_said)
+        hits = self._prefer_stated_age(hits, _stated_age(words))
         return SearchResult(hits[:limit], self._ambiguous(hits, said, content_said), tuple(unexplained))
 
     def _near(self, hits: list[Hit]) -> list[Hit]:
@@ -532,6 +534,31 @@ class CatalogueIndex:
             if h.score >= top.score - CLARIFY_SCORE_GAP
             and sum(self.weight[s] for s in h.matched & top.matched) >= AMBIGUITY_SHARED_WEIGHT * top_weight
         ]
+
+    def _prefer_stated_age(self, hits: list[Hit], age: int | None) -> list[Hit]:
+        """A person's age the query states ("làm căn cước cho con 16 tuổi", "bé 2 tuoi") picks,
+        among near names that bound the age ("… dưới 14 tuổi", "… từ đủ 14 tuổi trở lên"), one
+        whose bound holds it, ranked just above a best one whose bound excludes it."""
+        if age is None or len(hits) < 2 or hits[0].by_code:
+            return hits
+        top = hits[0]
+        bound = self.age_range[self.entry_of_code[top.code]]
+        if bound is None or bound[0] <= age < bound[1]:
+            return hits
+        for position, hit in enumerate(hits[1:], start=1):
+            other = self.age_range[self.entry_of_code[hit.code]]
+            if other is not None and other[0] <= age < other[1] and hit.score >= top.score - CLARIFY_SCORE_GAP:
+                # The age says what the best one said of their common words and tells them apart:
+                # the variant is named as surely as the best one was.
+                promoted = replace(
+                    hit,
+                    score=round(top.score + 0.001, 4),
+                    recall=max(hit.recall, top.recall),
+                    precision=max(hit.precision, top.precision),
+                    evidence=max(hit.evidence, top.evidence),
+                )
+                return [promoted] + [h for i, h in enumerate(hits) if i != position]
+        return hits
 
     def _prefer_told_apart(self, hits: list[Hit], said: set[str]) -> list[Hit]:
         """Among procedures the query names almost alike, the one it tells apart is meant, ranked
@@ -915,6 +942,33 @@ def _reissue_said(name: frozenset[str], base: frozenset[str], said: set[str]) ->
     xây dựng": a folk name of the first issue, said whole, does not outrank it)."""
     extra, missing = name - base, base - name
     return bool(extra & said) and extra <= REISSUE_WORDS and missing <= FIRST_ISSUE_WORDS
+
+
+_AGE_BELOW = re.compile(r"\bduoi (\d{1,3}) tuoi\b")
+_AGE_FROM = re.compile(r"\b(tu du|tu|du|tren) (\d{1,3}) tuoi\b")
+MAX_AGE = 150
+
+
+def _age_range(name: str) -> tuple[int, int] | None:
+    """The ages a name bounds its applicants to, [low, high): "dưới 14 tuổi" (0, 14), "từ đủ 14
+    tuổi trở lên" (14, MAX_AGE), "trên 80 tuổi" (81, MAX_AGE); None when it states no age."""
+    folded = folded_text(name)
+    below = _AGE_BELOW.search(folded)
+    if below:
+        return 0, int(below.group(1))
+    start = _AGE_FROM.search(folded)
+    if start:
+        low = int(start.group(2))
+        return (low + 1 if start.group(1) == "tren" else low), MAX_AGE
+    return None
+
+
+def _stated_age(tokens: Sequence[NormToken]) -> int | None:
+    """The age a query states: a number followed by "tuổi" ("16 tuổi", "14t", "2 tuoi")."""
+    for token, after in zip(tokens, tokens[1:]):
+        if token.folded.isdigit() and after.folded == "tuoi" and int(token.folded) < MAX_AGE:
+            return int(token.folded)
+    return None
 
 
 def _code_key(text: str) -> str:

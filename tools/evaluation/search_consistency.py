@@ -39,6 +39,11 @@ EVAL_DIR = ROOT / "tests" / "catalogue_eval"
 NATIONAL = ROOT.parent / "shared" / "data" / "national"
 # Development sets only: the held-out queries_fresh.jsonl is never read here.
 DEV_SETS = {"dev": EVAL_DIR / "queries_dev.jsonl", "dev2": EVAL_DIR / "queries_dev2.jsonl"}
+# First turns of the dialogue development sets that name a procedure (never conversations_fresh).
+CONVERSATION_SETS = (
+    ROOT / "tests" / "dialogue_eval" / "conversations_dev.jsonl",
+    ROOT / "tests" / "dialogue_eval" / "conversations_dev2.jsonl",
+)
 SHORT_SYLLABLES = 7
 FORMS = ("full", "short", "full accented", "short accented")
 _PREFIX = re.compile(r"^\s*thủ tục\s+", re.IGNORECASE)
@@ -88,6 +93,20 @@ def decide_query(index, text: str, thresholds=None) -> Outcome:
 def load_queries(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as file:
         return [json.loads(line) for line in file if line.strip()]
+
+
+def conversation_queries(paths=CONVERSATION_SETS) -> list[dict]:
+    """The first message of each development conversation whose checks name the procedure meant."""
+    queries = []
+    for path in paths:
+        if not path.exists():
+            continue
+        for conversation in load_queries(path):
+            turn = conversation["turns"][0]
+            codes = [c["code"] for c in turn.get("checks", []) if c.get("type") == "mentions_procedure"]
+            if codes:
+                queries.append({"query": turn["user"], "expected_codes": codes, "kind": conversation.get("style", "?")})
+    return queries
 
 
 def national_names(folder: Path) -> list[tuple[str, str, str]]:
@@ -184,12 +203,14 @@ def build_index(db: Path | None, national: Path):
         return load(url)
 
 
-def labelled(index, queries: list[dict], local: set[str]) -> dict[str, Counter]:
+def labelled(index, queries: list[dict], local: set[str], show: bool = False) -> dict[str, Counter]:
     """The development set scored as catalogue_eval scores it (top-1; out of catalogue answered)."""
     table: dict[str, Counter] = defaultdict(Counter)
     for query in queries:
         expected = set(query["expected_codes"])
         found = decide_query(index, query["query"])
+        if show and not (found.kind == "answer" and found.code in expected) and (expected or found.kind == "answer"):
+            print(f"  miss [{query['kind']}] {query['query']!r}: {fmt(found)} expected {sorted(expected)}")
         kind = query["kind"] if expected else "out_of_catalogue"
         row = table[kind]
         row["n"] += 1
@@ -288,7 +309,7 @@ def print_row(label: str, row: Counter) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--national", type=Path, default=NATIONAL, help="the national portal pages")
-    parser.add_argument("--sets", nargs="*", default=list(DEV_SETS), choices=list(DEV_SETS))
+    parser.add_argument("--sets", nargs="*", default=[*DEV_SETS, "conv"], choices=[*DEV_SETS, "conv"])
     parser.add_argument("--db", type=Path, default=None, help="keep the imported catalogue in this SQLite file")
     parser.add_argument("--short", type=int, default=SHORT_SYLLABLES, help="syllables of the shortened name")
     parser.add_argument("--show", action="store_true", help="list the disagreements and misses")
@@ -299,13 +320,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     index = build_index(args.db, args.national)
     for name in args.sets:
-        path = DEV_SETS[name]
-        if not path.exists():
-            print(f"\n== {name}: {path.relative_to(ROOT)} absent, skipped")
-            continue
-        queries = load_queries(path)
+        if name == "conv":
+            queries = conversation_queries()
+            name = "first turns of the dialogue development sets"
+        else:
+            path = DEV_SETS[name]
+            if not path.exists():
+                print(f"\n== {name}: {path.relative_to(ROOT)} absent, skipped")
+                continue
+            queries = load_queries(path)
         local = {e.code for e in index.entries if not e.code[:1].isdigit()}
-        print_labelled(name, labelled(index, queries, local))
+        print_labelled(name, labelled(index, queries, local, args.show))
         print_consistency(name, accent_consistency(index, queries), args.show)
     if not args.no_self:
         print_self_retrieval(self_retrieval(index, national_names(args.national), args.short), args.short, args.show)

@@ -470,3 +470,16 @@ def test_a_name_head_ends_where_mà_begins_its_case():
         ]
     )
     assert decide(index.search("chứng thực văn bản phân chia di sản ông bà để lại")).code == "2.001406"
+
+
+@pytest.mark.parametrize(
+    "query,code",
+    [
+        ("Làm căn cước cho con 16 tuổi cần gì?", "1.014061"),
+        ("con 4 tuổi lm cccd có mất tiền ko", "1.014062"),
+        ("be nha toi moi 2 tuoi lam can cuoc duoc khong", "1.014062"),
+    ],
+)
+def test_a_stated_age_picks_the_variant_whose_age_bound_holds_it(index, query, code):
+    # "có mất tiền" is a cost, not a loss: no re-issue either.
+    assert answer(index, query) == code
