@@ -2,8 +2,9 @@
 
 Loads the national portal pages (``../shared/data/national`` beside the repository,
 or ``--national PATH``) and the seed into a temporary SQLite database, runs each
-query of tests/catalogue_eval/queries_dev.jsonl (development: thresholds are
-calibrated on it) and queries_fresh.jsonl (held out: only reported) through the
+query of tests/catalogue_eval/queries_dev.jsonl and queries_dev2.jsonl (development:
+thresholds are calibrated on them; the second, written blind, is half out of catalogue)
+and queries_fresh.jsonl (held out: only reported) through the
 decision the chat makes (bot/components/procedure_linker.py ``link``: answer one
 procedure, ask between at most four, or say the catalogue does not hold it), and
 prints for each set:
