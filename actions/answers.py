@@ -7,7 +7,15 @@ import re
 from typing import Any, Callable, Dict, Optional
 
 from core import wording as m
-from core.passages import PHONE_LINE_CHARS, clean, fit, ordered_documents, phone_lines, vietnamese_amounts
+from core.passages import (
+    PHONE_LINE_CHARS,
+    clean,
+    fit,
+    heading_name,
+    ordered_documents,
+    phone_lines,
+    vietnamese_amounts,
+)
 from core.text import fold
 from services.catalogue import Procedure
 
@@ -124,7 +132,7 @@ def _online(procedure: Procedure) -> Optional[str]:
     if procedure.online_url and procedure.online != "none":
         lines.append(m.ONLINE_LINK.format(url=procedure.online_url))
     online_fees = [f for f in procedure.fees if f.channel and "tuyến" in f.channel.lower()]
-    lines += [m.FEE_CHANNEL.format(channel=f.channel, text=clean(f.text)) for f in online_fees]
+    lines += [m.FEE_CHANNEL.format(channel=f.channel, text=vietnamese_amounts(clean(f.text))) for f in online_fees]
     return "\n".join(lines)
 
 
@@ -166,9 +174,10 @@ def render_answer_clipped(
     """The answer and whether the phone-sized one left something out (the rest is behind "Xem đầy đủ");
     ``budget``: the phone lines it may take (fewer when other lines come before it)."""
     body = BODIES[aspect](procedure)
+    name = procedure.name if full else heading_name(procedure.name)
     if body is None:
-        return m.UNKNOWN_FACT.format(what=m.UNKNOWN_WHAT[aspect], name=procedure.name, code=procedure.code), False
-    header = m.HEADER.format(title=m.ASPECT_TITLE[aspect], name=procedure.name, code=procedure.code)
+        return m.UNKNOWN_FACT.format(what=m.UNKNOWN_WHAT[aspect], name=name, code=procedure.code), False
+    header = m.HEADER.format(title=m.ASPECT_TITLE[aspect], name=name, code=procedure.code)
     if full:
         return "\n".join([header, body, *_footer(procedure)]), False
     lines, clipped = phone_sized(header, body.split("\n"), _short_footer(procedure), budget)

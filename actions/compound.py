@@ -461,7 +461,8 @@ def _sections(session, sections: list[Section], channel: Optional[str] = None) -
     for code in codes:
         procedure = get_procedure(session, code)
         if procedure is not None:
-            names[code] = procedure.name
+            # Several procedures' titles each take a line of their own: their names as short as compared ones.
+            names[code] = p.heading_name(procedure.name, p.HEADING_NAME_CHARS if len(codes) == 1 else COMPARED_NAME_CHARS)
     sections = [s for s in sections if s.code in names]
     if not sections:
         return []
@@ -562,7 +563,7 @@ def _lead(processing_time: str) -> str:
 
 
 def _need(record: dict, item: str) -> tuple[str, list[dict]]:
-    name, code = record["name"], record["code"]
+    name, code = p.heading_name(record["name"]), record["code"]
     answer = answering.needed_item(record, item)
     buttons = [
         {
@@ -600,7 +601,7 @@ def _eligibility(
 ) -> tuple[str, list[dict]]:
     """``unit``: the unit of a number the question asks ("mấy tháng", ``asked``) or the citizen states of their
     case ("nghỉ việc được 2 tháng"): the passages stating one lead."""
-    name, code = record["name"], record["code"]
+    name, code = record["name"] if full else p.heading_name(record["name"]), record["code"]
     who = p.clean(record.get("agency")) or m.DEFAULT_WHO
     answer = answering.eligibility(record, text, unit)
     if not answer.subjects and not answer.conditions:
@@ -655,7 +656,7 @@ def _passage(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
     found = answering.best_passages(record, text)
     if not found:
         return None
-    name, code = record["name"], record["code"]
+    name, code = p.heading_name(record["name"]), record["code"]
     lines = [m.OTHER_PASSAGE.format(field=m.FIELD_LABEL[found[0].field], name=name, code=code)]
     lines += [
         f"- {x.text}" if x.field == found[0].field else m.NEED_PASSAGE.format(field=m.FIELD_LABEL[x.field], text=x.text)
@@ -689,7 +690,7 @@ def _tells_situation(text: str, record: dict) -> bool:
 def _field(record: dict, aspect: str, full: bool = False, text: str = "") -> tuple[str, list[dict]]:
     """The record's passage for a field question; ``text``: the question ("có thời hạn không" asks how long
     the result is valid, which its passage may not say)."""
-    name, code = record["name"], record["code"]
+    name, code = record["name"] if full else p.heading_name(record["name"]), record["code"]
     who = p.clean(record.get("agency")) or m.DEFAULT_WHO
     if aspect == "eligibility":
         return _eligibility(record, "", full)
@@ -732,7 +733,7 @@ def _case(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
     if not choice.stated:
         return None
     code = record["code"]
-    lines = [m.HEADER.format(title=m.ASPECT_TITLE["ask_documents"], name=record["name"], code=code), m.CASE_STATED]
+    lines = [m.HEADER.format(title=m.ASPECT_TITLE["ask_documents"], name=p.heading_name(record["name"]), code=code), m.CASE_STATED]
     lines += [f"- {document_line(d)}" for d in choice.stated]
     lines.append(m.CASE_ALWAYS)
     lines += [f"- {document_line(d)}" for d in choice.always]
@@ -755,7 +756,7 @@ def _case_question(record: dict) -> Optional[tuple[str, list[dict]]]:
         return None
     code = record["code"]
     always = [d for d in record.get("documents") or [] if not d.get("case") or p.is_alternative(d.get("case"))]
-    lines = [m.HEADER.format(title=m.ASPECT_TITLE["ask_documents"], name=record["name"], code=code)]
+    lines = [m.HEADER.format(title=m.ASPECT_TITLE["ask_documents"], name=p.heading_name(record["name"]), code=code)]
     if always:
         lines += [m.CASE_ASK_ONLY_FORM] + [f"- {document_line(d)}" for d in always]
     lines.append(m.CASE_ASK)
@@ -862,7 +863,7 @@ def _lacking(record: dict, item: str) -> Optional[tuple[str, list[dict]]]:
         return None
     code = record["code"]
     who = p.clean(record.get("agency")) or m.DEFAULT_WHO
-    lines = [m.LACKED_HEADER.format(name=record["name"], code=code)]
+    lines = [m.LACKED_HEADER.format(name=p.heading_name(record["name"]), code=code)]
     # A national record's entry can be a paragraph: its start on the phone, the whole behind the button.
     stated = [f"- {document_line(d)}" for d in choice.stated]
     shortened = [p.shorten(line, LACKED_LINE_CHARS) for line in stated]

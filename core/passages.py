@@ -591,6 +591,23 @@ def states_case(query: Sequence[str], case: str, min_overlap: float = 0.5) -> bo
     return sum(w in have for w in strong) >= 2 and overlap(strong, have) >= min_overlap
 
 
+# A legal basis's rank, highest first: the law ("Luật Hộ tịch 60/2014/QH13") before the decrees, circulars and
+# resolutions that carry it out, which the national portal lists first and by the dozen.
+_LEGAL_RANKS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"^(?:bo )?luat\b|/qh\d*\b"), 0),
+    (re.compile(r"/ubtvqh\d*\b|^phap lenh\b"), 1),
+    (re.compile(r"/nd-cp\b|^nghi dinh\b"), 2),
+    (re.compile(r"/(?:nq-cp|qd-ttg)\b"), 3),
+)
+
+
+def legal_rank(basis: Any) -> int:
+    """0 for a law, 1 an ordinance, 2 a decree, 3 a government resolution or PM decision, 4 the rest (circulars)."""
+    text = fold(basis if isinstance(basis, str) else legal_text(basis))
+    number = fold(basis.get("number") or "") if isinstance(basis, dict) else ""
+    return next((rank for pattern, rank in _LEGAL_RANKS if pattern.search(text) or pattern.search(number)), 4)
+
+
 def legal_text(basis: dict[str, Any]) -> str:
     number, title = basis.get("number") or "", basis.get("title") or ""
     return f"{title} {number}".strip() if number and number not in title else (title or number)
@@ -678,6 +695,20 @@ def shorten(line: str, max_chars: int) -> str:
         return line
     cut = line[: max_chars - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-(")
     return cut + "…"
+
+
+# A procedure's name in a reply's first line: about two phone lines, so that the answer itself shows on the
+# screen (a national name runs to 300 characters: "Cấp giấy phép xây dựng mới đối với công trình cấp III, cấp
+# IV (Công trình không theo tuyến/…/Dự án) và nhà ở riêng lẻ"). The code beside it names the procedure exactly.
+HEADING_NAME_CHARS = 2 * PHONE_LINE_CHARS
+_PARENTHESES = re.compile(r"\s*\([^()]*\)")
+
+
+def heading_name(name: str, max_chars: int = HEADING_NAME_CHARS) -> str:
+    """``name`` as a reply's heading shows it: whole when short, else without its bracketed details, then cut."""
+    if len(name) <= max_chars:
+        return name
+    return shorten(_PARENTHESES.sub("", name).strip(), max_chars)
 
 
 def fit(lines: Sequence[str], budget: int, max_line_chars: int = 2 * PHONE_LINE_CHARS) -> tuple[list[str], int]:

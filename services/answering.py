@@ -194,7 +194,9 @@ class FieldAnswer:
 def field_answer(rec: dict[str, Any], aspect: str, question: str = "") -> FieldAnswer:
     """The record's own text for a field question: result, pickup, legal basis, forms, decision, source, eligibility."""
     if aspect == "legal_basis":
-        lines = [p.clean(b if isinstance(b, str) else p.legal_text(b)) for b in rec.get("legal_basis") or []]
+        # The law first, then the decrees and circulars under it (the portal lists them in no such order).
+        bases = sorted(rec.get("legal_basis") or [], key=p.legal_rank)
+        lines = [p.clean(b if isinstance(b, str) else p.legal_text(b)) for b in bases]
         return FieldAnswer(aspect, "legal_basis", [line for line in lines if line])
     if aspect == "forms":
         lines = []
@@ -381,7 +383,7 @@ def compare(records: list[dict[str, Any]]) -> list[Compared]:
             r["name"],
             p.clean(r.get("processing_time")),
             p.days(r.get("processing_time")),
-            tuple(p.clean(f.get("text")) for f in r.get("fees") or []),
+            tuple(p.vietnamese_amounts(p.clean(f.get("text"))) for f in r.get("fees") or []),
             len(r.get("documents") or []),
             tuple((f.get("channel") or "", f.get("amount_vnd")) for f in r.get("fees") or []),
         )

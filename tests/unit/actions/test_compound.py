@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from actions.procedure_info import ActionAnswerProcedure
 
 from .conftest import make_tracker, slot_events
@@ -131,7 +133,7 @@ def test_every_answer_fits_a_phone_and_the_rest_is_one_button_away(database):
     import json
 
     from actions.answers import answer_reply, render_answer
-    from core.passages import phone_lines
+    from core.passages import heading_name, phone_lines
     from integrations.seed import PROCEDURES_FILE
     from procedures_db.db import session_scope
     from services.catalogue import get_procedure
@@ -145,7 +147,8 @@ def test_every_answer_fits_a_phone_and_the_rest_is_one_button_away(database):
                 text, buttons = answer_reply(procedure, aspect, "rest")
                 assert phone_lines(text) <= 12 or text.startswith("Dạ, cơ sở dữ liệu"), (code, aspect, text)
                 full = render_answer(procedure, aspect, full=True)
-                if "…" in text and "…" not in full:  # something was cut for the phone
+                # Something of the answer was cut for the phone (a long name in the heading is only shortened).
+                if "…" in text.replace(heading_name(procedure.name), "") and "…" not in full:
                     assert buttons[0]["title"] == "Xem đầy đủ" and '"detail": "full"' in buttons[0]["payload"]
                 # The web page collapses long replies itself: it gets the whole answer.
                 assert answer_reply(procedure, aspect, "socketio")[0] == full
@@ -521,3 +524,50 @@ def test_a_cut_section_keeps_two_lines_of_its_direct_answer():
     for limit in (3, 4):
         kept, cut = _clip(lines, limit)
         assert cut and "Trung tâm Dịch vụ việc làm" in kept[0] and sum(map(phone_lines, kept)) <= limit
+
+
+LONG_NAME = (
+    "Cấp giấy phép thử nghiệm đối với công trình cấp III, cấp IV (Công trình không theo tuyến/Theo tuyến trong đô "
+    "thị/Tín ngưỡng, tôn giáo/Tượng đài, tranh hoành tráng/Theo giai đoạn cho công trình không theo tuyến/Theo "
+    "giai đoạn cho công trình theo tuyến trong đô thị/Dự án) và nhà ở riêng lẻ"
+)
+
+
+@pytest.fixture
+def long_named(database, tmp_path) -> str:
+    """A national record whose name runs to 280 characters, as many do, imported beside the seed."""
+    import json
+
+    from integrations.portal_import import import_portal
+    from procedures_db.db import session_scope
+    from tests.unit.integrations.test_portal_import import page
+
+    pages = tmp_path / "national.jsonl"
+    pages.write_text(json.dumps(page("9.000077", ten_thu_tuc=LONG_NAME), ensure_ascii=False) + "\n", "utf-8")
+    with session_scope(database) as session:
+        import_portal(session, [pages])
+    return "9.000077"
+
+
+def test_a_long_name_leaves_each_section_its_answer(long_named, dispatcher):
+    from core.passages import phone_lines
+
+    text, _ = answer(dispatcher, "nộp hồ sơ ở đâu, mất bao lâu", "ask_where_to_submit", context=long_named)
+    # Before, the name took seven of the twelve lines and both sections showed only "… (còn N mục …)".
+    assert "Ủy ban nhân dân cấp xã" in text and "5 ngày làm việc" in text
+    assert '"Cấp giấy phép thử nghiệm đối với công trình cấp III, cấp IV và nhà ở riêng lẻ" (mã 9.000077)' in text
+    assert phone_lines(text) <= 12
+
+
+def test_a_long_name_is_shortened_in_a_one_aspect_answer_too(long_named):
+    from actions.answers import answer_reply, render_answer
+    from procedures_db.db import session_scope
+    from services.catalogue import get_procedure
+
+    with session_scope() as session:
+        procedure = get_procedure(session, long_named)
+        text, buttons = answer_reply(procedure, "ask_where_to_submit", "rest")
+        full = render_answer(procedure, "ask_where_to_submit", full=True)
+    assert text.startswith('Dạ, nơi nộp hồ sơ của thủ tục "Cấp giấy phép thử nghiệm đối với công trình cấp III, cấp IV và')
+    assert "Cơ quan giải quyết: Ủy ban nhân dân cấp xã." in text.split("\n")
+    assert LONG_NAME in full  # the full answer keeps the whole name

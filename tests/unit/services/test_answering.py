@@ -173,3 +173,27 @@ def test_the_forms_themselves_come_first():
         ]
     }
     assert answering.field_answer(record, "forms").lines[0].startswith("Tờ khai thay đổi thông tin cư trú")
+
+
+def test_the_law_leads_the_legal_basis():
+    # The national portal lists a procedure's bases in no order: circulars and decrees first, the law among them.
+    record = {
+        "legal_basis": [
+            {"number": "85/2019/TT-BTC", "title": "Thông tư Hướng dẫn về phí và lệ phí"},
+            {"number": "123/2015/NĐ-CP", "title": "Nghị định số 123/2015/NĐ-CP quy định chi tiết Luật Hộ tịch"},
+            {"number": "66.7/2025/NQ-CP", "title": "Nghị quyết số 66.7/2025/NQ-CP của Chính phủ"},
+            {"number": "60/2014/QH13", "title": "Luật 60/2014/QH13"},
+            "Thông tư số 04/2020/TT-BTP hướng dẫn Luật hộ tịch",
+        ]
+    }
+    lines = answering.field_answer(record, "legal_basis").lines
+    assert lines[0] == "Luật 60/2014/QH13"
+    assert lines[1].startswith("Nghị định số 123/2015") and lines[2].startswith("Nghị quyết số 66.7")
+    assert lines[3:] == ["Thông tư Hướng dẫn về phí và lệ phí 85/2019/TT-BTC", "Thông tư số 04/2020/TT-BTP hướng dẫn Luật hộ tịch"]
+
+
+def test_compared_fees_are_written_the_vietnamese_way():
+    # "50,000 Việt Nam Đồng" reads as fifty đồng to a Vietnamese reader.
+    record = {"code": "9.1", "name": "Cấp đổi", "fees": [{"text": "50,000 Việt Nam Đồng (/thẻ)", "amount_vnd": 50000}]}
+    [compared] = answering.compare([record])
+    assert compared.fees == ("50.000 Việt Nam Đồng (/thẻ)",)
