@@ -585,7 +585,11 @@ def _need(record: dict, item: str) -> tuple[str, list[dict]]:
         return "\n".join(_phone(lines)[0]), buttons
     if answer.passages:  # "có phải có mặt không": what the record says of it
         lines = [m.NEED_SAID.format(name=name, code=code, item=item)]
-        lines += [m.NEED_PASSAGE.format(field=m.FIELD_LABEL[x.field], text=x.text) for x in answer.passages]
+        # The part of each passage that speaks of the item ("… chuyển hồ sơ đến cơ quan thuế …"), not its start.
+        lines += [
+            m.NEED_PASSAGE.format(field=m.FIELD_LABEL[x.field], text=p.excerpt(x.text, item, PASSAGE_CHARS))
+            for x in answer.passages
+        ]
         return "\n".join(_phone(lines)[0]), buttons
     lines = [(m.NEED_NO if p.is_paper(item) else m.NEED_NOT_SAID).format(name=name, code=code, item=item)]
     required = record.get("documents") or []
@@ -658,9 +662,10 @@ def _passage(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
         return None
     name, code = p.heading_name(record["name"]), record["code"]
     lines = [m.OTHER_PASSAGE.format(field=m.FIELD_LABEL[found[0].field], name=name, code=code)]
+    quotes = [(x.field, p.excerpt(x.text, text, PASSAGE_CHARS)) for x in found]
     lines += [
-        f"- {x.text}" if x.field == found[0].field else m.NEED_PASSAGE.format(field=m.FIELD_LABEL[x.field], text=x.text)
-        for x in found
+        f"- {quote}" if field == found[0].field else m.NEED_PASSAGE.format(field=m.FIELD_LABEL[field], text=quote)
+        for field, quote in quotes
     ]
     url = record.get("source_url")
     text, _ = _sized(lines, code, "other", False, [m.SOURCE_SHORT.format(site=_site(url))] if url else [])

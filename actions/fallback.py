@@ -18,7 +18,8 @@ from actions.dispatch import answer_intent
 from actions.out_of_scope import answer_after_handoff, answer_in_english, warn_id_number
 from core import cues
 from core import wording as m
-from actions.procedure_info import latest_entity
+from actions.procedure_info import ActionAnswerProcedure, latest_entity
+from core import passages as p
 from core.vocabulary import ASPECT_INTENTS, INTENT_ACTIONS
 
 CONFIRM_THRESHOLD = 0.45  # the best intent alone is worth a yes/no question
@@ -105,6 +106,11 @@ class ActionResolveConfirmation(Action):
             handoff = answer_after_handoff(dispatcher, tracker)
             if handoff is not None:
                 return handoff
+            text = tracker.latest_message.get("text") or ""
+            if tracker.get_slot("procedure_code") and not text.startswith("/") and p.detect_aspects(text):
+                # "bằng A1 có thời hạn k": a question about the procedure in context that the classifier read as a
+                # yes or a no (its "k"), with nothing of ours to say yes or no to: the question is answered.
+                return ActionAnswerProcedure().run(dispatcher, tracker, domain)
             dispatcher.utter_message(response="utter_anything_else")
             return []
         events = [SlotSet("suggested_intent", None)]

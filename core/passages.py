@@ -581,7 +581,9 @@ def record_passages(record: dict[str, Any]) -> list[Passage]:
         passages.append(Passage("methods", f"{method.get('channel')}: {detail}"))
     for basis in record.get("legal_basis") or []:
         passages.append(Passage("legal_basis", clean(basis if isinstance(basis, str) else legal_text(basis))))
-    return [p for p in passages if p.text]
+    # One line each: a national step runs to twenty lines of its own ("Bước 3:\n3.1. …\na) …"), which a quote
+    # cut to a phone's few lines would keep as twenty.
+    return [Passage(p.field, " ".join(p.text.split()), p.score) for p in passages if p.text.strip()]
 
 
 def states_case(query: Sequence[str], case: str, min_overlap: float = 0.5) -> bool:

@@ -571,3 +571,18 @@ def test_a_long_name_is_shortened_in_a_one_aspect_answer_too(long_named):
     assert text.startswith('Dạ, nơi nộp hồ sơ của thủ tục "Cấp giấy phép thử nghiệm đối với công trình cấp III, cấp IV và')
     assert "Cơ quan giải quyết: Ủy ban nhân dân cấp xã." in text.split("\n")
     assert LONG_NAME in full  # the full answer keeps the whole name
+
+
+def test_a_long_passage_is_quoted_where_it_speaks_of_the_item():
+    from actions.compound import _need
+    from core.passages import phone_lines
+
+    # A national step of twenty lines; the tax is in its middle.
+    step = "Bước 3:\n3.1. Ủy ban nhân dân cấp xã thực hiện các nội dung sau:\n" + "\n".join(
+        [f"{letter}) Kiểm tra hồ sơ đăng ký đất đai, bản đồ địa chính và hiện trạng sử dụng đất." for letter in "abcde"]
+        + ["g) Gửi phiếu chuyển thông tin đến cơ quan thuế để xác định nghĩa vụ tài chính."]
+        + [f"{letter}) Niêm yết công khai kết quả kiểm tra tại trụ sở Ủy ban nhân dân cấp xã." for letter in "hiklm"]
+    )
+    record = {"code": "9.2", "name": "Đăng ký đất đai lần đầu", "steps": [step], "documents": []}
+    text, _ = _need(record, "nộp thuế")
+    assert "cơ quan thuế" in text and phone_lines(text) <= 12

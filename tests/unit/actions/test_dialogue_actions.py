@@ -97,6 +97,19 @@ def test_affirm_answers_the_suggestion_in_the_same_turn_and_deny_shows_the_menu(
     assert dispatcher.messages[-1]["response"] == "utter_capabilities"
 
 
+def test_a_question_read_as_a_yes_or_no_is_answered_about_the_procedure_in_context(database, dispatcher):
+    # "có thời hạn k": the classifier read its "k" as a no, with no suggestion to refuse; it got "Anh/chị cần em hỗ
+    # trợ gì thêm không ạ?" and the question went unanswered.
+    tracker = make_tracker("deny", "giấy đó dùng được bao lâu k", slots={"procedure_code": "1.004873"})
+    events = ActionResolveConfirmation().run(dispatcher, tracker, {})
+    text = dispatcher.messages[0].get("text") or ""
+    assert "Kết quả" in text and "1.004873" in text and "06 tháng" in text
+    assert slot_events(events)["procedure_code"] == "1.004873"
+    # A bare "không" with nothing to refuse is still no question.
+    ActionResolveConfirmation().run(dispatcher, make_tracker("deny", "không", slots={"procedure_code": "1.004873"}), {})
+    assert dispatcher.messages[-1]["response"] == "utter_anything_else"
+
+
 @pytest.mark.parametrize(
     "text,expected",
     [
