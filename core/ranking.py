@@ -65,6 +65,9 @@ CLARIFY_MIN_RECALL = 0.7  # how much of the best name a query must say to be ask
 # A name said almost whole ("cấp hộ chiếu phổ thông" of "… ở trong nước") may come with more words.
 NEARLY_WHOLE_NAME, NEARLY_WHOLE_NAME_PRECISION = 0.9, 0.5
 MIN_SCORE = 0.35
+# A question made only of a long name's words must still say a fair part of it: six common
+# syllables scattered over a name of eighty ("xin dac xa cho ck dang o tu") name nothing.
+ALL_WORDS_MIN_RECALL = 0.2
 VARIANT_PRECISION_GAIN = 0.08  # how much more of the query a variant must explain than its base name
 VARIANT_MIN_RECALL = 0.5  # and how much of its own name the query must say
 VARIANT_MIN_EXTRA = 0.35  # and of the words that make it a variant
@@ -79,6 +82,14 @@ ORGANISATION_MARKERS = ("to chuc", "doanh nghiep", "hop tac xa", "can bo")
 UNKNOWN_DOCUMENT_FREQUENCY = 20
 MIN_UNKNOWN_WEIGHT = 3.0  # however small the catalogue
 _CONVERSATION_FOLDED = frozenset(fold(w) for w in CONVERSATION_WORDS)
+_TALK_SPELLINGS: dict[str, tuple[str, ...]] = defaultdict(tuple)
+for _word in sorted(CONVERSATION_WORDS):
+    _TALK_SPELLINGS[fold(_word)] += (_word,)
+# Talk words typed without accents that ask only before these words; elsewhere they are
+# content ("bao" is "báo" in "nhà báo", "trình báo").
+TALK_ONLY_BEFORE = {"bao": frozenset({"nhieu", "lau", "gio", "nhiu"})}
+# Particles that end a sentence, folded: before a content word they are one ("nha" is "nhà").
+CLOSING_PARTICLES = frozenset({"nha", "nhe"})
 # How people ask, not what they ask about: these words also occur in procedure
 # names ("giấy" in "giấy khai sinh", "căn" in "căn cước") and must not match there.
 QUESTION_PHRASES = (
@@ -359,6 +370,15 @@ class CatalogueIndex:
         self.accented_vocab = {s: i for i, s in enumerate(accented)}
         bigrams = sorted({(a.folded, b.folded) for p in phrase_tokens for a, b in zip(p, p[1:])})
         self.bigram_vocab = {b: i for i, b in enumerate(bigrams)}
+        # Official names' word pairs whose second word is spelled as a talk word ("đất ở", "nhà ở"),
+        # folded (a folk name's "ở" is where: "chứng thực chữ ký ở ủy ban xã").
+        self.talk_word_pairs = frozenset(
+            (a.folded, b.folded)
+            for p, factor in zip(phrase_tokens, phrase_factor)
+            if factor != ALIAS_FACTOR
+            for a, b in zip(p, p[1:])
+            if b.text in CONVERSATION_WORDS
+        )
         self.delete_map: dict[str, set[str]] = defaultdict(set)
         for syllable in self.folded_vocab:
             if len(syllable) > 2:
@@ -447,6 +467,15 @@ class CatalogueIndex:
                 if not talk and token.folded not in unexplained:
                     unexplained.append(token.folded)
                     query_weight += self.unknown_weight
+                continue
+            if talk and len(key) == 1 and token.text == token.folded:
+                # One letter of talk typed without accents is the talk word ("o" of "o dau" is "ở"):
+                # it matches a name's "nhà ở", not "ô tô".
+                columns = [self.accented_vocab[w] for w in _TALK_SPELLINGS.get(key, ()) if w in self.accented_vocab]
+                if not columns:
+                    unmatched.add(len(resolved) - 1)
+                for column in columns:
+                    accented_talk[column] = factor
                 continue
             if token.text != token.folded and factor == 1.0 and token.text in self.accented_vocab:
                 vector, column = (accented_talk if talk else accented_content), self.accented_vocab[token.text]
@@ -648,9 +677,23 @@ class CatalogueIndex:
         keys = [t.folded for t in tokens]
         for i, token in enumerate(tokens):
             if flags[i] and token.text == token.folded:
-                before = i > 0 and (keys[i - 1], keys[i]) in self.bigram_vocab and not flags[i - 1]
-                after = i + 1 < len(keys) and (keys[i], keys[i + 1]) in self.bigram_vocab and not flags[i + 1]
+                nxt = keys[i + 1] if i + 1 < len(keys) else None
+                if keys[i] in TALK_ONLY_BEFORE and nxt not in TALK_ONLY_BEFORE[keys[i]]:
+                    flags[i] = False  # "nha bao" is "nhà báo": "bao" asks only in "bao nhiêu / lâu / giờ"
+                    continue
+                # One letter ("o": "ở", "ô") pairs with the word before only as the talk word itself
+                # ("đất ở", "nhà ở"): "đăng ký ở đâu" is not "đăng ký ô tô".
+                before = (
+                    i > 0
+                    and (keys[i - 1], keys[i]) in (self.bigram_vocab if len(keys[i]) > 1 else self.talk_word_pairs)
+                    and not flags[i - 1]
+                )
+                after = nxt is not None and (keys[i], nxt) in self.bigram_vocab and not flags[i + 1]
                 flags[i] = not (before or after)
+        for i in reversed(range(len(tokens))):
+            # A closing particle ("nha", "nhe") closes: before a content word it is one ("nhà báo").
+            if flags[i] and keys[i] in CLOSING_PARTICLES and tokens[i].text == keys[i] and i + 1 < len(keys):
+                flags[i] = flags[i + 1]
         return flags
 
     def _fix_in_context(self, tokens: list[NormToken]) -> list[NormToken]:
@@ -853,7 +896,12 @@ def confident(hit: Hit, thresholds: Thresholds) -> bool:
         return False
     if names_nothing(hit):
         return False
-    if hit.precision >= 0.95 and hit.evidence >= 4 and hit.score >= thresholds.min_score:
+    if (
+        hit.precision >= 0.95
+        and hit.evidence >= 4
+        and hit.recall >= ALL_WORDS_MIN_RECALL
+        and hit.score >= thresholds.min_score
+    ):
         return True  # the question is all this procedure's words (a long name asked in part)
     # A whole name or folk name inside a longer question is a mention however much else
     # the question says; a part of one must also explain most of the question.

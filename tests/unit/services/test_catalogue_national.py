@@ -108,6 +108,23 @@ def test_what_the_catalogue_does_not_hold_names_no_procedure(index, query):
     assert found.kind != "answer", (query, found.best)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "dang ky o dau",  # "ở đâu" typed without accents is not the "ô tô" of a folk name
+        "cap the nha bao lan dau",  # "nhà báo", not the particle "nha" and "bao nhiêu"
+        "xin dac xa cho chong dang o tu",  # common syllables scattered over a long name
+    ],
+)
+def test_unaccented_talk_and_scattered_syllables_name_no_procedure(index, query):
+    found = decision(index, query)
+    assert found.kind != "answer", (query, found.best)
+
+
+def test_unaccented_o_after_dat_is_still_residential_land(index):
+    assert decision(index, "xin xac dinh lai dien tich dat o cua ho gia dinh").code == "1.012817"
+
+
 def test_search_stays_fast_with_the_full_catalogue(index):
     queries = ["tách hộ cần giấy tờ gì", "lam so do lan dau", "dangkykethon", "1.004222", "thủ tục xin visa"] * 40
     timings = []
