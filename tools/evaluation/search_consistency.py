@@ -211,7 +211,7 @@ def labelled(index, queries: list[dict], local: set[str], show: bool = False) ->
         found = decide_query(index, query["query"])
         if show and not (found.kind == "answer" and found.code in expected) and (expected or found.kind == "answer"):
             print(f"  miss [{query['kind']}] {query['query']!r}: {fmt(found)} expected {sorted(expected)}")
-        kind = query["kind"] if expected else "out_of_catalogue"
+        kind = query.get("style", query["kind"]) if expected else "out_of_catalogue"  # dev2 has a style
         row = table[kind]
         row["n"] += 1
         if found.kind == "answer":
