@@ -18,6 +18,7 @@ core/text.py), not what they are told.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Sequence
 
@@ -68,7 +69,7 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"cho nao|noi nao",
         r"co quan nao",
         r"(?:xa|phuong|huyen|tinh|cong an|ubnd|uy ban) nao",
-        r"dau (?:lam|nop)",
+        r"(?<!lan )dau (?:lam|nop)",  # "lần đầu làm" is the first time, not where
     ),
     "steps": (
         r"cac buoc",
@@ -759,13 +760,32 @@ def excerpt(text: str, question: str, max_chars: int) -> str:
         return text
     query = content_words(question)
     fragments = [f for f in _FRAGMENT.split(text) if f.strip()]
-    best = max(fragments, key=lambda f: overlap(query, content_words(f)), default=text)
+    # A word typed with its accents and found so breaks a tie: "đóng thuế" is about "cơ quan thuế", not "đồng thời".
+    accented = {w for w in re.findall(r"\w+", unicodedata.normalize("NFC", question.lower())) if w != fold(w)}
+
+    def score(fragment: str) -> float:
+        said = set(re.findall(r"\w+", unicodedata.normalize("NFC", fragment.lower())))
+        return overlap(query, content_words(fragment)) + 0.01 * len(accented & said)
+
+    best = max(fragments, key=score, default=text)
     if not query or overlap(query, content_words(best)) == 0:
         return shorten(text, max_chars)
+    ends = text.rstrip(" .").endswith(best.rstrip(" ."))
     start = "" if text.startswith(best) else "…"
-    return (
-        start + shorten(best, max_chars - len(start)) + ("" if text.rstrip(" .").endswith(best.rstrip(" .")) else "…")
-    )
+    if len(best) > max_chars - len(start):
+        # Still too long: from the clause whose next few lines say most of the question's words.
+        strong = {w for w in query if w not in _WEAK}
+
+        def said_from(at: int) -> float:
+            window = best[at : at + max_chars]
+            return len(strong & set(content_words(window))) + 0.01 * len(accented & set(re.findall(r"\w+", window)))
+
+        clauses = [0] + [m.end() for m in re.finditer(r"[,.:] ", best)]
+        cut = max(clauses, key=lambda at: (said_from(at), at))  # the latest of those that say as much: nearest
+        if cut:
+            best, start = best[cut:], "…"
+    body = shorten(best, max_chars - len(start))
+    return start + body + ("" if ends or body.endswith("…") else "…")
 
 
 # --- circumstances that pick a procedure's variant ------------------------------------------------------

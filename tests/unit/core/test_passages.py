@@ -347,6 +347,8 @@ def test_the_papers_every_case_needs_come_first():
         # "có được … không" never hides the question inside it.
         ("tôi là sinh viên, làm lý lịch tư pháp có được giảm phí không", ["fee"]),
         ("vợ chồng tôi có thể ủy quyền cho người nhà đi đăng ký kết hôn thay không", ["eligibility"]),
+        # "lần đầu làm" is the first time, not "đâu làm" (where).
+        ("e 15t r, lần đầu lm cccd thì cần j ạ", ["documents"]),
     ],
 )
 def test_more_ways_of_asking(text, expected):
@@ -384,3 +386,23 @@ def test_a_number_the_citizen_states():
 
     assert stated_unit("nghỉ việc được 2 tháng") == "thang" and stated_unit("ông tôi 76 tuổi") == "tuoi"
     assert stated_unit("rút 1 lần") is None and stated_unit("làm căn cước") is None
+
+
+def test_an_excerpt_of_a_long_sentence_starts_where_it_answers():
+    from core.passages import excerpt
+
+    passage = (
+        "Dùng cho cá nhân yêu cầu cấp Phiếu Lý lịch tư pháp số 1. Văn bản ủy quyền phải được công chứng, chứng thực "
+        "theo quy định của pháp luật Việt Nam. Cá nhân yêu cầu cấp Phiếu Lý lịch tư pháp số 2 không được ủy quyền "
+        "cho người khác làm thủ tục yêu cầu cấp Phiếu Lý lịch tư pháp."
+    )
+    quoted = excerpt(passage, "co the uy quyen cho nguoi khac di lam ly lich tu phap so 2 khong", 135)
+    assert "số 2 không được ủy quyền cho người khác" in quoted and quoted.startswith("…")
+    assert not quoted.endswith("……")
+    # Accents typed tell "đóng thuế" from "đồng thời".
+    step = (
+        "Niêm yết công khai kết quả kiểm tra tại trụ sở Ủy ban nhân dân cấp xã trong thời gian 15 ngày, đồng thời "
+        "xem xét giải quyết các ý kiến phản ánh về nội dung đã công khai; gửi phiếu chuyển thông tin đến cơ quan "
+        "thuế để cơ quan thuế xác định và thông báo thu nghĩa vụ tài chính cho người sử dụng đất"
+    )
+    assert "cơ quan thuế" in excerpt(step, "có phải đóng thuế không", 135)
