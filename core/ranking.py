@@ -1102,7 +1102,9 @@ def _drop_question_words(tokens: list[NormToken]) -> list[NormToken]:
         if token.text in _CAN_NOT_CAN_CUOC and (i + 1 == len(keys) or keys[i + 1] != "cuoc"):
             drop.add(i)
         if keys[i] == "mat" and token.text in ("mat", "mất") and i + 1 < len(keys) and keys[i + 1] in _MAT_BEFORE:
-            drop.add(i)
+            # "mất hết bao nhiêu" is a cost, "cháy mất hết rồi" a loss.
+            if keys[i + 1] != "het" or (i + 2 < len(keys) and keys[i + 2] in _HET_BEFORE):
+                drop.add(i)
         if keys[i] == "het" and token.text in ("het", "hết") and i + 1 < len(keys) and keys[i + 1] in _HET_BEFORE:
             drop.add(i)
     return [t for i, t in enumerate(tokens) if i not in drop]

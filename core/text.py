@@ -101,6 +101,7 @@ ABBREVIATIONS: dict[str, str] = {
     "tks": "cảm ơn",
     "thks": "cảm ơn",
     "hkd": "hộ kinh doanh",
+    "kd": "kinh doanh",
     "tncn": "thu nhập cá nhân",
     "mst": "mã số thuế",
     "tnhh": "trách nhiệm hữu hạn",
@@ -196,6 +197,15 @@ _IN_CONTEXT: dict[str, tuple[str, str, set[str | None], set[str | None]]] = {
     ),
     # "sđ" is how "sổ đỏ" is typed, but "quyền sd đất", "mục đích sd" are "sử dụng".
     "sd": ("sổ đỏ", "sử dụng", {"quyen", "dich", "dang", "duoc", "chua", "khong", "ko", "k", "de"}, set()),
+    # "rút bh 1 lần", "đóng bh" is "bảo hiểm"; elsewhere "bh" asks when ("bh có kết quả").
+    "bh": (
+        "bao giờ",
+        "bảo hiểm",
+        {"rut", "dong", "mua", "the", "so", "huong", "nop", "tham", "lanh", "linh", "cap"},
+        {"xa", "y", "that", "1", "mot", "xh", "yt"},
+    ),
+    # "nghỉ vc", "làm vc" is "việc"; elsewhere "vợ chồng" ("vc tôi muốn tách hộ").
+    "vc": ("vợ chồng", "việc", {"nghi", "lam", "cong", "xin", "tim", "mat", "bo", "thoi", "di"}, set()),
     # "người nn" is "nước ngoài", "đất phi nn" "nông nghiệp".
     "nn": ("nước ngoài", "nông nghiệp", {"phi", "dat", "thue", "khuyen"}, set()),
     # "vay nh" is "ngân hàng"; elsewhere left as typed.
@@ -228,6 +238,9 @@ _IN_CONTEXT: dict[str, tuple[str, str, set[str | None], set[str | None]]] = {
         },
     ),
 }
+
+# A third meaning after one word: "đủ đk" is "đủ điều kiện".
+_AFTER_WORD: dict[tuple[str, str | None], str] = {("dk", "du"): "điều kiện"}
 
 # Old-style tone placement on a syllable-final "oa/oe/uy" ("hoà", "thuỷ") moved to
 # the modern style that underthesea and most catalogues use ("hòa", "thủy").
@@ -280,6 +293,8 @@ def _expand(word: str, folded: str, prev: str | None, nxt: str | None) -> str:
     # letters and đ make an abbreviation (đkkd, sđt).
     if word.replace("đ", "d") != folded:
         return word
+    if (folded, prev) in _AFTER_WORD:
+        return _AFTER_WORD[(folded, prev)]
     if folded in _IN_CONTEXT:
         usual, other, before, after = _IN_CONTEXT[folded]
         return other if prev in before or nxt in after else usual

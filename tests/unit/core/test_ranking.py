@@ -483,3 +483,13 @@ def test_a_name_head_ends_where_mà_begins_its_case():
 def test_a_stated_age_picks_the_variant_whose_age_bound_holds_it(index, query, code):
     # "có mất tiền" is a cost, not a loss: no re-issue either.
     assert answer(index, query) == code
+
+
+@pytest.mark.parametrize(
+    "query,code",
+    [
+        ("đk hộ kd xong thì nhận đc giấy j", "1.001612"),
+    ],
+)
+def test_abbreviations_read_by_context_find_the_procedure(index, query, code):
+    assert answer(index, query) == code

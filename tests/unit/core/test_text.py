@@ -137,3 +137,19 @@ def test_context_decides_ambiguous_abbreviations(typed, expected):
 )
 def test_bn_is_bao_nhieu_or_ban_by_context(typed, expected):
     assert normalized_text(typed) == expected
+
+
+@pytest.mark.parametrize(
+    "typed,expected",
+    [
+        ("rút bh 1 lần", "rút bảo hiểm 1 lần"),
+        ("đóng bh xã hội", "đóng bảo hiểm xã hội"),
+        ("bh có kết quả", "bao giờ có kết quả"),
+        ("nghỉ vc 2 tháng", "nghỉ việc 2 tháng"),
+        ("vc tôi muốn tách hộ", "vợ chồng tôi muốn tách hộ"),
+        ("đk hộ kd", "đăng ký hộ kinh doanh"),
+        ("giấy chứng nhận đủ đk", "giấy chứng nhận đủ điều kiện"),
+    ],
+)
+def test_bh_vc_kd_and_du_dk_are_read_by_context(typed, expected):
+    assert normalized_text(typed) == expected

@@ -121,6 +121,15 @@ def test_unaccented_talk_and_scattered_syllables_name_no_procedure(index, query)
     assert found.kind != "answer", (query, found.best)
 
 
+def test_bh_after_rut_is_insurance_and_vc_after_nghi_is_work(index):
+    assert decision(index, "nghỉ vc rồi rút bh 1 lần ở đâu").code == "1.001613"
+
+
+def test_a_paper_burnt_and_lost_is_its_re_issue(index):
+    # "cháy mất hết rồi" is a loss; "mất hết bao nhiêu" would be a cost.
+    assert decision(index, "sổ đỏ nhà e bị cháy mất hết r, lm lại ở đâu").code == "1.012786"
+
+
 def test_unaccented_o_after_dat_is_still_residential_land(index):
     assert decision(index, "xin xac dinh lai dien tich dat o cua ho gia dinh").code == "1.012817"
 
