@@ -30,6 +30,7 @@ from rasa_sdk.types import DomainDict
 from core.settings import current as settings
 from core import cues
 from core import wording as m
+from actions.service import record_complaint
 from actions.store_unavailable import StoreCall
 from procedures_db.db import session_scope
 from core.dossier_rules import canonical_code, local_time
@@ -97,6 +98,10 @@ class ValidateDossierForm(FormValidationAction):
         if tracker.active_loop.get("name") == self.form_name() and cues.is_stop(text):
             dispatcher.utter_message(text=m.DOSSIER_LOOKUP_LEFT)
             return _slot_events(LEFT)
+        if not text.startswith("/") and cues.is_explicit_complaint(text):
+            # "tt báo mất hs, em muốn khiếu nại": a grievance about a dossier is a complaint for staff,
+            # not a status lookup (the text, with any code in it, is what staff read).
+            return record_complaint(dispatcher, tracker) + _slot_events(LEFT)
         return await super().run(dispatcher, tracker, domain)
 
     async def validate_dossier_code(

@@ -135,6 +135,11 @@ class ValidateFeedbackForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "").strip()
+        if tracker.get_slot("requested_slot") == "feedback_comment" and cues.is_explicit_complaint(text):
+            # "nhưng tôi cũng muốn phản ánh …" after the stars: a complaint for staff, with its reference;
+            # the rating given stays a rating, without this as its comment.
+            recorded = {e["name"]: e["value"] for e in record_complaint(dispatcher, tracker)}
+            return {"feedback_comment": NO_COMMENT, **recorded}
         return {"feedback_comment": NO_COMMENT if folded_text(text) in _SKIP or not text else text}
 
 

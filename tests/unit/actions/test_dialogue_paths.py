@@ -114,6 +114,25 @@ def test_leaving_the_rating_after_the_rating_keeps_it(database, dispatcher):
     assert [r for r, _, _ in stored_feedback(database)] == [4]
 
 
+def test_a_complaint_typed_as_the_comment_is_recorded_and_the_stars_stay_a_rating(database, dispatcher):
+    text = "nhưng mà tôi cũng muốn phản ánh là phòng chờ ở xa quá, không có ghế ngồi"
+    slots = {"feedback_rating": 5.0, "requested_slot": "feedback_comment"}
+    tracker = make_tracker("give_feedback", text, slots=slots, active_loop="feedback_form")
+    result = ValidateFeedbackForm().validate_feedback_comment(text, dispatcher, tracker, {})
+    assert result["feedback_comment"] == "-" and result["handoff_reference"] in dispatcher.messages[0]["text"]
+    ActionSaveFeedback().run(dispatcher, make_tracker("give_feedback", text, slots={**slots, **result}), {})
+    stored = stored_feedback(database)
+    assert (None, COMPLAINT, text) in stored and [(r, c) for r, about, c in stored if about != COMPLAINT] == [(5, None)]
+
+
+def test_a_complaint_about_a_dossier_is_recorded_not_looked_up(database, dispatcher):
+    text = "e nop hs tro cap that nghiep 3 tuan r ma tt bao mat hs, e muon khieu nai"
+    events = asyncio.run(ValidateDossierForm().run(dispatcher, make_tracker("check_dossier_status", text), {"forms": {}}))
+    slots = slot_events(events)
+    assert slots["requested_slot"] is None and slots["handoff_reference"] in dispatcher.messages[0]["text"]
+    assert stored_feedback(database) == [(None, COMPLAINT, text)]
+
+
 @pytest.mark.parametrize(
     "text,number",
     [
