@@ -462,7 +462,9 @@ def _sections(session, sections: list[Section], channel: Optional[str] = None) -
         procedure = get_procedure(session, code)
         if procedure is not None:
             # Several procedures' titles each take a line of their own: their names as short as compared ones.
-            names[code] = p.heading_name(procedure.name, p.HEADING_NAME_CHARS if len(codes) == 1 else COMPARED_NAME_CHARS)
+            names[code] = p.heading_name(
+                procedure.name, p.HEADING_NAME_CHARS if len(codes) == 1 else COMPARED_NAME_CHARS
+            )
     sections = [s for s in sections if s.code in names]
     if not sections:
         return []
@@ -738,7 +740,10 @@ def _case(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
     if not choice.stated:
         return None
     code = record["code"]
-    lines = [m.HEADER.format(title=m.ASPECT_TITLE["ask_documents"], name=p.heading_name(record["name"]), code=code), m.CASE_STATED]
+    lines = [
+        m.HEADER.format(title=m.ASPECT_TITLE["ask_documents"], name=p.heading_name(record["name"]), code=code),
+        m.CASE_STATED,
+    ]
     lines += [f"- {document_line(d)}" for d in choice.stated]
     lines.append(m.CASE_ALWAYS)
     lines += [f"- {document_line(d)}" for d in choice.always]

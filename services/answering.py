@@ -308,11 +308,31 @@ def deciding_cases(rec: dict[str, Any]) -> list[tuple[int, str]]:
     cases: dict[str, int] = {}
     for index, document in enumerate(documents):
         case = p.clean(document.get("case"))
-        if case and not p.is_alternative(case):
+        # A bracketed heading is a note on the list ("(Trường hợp không quy định là bản chính thì …)."), no case.
+        if case and not p.is_alternative(case) and not re.fullmatch(r"\([^()]*\)\.?", case):
             cases.setdefault(case, index)
     if len(always) > 1 or len(cases) < 2:
         return []
+    first = min(cases, key=lambda case: cases[case])
+    if _restates(first, set(p.content_words(rec.get("name") or ""))):
+        # The list opens with the procedure's own case ("1. Trường hợp hưởng BHXH một lần" of "Giải quyết hưởng bảo
+        # hiểm xã hội một lần"), which most citizens are in; the others ("2. Đối với người lao động là công dân nước
+        # ngoài") are its exceptions, no question to ask first.
+        return []
     return [(index, case) for case, index in cases.items()]
+
+
+_CASE_MARKS = frozenset({"truong", "hop", "doi", "voi"})
+# Words of a procedure's name that only say it is handled ("Giải quyết hưởng …"), not what it is about.
+_HANDLED = frozenset({"giai", "quyet", "thuc", "hien", "thu", "tuc"})
+
+
+def _restates(case: str, name: set[str]) -> bool:
+    """The case says the procedure's name and nothing else (besides "trường hợp", "đối với", its number and
+    "giải quyết"): "Trường hợp hưởng BHXH một lần" of "Giải quyết hưởng bảo hiểm xã hội một lần", not "Đối với cấp
+    Giấy chứng nhận" of "Cấp, cấp lại, điều chỉnh Giấy chứng nhận"."""
+    words = {w for w in p.content_words(case) if w not in _CASE_MARKS and not w.isdigit()}
+    return bool(words) and words <= name and name - words <= _HANDLED
 
 
 def documents_without(rec: dict[str, Any], item: str) -> CaseChoice:

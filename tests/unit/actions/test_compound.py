@@ -568,7 +568,9 @@ def test_a_long_name_is_shortened_in_a_one_aspect_answer_too(long_named):
         procedure = get_procedure(session, long_named)
         text, buttons = answer_reply(procedure, "ask_where_to_submit", "rest")
         full = render_answer(procedure, "ask_where_to_submit", full=True)
-    assert text.startswith('Dạ, nơi nộp hồ sơ của thủ tục "Cấp giấy phép thử nghiệm đối với công trình cấp III, cấp IV và')
+    assert text.startswith(
+        'Dạ, nơi nộp hồ sơ của thủ tục "Cấp giấy phép thử nghiệm đối với công trình cấp III, cấp IV và'
+    )
     assert "Cơ quan giải quyết: Ủy ban nhân dân cấp xã." in text.split("\n")
     assert LONG_NAME in full  # the full answer keeps the whole name
 

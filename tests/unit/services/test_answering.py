@@ -189,7 +189,10 @@ def test_the_law_leads_the_legal_basis():
     lines = answering.field_answer(record, "legal_basis").lines
     assert lines[0] == "Luật 60/2014/QH13"
     assert lines[1].startswith("Nghị định số 123/2015") and lines[2].startswith("Nghị quyết số 66.7")
-    assert lines[3:] == ["Thông tư Hướng dẫn về phí và lệ phí 85/2019/TT-BTC", "Thông tư số 04/2020/TT-BTP hướng dẫn Luật hộ tịch"]
+    assert lines[3:] == [
+        "Thông tư Hướng dẫn về phí và lệ phí 85/2019/TT-BTC",
+        "Thông tư số 04/2020/TT-BTP hướng dẫn Luật hộ tịch",
+    ]
 
 
 def test_compared_fees_are_written_the_vietnamese_way():
@@ -197,3 +200,30 @@ def test_compared_fees_are_written_the_vietnamese_way():
     record = {"code": "9.1", "name": "Cấp đổi", "fees": [{"text": "50,000 Việt Nam Đồng (/thẻ)", "amount_vnd": 50000}]}
     [compared] = answering.compare([record])
     assert compared.fees == ("50.000 Việt Nam Đồng (/thẻ)",)
+
+
+def test_a_list_that_opens_with_the_procedures_own_case_asks_no_case():
+    # The national record of 1.001613: a note on copies, the ordinary case (the procedure itself), one exception.
+    note = "(Trường hợp không quy định là bản chính thì có thể nộp bản sao hợp lệ.)"
+    ordinary, foreign = "1. Trường hợp hưởng BHXH một lần", "2. Đối với người lao động là công dân nước ngoài"
+    documents = [
+        {"name": "Trường hợp không quy định rõ bản chính thì có thể nộp bản sao hợp lệ", "case": note},
+        {"name": "b) Đơn đề nghị (Mẫu số 14-HSB)", "case": ordinary},
+        {"name": "a) Sổ BHXH", "case": ordinary},
+        {"name": "Hồ sơ như nêu tại nội dung 1a, 1b.", "case": foreign},
+    ]
+    record = {"name": "Giải quyết hưởng bảo hiểm xã hội một lần", "documents": documents}
+    # Before, the citizen was asked to choose between the note, the procedure itself and the foreign worker.
+    assert answering.deciding_cases(record) == []
+    # A list whose cases are the name's several acts is still a choice.
+    acts = {
+        "name": "Cấp, cấp lại Giấy chứng nhận",
+        "documents": [
+            {"name": "Đơn đề nghị cấp", "case": "Đối với cấp Giấy chứng nhận"},
+            {"name": "Đơn đề nghị cấp lại", "case": "Đối với cấp lại Giấy chứng nhận"},
+        ],
+    }
+    assert [case for _, case in answering.deciding_cases(acts)] == [
+        "Đối với cấp Giấy chứng nhận",
+        "Đối với cấp lại Giấy chứng nhận",
+    ]
