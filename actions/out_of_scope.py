@@ -11,7 +11,7 @@ number typed into the chat is never echoed: the citizen is asked not to share it
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Text
+from typing import Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -29,7 +29,6 @@ from core.vocabulary import DEFAULT_ASPECT
 from procedures_db.db import session_scope
 from services.catalogue import get_procedure, search_procedures
 
-_FOREIGN_MARRIAGE = "dang ky ket hon co yeu to nuoc ngoai"
 _HELLO = ("hi", "hello", "help", "what can you", "who are you")
 
 
@@ -41,13 +40,14 @@ def warn_id_number(dispatcher: CollectingDispatcher, text: str) -> bool:
     return True
 
 
-def english_query(text: str) -> Optional[str]:
-    """The catalogue search (in Vietnamese) for the procedure an English question names, if any."""
+def english_query(text: str) -> Optional[Tuple[str, str]]:
+    """The catalogue search (in Vietnamese) for the procedure an English question names, and its English
+    name; None when it names none."""
     lowered = text.lower()
-    query = next((vi for en, vi in cues.ENGLISH_PROCEDURE_WORDS.items() if en in lowered), None)
-    if query and "ket hon" in query and cues.ENGLISH_FOREIGN.search(lowered):
-        return _FOREIGN_MARRIAGE
-    return query
+    query, name = next(((vi, en) for pattern, vi, en in cues.ENGLISH_PROCEDURES if pattern.search(lowered)), (None, ""))
+    if query in cues.ENGLISH_FOREIGN_VARIANT and cues.ENGLISH_FOREIGN.search(lowered):
+        return cues.ENGLISH_FOREIGN_VARIANT[query], f"{name} with a foreign party"
+    return (query, name) if query else None
 
 
 def english_summary(procedure, aspect: str) -> Optional[str]:
@@ -82,14 +82,15 @@ def answer_in_english(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
         return []
     if cues.ENGLISH_HUMAN.search(lowered):
         return ActionRequestHuman().run(dispatcher, tracker, {})
-    query = english_query(text)
-    if query:
+    named = english_query(text)
+    if named:
+        query, name = named
         aspect = next((intent for intent, pattern in cues.ENGLISH_ASPECTS if pattern.search(lowered)), DEFAULT_ASPECT)
         with StoreCall(dispatcher, "catalogue, an English question") as call:
             with session_scope() as session:
                 best = search_procedures(session, query, limit=1).best
                 procedure = get_procedure(session, best.code) if best else None
-                lead = [m.ENGLISH_ANSWER_LEAD.format(topic=m.ENGLISH_TOPIC[aspect])]
+                lead = [m.ENGLISH_ANSWER_LEAD.format(topic=m.ENGLISH_TOPIC[aspect], procedure=name)]
                 lead += [line for line in [english_summary(procedure, aspect)] if line]
                 budget = MAX_PHONE_LINES - sum(phone_lines(line) for line in lead)
                 answer, clipped = render_answer_clipped(procedure, aspect, budget=budget) if procedure else ("", False)

@@ -101,7 +101,10 @@ _ENGLISH_WORDS = frozenset(
     "what how where when why which who does did could would should is are your you we of for with and "
     "please help need want get lost much long take register registration card passport birth marriage "
     "human person talk hello hi thanks thank this that there have has about apply work if ready number "
-    "buy check speak staff officer someone certificate permit residence temporary online cost fee".split()
+    "buy check speak staff officer someone certificate permit residence temporary online cost fee "
+    # Not Vietnamese typed without accents ("can", "the", "do", "to", "my", "it" are: cần, thẻ, do, to, Mỹ, ít).
+    "i'd i'm like marry married wife husband baby daughter born died our her his their here was were "
+    "papers documents vietnamese foreigner fiance fiancee".split()
 )
 _VIETNAMESE_MARK = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.I)
 
@@ -116,27 +119,37 @@ def is_english(text: str) -> bool:
 
 
 # English words for the catalogue's procedures and questions: a search query in Vietnamese.
-ENGLISH_PROCEDURE_WORDS = {
-    "passport": "cap ho chieu pho thong",
-    "birth registration": "dang ky khai sinh",
-    "birth certificate": "dang ky khai sinh",
-    "register a birth": "dang ky khai sinh",
-    "death": "dang ky khai tu",
-    "temporary residence": "dang ky tam tru",
-    "permanent residence": "dang ky thuong tru",
-    "id card": "cap lai the can cuoc",
-    "identity card": "cap lai the can cuoc",
-    "criminal record": "phieu ly lich tu phap",
-    "marry": "dang ky ket hon",
-    "marriage": "dang ky ket hon",
-    "driving licence": "giay phep lai xe",
-    "driving license": "giay phep lai xe",
-    "household business": "dang ky thanh lap ho kinh doanh",
-    "building permit": "giay phep xay dung",
-    "certified copy": "chung thuc ban sao",
+# The procedures an English question may name: the catalogue search (in Vietnamese) for each and its
+# name in English. The first pattern found wins, so the more specific come first.
+ENGLISH_PROCEDURES = tuple(
+    (re.compile(pattern), query, name)
+    for pattern, query, name in (
+        (r"\bpassports?\b", "cap ho chieu pho thong", "a passport"),
+        (r"\btemporary residen", "dang ky tam tru", "temporary residence registration"),
+        (r"\bpermanent residen", "dang ky thuong tru", "permanent residence registration"),
+        (r"\b(?:id|identity|citizen(?:ship)?) cards?\b", "cap lai the can cuoc", "an ID card"),
+        (r"\bcriminal record", "phieu ly lich tu phap", "a criminal record certificate"),
+        (r"\bdriv(?:ing|er'?s?) licen[cs]e", "giay phep lai xe", "a driving licence"),
+        (r"\bhousehold business", "dang ky thanh lap ho kinh doanh", "household business registration"),
+        (r"\b(?:building|construction) permit", "giay phep xay dung", "a building permit"),
+        (r"\bcertif(?:ied|y) (?:a )?cop(?:y|ies)\b|\bnotari[sz]", "chung thuc ban sao", "certified copies"),
+        (r"\b(?:birth|born|newborn)\b", "dang ky khai sinh", "birth registration"),
+        (r"\b(?:marry|marriage|married|wedding)\b", "dang ky ket hon", "marriage registration"),
+        (r"\b(?:death|died|passed away)\b", "dang ky khai tu", "death registration"),
+    )
+)
+# The procedures that have a variant "có yếu tố nước ngoài" for a party who is not Vietnamese.
+ENGLISH_FOREIGN_VARIANT = {
+    "dang ky khai sinh": "dang ky khai sinh co yeu to nuoc ngoai",
+    "dang ky ket hon": "dang ky ket hon co yeu to nuoc ngoai",
+    "dang ky khai tu": "dang ky khai tu co yeu to nuoc ngoai",
 }
+# A party who is not Vietnamese: a foreign nationality, or an English writer whose partner is the Vietnamese one.
 ENGLISH_FOREIGN = re.compile(
-    r"\b(american|foreign|foreigner|fiance|fiancee|expat|british|french|korean|japanese|chinese)\b"
+    r"\b(american|foreign|foreigner|fiance|fiancee|expat|british|english|french|german|korean|japanese|chinese|"
+    r"australian|canadian|taiwanese|thai|indian|russian|italian|spanish|dutch|swedish|norwegian|danish|filipino|"
+    r"indonesian|malaysian|singaporean|laotian|cambodian|irish|scottish|new zealander)\b"
+    r"|\bmy vietnamese (?:wife|husband|girlfriend|boyfriend|fianc\w*|partner|spouse)\b"
 )
 ENGLISH_ASPECTS = (
     ("ask_fee", re.compile(r"\b(cost|fee|fees|price|how much|pay)\b")),

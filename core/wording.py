@@ -195,9 +195,9 @@ ENGLISH_CAPABILITIES = (
     "I answer from the official procedure catalogue, in Vietnamese. "
     "For a person, call the hotline {hotline} during working hours."
 )
-ENGLISH_ANSWER_LEAD = "Here is what the catalogue says about {topic} (in Vietnamese):"
+ENGLISH_ANSWER_LEAD = "Here is what the catalogue says about {topic} for {procedure} (in Vietnamese):"
 ENGLISH_TOPIC = {
-    "ask_procedure_info": "this procedure",
+    "ask_procedure_info": "the procedure",
     "ask_documents": "the documents to bring",
     "ask_fee": "the fee",
     "ask_processing_time": "the processing time",

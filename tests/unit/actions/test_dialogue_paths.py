@@ -170,6 +170,24 @@ def test_english_gets_an_english_answer_and_the_catalogue_card(database, dispatc
     assert "administrative procedures" in dispatcher.messages[-1]["text"]
 
 
+@pytest.mark.parametrize(
+    "text,code,named",
+    [
+        (
+            "My husband is Australian and our daughter was born in Da Nang. How do we register her birth?",
+            "2.000528",
+            "birth registration with a foreign party",
+        ),
+        ("I'd like to marry my Vietnamese fiancee here, which papers do I need?", "2.000806", "marriage registration"),
+        ("We are both Vietnamese, how do we register our son's birth?", "1.001193", "birth registration"),
+    ],
+)
+def test_english_names_the_procedure_and_its_foreign_variant(database, dispatcher, text, code, named):
+    ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", text), {})
+    reply = dispatcher.messages[-1]["text"]
+    assert code in reply and named in reply.split("\n")[0]
+
+
 def test_the_forms_skip_exactly_the_intents_that_leave_them():
     # A form rejects these intents (its from_text mappings skip them) so that the rules in
     # data/rules/forms.yml leave it and answer: the lists must say the same.
