@@ -773,15 +773,16 @@ def excerpt(text: str, question: str, max_chars: int) -> str:
     ends = text.rstrip(" .").endswith(best.rstrip(" ."))
     start = "" if text.startswith(best) else "…"
     if len(best) > max_chars - len(start):
-        # Still too long: from the clause whose next few lines say most of the question's words.
+        # Still too long: from the first clause whose next lines say most of the question's words, with room
+        # after them for what the record says of them.
         strong = {w for w in query if w not in _WEAK}
 
         def said_from(at: int) -> float:
-            window = best[at : at + max_chars]
+            window = best[at : at + max_chars * 2 // 3]
             return len(strong & set(content_words(window))) + 0.01 * len(accented & set(re.findall(r"\w+", window)))
 
         clauses = [0] + [m.end() for m in re.finditer(r"[,.:] ", best)]
-        cut = max(clauses, key=lambda at: (said_from(at), at))  # the latest of those that say as much: nearest
+        cut = max(clauses, key=lambda at: (said_from(at), -at))
         if cut:
             best, start = best[cut:], "…"
     body = shorten(best, max_chars - len(start))

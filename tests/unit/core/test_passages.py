@@ -406,3 +406,10 @@ def test_an_excerpt_of_a_long_sentence_starts_where_it_answers():
         "thuế để cơ quan thuế xác định và thông báo thu nghĩa vụ tài chính cho người sử dụng đất"
     )
     assert "cơ quan thuế" in excerpt(step, "có phải đóng thuế không", 135)
+    # A clause that already says the question's words keeps its qualifier ("đóng trước ngày 01/7/2025").
+    subjects = (
+        "mắc bệnh nguy hiểm đến tính mạng theo danh mục; người có thời gian đóng trước ngày 01/7/2025, sau 12 tháng "
+        "không thuộc diện đóng bảo hiểm xã hội bắt buộc, không tham gia bảo hiểm xã hội tự nguyện và có thời gian "
+        "đóng dưới 20 năm"
+    )
+    assert "trước ngày 01/7/2025, sau 12 tháng" in excerpt(subjects, "thang nghi viec duoc 2 thang rut", 135)
