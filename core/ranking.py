@@ -132,6 +132,8 @@ NAME_FUNCTION_WORDS = frozenset({"cac", "nhung", "ve", "cua", "va"})
 # A best procedure this far ahead of the next, saying this much of its name and of the query,
 # is answered though the question's other words dilute its precision (see far_ahead).
 MARGIN_GAP, MARGIN_MIN_SCORE, MARGIN_MIN_RECALL, MARGIN_MIN_PRECISION = 0.2, 0.6, 0.6, 0.6
+# Or says this much of its name, and this much of the query (a citizen's story around it).
+MARGIN_WIDE_RECALL, MARGIN_WIDE_PRECISION = 0.7, 0.4
 GENERIC_HEAD_NAMES = 20  # a head whose words this many names hold is generic, not a name
 HEAD_FACTOR = 0.97  # a name's head ranks just below the whole name and folk names
 _CANONICAL_BY_FOLDED: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
@@ -937,7 +939,10 @@ def far_ahead(result: SearchResult, thresholds: Thresholds = Thresholds()) -> bo
         best.score - second >= MARGIN_GAP
         and best.score >= max(MARGIN_MIN_SCORE, thresholds.min_score)
         and best.recall >= max(MARGIN_MIN_RECALL, thresholds.min_recall)
-        and best.precision >= MARGIN_MIN_PRECISION
+        and (
+            best.precision >= MARGIN_MIN_PRECISION
+            or (best.recall >= MARGIN_WIDE_RECALL and best.precision >= MARGIN_WIDE_PRECISION)
+        )
     )
 
 
