@@ -574,7 +574,7 @@ def _need(record: dict, item: str) -> tuple[str, list[dict]]:
         }
     ]
     if answer.household_book and not answer.documents:
-        return m.HOUSEHOLD_BOOK, buttons
+        return m.HOUSEHOLD_BOOK.format(name=name, code=code), buttons
     if answer.documents:
         only_in_case = all(d.get("case") and not p.is_alternative(d["case"]) for d in answer.documents)
         lines = [(m.NEED_YES_CASE if only_in_case else m.NEED_YES).format(name=name, code=code)]

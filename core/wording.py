@@ -324,8 +324,8 @@ NEED_NOT_SAID = 'Dạ, "{item}" không có trong hồ sơ thủ tục "{name}" (
 NEED_PASSAGE = '- Mục "{field}": {text}'
 NEED_WHAT_IS = "Giấy tờ thủ tục yêu cầu:"
 HOUSEHOLD_BOOK = (
-    "Dạ, không cần ạ. Sổ hộ khẩu đã hết giá trị sử dụng từ ngày 01/01/2023 (Luật Cư trú 2020, khoản 3 Điều 38); "
-    "thông tin cư trú nay được tra trong Cơ sở dữ liệu quốc gia về dân cư."
+    'Dạ, thủ tục "{name}" (mã {code}) không cần sổ hộ khẩu ạ. Sổ hộ khẩu đã hết giá trị sử dụng từ ngày '
+    "01/01/2023 (Luật Cư trú 2020, khoản 3 Điều 38); thông tin cư trú nay được tra trong Cơ sở dữ liệu quốc gia về dân cư."
 )
 ELIGIBILITY_HEADER = 'Dạ, theo hồ sơ thủ tục "{name}" (mã {code}):'
 ELIGIBILITY_SUBJECTS = "Đối tượng thực hiện: {text}"

@@ -74,7 +74,7 @@ def test_do_i_need_an_item_the_record_lists(database, dispatcher):
 
 def test_the_household_book_was_abolished(database, dispatcher):
     text, _ = answer(dispatcher, "co can so ho khau ko", "ask_documents", context=RESIDENCE)
-    assert "01/01/2023" in text
+    assert "01/01/2023" in text and f"(mã {RESIDENCE})" in text  # the procedure it is said of
 
 
 def test_do_i_need_an_item_the_catalogue_also_names_asks_no_choice(database, dispatcher):
