@@ -395,7 +395,12 @@ def _render(
     if what.kind == "eligibility":
         asked = p.asked_unit(text)
         unit = asked or p.stated_unit(text)
-        return [_eligibility(record, _own_case(text, record), unit=unit, asked=asked is not None)], code
+        own = _own_case(text, record)
+        if p.states_minor(text) and any(x.score >= 1.0 for x in p.find_passages(record, p.MINOR)):
+            # "tôi 16 tuổi, tự đăng ký tạm trú được không": what the record says of a minor ("người chưa thành niên
+            # … ý kiến đồng ý của cha, mẹ hoặc người giám hộ"), which no passage states as "16".
+            own, unit = p.MINOR, None
+        return [_eligibility(record, own, unit=unit, asked=asked is not None)], code
     if what.kind == "field":
         return [_field(record, what.dimension, text=text)], code
     if what.kind == "passage":

@@ -802,6 +802,17 @@ def stated_age(text: str) -> Optional[int]:
     return int(match.group(1)) if match else None
 
 
+# What records call a person under 18 (Bộ luật Dân sự, Điều 21): "người chưa thành niên".
+MINOR = "người chưa thành niên"
+ADULT_AGE = 18
+
+
+def states_minor(text: str) -> bool:
+    """The message states an age under 18 ("tôi 16 tuổi")."""
+    age = stated_age(text)
+    return age is not None and age < ADULT_AGE
+
+
 def age_fits(name: str, age: int) -> Optional[bool]:
     """Whether a procedure named with an age bound ("… dưới 14 tuổi", "… từ đủ 14 tuổi trở lên") is for
     that age; None when its name has no age bound."""

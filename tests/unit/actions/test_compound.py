@@ -588,3 +588,11 @@ def test_a_long_passage_is_quoted_where_it_speaks_of_the_item():
     record = {"code": "9.2", "name": "Đăng ký đất đai lần đầu", "steps": [step], "documents": []}
     text, _ = _need(record, "nộp thuế")
     assert "cơ quan thuế" in text and phone_lines(text) <= 12
+
+
+def test_a_minors_age_reads_what_the_record_says_of_minors(database, dispatcher):
+    # No passage says "16 tuổi"; the record speaks of "người chưa thành niên" (under 18).
+    text, slots = answer(
+        dispatcher, "toi 16 tuoi, tu dang ky tam tru o phong tro gan truong duoc khong", context="1.004194"
+    )
+    assert "chưa thành niên" in text and "1.004194" in text
