@@ -30,7 +30,7 @@ from core.text import NormToken, fold, normalize
 # ("lấy kết quả ở đâu" is pickup, not where). Order inside a list does not matter.
 ASPECT_CUES: dict[str, tuple[str, ...]] = {
     "documents": (
-        r"giay to",
+        r"(?<!chung thuc )(?<!sao y )(?<!sao )giay to",  # "chứng thực giấy tờ" names the act, asks nothing
         r"ho so (?:gom|can|co|phai|la) (?:nhung )?(?:gi|nao|nhung gi)",
         r"thanh phan ho so",
         r"bo ho so",

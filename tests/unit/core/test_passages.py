@@ -349,6 +349,8 @@ def test_the_papers_every_case_needs_come_first():
         ("vợ chồng tôi có thể ủy quyền cho người nhà đi đăng ký kết hôn thay không", ["eligibility"]),
         # "lần đầu làm" is the first time, not "đâu làm" (where).
         ("e 15t r, lần đầu lm cccd thì cần j ạ", ["documents"]),
+        # "chứng thực giấy tờ" names the act: only the fee is asked.
+        ("chứng thực giấy tờ ở xã mất bn tiền", ["fee"]),
     ],
 )
 def test_more_ways_of_asking(text, expected):
