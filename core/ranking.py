@@ -442,8 +442,8 @@ class CatalogueIndex:
         coded = self._by_code(all_tokens)
         if coded is not None:
             return SearchResult([coded])
-        words = _drop_question_words(_words_and_numbers(all_tokens))
-        tokens = _canonical(_drop_question_words(self._unglue(words)))  # "dichvucong" is how people ask too
+        words = _drop_question_words(_words_and_numbers(all_tokens), self.bigram_vocab)
+        tokens = _canonical(_drop_question_words(self._unglue(words), self.bigram_vocab))  # "dichvucong" too
         tokens = self._fix_in_context(_foreign_element(tokens))
         if not tokens:
             return SearchResult([])
@@ -1096,7 +1096,9 @@ def _foreign_element(tokens: list[NormToken]) -> list[NormToken]:
     return out
 
 
-def _drop_question_words(tokens: list[NormToken]) -> list[NormToken]:
+def _drop_question_words(tokens: list[NormToken], name_pairs=frozenset({("can", "cuoc")})) -> list[NormToken]:
+    """Without how people ask ("giấy tờ", "hồ sơ", "cần", "mất bao lâu"); "can" is kept where it
+    begins a name's word pair (``name_pairs``, folded): "căn cước", "cán bộ", "cận nghèo"."""
     keys = [t.folded for t in tokens]
     drop: set[int] = set()
     for phrase in QUESTION_PHRASES:
@@ -1104,7 +1106,7 @@ def _drop_question_words(tokens: list[NormToken]) -> list[NormToken]:
             if tuple(keys[i : i + len(phrase)]) == phrase:
                 drop.update(range(i, i + len(phrase)))
     for i, token in enumerate(tokens):
-        if token.text in _CAN_NOT_CAN_CUOC and (i + 1 == len(keys) or keys[i + 1] != "cuoc"):
+        if token.text in _CAN_NOT_CAN_CUOC and (i + 1 == len(keys) or (keys[i], keys[i + 1]) not in name_pairs):
             drop.add(i)
         if keys[i] == "mat" and token.text in ("mat", "mất") and i + 1 < len(keys) and keys[i + 1] in _MAT_BEFORE:
             # "mất hết bao nhiêu" is a cost, "cháy mất hết rồi" a loss.

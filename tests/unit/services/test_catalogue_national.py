@@ -130,6 +130,11 @@ def test_a_story_around_a_name_said_nearly_whole_far_ahead_of_any_other_is_answe
     assert decision(index, "uy quyen cho vo lanh thay luong huu vi toi nam vien").code == "1.001601"
 
 
+def test_unaccented_can_before_bo_is_can_bo_not_can(index):
+    # "can" typed without accents is dropped as "cần" unless it begins a name's pair ("cán bộ")
+    assert decision(index, "yeu cau boi thuong vi can bo xa lam sai").code == "2.002165"
+
+
 def test_a_paper_burnt_and_lost_is_its_re_issue(index):
     # "cháy mất hết rồi" is a loss; "mất hết bao nhiêu" would be a cost.
     assert decision(index, "sổ đỏ nhà e bị cháy mất hết r, lm lại ở đâu").code == "1.012786"
