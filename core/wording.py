@@ -287,13 +287,13 @@ FULL_BUTTON_OF = "Xem đầy đủ: {title}"
 FIELD_QUOTE = 'Dạ, theo mục "{field}" của thủ tục "{name}" (mã {code}):'
 # "Lấy kết quả ở đâu" when the record says nothing of the hand-over: where the dossier is handled, said as such.
 PICKUP_AT_AGENCY = (
-    'Dạ, hồ sơ thủ tục "{name}" (mã {code}) không ghi riêng nơi nhận kết quả; '
+    'Dạ, hồ sơ thủ tục "{name}" (mã {code}) không nêu riêng nơi nhận kết quả; '
     'kết quả do cơ quan giải quyết trả (mục "{field}"):'
 )
 # "Có thời hạn không", "dùng được bao lâu" when the record's result states no period of validity.
-VALIDITY_NOT_SAID = "Hồ sơ thủ tục không ghi thời hạn sử dụng của kết quả; anh/chị hỏi {who} ạ."
+VALIDITY_NOT_SAID = "Hồ sơ thủ tục không nêu thời hạn sử dụng của kết quả; anh/chị hỏi {who} ạ."
 FIELD_NOT_SAID = (
-    'Dạ, hồ sơ thủ tục "{name}" (mã {code}) trong cơ sở dữ liệu của em không ghi {what}. '
+    'Dạ, hồ sơ thủ tục "{name}" (mã {code}) trong cơ sở dữ liệu của em chưa có thông tin về {what}. '
     "Anh/chị hỏi {who} hoặc xem trang thủ tục trên Cổng Dịch vụ công quốc gia ạ."
 )
 FIELD_WHAT = {
@@ -313,7 +313,7 @@ SOURCE_ANSWER = (
 )
 SOURCE_NO_LINK = (
     'Dạ, nguồn thông tin thủ tục "{name}" (mã {code}) là cơ sở dữ liệu thủ tục hành chính địa phương; '
-    "em chưa có đường dẫn đến trang của thủ tục trên Cổng Dịch vụ công quốc gia. Anh/chị hỏi {who} để đối chiếu ạ."
+    "em chưa có thông tin về đường dẫn đến trang của thủ tục trên Cổng Dịch vụ công quốc gia. Anh/chị hỏi {who} để đối chiếu ạ."
 )
 DECISION_LINE = "Số quyết định công bố: {decision}."
 NEED_YES = 'Dạ, có. Thành phần hồ sơ của "{name}" (mã {code}) gồm:'
@@ -333,7 +333,7 @@ ELIGIBILITY_CONDITIONS = "Điều kiện: {text}"
 ELIGIBILITY_RELEVANT = 'Mục "{field}" ghi: {text}'
 ELIGIBILITY_CHECK = "Anh/chị đối chiếu trường hợp của mình với các điều kiện trên; khi chưa chắc, hỏi {who} ạ."
 ELIGIBILITY_UNDECIDED = (
-    "Hồ sơ thủ tục không nói rõ trường hợp anh/chị hỏi, nên em không khẳng định được; anh/chị hỏi {who} ạ."
+    "Hồ sơ thủ tục không nêu rõ trường hợp anh/chị hỏi, nên em không khẳng định được; anh/chị hỏi {who} ạ."
 )
 ELIGIBILITY_NOT_SAID = (
     'Dạ, hồ sơ thủ tục "{name}" (mã {code}) chưa ghi đối tượng, điều kiện thực hiện. Anh/chị hỏi {who} ạ.'

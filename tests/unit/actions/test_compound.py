@@ -111,7 +111,7 @@ def test_a_field_question_without_a_procedure_asks_which_and_waits(database, dis
 
 def test_what_the_record_does_not_say_is_said_plainly(database, dispatcher):
     text, _ = answer(dispatcher, "quyết định công bố số mấy", context=BIRTH)
-    assert "không ghi số quyết định công bố" in text
+    assert "chưa có thông tin về số quyết định công bố" in text
 
 
 def test_eligibility_quotes_the_record_and_does_not_decide_for_it(database, dispatcher):
@@ -373,12 +373,12 @@ def test_may_i_with_the_procedure_found_only_by_the_linker(database, dispatcher)
 
 def test_how_long_the_result_is_valid_when_the_record_does_not_say(database, dispatcher):
     text, _ = answer(dispatcher, "giay xac nhan co thoi han bao lau", context="DP-BTXH-03")
-    assert "Kết quả thực hiện" in text and "không ghi thời hạn sử dụng" in text
+    assert "Kết quả thực hiện" in text and "không nêu thời hạn sử dụng" in text
 
 
 def test_where_to_collect_the_result_when_the_record_names_only_the_agency(database, dispatcher):
     text, _ = answer(dispatcher, "lấy kq ở đâu", context=CRIMINAL_RECORD)
-    assert "không ghi riêng nơi nhận kết quả" in text and "Sở Tư pháp" in text
+    assert "không nêu riêng nơi nhận kết quả" in text and "Sở Tư pháp" in text
 
 
 def test_two_procedures_asked_the_classifiers_question_without_its_words(database, dispatcher):
