@@ -444,7 +444,11 @@ class CatalogueIndex:
             return SearchResult([coded])
         words = _drop_question_words(_words_and_numbers(all_tokens), self.bigram_vocab)
         tokens = _canonical(_drop_question_words(self._unglue(words), self.bigram_vocab))  # "dichvucong" too
-        tokens = self._fix_in_context(_foreign_element(tokens))
+        foreign = _foreign_element(tokens)
+        foreign_said = len(foreign) != len(tokens) or any(
+            a.text != b.text for a, b in zip(foreign, tokens)
+        )  # a foreign person or country stated ("chồng người Hàn Quốc")
+        tokens = self._fix_in_context(foreign)
         if not tokens:
             return SearchResult([])
         content_query = np.zeros(len(self.folded_vocab))
@@ -553,6 +557,8 @@ class CatalogueIndex:
         hits = self._prefer_variants(hits, list(picked.values()), said)
         hits = self._prefer_told_apart(hits, content_said)
         hits = self._prefer_stated_age(hits, _stated_age(words))
+        if foreign_said:
+            hits = self._prefer_foreign_variant(hits)
         return SearchResult(hits[:limit], self._ambiguous(hits, said, content_said), tuple(unexplained))
 
     def _near(self, hits: list[Hit]) -> list[Hit]:
@@ -565,6 +571,22 @@ class CatalogueIndex:
             if h.score >= top.score - CLARIFY_SCORE_GAP
             and sum(self.weight[s] for s in h.matched & top.matched) >= AMBIGUITY_SHARED_WEIGHT * top_weight
         ]
+
+    def _prefer_foreign_variant(self, hits: list[Hit]) -> list[Hit]:
+        """A foreign person or country the query states ("bố là người Mỹ", "chồng quốc tịch Hàn
+        Quốc") picks, among the hits, the variant of the best one "… có yếu tố nước ngoài" (its
+        name is the best one's and those words), named as surely as the best one was."""
+        if len(hits) < 2 or hits[0].by_code:
+            return hits
+        top = hits[0]
+        top_name = self.name_words[self.entry_of_code[top.code]]
+        if FOREIGN_WORDS <= top_name:
+            return hits
+        for position, hit in enumerate(hits[1:], start=1):
+            name = self.name_words[self.entry_of_code[hit.code]]
+            if top_name < name and FOREIGN_WORDS <= name - top_name and len(name - top_name) <= len(FOREIGN_WORDS) + 1:
+                return [_promoted(hit, top)] + [h for i, h in enumerate(hits) if i != position]
+        return hits
 
     def _prefer_stated_age(self, hits: list[Hit], age: int | None) -> list[Hit]:
         """A person's age the query states ("làm căn cước cho con 16 tuổi", "bé 2 tuoi") picks,
@@ -579,16 +601,7 @@ class CatalogueIndex:
         for position, hit in enumerate(hits[1:], start=1):
             other = self.age_range[self.entry_of_code[hit.code]]
             if other is not None and other[0] <= age < other[1] and hit.score >= top.score - CLARIFY_SCORE_GAP:
-                # The age says what the best one said of their common words and tells them apart:
-                # the variant is named as surely as the best one was.
-                promoted = replace(
-                    hit,
-                    score=round(top.score + 0.001, 4),
-                    recall=max(hit.recall, top.recall),
-                    precision=max(hit.precision, top.precision),
-                    evidence=max(hit.evidence, top.evidence),
-                )
-                return [promoted] + [h for i, h in enumerate(hits) if i != position]
+                return [_promoted(hit, top)] + [h for i, h in enumerate(hits) if i != position]
         return hits
 
     def _prefer_told_apart(self, hits: list[Hit], said: set[str]) -> list[Hit]:
@@ -996,6 +1009,21 @@ def _reissue_said(name: frozenset[str], base: frozenset[str], said: set[str]) ->
     extra, missing = name - base, base - name
     return bool(extra & said) and extra <= REISSUE_WORDS and missing <= FIRST_ISSUE_WORDS
 
+
+def _promoted(hit: Hit, top: Hit) -> Hit:
+    """``hit`` ranked just above ``top``: what the query states (an age, a foreign party) tells
+    them apart, and says what ``top`` said of their common words, so it is named as surely."""
+    return replace(
+        hit,
+        score=round(top.score + 0.001, 4),
+        recall=max(hit.recall, top.recall),
+        precision=max(hit.precision, top.precision),
+        evidence=max(hit.evidence, top.evidence),
+    )
+
+
+# The words that make a name the variant "… có yếu tố nước ngoài", folded.
+FOREIGN_WORDS = frozenset({"yeu", "to", "nuoc", "ngoai"})
 
 _AGE_BELOW = re.compile(r"\bduoi (\d{1,3}) tuoi\b")
 _AGE_FROM = re.compile(r"\b(tu du|tu|du|tren) (\d{1,3}) tuoi\b")

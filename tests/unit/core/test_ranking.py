@@ -493,3 +493,14 @@ def test_a_stated_age_picks_the_variant_whose_age_bound_holds_it(index, query, c
 )
 def test_abbreviations_read_by_context_find_the_procedure(index, query, code):
     assert answer(index, query) == code
+
+
+@pytest.mark.parametrize(
+    "query,code",
+    [
+        ("Bé nhà em có bố là người Mỹ, làm giấy khai sinh thế nào ạ?", "2.000528"),
+        ("chong toi quoc tich Han Quoc, con sinh o Viet Nam thi khai sinh cho chau o dau", "2.000528"),
+    ],
+)
+def test_a_foreign_party_picks_the_foreign_element_variant_of_the_procedure_named(index, query, code):
+    assert answer(index, query) == code
