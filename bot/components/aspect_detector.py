@@ -38,6 +38,7 @@ from rasa.shared.nlu.training_data.message import Message
 import core.passages
 import services.answering
 from bot.components import source_fingerprint
+from core.cues import asks_for_a_procedure
 from core.passages import ASPECT_INTENT, FIELD_ASPECTS, detect_aspects
 from procedures_db.db import session_scope
 from services.answering import mentions
@@ -58,6 +59,9 @@ ALWAYS_PROCEDURE = frozenset({"legal_basis", "forms", "decision", "pickup", "sou
 # for such a question and when the classifier is unsure.
 ALSO_FOR_STRONG = frozenset({"affirm", "deny", "ask_support_point"})
 ALSO_FOR_STRONG_BELOW = 0.9
+# Small talk a request for a procedure is sometimes read as ("xin giấy phép … ở đâu vậy ad": goodbye 0.42):
+# routed below this confidence when the message asks a question and asks for a procedure.
+SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge"})
 ROUTED_CONFIDENCE = 0.8
 ANSWER_INTENTS = frozenset({*ASPECT_INTENT.values(), OVERVIEW, "inform"})
 FALLBACK_THRESHOLD = 0.4  # config.yml's FallbackClassifier
@@ -85,6 +89,7 @@ def routed_intent(
     margin: float = 1.0,
     named: bool = False,
     leaning: Optional[str] = None,
+    requests_procedure: bool = False,
 ) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's.
 
@@ -100,7 +105,15 @@ def routed_intent(
     "có phải anh/chị muốn hỏi …", unless the classifier leans to another request.
     ``leaning``: the classifier's best answer intent when one procedure is linked fairly
     (``LEANING_CONFIDENCE``) and the answer intents hold ``ANSWER_SHARE`` together; taken likewise.
+    ``requests_procedure``: the message asks for an administrative procedure (core.cues), named in the
+    catalogue or not; its question is then no small talk.
     """
+    if intent in SMALL_TALK and requests_procedure and confidence < ALSO_FOR_STRONG_BELOW:
+        question = next(
+            (ASPECT_INTENT.get(a, OVERVIEW) for a in aspects if a in ASPECT_INTENT or a in FIELD_ASPECTS), None
+        )
+        if question:
+            return question
     routed = _routed_for_questions(intent, confidence, aspects, procedures, margin)
     unsure = confidence < FALLBACK_THRESHOLD or margin < AMBIGUITY_THRESHOLD
     if routed is None and unsure and intent not in OTHER_REQUESTS:
@@ -220,7 +233,16 @@ class AspectDetector(GraphComponent):
         if score >= LEANING_CONFIDENCE and sum(float(r["confidence"]) for r in answers) >= ANSWER_SHARE:
             leaning = max(answers, key=lambda r: float(r["confidence"]))["name"]
         named = score >= NAMED_CONFIDENCE
-        routed = routed_intent(name, confidence, aspects, procedures, confidence - second, named, leaning)
+        routed = routed_intent(
+            name,
+            confidence,
+            aspects,
+            procedures,
+            confidence - second,
+            named,
+            leaning,
+            requests_procedure=name in SMALL_TALK and asks_for_a_procedure(message.get(TEXT) or ""),
+        )
         if routed is None:
             return
         top_confidence = max(confidence, ROUTED_CONFIDENCE)

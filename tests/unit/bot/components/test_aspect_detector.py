@@ -185,3 +185,25 @@ def test_a_question_about_the_procedure_only_the_linker_found_is_routed(detector
     message = Message({TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking, ENTITIES: [linked]})
     detector.process([message])
     assert message.get(INTENT)["name"] == "ask_documents" and message.get(INTENT)["confidence"] >= 0.8
+
+
+@pytest.mark.parametrize(
+    "intent,confidence,aspects,requests_procedure,expected",
+    [
+        ("goodbye", 0.42, ["where"], True, "ask_where_to_submit"),  # "xin giấy phép bán thuốc lá ở đâu vậy ad"
+        ("greet", 0.6, ["eligibility"], True, "ask_procedure_info"),
+        ("goodbye", 0.42, ["where"], False, None),  # "thôi chào nhé, đi đâu đây": no procedure asked for
+        ("goodbye", 0.95, ["where"], True, None),  # the classifier is sure
+        ("thank", 0.5, [], True, None),  # no question asked
+    ],
+)
+def test_a_procedure_request_read_as_small_talk_is_routed_to_its_question(
+    intent, confidence, aspects, requests_procedure, expected
+):
+    assert routed_intent(intent, confidence, aspects, 0, requests_procedure=requests_procedure) == expected
+
+
+def test_a_procedure_request_read_as_goodbye_is_answered_as_a_question(detector):
+    message = parsed(detector, "xin giấy phép bán thuốc lá ở đâu vậy ad", "goodbye", 0.42)
+    assert message.get(INTENT)["name"] == "ask_where_to_submit"
+    assert parsed(detector, "cảm ơn ad, chào nhé", "goodbye", 0.42).get(INTENT)["name"] == "goodbye"
