@@ -98,5 +98,8 @@ class ActionSupportPoint(Action):
         if call.failed:
             return []
         footer = m.SUPPORT_POINTS_FOOTER.format(hotline=settings().support_hotline)
-        dispatcher.utter_message(text="\n".join([m.SUPPORT_POINTS_HEADER, *lines, footer]) if lines else footer)
+        # Without the province's own list: where every commune and province receives dossiers.
+        dispatcher.utter_message(
+            text="\n".join([m.SUPPORT_POINTS_HEADER, *lines] if lines else [m.SUPPORT_POINTS_NONE]) + "\n" + footer
+        )
         return []

@@ -158,6 +158,10 @@ SUPPORT_POINT = "{index}. {name}\n   Địa chỉ: {address}\n   Giờ làm vi�
 SUPPORT_POINT_PHONE = "\n   Điện thoại: {phone}"
 SUPPORT_POINTS_HEADER = "Dạ, anh/chị có thể đến các nơi sau để được hỗ trợ làm thủ tục, kể cả nộp hồ sơ trực tuyến:"
 SUPPORT_POINTS_FOOTER = "Tổng đài hỗ trợ Cổng Dịch vụ công quốc gia: {hotline}."
+SUPPORT_POINTS_NONE = (
+    "Dạ, anh/chị đến Bộ phận Một cửa của UBND xã/phường nơi cư trú hoặc Trung tâm Phục vụ hành chính công "
+    "của tỉnh; cán bộ ở đó hướng dẫn thủ tục và hỗ trợ nộp hồ sơ trực tuyến, trong giờ hành chính các ngày làm việc ạ."
+)
 # Complaints (khiếu nại, phản ánh, kiến nghị): recorded for staff with a reference; where formal ones go.
 COMPLAINT_RECORDED = (
     "Dạ, em đã ghi nhận phản ánh của anh/chị và chuyển cho cán bộ phụ trách, mã phản ánh: {reference}.\n"

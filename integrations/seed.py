@@ -37,8 +37,21 @@ logger = logging.getLogger(__name__)
 
 
 def load_support_points(session: Session, path: Path = SUPPORT_POINTS_FILE) -> int:
-    """Upsert support points by ``key``; returns how many were read."""
+    """Upsert support points by ``key``; returns how many were read.
+
+    The file is a JSON array of objects with at least ``key`` and ``name`` (the seed's format); a file
+    that is not raises ValueError saying where, before anything is written.
+    """
     points = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(points, list):
+        raise ValueError(f"{path}: expected a JSON array of support points")
+    for number, item in enumerate(points, start=1):
+        if (
+            not isinstance(item, dict)
+            or not str(item.get("key") or "").strip()
+            or not str(item.get("name") or "").strip()
+        ):
+            raise ValueError(f"{path}: support point {number} needs a 'key' and a 'name'")
     existing = support_points_by_key(session)
     for item in points:
         point = existing.get(item["key"]) or SupportPoint(key=item["key"])

@@ -126,6 +126,22 @@ def _serve(args) -> int:
     return 0
 
 
+def _import_support_points(args) -> int:
+    from integrations.seed import load_support_points
+
+    if not args.file.is_file():
+        print(f"Không tìm thấy tệp / file not found: {args.file}", file=sys.stderr)
+        return 2
+    try:
+        with session_scope() as session:
+            count = load_support_points(session, args.file)
+    except ValueError as exc:  # JSONDecodeError is one
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"support points: {count} read from {args.file} (upserted by key)")
+    return 0
+
+
 def _import_dossiers(args) -> int:
     from core.dossier_rules import PhoneHashKeyMissing
     from integrations.dossier_csv import import_dossiers_csv
@@ -262,6 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     command.add_argument("--host", default=settings().api_host)
     command.add_argument("--port", type=int, default=settings().api_port)
     command.set_defaults(run=_serve)
+
+    command = commands.add_parser(
+        "import-support-points", help="load the province's support points (a JSON array, upserted by key)"
+    )
+    command.add_argument("file", type=Path)
+    command.set_defaults(run=_import_support_points)
 
     command = commands.add_parser("import-dossiers", help="import dossiers from a CSV file (header = contract fields)")
     command.add_argument("file", type=Path)

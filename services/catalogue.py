@@ -111,9 +111,14 @@ def get_procedure_record(session: Session, code: str) -> dict | None:
     return to_record(procedure) if procedure else None
 
 
+# The shipped seed's support points (procedures_db/seed/support_points.json) are samples that show a
+# province the format: their names, addresses and hours say "mẫu", so citizens are never told them.
+SAMPLE_KEY_PREFIX = "demo-"
+
+
 def list_support_points(session: Session, place: str | None = None, limit: int = 3) -> list[SupportPoint]:
-    """Support points, those whose commune or province matches ``place`` first."""
-    points = support_points(session)
+    """The province's support points (never the samples), those whose commune or province matches ``place`` first."""
+    points = [p for p in support_points(session) if not p.key.startswith(SAMPLE_KEY_PREFIX)]
     if place:
         wanted = folded_text(place)
         points.sort(key=lambda p: not any(part and folded_text(part) in wanted for part in (p.commune, p.province)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -11,6 +12,7 @@ from actions.dossier_status import ActionDossierStatus, ValidateDossierForm, ext
 from actions.fallback import ActionGradedFallback, ActionResolveConfirmation
 from actions.feedback import ActionSaveFeedback, parse_rating
 from actions.service import ActionRequestHuman, ActionSupportPoint
+from procedures_db.__main__ import main as cli
 from procedures_db.db import session_scope
 from procedures_db.service_requests import feedback_summary, list_handoffs
 from tests.unit.actions.conftest import make_tracker, slot_events
@@ -205,7 +207,41 @@ def test_asking_again_after_a_handoff_repeats_the_reference_without_a_new_reques
         assert len(list_handoffs(session)) == 1
 
 
-def test_support_points_list_address_and_hours(database, dispatcher):
+PROVINCE_POINT = {
+    "key": "hn-ba-dinh-one-stop",
+    "name": "Bộ phận Một cửa UBND phường Ba Đình",
+    "kind": "commune_one_stop",
+    "province": "Hà Nội",
+    "commune": "Ba Đình",
+    "address": "25 Đội Cấn, Ba Đình, Hà Nội",
+    "hours": "Thứ Hai đến Thứ Sáu: 8:00–12:00 và 13:30–17:00",
+    "phone": "024 3823 0000",
+}
+
+
+def test_the_seed_sample_support_points_are_never_told_to_citizens(database, dispatcher):
     ActionSupportPoint().run(dispatcher, make_tracker("ask_support_point", "điểm hỗ trợ ở đâu"), {})
+    ActionRequestHuman().run(dispatcher, make_tracker("request_human", "cho gặp cán bộ"), {})
+    for message in dispatcher.messages:
+        assert "mẫu" not in message["text"]
+    assert "Bộ phận Một cửa" in dispatcher.messages[0]["text"]
+    assert settings().support_hotline in dispatcher.messages[0]["text"]
+
+
+def test_the_provinces_support_points_list_address_and_hours(database, dispatcher, tmp_path, capsys):
+    path = tmp_path / "points.json"
+    path.write_text(json.dumps([PROVINCE_POINT], ensure_ascii=False), encoding="utf-8")
+    assert cli(["import-support-points", str(path)]) == 0 and "1 read" in capsys.readouterr().out
+    ActionSupportPoint().run(dispatcher, make_tracker("ask_support_point", "điểm hỗ trợ ở Ba Đình"), {})
     text = dispatcher.messages[0]["text"]
-    assert text.count("Địa chỉ:") >= 1 and "Giờ làm việc" in text and settings().support_hotline in text
+    assert "25 Đội Cấn" in text and "8:00–12:00" in text and "024 3823 0000" in text and "mẫu" not in text
+    assert settings().support_hotline in text
+
+
+@pytest.mark.parametrize("content", ['{"key": "x"}', '[{"name": "no key"}]', "not json", '[{"key": "k", "name": ""}]'])
+def test_a_support_points_file_that_is_not_one_is_refused_clearly(database, tmp_path, capsys, content):
+    path = tmp_path / "points.json"
+    path.write_text(content, encoding="utf-8")
+    assert cli(["import-support-points", str(path)]) == 2
+    assert capsys.readouterr().err.strip()
+    assert cli(["import-support-points", str(tmp_path / "missing.json")]) == 2
