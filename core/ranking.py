@@ -461,15 +461,17 @@ class CatalogueIndex:
         resolved: list[str | None] = []
         unmatched: set[int] = set()  # tokens whose accents match no catalogue syllable
         talks = self._conversation_flags(tokens)
-        for token, talk in zip(tokens, talks):
+        for i, (token, talk) in enumerate(zip(tokens, talks)):
             key: str | None = token.folded
             factor = 1.0
             if key not in self.folded_vocab:
                 key, factor = self._correct(token), TYPO_FACTOR
             resolved.append(key)
             if key is None:
-                if token.folded.isdigit():
-                    continue  # a number no name holds ("3 tháng", "năm 2024") is how people tell their case
+                if token.folded.isdigit() or (i > 0 and tokens[i - 1].folded.isdigit()):
+                    # A number no name holds ("3 tháng", "năm 2024"), and its unit ("1 tuần",
+                    # "5 buổi"), is how people tell their case.
+                    continue
                 if not talk and token.folded not in unexplained:
                     unexplained.append(token.folded)
                     query_weight += self.unknown_weight

@@ -102,6 +102,7 @@ ABBREVIATIONS: dict[str, str] = {
     "thks": "cảm ơn",
     "hkd": "hộ kinh doanh",
     "kd": "kinh doanh",
+    "tk": "tài khoản",
     "tncn": "thu nhập cá nhân",
     "mst": "mã số thuế",
     "tnhh": "trách nhiệm hữu hạn",

@@ -504,3 +504,10 @@ def test_abbreviations_read_by_context_find_the_procedure(index, query, code):
 )
 def test_a_foreign_party_picks_the_foreign_element_variant_of_the_procedure_named(index, query, code):
     assert answer(index, query) == code
+
+
+def test_the_unit_of_a_number_the_citizen_states_is_how_they_tell_their_case(index):
+    # "1 tuần" is no content the catalogue lacks (which would withhold a clear lead: far_ahead)
+    result = index.search("con tôi mới sinh được 1 tuần, làm giấy khai sinh cần mang gì", limit=5)
+    assert "tuan" not in result.unexplained
+    assert result.best is not None and result.best.code == "1.001193"
