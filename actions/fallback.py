@@ -35,6 +35,20 @@ FOLLOWUP_ACTION = INTENT_ACTIONS
 SWITCH_CONFIDENCE = 0.8
 
 
+def _procedure_question(text: str, best: str) -> str | None:
+    """The intent of the question about a procedure a doubted message asks, if it asks one: the classifier's
+    best guess when that is such a question, else a question the message asks for a procedure ("bố tôi là
+    thương binh, làm hồ sơ … thế nào": not a wish to talk to staff)."""
+    if best in ASPECT_INTENTS:
+        return best
+    if not cues.asks_for_a_procedure(text):
+        return None
+    asked = [cue.aspect for cue in p.detect_aspects(text)]
+    if not asked and not cues.asks_a_question(text):
+        return None
+    return next((p.ASPECT_INTENT[a] for a in asked if a in p.ASPECT_INTENT), "ask_procedure_info")
+
+
 class ActionGradedFallback(Action):
     def name(self) -> Text:
         return "action_graded_fallback"
@@ -71,10 +85,12 @@ class ActionGradedFallback(Action):
         if code:
             events.append(SlotSet("procedure_code", code))
         best = ranking[0]
-        if best["name"] in ASPECT_INTENTS and not code and not tracker.get_slot("procedure_code"):
-            # A question about a procedure without any procedure: ask which one (not "did you mean fees?").
+        question = _procedure_question(text, best["name"])
+        if question and not code and not tracker.get_slot("procedure_code"):
+            # A question about a procedure without any procedure: ask which one (not "did you mean fees?"),
+            # saying where to ask when the catalogue does not hold it.
             dispatcher.utter_message(response="utter_ask_which_procedure")
-            return events + [SlotSet("pending_question", best["name"]), SlotSet("suggested_intent", None)]
+            return events + [SlotSet("pending_question", question), SlotSet("suggested_intent", None)]
         if best["confidence"] >= CONFIRM_THRESHOLD or len(ranking) == 1:
             about = m.CONFIRM_ABOUT.format(name=mention.get("procedure_name", "")) if code and mention else ""
             dispatcher.utter_message(

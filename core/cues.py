@@ -184,3 +184,14 @@ _PROCEDURE_REQUEST = re.compile(
 def asks_for_a_procedure(text: str) -> bool:
     """The message asks about an administrative procedure (whether or not the catalogue holds it)."""
     return bool(_PROCEDURE_REQUEST.search(folded_text(text or "")))
+
+
+_QUESTION = re.compile(
+    r"\b(the nao|ra sao|o dau|bao gio|bao lau|bao nhieu|can gi|lam sao|cach nao|duoc khong|co duoc)\b"
+    r"|\b(?:khong|chua)(?: a| vay| nhi)?\W*$"
+)
+
+
+def asks_a_question(text: str) -> bool:
+    """The message is a question ("?", "thế nào", "ở đâu", "được không" …), not a statement or a wish."""
+    return "?" in (text or "") or bool(_QUESTION.search(folded_text(text or "")))

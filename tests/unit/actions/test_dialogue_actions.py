@@ -67,6 +67,26 @@ def test_fallback_about_a_question_without_any_procedure_asks_which_procedure(di
     assert slot_events(events)["pending_question"] == "ask_fee"
 
 
+@pytest.mark.parametrize(
+    "text,pending",
+    [
+        ("Ông tôi là thương binh, làm hồ sơ hưởng chế độ người có công thế nào?", "ask_procedure_info"),
+        ("xin giay phep ban thuoc la o dau", "ask_where_to_submit"),
+    ],
+)
+def test_fallback_about_an_unlinked_procedure_asks_which_one_not_for_staff(dispatcher, text, pending):
+    tracker = make_tracker("nlu_fallback", text, ranking=ranking(("nlu_fallback", 0.4), ("request_human", 0.3)))
+    events = ActionGradedFallback().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["response"] == "utter_ask_which_procedure"  # it also says where to ask
+    assert slot_events(events)["pending_question"] == pending
+    dispatcher.messages.clear()
+    tracker = make_tracker(
+        "nlu_fallback", "cho tôi gặp cán bộ", ranking=ranking(("nlu_fallback", 0.4), ("request_human", 0.5))
+    )
+    ActionGradedFallback().run(dispatcher, tracker, {})
+    assert "Gặp cán bộ" in dispatcher.messages[0]["text"]  # no procedure asked for: the yes/no stays
+
+
 def test_fallback_with_several_candidates_offers_them(dispatcher):
     tracker = make_tracker(
         "nlu_fallback",

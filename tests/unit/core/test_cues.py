@@ -86,3 +86,19 @@ def test_id_numbers_are_found_but_not_phones_nor_dossier_codes():
 )
 def test_a_request_for_a_procedure_is_told_from_the_off_topic(text, asks):
     assert cues.asks_for_a_procedure(text) is asks
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("làm hồ sơ người có công thế nào", True),
+        ("xin giay phep o dau", True),
+        ("có cần sổ hộ khẩu không", True),
+        ("da nop chua a", True),
+        ("hồ sơ của tôi?", True),
+        ("tôi không có hồ sơ gốc", False),  # "không" inside a statement
+        ("muon xin giay phep ban ruou", False),  # a wish, no question
+    ],
+)
+def test_a_question_is_told_from_a_statement(text, expected):
+    assert cues.asks_a_question(text) is expected
