@@ -248,7 +248,10 @@ def answer_whole_question(
                 procedure = get_procedure(session, variant)
                 if not replies and procedure is not None:  # the variant's answer to the question asked
                     # "Cháu 5 tuổi" typed back: the question that waited for the age.
-                    aspect = intent if intent in BODIES else pending if pending in BODIES else DEFAULT
+                    # A circumstance told after an answer ("bé sinh bên Đài Loan" after "khai sinh cần gì"): the
+                    # variant's answer to the question asked before.
+                    before = _previous_intent(tracker)
+                    aspect = next((x for x in (intent, pending, before) if x in BODIES), DEFAULT)
                     replies, chosen = [answer_reply(procedure, aspect, channel)], variant
             elif what is not None:
                 replies, chosen = _render(session, what, text, channel, case_text)
@@ -857,6 +860,14 @@ def _sent(
         return None
     dispatcher.utter_message(text=reply[0], buttons=reply[1])
     return [SlotSet("procedure_code", code), SlotSet("pending_question", None)]
+
+
+def _previous_intent(tracker: Tracker) -> Optional[str]:
+    """The intent of the citizen's message before this one, if any."""
+    users = [event for event in tracker.events or [] if event.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
 
 
 def _last_bot_text(tracker: Tracker) -> str:

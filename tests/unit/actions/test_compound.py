@@ -596,3 +596,18 @@ def test_a_minors_age_reads_what_the_record_says_of_minors(database, dispatcher)
         dispatcher, "toi 16 tuoi, tu dang ky tam tru o phong tro gan truong duoc khong", context="1.004194"
     )
     assert "chưa thành niên" in text and "1.004194" in text
+
+
+def test_a_circumstance_told_after_a_documents_answer_gets_the_variants_documents(database, dispatcher):
+    # "lm khai sinh cho bé cần gì ạ" answered, then the birth abroad told: the documents of the variant with a
+    # foreign element (before, its overview, which says nothing of the papers from abroad).
+    events = [
+        {"event": "user", "text": "lm khai sinh cho bé cần gì ạ", "parse_data": {"intent": {"name": "ask_documents"}}},
+        {"event": "bot", "text": "Dạ, giấy tờ cần chuẩn bị của thủ tục …"},
+        {"event": "user", "text": "bé sinh bên Đài Loan, mới về vn đc 2 tháng"},
+    ]
+    tracker = make_tracker("inform", events[-1]["text"], slots={"procedure_code": BIRTH}, events=events)
+    slots = slot_events(ActionAnswerProcedure().run(dispatcher, tracker, {}))
+    text = dispatcher.messages[0]["text"]
+    assert slots["procedure_code"] == "2.000528" and "giấy tờ cần chuẩn bị" in text.split("\n")[0]
+    assert "nhập cảnh" in text
