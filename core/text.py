@@ -198,6 +198,8 @@ _IN_CONTEXT: dict[str, tuple[str, str, set[str | None], set[str | None]]] = {
     ),
     # "sđ" is how "sổ đỏ" is typed, but "quyền sd đất", "mục đích sd" are "sử dụng".
     "sd": ("sổ đỏ", "sử dụng", {"quyen", "dich", "dang", "duoc", "chua", "khong", "ko", "k", "de"}, set()),
+    # "thẻ cc", "làm cc" is "căn cước"; elsewhere left as typed.
+    "cc": ("cc", "căn cước", {"the", "lam", "lm", "cap", "doi", "mat", "so"}, set()),
     # "rút bh 1 lần", "đóng bh" is "bảo hiểm"; elsewhere "bh" asks when ("bh có kết quả").
     "bh": (
         "bao giờ",

@@ -150,6 +150,8 @@ def test_bn_is_bao_nhieu_or_ban_by_context(typed, expected):
         ("đk hộ kd", "đăng ký hộ kinh doanh"),
         ("giấy chứng nhận đủ đk", "giấy chứng nhận đủ điều kiện"),
         ("chuyển sang tk ngân hàng", "chuyển sang tài khoản ngân hàng"),
+        ("thẻ cc bị gãy", "thẻ căn cước bị gãy"),
+        ("cc", "cc"),
     ],
 )
 def test_bh_vc_kd_and_du_dk_are_read_by_context(typed, expected):

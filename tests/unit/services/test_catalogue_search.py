@@ -162,3 +162,9 @@ def test_ambiguity_asks_with_at_most_four_choices(catalogue_url):
     with session_scope(catalogue_url) as session:
         decision = decide(search_procedures(session, "căn cước"))
     assert decision.kind == "clarify" and 2 <= len(decision.choices) <= MAX_CHOICES
+
+
+def test_cc_after_the_card_word_is_can_cuoc(catalogue_url):
+    # "thẻ cc bị gãy": a damaged card is exchanged (cấp đổi)
+    with session_scope(catalogue_url) as session:
+        assert decide(search_procedures(session, "the cc bi gay lm sao a")).code == "1.014063"
