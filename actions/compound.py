@@ -235,15 +235,24 @@ def answer_whole_question(
             intent = tracker.get_intent_of_latest_message() or ""
             general = intent in ("ask_procedure_info", "inform")
             variant = _variant(session, text, found, linked, context) if circumstance else None
+            base = (linked or {}).get("value") or context
             if variant:
                 # "làm căn cước cho bé 10 tuổi", "chồng tôi người Hàn Quốc, đăng ký kết hôn": the procedure
                 # for that age or that foreign party, whatever the words named.
                 found = [answering.Mention(variant, "", 0, 0, (0, len(text)))]
                 linked, context = None, variant
             what = plan(text, cues, found, context, linked, general, p.INTENT_ASPECT.get(intent))
+            # "À, chồng tôi là người Hàn Quốc. Vậy hồ sơ có khác gì không?": what the variant's list adds.
+            different = (
+                _difference(session, variant, str(base))
+                if variant and base and base != variant and p.asks_difference(text)
+                else None
+            )
             # The citizen's own words, without those that name the procedure ("nhập hộ khẩu"): their case.
             case_text = _without_names(text, found, linked)
-            if variant:
+            if different:
+                replies, chosen = [different], variant
+            elif variant:
                 replies, chosen = _render(session, what, text, channel, case_text) if what else ([], None)
                 procedure = get_procedure(session, variant)
                 if not replies and procedure is not None:  # the variant's answer to the question asked
@@ -860,6 +869,22 @@ def _sent(
         return None
     dispatcher.utter_message(text=reply[0], buttons=reply[1])
     return [SlotSet("procedure_code", code), SlotSet("pending_question", None)]
+
+
+def _difference(session, code: str, base: str) -> Optional[tuple[str, list[dict]]]:
+    """The documents of ``code`` that ``base``'s list does not hold, or None when the records do not tell them."""
+    record, other = answering.record(session, code), answering.record(session, base)
+    if record is None or other is None:
+        return None
+    added = answering.documents_not_in(record, other)
+    if not added or len(added) == len(record.get("documents") or []):
+        return None  # nothing added, or two lists that share nothing: no difference to tell
+    header = m.DIFFERENCE_HEADER.format(
+        base=p.heading_name(other["name"], COMPARED_NAME_CHARS), name=p.heading_name(record["name"]), code=code
+    )
+    lines, _ = _clip([f"- {document_line(d)}" for d in added], MAX_REPLY_LINES - p.phone_lines(header))
+    buttons = [{"title": m.FULL_BUTTON, "payload": f'/ask_documents{{"procedure": "{code}", "detail": "full"}}'}]
+    return "\n".join([header, *lines]), buttons
 
 
 def _previous_intent(tracker: Tracker) -> Optional[str]:

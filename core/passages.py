@@ -441,6 +441,11 @@ def content_words(text: str) -> list[str]:
     return [t.folded for t in normalize(text or "") if t.kind in ("word", "number") and t.folded not in _STOPWORDS]
 
 
+def strong_words(text: str) -> set[str]:
+    """The content words of ``text`` that say which thing it is (not "giấy", "tờ", "bản", "đăng ký" …)."""
+    return {w for w in content_words(text) if w not in _WEAK}
+
+
 def _bigrams(words: Sequence[str]) -> set[str]:
     return {f"{a} {b}" for a, b in zip(words, words[1:])}
 
@@ -805,6 +810,21 @@ def stated_age(text: str) -> Optional[int]:
 # What records call a person under 18 (Bộ luật Dân sự, Điều 21): "người chưa thành niên".
 MINOR = "người chưa thành niên"
 ADULT_AGE = 18
+
+
+_DIFFERENCE = re.compile(r"(?<![\w])khac (?:gi|nhau|the nao|khong|cho nao|o dau)(?![\w])")
+
+
+def asks_difference(text: str) -> bool:
+    """ "Vậy hồ sơ có khác gì không?": how one procedure's documents differ from another's."""
+    return bool(_DIFFERENCE.search(_folded(text or "").text))
+
+
+def same_paper(one: str, other: str) -> bool:
+    """The same paper in two lists, give or take a detail: nearly all the words of the one named more briefly
+    are the other's ("Giấy chứng sinh" and "Giấy chứng sinh hoặc giấy tờ thay Giấy chứng sinh")."""
+    short, long = sorted((set(content_words(one)), set(content_words(other))), key=len)
+    return len(short) >= 2 and len(short & long) >= 0.8 * len(short)
 
 
 def states_minor(text: str) -> bool:

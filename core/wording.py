@@ -350,6 +350,8 @@ ASK_AGE_VARIANT = "Dạ, thủ tục này khác nhau theo tuổi của người 
 CASE_ALWAYS = "Giấy tờ luôn cần:"
 CASE_OTHERS = "Còn {count} giấy tờ cho các trường hợp khác (bấm nút bên dưới để xem)."
 LACKED_HEADER = 'Dạ, khi không có giấy tờ đó, hồ sơ thủ tục "{name}" (mã {code}) ghi:'
+# "hồ sơ có khác gì không" once the variant is picked: what its list has that the other's does not.
+DIFFERENCE_HEADER = 'Dạ, so với {base}, hồ sơ thủ tục "{name}" (mã {code}) có thêm:'
 LACKED_CHECK = "Khi chưa rõ giấy tờ nào thay được, anh/chị hỏi {who} trước khi nộp ạ."
 LACKED_OTHERS = "Các giấy tờ khác cần nộp:"
 COMPARE_HEADER = "Dạ, so sánh theo cơ sở dữ liệu thủ tục:"

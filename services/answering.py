@@ -335,6 +335,20 @@ def _restates(case: str, name: set[str]) -> bool:
     return bool(words) and words <= name and name - words <= _HANDLED
 
 
+def documents_not_in(rec: dict[str, Any], other: dict[str, Any]) -> list[dict]:
+    """The documents of ``rec`` that ``other``'s list does not hold ("có yếu tố nước ngoài": the papers from
+    abroad, the choice of nationality), those every case needs first."""
+    theirs = [d.get("name") or "" for d in other.get("documents") or []]
+    added = [
+        d
+        for d in p.ordered_documents(rec.get("documents") or [])
+        if not any(p.same_paper(d.get("name") or "", t) for t in theirs)
+    ]
+    # Those that speak of what the names differ by ("nước ngoài") first.
+    own = p.strong_words(rec.get("name") or "") - p.strong_words(other.get("name") or "")
+    return sorted(added, key=lambda d: not own & p.strong_words(d.get("name") or ""))
+
+
 def documents_without(rec: dict[str, Any], item: str) -> CaseChoice:
     """The record's documents for a citizen who lacks a paper ("không có giấy báo tử"): ``stated`` are the
     documents that are that paper (their name or case says what replaces it), ``always`` the others

@@ -611,3 +611,16 @@ def test_a_circumstance_told_after_a_documents_answer_gets_the_variants_document
     text = dispatcher.messages[0]["text"]
     assert slots["procedure_code"] == "2.000528" and "giấy tờ cần chuẩn bị" in text.split("\n")[0]
     assert "nhập cảnh" in text
+
+
+def test_how_the_variants_documents_differ_is_what_its_list_adds(database, dispatcher):
+    from actions.out_of_scope import ActionOutOfScope
+
+    # Before, the variant's whole list, whose first lines are those of any birth registration.
+    text = "À, chồng tôi là người Hàn Quốc. Vậy hồ sơ có khác gì không?"
+    tracker = _after("Dạ, giấy tờ …", text, "out_of_scope", {"procedure_code": BIRTH})
+    ActionOutOfScope().run(dispatcher, tracker, {})
+    reply = dispatcher.messages[0]["text"]
+    assert reply.startswith('Dạ, so với Đăng ký khai sinh, hồ sơ thủ tục "Đăng ký khai sinh có yếu tố nước ngoài"')
+    assert "hợp pháp hóa lãnh sự" in reply and "quốc tịch" in reply
+    assert "Tờ khai đăng ký khai sinh" not in reply  # both lists hold it

@@ -227,3 +227,22 @@ def test_a_list_that_opens_with_the_procedures_own_case_asks_no_case():
         "Đối với cấp Giấy chứng nhận",
         "Đối với cấp lại Giấy chứng nhận",
     ]
+
+
+def test_the_documents_one_list_adds_to_another():
+    base = {
+        "name": "Đăng ký khai sinh",
+        "documents": [{"name": "Tờ khai đăng ký khai sinh"}, {"name": "Giấy chứng sinh"}],
+    }
+    variant = {
+        "name": "Đăng ký khai sinh có yếu tố nước ngoài",
+        "documents": [
+            {"name": "Tờ khai đăng ký khai sinh theo mẫu"},
+            {"name": "Giấy chứng sinh hoặc giấy tờ thay Giấy chứng sinh"},
+            {"name": "Bản dịch giấy tờ đã hợp pháp hóa lãnh sự"},
+            {"name": "Văn bản thỏa thuận chọn quốc tịch nước ngoài cho con"},
+        ],
+    }
+    added = [d["name"] for d in answering.documents_not_in(variant, base)]
+    # What the names differ by ("nước ngoài") first.
+    assert added == ["Văn bản thỏa thuận chọn quốc tịch nước ngoài cho con", "Bản dịch giấy tờ đã hợp pháp hóa lãnh sự"]
