@@ -188,6 +188,9 @@ class SearchResult:
     ambiguous_with: list[Hit] = field(default_factory=list)
     # Content words of the query no catalogue name or alias holds (folded).
     unexplained: tuple[str, ...] = ()
+    # The score of the best hit that is another procedure than the best one's, not the same one
+    # at another level ("… (thực hiện tại cấp tỉnh)"); None: the second hit's.
+    runner_up: float | None = None
 
     @property
     def best(self) -> Hit | None:
@@ -409,6 +412,7 @@ class CatalogueIndex:
         self.entry_of_code = {entry.code: index for index, entry in enumerate(self.entries)}
         self.name_words = [frozenset(t.folded for t in _syllables(entry.name)) for entry in self.entries]
         self.age_range = [_age_range(entry.name) for entry in self.entries]
+        self.level_free_name = [_LEVEL_QUALIFIER.sub("", folded_text(entry.name)).strip() for entry in self.entries]
         self.unknown_weight = max(math.log(1 + total / UNKNOWN_DOCUMENT_FREQUENCY), MIN_UNKNOWN_WEIGHT)
         self.longest_syllable = max((len(s) for s in self.folded_vocab), default=0)
         vietnamese_syllables()  # loaded with the index, not on the first query
@@ -561,7 +565,16 @@ class CatalogueIndex:
         hits = self._prefer_stated_age(hits, _stated_age(words))
         if foreign_said:
             hits = self._prefer_foreign_variant(hits)
-        return SearchResult(hits[:limit], self._ambiguous(hits, said, content_said), tuple(unexplained))
+        return SearchResult(
+            hits[:limit], self._ambiguous(hits, said, content_said), tuple(unexplained), self._runner_up(hits)
+        )
+
+    def _runner_up(self, hits: list[Hit]) -> float:
+        """The best score among the hits that are not the best one at another level."""
+        if not hits:
+            return 0.0
+        best = self.level_free_name[self.entry_of_code[hits[0].code]]
+        return next((h.score for h in hits[1:] if self.level_free_name[self.entry_of_code[h.code]] != best), 0.0)
 
     def _near(self, hits: list[Hit]) -> list[Hit]:
         """The hits close enough to the best one, matching (almost) its words, to be confused with it."""
@@ -949,7 +962,7 @@ def far_ahead(result: SearchResult, thresholds: Thresholds = Thresholds()) -> bo
     best = result.best
     if best is None or best.by_code or best.evidence < 2 or result.unexplained or names_nothing(best):
         return False
-    second = result.hits[1].score if len(result.hits) > 1 else 0.0
+    second = result.runner_up if result.runner_up is not None else (result.hits[1].score if len(result.hits) > 1 else 0.0)
     return (
         best.score - second >= MARGIN_GAP
         and best.score >= max(MARGIN_MIN_SCORE, thresholds.min_score)
@@ -1010,6 +1023,10 @@ def _reissue_said(name: frozenset[str], base: frozenset[str], said: set[str]) ->
     xây dựng": a folk name of the first issue, said whole, does not outrank it)."""
     extra, missing = name - base, base - name
     return bool(extra & said) and extra <= REISSUE_WORDS and missing <= FIRST_ISSUE_WORDS
+
+
+# A level said after the name ("(thực hiện tại cấp tỉnh)", "(cấp xã)"), folded: the same procedure.
+_LEVEL_QUALIFIER = re.compile(r"\s*\(\s*(thuc hien )?(tai )?cap [^)]*\)\s*\.?$")
 
 
 def _promoted(hit: Hit, top: Hit) -> Hit:

@@ -511,3 +511,17 @@ def test_the_unit_of_a_number_the_citizen_states_is_how_they_tell_their_case(ind
     result = index.search("con tôi mới sinh được 1 tuần, làm giấy khai sinh cần mang gì", limit=5)
     assert "tuan" not in result.unexplained
     assert result.best is not None and result.best.code == "1.001193"
+
+
+def test_the_margin_of_a_clear_lead_ignores_the_same_procedure_at_another_level():
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.000001", "Khôi phục giá trị sử dụng hộ chiếu phổ thông (thực hiện tại cấp tỉnh)"),
+            CatalogueEntry("1.000002", "Khôi phục giá trị sử dụng hộ chiếu phổ thông (thực hiện tại cấp trung ương)"),
+            CatalogueEntry("1.000003", "Trình báo mất hộ chiếu phổ thông"),
+        ]
+    )
+    result = index.search("khôi phục giá trị sử dụng hộ chiếu phổ thông đã trình báo mất", limit=5)
+    assert {h.code for h in result.hits[:2]} == {"1.000001", "1.000002"}
+    other = next(h.score for h in result.hits if h.code == "1.000003")
+    assert result.runner_up == other  # not the twin's score, which ties the best
