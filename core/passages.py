@@ -42,8 +42,8 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"chuan bi (?:nhung )?(?:gi|nhung gi)",
     ),
     "fee": (
-        r"(?:le )?phi",
-        r"chi phi",
+        r"(?<!ho tro chi )(?:le )?phi",
+        r"(?<!ho tro )chi phi",  # "hỗ trợ chi phí mai táng" names a benefit
         r"(?:mat |het |ton )?(?:bao nhieu|may) (?:tien|dong|nghin|ngan|trieu)",
         r"(?:het|ton|mat|la|dong|tra) bao nhieu(?! ngay| lau| thang| tuan| gio)",
         r"bao nhieu(?= \?|$)",
@@ -103,6 +103,11 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"(?:co )?thoi han (?:khong|bao lau)",
         r"(?:het han|hieu luc) (?:khi nao|bao lau|chua|den khi nao)",
         r"(?:dung|su dung|xai) duoc (?:bao lau|may thang|may nam|den khi nao|bao nhieu lau)",
+        # What the citizen receives, not what they pay: a benefit's amount is in the result ("mức trợ cấp …").
+        r"(?:duoc|nhan duoc|duoc nhan|duoc huong|huong|nhan|linh|duoc linh|rut duoc) (?:bao nhieu|may)"
+        r"(?: (?:tien|dong|nghin|ngan|trieu))?(?! ngay| lau| thang| tuan| gio| tuoi| lan)",
+        r"muc (?:tro cap|ho tro|huong|chi tra|tien)(?: (?:la|duoc))?(?: bao nhieu| the nao| ra sao| may)?",
+        r"(?:tro cap|ho tro|huong) (?:duoc )?(?:bao nhieu|may) (?:tien|dong|nghin|ngan|trieu)",
     ),
     "pickup": (
         r"(?:lay|nhan|tra|cho) (?:lai )?ket qua(?: (?:o|tai) (?:dau|cho nao|noi nao))?",

@@ -127,7 +127,9 @@ def test_a_complaint_typed_as_the_comment_is_recorded_and_the_stars_stay_a_ratin
 
 def test_a_complaint_about_a_dossier_is_recorded_not_looked_up(database, dispatcher):
     text = "e nop hs tro cap that nghiep 3 tuan r ma tt bao mat hs, e muon khieu nai"
-    events = asyncio.run(ValidateDossierForm().run(dispatcher, make_tracker("check_dossier_status", text), {"forms": {}}))
+    events = asyncio.run(
+        ValidateDossierForm().run(dispatcher, make_tracker("check_dossier_status", text), {"forms": {}})
+    )
     slots = slot_events(events)
     assert slots["requested_slot"] is None and slots["handoff_reference"] in dispatcher.messages[0]["text"]
     assert stored_feedback(database) == [(None, COMPLAINT, text)]
@@ -226,3 +228,19 @@ def test_english_leads_with_the_answer_in_english_and_fits_a_phone(database, dis
     ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", "How long does it take to get a passport?"), {})
     text = dispatcher.messages[-1]["text"]
     assert "within 8 days" in text and len(text.split("\n")) <= 12
+
+
+@pytest.mark.parametrize(
+    "text,context,amount",
+    [
+        ("Được bao nhiêu tiền một tháng?", "DP-BTXH-01", "500.000"),
+        ("Hỗ trợ chi phí mai táng được bao nhiêu tiền?", "DP-BTXH-02", "20 lần"),
+    ],
+)
+def test_an_amount_received_is_answered_from_the_result_not_the_fee(database, dispatcher, text, context, amount):
+    from actions.procedure_info import ActionAnswerProcedure
+
+    tracker = make_tracker("ask_fee", text, slots={"procedure_code": context})  # the classifier read a fee
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    reply = dispatcher.messages[0]["text"]
+    assert amount in reply and "Không thu phí" not in reply and context in reply

@@ -415,3 +415,20 @@ def test_an_excerpt_of_a_long_sentence_starts_where_it_answers():
         "đóng dưới 20 năm"
     )
     assert "trước ngày 01/7/2025, sau 12 tháng" in excerpt(subjects, "thang nghi viec duoc 2 thang rut", 135)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Được bao nhiêu tiền một tháng?", ["result"]),  # what the citizen receives is in the result
+        ("trợ cấp thất nghiệp được hưởng bao nhiêu", ["result"]),
+        ("mức trợ cấp là bao nhiêu", ["result"]),
+        ("Hỗ trợ chi phí mai táng được bao nhiêu tiền?", ["result"]),  # "chi phí" of its name asks nothing
+        ("hỗ trợ chi phí mai táng có mất phí không", ["fee"]),
+        ("làm hộ chiếu hết bao nhiêu tiền", ["fee"]),  # what the citizen pays
+        ("đóng bao nhiêu tiền", ["fee"]),
+        ("được mấy ngày thì xong", ["time"]),
+    ],
+)
+def test_an_amount_received_is_the_result_an_amount_paid_the_fee(text, expected):
+    assert aspects(text) == expected
