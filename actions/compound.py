@@ -871,18 +871,26 @@ def _sent(
     return [SlotSet("procedure_code", code), SlotSet("pending_question", None)]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ+-])")
+
+
 def _difference(session, code: str, base: str) -> Optional[tuple[str, list[dict]]]:
     """The documents of ``code`` that ``base``'s list does not hold, or None when the records do not tell them."""
     record, other = answering.record(session, code), answering.record(session, base)
-    if record is None or other is None:
-        return None
+    return _added_documents(record, other) if record is not None and other is not None else None
+
+
+def _added_documents(record: dict, other: dict) -> Optional[tuple[str, list[dict]]]:
+    code = record["code"]
     added = answering.documents_not_in(record, other)
     if not added or len(added) == len(record.get("documents") or []):
         return None  # nothing added, or two lists that share nothing: no difference to tell
     header = m.DIFFERENCE_HEADER.format(
         base=p.heading_name(other["name"], COMPARED_NAME_CHARS), name=p.heading_name(record["name"]), code=code
     )
-    lines, _ = _clip([f"- {document_line(d)}" for d in added], MAX_REPLY_LINES - p.phone_lines(header))
+    # Each entry's first sentence: a national entry runs to ten phone lines.
+    entries = [f"- {_SENTENCE_END.split(document_line(d), 1)[0]}" for d in added]
+    lines, _ = _clip(entries, MAX_REPLY_LINES - p.phone_lines(header))
     buttons = [{"title": m.FULL_BUTTON, "payload": f'/ask_documents{{"procedure": "{code}", "detail": "full"}}'}]
     return "\n".join([header, *lines]), buttons
 

@@ -624,3 +624,23 @@ def test_how_the_variants_documents_differ_is_what_its_list_adds(database, dispa
     assert reply.startswith('Dạ, so với Đăng ký khai sinh, hồ sơ thủ tục "Đăng ký khai sinh có yếu tố nước ngoài"')
     assert "hợp pháp hóa lãnh sự" in reply and "quốc tịch" in reply
     assert "Tờ khai đăng ký khai sinh" not in reply  # both lists hold it
+
+
+def test_a_long_added_entry_shows_its_first_sentence():
+    from actions.compound import _added_documents
+
+    # A national entry of 400 characters: its first sentence says the paper.
+    entry = (
+        "Trường hợp cha hoặc mẹ hoặc cả cha, mẹ là người nước ngoài thì phải nộp văn bản thỏa thuận của cha, mẹ về "
+        "việc lựa chọn quốc tịch cho con. Trường hợp cha, mẹ lựa chọn quốc tịch nước ngoài cho con, thì ngoài văn "
+        "bản thỏa thuận lựa chọn quốc tịch còn phải có xác nhận của cơ quan có thẩm quyền của nước mà người con "
+        "được lựa chọn mang quốc tịch về việc người con có quốc tịch phù hợp với pháp luật của nước đó."
+    )
+    base = {"code": "1", "name": "Đăng ký khai sinh", "documents": [{"name": "Tờ khai đăng ký khai sinh"}]}
+    variant = {
+        "code": "2",
+        "name": "Đăng ký khai sinh có yếu tố nước ngoài",
+        "documents": [{"name": "Tờ khai đăng ký khai sinh"}, {"name": entry}],
+    }
+    text, _ = _added_documents(variant, base)
+    assert "lựa chọn quốc tịch cho con." in text and "phù hợp với pháp luật" not in text
