@@ -70,6 +70,7 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"co quan nao",
         r"(?:xa|phuong|huyen|tinh|cong an|ubnd|uy ban) nao",
         r"(?<!lan )dau (?:lam|nop)",  # "lần đầu làm" is the first time, not where
+        r"(?:nop|gui|dua) (?:ho so |don |giay to )?(?:cho|toi|den) (?:ai|ben nao)",
     ),
     "steps": (
         r"cac buoc",
@@ -150,6 +151,9 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"doi tuong",
         r"dieu kien",
         r"(?:bao nhieu|may) tuoi",
+        # Someone else doing it for the citizen: whether the record allows it ("không được ủy quyền").
+        r"(?:nho|de|cho) (?:nguoi khac|nguoi nha|nguoi than|con|vo|chong|ban|bo|me)(?: \w+){0,2} "
+        r"(?:di |lam |nop |ky |nhan )?(?:thay|ho)(?! chieu| khau| kinh| tich| ngheo| gia| so)",
         r"(?:may|bao nhieu) thang (?:thi|moi|la)(?= (?:duoc|rut|huong))",
         # A deadline the citizen must keep: a condition, not the processing time.
         r"(?:phai )?(?:lam|nop|dang ky|khai bao|gia han|bao)(?: ho so)? (?:truoc|cham nhat) (?:bao nhieu|may) (?:ngay|thang|tuan)",

@@ -244,3 +244,13 @@ def test_an_amount_received_is_answered_from_the_result_not_the_fee(database, di
     ActionAnswerProcedure().run(dispatcher, tracker, {})
     reply = dispatcher.messages[0]["text"]
     assert amount in reply and "Không thu phí" not in reply and context in reply
+
+
+def test_whether_someone_else_may_go_is_answered_with_the_fee_and_time(database, dispatcher):
+    from actions.procedure_info import ActionAnswerProcedure
+
+    text = "Bố tôi muốn chứng thực di chúc. Phí bao nhiêu, bao lâu thì xong, có được nhờ người khác đi thay không?"
+    tracker = make_tracker("ask_fee", text, [{"entity": "procedure", "value": "2.001019", "start": 21, "end": 30}])
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    reply = dispatcher.messages[0]["text"]
+    assert reply.index("50.000") < reply.index("02 ngày") < reply.index("Đối tượng") < reply.index("tự mình")

@@ -432,3 +432,16 @@ def test_an_excerpt_of_a_long_sentence_starts_where_it_answers():
 )
 def test_an_amount_received_is_the_result_an_amount_paid_the_fee(text, expected):
     assert aspects(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("làm trợ cấp thất nghiệp cần giấy gì và nộp cho ai", ["documents", "where"]),
+        ("phí bao nhiêu, có được nhờ người khác đi thay không", ["fee", "eligibility"]),
+        ("nhờ con đi nộp hộ được không", ["eligibility"]),
+        ("cho con làm hộ chiếu cần gì", ["documents"]),  # "hộ chiếu" is no "làm hộ"
+    ],
+)
+def test_to_whom_and_someone_else_doing_it(text, expected):
+    assert aspects(text) == expected
