@@ -113,6 +113,10 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
     "pickup": (
         r"(?:lay|nhan|tra|cho) (?:lai )?ket qua(?: (?:o|tai) (?:dau|cho nao|noi nao))?",
         r"(?:lay|nhan) (?:giay|the|so|ban chinh)(?: \w+){0,3} (?:o|tai) (?:dau|cho nao)",
+        # After the filing ("làm … rồi thì nhận ở đâu"), by post ("gửi về nhà được không").
+        r"(?:thi|roi|xong) (?:lay|nhan|den lay) (?:o|tai) (?:dau|cho nao|noi nao)",
+        r"(?:gui|tra|chuyen|ship) (?:ket qua |ve |toi |den )?(?:tan )?nha",
+        r"(?:nhan|tra|lay)(?: ket qua)? (?:qua|bang|theo) (?:duong )?(?:buu dien|buu chinh)",
     ),
     "legal_basis": (
         r"can cu(?: phap ly| phap luat| nao| vao dau)?",

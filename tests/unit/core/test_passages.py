@@ -445,3 +445,16 @@ def test_an_amount_received_is_the_result_an_amount_paid_the_fee(text, expected)
 )
 def test_to_whom_and_someone_else_doing_it(text, expected):
     assert aspects(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("làm hộ chiếu rồi thì nhận ở đâu, có gửi về nhà được không", ["pickup"]),
+        ("làm xong lấy ở đâu", ["pickup"]),
+        ("có nhận qua bưu điện không", ["pickup"]),
+        ("nộp ở đâu", ["where"]),  # filing, not the result
+    ],
+)
+def test_where_the_result_is_picked_up(text, expected):
+    assert aspects(text) == expected
