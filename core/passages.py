@@ -820,8 +820,8 @@ def stated_age(text: str) -> Optional[int]:
     return int(match.group(1)) if match else None
 
 
-# What records call a person under 18 (Bộ luật Dân sự, Điều 21): "người chưa thành niên".
-MINOR = "người chưa thành niên"
+# What records call a person under 18 (Bộ luật Dân sự, Điều 21): "người chưa thành niên", folded.
+MINOR = "nguoi chua thanh nien"
 ADULT_AGE = 18
 
 
