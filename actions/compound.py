@@ -31,10 +31,9 @@ from procedures_db.db import session_scope
 from services import answering
 from services.catalogue import get_procedure
 
-# The lines of one reply on a phone (core/passages.py phone_lines), about one screen; a compound of
-# three questions or more gets a little more. The rest is behind a "Xem đầy đủ" button.
+# The lines of one reply on a phone (core/passages.py phone_lines), about one screen, however many
+# questions it answers. The rest is behind a "Xem đầy đủ" button.
 MAX_REPLY_LINES = 12
-MAX_COMPOUND_LINES = 15
 # A quoted passage keeps about three phone lines in the short answer.
 PASSAGE_CHARS = 3 * p.PHONE_LINE_CHARS
 ANSWERED_HERE = (*p.ASPECT_INTENT, *p.FIELD_ASPECTS)
@@ -493,15 +492,14 @@ def _sections(session, sections: list[Section], channel: Optional[str] = None) -
     one = len(codes) == 1
     lines = [m.COMPOUND_HEADER.format(name=names[codes[0]], code=codes[0]) if one else m.MULTI_HEADER]
     buttons = []
-    # About one screen: 12 lines, 15 for three questions or more; each section its share.
-    budget = MAX_REPLY_LINES if len(sections) <= 2 else MAX_COMPOUND_LINES
     titles = [
         m.SECTION.format(title=m.SECTION_TITLE[s.aspect])
         if one
         else m.SECTION_OF.format(title=m.SECTION_TITLE[s.aspect], name=names[s.code], code=s.code)
         for s in sections
     ]
-    room = budget - p.phone_lines(lines[0]) - sum(p.phone_lines(t) for t in titles)
+    # About one screen; each section its share.
+    room = MAX_REPLY_LINES - p.phone_lines(lines[0]) - sum(p.phone_lines(t) for t in titles)
     per_section = max(1, room // len(sections))
     for section in sections:
         title = m.SECTION_TITLE[section.aspect]
@@ -562,8 +560,7 @@ def _compare(session, codes: list[str], dimension: str) -> list[tuple[str, list[
         lines += [
             m.COMPARE_DOCUMENTS.format(name=_short_name(c.name), code=c.code, count=c.documents) for c in compared
         ]
-    budget = MAX_REPLY_LINES if dimension != "all" else MAX_COMPOUND_LINES
-    return [("\n".join(_clip(lines, budget)[0]), [])]
+    return [("\n".join(_clip(lines, MAX_REPLY_LINES)[0]), [])]
 
 
 # A compared procedure's name keeps about one phone line, so that its code and figure stay on the screen.
