@@ -412,6 +412,7 @@ class CatalogueIndex:
         self.entry_of_code = {entry.code: index for index, entry in enumerate(self.entries)}
         self.name_words = [frozenset(t.folded for t in _syllables(entry.name)) for entry in self.entries]
         self.age_range = [_age_range(entry.name) for entry in self.entries]
+        self.correcting = [_corrects(entry.name) for entry in self.entries]
         self.level_free_name = [_LEVEL_QUALIFIER.sub("", folded_text(entry.name)).strip() for entry in self.entries]
         self.unknown_weight = max(math.log(1 + total / UNKNOWN_DOCUMENT_FREQUENCY), MIN_UNKNOWN_WEIGHT)
         self.longest_syllable = max((len(s) for s in self.folded_vocab), default=0)
@@ -563,6 +564,8 @@ class CatalogueIndex:
         hits = self._prefer_variants(hits, list(picked.values()), said)
         hits = self._prefer_told_apart(hits, content_said)
         hits = self._prefer_stated_age(hits, _stated_age(words))
+        if ERROR_WORDS & set(keys_of(words)):
+            hits = self._prefer_correction(hits)
         if foreign_said:
             hits = self._prefer_foreign_variant(hits)
         return SearchResult(
@@ -602,6 +605,22 @@ class CatalogueIndex:
             if top_name < name and FOREIGN_WORDS <= name - top_name and len(name - top_name) <= len(FOREIGN_WORDS) + 1:
                 return [_promoted(hit, top)] + [h for i, h in enumerate(hits) if i != position]
         return hits
+
+    def _prefer_correction(self, hits: list[Hit]) -> list[Hit]:
+        """A paper the query says is wrong ("giấy kết hôn ghi sai ngày sinh, sửa thế nào") is
+        corrected, not issued: among near hits of the best one's field (hộ tịch, đất đai …), the
+        procedure whose name corrects ("cải chính", "đính chính", "điều chỉnh", "hiệu đính") is
+        ranked above a best one that does not."""
+        if len(hits) < 2 or hits[0].by_code or self._corrects(hits[0]) or not hits[0].field:
+            return hits
+        top = hits[0]
+        for position, hit in enumerate(hits[1:], start=1):
+            if self._corrects(hit) and hit.field == top.field and hit.score >= top.score - CORRECTION_SCORE_GAP:
+                return [_promoted(hit, top)] + [h for i, h in enumerate(hits) if i != position]
+        return hits
+
+    def _corrects(self, hit: Hit) -> bool:
+        return self.correcting[self.entry_of_code[hit.code]]
 
     def _prefer_stated_age(self, hits: list[Hit], age: int | None) -> list[Hit]:
         """A person's age the query states ("làm căn cước cho con 16 tuổi", "bé 2 tuoi") picks,
@@ -1039,6 +1058,22 @@ def _promoted(hit: Hit, top: Hit) -> Hit:
         precision=max(hit.precision, top.precision),
         evidence=max(hit.evidence, top.evidence),
     )
+
+
+# A paper stated wrong ("ghi sai", "bị nhầm"), and the names that correct one, folded.
+ERROR_WORDS = frozenset({"sai", "nham"})
+CORRECTION_PAIRS = frozenset({("cai", "chinh"), ("dinh", "chinh"), ("dieu", "chinh"), ("hieu", "dinh")})
+CORRECTION_SCORE_GAP = 0.3
+
+
+def keys_of(tokens: Sequence[NormToken]) -> list[str]:
+    return [t.folded for t in tokens]
+
+
+def _corrects(name: str) -> bool:
+    """Whether a name corrects a paper ("Thay đổi, cải chính …", "Đính chính Giấy chứng nhận …")."""
+    words = [t.folded for t in _syllables(name)]
+    return any(pair in CORRECTION_PAIRS for pair in zip(words, words[1:]))
 
 
 # The words that make a name the variant "… có yếu tố nước ngoài", folded.

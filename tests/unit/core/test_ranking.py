@@ -525,3 +525,9 @@ def test_the_margin_of_a_clear_lead_ignores_the_same_procedure_at_another_level(
     assert {h.code for h in result.hits[:2]} == {"1.000001", "1.000002"}
     other = next(h.score for h in result.hits if h.code == "1.000003")
     assert result.runner_up == other  # not the twin's score, which ties the best
+
+
+def test_a_paper_stated_wrong_is_corrected_within_its_field_not_issued_again(index):
+    # "ghi sai … sửa": the civil-status correction, not the marriage registration that issued it
+    assert answer(index, "Giấy chứng nhận kết hôn của tôi ghi sai ngày sinh, sửa thế nào?") == "1.004859"
+    assert answer(index, "đăng ký kết hôn cần gì") == "1.000894"
