@@ -103,6 +103,7 @@ ABBREVIATIONS: dict[str, str] = {
     "hkd": "hộ kinh doanh",
     "kd": "kinh doanh",
     "tk": "tài khoản",
+    "vn": "việt nam",
     "tncn": "thu nhập cá nhân",
     "mst": "mã số thuế",
     "tnhh": "trách nhiệm hữu hạn",
@@ -198,6 +199,13 @@ _IN_CONTEXT: dict[str, tuple[str, str, set[str | None], set[str | None]]] = {
     ),
     # "sđ" is how "sổ đỏ" is typed, but "quyền sd đất", "mục đích sd" are "sử dụng".
     "sd": ("sổ đỏ", "sử dụng", {"quyen", "dich", "dang", "duoc", "chua", "khong", "ko", "k", "de"}, set()),
+    # "hđ mua bán", "ký hđ" is "hợp đồng"; elsewhere left as typed ("hd" may be "hướng dẫn").
+    "hd": (
+        "hd",
+        "hợp đồng",
+        {"ky", "lap", "huy", "cham", "sua", "theo", "chung", "cong"},
+        {"mua", "thue", "lao", "tang", "chuyen", "uy", "dat", "vay", "the", "dich", "mua-ban"},
+    ),
     # "thẻ cc", "làm cc" is "căn cước"; elsewhere left as typed.
     "cc": ("cc", "căn cước", {"the", "lam", "lm", "cap", "doi", "mat", "so"}, set()),
     # "rút bh 1 lần", "đóng bh" is "bảo hiểm"; elsewhere "bh" asks when ("bh có kết quả").

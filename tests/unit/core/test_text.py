@@ -151,6 +151,9 @@ def test_bn_is_bao_nhieu_or_ban_by_context(typed, expected):
         ("giấy chứng nhận đủ đk", "giấy chứng nhận đủ điều kiện"),
         ("chuyển sang tk ngân hàng", "chuyển sang tài khoản ngân hàng"),
         ("thẻ cc bị gãy", "thẻ căn cước bị gãy"),
+        ("ký hđ mua bán đất", "ký hợp đồng mua bán đất"),
+        ("hd giup em", "hd giup em"),
+        ("nhap quoc tich vn", "nhap quoc tich việt nam"),
         ("cc", "cc"),
     ],
 )
