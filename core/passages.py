@@ -725,11 +725,16 @@ HEADING_NAME_CHARS = 2 * PHONE_LINE_CHARS
 _PARENTHESES = re.compile(r"\s*\([^()]*\)")
 
 
+# Cutting a name's last few characters saves no line worth the words lost ("… cho trẻ em dưới 6 tuổi").
+HEADING_SLACK = 10
+
+
 def heading_name(name: str, max_chars: int = HEADING_NAME_CHARS) -> str:
     """``name`` as a reply's heading shows it: whole when short, else without its bracketed details, then cut."""
-    if len(name) <= max_chars:
+    if len(name) <= max_chars + HEADING_SLACK:
         return name
-    return shorten(_PARENTHESES.sub("", name).strip(), max_chars)
+    plain = _PARENTHESES.sub("", name).strip()
+    return plain if len(plain) <= max_chars + HEADING_SLACK else shorten(plain, max_chars)
 
 
 def fit(lines: Sequence[str], budget: int, max_line_chars: int = 2 * PHONE_LINE_CHARS) -> tuple[list[str], int]:

@@ -458,3 +458,18 @@ def test_to_whom_and_someone_else_doing_it(text, expected):
 )
 def test_where_the_result_is_picked_up(text, expected):
     assert aspects(text) == expected
+
+
+def test_a_heading_name():
+    from core.passages import heading_name
+
+    # A few characters over: whole ("… dưới 6 tuổi" is no detail).
+    name = "Liên thông: đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi"
+    assert heading_name(name) == name
+    # Far over: without its bracketed details, then cut at a word.
+    assert heading_name("Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)", 40) == (
+        "Cấp hộ chiếu phổ thông ở trong nước"
+    )
+    assert heading_name("Đăng ký đất đai, tài sản gắn liền với đất, cấp Giấy chứng nhận quyền sử dụng đất", 40) == (
+        "Đăng ký đất đai, tài sản gắn liền với…"
+    )
