@@ -71,7 +71,10 @@ class ActionFeedback(Action):
             return answer_in_english(dispatcher, tracker) + [SlotSet(KIND, ANSWERED)]
         if not cues.offers_a_rating(text):
             # Read as feedback, but it asks about a procedure: answered, not rated.
-            if latest_entity(tracker, "procedure"):
+            if latest_entity(tracker, "procedure") or (
+                tracker.get_slot("procedure_code") and asks_about_a_procedure(text)
+            ):
+                # "nghỉ vc bn tháng thì rút bh 1 lần đc" after an answer: a question about the procedure in context.
                 return ActionAnswerProcedure().run(dispatcher, tracker, domain) + [SlotSet(KIND, ANSWERED)]
             if cues.asks_for_a_procedure(text):
                 return answer_out_of_scope(dispatcher, tracker) + [SlotSet(KIND, ANSWERED)]
