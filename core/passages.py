@@ -449,9 +449,18 @@ _STOPWORDS = frozenset(
 _WEAK = frozenset("giay to ban sao chinh dang ky don mau khai so cap xac nhan nguoi".split())
 
 
+# How citizens name a child ("đưa bé đi", "cháu 9 tuổi") and how the records do ("đưa trẻ đến").
+_SAME_WORD = {"be": "tre", "chau": "tre"}
+
+
 def content_words(text: str) -> list[str]:
-    """The folded words of ``text`` that carry meaning (no particles, no question words)."""
-    return [t.folded for t in normalize(text or "") if t.kind in ("word", "number") and t.folded not in _STOPWORDS]
+    """The folded words of ``text`` that carry meaning (no particles, no question words), a child named
+    as the records name one."""
+    return [
+        _SAME_WORD.get(t.folded, t.folded)
+        for t in normalize(text or "")
+        if t.kind in ("word", "number") and t.folded not in _STOPWORDS
+    ]
 
 
 def strong_words(text: str) -> set[str]:

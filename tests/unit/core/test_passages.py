@@ -473,3 +473,11 @@ def test_a_heading_name():
     assert heading_name("Đăng ký đất đai, tài sản gắn liền với đất, cấp Giấy chứng nhận quyền sử dụng đất", 40) == (
         "Đăng ký đất đai, tài sản gắn liền với…"
     )
+
+
+@pytest.mark.parametrize("item", ["đưa cháu đi", "dua be di", "đưa bé đi"])
+def test_a_child_is_named_as_the_records_name_one(item):
+    from core.passages import content_words, overlap
+
+    passage = "Trẻ từ đủ 6 đến dưới 14 tuổi: cha, mẹ hoặc người đại diện hợp pháp đưa trẻ đến Công an cấp xã"
+    assert overlap(content_words(item), content_words(passage)) >= 0.75  # services.answering's bar for a passage
