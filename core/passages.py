@@ -166,6 +166,7 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
     "can_do": (
         r"(?:co )?(?:duoc|the) (?:lam|dang ky|nop|rut|huong|xin|cap|khai|dung ten|nhap)(?: \w+){0,4} (?:khong|chua|duoc khong)",
         r"(?:co )?duoc khong",
+        r"(?:co )?(?:lam|dang ky|nop|rut|huong|xin|cap|khai|nhap) duoc(?: \w+){0,6} (?:khong|chua)",
         r"co (?:duoc|the) (?:\w+ ){1,14}khong",
     ),
     "compare": (

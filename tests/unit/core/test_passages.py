@@ -481,3 +481,15 @@ def test_a_child_is_named_as_the_records_name_one(item):
 
     passage = "Trẻ từ đủ 6 đến dưới 14 tuổi: cha, mẹ hoặc người đại diện hợp pháp đưa trẻ đến Công an cấp xã"
     assert overlap(content_words(item), content_words(passage)) >= 0.75  # services.answering's bar for a passage
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ng nuoc ngoai dang o vn co xin dc phieu lltp ko", ["eligibility"]),
+        ("người nước ngoài có làm được thẻ căn cước không", ["eligibility"]),
+        ("nộp được online không", ["online"]),
+    ],
+)
+def test_may_i_with_the_act_before_duoc(text, expected):
+    assert aspects(text) == expected
