@@ -305,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "assistant.tar.gz", help="the trained model")
     parser.add_argument("--no-nlu", action="store_true", help="skip the queries through the trained NLU")
     parser.add_argument(
-        "--routing-sweep", action="store_true", help="the development sets through the NLU with the routing thresholds moved"
+        "--routing-sweep",
+        action="store_true",
+        help="the development sets through the NLU with the routing thresholds moved",
     )
     args = parser.parse_args(argv)
 

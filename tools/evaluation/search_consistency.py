@@ -56,7 +56,9 @@ class Outcome:
     choices: tuple[str, ...] = ()
 
     def finds(self, codes: set[str]) -> bool:
-        return (self.kind == "answer" and self.code in codes) or (self.kind == "clarify" and bool(codes & set(self.choices)))
+        return (self.kind == "answer" and self.code in codes) or (
+            self.kind == "clarify" and bool(codes & set(self.choices))
+        )
 
 
 def strip_diacritics(text: str) -> str:
@@ -262,7 +264,9 @@ def print_consistency(name: str, result: dict, show: bool) -> None:
     if show:
         for query, expected, accented, plain in inside + result["outside"]:
             if accented != plain:
-                print(f"  differs {query['query']!r}: {fmt(accented)} | stripped {fmt(plain)} expected {sorted(expected)}")
+                print(
+                    f"  differs {query['query']!r}: {fmt(accented)} | stripped {fmt(plain)} expected {sorted(expected)}"
+                )
 
 
 def fmt(outcome: Outcome) -> str:
