@@ -27,7 +27,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -416,6 +416,7 @@ class CatalogueIndex:
         self.level_free_name = [_LEVEL_QUALIFIER.sub("", folded_text(entry.name)).strip() for entry in self.entries]
         self.unknown_weight = max(math.log(1 + total / UNKNOWN_DOCUMENT_FREQUENCY), MIN_UNKNOWN_WEIGHT)
         self.longest_syllable = max((len(s) for s in self.folded_vocab), default=0)
+        self.acronyms = _acronyms(phrase_tokens)
         vietnamese_syllables()  # loaded with the index, not on the first query
         vietnamese_accented_syllables()
 
@@ -810,13 +811,25 @@ class CatalogueIndex:
                     out.append(NormToken(joined, joined, token.start, tokens[i + 1].end))
                     i += 2
                     continue
-            pieces = None if known else self._split(token.folded)
+            pieces = None if known else (self._split(token.folded) or self._acronym(token))
             if pieces:
                 out.extend(NormToken(p, p, token.start, token.end) for p in pieces)
             else:
                 out.append(token)
             i += 1
         return out
+
+    def _acronym(self, token: NormToken) -> list[str] | None:
+        """The name words an acronym typed stands for ("ctck": "chứng thực chữ ký", "gcnqsdd"):
+        the run of three to seven name words with these initials that names use most, when
+        clearly the most used (an acronym of several phrases alike is left as typed)."""
+        word = token.folded
+        if not (ACRONYM_MIN <= len(word) <= ACRONYM_MAX) or not word.isalpha() or token.text != word:
+            return None
+        if word in vietnamese_syllables():
+            return None
+        found = self.acronyms.get(word)
+        return list(found) if found else None
 
     def _split(self, word: str) -> list[str] | None:
         """The fewest catalogue syllables (two letters or more) that spell ``word``, if any;
@@ -1046,6 +1059,31 @@ def _reissue_said(name: frozenset[str], base: frozenset[str], said: set[str]) ->
 
 # A level said after the name ("(thực hiện tại cấp tỉnh)", "(cấp xã)"), folded: the same procedure.
 _LEVEL_QUALIFIER = re.compile(r"\s*\(\s*(thuc hien )?(tai )?cap [^)]*\)\s*\.?$")
+
+
+ACRONYM_MIN, ACRONYM_MAX = 3, 7  # letters of an acronym ("hkd" … "gcnqsdd")
+ACRONYM_DOMINANCE = 3  # the phrase read must be used this many times more than the next
+ACRONYM_PHRASE_WORDS = 10  # folk names and short official names
+
+
+def _acronyms(phrases: list[list[NormToken]]) -> dict[str, tuple[str, ...]]:
+    """Initials -> the run of name words they most likely stand for, over every name and alias
+    ("ctck" -> chung thuc chu ky); kept only when that run is used clearly more than any other."""
+    uses: dict[str, Counter] = defaultdict(Counter)
+    for tokens in phrases:
+        if len(tokens) > ACRONYM_PHRASE_WORDS:
+            continue  # a long official name is not what citizens abbreviate
+        words = [t.folded for t in tokens if t.folded.isalpha()]
+        for length in range(ACRONYM_MIN, ACRONYM_MAX + 1):
+            for start in range(len(words) - length + 1):
+                run = tuple(words[start : start + length])
+                uses["".join(w[0] for w in run)][run] += 1
+    out: dict[str, tuple[str, ...]] = {}
+    for initials, runs in uses.items():
+        ranked = runs.most_common(2)
+        if ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] >= ACRONYM_DOMINANCE * ranked[1][1]):
+            out[initials] = ranked[0][0]
+    return out
 
 
 def _promoted(hit: Hit, top: Hit) -> Hit:

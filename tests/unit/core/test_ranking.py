@@ -531,3 +531,17 @@ def test_a_paper_stated_wrong_is_corrected_within_its_field_not_issued_again(ind
     # "ghi sai … sửa": the civil-status correction, not the marriage registration that issued it
     assert answer(index, "Giấy chứng nhận kết hôn của tôi ghi sai ngày sinh, sửa thế nào?") == "1.004859"
     assert answer(index, "đăng ký kết hôn cần gì") == "1.000894"
+
+
+@pytest.mark.parametrize(
+    "query,code",
+    [("ctck giấy ủy quyền", "2.000884"), ("xin ctbs bằng đại học", "2.000815")],
+)
+def test_an_acronym_of_name_words_is_read_as_them(index, query, code):
+    # "ctck" is the initials of "chứng thực chữ ký", used in names far more than any other run
+    assert answer(index, query) == code
+
+
+def test_an_acronym_of_several_phrases_alike_is_left_as_typed(index):
+    # "dktt": đăng ký thường trú or đăng ký tạm trú
+    assert "dktt" not in index.acronyms
