@@ -132,7 +132,9 @@ class ValidateFeedbackForm(FormValidationAction):
         if rating is None:
             dispatcher.utter_message(response="utter_feedback_rating_invalid")
             return {"feedback_rating": None}
-        return {"feedback_rating": int(rating)}
+        comment = cues.rating_comment(str(value)) if tracker.get_slot("requested_slot") == "feedback_rating" else None
+        # "5 sao, cán bộ hướng dẫn nhiệt tình": the comment came with the stars; not asked for again.
+        return {"feedback_rating": int(rating), **({"feedback_comment": comment} if comment else {})}
 
     def validate_feedback_comment(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -79,6 +79,18 @@ def parse_rating(text: str, bare_allowed: bool = True) -> Optional[int]:
     return int(match.group(1)) if match.group(1) else _RATING_WORDS[match.group(2)]
 
 
+def rating_comment(text: str) -> Optional[str]:
+    """The comment given with a stated rating in one message ("5 sao, cán bộ hướng dẫn nhiệt tình"): the
+    message, when three words or more remain besides the rating; None otherwise ("cho 5 sao nhé")."""
+    folded = folded_text(text or "")
+    match = _STATED_RATING.search(folded)
+    if not match:
+        return None
+    rest = (folded[: match.start()] + " " + folded[match.end() :]).split()
+    words = [w for w in rest if w.isalpha() and w not in {"cho", "a", "nhe", "nha", "thoi", "danh", "gia", "toi"}]
+    return text.strip() if len(words) >= 3 else None
+
+
 # --- leaving a form ---------------------------------------------------------------------------------
 _STOP = re.compile(
     r"^\s*(?:(?:thoi|huy|huy bo|dung|dung lai|khong|khong a|bo qua|khoi|cancel|stop|quit)\s*(?:a|nhe|nha|nua)?\s*[.!,]*\s*$"

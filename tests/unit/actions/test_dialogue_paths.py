@@ -254,3 +254,15 @@ def test_whether_someone_else_may_go_is_answered_with_the_fee_and_time(database,
     ActionAnswerProcedure().run(dispatcher, tracker, {})
     reply = dispatcher.messages[0]["text"]
     assert reply.index("50.000") < reply.index("02 ngày") < reply.index("Đối tượng") < reply.index("tự mình")
+
+
+@pytest.mark.parametrize(
+    "text,comment",
+    [("5 sao, cán bộ hướng dẫn rất nhiệt tình", "5 sao, cán bộ hướng dẫn rất nhiệt tình"), ("cho 4 sao nhé", None)],
+)
+def test_a_comment_given_with_the_stars_is_kept_and_not_asked_again(dispatcher, text, comment):
+    tracker = make_tracker(
+        "give_feedback", text, slots={"requested_slot": "feedback_rating"}, active_loop="feedback_form"
+    )
+    result = ValidateFeedbackForm().validate_feedback_rating(text, dispatcher, tracker, {})
+    assert result.get("feedback_rating") in (4, 5) and result.get("feedback_comment") == comment
