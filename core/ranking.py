@@ -104,6 +104,7 @@ QUESTION_PHRASES = (
     ("cac", "buoc"),
     ("nop", "don"),
     ("lam", "don"),
+    ("uy", "ban", "nhan", "dan"),  # where ("nộp ở ủy ban nhân dân phường"), not what
 )
 # "cần" (need), typed with or without its accent, unless followed by "cước": never read as
 # "căn" by the slip correction either ("cấp lại cần gì" is not "cấp lại căn cước").

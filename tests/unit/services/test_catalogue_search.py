@@ -168,3 +168,10 @@ def test_cc_after_the_card_word_is_can_cuoc(catalogue_url):
     # "thẻ cc bị gãy": a damaged card is exchanged (cấp đổi)
     with session_scope(catalogue_url) as session:
         assert decide(search_procedures(session, "the cc bi gay lm sao a")).code == "1.014063"
+
+
+def test_the_commune_people_s_committee_says_where_not_what(catalogue_url):
+    # "ở ubnd xã" tells where to go; its words must not dilute "công chứng bằng" (a certified copy)
+    with session_scope(catalogue_url) as session:
+        found = decide(search_procedures(session, "cong chung bang tot nghiep o ubnd xa duoc khong"))
+    assert found.code == "2.000815"
