@@ -65,6 +65,8 @@ def decision(index, query):
         ("khai sinh có yếu tố nước ngoài", "2.000528"),
         ("đăng ký lại khai sinh", "1.004884"),
         ("khai sinh kết hợp nhận cha mẹ con", "1.000689"),
+        ("lam che do om dau khi nghi om o dau", "1.001667"),
+        ("dang ky ho can ngheo", "1.011606"),
     ],
 )
 def test_folk_names_abbreviations_glued_words_and_variants(index, query, code):
