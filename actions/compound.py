@@ -500,12 +500,12 @@ def _sections(session, sections: list[Section], channel: Optional[str] = None) -
     ]
     # About one screen; each section its share.
     room = MAX_REPLY_LINES - p.phone_lines(lines[0]) - sum(p.phone_lines(t) for t in titles)
-    per_section = max(1, room // len(sections))
-    for section in sections:
+    bodies = [(_section_body(session, s) or m.SECTION_UNKNOWN).split("\n") for s in sections]
+    shares = _shares([sum(p.phone_lines(line) for line in body) for body in bodies], room)
+    for section, body, share in zip(sections, bodies, shares):
         title = m.SECTION_TITLE[section.aspect]
         lines.append(titles[sections.index(section)])
-        body = _section_body(session, section)
-        clipped, cut = _clip(body.split("\n") if body else [m.SECTION_UNKNOWN], per_section)
+        clipped, cut = _clip(body, share)
         lines += clipped
         intent = p.ASPECT_INTENT.get(section.aspect)
         if cut:
@@ -517,6 +517,26 @@ def _sections(session, sections: list[Section], channel: Optional[str] = None) -
             )
             buttons.append({"title": m.FULL_BUTTON_OF.format(title=label)[:60], "payload": payload})
     return [("\n".join(lines), buttons[:5])]
+
+
+def _shares(needs: list[int], room: int) -> list[int]:
+    """Each section's phone lines of ``room``: its need when that is less than an equal share ("Không thu phí,
+    lệ phí": one line), the rest shared by the others, so that a long one keeps its direct answer whole
+    ("Cơ quan giải quyết: Trung tâm Dịch vụ việc làm …")."""
+    shares = [0] * len(needs)
+    waiting = list(range(len(needs)))
+    while waiting:
+        each = max(1, room // len(waiting))
+        small = [i for i in waiting if needs[i] <= each]
+        if not small:
+            for rank, i in enumerate(waiting):  # the lines left over by the division go to the first ones
+                shares[i] = each + (1 if rank < room - each * len(waiting) else 0)
+            break
+        for i in small:
+            shares[i] = needs[i]
+            room -= needs[i]
+            waiting.remove(i)
+    return shares
 
 
 def _compare(session, codes: list[str], dimension: str) -> list[tuple[str, list[dict]]]:
@@ -737,13 +757,14 @@ def _field(record: dict, aspect: str, full: bool = False, text: str = "") -> tup
     lines += [f"- {line}" for line in found.lines]
     if aspect == "result" and p.asks_validity(text) and not any(p.states_validity(line) for line in found.lines):
         lines.append(m.VALIDITY_NOT_SAID.format(who=who))  # "có thời hạn không": the result, and that it does not say
+    if aspect == "result" and p.asks_household_book(text):
+        lines.append(m.HOUSEHOLD_BOOK_NOT_ISSUED)  # "có sổ hộ khẩu không": none is issued since 2023
     url = record.get("source_url")
     if not url:
         return _sized(lines, code, aspect, full)
-    link = m.SOURCE.format(url=url)
-    if full or sum(p.phone_lines(line) for line in [*lines, link]) <= MAX_REPLY_LINES:
-        return _sized(lines, code, aspect, full, [link])
-    return _sized(lines, code, aspect, full, [m.SOURCE_SHORT.format(site=_site(url))])
+    # The page behind a short label (a link button), not its 90-character address in the text.
+    text, buttons = _sized(lines, code, aspect, full, [m.SOURCE_SHORT.format(site=_site(url))])
+    return text, [*buttons, {"title": m.SOURCE_BUTTON, "url": url}]
 
 
 def _case(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:

@@ -331,6 +331,9 @@ HOUSEHOLD_BOOK = (
     'Dạ, thủ tục "{name}" (mã {code}) không cần sổ hộ khẩu ạ. Sổ hộ khẩu đã hết giá trị sử dụng từ ngày '
     "01/01/2023 (Luật Cư trú 2020, khoản 3 Điều 38); thông tin cư trú nay được tra trong Cơ sở dữ liệu quốc gia về dân cư."
 )
+HOUSEHOLD_BOOK_NOT_ISSUED = (
+    "Sổ hộ khẩu không còn được cấp: sổ đã hết giá trị sử dụng từ ngày 01/01/2023 (Luật Cư trú 2020, khoản 3 Điều 38)."
+)
 ELIGIBILITY_HEADER = 'Dạ, theo hồ sơ thủ tục "{name}" (mã {code}):'
 ELIGIBILITY_SUBJECTS = "Đối tượng thực hiện: {text}"
 ELIGIBILITY_CONDITIONS = "Điều kiện: {text}"
@@ -394,6 +397,7 @@ LIVE_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu
 LIVE_DAY_RANGE = "{first} đến {last}"
 LIVE_HOURS_JOIN = " và "
 SOURCE_SHORT = "Nguồn: {site}."
+SOURCE_BUTTON = "Trang thủ tục (nguồn)"
 SOURCE_SHORT_DATED = "Cập nhật {date}, nguồn {site}."
 FEE_NAMED = "{name}: {text}"
 # In a section of a compound answer the amount leads, so that a line cut for the phone keeps it.

@@ -266,3 +266,17 @@ def test_a_comment_given_with_the_stars_is_kept_and_not_asked_again(dispatcher, 
     )
     result = ValidateFeedbackForm().validate_feedback_rating(text, dispatcher, tracker, {})
     assert result.get("feedback_rating") in (4, 5) and result.get("feedback_comment") == comment
+
+
+def test_a_result_question_about_the_household_book_says_none_is_issued_and_links_by_label(database, dispatcher):
+    from actions.procedure_info import ActionAnswerProcedure
+
+    text = "Đăng ký thường trú xong thì tôi nhận được giấy gì? Có sổ hộ khẩu không?"
+    tracker = make_tracker(
+        "ask_procedure_info", text, [{"entity": "procedure", "value": "1.004222", "start": 0, "end": 18}]
+    )
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    [message] = dispatcher.messages
+    assert "Kết quả thực hiện" in message["text"] and "01/01/2023" in message["text"]
+    assert "https://" not in message["text"]  # the page is behind a short label
+    assert any(b.get("url", "").startswith("https://dichvucong.gov.vn") for b in message["buttons"])
