@@ -741,9 +741,11 @@ HEADING_SLACK = 10
 
 def heading_name(name: str, max_chars: int = HEADING_NAME_CHARS) -> str:
     """``name`` as a reply's heading shows it: whole when short, else without its bracketed details, then cut."""
-    if len(name) <= max_chars + HEADING_SLACK:
+    if len(name) <= max_chars:
         return name
     plain = _PARENTHESES.sub("", name).strip()
+    if len(plain) <= max_chars or len(name) <= max_chars + HEADING_SLACK:
+        return plain if len(plain) <= max_chars else name
     return plain if len(plain) <= max_chars + HEADING_SLACK else shorten(plain, max_chars)
 
 

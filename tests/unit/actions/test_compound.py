@@ -644,3 +644,13 @@ def test_a_long_added_entry_shows_its_first_sentence():
     }
     text, _ = _added_documents(variant, base)
     assert "lựa chọn quốc tịch cho con." in text and "phù hợp với pháp luật" not in text
+
+
+def test_a_short_section_leaves_its_lines_to_the_others(database, dispatcher):
+    from actions.compound import _shares
+    from core.passages import phone_lines
+
+    # "Không thu phí, lệ phí" takes one line of its share; the agency keeps its name whole.
+    text, _ = answer(dispatcher, "nộp hồ sơ ở đâu, cần những gì, có mất phí không", context="DP-LD-01")
+    assert "Trung tâm Dịch vụ việc làm" in text and "Không thu phí" in text and phone_lines(text) <= 12
+    assert _shares([5, 6, 1], 6) == [3, 2, 1] and _shares([1, 1], 4) == [1, 1]

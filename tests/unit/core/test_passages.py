@@ -470,6 +470,10 @@ def test_a_heading_name():
     assert heading_name("Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)", 40) == (
         "Cấp hộ chiếu phổ thông ở trong nước"
     )
+    # Its bracketed details go first, even when the name is only a little over.
+    assert heading_name("Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)", 50) == (
+        "Cấp hộ chiếu phổ thông ở trong nước"
+    )
     assert heading_name("Đăng ký đất đai, tài sản gắn liền với đất, cấp Giấy chứng nhận quyền sử dụng đất", 40) == (
         "Đăng ký đất đai, tài sản gắn liền với…"
     )
