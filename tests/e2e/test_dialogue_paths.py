@@ -114,3 +114,20 @@ def test_a_procedure_the_catalogue_does_not_hold_is_not_called_out_of_scope(runn
     answer = texts(running_stack.say(sender(), "xin giấy phép khai thác cát sỏi ở đâu"))
     assert "chỉ hỗ trợ" not in answer and "chưa có trong cơ sở dữ liệu" in answer
     assert "chỉ hỗ trợ" in texts(running_stack.say(sender(), "giá vàng hôm nay bao nhiêu"))
+
+
+def test_stars_with_a_comment_then_a_complaint_are_a_rating_and_a_complaint(running_stack):
+    user = sender()
+    before = feedback_count(running_stack)
+    assert "mấy sao" in texts(running_stack.say(user, "tôi muốn đánh giá"))
+    assert "5/5" in texts(running_stack.say(user, "5 sao, cán bộ hướng dẫn rất nhiệt tình"))  # no comment asked
+    assert feedback_count(running_stack) == before + 1
+    answer = texts(running_stack.say(user, "nhưng tôi cũng muốn phản ánh là phòng chờ chật quá, không có ghế"))
+    assert "mã phản ánh" in answer and "5/5" not in answer
+
+
+def test_a_grievance_about_a_dossier_is_a_complaint_not_a_lookup(running_stack):
+    answer = texts(
+        running_stack.say(sender(), "tôi nộp hồ sơ 3 tuần rồi mà trung tâm báo mất hồ sơ, tôi muốn khiếu nại")
+    )
+    assert "mã phản ánh" in answer and "mã hồ sơ" not in answer
