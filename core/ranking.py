@@ -995,7 +995,9 @@ def far_ahead(result: SearchResult, thresholds: Thresholds = Thresholds()) -> bo
     best = result.best
     if best is None or best.by_code or best.evidence < 2 or result.unexplained or names_nothing(best):
         return False
-    second = result.runner_up if result.runner_up is not None else (result.hits[1].score if len(result.hits) > 1 else 0.0)
+    second = (
+        result.runner_up if result.runner_up is not None else (result.hits[1].score if len(result.hits) > 1 else 0.0)
+    )
     return (
         best.score - second >= MARGIN_GAP
         and best.score >= max(MARGIN_MIN_SCORE, thresholds.min_score)

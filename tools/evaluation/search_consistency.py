@@ -146,7 +146,7 @@ def accent_consistency(index, queries: list[dict]) -> dict:
     }
 
 
-def self_retrieval(index, records: list[tuple[str, str, str]], syllables: int) -> dict[str, dict[str, Counter]]:
+def self_retrieval(index, records: list[tuple[str, str, str]], syllables: int) -> dict:
     """Per form ("full", "short") and ministry: answered right / asked right / other / none."""
     codes = {e.code for e in index.entries}
     same_name: dict[str, set[str]] = defaultdict(set)
@@ -228,7 +228,7 @@ def labelled(index, queries: list[dict], local: set[str], show: bool = False) ->
 
 def print_labelled(name: str, table: dict[str, Counter]) -> None:
     print(f"\n== {name}: labelled (the chat's decision, no NLU)")
-    inside = Counter()
+    inside: Counter = Counter()
     for kind in sorted(table, key=lambda k: (k == "out_of_catalogue", k)):
         row = table[kind]
         if kind == "out_of_catalogue":
@@ -291,7 +291,7 @@ def print_self_retrieval(result: dict, syllables: int, show: bool) -> None:
             f"  {'ministry':24} {'n':>5} {'found':>7} {'answered':>9} {'asked':>6} {'other':>6} {'none':>5} "
             f"{'another named whole':>20}"
         )
-        total = Counter()
+        total: Counter = Counter()
         for ministry in sorted(table):
             row = table[ministry]
             total.update(row)
