@@ -17,9 +17,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from core import wording as m
 from actions.answers import answer_reply
 from actions.compound import answer_case_reply, answer_whole_question
-from actions.out_of_scope import answer_in_english, warn_id_number
+from actions.out_of_scope import answer_in_english, answer_out_of_scope, warn_id_number
 from actions.store_unavailable import StoreCall
 from core import cues, ranking
+from core.passages import detect_aspects
 from core.vocabulary import ASPECT_INTENTS, DEFAULT_ASPECT, INTENT_ACTIONS
 from services.catalogue import get_procedure, search_procedures
 from procedures_db.db import session_scope
@@ -42,6 +43,23 @@ def procedure_choice_buttons(choices: List[Dict[str, str]], intent: str) -> List
         {"title": choice.get("label") or choice["name"], "payload": f'/{intent}{{"procedure": "{choice["code"]}"}}'}
         for choice in choices[:MAX_CHOICES]
     ]
+
+
+# The classifier's belief in "out of scope" from which a question without any word of a procedure is taken
+# for what it says ("Tuần sau có mưa bão không?": ask_processing_time 0.55, out_of_scope 0.41).
+OUT_OF_SCOPE_SHARE = 0.3
+
+
+def _about_something_else(tracker: Tracker) -> bool:
+    """A message read as a question about a procedure that names none, asks none of its questions and
+    requests no procedure, while the classifier also thinks it out of scope."""
+    text = tracker.latest_message.get("text") or ""
+    if not text or text.startswith("/") or tracker.get_slot("procedure_code"):
+        return False
+    if detect_aspects(text) or cues.asks_for_a_procedure(text):
+        return False
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    return any(r.get("name") == "out_of_scope" and r.get("confidence", 0) >= OUT_OF_SCOPE_SHARE for r in ranking)
 
 
 class ActionAnswerProcedure(Action):
@@ -107,6 +125,8 @@ class ActionAnswerProcedure(Action):
                         for h in search_procedures(session, text, limit=MAX_CHOICES).hits
                         if h.score >= SUGGESTION_MIN_SCORE and h.recall >= SUGGESTION_MIN_RECALL
                     ]
+        if not hits and _about_something_else(tracker):
+            return answer_out_of_scope(dispatcher, tracker)  # "tuần sau có mưa bão không": not "thủ tục nào?"
         if hits:
             dispatcher.utter_message(
                 text=m.NO_MATCH_SUGGEST,

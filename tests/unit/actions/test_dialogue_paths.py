@@ -280,3 +280,16 @@ def test_a_result_question_about_the_household_book_says_none_is_issued_and_link
     assert "Kết quả thực hiện" in message["text"] and "01/01/2023" in message["text"]
     assert "https://" not in message["text"]  # the page is behind a short label
     assert any(b.get("url", "").startswith("https://dichvucong.gov.vn") for b in message["buttons"])
+
+
+def test_a_question_about_something_else_read_as_a_procedure_question_is_out_of_scope(database, dispatcher):
+    from actions.procedure_info import ActionAnswerProcedure
+
+    ranking = [{"name": "ask_processing_time", "confidence": 0.55}, {"name": "out_of_scope", "confidence": 0.41}]
+    tracker = make_tracker("ask_processing_time", "Tuần sau có mưa bão không?", ranking=ranking)
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    dispatcher.messages.clear()
+    tracker = make_tracker("ask_processing_time", "bao lâu thì có", ranking=ranking)  # a question of ours
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0].get("response") == "utter_ask_which_procedure"
