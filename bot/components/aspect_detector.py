@@ -110,12 +110,14 @@ def routed_intent(
     ``requests_procedure``: the message asks for an administrative procedure (core.cues), named in the
     catalogue or not; its question is then no small talk.
     """
-    if intent in SMALL_TALK and requests_procedure and confidence < ALSO_FOR_STRONG_BELOW:
-        question = next(
-            (ASPECT_INTENT.get(a, OVERVIEW) for a in aspects if a in ASPECT_INTENT or a in FIELD_ASPECTS), None
-        )
-        if question:
-            return question
+    if intent in SMALL_TALK | {"ask_support_point"} and requests_procedure and confidence < ALSO_FOR_STRONG_BELOW:
+        # A support point is where to go: only the procedure's other questions ("cấp thẻ hướng dẫn viên … cần hồ
+        # sơ gì": ask_support_point 0.51 for its "hướng dẫn") make it a question about the procedure.
+        asked = [a for a in aspects if a in ASPECT_INTENT or a in FIELD_ASPECTS]
+        if intent == "ask_support_point":
+            asked = [a for a in asked if a not in ("where", "pickup")]
+        if asked:
+            return ASPECT_INTENT.get(asked[0], OVERVIEW)
     routed = _routed_for_questions(intent, confidence, aspects, procedures, margin)
     unsure = confidence < FALLBACK_THRESHOLD or margin < AMBIGUITY_THRESHOLD
     if routed is None and unsure and intent not in OTHER_REQUESTS:
@@ -243,7 +245,8 @@ class AspectDetector(GraphComponent):
             confidence - second,
             named,
             leaning,
-            requests_procedure=name in SMALL_TALK and asks_for_a_procedure(message.get(TEXT) or ""),
+            requests_procedure=name in SMALL_TALK | {"ask_support_point"}
+            and asks_for_a_procedure(message.get(TEXT) or ""),
         )
         if routed is None:
             return

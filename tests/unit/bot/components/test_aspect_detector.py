@@ -196,6 +196,8 @@ def test_a_question_about_the_procedure_only_the_linker_found_is_routed(detector
         ("goodbye", 0.42, ["where"], False, None),  # "thôi chào nhé, đi đâu đây": no procedure asked for
         ("goodbye", 0.95, ["where"], True, None),  # the classifier is sure
         ("thank", 0.5, [], True, None),  # no question asked
+        ("ask_support_point", 0.51, ["documents"], True, "ask_documents"),  # "cấp thẻ hướng dẫn viên cần hồ sơ gì"
+        ("ask_support_point", 0.6, ["where"], True, None),  # "điểm hỗ trợ nộp hồ sơ ở đâu": where to go
     ],
 )
 def test_a_procedure_request_read_as_small_talk_is_routed_to_its_question(
