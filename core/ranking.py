@@ -42,6 +42,8 @@ from core.text import (
     FOREIGN_CUE_BEFORE,
     FOREIGN_CUES,
     NAME_QUALIFIERS,
+    OTHER_MATTER_ACCENTED_ONLY,
+    OTHER_MATTER_QUALIFIERS,
     NormToken,
     fold,
     folded_text,
@@ -135,6 +137,13 @@ NAME_FUNCTION_WORDS = frozenset({"cac", "nhung", "ve", "cua", "va"})
 MARGIN_GAP, MARGIN_MIN_SCORE, MARGIN_MIN_RECALL, MARGIN_MIN_PRECISION = 0.2, 0.6, 0.6, 0.6
 # Or says this much of its name, and this much of the query (a citizen's story around it).
 MARGIN_WIDE_RECALL, MARGIN_WIDE_PRECISION = 0.7, 0.4
+# How many words away from a mention a qualifier still qualifies it ("giấy chứng nhận kết hôn
+# do nhà thờ cấp": one word between).
+OTHER_MATTER_REACH = 2
+_OTHER_MATTER: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = tuple(
+    (tuple(q.split()), tuple(fold(w) for w in q.split()), q in OTHER_MATTER_ACCENTED_ONLY)
+    for q in OTHER_MATTER_QUALIFIERS
+)
 GENERIC_HEAD_NAMES = 20  # a head whose words this many names hold is generic, not a name
 HEAD_FACTOR = 0.97  # a name's head ranks just below the whole name and folk names
 _CANONICAL_BY_FOLDED: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
@@ -174,6 +183,9 @@ class Hit:
     extends: str | None = None
     # Every folded syllable of the query this procedure's phrase holds, in or out of the mention.
     said: frozenset[str] = frozenset()
+    # Qualifiers said beside the mention that make it another matter this name does not cover
+    # ("công vụ" in "cấp hộ chiếu công vụ"; see core.text.OTHER_MATTER_QUALIFIERS), folded.
+    other_matter: tuple[str, ...] = ()
 
     @property
     def mention_span(self) -> tuple[int, int] | None:
@@ -412,6 +424,7 @@ class CatalogueIndex:
         self.by_code = {_code_key(entry.code): index for index, entry in enumerate(self.entries)}
         self.entry_of_code = {entry.code: index for index, entry in enumerate(self.entries)}
         self.name_words = [frozenset(t.folded for t in _syllables(entry.name)) for entry in self.entries]
+        self.name_text = [f" {' '.join(t.folded for t in _syllables(entry.name))} " for entry in self.entries]
         self.age_range = [_age_range(entry.name) for entry in self.entries]
         self.correcting = [_corrects(entry.name) for entry in self.entries]
         self.level_free_name = [_LEVEL_QUALIFIER.sub("", folded_text(entry.name)).strip() for entry in self.entries]
@@ -458,6 +471,7 @@ class CatalogueIndex:
         tokens = self._fix_in_context(foreign)
         if not tokens:
             return SearchResult([])
+        qualifiers = _other_matter_said(tokens)
         content_query = np.zeros(len(self.folded_vocab))
         talk_query = np.zeros(len(self.folded_vocab))
         accented_content = np.zeros(len(self.accented_vocab))
@@ -558,6 +572,7 @@ class CatalogueIndex:
                 float(precision[phrase]),
                 tokens,
                 [None if i in unmatched else key for i, key in enumerate(resolved)],
+                qualifiers,
             )
             for owner, phrase in picked.items()
         ]
@@ -856,7 +871,7 @@ class CatalogueIndex:
         _, _, pieces = min(best[len(word)].values(), key=lambda c: c[:2])
         return pieces if len(pieces) >= 2 else None
 
-    def _hit(self, owner, phrase, score, recall, precision, tokens, resolved) -> Hit:
+    def _hit(self, owner, phrase, score, recall, precision, tokens, resolved, qualifiers=()) -> Hit:
         entry = self.entries[owner]
         phrase_syllables = {t.folded for t in self.phrase_tokens[phrase]}
         positions = [i for i, key in enumerate(resolved) if key in phrase_syllables]
@@ -864,6 +879,19 @@ class CatalogueIndex:
         spans = tuple((tokens[i].start, tokens[i].end) for i in mention)
         matched = frozenset(resolved[i] for i in mention)
         talks = self._conversation_flags(tokens)
+        phrase_text = f" {' '.join(t.folded for t in self.phrase_tokens[phrase])} "
+        other_matter = tuple(
+            words
+            for first, last, words in qualifiers
+            if mention
+            and first <= mention[-1] + OTHER_MATTER_REACH
+            and last >= mention[0] - OTHER_MATTER_REACH
+            # joined by how people talk ("tôi là nhà báo, muốn làm hộ chiếu"), it tells who asks
+            and not any(talks[last + 1 : mention[0]])
+            and not any(talks[mention[-1] + 1 : first])
+            and f" {words} " not in self.name_text[owner]
+            and f" {words} " not in phrase_text
+        )
         evidence = len({resolved[i] for i in mention if not talks[i]})
         return Hit(
             entry.code,
@@ -878,6 +906,7 @@ class CatalogueIndex:
             matched,
             evidence=evidence,
             said=frozenset(resolved[i] or "" for i in positions),
+            other_matter=other_matter,
         )
 
     def _mention(self, positions: list[int], resolved: list[str | None]) -> list[int]:
@@ -955,6 +984,8 @@ def confident(hit: Hit, thresholds: Thresholds) -> bool:
     """
     if hit.by_code or (hit.extends and hit.score >= thresholds.min_score):
         return True  # a variant of a name said whole: the base name's evidence and more
+    if hit.other_matter:
+        return False  # "hộ chiếu công vụ": the name said, qualified into what it does not cover
     if hit.evidence < 2 and hit.recall < 0.99:
         return False
     if names_nothing(hit):
@@ -993,7 +1024,14 @@ def far_ahead(result: SearchResult, thresholds: Thresholds = Thresholds()) -> bo
     other names, but when no other procedure comes near, the question is about this one. A
     word no procedure holds ("kết nạp đảng") may be what the question is really about."""
     best = result.best
-    if best is None or best.by_code or best.evidence < 2 or result.unexplained or names_nothing(best):
+    if (
+        best is None
+        or best.by_code
+        or best.evidence < 2
+        or result.unexplained
+        or names_nothing(best)
+        or best.other_matter
+    ):
         return False
     second = (
         result.runner_up if result.runner_up is not None else (result.hits[1].score if len(result.hits) > 1 else 0.0)
@@ -1217,6 +1255,21 @@ def _foreign_element(tokens: list[NormToken]) -> list[NormToken]:
         out.append(tokens[i])
         i += 1
     return out
+
+
+def _other_matter_said(tokens: Sequence[NormToken]) -> list[tuple[int, int, str]]:
+    """Where the query says an other-matter qualifier (core.text.OTHER_MATTER_QUALIFIERS): its
+    first and last token and its folded words. Typed with diacritics a word must be the listed
+    one; typed without, its folded form, unless the qualifier is listed as accented only."""
+    found: list[tuple[int, int, str]] = []
+    for i in range(len(tokens)):
+        for words, folded, accented_only in _OTHER_MATTER:
+            window = tokens[i : i + len(words)]
+            if len(window) == len(words) and all(
+                t.text == w or (not accented_only and t.text == t.folded == f) for t, w, f in zip(window, words, folded)
+            ):
+                found.append((i, i + len(words) - 1, " ".join(folded)))
+    return found
 
 
 def _drop_question_words(tokens: list[NormToken], name_pairs=frozenset({("can", "cuoc")})) -> list[NormToken]:

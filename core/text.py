@@ -171,6 +171,30 @@ FOREIGN_CUES: tuple[tuple[str, ...], ...] = tuple(
 # "chồng Nhật", "ở Úc", "bên Mỹ"): a bare "Pháp" or "Anh" is not a cue.
 FOREIGN_CUE_BEFORE = frozenset("nguoi chong vo ban trai gai o ben tai sang quoc tich lay cha me bo nuoc".split())
 
+# Words that, said right beside (or inside) a procedure's name, make it another matter the
+# name does not cover: "hộ chiếu công vụ" is not the ordinary passport, "đấu giá biển số xe"
+# not the registration of a vehicle, "trích lục bản án ly hôn" a court's paper, not a civil-status
+# extract, "thẻ nhà báo" a press card, "học lái xe" a driving course, "giấy kết hôn do nhà thờ
+# cấp" a church's. Reviewed by hand: each names a kind of paper, an issuer or an act that only
+# procedures holding these words serve (a name that holds one is not refused for it). Typed
+# without diacritics they match on the folded form, except those in OTHER_MATTER_ACCENTED_ONLY
+# whose folded form is an everyday phrase ("ban an" is also "bán ăn").
+OTHER_MATTER_QUALIFIERS: tuple[str, ...] = (
+    "công vụ",
+    "ngoại giao",
+    "đấu giá",
+    "nhà thờ",
+    "nhà chùa",
+    "giáo hội",
+    "bản án",
+    "nhà báo",
+    "phóng viên",
+    "học lái",
+    "học giấy phép",  # "học bằng lái", as the search reads "bằng lái"
+    "trường dạy lái",
+)
+OTHER_MATTER_ACCENTED_ONLY = frozenset({"bản án"})
+
 # Where an official name's qualifiers begin (lowercase): what follows only narrows it.
 NAME_QUALIFIERS = (" (", " đối với ", " trong trường hợp ", " trường hợp ", ";", " thực hiện tại ", " tại cấp ", " mà ")
 # Folk terms and the official words they stand for, in names and queries alike.

@@ -545,3 +545,38 @@ def test_an_acronym_of_name_words_is_read_as_them(index, query, code):
 def test_an_acronym_of_several_phrases_alike_is_left_as_typed(index):
     # "dktt": đăng ký thường trú or đăng ký tạm trú
     assert "dktt" not in index.acronyms
+
+
+@pytest.mark.parametrize(
+    "query, plain, code",
+    [
+        ("Cấp hộ chiếu công vụ cho cán bộ đi công tác nước ngoài", "cấp hộ chiếu", "1.001456"),
+        ("Xin giấy chứng nhận kết hôn do nhà thờ cấp", "giấy chứng nhận kết hôn", "1.000894"),
+        ("Xin giay chung nhan ket hon do nha tho cap", "giay chung nhan ket hon", "1.000894"),
+        ("Đấu giá biển số xe đẹp đăng ký ở đâu?", "đăng ký biển số xe", "1.013067"),
+        ("Dang ky hoc lai xe oto hang B o trung tam nao", "dang ky xe oto", "1.013067"),
+        ("xin trích lục bản án ly hôn", "xin trích lục ly hôn", "2.000635"),
+    ],
+)
+def test_a_name_qualified_into_another_matter_is_no_match(index, query, plain, code):
+    """Issue 15: a folk name said whole with a qualifier that makes it something the catalogue
+    does not hold (a service passport, an auction, a church's paper, a court's judgment, a
+    driving course) is refused, where the name alone is answered."""
+    assert answer(index, plain) == code
+    assert answer(index, query) is None
+
+
+def test_other_matter_qualifiers_only_count_beside_the_name_and_when_the_name_lacks_them(index):
+    # Told apart by how people talk, the qualifier says who asks, not what is asked.
+    assert answer(index, "Tôi là nhà báo, muốn làm hộ chiếu") == "1.001456"
+    # Typed without diacritics, "ban an" is also "bán ăn": only "bản án" with its accents counts.
+    assert answer(index, "đăng ký hộ kinh doanh bán ăn") == "1.001612"
+    # A name that holds the qualifier is that matter.
+    own = CatalogueIndex(
+        [
+            CatalogueEntry("1.000001", "Cho thuê nhà ở công vụ"),
+            CatalogueEntry("1.000002", "Cấp hộ chiếu phổ thông", aliases=("cấp hộ chiếu",)),
+        ]
+    )
+    assert decide(own.search("thuê nhà ở công vụ", limit=5)).code == "1.000001"
+    assert decide(own.search("cấp hộ chiếu công vụ", limit=5)).code is None
