@@ -17,7 +17,9 @@ An official code ("1.004222", "1004222") finds its procedure directly.
 Precision counts the query's content words the catalogue does not know ("thất
 nghiệp" when no procedure names it): a question about something else is not
 explained by a procedure that shares one of its words. How people ask ("cho
-em hỏi", "bao lâu", "ở đâu") is neither evidence nor counter-evidence.
+em hỏi", "bao lâu", "ở đâu") is neither evidence nor counter-evidence. A name said
+whole beside a qualifier that makes it another matter ("hộ chiếu công vụ", "đấu giá biển
+số xe"; core.text.OTHER_MATTER_QUALIFIERS) that the name lacks is no mention at all.
 :func:`decide` turns a result into what the assistant does: answer one
 procedure, ask between at most four, or say the catalogue does not hold it.
 """
