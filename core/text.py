@@ -192,6 +192,8 @@ OTHER_MATTER_QUALIFIERS: tuple[str, ...] = (
     "học lái",
     "học giấy phép",  # "học bằng lái", as the search reads "bằng lái"
     "trường dạy lái",
+    "karaoke",  # a business with a licence of its own, not only the household business's registration
+    "vũ trường",
 )
 OTHER_MATTER_ACCENTED_ONLY = frozenset({"bản án"})
 

@@ -556,6 +556,11 @@ def test_an_acronym_of_several_phrases_alike_is_left_as_typed(index):
         ("Đấu giá biển số xe đẹp đăng ký ở đâu?", "đăng ký biển số xe", "1.013067"),
         ("Dang ky hoc lai xe oto hang B o trung tam nao", "dang ky xe oto", "1.013067"),
         ("xin trích lục bản án ly hôn", "xin trích lục ly hôn", "2.000635"),
+        (
+            "Toi muon mo quan karaoke thi xin giay phep kinh doanh karaoke o dau?",
+            "mở quán ăn thì đăng ký hộ kinh doanh ở đâu",
+            "1.001612",
+        ),
     ],
 )
 def test_a_name_qualified_into_another_matter_is_no_match(index, query, plain, code):
