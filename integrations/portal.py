@@ -404,6 +404,133 @@ def _section_kind(title: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+# A table title that introduces the list or a part of it rather than naming a situation ("* Hồ sơ đăng ký
+# tạm trú gồm:", "(ii) Hồ sơ trình phê duyệt", "Nhóm 1 gồm các văn bản …", "Theo quy định tại Điều 47 …,
+# cụ thể:"), or that is itself a paper of the list ("1. Đơn đề nghị được miễn …"): its entries stay common.
+_TITLE_MARK = re.compile(r"^[\s\-+*•.]*(?:\(?(?:[a-zđ]\d?|[ivx]+|[IVX]+|[A-Z]|\d+(?:\.\d+)*)[.)/]\s*)?", re.IGNORECASE)
+_INTRODUCTION = re.compile(
+    r"(?:các\s+|một trong (?:các|những)\s+|một\s+)?(?:t?thành phần|hồ sơ|bộ hồ sơ|giấy tờ|tài liệu|chứng từ|văn bản"
+    r"|nhóm|phần|ghi chú|lưu ý|theo\b|ngoài\b|căn cứ\b|gồm\b|bao gồm\b)",
+    re.IGNORECASE,
+)
+
+
+def _introduces(title: str) -> bool:
+    rest = _TITLE_MARK.sub("", title, count=1)
+    if _INTRODUCTION.match(rest):
+        return True
+    # a paper's name (not "Thông báo lập địa điểm kinh doanh": there it is the procedure's act)
+    return bool(re.match(_PAPER_WORD, rest, re.IGNORECASE)) and not re.match(r"thông báo\b", rest, re.IGNORECASE)
+
+
+_DOSSIER_TAIL = re.compile(
+    r"[,;]?\s*(?:thì\s+)?(?:thành phần\s+)?hồ sơ\s+(?:bao\s+)?gồm(?:\s+có)?\s*:?\s*$", re.IGNORECASE
+)
+
+
+def _variant_heading(title: str) -> str | None:
+    """The situation a table title names without saying "Trường hợp" ("Đăng ký thường trú vào chỗ ở hợp
+    pháp do thuê, mượn, ở nhờ", "* Đăng ký tạm trú theo danh sách, hồ sơ gồm:"), cleaned for display;
+    None for an empty title ("--") or one that introduces the list."""
+    text = title.strip()
+    if not _given(text) or not text.strip("-* :") or _introduces(text):
+        return None
+    text = _DOSSIER_TAIL.sub("", text.lstrip("-*+• \t")).strip(" :;,")
+    return text or None
+
+
+def _table_rows(piece: str) -> tuple[list[re.Match], str]:
+    """A table's count cells and the text after the last one (the next table's title, or the closing text)."""
+    cells = [match for match in _COUNT.finditer(piece) if _is_count_cell(piece, match)]
+    return cells, piece[cells[-1].end() if cells else 0 :].strip()
+
+
+# A row that states its own case before the paper it asks for: "- Trường hợp … đã ly hôn … thì … cung cấp
+# thông tin về giấy tờ …", "Đối với Quân đội nhân dân: Giấy giới thiệu …".
+_OWN_CASE = re.compile(
+    r"^[\s\-+*•.\uf000-\uf0ff]*(?:\(?(?:[a-zđ]|\d{1,2}(?:\.\d{1,2})*)[.)/]\s*)?"
+    r"((?:trong\s+)?(?:trường hợp|đối với|nếu)\b[^:;]{3,300}?)(?:,?\s+thì\s+|\s*:\s*)(?=\S)",
+    re.IGNORECASE,
+)
+# A row that only heads the rows after it ("Trường hợp quy định tại điểm d …, hồ sơ gồm:").
+_HEADING_ROW = re.compile(
+    r"^[\s\-+*•.\uf000-\uf0ff(]*(?:[a-zđ]|\d{1,2}|[ivx]+)?[.)/]?\s*(?:trường hợp|đối với)\b.*:$", re.IGNORECASE | re.S
+)
+
+
+def _own_case(name: str) -> str | None:
+    """The case a row states for itself, when what follows names a paper (not "thì không phải nộp …")."""
+    found = _OWN_CASE.match(name)
+    if not found or _NOT_NEEDED.search(name):
+        return None
+    if not re.search(_PAPER_WORD, name[found.end() : found.end() + 150], re.IGNORECASE):
+        return None
+    return found.group(1).strip(" ,")
+
+
+def _table_entries(piece: str) -> str:
+    """A table's rows, without the next table's title that follows them."""
+    cells, _ = _table_rows(piece)
+    return piece[: cells[-1].end()] if cells else piece
+
+
+def _table_titles(pieces: list[str]) -> list[tuple[str | None, str | None]]:
+    """(group, case) of each table: its title is the text before the table's header (after the
+    previous table's last row).
+
+    A title with "Trường hợp", "Đối với" or a list letter is a case (:func:`_section_kind`). A
+    title that names a situation in other words ("Đăng ký thường trú vào chỗ ở hợp pháp do thuê,
+    mượn, ở nhờ") is a case only when two tables or more are titled so: then they are the variants
+    the list is split by, while a lone one may just restate the procedure. Introductions ("Hồ sơ
+    gồm:") and empty titles ("--") leave the entries common to all cases."""
+    titles = [pieces[0]] + [_table_rows(piece)[1] for piece in pieces[1:-1]]
+    kinds = [_section_kind(title) for title in titles]
+    variants = [
+        _variant_heading(title) if group is None and case is None else None
+        for title, (group, case) in zip(titles, kinds)
+    ]
+    if sum(1 for v in variants if v) >= 2:
+        kinds = [(group, case or variant) for (group, case), variant in zip(kinds, variants)]
+    return kinds
+
+
+# The case of entries whose heading the page contradicts: not common to all cases (which an empty case
+# says), not any one case; the bracket keeps it out of the case question (services/answering.py).
+UNCLEAR_CASE = "(chưa rõ trường hợp áp dụng)"
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return set(zip(words, words[1:], words[2:]))
+
+
+def _check_repeated_headings(kinds: list[tuple[str | None, str | None]], tables: list[str]) -> list[str]:
+    """A case heading the page prints over two tables apart (with another case between them) is wrong for
+    one of them ("Đăng ký thường trú vào chỗ ở hợp pháp thuộc quyền sở hữu của mình" over the papers of a
+    vehicle home, and again over those of one's own home). It is kept only for the one table whose
+    entries repeat three words running of it; the others, or all of them when that does not single one
+    out, get :data:`UNCLEAR_CASE`. Changes ``kinds`` in place; returns the headings found unclear."""
+    runs: dict[str, list[int]] = {}
+    previous = None
+    for index, (_, case) in enumerate(kinds):
+        if case and case != previous:
+            runs.setdefault(case, []).append(index)
+        previous = case
+    unclear = []
+    for case, starts in runs.items():
+        if len(starts) < 2:
+            continue
+        indexes = [i for i, (_, c) in enumerate(kinds) if c == case]
+        heading = _trigrams(case)
+        sharing = [i for i in indexes if heading & _trigrams(tables[i])]
+        kept = sharing if len(sharing) == 1 else []
+        for i in indexes:
+            if i not in kept:
+                kinds[i] = (kinds[i][0], UNCLEAR_CASE)
+        unclear.append(case)
+    return unclear
+
+
 def parse_documents(text: str) -> tuple[list[dict], list[Unknown]]:
     body = clean_text(text)
     if _DOCUMENTS_HEADER not in body:
@@ -413,16 +540,22 @@ def parse_documents(text: str) -> tuple[list[dict], list[Unknown]]:
     pieces = body.split(_DOCUMENTS_HEADER)
     unknown: list[Unknown] = []
     documents: list[dict] = []
-    title = pieces[0]
     group = None
-    for index, piece in enumerate(pieces[1:], start=1):
-        section_group, case = _section_kind(title)
+    kinds = _table_titles(pieces)
+    unknown += [
+        Unknown(
+            "documents.case", f"the heading '{case}' titles two tables apart: kept only where the entries repeat it"
+        )
+        for case in _check_repeated_headings(kinds, [_table_entries(piece) for piece in pieces[1:]])
+    ]
+    for index, (piece, (section_group, case)) in enumerate(zip(pieces[1:], kinds), start=1):
         if section_group is not None:
             group = section_group
         elif group == GROUP_NOTE:
             group = None
-        cells = [match for match in _COUNT.finditer(piece) if _is_count_cell(piece, match)]
+        cells, rest = _table_rows(piece)
         start = 0
+        headed = False
         for cell in cells:
             row = piece[start : cell.start()].strip().lstrip(".,;").strip()
             originals, copies = int(cell.group(1)), cell.group(2)
@@ -433,21 +566,29 @@ def parse_documents(text: str) -> tuple[list[dict], list[Unknown]]:
             name, form, reason = _split_form(row)
             if reason:
                 unknown.append(Unknown(f"documents[{len(documents) + 1}].form_name", reason))
+            if group != GROUP_NOTE and _HEADING_ROW.match(name) and not headed:
+                # The portal prints such a row apart from its entries (before, after, other cases' between):
+                # its entries cannot be told, so they keep the table's case.
+                headed = True
+                unknown.append(
+                    Unknown(
+                        f"documents[{len(documents) + 1}].case",
+                        "a case heading among the table's rows: which rows are its own is not printed, they keep the table's case",
+                    )
+                )
             documents.append(
                 {
                     "name": name,
                     "originals": originals,
                     "copies": int(copies) if copies is not None else 0,
-                    "case": case,
+                    "case": case or (_own_case(name) if group != GROUP_NOTE else None),
                     "form_url": None,
                     "form_name": form,
                     "group": group,
                 }
             )
-        rest = piece[start:].strip()
-        if index < len(pieces) - 1:
-            title = rest  # the next section's title ("* Giấy tờ phải xuất trình:", "Trường hợp …")
-        elif _given(rest) and len(rest.strip("-* ")) > 3:  # "----": the empty groups after the table
+        if index == len(pieces) - 1 and _given(rest) and len(rest.strip("-* ")) > 3:
+            # the last table's text after its last count: a row without a count ("----": the empty groups after the table)
             name, form, _ = _split_form(rest)
             last = {
                 "name": name,

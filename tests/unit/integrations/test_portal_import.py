@@ -30,6 +30,7 @@ from procedures_db.db import get_engine, session_scope
 from integrations.catalogue_import import export_records, import_records, read_records
 from procedures_db.models import Base, Procedure
 from integrations.portal import (
+    UNCLEAR_CASE,
     GROUP_NOTE,
     GROUP_SHOW,
     GROUP_SUBMIT,
@@ -193,6 +194,128 @@ def test_documents_field_without_a_table_is_unknown_not_invented():
     cut, unknown = parse_documents("--" + DOCS_HEADER + "Tờ khai1 bản chínhGiấy tờ bị cắt giữa chừ")
     assert cut[-1]["name"] == "Giấy tờ bị cắt giữa chừ" and cut[-1]["originals"] is None
     assert unknown[0].field == "documents[2].count"
+
+
+# --- the case each entry applies to (issues 15 and 16) -------------------------------------------
+
+
+def test_tables_titled_by_their_situation_give_each_entry_that_case():
+    """Residence registration's shape: a table per kind of home, titled without "Trường hợp"; an
+    introduction ("* Hồ sơ … gồm:") before them stays common to all cases."""
+    documents, unknown = parse_documents(
+        "* Hồ sơ đăng ký thử nghiệm gồm:"
+        + DOCS_HEADER
+        + "Tờ khai thay đổi thông tin (Mẫu TK01)1 bản chính"
+        + "Đăng ký vào chỗ ở thuộc quyền sở hữu của mình"
+        + DOCS_HEADER
+        + "Giấy tờ chứng minh chỗ ở thuộc quyền sở hữu1 bản chính"
+        + "Đăng ký vào chỗ ở do thuê, mượn, ở nhờ, hồ sơ gồm:"
+        + DOCS_HEADER
+        + "Hợp đồng thuê, mượn, ở nhờ chỗ ở1 bản chính"
+        + "Xác nhận diện tích bình quân của chỗ ở thuê1 bản chính"
+        + "--"
+        + DOCS_HEADER
+        + "*Lưu ý: giấy tờ cho thuê không bắt buộc phải công chứng.0 bản chính"
+    )
+    assert [(d["name"][:25], d["case"]) for d in documents] == [
+        ("Tờ khai thay đổi thông ti", None),
+        ("Giấy tờ chứng minh chỗ ở ", "Đăng ký vào chỗ ở thuộc quyền sở hữu của mình"),
+        ("Hợp đồng thuê, mượn, ở nh", "Đăng ký vào chỗ ở do thuê, mượn, ở nhờ"),  # ", hồ sơ gồm:" dropped
+        ("Xác nhận diện tích bình q", "Đăng ký vào chỗ ở do thuê, mượn, ở nhờ"),
+        ("*Lưu ý: giấy tờ cho thuê ", None),  # after an empty title ("--"): common
+    ]
+    assert unknown == []
+
+
+def test_a_lone_titled_table_and_titles_that_introduce_parts_stay_common():
+    """One title alone may restate the procedure; "Nhóm 1 …", "(ii) Hồ sơ …" and a paper's name are
+    parts of one list every applicant brings, not situations to choose between."""
+    lone, _ = parse_documents(
+        "Cấp giấy chứng nhận thử nghiệm lần đầu" + DOCS_HEADER + "Đơn đề nghị1 bản chínhBản vẽ0 bản chính,1 bản sao"
+    )
+    assert [d["case"] for d in lone] == [None, None]
+    parts, _ = parse_documents(
+        "Nhóm 1 gồm các văn bản, tài liệu sau"
+        + DOCS_HEADER
+        + "Quyết định thụ lý1 bản chính"
+        + "(ii) Hồ sơ trình phê duyệt"
+        + DOCS_HEADER
+        + "Tờ trình phê duyệt1 bản chính"
+        + "3. Một trong các tài liệu chứng minh đủ điều kiện"
+        + DOCS_HEADER
+        + "Giấy xác nhận hộ nghèo0 bản chính,1 bản sao"
+    )
+    assert [d["case"] for d in parts] == [None, None, None]
+
+
+def test_a_heading_printed_over_two_tables_is_kept_only_where_the_entries_repeat_it():
+    """The portal printed "… thuộc quyền sở hữu của mình" over a vehicle home's papers too: those get no
+    case that would send them to an owner, nor an empty one that would send them to everybody."""
+    documents, unknown = parse_documents(
+        "Đăng ký vào chỗ ở hợp pháp thuộc quyền sở hữu của mình"
+        + DOCS_HEADER
+        + "Giấy chứng nhận đăng ký phương tiện dùng để ở1 bản chính"
+        + "Đăng ký vào chỗ ở hợp pháp do thuê, mượn, ở nhờ"
+        + DOCS_HEADER
+        + "Hợp đồng thuê nhà1 bản chính"
+        + "Đăng ký vào chỗ ở hợp pháp thuộc quyền sở hữu của mình"
+        + DOCS_HEADER
+        + "Giấy tờ chứng minh chỗ ở hợp pháp thuộc quyền sở hữu1 bản chính"
+    )
+    assert [d["case"] for d in documents] == [
+        UNCLEAR_CASE,
+        "Đăng ký vào chỗ ở hợp pháp do thuê, mượn, ở nhờ",
+        "Đăng ký vào chỗ ở hợp pháp thuộc quyền sở hữu của mình",
+    ]
+    assert [u.field for u in unknown] == ["documents.case"]
+    # with no table repeating it, none keeps it
+    neither, _ = parse_documents(
+        "Đăng ký tại nhà mình" + DOCS_HEADER + "Giấy A1 bản chính"
+        "Đăng ký tại nhà thuê" + DOCS_HEADER + "Giấy B1 bản chính"
+        "Đăng ký tại nhà mình" + DOCS_HEADER + "Giấy C1 bản chính"
+    )
+    assert [d["case"] for d in neither] == [UNCLEAR_CASE, "Đăng ký tại nhà thuê", UNCLEAR_CASE]
+
+
+def test_a_case_heading_among_the_rows_leaves_its_rows_unknown_not_guessed():
+    """The portal prints such a heading apart from its own rows (some before it, another case's after):
+    the rows keep the table's case and the parser says why."""
+    documents, unknown = parse_documents(
+        "Đăng ký tại cơ sở tôn giáo"
+        + DOCS_HEADER
+        + "Văn bản xác nhận có nhà ở trong cơ sở1 bản chính"
+        + "Trường hợp quy định tại điểm a, hồ sơ gồm:0 bản chính"
+        + "Trường hợp quy định tại điểm d, hồ sơ gồm:0 bản chính"
+        + "Văn bản xác nhận thuộc đối tượng điểm d1 bản chính"
+        + "Đăng ký tại đơn vị đóng quân"
+        + DOCS_HEADER
+        + "Giấy giới thiệu của đơn vị1 bản chính"
+    )
+    assert {d["case"] for d in documents[:4]} == {"Đăng ký tại cơ sở tôn giáo"}
+    assert [(u.field, u.reason[:30]) for u in unknown] == [("documents[2].case", "a case heading among the table")]
+
+
+def test_a_row_that_states_its_own_case_gets_it():
+    """ "- Trường hợp … đã ly hôn … thì … giấy tờ …" applies to that case only; a row saying what is not
+    needed, and the rows of a "Lưu ý" table, are no entries of a case."""
+    documents, _ = parse_documents(
+        "* Giấy tờ phải nộp:"
+        + DOCS_HEADER
+        + "- Tờ khai theo mẫu1 bản chính"
+        + "- Trường hợp người yêu cầu đã ly hôn thì phải nộp bản sao bản án ly hôn.0 bản chính"
+        + "Đối với Quân đội nhân dân: Giấy giới thiệu của đơn vị1 bản chính"
+        + "Trường hợp thông tin đã có trong cơ sở dữ liệu thì không phải nộp giấy tờ.0 bản chính"
+        + "* Lưu ý:"
+        + DOCS_HEADER
+        + "- Trường hợp nộp trực tuyến thì giấy tờ phải là bản chụp rõ nét.0 bản chính"
+    )
+    assert [d["case"] for d in documents] == [
+        None,
+        "Trường hợp người yêu cầu đã ly hôn",
+        "Đối với Quân đội nhân dân",
+        None,
+        None,
+    ]
 
 
 def test_legal_basis_numbers_are_cut_from_glued_titles():
