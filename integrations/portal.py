@@ -395,10 +395,12 @@ def _section_kind(title: str) -> tuple[str | None, str | None]:
         return None, None
     if "lưu ý" in lowered:
         return GROUP_NOTE, None
+    # a group's title may name its case ("- Đối với phương tiện đóng mới …, chủ phương tiện phải xuất trình …:")
+    case = title.strip() if "trường hợp" in lowered or re.match(r"^[\s*\-+]*đối với\b", lowered) else None
     if "xuất trình" in lowered:
-        return GROUP_SHOW, None if "trường hợp" not in lowered else title.strip()
+        return GROUP_SHOW, case
     if "phải nộp" in lowered or lowered.strip("* :-") in ("giấy tờ nộp", "hồ sơ nộp"):
-        return GROUP_SUBMIT, None if "trường hợp" not in lowered else title.strip()
+        return GROUP_SUBMIT, case
     if "trường hợp" in lowered or "đối với" in lowered or re.match(r"^[\s*\-+]*[a-zđ]\)", lowered):
         return None, title.strip()
     return None, None
@@ -594,7 +596,7 @@ def parse_documents(text: str) -> tuple[list[dict], list[Unknown]]:
                 "name": name,
                 "originals": None,
                 "copies": None,
-                "case": case,
+                "case": case or (_own_case(name) if group != GROUP_NOTE else None),
                 "form_url": None,
                 "form_name": form,
                 "group": group,

@@ -316,6 +316,24 @@ def test_a_row_that_states_its_own_case_gets_it():
         None,
         None,
     ]
+    # the last row, printed without its count, says its case too
+    last, _ = parse_documents("--" + DOCS_HEADER + "Tờ khai1 bản chínhTrường hợp nộp trực tuyến thì hồ sơ gồm bản chụp")
+    assert [d["case"] for d in last] == [None, "Trường hợp nộp trực tuyến"]
+
+
+def test_a_group_title_that_names_its_case_keeps_it():
+    documents, _ = parse_documents(
+        "- Giấy tờ phải xuất trình:"
+        + DOCS_HEADER
+        + "+ Giấy chứng nhận khả năng chuyên môn1 bản chính"
+        + "- Đối với phương tiện đóng mới, chủ phương tiện phải xuất trình:"
+        + DOCS_HEADER
+        + "+ Biên bản kiểm tra xác nhận phương tiện1 bản chính"
+    )
+    assert [(d["group"], d["case"]) for d in documents] == [
+        (GROUP_SHOW, None),
+        (GROUP_SHOW, "- Đối với phương tiện đóng mới, chủ phương tiện phải xuất trình:"),
+    ]
 
 
 def test_legal_basis_numbers_are_cut_from_glued_titles():
