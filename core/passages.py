@@ -159,6 +159,8 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"(?:nho|de|cho) (?:nguoi khac|nguoi nha|nguoi than|con|vo|chong|ban|bo|me)(?: \w+){0,2} "
         r"(?:di |lam |nop |ky |nhan )?(?:thay|ho)(?! chieu| khau| kinh| tich| ngheo| gia| so)",
         r"(?:may|bao nhieu) thang (?:thi|moi|la)(?= (?:duoc|rut|huong))",
+        # A deadline after which the right is lost ("qua mấy tháng thì mất quyền").
+        r"(?:qua|sau|tre|cham) (?:may|bao nhieu) (?:ngay|thang|nam)(?: thi)? (?:mat quyen|het quyen|khong (?:con )?duoc)",
         # A deadline the citizen must keep: a condition, not the processing time.
         r"(?:phai )?(?:lam|nop|dang ky|khai bao|gia han|bao)(?: ho so)? (?:truoc|cham nhat) (?:bao nhieu|may) (?:ngay|thang|tuan)",
     ),

@@ -257,11 +257,11 @@ def eligibility(rec: dict[str, Any], question: str, unit: Optional[str] = None) 
         if passage.score >= MIN_PASSAGE_SCORE
     ]
     if unit:
-        stating = [
-            x
-            for x in p.record_passages(rec)
-            if x.field in ("subjects", "conditions") and p.states_quantity(x.text, unit)
-        ]
+        passages = p.record_passages(rec)
+        stating = [x for x in passages if x.field in ("subjects", "conditions") and p.states_quantity(x.text, unit)]
+        if not stating:
+            # A deadline the citizen must keep is often told in the steps ("nộp hồ sơ … trong 03 tháng").
+            stating = [x for x in passages if x.field == "steps" and p.states_quantity(x.text, unit)][:1]
         relevant = stating + [x for x in relevant if all(x.text != s.text for s in stating)]
     relevant = relevant[:3]
     return Eligibility(p.clean(rec.get("subjects")), p.clean(rec.get("conditions")), relevant)

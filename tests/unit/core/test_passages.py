@@ -497,3 +497,8 @@ def test_a_child_is_named_as_the_records_name_one(item):
 )
 def test_may_i_with_the_act_before_duoc(text, expected):
     assert aspects(text) == expected
+
+
+@pytest.mark.parametrize("text", ["qua mấy tháng thì mất quyền", "sau bao nhiêu ngày thì không còn được nhận"])
+def test_a_deadline_after_which_the_right_is_lost_is_eligibility(text):
+    assert aspects(text) == ["eligibility"]

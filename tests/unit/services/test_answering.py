@@ -71,6 +71,12 @@ def test_eligibility_quotes_the_passages_about_the_citizens_case(session):
     assert found.subjects and any("thuê" in passage.text for passage in found.relevant)
 
 
+def test_a_deadline_asked_is_read_in_the_steps_when_the_conditions_state_none(session):
+    # "qua mấy tháng thì mất quyền": the 03 months to file are told in the unemployment benefit's steps.
+    found = answering.eligibility(answering.record(session, "DP-LD-01"), "thì mất quyền", unit="thang")
+    assert found.relevant and found.relevant[0].field == "steps" and "03 tháng" in found.relevant[0].text
+
+
 def test_legal_basis_forms_and_pickup_come_from_the_record(session):
     record = answering.record(session, "1.004222")
     legal = answering.field_answer(record, "legal_basis")
