@@ -14,6 +14,14 @@ number glued to the next title). Whatever it cannot separate with confidence is
 left unknown with a reason, never guessed: a bare processing time "1" keeps its
 value but no unit, an empty fee cell is unknown (not free), a fee cell of
 "135 VNĐ" is read as 135,000 only when the row's own note says "135.000 đồng".
+
+A document's ``case`` (the situation it applies to) comes from its table's title ("Trường
+hợp …", or the situations a list is split by: "Đăng ký thường trú vào chỗ ở … do thuê, mượn,
+ở nhờ") or from the row itself ("Trường hợp … thì nộp …"); entries before any heading stay
+common (no case). The page's row order is not trusted for a heading printed among the rows,
+and a heading printed over two tables keeps only the one whose entries repeat it: the others
+get :data:`UNCLEAR_CASE`, not a case they may not belong to (tools/evaluation/portal_cases.py
+measures it).
 """
 
 from __future__ import annotations
