@@ -70,14 +70,10 @@ FALLBACK_THRESHOLD = 0.4  # config.yml's FallbackClassifier
 # tests/catalogue_eval/queries_dev.jsonl through the NLU (make eval): the lowest value before more
 # out-of-catalogue queries are answered with a procedure (0.7 and 0.6 answer more of them).
 NAMED_CONFIDENCE = 0.8
-# Linked less clearly (from LEANING_CONFIDENCE), the message still asks about that procedure when the
-# classifier's answer intents together hold ANSWER_SHARE of its belief ("inform" 0.38 and
-# "ask_procedure_info" 0.35: unsure which question, not whether it is one). Calibrated through the NLU on
-# both development sets (catalogue_eval --routing-sweep): 0.6 / 0.6 answered 15 more right and 4 more
-# wrong (2 of them out of the catalogue, on the blind queries_dev2.jsonl); 0.7 / 0.7 answers 11 more
-# right and 1 more wrong. Without it those messages get the fallback's "có phải anh/chị muốn hỏi …".
-LEANING_CONFIDENCE = 0.7
-ANSWER_SHARE = 0.7
+# A procedure linked less clearly is left to the fallback's "có phải anh/chị muốn hỏi …" (one click to the
+# answer, or to "không phải"): answering it directly when the classifier's answer intents held most of its
+# belief gave, through the NLU on both development sets (catalogue_eval --routing-sweep), 9 more right
+# answers for 2 more wrong cards (one out of the catalogue, on the blind queries_dev2.jsonl).
 # Requests a message naming a procedure may still be: the classifier's doubt is left to the fallback.
 OTHER_REQUESTS = frozenset({"check_dossier_status", "request_human", "give_feedback", "ask_support_point"})
 AMBIGUITY_THRESHOLD = 0.1  # the FallbackClassifier's default ambiguity_threshold
@@ -90,7 +86,6 @@ def routed_intent(
     procedures: int,
     margin: float = 1.0,
     named: bool = False,
-    leaning: Optional[str] = None,
     requests_procedure: bool = False,
 ) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's.
@@ -105,8 +100,6 @@ def routed_intent(
     A message the classifier cannot place that names one ("Đăng ký hộ kinh doanh để mở tiệm tạp
     hóa": a wish, no question word) asks about that procedure: its answer, not the fallback's
     "có phải anh/chị muốn hỏi …", unless the classifier leans to another request.
-    ``leaning``: the classifier's best answer intent when one procedure is linked fairly
-    (``LEANING_CONFIDENCE``) and the answer intents hold ``ANSWER_SHARE`` together; taken likewise.
     ``requests_procedure``: the message asks for an administrative procedure (core.cues), named in the
     catalogue or not; its question is then no small talk.
     """
@@ -120,10 +113,8 @@ def routed_intent(
             return ASPECT_INTENT.get(asked[0], OVERVIEW)
     routed = _routed_for_questions(intent, confidence, aspects, procedures, margin)
     unsure = confidence < FALLBACK_THRESHOLD or margin < AMBIGUITY_THRESHOLD
-    if routed is None and unsure and intent not in OTHER_REQUESTS:
-        if named:
-            return intent if intent in ANSWER_INTENTS else OVERVIEW
-        return leaning
+    if routed is None and unsure and named and intent not in OTHER_REQUESTS:
+        return intent if intent in ANSWER_INTENTS else OVERVIEW
     return routed
 
 
@@ -231,12 +222,7 @@ class AspectDetector(GraphComponent):
             # "ông tôi 76 tuổi, hộ nghèo … có được trợ cấp người cao tuổi không": the clause search finds no
             # name among so many words of the citizen's case, the linker does; the question is about it.
             procedures = 1
-        score = float(linked[0].get("confidence_entity") or 0.0) if named else 0.0
-        answers = [r for r in ranking if r.get("name") in ANSWER_INTENTS]
-        leaning = None
-        if score >= LEANING_CONFIDENCE and sum(float(r["confidence"]) for r in answers) >= ANSWER_SHARE:
-            leaning = max(answers, key=lambda r: float(r["confidence"]))["name"]
-        named = score >= NAMED_CONFIDENCE
+        named = named and float(linked[0].get("confidence_entity") or 0.0) >= NAMED_CONFIDENCE
         routed = routed_intent(
             name,
             confidence,
@@ -244,7 +230,6 @@ class AspectDetector(GraphComponent):
             procedures,
             confidence - second,
             named,
-            leaning,
             requests_procedure=name in SMALL_TALK | {"ask_support_point"}
             and asks_for_a_procedure(message.get(TEXT) or ""),
         )

@@ -208,34 +208,23 @@ def print_nlu(queries: list[dict], parses: list[dict], local: set[str], show_mis
         print("\n".join(nlu_misses(queries, parses, ANSWER_INTENTS)))
 
 
-# The routing of messages the classifier cannot place (bot/components/aspect_detector.py): each row
-# (named, leaning, answer share) is tried on the development sets by --routing-sweep.
-ROUTING_SETTINGS = (
-    (0.8, None, None),
-    (0.8, 0.7, 0.6),
-    (0.8, 0.6, 0.6),
-    (0.8, 0.6, 0.7),
-    (0.8, 0.7, 0.7),
-    (0.85, None, None),
-    (0.9, None, None),
-    (0.7, None, None),
-)
+# The routing of messages the classifier cannot place (bot/components/aspect_detector.py): the link
+# score from which a procedure counts as named, tried on the development sets by --routing-sweep.
+NAMED_SETTINGS = (0.7, 0.75, 0.8, 0.85, 0.9)
 
 
 def routing_sweep(agent, queries: list[dict], local: set[str]) -> None:
-    """The NLU path's figures with the detector's routing thresholds moved (``None``: no leaning routing)."""
+    """The NLU path's figures with the detector's NAMED_CONFIDENCE moved."""
     import asyncio
 
     from bot.components import aspect_detector as detector
 
-    configured = (detector.NAMED_CONFIDENCE, detector.LEANING_CONFIDENCE, detector.ANSWER_SHARE)
-    print("  routing of unplaced messages through the NLU (named / leaning / answer share):")
-    print(f"    {'setting':20} {'top-1':>7} {'wrong in':>9} {'wrong out':>10} {'national':>9}")
+    configured = detector.NAMED_CONFIDENCE
+    print("  routing of unplaced messages through the NLU (a procedure linked from this score counts as named):")
+    print(f"    {'named from':12} {'top-1':>7} {'wrong in':>9} {'wrong out':>10} {'national':>9}")
     try:
-        for named, leaning, share in ROUTING_SETTINGS:
+        for named in NAMED_SETTINGS:
             detector.NAMED_CONFIDENCE = named
-            detector.LEANING_CONFIDENCE = 2.0 if leaning is None else leaning  # None: never leaning
-            detector.ANSWER_SHARE = 2.0 if share is None else share
 
             async def parse_all() -> list[dict]:
                 return [await agent.parse_message(q["query"]) for q in queries]
@@ -243,11 +232,10 @@ def routing_sweep(agent, queries: list[dict], local: set[str]) -> None:
             table = score(queries, [nlu_outcome(p, detector.ANSWER_INTENTS) for p in asyncio.run(parse_all())], local)
             top1, _, wrong_out, wrong_national = summary(table)
             wrong_in = sum(row["wrong"] for kind, row in table.items() if kind != OUT)
-            mark = " <- configured" if (named, leaning, share) == configured else ""
-            setting = f"{named} / {leaning or '-'} / {share or '-'}"
-            print(f"    {setting:20} {top1:7.3f} {wrong_in:9d} {wrong_out:10.1%} {wrong_national:9.1%}{mark}")
+            mark = " <- configured" if named == configured else ""
+            print(f"    {named:<12} {top1:7.3f} {wrong_in:9d} {wrong_out:10.1%} {wrong_national:9.1%}{mark}")
     finally:
-        detector.NAMED_CONFIDENCE, detector.LEANING_CONFIDENCE, detector.ANSWER_SHARE = configured
+        detector.NAMED_CONFIDENCE = configured
 
 
 def summary(table: dict[str, Counter]) -> tuple[float, float, float, float]:
@@ -307,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--routing-sweep",
         action="store_true",
-        help="the development sets through the NLU with the routing thresholds moved",
+        help="the development sets through the NLU with the routing threshold moved",
     )
     args = parser.parse_args(argv)
 

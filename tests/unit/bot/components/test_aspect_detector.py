@@ -118,29 +118,15 @@ def test_an_unplaced_message_naming_one_procedure_asks_about_it(intent, confiden
 
 
 @pytest.mark.parametrize(
-    "intent, confidence, leaning, expected",
-    [
-        ("inform", 0.35, "inform", "inform"),  # unsure which question, not whether it is one
-        ("greet", 0.3, "ask_fee", "ask_fee"),
-        ("give_feedback", 0.3, "inform", None),  # another request: left to the fallback
-        ("out_of_scope", 0.9, "inform", None),  # the classifier is sure
-        ("inform", 0.35, None, None),  # linked too weakly, or the answer intents hold too little
-    ],
-)
-def test_a_fairly_linked_procedure_takes_the_classifiers_best_answer_intent(intent, confidence, leaning, expected):
-    assert routed_intent(intent, confidence, [], 0, named=False, leaning=leaning) == expected
-
-
-@pytest.mark.parametrize(
     "score, ranking, expected",
     [
-        (0.7, [("inform", 0.38), ("ask_procedure_info", 0.35), ("greet", 0.2)], "inform"),
-        (0.7, [("inform", 0.35), ("ask_procedure_info", 0.32), ("greet", 0.3)], None),  # answers hold 0.67
-        (0.7, [("inform", 0.35), ("greet", 0.32), ("ask_procedure_info", 0.2)], None),  # answers hold 0.55
-        (0.65, [("inform", 0.38), ("ask_procedure_info", 0.35), ("greet", 0.2)], None),  # linked too weakly
+        (0.85, [("inform", 0.38), ("ask_procedure_info", 0.35), ("greet", 0.2)], "inform"),  # named clearly
+        # Linked fairly, the answer intents holding most of the belief: still the fallback's yes/no question.
+        (0.7, [("inform", 0.38), ("ask_procedure_info", 0.35), ("greet", 0.2)], None),
+        (0.7, [("inform", 0.35), ("greet", 0.32), ("ask_procedure_info", 0.2)], None),
     ],
 )
-def test_routing_by_the_link_score_and_the_answer_intents_share(score, ranking, expected):
+def test_only_a_procedure_named_clearly_routes_an_unplaced_message(score, ranking, expected):
     entity = {"entity": "procedure", "value": "1.001193", "start": 0, "end": 9, "confidence_entity": score}
     intents = [{"name": name, "confidence": confidence} for name, confidence in ranking]
     message = Message(
