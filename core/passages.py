@@ -90,7 +90,9 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"(?:cong )?dich vu cong",
         r"tren (?:mang|dien thoai|app|ung dung)",
         r"(?:lam|nop) (?:tai|o|tu) nha",
-        r"vneid",
+        # "trên VNeID", "qua vneid": done through the app. A bare "VNeID" names the account itself ("làm VNeID
+        # mức 2 cần gì"), which asks nothing of the online channel.
+        r"(?:tren|qua|bang|dung) (?:app |ung dung )?vneid",
     ),
     "result": (
         r"ket qua (?:la gi|nhan duoc gi|gom|la cai gi|ra sao)",

@@ -58,6 +58,8 @@ def aspects(text: str) -> list[str]:
         ("ai được làm", ["eligibility"]),
         ("nhà thuê có đăng ký thường trú được không", ["eligibility"]),
         ("làm online được không", ["online"]),
+        ("làm khai sinh trên VNeID được không", ["online"]),
+        ("lm vneid muc 2 can j, lm online dc ko", ["documents", "online"]),
         ("sao lâu vậy", ["time"]),
         ("xin chào", []),
     ],
