@@ -48,6 +48,7 @@ _QUESTION = re.compile(r"\?|(?<![\w])(?:khong|ko|gi|nao|sao|chua|khi nao|bao gio
 class Section:
     code: str
     aspect: str
+    item: str = ""  # the item of a "need" section ("bản chính giấy chứng nhận kết hôn")
 
 
 @dataclass
@@ -110,6 +111,10 @@ def plan(
         return None
     if need and not asked:
         return Plan("need", codes=[code], item=need.text)
+    if need and not doing:
+        # "có cần mang bản chính … không, và phí bao nhiêu": the item and each other question, in the order asked.
+        ordered = sorted([need, *asked], key=lambda c: c.start)
+        return Plan("sections", sections=[Section(code, c.aspect, c.text) for c in ordered])
     lacked = p.lacked_item(text)
     if lacked and not need and all(c.aspect in ("documents", "steps", "info") for c in asked):
         # "không có giấy báo tử thì làm khai tử thế nào": the documents of that case first.
@@ -393,7 +398,7 @@ def _render(
     """``case_text``: the message without the words that name its procedures (the citizen's case)."""
     case_text = text if case_text is None else case_text
     if what.kind == "sections":
-        return _sections(session, what.sections, channel), what.sections[-1].code if what.sections else None
+        return _sections(session, what.sections, channel, text), what.sections[-1].code if what.sections else None
     if what.kind == "compare":
         return _compare(session, what.codes, what.dimension), what.codes[-1]
     code = what.codes[0]
@@ -450,7 +455,8 @@ def _clip(lines: list[str], limit: int) -> tuple[list[str], bool]:
     return kept, bool(left) or kept != lines[: len(kept)]
 
 
-def _section_body(session, section: Section) -> Optional[str]:
+def _section_body(session, section: Section, text: str = "") -> Optional[str]:
+    """``text``: the citizen's message, for the sections that answer its own words (eligibility, an item)."""
     if section.aspect == "fee":
         procedure = get_procedure(session, section.code)
         # Its amount before its name ("200.000đ/lần/người (Phí cung cấp thông tin …)").
@@ -462,8 +468,21 @@ def _section_body(session, section: Section) -> Optional[str]:
     record = answering.record(session, section.code)
     if record is None:
         return None
+    if section.aspect == "need":
+        return _need_in_section(record, section.item)
     if section.aspect == "eligibility":
-        answer = answering.eligibility(record, "")
+        asked = p.asked_unit(text)
+        unit = asked or p.stated_unit(text)
+        answer = answering.eligibility(record, _own_case(text, record), unit)
+        if answer.relevant and (unit or _own_case(text, record)):
+            # "qua mấy tháng thì mất quyền": the passage stating the months, as the one-aspect answer quotes it.
+            return "\n".join(
+                m.ELIGIBILITY_RELEVANT.format(
+                    field=m.FIELD_LABEL[x.field],
+                    text=p.excerpt(x.text, _asked(x.text, text, unit, asked is not None), PASSAGE_CHARS),
+                )
+                for x in answer.relevant[:2]
+            )
         lines = [m.ELIGIBILITY_SUBJECTS.format(text=answer.subjects)] if answer.subjects else []
         lines += [m.ELIGIBILITY_CONDITIONS.format(text=answer.conditions)] if answer.conditions else []
         return "\n".join(lines) or None
@@ -471,7 +490,9 @@ def _section_body(session, section: Section) -> Optional[str]:
     return "\n".join(found.lines) or None
 
 
-def _sections(session, sections: list[Section], channel: Optional[str] = None) -> list[tuple[str, list[dict]]]:
+def _sections(
+    session, sections: list[Section], channel: Optional[str] = None, text: str = ""
+) -> list[tuple[str, list[dict]]]:
     codes = list(dict.fromkeys(s.code for s in sections))
     names = {}
     for code in codes:
@@ -500,14 +521,14 @@ def _sections(session, sections: list[Section], channel: Optional[str] = None) -
     ]
     # About one screen; each section its share.
     room = MAX_REPLY_LINES - p.phone_lines(lines[0]) - sum(p.phone_lines(t) for t in titles)
-    bodies = [(_section_body(session, s) or m.SECTION_UNKNOWN).split("\n") for s in sections]
+    bodies = [(_section_body(session, s, text) or m.SECTION_UNKNOWN).split("\n") for s in sections]
     shares = _shares([sum(p.phone_lines(line) for line in body) for body in bodies], room)
     for section, body, share in zip(sections, bodies, shares):
         title = m.SECTION_TITLE[section.aspect]
         lines.append(titles[sections.index(section)])
         clipped, cut = _clip(body, share)
         lines += clipped
-        intent = p.ASPECT_INTENT.get(section.aspect)
+        intent = p.ASPECT_INTENT.get("documents" if section.aspect == "need" else section.aspect)
         if cut:
             label = title if one else f"{title} — {names[section.code]}"
             payload = (
@@ -634,6 +655,17 @@ def _need(record: dict, item: str) -> tuple[str, list[dict]]:
         room = MAX_REPLY_LINES - sum(p.phone_lines(line) for line in lines)
         lines += _clip([f"- {p.clean(d.get('name'))}" for d in required], max(room, 2))[0]
     return "\n".join(lines), buttons
+
+
+def _need_in_section(record: dict, item: str) -> str:
+    """The answer to "có cần X không" as one section of a longer reply: the procedure is named in the
+    reply's header already, so its lines say "thủ tục này" and do not greet again."""
+    named = re.compile(
+        r'(?:thủ tục )?"' + re.escape(p.heading_name(record["name"])) + r'" \(mã ' + re.escape(record["code"]) + r"\)"
+    )
+    reply, _ = _need(record, item)
+    reply = named.sub("thủ tục này", reply)
+    return reply[4].upper() + reply[5:] if reply.startswith("Dạ, ") else reply
 
 
 def _eligibility(

@@ -264,6 +264,7 @@ SECTION_TITLE = {
     "decision": "Quyết định công bố",
     "source": "Nguồn thông tin",
     "eligibility": "Đối tượng, điều kiện",
+    "need": "Giấy tờ anh/chị hỏi",
 }
 # The record's fields, named as the national portal's page names them (quoted with the passage).
 FIELD_LABEL = {

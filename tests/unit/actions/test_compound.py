@@ -654,3 +654,27 @@ def test_a_short_section_leaves_its_lines_to_the_others(database, dispatcher):
     text, _ = answer(dispatcher, "nộp hồ sơ ở đâu, cần những gì, có mất phí không", context="DP-LD-01")
     assert "Trung tâm Dịch vụ việc làm" in text and "Không thu phí" in text and phone_lines(text) <= 12
     assert _shares([5, 6, 1], 6) == [3, 2, 1] and _shares([1, 1], 4) == [1, 1]
+
+
+def test_do_i_need_and_another_question_in_one_message_answers_both_in_order(database, dispatcher):
+    text, slots = answer(dispatcher, "phí bao nhiêu, có cần mang giấy chứng sinh không", "ask_fee", context=BIRTH)
+    assert text.index("Phí, lệ phí") < text.index("Giấy tờ anh/chị hỏi") < text.index("Giấy chứng sinh")
+    assert "Có. Thành phần hồ sơ của thủ tục này" in text and slots["procedure_code"] == BIRTH
+    text, _ = answer(dispatcher, "có cần sổ hộ khẩu không, nộp ở đâu", "ask_where_to_submit", context=RESIDENCE)
+    assert "không cần sổ hộ khẩu" in text and text.index("01/01/2023") < text.index("Nơi nộp hồ sơ")
+
+
+def test_an_eligibility_section_quotes_the_passage_stating_the_number_asked(database, dispatcher):
+    text, _ = answer(
+        dispatcher,
+        "Tro cap that nghiep co nop online duoc khong, qua may thang thi mat quyen?",
+        "ask_online",
+        "DP-LD-01",
+        context="DP-LD-01",
+    )
+    assert text.index("Nộp trực tuyến") < text.index("Đối tượng, điều kiện") < text.index("03 tháng")
+
+
+def test_a_bare_vneid_names_the_account_and_asks_nothing_of_the_online_channel(database, dispatcher):
+    text, _ = answer(dispatcher, "lm vneid muc 2 can j, lm online dc ko", "ask_documents", "3.000228")
+    assert text.index("Giấy tờ cần chuẩn bị") < text.index("Nộp trực tuyến") and "gắn chip" in text
