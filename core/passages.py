@@ -266,6 +266,34 @@ def is_paper(item: str) -> bool:
     return bool(words) and words[0] in _PAPERS
 
 
+# A photo the citizen would bring ("ảnh thẻ", "ảnh 4x6", "hình"): "ảnh" and "thẻ" are everyday words that
+# content_words drops, so photos are read apart. A document is one only when its name is the photo ("Ảnh chân dung
+# theo quy cách …", not "Giấy tờ tùy thân có ảnh"); steps say when it is taken at the office ("chụp ảnh",
+# "thu nhận ảnh khuôn mặt").
+_PHOTO_ITEM = re.compile(r"^(?:(?:mang|nop|chup|lam|co|cai|tam) )*(?:anh|hinh)(?![\w])")
+_PHOTO_DOCUMENT = re.compile(r"^(?:\d+ )?(?:anh|hinh)(?![\w])")
+_PHOTO_TAKEN = re.compile(r"(?<![\w])(?:chup anh|chup hinh|anh khuon mat|anh chan dung)(?![\w])")
+
+
+def asks_photo(item: str) -> bool:
+    """The item of "có cần X không" is a photo ("ảnh thẻ", "mang ảnh 3x4")."""
+    return bool(_PHOTO_ITEM.match(fold(item).strip()))
+
+
+def photo_documents(documents: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents that are a photo ("Ảnh chân dung theo quy cách của Bộ Công an")."""
+    return [d for d in documents if _PHOTO_DOCUMENT.match(fold(clean(d.get("name"))))]
+
+
+def photo_passages(record: dict[str, Any]) -> list[Passage]:
+    """The passages outside the documents that say a photo is taken ("Thu nhận ảnh khuôn mặt, vân tay …")."""
+    return [
+        Passage(x.field, x.text, 1.0)
+        for x in record_passages(record)
+        if x.field != "documents" and _PHOTO_TAKEN.search(fold(x.text))
+    ]
+
+
 _FORM = re.compile(r"^(?:to khai|mau|don|ban khai|phieu)|\(mau|mau so|theo mau")
 
 

@@ -170,6 +170,11 @@ class ItemAnswer:
 
 def needed_item(rec: dict[str, Any], item: str) -> ItemAnswer:
     answer = ItemAnswer(item, household_book=p.asks_household_book(item))
+    if p.asks_photo(item):
+        # "có cần ảnh thẻ không": a photo the dossier lists, else the step where the office takes it.
+        answer.documents = p.photo_documents(rec.get("documents") or [])
+        answer.passages = [] if answer.documents else p.photo_passages(rec)[:2]
+        return answer
     paper = p.is_paper(item)
     # An act ("thi lại") is no document: one shared syllable ("lái" in "giấy phép lái xe") made it one.
     found = p.matching_documents(item, rec.get("documents") or [], ignore=[rec.get("name") or ""]) if paper else []

@@ -678,3 +678,9 @@ def test_an_eligibility_section_quotes_the_passage_stating_the_number_asked(data
 def test_a_bare_vneid_names_the_account_and_asks_nothing_of_the_online_channel(database, dispatcher):
     text, _ = answer(dispatcher, "lm vneid muc 2 can j, lm online dc ko", "ask_documents", "3.000228")
     assert text.index("Giấy tờ cần chuẩn bị") < text.index("Nộp trực tuyến") and "gắn chip" in text
+
+
+def test_a_photo_the_office_takes_is_answered_from_the_steps(database, dispatcher):
+    text, slots = answer(dispatcher, "Có cần ảnh thẻ không?", "ask_documents", context="1.014063")
+    assert 'Mục "Trình tự thực hiện"' in text and "ảnh khuôn mặt" in text and "không nêu" not in text
+    assert slots["procedure_code"] == "1.014063"

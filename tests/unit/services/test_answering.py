@@ -252,3 +252,14 @@ def test_the_documents_one_list_adds_to_another():
     added = [d["name"] for d in answering.documents_not_in(variant, base)]
     # What the names differ by ("nước ngoài") first.
     assert added == ["Văn bản thỏa thuận chọn quốc tịch nước ngoài cho con", "Bản dịch giấy tờ đã hợp pháp hóa lãnh sự"]
+
+
+def test_a_photo_is_a_document_only_when_listed_and_else_the_step_that_takes_it(session):
+    id_card = answering.needed_item(answering.record(session, "1.014063"), "ảnh thẻ")
+    assert id_card.documents == [] and [x.field for x in id_card.passages] == ["steps"]
+    assert "ảnh khuôn mặt" in id_card.passages[0].text
+    passport = answering.needed_item(answering.record(session, "1.001456"), "ảnh 4x6")
+    assert [d["name"] for d in passport.documents] == ["Ảnh chân dung theo quy cách của Bộ Công an"]
+    # "Giấy tờ tùy thân có ảnh" is an ID paper, not a photo to bring.
+    birth = answering.needed_item(answering.record(session, "1.001193"), "ảnh thẻ")
+    assert birth.documents == [] and birth.passages == []
