@@ -243,7 +243,8 @@ def answer_whole_question(
             if variant:
                 # "làm căn cước cho bé 10 tuổi", "chồng tôi người Hàn Quốc, đăng ký kết hôn": the procedure
                 # for that age or that foreign party, whatever the words named.
-                found = [answering.Mention(variant, "", 0, 0, (0, len(text)))]
+                found = [answering.Mention(code, "", 0, 0, (0, len(text))) for code in _compared(text, found, base)]
+                found.append(answering.Mention(variant, "", 0, 0, (0, len(text))))
                 linked, context = None, variant
             what = plan(text, cues, found, context, linked, general, p.INTENT_ASPECT.get(intent))
             # "À, chồng tôi là người Hàn Quốc. Vậy hồ sơ có khác gì không?": what the variant's list adds.
@@ -333,6 +334,13 @@ def _variant(
     if not code:
         return None
     return answering.variant_for_age(session, code, text) or answering.variant_for_foreign(session, code, text)
+
+
+def _compared(text: str, found: list[answering.Mention], base: Any) -> list[str]:
+    """The plain procedure a comparison sets beside its variant ("đkkh bình thường vs đkkh với người nước ngoài
+    cái nào lâu hơn": both are named by one name), else none."""
+    plain = found[0].code if found else base
+    return [str(plain)] if plain and p.comparison(text) else []
 
 
 def _in_full(dispatcher: CollectingDispatcher, tracker: Tracker, code: str, detail: str) -> List[Dict[Text, Any]]:

@@ -684,3 +684,17 @@ def test_a_photo_the_office_takes_is_answered_from_the_steps(database, dispatche
     text, slots = answer(dispatcher, "Có cần ảnh thẻ không?", "ask_documents", context="1.014063")
     assert 'Mục "Trình tự thực hiện"' in text and "ảnh khuôn mặt" in text and "không nêu" not in text
     assert slots["procedure_code"] == "1.014063"
+
+
+def test_a_comparison_of_a_procedure_and_its_variant_reads_both(database, dispatcher):
+    text, slots = answer(
+        dispatcher, "dkkh binh thuong vs dkkh voi ng nuoc ngoai cai nao lau hon a", "ask_processing_time", MARRIAGE
+    )
+    assert '"Đăng ký kết hôn" (mã 1.000894): Ngay trong ngày' in text
+    assert '"Đăng ký kết hôn có yếu tố nước ngoài" (mã 2.000806): chưa có thông tin' in text
+    # A foreign spouse stated without a comparison still picks the variant alone.
+    dispatcher.messages.clear()
+    text, _ = answer(
+        dispatcher, "chồng tôi người Hàn Quốc, đăng ký kết hôn mất bao lâu", "ask_processing_time", MARRIAGE
+    )
+    assert "2.000806" in text and "1.000894" not in text
