@@ -596,8 +596,10 @@ def ordered_documents(documents: Iterable[Any]) -> list[Any]:
     return [document for group in groups for document in group]
 
 
+# "Nhận hộ chiếu tại nơi nộp hoặc qua dịch vụ bưu chính": the result named by words of its own, then where.
 _HANDED_OVER = re.compile(
-    r"(?<![\w])(?:(?:tra|nhan|lay) ket qua|(?<!kiem )(?:nhan|tra|lay|gui) (?:\w+ ){0,2}(?:ban chinh|giay|the|qua buu))"
+    r"(?<![\w])(?:(?:tra|nhan|lay) ket qua|(?<!kiem )(?:nhan|tra|lay|gui) (?:\w+ ){0,2}(?:ban chinh|giay|the|qua buu)"
+    r"|(?<!kiem )(?:nhan|tra|lay) (?:\w+ ){0,6}(?:tai noi nop|qua (?:dich vu )?buu chinh|tai bo phan mot cua))"
 )
 
 

@@ -377,8 +377,8 @@ def test_how_long_the_result_is_valid_when_the_record_does_not_say(database, dis
 
 
 def test_where_to_collect_the_result_when_the_record_names_only_the_agency(database, dispatcher):
-    text, _ = answer(dispatcher, "lấy kq ở đâu", context=CRIMINAL_RECORD)
-    assert "không nêu riêng nơi nhận kết quả" in text and "Sở Tư pháp" in text
+    text, _ = answer(dispatcher, "lấy kq ở đâu", context=DEATH)
+    assert "không nêu riêng nơi nhận kết quả" in text and "Ủy ban nhân dân" in text
 
 
 def test_two_procedures_asked_the_classifiers_question_without_its_words(database, dispatcher):
@@ -698,3 +698,11 @@ def test_a_comparison_of_a_procedure_and_its_variant_reads_both(database, dispat
         dispatcher, "chồng tôi người Hàn Quốc, đăng ký kết hôn mất bao lâu", "ask_processing_time", MARRIAGE
     )
     assert "2.000806" in text and "1.000894" not in text
+
+
+def test_where_to_collect_the_result_quotes_the_step_that_hands_it_over(database, dispatcher):
+    text, _ = answer(dispatcher, "lm ho chieu r thi nhan o dau", "ask_procedure_info", "1.001456")
+    assert "Nhận hộ chiếu tại nơi nộp hoặc qua dịch vụ bưu chính" in text and "không nêu riêng" not in text
+    dispatcher.messages.clear()
+    text, _ = answer(dispatcher, "lấy kq ở đâu", context=CRIMINAL_RECORD)
+    assert "Nhận Phiếu lý lịch tư pháp tại nơi nộp hoặc qua dịch vụ bưu chính" in text

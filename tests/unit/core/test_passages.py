@@ -504,3 +504,17 @@ def test_may_i_with_the_act_before_duoc(text, expected):
 @pytest.mark.parametrize("text", ["qua mấy tháng thì mất quyền", "sau bao nhiêu ngày thì không còn được nhận"])
 def test_a_deadline_after_which_the_right_is_lost_is_eligibility(text):
     assert aspects(text) == ["eligibility"]
+
+
+@pytest.mark.parametrize(
+    "text, handed_over",
+    [
+        ("Nhận hộ chiếu tại nơi nộp hoặc qua dịch vụ bưu chính (đăng ký khi nộp hồ sơ).", True),
+        ("Nhận Phiếu lý lịch tư pháp tại nơi nộp hoặc qua dịch vụ bưu chính theo đăng ký.", True),
+        ("Nhận Giấy khai sinh tại Bộ phận Một cửa", True),
+        ("Cán bộ kiểm tra hồ sơ tại nơi nộp", False),
+        ("Nộp hồ sơ qua dịch vụ bưu chính", False),
+    ],
+)
+def test_where_the_result_is_handed_over(text, handed_over):
+    assert passages.tells_handover(text) is handed_over
