@@ -238,7 +238,8 @@ _COMPILED: dict[str, re.Pattern[str]] = {
 _NEED = re.compile(
     r"(?<![\w])(?:co |co phai |phai )?(?:can(?! cuoc| thiet| bo(?! sung)| ho(?! so| chieu| khau))|phai(?! la )|bat buoc)(?: phai)?"
     r"(?: (?P<verb>mang|dem|nop|xuat trinh|chuan bi|lam|dua|kem|photo|cong chung|chung thuc|co|xin|di))?"
-    r" (?P<item>(?:\w+ ){0,7}?\w+) (?:khong|chua|hay khong|nua khong)(?![\w])"
+    # Up to eleven words: the item with whose it is ("giấy đăng ký kết hôn của bố mẹ bé"); the shortest first.
+    r" (?P<item>(?:\w+ ){0,10}?\w+) (?:khong|chua|hay khong|nua khong)(?![\w])"
 )
 # Items that are really another aspect ("có cần nộp phí không", "có cần làm online không").
 _NEED_NOT_AN_ITEM = re.compile(r"^(?:phi|le phi|tien|online|truc tuyen|lam gi|gi|cho|doi|lau|di lam|lam)$")

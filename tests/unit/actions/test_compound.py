@@ -706,3 +706,10 @@ def test_where_to_collect_the_result_quotes_the_step_that_hands_it_over(database
     dispatcher.messages.clear()
     text, _ = answer(dispatcher, "lấy kq ở đâu", context=CRIMINAL_RECORD)
     assert "Nhận Phiếu lý lịch tư pháp tại nơi nộp hoặc qua dịch vụ bưu chính" in text
+
+
+def test_do_i_need_an_item_named_with_whose_it_is_stays_on_the_procedure(database, dispatcher):
+    text, slots = answer(
+        dispatcher, "Có cần mang giấy đăng ký kết hôn của bố mẹ bé không em?", "ask_documents", MARRIAGE, context=BIRTH
+    )
+    assert '"Đăng ký khai sinh"' in text and "1.000894" not in text and slots["procedure_code"] == BIRTH

@@ -80,6 +80,7 @@ def test_spans_are_the_citizens_own_words():
         ("co can so ho khau ko", "so ho khau"),
         ("có cần bản sao giấy khai sinh không", "bản sao giấy khai sinh"),
         ("có cần đưa bé đi không", "đưa bé đi"),
+        ("Có cần mang giấy đăng ký kết hôn của bố mẹ bé không em?", "giấy đăng ký kết hôn của bố mẹ bé"),
     ],
 )
 def test_the_item_of_do_i_need(text, item):
