@@ -295,6 +295,33 @@ def photo_passages(record: dict[str, Any]) -> list[Passage]:
     ]
 
 
+# Whether someone must come in person ("có cần đưa bé đi không", "có phải có mặt không"): the record says so in
+# words no synonym list reaches ("người đại diện hợp pháp đưa người dưới 14 tuổi đến …", "thu nhận vân tay,
+# chụp ảnh khuôn mặt"), so the passages that require presence are read apart, like photos.
+_PRESENCE_ITEM = re.compile(
+    r"^(?:(?:dua|dan|cho) (?:\w+ ){0,2}?(?:be|chau|con|tre|em|nguoi|me|bo|ong|ba)(?: \w+)?(?: di| theo| den)?$"
+    r"|(?:ca nhan |truc tiep |phai )?co mat$|(?:den|di|len) truc tiep$)"
+)
+_PRESENCE_REQUIRED = re.compile(
+    r"(?<![\w])(?:(?:dua|dan) (?:\w+ ){1,6}den|co mat|thu nhan (?:\w+ ){0,3}(?:van tay|anh)|anh khuon mat"
+    r"|chup anh|truc tiep den)(?![\w])"
+)
+
+
+def asks_presence(item: str) -> bool:
+    """The item of "có cần X không" asks whether someone must come in person ("đưa bé đi", "có mặt")."""
+    return bool(_PRESENCE_ITEM.match(fold(item).strip()))
+
+
+def presence_passages(record: dict[str, Any]) -> list[Passage]:
+    """The passages outside the documents that require someone in person ("đưa trẻ đến", "thu nhận vân tay")."""
+    return [
+        Passage(x.field, x.text, 1.0)
+        for x in record_passages(record)
+        if x.field != "documents" and _PRESENCE_REQUIRED.search(fold(x.text))
+    ]
+
+
 _FORM = re.compile(r"^(?:to khai|mau|don|ban khai|phieu)|\(mau|mau so|theo mau")
 
 

@@ -184,6 +184,9 @@ def needed_item(rec: dict[str, Any], item: str) -> ItemAnswer:
         answer.passages = [
             passage for passage in p.find_passages(rec, item, ignore=[rec.get("name") or ""]) if passage.score >= 0.75
         ][:2]
+        if not answer.passages and p.asks_presence(item):
+            # "đưa cháu đi" where the record says "đưa người dưới 14 tuổi đến", "thu nhận vân tay".
+            answer.passages = p.presence_passages(rec)[:2]
     return answer
 
 

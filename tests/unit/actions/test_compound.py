@@ -713,3 +713,8 @@ def test_do_i_need_an_item_named_with_whose_it_is_stays_on_the_procedure(databas
         dispatcher, "Có cần mang giấy đăng ký kết hôn của bố mẹ bé không em?", "ask_documents", MARRIAGE, context=BIRTH
     )
     assert '"Đăng ký khai sinh"' in text and "1.000894" not in text and slots["procedure_code"] == BIRTH
+
+
+def test_must_i_bring_the_child_quotes_the_step_that_says_so(database, dispatcher):
+    text, _ = answer(dispatcher, "có cần đưa cháu đi không", "ask_documents", context="1.014062")
+    assert 'Mục "Trình tự thực hiện"' in text and "đưa trẻ đến" in text and "không nêu" not in text

@@ -263,3 +263,19 @@ def test_a_photo_is_a_document_only_when_listed_and_else_the_step_that_takes_it(
     # "Giấy tờ tùy thân có ảnh" is an ID paper, not a photo to bring.
     birth = answering.needed_item(answering.record(session, "1.001193"), "ảnh thẻ")
     assert birth.documents == [] and birth.passages == []
+
+
+def test_bringing_the_child_is_read_in_the_steps_that_require_presence():
+    # Written for this test in the national portal's words, which share no word with "cháu" but "đưa".
+    record = {
+        "code": "T.2",
+        "name": "Cấp thẻ căn cước cho người dưới 14 tuổi",
+        "documents": [{"name": "Phiếu đề nghị giải quyết thủ tục về căn cước", "case": None}],
+        "steps": [
+            "Tiếp nhận hồ sơ tại Công an cấp xã.",
+            "Người đại diện hợp pháp đưa người dưới 14 tuổi đến địa điểm làm thủ tục cấp thẻ căn cước.",
+        ],
+    }
+    needed = answering.needed_item(record, "dua chau di")
+    assert [x.text for x in needed.passages] == [record["steps"][1]]
+    assert answering.needed_item(record, "giấy khai sinh").passages == []
