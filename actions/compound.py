@@ -785,7 +785,7 @@ def _field(record: dict, aspect: str, full: bool = False, text: str = "") -> tup
             lines.append(m.UPDATED.format(date=_date(record["updated_at"])))
         return "\n".join(lines), []
     found = answering.field_answer(record, aspect)
-    header = m.FIELD_QUOTE
+    header = m.PICKUP_QUOTE if aspect == "pickup" else m.FIELD_QUOTE
     if not found.lines:
         if aspect == "pickup" and record.get("agency"):
             # Nothing says where the result is handed over: where the dossier is handled is what the record knows.

@@ -290,6 +290,8 @@ MORE_LINES = "… (còn {count} mục, bấm nút bên dưới để xem)"
 FULL_BUTTON = "Xem đầy đủ"
 FULL_BUTTON_OF = "Xem đầy đủ: {title}"
 FIELD_QUOTE = 'Dạ, theo mục "{field}" của thủ tục "{name}" (mã {code}):'
+# "Lấy kết quả ở đâu" answered by the steps that hand the result over: the header says what it answers.
+PICKUP_QUOTE = 'Dạ, nơi nhận kết quả, theo mục "{field}" của thủ tục "{name}" (mã {code}):'
 # "Lấy kết quả ở đâu" when the record says nothing of the hand-over: where the dossier is handled, said as such.
 PICKUP_AT_AGENCY = (
     'Dạ, hồ sơ thủ tục "{name}" (mã {code}) không nêu riêng nơi nhận kết quả; '

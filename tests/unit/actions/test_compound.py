@@ -703,6 +703,7 @@ def test_a_comparison_of_a_procedure_and_its_variant_reads_both(database, dispat
 def test_where_to_collect_the_result_quotes_the_step_that_hands_it_over(database, dispatcher):
     text, _ = answer(dispatcher, "lm ho chieu r thi nhan o dau", "ask_procedure_info", "1.001456")
     assert "Nhận hộ chiếu tại nơi nộp hoặc qua dịch vụ bưu chính" in text and "không nêu riêng" not in text
+    assert text.startswith("Dạ, nơi nhận kết quả, theo mục")  # the header says what it answers
     dispatcher.messages.clear()
     text, _ = answer(dispatcher, "lấy kq ở đâu", context=CRIMINAL_RECORD)
     assert "Nhận Phiếu lý lịch tư pháp tại nơi nộp hoặc qua dịch vụ bưu chính" in text
