@@ -116,7 +116,9 @@ _ENGLISH_WORDS = frozenset(
     "buy check speak staff officer someone certificate permit residence temporary online cost fee "
     # Not Vietnamese typed without accents ("can", "the", "do", "to", "my", "it" are: cần, thẻ, do, to, Mỹ, ít).
     "i'd i'm like marry married wife husband baby daughter born died our her his their here was were "
-    "papers documents vietnamese foreigner fiance fiancee".split()
+    "papers documents vietnamese foreigner fiance fiancee "
+    # Everyday words of questions outside the catalogue ("which is the best pho restaurant in District 1").
+    "best good restaurant district weather price food near nearest find city recommend tell know from will".split()
 )
 _VIETNAMESE_MARK = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.I)
 

@@ -57,6 +57,9 @@ def test_not_leaving(text):
     [
         ("What documents do I need for a work permit?", True),
         ("Is there someone I can talk to?", True),
+        ("Where can I find a good banh mi near the river?", True),
+        ("can tim quan pho ngon nhat quan 1", False),
+        ("the can cuoc het han thi lam the nao", False),
         ("cai do", False),
         ("ho chieu the nao", False),
         ("làm hộ chiếu ở đâu", False),
