@@ -11,6 +11,8 @@ number typed into the chat is never echoed: the citizen is asked not to share it
 
 from __future__ import annotations
 
+import re
+
 from typing import Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -105,7 +107,7 @@ def answer_in_english(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
             return [SlotSet("procedure_code", procedure.code)]
     if cues.asks_for_a_procedure(text):
         dispatcher.utter_message(text=m.ENGLISH_NOT_IN_CATALOGUE.format(hotline=hotline))
-    elif any(word in lowered for word in _HELLO):
+    elif any(re.search(rf"(?<![\w]){word}(?![\w])", lowered) for word in _HELLO):  # "hi", not "which"
         dispatcher.utter_message(text=m.ENGLISH_CAPABILITIES.format(hotline=hotline))
     else:
         dispatcher.utter_message(text=m.ENGLISH_OUT_OF_SCOPE + " " + m.ENGLISH_CAPABILITIES.format(hotline=hotline))

@@ -172,6 +172,12 @@ def test_english_gets_an_english_answer_and_the_catalogue_card(database, dispatc
     assert "administrative procedures" in dispatcher.messages[-1]["text"]
 
 
+def test_an_english_off_topic_question_is_not_taken_for_a_greeting(dispatcher):
+    # "hi" inside "which" is no greeting: the citizen is told what the assistant does not answer.
+    ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", "Which is the nearest good restaurant here?"), {})
+    assert dispatcher.messages[-1]["text"].startswith("Sorry, I only help with administrative procedures")
+
+
 @pytest.mark.parametrize(
     "text,code,named",
     [
