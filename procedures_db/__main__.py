@@ -15,11 +15,18 @@ from core.settings import current as settings
 from procedures_db.db import database_url, session_scope
 
 
+def _missing(path: Path) -> bool:
+    """Says so when the file to import is not there."""
+    if path.is_file():
+        return False
+    print(f"Không tìm thấy tệp / file not found: {path}", file=sys.stderr)
+    return True
+
+
 def _import(args) -> int:
     from integrations.catalogue_import import import_file
 
-    if not args.file.is_file():
-        print(f"Không tìm thấy tệp / file not found: {args.file}", file=sys.stderr)
+    if _missing(args.file):
         return 2
     with session_scope() as session:
         summary = import_file(
@@ -129,8 +136,7 @@ def _serve(args) -> int:
 def _import_support_points(args) -> int:
     from integrations.seed import load_support_points
 
-    if not args.file.is_file():
-        print(f"Không tìm thấy tệp / file not found: {args.file}", file=sys.stderr)
+    if _missing(args.file):
         return 2
     try:
         with session_scope() as session:
@@ -146,8 +152,7 @@ def _import_dossiers(args) -> int:
     from core.dossier_rules import PhoneHashKeyMissing
     from integrations.dossier_csv import import_dossiers_csv
 
-    if not args.file.is_file():
-        print(f"Không tìm thấy tệp / file not found: {args.file}", file=sys.stderr)
+    if _missing(args.file):
         return 2
     try:
         with session_scope() as session:

@@ -62,6 +62,8 @@ ALSO_FOR_STRONG_BELOW = 0.9
 # Small talk a request for a procedure is sometimes read as ("xin giấy phép … ở đâu vậy ad": goodbye 0.42):
 # routed below this confidence when the message asks a question and asks for a procedure.
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge"})
+# Intents a procedure request is sometimes read as: small talk, and a support point for a word like "hướng dẫn".
+READ_AS_OTHER = SMALL_TALK | {"ask_support_point"}
 ROUTED_CONFIDENCE = 0.8
 ANSWER_INTENTS = frozenset({*ASPECT_INTENT.values(), OVERVIEW, "inform"})
 FALLBACK_THRESHOLD = 0.4  # config.yml's FallbackClassifier
@@ -103,7 +105,7 @@ def routed_intent(
     ``requests_procedure``: the message asks for an administrative procedure (core.cues), named in the
     catalogue or not; its question is then no small talk.
     """
-    if intent in SMALL_TALK | {"ask_support_point"} and requests_procedure and confidence < ALSO_FOR_STRONG_BELOW:
+    if intent in READ_AS_OTHER and requests_procedure and confidence < ALSO_FOR_STRONG_BELOW:
         # A support point is where to go: only the procedure's other questions ("cấp thẻ hướng dẫn viên … cần hồ
         # sơ gì": ask_support_point 0.51 for its "hướng dẫn") make it a question about the procedure.
         asked = [a for a in aspects if a in ASPECT_INTENT or a in FIELD_ASPECTS]
@@ -230,8 +232,7 @@ class AspectDetector(GraphComponent):
             procedures,
             confidence - second,
             named,
-            requests_procedure=name in SMALL_TALK | {"ask_support_point"}
-            and asks_for_a_procedure(message.get(TEXT) or ""),
+            requests_procedure=name in READ_AS_OTHER and asks_for_a_procedure(message.get(TEXT) or ""),
         )
         if routed is None:
             return
