@@ -19,8 +19,8 @@ published text, versioned by its decision number; the seed was written by hand a
 its facts are older). From the seed (procedures_db/seed/procedures.jsonl) a record keeps what
 the page does not give at all — its aliases (folk names are ours; the portal has none), and a
 field, agency, subjects, conditions, result, documents, steps, legal basis, online address,
-overall time or fee the page leaves empty — and its source lists them (``seed_fields``). The
-page's subjects are only kinds of applicant ("Công dân Việt Nam, Tổ chức"): the seed's
+overall time (also when every time the page gives lost its unit) or fee the page leaves
+empty — and its source lists them (``seed_fields``). The page's subjects are only kinds of applicant ("Công dân Việt Nam, Tổ chức"): the seed's
 who-may-apply, when it says more, is kept instead (the page's kinds stay in ``subject_list``).
 """
 
@@ -322,8 +322,9 @@ def _fill_from_seed(clean: dict, seed: dict) -> list[str]:
         )
     ]
     methods = clean["methods"]
+    # A bare number whose unit the page lost ("1") is no time: the seed's, when it has one, is kept.
     if not clean["processing_time"] and seed["processing_time"]:
-        if not any(m["processing_time"] or m["time_value"] is not None for m in methods):
+        if not any(m["processing_time"] or (m["time_value"] is not None and m["time_unit"]) for m in methods):
             filled.append("processing_time")
     if not clean["fees"] and seed["fees"] and not any(m["fee_text"] for m in methods):
         filled.append("fees")

@@ -118,6 +118,22 @@ def test_a_page_wins_over_the_seed_and_leaves_it_what_it_does_not_give(store_url
         assert counts(import_portal(session, [path])) == (0, 0, 2, 0)
 
 
+def test_a_page_whose_times_lost_their_unit_keeps_the_seeds_processing_time(store_url, tmp_path):
+    # The real 1.000894 page gives "Trực tiếp1Miễn phí": a bare "1" (days? hours?) is no time to tell anyone.
+    seed = seed_records()["1.000894"]
+    assert seed["processing_time"]
+    page = portal_page("1.000894", cach_thuc_thuc_hien=METHODS + "Trực tiếp1Miễn phíTrực tuyến1Miễn phí")
+    path = write_pages(tmp_path / "tu-phap.jsonl", [page])
+    with session_scope(store_url) as session:
+        import_portal(session, [path])
+    with session_scope(store_url) as session:
+        record = get_procedure_record(session, "1.000894")
+    assert record["processing_time"] == seed["processing_time"]
+    assert "processing_time" in record["source"]["seed_fields"]
+    # The page's bare numbers stay as read, unitless.
+    assert [(m["time_value"], m.get("time_unit")) for m in record["methods"]] == [(1, None), (1, None)]
+
+
 def test_a_code_read_twice_keeps_its_first_record_and_reimports_change_nothing(store_url, tmp_path):
     first = write_pages(tmp_path / "a.jsonl", [portal_page("9.100002", so_quyet_dinh="1/QĐ-A")])
     second = write_pages(
