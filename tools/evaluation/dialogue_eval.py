@@ -236,8 +236,16 @@ def answered_aspects(text: str) -> dict[str, int]:
 class Catalogue:
     """Codes and names of the catalogue the stack answers from (for "another procedure")."""
 
-    def __init__(self, procedures: list[tuple[str, str]]):
+    def __init__(
+        self,
+        procedures: list[tuple[str, str]],
+        loaded: Optional[dict[str, str]] = None,
+        seed: Optional[dict[str, str]] = None,
+    ):
         self.names = {code: name for code, name in procedures}
+        # Folded whole records by code: as the stack loaded them, and as the seed (the set's facts) has them.
+        self.loaded = loaded or {}
+        self.seed = seed or {}
         self._code_pattern = re.compile(
             r"(?<![\w.-])(" + "|".join(re.escape(c) for c in sorted(self.names, key=len, reverse=True)) + r")(?![\w-])"
         )
@@ -251,6 +259,17 @@ class Catalogue:
                 if fold(name) == quoted.strip():
                     found.add(code)
         return found
+
+    def record_lacks(self, check: dict, codes: set[str]) -> bool:
+        """A fact check the loaded record cannot pass: its fact is in the seed record of the one procedure the
+        turn is about, and in no words of that procedure's loaded record (the national page says otherwise)."""
+        if check["type"] != "contains_any" or len(codes) != 1:
+            return False
+        code = next(iter(codes))
+        if code not in self.loaded or code not in self.seed:
+            return False
+        values = [fold(v) for v in check["values"]]
+        return any(v in self.seed[code] for v in values) and not any(v in self.loaded[code] for v in values)
 
 
 def check_passes(check: dict, turn: Turn, catalogue: Catalogue) -> bool:
@@ -315,22 +334,31 @@ class Store:
             complaints = session.scalar(select(func.count(Feedback.id)).where(mine, Feedback.about == "complaint"))
         return int(ratings or 0), int(complaints or 0)
 
-    def catalogue(self) -> Catalogue:
+    def catalogue(self, cited: set[str] = frozenset()) -> Catalogue:
+        """The stack's catalogue, with the whole records of the ``cited`` procedures as loaded and as seeded."""
+        seed_rows = _seed_rows()
+        seed = {row["code"]: _folded_record(row) for row in seed_rows if row["code"] in cited}
         if not self.database:
-            return Catalogue(_seed_procedures())
+            return Catalogue([(row["code"], row["name"]) for row in seed_rows], loaded=seed, seed=seed)
         from sqlalchemy import select
 
         from procedures_db.db import session_scope
         from procedures_db.models import Procedure
+        from services.catalogue import get_procedure_record
 
         with session_scope(self.database) as session:
-            return Catalogue([(code, name) for code, name in session.execute(select(Procedure.code, Procedure.name))])
+            names = [(code, name) for code, name in session.execute(select(Procedure.code, Procedure.name))]
+            loaded = {code: _folded_record(get_procedure_record(session, code) or {}) for code in cited}
+        return Catalogue(names, loaded=loaded, seed=seed)
 
 
-def _seed_procedures() -> list[tuple[str, str]]:
+def _seed_rows() -> list[dict]:
     path = ROOT / "procedures_db" / "seed" / "procedures.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [(row["code"], row["name"]) for row in rows]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _folded_record(record: dict) -> str:
+    return fold(json.dumps(record, ensure_ascii=False, default=str))
 
 
 async def play(url: str, conversation: dict, store: Store, parse_url: Optional[str] = None) -> list[Turn]:
@@ -387,14 +415,19 @@ class Report:
     other_turns: int = 0
     other_failed: int = 0
     failures: list[tuple[str, int, Turn, list[dict]]] = field(default_factory=list)
+    # Failed fact checks whose fact the loaded record does not hold, and conversations failing only on them.
+    record_lacks: int = 0
+    served_but_record: int = 0
     seconds: list[float] = field(default_factory=list)
 
     def add(self, conversation: dict, turns: list[Turn], catalogue: Catalogue) -> None:
         ok = True
         ok_but_length = True
+        ok_but_record = True
         for index, (spec, turn) in enumerate(zip(conversation["turns"], turns)):
             self.seconds.append(turn.seconds)
             failed = []
+            about = {c["code"] for c in spec["checks"] if c["type"] in ("mentions_procedure", "not_other_procedure")}
             for check in spec["checks"]:
                 passes = check_passes(check, turn, catalogue)
                 self.checks[check["type"]] += 1
@@ -417,9 +450,14 @@ class Report:
                 self.failures.append((conversation["id"], index, turn, failed))
             if any(check["type"] != "max_lines" for check in failed):
                 ok_but_length = False
+            lacking = [check for check in failed if catalogue.record_lacks(check, about)]
+            self.record_lacks += len(lacking)
+            if len(lacking) < len(failed):
+                ok_but_record = False
         self.conversations += 1
         self.served += ok
         self.served_but_length += ok_but_length
+        self.served_but_record += ok_but_record
         for point in conversation["points"]:
             self.by_point[point][0] += ok
             self.by_point[point][1] += 1
@@ -436,6 +474,8 @@ class Report:
             "fully_served": self.served,
             "fully_served_share": round(self.served / self.conversations, 3) if self.conversations else 0.0,
             "served_but_length": self.served_but_length,
+            "record_lacks": self.record_lacks,
+            "served_but_record": self.served_but_record,
             "checks": {k: {"passed": self.passed[k], "total": n} for k, n in sorted(self.checks.items())},
             "by_point": {k: {"served": v[0], "total": v[1]} for k, v in sorted(self.by_point.items())},
             "by_style": {k: {"served": v[0], "total": v[1]} for k, v in sorted(self.by_style.items())},
@@ -487,6 +527,12 @@ def print_figures(figures: dict, label: str, out: Callable[[str], None] = print)
         "  (target >= 0.90)"
     )
     out(f"served but for max_lines (phone length): {figures['served_but_length']}/{figures['conversations']}")
+    if figures["record_lacks"]:
+        out(
+            f"failed fact checks whose fact the loaded record does not hold (it says otherwise than the seed the"
+            f" set was written from): {figures['record_lacks']}; served but for those:"
+            f" {figures['served_but_record']}/{figures['conversations']}"
+        )
     out("per check type (passed/total):")
     for kind, c in figures["checks"].items():
         out(f"  {kind:<22} {c['passed']:>4}/{c['total']:<4} {c['passed'] / c['total']:.3f}")
@@ -562,7 +608,14 @@ def seeded_stack_env(workdir: Path, national: list[str] | None = None) -> dict:
 
 
 def run(conversations: list[dict], url: str, store: Store, concurrency: int, parse_url: Optional[str] = None) -> Report:
-    catalogue = store.catalogue()
+    cited = {
+        check["code"]
+        for conversation in conversations
+        for spec in conversation["turns"]
+        for check in spec["checks"]
+        if check["type"] in ("mentions_procedure", "not_other_procedure")
+    }
+    catalogue = store.catalogue(cited)
     report = Report()
 
     async def main() -> list[list[Turn]]:

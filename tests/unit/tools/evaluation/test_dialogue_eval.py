@@ -69,3 +69,32 @@ def test_a_compound_question_played_through_the_stack_is_parsed_for_its_aspects(
     assert figures["nlu_aspects_exact"]["total"] == 1
     assert figures["nlu_aspects"]["documents"]["recall"] == 1.0
     assert figures["nlu_aspects"]["processing_time"]["recall"] == 1.0
+
+
+def test_a_fact_the_loaded_record_does_not_hold_is_counted_apart_from_answer_defects():
+    about = {"type": "not_other_procedure", "code": "1.001456", "name": "Cấp hộ chiếu"}
+    conversation = {
+        "id": "t2",
+        "style": "accented",
+        "points": ["fee"],
+        "turns": [
+            {
+                "user": "Làm hộ chiếu bao nhiêu tiền?",
+                "checks": [about, {"type": "contains_any", "values": ["200.000", "200000"]}],
+            },
+            {"user": "Mất bao lâu?", "checks": [about, {"type": "contains_any", "values": ["8 ngày"]}]},
+        ],
+    }
+    catalogue = Catalogue(
+        [("1.001456", "Cấp hộ chiếu")],
+        loaded={"1.001456": dialogue_eval.fold("trực tuyến: 160.000 đồng; 8 ngày làm việc")},
+        seed={"1.001456": dialogue_eval.fold("lệ phí 200.000 đồng; 8 ngày làm việc")},
+    )
+    report = Report()
+    # The loaded page says 160.000 (no reply could say the seed's 200.000): counted apart, conversation excused.
+    report.add(conversation, [turn("Phí: 160.000 đồng", None), turn("Thời hạn: 8 ngày làm việc", None)], catalogue)
+    # The loaded page holds "8 ngày" but the reply does not say it: an answer defect, not excused.
+    report.add(conversation, [turn("Phí: 160.000 đồng", None), turn("Dạ, em chưa rõ.", None)], catalogue)
+    figures = report.figures()
+    assert figures["fully_served"] == 0
+    assert figures["record_lacks"] == 2 and figures["served_but_record"] == 1
