@@ -426,6 +426,13 @@ class CatalogueIndex:
         self.by_code = {_code_key(entry.code): index for index, entry in enumerate(self.entries)}
         self.entry_of_code = {entry.code: index for index, entry in enumerate(self.entries)}
         self.name_words = [frozenset(t.folded for t in _syllables(entry.name)) for entry in self.entries]
+        # The words of each name's head ("Cấp lại giấy phép xây dựng" of "… đối với công trình …"),
+        # the whole name's when it has none: two names re-issue each other by their heads even when
+        # their tails list different cases ("… Sửa chữa, cải tạo …" in the re-issue's only).
+        self.head_words = [
+            frozenset(t.folded for t in _syllables(next(iter(_name_heads(entry.name)), entry.name)))
+            for entry in self.entries
+        ]
         self.name_text = [f" {' '.join(t.folded for t in _syllables(entry.name))} " for entry in self.entries]
         self.age_range = [_age_range(entry.name) for entry in self.entries]
         self.correcting = [_corrects(entry.name) for entry in self.entries]
@@ -668,16 +675,24 @@ class CatalogueIndex:
             return hits
         top = hits[0]
         top_name = self.name_words[self.entry_of_code[top.code]]
+        top_head = self.head_words[self.entry_of_code[top.code]]
         named_whole = top.recall >= AMBIGUITY_MAX_RECALL
+        for position, hit in enumerate(hits[1:], start=1):
+            # A re-issue the query says ("giấy đăng ký kết hôn … bị mất …, đăng ký lại") is meant
+            # though its mention is shorter than the best one's ("giấy đăng ký kết hôn", a folk name).
+            entry = self.entry_of_code[hit.code]
+            if hit.score >= top.score - CLARIFY_SCORE_GAP and (
+                _reissue_said(self.name_words[entry], top_name, said)
+                or _reissue_said(self.head_words[entry], top_head, said)
+            ):
+                promoted = replace(hit, score=round(top.score + 0.001, 4))
+                return [promoted] + [h for i, h in enumerate(hits) if i != position]
         for hit in self._near(hits)[1:]:
             name = self.name_words[self.entry_of_code[hit.code]]
-            if _reissue_said(name, top_name, said) or (
-                not named_whole
-                and (
-                    self._told_apart(top, name, said)
-                    or _reissue_of(top_name, name, said)
-                    or _adds_unsaid(top_name, name, said)
-                )
+            if not named_whole and (
+                self._told_apart(top, name, said)
+                or _reissue_of(top_name, name, said)
+                or _adds_unsaid(top_name, name, said)
             ):
                 position = hits.index(hit)
                 promoted = replace(hit, score=round(top.score + 0.001, 4))

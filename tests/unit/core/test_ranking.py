@@ -5,6 +5,7 @@ that prefer the commune's procedure for individuals, and the choices' labels."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from core.ranking import (
     confident,
     decide,
 )
+from procedures_db.catalogue import folk_aliases
 
 SEED = Path(__file__).resolve().parents[3] / "procedures_db" / "seed" / "procedures.jsonl"
 
@@ -585,3 +587,30 @@ def test_other_matter_qualifiers_only_count_beside_the_name_and_when_the_name_la
     )
     assert decide(own.search("thuê nhà ở công vụ", limit=5)).code == "1.000001"
     assert decide(own.search("cấp hộ chiếu công vụ", limit=5)).code is None
+
+
+def test_a_re_issue_said_far_from_the_name_is_meant():
+    folk = folk_aliases()
+    tail = "công trình cấp III, cấp IV (Công trình không theo tuyến/Theo tuyến trong đô thị/Dự án) và nhà ở riêng lẻ"
+    entries = [replace(e, aliases=e.aliases + folk.get(e.code, ())) for e in seed_entries() if e.code != "1.013225"]
+    index = CatalogueIndex(
+        entries
+        + [
+            CatalogueEntry("1.004746", "Đăng ký lại kết hôn", None, ()),
+            CatalogueEntry("1.005461", "Đăng ký lại khai tử", None, ()),
+            CatalogueEntry(
+                "1.013225", f"Cấp giấy phép xây dựng mới đối với {tail}", None, (), aliases=folk["1.013225"]
+            ),
+            # the re-issue's tail lists a case the first issue's lacks: the heads tell them apart
+            CatalogueEntry("1.013228", f"Cấp lại giấy phép xây dựng đối với {tail} (Sửa chữa, cải tạo)", None, ()),
+        ]
+    )
+    # A folk name of the first issue said whole ("giấy đăng ký kết hôn"), the re-issue asked at the end.
+    query = "Giấy đăng ký kết hôn của bố mẹ tôi bị mất cả bản chính lẫn sổ gốc, làm sao đăng ký lại?"
+    assert decide(index.search(query)).code == "1.004746"
+    query = "Trích lục khai tử của bà tôi bị thất lạc, sổ ở xã cũng mất, xin đăng ký lại khai tử"
+    assert decide(index.search(query)).code == "1.005461"
+    assert decide(index.search("Giay phep xay dung bi mat, xin cap lai")).code == "1.013228"
+    # No re-issue said: the first issue.
+    assert decide(index.search("giấy đăng ký kết hôn cần gì")).code == "1.000894"
+    assert decide(index.search("xin giấy phép xây dựng")).code == "1.013225"
