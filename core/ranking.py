@@ -117,7 +117,9 @@ _CAN_NOT_CAN_CUOC = ("can", "cần")
 _MAT_BEFORE = {"bao", "may", "khoang", "het", "nhieu", "tam", "chung", "tien", "phi", "thoi", "cong"}
 # "hết bao nhiêu tiền", "hết mấy ngày" is what it costs or takes, not an end ("hết hạn").
 _HET_BEFORE = {"bao", "may", "khoang", "nhieu", "tam", "chung"}
-MAX_HEAD_SHARE = 3
+# A head names the procedure when at most this many names begin with it: "Chứng thực chữ ký người
+# dịch" begins four ("mà người dịch là / không phải cộng tác viên …", "… viên chức ngoại giao").
+MAX_HEAD_SHARE = 4
 # The words that make a name a re-issue of another ("Cấp lại", "Cấp đổi", "Cấp chuyển đổi",
 # "Gia hạn", "Điều chỉnh"), and those of a first issue ("Cấp mới", "lần đầu"), folded.
 REISSUE_WORDS = frozenset({"lai", "doi", "chuyen", "gia", "han", "dieu", "chinh"})
