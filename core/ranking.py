@@ -117,9 +117,10 @@ _CAN_NOT_CAN_CUOC = ("can", "cần")
 _MAT_BEFORE = {"bao", "may", "khoang", "het", "nhieu", "tam", "chung", "tien", "phi", "thoi", "cong"}
 # "hết bao nhiêu tiền", "hết mấy ngày" is what it costs or takes, not an end ("hết hạn").
 _HET_BEFORE = {"bao", "may", "khoang", "nhieu", "tam", "chung"}
-# A head names the procedure when at most this many names begin with it: "Chứng thực chữ ký người
-# dịch" begins four ("mà người dịch là / không phải cộng tác viên …", "… viên chức ngoại giao").
-MAX_HEAD_SHARE = 4
+# A head names the procedure when at most this many names begin with it. Not four: the heads four
+# names share ("Chứng thực chữ ký người dịch", "Trình báo mất thẻ ABTC", "Kiểm tra nhà nước về an
+# toàn …") would answer one of the four for a question that does not tell them apart.
+MAX_HEAD_SHARE = 3
 # The words that make a name a re-issue of another ("Cấp lại", "Cấp đổi", "Cấp chuyển đổi",
 # "Gia hạn", "Điều chỉnh"), and those of a first issue ("Cấp mới", "lần đầu"), folded.
 REISSUE_WORDS = frozenset({"lai", "doi", "chuyen", "gia", "han", "dieu", "chinh"})

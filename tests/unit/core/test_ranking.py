@@ -614,29 +614,3 @@ def test_a_re_issue_said_far_from_the_name_is_meant():
     # No re-issue said: the first issue.
     assert decide(index.search("giấy đăng ký kết hôn cần gì")).code == "1.000894"
     assert decide(index.search("xin giấy phép xây dựng")).code == "1.013225"
-
-
-def test_a_head_shared_by_four_variants_still_names_them():
-    head = "Chứng thực chữ ký người dịch"
-    collaborator = "cộng tác viên dịch thuật của Ủy ban nhân dân cấp xã, tổ chức hành nghề công chứng"
-    index = CatalogueIndex(
-        [
-            CatalogueEntry(
-                "2.000884",
-                "Chứng thực chữ ký trong các giấy tờ, văn bản (áp dụng cho cả trường hợp chứng thực điểm chỉ và "
-                "trường hợp người yêu cầu chứng thực không thể ký, không thể điểm chỉ được)",
-                None,
-                ("Cấp xã",),
-                aliases=("chứng thực chữ ký",),
-            ),
-            CatalogueEntry("2.000975", f"{head} không phải viên chức ngoại giao, viên chức lãnh sự", None, ()),
-            CatalogueEntry("2.000988", f"{head} mà người dịch là viên chức ngoại giao, viên chức lãnh sự", None, ()),
-            CatalogueEntry("2.000992", f"{head} mà người dịch là {collaborator}", None, ("Cấp xã",)),
-            CatalogueEntry("2.001008", f"{head} mà người dịch không phải là {collaborator}", None, ("Cấp xã",)),
-        ]
-    )
-    # The translator's signature, not any signature: one of its variants is answered or asked about.
-    decision = decide(index.search("Dich giay khai sinh sang tieng Anh roi chung thuc chu ky nguoi dich"))
-    assert decision.kind != "none"
-    assert {h.code for h in (decision.best, *decision.choices)} <= {"2.000975", "2.000988", "2.000992", "2.001008"}
-    assert decide(index.search("chứng thực chữ ký giấy ủy quyền")).code == "2.000884"
