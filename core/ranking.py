@@ -597,6 +597,7 @@ class CatalogueIndex:
             hits = self._prefer_correction(hits)
         if foreign_said:
             hits = self._prefer_foreign_variant(hits)
+        hits = self._prefer_bundle(hits)
         return SearchResult(
             hits[:limit], self._ambiguous(hits, said, content_said), tuple(unexplained), self._runner_up(hits)
         )
@@ -618,6 +619,29 @@ class CatalogueIndex:
             if h.score >= top.score - CLARIFY_SCORE_GAP
             and sum(self.weight[s] for s in h.matched & top.matched) >= AMBIGUITY_SHARED_WEIGHT * top_weight
         ]
+
+    def _prefer_bundle(self, hits: list[Hit]) -> list[Hit]:
+        """Two procedures the query names whole, each by other words ("khai sinh cho con kèm nhận
+        cha", "làm khai tử, xóa hộ khẩu và nhận tiền mai táng"), and a procedure whose name holds
+        both their names ("… khai sinh kết hợp đăng ký nhận cha, mẹ, con", "Liên thông: đăng ký khai
+        tử, xóa đăng ký thường trú, …"): the query asks for what that one does at once. It is ranked
+        first, as a variant of the best part (see Hit.extends)."""
+        if len(hits) < 3 or hits[0].by_code:
+            return hits
+        top = hits[0]
+        shown = hits[:MAX_AMBIGUOUS]
+        whole = [h for h in shown if h.recall >= 0.99]
+        for position, bundle in enumerate(shown):
+            if bundle.score < top.score - CLARIFY_SCORE_GAP:
+                break
+            name = self.name_words[self.entry_of_code[bundle.code]]
+            parts = [h for h in whole if h is not bundle and self.name_words[self.entry_of_code[h.code]] < name]
+            if any(not (a.matched <= b.matched or b.matched <= a.matched) for a in parts for b in parts):
+                if position == 0 and bundle.extends:
+                    return hits
+                promoted = replace(bundle, score=round(top.score + 0.001, 4), extends=bundle.extends or parts[0].code)
+                return [promoted] + [h for i, h in enumerate(hits) if i != position]
+        return hits
 
     def _prefer_foreign_variant(self, hits: list[Hit]) -> list[Hit]:
         """A foreign person or country the query states ("bố là người Mỹ", "chồng quốc tịch Hàn

@@ -614,3 +614,16 @@ def test_a_re_issue_said_far_from_the_name_is_meant():
     # No re-issue said: the first issue.
     assert decide(index.search("giấy đăng ký kết hôn cần gì")).code == "1.000894"
     assert decide(index.search("xin giấy phép xây dựng")).code == "1.013225"
+
+
+def test_two_procedures_named_with_one_that_does_both_get_that_one():
+    folk = folk_aliases()
+    entries = [replace(e, aliases=e.aliases + folk.get(e.code, ())) for e in seed_entries()]
+    combined = "Đăng ký khai sinh kết hợp đăng ký nhận cha, mẹ, con"
+    index = CatalogueIndex(entries + [CatalogueEntry("1.000689", combined, None, (), aliases=folk["1.000689"])])
+    assert decide(index.search("Khai sinh cho con kem nhan cha cho con luon thi lam the nao")).code == "1.000689"
+    query = "Làm khai tử cho mẹ, xóa hộ khẩu và nhận tiền mai táng cùng một lúc được không?"
+    assert decide(index.search(query)).code == "DP-LT-02"
+    # One of them named: that one.
+    assert decide(index.search("làm giấy khai sinh cho con")).code == "1.001193"
+    assert decide(index.search("xóa hộ khẩu cho người đã mất")).code != "DP-LT-02"
