@@ -46,6 +46,7 @@ from core.text import (
     NAME_QUALIFIERS,
     OTHER_MATTER_ACCENTED_ONLY,
     OTHER_MATTER_QUALIFIERS,
+    OTHER_MATTER_UNACCENTED_BESIDE,
     NormToken,
     fold,
     folded_text,
@@ -1306,14 +1307,26 @@ def _other_matter_said(tokens: Sequence[NormToken]) -> list[tuple[int, int, str]
     first and last token and its folded words. Typed with diacritics a word must be the listed
     one; typed without, its folded form, unless the qualifier is listed as accented only."""
     found: list[tuple[int, int, str]] = []
+    keys = [t.folded for t in tokens]
     for i in range(len(tokens)):
         for words, folded, accented_only in _OTHER_MATTER:
             window = tokens[i : i + len(words)]
-            if len(window) == len(words) and all(
-                t.text == w or (not accented_only and t.text == t.folded == f) for t, w, f in zip(window, words, folded)
-            ):
+            if len(window) != len(words):
+                continue
+            unaccented = not accented_only or _beside(keys, i, i + len(words), " ".join(folded))
+            if all(t.text == w or (unaccented and t.text == t.folded == f) for t, w, f in zip(window, words, folded)):
                 found.append((i, i + len(words) - 1, " ".join(folded)))
     return found
+
+
+def _beside(keys: list[str], start: int, end: int, qualifier: str) -> bool:
+    """Whether the words before ``keys[start:end]`` or after it are ones that only go with the
+    accented-only ``qualifier`` (core.text.OTHER_MATTER_UNACCENTED_BESIDE)."""
+    for phrase in OTHER_MATTER_UNACCENTED_BESIDE.get(qualifier, ()):
+        words = phrase.split()
+        if keys[max(start - len(words), 0) : start] == words or keys[end : end + len(words)] == words:
+            return True
+    return False
 
 
 def _drop_question_words(tokens: list[NormToken], name_pairs=frozenset({("can", "cuoc")})) -> list[NormToken]:

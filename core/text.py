@@ -194,8 +194,19 @@ OTHER_MATTER_QUALIFIERS: tuple[str, ...] = (
     "trường dạy lái",
     "karaoke",  # a business with a licence of its own, not only the household business's registration
     "vũ trường",
+    # the power company's contract, not the land's transfer ("sang tên hợp đồng mua điện")
+    "hợp đồng mua điện",
+    "hợp đồng điện",
+    "công tơ điện",
+    "đồng hồ điện",
 )
 OTHER_MATTER_ACCENTED_ONLY = frozenset({"bản án"})
+# Typed without diacritics, an accented-only qualifier still counts beside words that only go with
+# it, folded: "trich luc ban an ly hon" is the court's judgment, "ban an" after "trích lục" or
+# before "ly hôn", "của tòa" no shop selling food.
+OTHER_MATTER_UNACCENTED_BESIDE: dict[str, tuple[str, ...]] = {
+    "ban an": ("trich luc", "sao", "ly hon", "toa", "toa an", "cua toa", "hinh su", "dan su", "phuc tham", "so tham"),
+}
 
 # Where an official name's qualifiers begin (lowercase): what follows only narrows it.
 NAME_QUALIFIERS = (" (", " đối với ", " trong trường hợp ", " trường hợp ", ";", " thực hiện tại ", " tại cấp ", " mà ")

@@ -627,3 +627,22 @@ def test_two_procedures_named_with_one_that_does_both_get_that_one():
     # One of them named: that one.
     assert decide(index.search("làm giấy khai sinh cho con")).code == "1.001193"
     assert decide(index.search("xóa hộ khẩu cho người đã mất")).code != "DP-LT-02"
+
+
+@pytest.mark.parametrize(
+    "query, plain, code",
+    [
+        # Without diacritics "ban an" is the court's judgment beside words that only go with it.
+        ("Xin trich luc ban an ly hon de lam lai ho so", "xin trich luc ket hon de lam lai ho so", "2.000635"),
+        # The power company's contract is not the land's.
+        ("sang ten hd mua dien khi mua nha cu", "sang ten nha dat khi mua nha cu", "1.013831"),
+        ("sang tên hợp đồng điện khi mua nhà cũ", "sang tên nhà đất khi mua nhà cũ", "1.013831"),
+    ],
+)
+def test_another_matter_is_told_with_the_folk_names_loaded(query, plain, code):
+    folk = folk_aliases()
+    index = CatalogueIndex([replace(e, aliases=e.aliases + folk.get(e.code, ())) for e in seed_entries()])
+    assert answer(index, plain) == code
+    assert answer(index, query) is None
+    # "bán ăn" is still a food stall's.
+    assert answer(index, "dang ky ho kinh doanh ban an sang") == "1.001612"
