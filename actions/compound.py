@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import BODIES, answer_reply, document_line, fee_line, next_question_buttons, render_answer
+from core.passages import vietnamese_amounts
 from actions.store_unavailable import StoreCall
+from core import circumstances
 from core import passages as p
 from core import wording as m
 from procedures_db.db import session_scope
@@ -216,8 +218,14 @@ def answer_whole_question(
         return asked_age
     if pending in p.FIELD_ASPECTS and linked and not linked.get("candidates"):
         cues = [p.Cue(pending, 0, 0)] + cues  # "căn cứ pháp lý?" "của khai sinh": the question waited
-    # A circumstance that picks the variant: an age ("bé 10 tuổi"), a party from abroad ("chồng người Hàn").
-    circumstance = p.stated_age(text) is not None or p.states_foreign(text)
+    asked_cause = _ask_cause(dispatcher, tracker, text, linked, context)
+    if asked_cause is not None:
+        return asked_cause
+    # A circumstance that picks the variant: an age ("bé 10 tuổi"), a party from abroad ("chồng người Hàn"),
+    # why a paper is issued again ("thẻ bị rách").
+    circumstance = (
+        p.stated_age(text) is not None or p.states_foreign(text) or circumstances.reissue_cause(text) is not None
+    )
     # Several procedures named ("làm khai tử với xóa hộ khẩu thế nào"): each gets the question the intent asks.
     several = len(tracker.latest_message.get(PROCEDURE_REFS) or []) >= 2
     if not cues and not circumstance and not several and p.lacked_item(text) is None:
@@ -299,6 +307,8 @@ def _ask_age(
         return None
     if p.stated_age(text) is not None or p.states_whom(text) or p.states_foreign(text):
         return None
+    if circumstances.reissue_cause(text) is not None:
+        return None  # "căn cước ghi sai ngày sinh": a card held already, exchanged whatever the age
     variants: list[tuple[str, str]] = []
     with StoreCall(dispatcher, "catalogue, the variants by age") as call:
         with session_scope() as session:
@@ -318,6 +328,38 @@ def _ask_age(
     return [SlotSet("procedure_code", linked["value"]), SlotSet("pending_question", aspect)]
 
 
+def _ask_cause(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    text: str,
+    linked: Optional[Dict[str, Any]],
+    context: Optional[str],
+) -> Optional[List[Dict[Text, Any]]]:
+    """ "Tôi muốn làm lại thẻ căn cước": a lost card is re-issued (cấp lại), a torn or expired one exchanged
+    (cấp đổi), and the message does not say which, so one short question with a button per procedure; None
+    when the cause is stated, the procedure is named by its own verb ("cấp lại"), or it has no such sibling."""
+    if not linked or linked.get("candidates") or linked.get("value") == context:
+        return None
+    if not circumstances.asks_again(text) or circumstances.reissue_cause(text) is not None:
+        return None
+    variants: list[tuple[str, str, str]] = []
+    with StoreCall(dispatcher, "catalogue, the variants by cause") as call:
+        with session_scope() as session:
+            variants = answering.reissue_variants(session, str(linked["value"]))
+    if call.failed:
+        return []
+    again = [(code, name) for code, name, verb in variants if verb != circumstances.FIRST_ISSUE]
+    verbs = {verb for _, _, verb in variants}
+    if not all(verbs & set(heads) for heads in circumstances.CAUSE_HEADS.values()):
+        return None
+    intent = tracker.get_intent_of_latest_message() or ""
+    aspect = intent if intent in BODIES else DEFAULT
+    buttons = [{"title": name, "payload": f'/{aspect}{{"procedure": "{code}"}}'} for code, name in again[:MAX_CASES]]
+    dispatcher.utter_message(text=m.ASK_REISSUE_CAUSE, buttons=buttons)
+    # A typed answer ("thẻ bị mất rồi") picks the procedure from the one in context (answer_to_our_question).
+    return [SlotSet("procedure_code", linked["value"]), SlotSet("pending_question", aspect)]
+
+
 def _variant(
     session, text: str, found: list[answering.Mention], linked: Optional[Dict[str, Any]], context: Optional[str]
 ) -> Optional[str]:
@@ -333,7 +375,11 @@ def _variant(
     code = found[0].code if found else (linked or {}).get("value") or context
     if not code:
         return None
-    return answering.variant_for_age(session, code, text) or answering.variant_for_foreign(session, code, text)
+    return (
+        answering.variant_for_age(session, code, text)
+        or answering.variant_for_foreign(session, code, text)
+        or answering.variant_for_cause(session, code, text)
+    )
 
 
 def _compared(text: str, found: list[answering.Mention], base: Any) -> list[str]:
@@ -519,25 +565,37 @@ def _sections(
         if intent and procedure is not None:
             return [answer_reply(procedure, intent, channel)]
     one = len(codes) == 1
-    lines = [m.COMPOUND_HEADER.format(name=names[codes[0]], code=codes[0]) if one else m.MULTI_HEADER]
-    buttons = []
+    header = m.COMPOUND_HEADER.format(name=names[codes[0]], code=codes[0]) if one else m.MULTI_HEADER
     titles = [
-        m.SECTION.format(title=m.SECTION_TITLE[s.aspect])
-        if one
-        else m.SECTION_OF.format(title=m.SECTION_TITLE[s.aspect], name=names[s.code], code=s.code)
+        m.SECTION_TITLE[s.aspect] if one else f'{m.SECTION_TITLE[s.aspect]} — "{names[s.code]}" (mã {s.code})'
         for s in sections
     ]
-    # About one screen; each section its share.
-    room = MAX_REPLY_LINES - p.phone_lines(lines[0]) - sum(p.phone_lines(t) for t in titles)
-    bodies = [(_section_body(session, s, text) or m.SECTION_UNKNOWN).split("\n") for s in sections]
-    shares = _shares([sum(p.phone_lines(line) for line in body) for body in bodies], room)
-    for section, body, share in zip(sections, bodies, shares):
-        title = m.SECTION_TITLE[section.aspect]
-        lines.append(titles[sections.index(section)])
-        clipped, cut = _clip(body, share)
-        lines += clipped
+    entries = [_digest(session, s, text) or [("", m.SECTION_UNKNOWN)] for s in sections]
+    # About one screen; each section its share, and one line saying where the rest is when something was cut.
+    room = MAX_REPLY_LINES - p.phone_lines(header)
+    needs = [_section_need(t, e, s.aspect) for t, e, s in zip(titles, entries, sections)]
+    for more in (0, 1):
+        shares = _shares(needs, room - more)
+        for _ in range(len(sections)):
+            rendered = [_section_lines(t, e, n, s.aspect) for t, e, n, s in zip(titles, entries, shares, sections)]
+            # A section that took less than its share leaves the rest to the first one that was cut.
+            left = room - more - sum(p.phone_lines(line) for lines, _ in rendered for line in lines)
+            cut = [i for i, (_, was_cut) in enumerate(rendered) if was_cut and shares[i] < needs[i]]
+            if left <= 0 or not cut:
+                break
+            shares = [
+                share - (share - sum(p.phone_lines(x) for x in lines)) for share, (lines, _) in zip(shares, rendered)
+            ]
+            shares[cut[0]] += left
+        if not any(was_cut for _, was_cut in rendered):
+            break
+    lines = [header]
+    buttons = []
+    for section, (section_lines, cut) in zip(sections, rendered):
+        lines += section_lines
         intent = p.ASPECT_INTENT.get("documents" if section.aspect == "need" else section.aspect)
         if cut:
+            title = m.SECTION_TITLE[section.aspect]
             label = title if one else f"{title} — {names[section.code]}"
             payload = (
                 f'/{intent}{{"procedure": "{section.code}", "detail": "full"}}'
@@ -545,7 +603,148 @@ def _sections(
                 else f'/ask_procedure_info{{"procedure": "{section.code}", "detail": "{section.aspect}"}}'
             )
             buttons.append({"title": m.FULL_BUTTON_OF.format(title=label)[:60], "payload": payload})
+    if buttons:
+        lines.append(m.SECTIONS_MORE)
     return [("\n".join(lines), buttons[:5])]
+
+
+# --- a compound reply's sections: each the direct answer first, whole, then what fits ----------------
+
+# The channels in the order a compound reply lists them: in person first, as most citizens file.
+_CHANNEL_ORDER = ("truc tiep", "buu chinh", "truc tuyen")
+# A step that only says what to do when filing online ("Nếu lựa chọn hình thức nộp hồ sơ trực tuyến, …"), and
+# the condition before the first step of filing in person ("Nếu lựa chọn hình thức nộp hồ sơ trực tiếp, …").
+_ONLINE_STEP = re.compile(r"^neu (?:\w+ ){0,8}truc tuyen(?![\w])")
+_STEP_CONDITION = re.compile(r"^Nếu [^,]{0,80}?trực tiếp,\s*", re.IGNORECASE)
+_LABELLED = re.compile(r"^[^:]{1,30}: ")
+
+
+def _channel_rank(channel: Optional[str]) -> int:
+    folded = p.fold(channel or "")
+    return next((rank for rank, name in enumerate(_CHANNEL_ORDER) if name in folded), len(_CHANNEL_ORDER))
+
+
+def _by_channel(pairs: list[tuple[str, str]]) -> list[str]:
+    """``(channel, text)`` as one line per distinct text, in person first ("Trực tiếp: 200.000 …",
+    "Trực tuyến, Dịch vụ bưu chính: 160.000 …")."""
+    texts: dict[str, list[str]] = {}
+    for channel, text in sorted(pairs, key=lambda pair: _channel_rank(pair[0])):
+        texts.setdefault(text, []).append(channel)
+    return [m.FEE_CHANNEL.format(channel=", ".join(channels), text=text) for text, channels in texts.items()]
+
+
+def _digest(session, section: Section, text: str) -> list[tuple[str, str]]:
+    """A compound reply's section as ``(prefix, entry)`` pairs, the direct answer first: the papers every
+    citizen brings before one case's papers and notes, the fee of each way of filing in person first, the
+    agency whole, the first real step. The entries are the record's own, shortened later (``_fitted``)."""
+    procedure = get_procedure(session, section.code) if section.aspect in p.ASPECT_INTENT else None
+    if procedure is None:
+        return [("", line) for line in (_section_body(session, section, text) or "").split("\n") if line]
+    if section.aspect == "documents":
+        # One entry per paper: a record of several cases names the same form in each ("Tờ khai … (Mẫu CT01)").
+        seen: set[str] = set()
+        documents = [
+            d
+            for d in p.digest_documents(procedure.documents)
+            if not (_paper(d.name) in seen or seen.add(_paper(d.name)))
+        ]
+        # The paper's name alone: its counts and case are in the full list ("Xem đầy đủ").
+        return [(f"{i}. ", d.name) for i, d in enumerate(documents, start=1)]
+    if section.aspect == "fee":
+        channelled = [(fee.channel, vietnamese_amounts(p.clean(fee.text))) for fee in procedure.fees if fee.channel]
+        lines = _by_channel(channelled) if len(channelled) > 1 else []
+        lines += [fee_line(fee, m.FEE_AMOUNT_FIRST) for fee in procedure.fees if not (fee.channel and lines)]
+        return [("", line) for line in lines]
+    if section.aspect == "where":
+        lines = [p.clean(procedure.agency)] if procedure.agency else []
+        channels = sorted((method.channel for method in procedure.methods), key=_channel_rank)
+        if channels:
+            lines.append(m.METHODS_DIGEST.format(channels=", ".join(channels)))
+        if procedure.online_url and procedure.online != "none":
+            lines.append(m.ONLINE_LINK.format(url=procedure.online_url))
+        return [("", line) for line in lines]
+    if section.aspect == "time":
+        per_method = [(x.channel, x.processing_time) for x in procedure.methods if x.processing_time]
+        same = procedure.processing_time and all(t == procedure.processing_time for _, t in per_method)
+        lines = [procedure.processing_time] if procedure.processing_time else []
+        if not same:
+            lines += _by_channel(per_method)
+        return [("", line) for line in lines]
+    if section.aspect == "steps":
+        steps = [p.entry_text(step.text.split("\n", 1)[0]) for step in procedure.steps]
+        kept = [step for step in steps if not _ONLINE_STEP.match(p.fold(step))] or steps
+        kept = [_STEP_CONDITION.sub("", step) for step in kept]
+        return [(f"{i}. ", step[:1].upper() + step[1:]) for i, step in enumerate(kept, start=1) if step]
+    body = _section_body(session, section, text) or ""
+    return [("", line) for line in body.split("\n") if line]
+
+
+def _paper(name: str) -> str:
+    """What a document entry names, to tell two entries of the same paper."""
+    return p.fold(_BRACKETS.sub("", p.gist(name, 2 * p.PHONE_LINE_CHARS))).strip(" .;")
+
+
+_BRACKETS = re.compile(r"\s*\([^()]*\)")
+
+
+def _fitted(
+    entries: list[tuple[str, str]], room: int, first_chars: int, keep_brackets: bool, cut_to: Any = None
+) -> tuple[list[str], bool]:
+    """The entries within ``room`` phone lines, each the gist of its text (``core.passages.gist``): the first
+    (the direct answer) in up to ``first_chars`` characters, the others in one phone line, widened to two
+    while room is left; and whether anything was left out or shortened."""
+    if not entries:
+        return [], False
+
+    def line(index: int, chars: int) -> str:
+        prefix, text = entries[index]
+        if cut_to is not None:  # ``cut_to(text, chars)``: a passage cut at a word rather than its gist
+            return prefix + cut_to(p.clean(text), chars - len(prefix))
+        return prefix + p.gist(text, chars - len(prefix), keep_brackets=keep_brackets)
+
+    kept = [line(0, first_chars)]
+    used = p.phone_lines(kept[0])
+    for index in range(1, len(entries)):
+        short = line(index, p.PHONE_LINE_CHARS)
+        if used + p.phone_lines(short) > room:
+            break
+        kept.append(short)
+        used += p.phone_lines(short)
+    for index in range(len(kept)):  # the room left: whole entries, or two lines of them
+        wide = line(index, max(2 * p.PHONE_LINE_CHARS, first_chars if index == 0 else 0))
+        if wide != kept[index] and used - p.phone_lines(kept[index]) + p.phone_lines(wide) <= room:
+            used += p.phone_lines(wide) - p.phone_lines(kept[index])
+            kept[index] = wide
+    whole = [prefix + p.entry_text(text) for prefix, text in entries]
+    return kept, len(kept) < len(entries) or kept != whole[: len(kept)]
+
+
+def _section_lines(title: str, entries: list[tuple[str, str]], room: int, aspect: str) -> tuple[list[str], bool]:
+    """A section in ``room`` phone lines: its title, with the direct answer beside it when that is one
+    unlabelled line ("▸ Nơi nộp hồ sơ: Ủy ban nhân dân cấp xã"), then the entries that fit."""
+    keep_brackets = aspect in ("fee", "time", "where")
+    if aspect not in p.ASPECT_INTENT:  # a passage quoted for the question ("không cần sổ hộ khẩu … 01/01/2023")
+        header = m.SECTION.format(title=title)
+        body, cut = _fitted(entries, max(room - p.phone_lines(header), 1), PASSAGE_CHARS, keep_brackets, p.shorten)
+        return [header, *body], cut
+    head = m.SECTION_INLINE.format(title=title, text="")
+    # Beside a title of one phone line ("▸ Nơi nộp hồ sơ: …"); a title naming its procedure leaves no room.
+    if entries and not entries[0][0] and not _LABELLED.match(entries[0][1]) and len(head) <= p.PHONE_LINE_CHARS:
+        first = head + p.gist(entries[0][1], 2 * p.PHONE_LINE_CHARS - len(head), keep_brackets=keep_brackets)
+        rest, cut = _fitted(entries[1:], room - p.phone_lines(first), p.PHONE_LINE_CHARS, keep_brackets)
+        rest = rest if room - p.phone_lines(first) > 0 else []
+        whole = head + p.entry_text(entries[0][1])
+        return [first, *rest], cut or first != whole or len(rest) < len(entries) - 1
+    header = m.SECTION.format(title=title)
+    # A list's first entry is no more the answer than the next: one line each, so that more of them show.
+    first_chars = p.PHONE_LINE_CHARS if entries and entries[0][0] else 2 * p.PHONE_LINE_CHARS
+    body, cut = _fitted(entries, max(room - p.phone_lines(header), 1), first_chars, keep_brackets)
+    return [header, *body], cut
+
+
+def _section_need(title: str, entries: list[tuple[str, str]], aspect: str) -> int:
+    """The phone lines a section takes whole (each entry in two lines at most)."""
+    return sum(p.phone_lines(line) for line in _section_lines(title, entries, 10 * MAX_REPLY_LINES, aspect)[0])
 
 
 def _shares(needs: list[int], room: int) -> list[int]:
@@ -642,7 +841,7 @@ def _need(record: dict, item: str) -> tuple[str, list[dict]]:
         only_in_case = all(d.get("case") and not p.is_alternative(d["case"]) for d in answer.documents)
         lines = [(m.NEED_YES_CASE if only_in_case else m.NEED_YES).format(name=name, code=code)]
         for document in answer.documents[:3]:
-            line = "- " + p.clean(document.get("name"))
+            line = "- " + p.entry_text(document.get("name"))  # the portal's own "- " mark is not doubled
             if document.get("case"):
                 case = p.clean(document["case"])
                 line += (m.NEED_ALTERNATIVE if p.is_alternative(case) else m.NEED_ONLY_CASE).format(case=case)
@@ -902,16 +1101,40 @@ def answer_to_our_question(dispatcher: CollectingDispatcher, tracker: Tracker) -
     if code and p.states_foreign(text) and all(r.get("value") == code for r in refs):
         # "À, chồng tôi là người Hàn Quốc, vậy hồ sơ có khác gì không": the circumstance picks the variant.
         return answer_whole_question(dispatcher, tracker, tracker.get_slot("pending_question"))
+    if code and circumstances.reissue_cause(text) and all(r.get("value") == code for r in refs):
+        # "Thẻ bị mất rồi" about a card in context, asked or not: the re-issue for that cause.
+        return _variant_answer(dispatcher, tracker, code, "cause", answering.reissue_for_cause)
     if not code or m.ASK_AGE_VARIANT not in _last_bot_text(tracker) or p.stated_age(text) is None:
         return None
-    pending = tracker.get_slot("pending_question")
-    aspect = pending if pending in BODIES else DEFAULT
+    return _variant_answer(
+        dispatcher,
+        tracker,
+        code,
+        "age",
+        lambda session, code, text: answering.variant_for_age(session, code, text) or code,
+    )
+
+
+def _variant_answer(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    code: str,
+    what: str,
+    variant_for: Callable[[Any, str, str], Optional[str]],
+) -> Optional[List[Dict[Text, Any]]]:
+    """The question that waited (else the one answered last), answered for the procedure ``variant_for``
+    picks from the one in context and the message (a sibling, or itself when it fits); None when it picks none."""
+    text = tracker.latest_message.get("text") or ""
+    aspect = next(
+        (x for x in (tracker.get_slot("pending_question"), _previous_intent(tracker)) if x in BODIES), DEFAULT
+    )
     reply: Optional[tuple[str, list[dict]]] = None
-    with StoreCall(dispatcher, "catalogue, the variant for the age typed back") as call:
+    with StoreCall(dispatcher, f"catalogue, the variant for the {what} typed back") as call:
         with session_scope() as session:
-            code = answering.variant_for_age(session, code, text) or code  # the procedure asked about fits it
-            procedure = get_procedure(session, code)
+            picked = variant_for(session, code, text)
+            procedure = get_procedure(session, picked) if picked else None
             if procedure is not None:
+                code = procedure.code
                 reply = answer_reply(procedure, aspect, tracker.get_latest_input_channel())
     return _sent(dispatcher, call, reply, code)
 

@@ -263,7 +263,7 @@ _PAPERS = frozenset("giay ban so the don to van hop phieu anh hinh bang trich ch
 
 def is_paper(item: str) -> bool:
     """The item is a paper ("giấy", "bản sao", "sổ", "thẻ"), not a person or an act ("đưa bé đi")."""
-    words = content_words(item)
+    words = item_words(item)
     return bool(words) and words[0] in _PAPERS
 
 
@@ -520,8 +520,23 @@ def content_words(text: str) -> list[str]:
     return [
         _SAME_WORD.get(t.folded, t.folded)
         for t in normalize(text or "")
-        if t.kind in ("word", "number") and t.folded not in _STOPWORDS
+        if t.kind in ("word", "number") and (t.folded not in _STOPWORDS or t.text in _NOT_STOPWORDS)
     ]
+
+
+# Stop words folded from particles ("bạn", "về") that are also a paper's words written with their accents
+# ("bản vẽ thiết kế"); typed without accents ("can ban ve k") an item of nothing else is read as the paper's.
+_NOT_STOPWORDS = frozenset({"bản", "vẽ"})
+_BARE_PAPER_WORDS = frozenset({"ban", "ve"})
+
+
+def item_words(item: str) -> list[str]:
+    """The content words of the item of "có cần X không"; an item of bare stop words only ("ban ve", typed
+    for "bản vẽ") keeps those that may be a paper's."""
+    words = content_words(item)
+    if words:
+        return words
+    return [t.folded for t in normalize(item or "") if t.kind == "word" and t.folded in _BARE_PAPER_WORDS]
 
 
 def strong_words(text: str) -> set[str]:
@@ -566,7 +581,7 @@ def matching_documents(
     it ("căn cước") is also looked for as the records name it ("giấy tờ tùy thân").
     """
     ignored = {w for phrase in ignore for w in content_words(phrase)}
-    words = content_words(item)
+    words = item_words(item)
     queries = [[w for w in words if w not in ignored] or words]
     folded_item = _folded(item).text
     for said, meant in _SAME_PAPER.items():
@@ -845,6 +860,109 @@ def _widened(lines: Sequence[str], kept: list[str], room: int) -> list[str]:
             kept[index] = shorten(lines[index], (phone_lines(kept[index]) + room) * PHONE_LINE_CHARS)
             room = 0
     return kept
+
+
+# --- digests: a record's long entries as a compound reply's short lines ---------------------------
+
+# The portal's own list marks and numbering before an entry ("- ", "+ ", "(iv) ", "a) ", "1. ").
+_ENTRY_NUMBER = re.compile(r"^(?:[-+•*]\s*|\((?:[ivx]+|\d+|[a-zđ])\)\s*|(?:[a-zđ]|\d+)[.)]\s+)+", re.IGNORECASE)
+# "(sau đây gọi tắt là giấy tờ tùy thân)": the record's own short name of what it lists.
+_CALLED = re.compile(r"\(sau đây gọi(?: tắt)? là ([^()]{3,40})\)", re.IGNORECASE)
+# "(Mẫu CT01 ban hành kèm theo Thông tư số 53/2025/TT-BCA)": the form's number says it; the act it came with
+# is in the full answer.
+_ISSUED_WITH = re.compile(r"\s*,?\s+(?:ban hành )?kèm theo (?:Thông tư|Nghị định|Quyết định)[^();]*", re.IGNORECASE)
+_SENTENCE_BREAK = re.compile(r"(?<=[^\s.]{2})[.;](?=\s+\S)")
+_BRACKETED = re.compile(r"\s*\([^()]*\)")
+_FORM_NUMBER = re.compile(r"\s?\((?:Mẫu|mẫu) (?:số )?\S{2,12}\)$")
+_CLAUSE_BREAK = re.compile(r",\s")
+
+
+def _first_sentence(line: str) -> str:
+    """``line`` up to its first ". " or "; " outside brackets ("Miễn phí (… quyết định. Miễn …)" is one)."""
+    depth = 0
+    for index, char in enumerate(line):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth <= 0 and char in ".;" and _SENTENCE_BREAK.match(line, index):
+            return line[:index].strip()
+    return line.strip()
+
+
+def entry_text(text: Optional[str]) -> str:
+    """A record's entry without the portal's list marks and numbering ("- (iv) Trường hợp …")."""
+    return _ENTRY_NUMBER.sub("", clean(text).replace("\xa0", " ")).strip()
+
+
+def gist(text: Optional[str], max_chars: int, keep_brackets: bool = False) -> str:
+    """A long entry of a record shortened to what it is about, within ``max_chars``: its own short name
+    ("(sau đây gọi tắt là giấy tờ tùy thân)"), else its first sentence, without the act a form was issued
+    with and, when still too long, without its bracketed details, then cut after a comma or a word ("…").
+    "Giấy báo tử hoặc giấy tờ thay Giấy báo tử do cơ quan có thẩm quyền cấp. Trường hợp …" keeps its first
+    sentence, not "Giấy báo tử hoặc giấy tờ thay Giấy báo…". ``keep_brackets``: the bracketed details are the
+    answer's own ("Miễn phí (Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh … quyết định)")."""
+    line = entry_text(text)
+    if len(line) <= max_chars:
+        return line
+    called = _CALLED.search(_first_sentence(line))
+    if called and not _NOTE_ENTRY.match(fold(line)) and not _ONE_CASE_ENTRY.match(fold(line)):
+        name = called.group(1).strip()
+        head = line[: called.start()].strip()
+        line = f"{name[:1].upper()}{name[1:]}: {head}"
+    line = _ISSUED_WITH.sub("", line)
+    first = _first_sentence(line)
+    if len(first) >= min(20, max_chars // 2):
+        line = first
+    while len(line) > max_chars and not keep_brackets:  # the longest bracketed detail first
+        # A form's number ("(Mẫu CT01)") is what the citizen asks for at the desk: it stays.
+        brackets = sorted(
+            (x for x in _BRACKETED.finditer(line) if not _FORM_NUMBER.match(x.group(0))),
+            key=lambda match: len(match.group(0)),
+        )
+        plain = (line[: brackets[-1].start()] + line[brackets[-1].end() :]).strip() if brackets else line
+        if plain == line or len(plain) < min(20, max_chars // 2):
+            break
+        line = plain
+    if len(line) <= max_chars:
+        return line
+    form = _FORM_NUMBER.search(line.rstrip(" .;"))
+    if form and len(form.group(0)) < max_chars // 2:  # "Tờ khai thay đổi thông tin… (Mẫu CT01)"
+        number = form.group(0).strip()
+        return shorten(line[: form.start()].rstrip(), max_chars - len(number) - 1) + " " + number
+    # After the last comma that keeps at least half of the room: a whole clause rather than half a word.
+    head = line[: max_chars - 1]
+    cuts = [match.start() for match in _CLAUSE_BREAK.finditer(head) if match.start() >= max_chars // 2]
+    if cuts:
+        return head[: cuts[-1]].rstrip(" ,;:—-(") + "…"
+    return shorten(line, max_chars)
+
+
+# An entry of the document list that holds for one way of filing only ("Mẫu hộ tịch điện tử … nếu … nộp hồ sơ
+# theo hình thức trực tuyến"): after those every citizen files in person.
+_ONLINE_ONLY = re.compile(r"(?<![\w])(?:truc tuyen|tai len|dien tu tuong tac)(?![\w])")
+# "… đối với trường hợp đăng ký khai tử cho người chết đã lâu": one case's paper, however it begins.
+_FOR_A_CASE = re.compile(r"(?<![\w])(?:doi voi|trong|cho) truong hop(?![\w])")
+
+
+def digest_rank(document: Any, cases_named: bool = True) -> tuple[int, int]:
+    """Where an entry goes in a compound reply's short list of documents: the papers every citizen brings
+    (no case, to submit; in person before online) first, then those to show, then one case's papers, then
+    notes and headings. ``document``: a record's dict or a model; ``cases_named``: the record's ``case``
+    tells one case's papers apart (not when every entry has one: a record of cases only)."""
+    rank = document_rank(document)
+    name = fold(entry_text(str(_entry(document, "name") or "")))
+    if rank == 0 and ((cases_named and _entry(document, "case")) or _FOR_A_CASE.search(name.split(". ", 1)[0])):
+        rank = 1
+    if rank == 0 and _ONE_CASE_ENTRY.match(name):  # "(iv) Trường hợp …": a case behind its numbering
+        rank = 1
+    shown = 1 if _entry(document, "group") == "xuat_trinh" else 0
+    online = 1 if _ONLINE_ONLY.search(name) else 0
+    return rank, shown + online
+
+
+def digest_documents(documents: Iterable[Any]) -> list[Any]:
+    """The documents in a compound reply's order (``digest_rank``), each kind in the record's order."""
+    documents = ordered_documents(documents)
+    cases_named = not all(_entry(document, "case") for document in documents)
+    return sorted(documents, key=lambda document: digest_rank(document, cases_named))
 
 
 _FRAGMENT = re.compile(r"\s*[;()]\s*")

@@ -287,6 +287,10 @@ SECTION = "▸ {title}:"
 SECTION_OF = '▸ {title} — "{name}" (mã {code}):'
 SECTION_UNKNOWN = "Cơ sở dữ liệu của em chưa có thông tin này đã được kiểm chứng."
 MORE_LINES = "… (còn {count} mục, bấm nút bên dưới để xem)"
+# A compound reply's sections: the direct answer beside its title, one line for what the buttons hold.
+SECTION_INLINE = "▸ {title}: {text}"
+SECTIONS_MORE = "Xem thêm ở nút “Xem đầy đủ” bên dưới ạ."
+METHODS_DIGEST = "Hình thức nộp: {channels}."
 FULL_BUTTON = "Xem đầy đủ"
 FULL_BUTTON_OF = "Xem đầy đủ: {title}"
 FIELD_QUOTE = 'Dạ, theo mục "{field}" của thủ tục "{name}" (mã {code}):'
@@ -353,6 +357,10 @@ CASE_STATED = "Giấy tờ cho trường hợp anh/chị nêu:"
 CASE_ASK = "Giấy tờ còn lại tùy trường hợp. Anh/chị thuộc trường hợp nào ạ? (bấm để xem giấy tờ của trường hợp đó)"
 CASE_ASK_ONLY_FORM = "Giấy tờ luôn cần:"
 ASK_AGE_VARIANT = "Dạ, thủ tục này khác nhau theo tuổi của người được cấp. Anh/chị làm cho người bao nhiêu tuổi ạ?"
+ASK_REISSUE_CAUSE = (
+    "Dạ, làm lại giấy tờ này là một trong hai thủ tục: giấy bị mất thì cấp lại; giấy bị hỏng, hết hạn hoặc"
+    " sai thông tin thì cấp đổi. Giấy của anh/chị bị mất hay bị hỏng ạ?"
+)
 CASE_ALWAYS = "Giấy tờ luôn cần:"
 CASE_OTHERS = "Còn {count} giấy tờ cho các trường hợp khác (bấm nút bên dưới để xem)."
 LACKED_HEADER = 'Dạ, khi không có giấy tờ đó, hồ sơ thủ tục "{name}" (mã {code}) ghi:'

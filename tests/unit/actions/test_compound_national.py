@@ -1,0 +1,79 @@
+"""Compound replies and item questions with the national catalogue loaded (../shared/data/national plus the
+seed): each section leads with its direct answer, whole and readable, within one phone screen (issue 16).
+
+Skipped, saying so, when the national portal pages are absent (they are never committed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.procedure_info import ActionAnswerProcedure
+from core.passages import phone_lines
+from integrations.portal_import import import_portal
+from integrations.seed import seed_if_empty
+from procedures_db.db import session_scope
+
+from .conftest import make_tracker
+
+NATIONAL = Path(__file__).resolve().parents[4] / "shared" / "data" / "national"
+
+
+@pytest.fixture(scope="module")
+def national_url(tmp_path_factory):
+    if not NATIONAL.is_dir() or not any(NATIONAL.glob("*.jsonl")):
+        pytest.skip(f"national portal pages not found at {NATIONAL} (../shared/data/national)")
+    url = f"sqlite:///{tmp_path_factory.mktemp('national') / 'catalogue.db'}"
+    with session_scope(url) as session:
+        seed_if_empty(session)
+    with session_scope(url) as session:
+        import_portal(session, [NATIONAL])
+    return url
+
+
+@pytest.fixture
+def national(national_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", national_url)
+    return national_url
+
+
+def answer(text: str, intent: str, procedure: str) -> str:
+    dispatcher = CollectingDispatcher()
+    entities = [{"entity": "procedure", "value": procedure, "start": 0, "end": 1}]
+    ActionAnswerProcedure().run(dispatcher, make_tracker(intent, text, entities), {})
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+def test_a_compound_reply_names_the_agency_and_the_papers_whole(national):
+    text = answer("di khai tu can mang giay gi, nop o dau, co ton tien khong?", "ask_documents", "1.000656")
+    assert "Ủy ban Nhân dân xã, phường, thị trấn" in text  # not "Cơ quan giải quyết: Ủy ban Nhân…"
+    assert "Giấy báo tử hoặc giấy tờ thay Giấy báo" in text and "Tờ khai đăng ký khai tử" in text
+    assert text.index("Giấy tờ") < text.index("Nơi nộp") < text.index("Phí") and phone_lines(text) <= 12
+
+
+def test_a_compound_reply_lists_the_papers_everyone_brings_before_one_cases(national):
+    text = answer(
+        "đăng ký kết hôn cần giấy tờ gì, các bước thế nào và mất bao lâu ạ?", "ask_documents", "1.000894"
+    )
+    assert "1. Tờ khai đăng ký kết hôn" in text and "Trường hợp" not in text
+    # The first real step, not the condition it is written under ("- Nếu lựa chọn hình thức nộp hồ sơ trực…").
+    assert "1. Người yêu cầu đăng ký kết hôn nộp hồ sơ" in text and "Nếu lựa chọn" not in text
+    assert phone_lines(text) <= 12
+
+
+def test_a_compound_fee_lists_the_in_person_fee_first(national):
+    text = answer("lm ho chieu lan dau het bn tien, nop online dc ko, bao lau co a", "ask_fee", "1.001456")
+    assert "Trực tiếp: 200.000 Việt Nam Đồng" in text and phone_lines(text) <= 12
+
+
+def test_a_compound_document_list_keeps_the_form_number(national):
+    text = answer("dk tam tru can j, nop o dau vay ad", "ask_documents", "1.004194")
+    assert "(Mẫu CT01)" in text and "Công an cấp Xã" in text and phone_lines(text) <= 12
+
+
+def test_an_item_typed_without_accents_is_found_in_the_record(national):
+    text = answer("lam giay phep xay nha can ban ve k", "ask_documents", "1.013225")
+    assert "bản vẽ thiết kế" in text and "không có trong" not in text and "- - " not in text
