@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from sqlalchemy.orm import Session
 
+from core import circumstances
 from core import passages as p
 from core.ranking import Thresholds, decide
 from core.text import folded_text, normalize
@@ -473,6 +474,44 @@ def variant_for_foreign(session: Session, code: str, text: str, choices: tuple[d
         if hit.code != code and _folded_name(hit.name) == wanted:
             return hit.code
     return None
+
+
+def reissue_variants(session: Session, code: str) -> list[tuple[str, str, str]]:
+    """The procedures that issue again the paper ``code`` issues ("Cấp lại thẻ căn cước", "Cấp đổi thẻ căn
+    cước" for any card procedure), as (code, name, verb), ``code`` first; [] when it issues no paper or
+    none issues it again."""
+    procedure = get_procedure(session, code) if code else None
+    own = circumstances.issued_paper(procedure.name) if procedure is not None else None
+    if procedure is None or own is None:
+        return []
+    siblings = []
+    for hit in catalogue_index(session).search(own[1], limit=15).hits:
+        verb, paper = circumstances.issued_paper(hit.name) or ("", "")
+        if hit.code != code and paper == own[1] and verb != circumstances.FIRST_ISSUE:
+            siblings.append((hit.code, hit.name, verb))
+    return [(code, procedure.name, own[0]), *siblings] if siblings else []
+
+
+def variant_for_cause(session: Session, code: str, text: str) -> Optional[str]:
+    """The variant for why the paper is issued again ("thẻ bị mất": Cấp lại thẻ căn cước; "thẻ bị rách",
+    "ghi sai ngày sinh": Cấp đổi thẻ căn cước); None when no cause is stated, the procedure already fits
+    it, or none does."""
+    cause = circumstances.reissue_cause(text)
+    if cause is None:
+        return None
+    heads = circumstances.CAUSE_HEADS[cause]
+    variants = reissue_variants(session, code)
+    if not variants or variants[0][2] in heads:
+        return None
+    return next((c for c, _, verb in variants[1:] if verb in heads), None)
+
+
+def reissue_for_cause(session: Session, code: str, text: str) -> Optional[str]:
+    """The procedure of ``code``'s re-issue family that fits the cause the message states: a sibling, or
+    ``code`` itself when it fits; None when no cause is stated or ``code`` has no such family."""
+    if circumstances.reissue_cause(text) is None or not reissue_variants(session, code):
+        return None
+    return variant_for_cause(session, code, text) or code
 
 
 def _folded_name(name: str) -> str:

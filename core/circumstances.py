@@ -1,0 +1,74 @@
+"""Why a citizen needs a paper issued again, as their message says it: it was lost, or it is damaged,
+expired or wrong. The cause picks the variant the catalogue splits the matter into ("Cấp lại thẻ căn
+cước" for a lost card, "Cấp đổi thẻ căn cước" for a torn, expired or wrong one); a message that says
+"làm lại" without a cause leaves the choice to one short question.
+
+Everything here reads folded text (core.text.fold: lower case, no diacritics, đ→d), so the same rules
+serve accented, unaccented and abbreviated messages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from core.text import fold
+
+LOST, DAMAGED = "lost", "damaged"
+
+# "bị mất", "làm mất", "đánh rơi", "thất lạc", "mất ví", "cháy hết", "bị trộm", "không tìm thấy". "mất" alone, or
+# "mất rồi", is not enough: it also means a death ("bố tôi mất rồi") and how long something takes ("mất bao lâu").
+_LOST = re.compile(
+    r"(?<![\w])(?:"
+    r"(?:bi|da|lam|danh|lm|do) mat|mat (?:vi|tui|cap|giay|the|bang|so|ho chieu)|"
+    r"that lac|danh roi|roi mat|bi trom|bi cuop|(?:bi|da) chay|chay (?:het|mat|rui)|cuon troi|lu cuon|"
+    r"khong (?:con|tim thay|thay)(?: nua)?(?= *(?:$|[.,!?]))|khong tim (?:thay|duoc)"
+    r")(?![\w])"
+)
+# Damaged, expired or wrong: the paper is still in hand and is exchanged.
+_DAMAGED = re.compile(
+    r"(?<![\w])(?:"
+    r"(?:bi |da )?(?:hong|hu hong|rach|gay|bong troc|bong|nhoe|uot|cong venh|tray xuoc)|"
+    r"(?:bi |chu |anh )mo|mo (?:het|chu|anh|qua)|"
+    r"het han|qua han su dung|sap het han|"
+    r"(?:ghi |bi |in )sai|sai (?:ten|ngay|ho|thong tin|so|dia chi|que)|"
+    r"thay doi (?:thong tin|ho|ten|noi|dia chi)|doi (?:ten|ho|dia chi)"
+    r")(?![\w])"
+)
+# "làm lại", "xin lại": a wish for the paper again, without a cause ("cấp lại" names the procedure itself).
+_AGAIN = re.compile(r"(?<![\w])(?:lam|lm|xin|lay) lai(?![\w])")
+
+
+def reissue_cause(text: str) -> Optional[str]:
+    """LOST or DAMAGED when the message says why the paper must be issued again; None when it does not
+    (or says both: then the citizen is asked)."""
+    folded = fold(text)
+    lost, damaged = bool(_LOST.search(folded)), bool(_DAMAGED.search(folded))
+    if lost == damaged:
+        return None
+    return LOST if lost else DAMAGED
+
+
+def asks_again(text: str) -> bool:
+    """ "làm lại thẻ căn cước": the citizen wants the paper again, whichever variant that is."""
+    return bool(_AGAIN.search(fold(text)))
+
+
+# A procedure name that issues a paper: its verb, the paper, and a cause ("… bị mất", "… do bị hư hỏng") or
+# whom it is for ("… cho người dưới 14 tuổi") it may carry.
+_HEAD = re.compile(r"^(cap lai|cap doi|doi|cap)\s+")
+_CAUSE_TAIL = re.compile(r"\s*(?:,\s*)?(?:do |vi )?(?:bi )?(?:mat|hu hong|hong|rach)(?:\s.*)?$")
+_WHOM_TAIL = re.compile(r" (?:cho|doi voi|cua) .*$")
+FIRST_ISSUE = "cap"
+CAUSE_HEADS = {LOST: ("cap lai",), DAMAGED: ("cap doi", "doi")}
+
+
+def issued_paper(name: str) -> Optional[tuple[str, str]]:
+    """(verb, paper) of a procedure that issues a paper, first or again ("cap lai", "the can cuoc"), the
+    paper without the cause or the person its name may carry; None for any other procedure."""
+    folded = fold(name).strip()
+    head = _HEAD.match(folded)
+    if head is None:
+        return None
+    paper = _CAUSE_TAIL.sub("", _WHOM_TAIL.sub("", folded[head.end() :])).strip(" ,")
+    return (head.group(1), paper) if paper else None

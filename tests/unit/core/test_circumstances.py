@@ -1,0 +1,47 @@
+"""Why a paper is issued again, as citizens type it (core/circumstances.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.circumstances import DAMAGED, LOST, asks_again, issued_paper, reissue_cause
+
+
+@pytest.mark.parametrize(
+    "text, cause",
+    [
+        ("Thẻ bị mất rồi, không tìm thấy nữa.", LOST),
+        ("toi danh roi bang lai o cho", LOST),
+        ("so do bi lu cuon mat r", LOST),
+        ("The bi rach, chu mo het roi.", DAMAGED),
+        ("Bằng hết hạn tháng trước, vẫn còn giữ bằng cũ.", DAMAGED),
+        ("cccd ghi sai ngay sinh", DAMAGED),
+        # "mất" alone is a death or a duration, not a lost paper.
+        ("Bố tôi mất rồi, làm khai tử ở đâu?", None),
+        ("làm lại căn cước mất bao lâu", None),
+        # Both said: the citizen is asked, not guessed for.
+        ("thẻ cũ bị rách, thẻ mới lại bị mất", None),
+    ],
+)
+def test_the_cause_of_a_reissue_is_read_in_every_typing_style(text, cause):
+    assert reissue_cause(text) == cause
+
+
+def test_a_wish_for_the_paper_again_is_not_the_procedures_own_verb():
+    assert asks_again("Tôi muốn làm lại thẻ căn cước") and asks_again("xin lai bang lai xe")
+    assert not asks_again("cấp lại thẻ căn cước cần gì")  # names the procedure itself
+
+
+@pytest.mark.parametrize(
+    "name, issued",
+    [
+        ("Cấp lại thẻ căn cước", ("cap lai", "the can cuoc")),
+        ("Cấp đổi thẻ căn cước", ("cap doi", "the can cuoc")),
+        ("Cấp lại giấy phép lái xe bị mất", ("cap lai", "giay phep lai xe")),
+        ("Đổi giấy phép lái xe", ("doi", "giay phep lai xe")),
+        ("Cấp thẻ căn cước cho người dưới 14 tuổi", ("cap", "the can cuoc")),
+        ("Đăng ký khai sinh", None),
+    ],
+)
+def test_the_paper_a_procedure_issues_is_its_name_without_cause_or_person(name, issued):
+    assert issued_paper(name) == issued
