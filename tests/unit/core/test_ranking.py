@@ -646,3 +646,14 @@ def test_another_matter_is_told_with_the_folk_names_loaded(query, plain, code):
     assert answer(index, query) is None
     # "bán ăn" is still a food stall's.
     assert answer(index, "dang ky ho kinh doanh ban an sang") == "1.001612"
+
+
+def test_a_death_told_finds_the_death_registration_and_a_loss_does_not():
+    folk = folk_aliases()
+    index = CatalogueIndex([replace(e, aliases=e.aliases + folk.get(e.code, ())) for e in seed_entries()])
+    assert answer(index, "Bố tôi vừa mất, tôi phải làm những thủ tục gì?") == "1.000656"
+    assert answer(index, "ông tôi qua đời hôm qua, gia đình cần làm gì") == "1.000656"
+    assert answer(index, "nha co nguoi mat can lam thu tuc gi") == "1.000656"
+    # "mất" with a paper is a loss.
+    assert answer(index, "bố tôi vừa mất cccd, làm lại ở đâu") != "1.000656"
+    assert answer(index, "mẹ tôi mất sổ đỏ") != "1.000656"
