@@ -874,7 +874,7 @@ _ISSUED_WITH = re.compile(r"\s*,?\s+(?:ban hành )?kèm theo (?:Thông tư|Ngh�
 _SENTENCE_BREAK = re.compile(r"(?<=[^\s.]{2})[.;](?=\s+\S)")
 _BRACKETED = re.compile(r"\s*\([^()]*\)")
 _FORM_NUMBER = re.compile(r"\s?\((?:Mẫu|mẫu) (?:số )?\S{2,12}\)$")
-_CLAUSE_BREAK = re.compile(r",\s")
+_COMMA_BREAK = re.compile(r",\s")
 
 
 def _first_sentence(line: str) -> str:
@@ -929,7 +929,7 @@ def gist(text: Optional[str], max_chars: int, keep_brackets: bool = False) -> st
         return shorten(line[: form.start()].rstrip(), max_chars - len(number) - 1) + " " + number
     # After the last comma that keeps at least half of the room: a whole clause rather than half a word.
     head = line[: max_chars - 1]
-    cuts = [match.start() for match in _CLAUSE_BREAK.finditer(head) if match.start() >= max_chars // 2]
+    cuts = [match.start() for match in _COMMA_BREAK.finditer(head) if match.start() >= max_chars // 2]
     if cuts:
         return head[: cuts[-1]].rstrip(" ,;:—-(") + "…"
     return shorten(line, max_chars)
