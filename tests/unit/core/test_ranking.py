@@ -657,3 +657,20 @@ def test_a_death_told_finds_the_death_registration_and_a_loss_does_not():
     # "mất" with a paper is a loss.
     assert answer(index, "bố tôi vừa mất cccd, làm lại ở đâu") != "1.000656"
     assert answer(index, "mẹ tôi mất sổ đỏ") != "1.000656"
+
+
+@pytest.mark.parametrize(
+    "code, name, query",
+    [
+        ("3.000275", "Mở khóa tài khoản định danh điện tử (thực hiện tại cấp tỉnh)", "vneid bị khóa thì mở khóa ở đâu"),
+        ("1.012888", "Công nhận Ban quản trị nhà chung cư", "xin công nhận ban quản trị chung cư"),
+        ("1.013442", "Khai báo vũ khí thô sơ là hiện vật trưng bày, triển lãm, làm đồ gia bảo", "khai báo kiếm cổ"),
+        ("1.011608", "Công nhận hộ thoát nghèo, hộ thoát cận nghèo thường xuyên hằng năm", "xin thoát nghèo"),
+        ("1.014159", "Cung cấp thông tin quy hoạch đô thị và nông thôn", "hỏi thông tin quy hoạch ở đâu"),
+    ],
+)
+def test_folk_names_of_national_procedures_find_them(code, name, query):
+    folk = folk_aliases()
+    entries = [replace(e, aliases=e.aliases + folk.get(e.code, ())) for e in seed_entries()]
+    index = CatalogueIndex(entries + [CatalogueEntry(code, name, None, (), aliases=folk.get(code, ()))])
+    assert answer(index, query) == code
