@@ -28,7 +28,12 @@ _COMPLAINT = re.compile(
 
 _EXPLICIT_COMPLAINT = re.compile(r"\b(khieu nai|khieu kien|phan anh|kien nghi|to cao)\b")
 # Words of someone who chose to rate or comment on the service.
-_RATING_OFFER = re.compile(r"\b(danh gia|gop y|nhan xet|hai long|cham diem|sao|y kien|chat luong|phuc vu|dich vu)\b")
+# "sao" only as stars ("5 sao", "mấy sao"): alone it asks why ("sao lâu vậy"); "ý kiến" not as a paper or a
+# consent of the dossier ("hỏi ý kiến bé", "ý kiến đồng ý của con").
+_RATING_OFFER = re.compile(
+    r"\b(danh gia|gop y|nhan xet|hai long|cham diem|\d+ ?sao|may sao|(?<!hoi )(?<!xin )(?<!lay )y kien(?! dong y)|"
+    r"chat luong|phuc vu|dich vu)\b"
+)
 
 
 def is_complaint(text: str) -> bool:

@@ -54,6 +54,15 @@ def test_a_question_read_as_feedback_is_answered_not_rated(database, dispatcher)
     assert "12 tháng" in dispatcher.messages[0]["text"] and stored_feedback(database) == []
 
 
+def test_asking_whether_the_childs_opinion_is_needed_is_answered_not_rated(database, dispatcher):
+    # "hỏi ý kiến" is the child's consent, a paper of the name-change dossier, and "10 tuổi" is no rating.
+    text = "Có cần đưa bé theo để hỏi ý kiến không? Bé 10 tuổi."
+    tracker = make_tracker("give_feedback", text, slots={"procedure_code": "1.004859"})
+    events = ActionFeedback().run(dispatcher, tracker, {})
+    assert slot_events(events)["feedback_kind"] == "answered" and stored_feedback(database) == []
+    assert "1.004859" in dispatcher.messages[0]["text"]
+
+
 @pytest.mark.parametrize(
     "text,expected",
     [("4", 4), ("cho 5 nhé", 5), ("3 sao", 3), ("hẹn tôi 3 lần", None), ("nộp 2 lần đều bị trả", None), ("6", None)],

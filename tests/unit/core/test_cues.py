@@ -105,3 +105,20 @@ def test_a_request_for_a_procedure_is_told_from_the_off_topic(text, asks):
 )
 def test_a_question_is_told_from_a_statement(text, expected):
     assert cues.asks_a_question(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Có cần đưa bé theo để hỏi ý kiến không? Bé 10 tuổi.",  # the child's consent, a paper of the dossier
+        "có cần ý kiến đồng ý của con không",
+        "sao lâu vậy",
+    ],
+)
+def test_a_question_about_the_dossier_is_no_offer_to_rate(text):
+    assert not cues.offers_a_rating(text)
+
+
+def test_stars_and_opinions_of_the_service_are_offers_to_rate():
+    assert cues.offers_a_rating("5 sao") and cues.offers_a_rating("cho mấy sao")
+    assert cues.offers_a_rating("tôi có ý kiến về thái độ phục vụ")
