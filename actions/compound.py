@@ -303,7 +303,12 @@ def _ask_age(
 ) -> Optional[List[Dict[Text, Any]]]:
     """ "Tôi muốn làm căn cước": the procedure is split by age and the message does not say for whom, so
     one short question with a button per age; None when the case is stated or does not matter."""
-    if not linked or linked.get("candidates") or linked.get("value") == context:
+    if (
+        not linked
+        or linked.get("candidates")
+        or linked.get("value") == context
+        or _an_item_in_context(text, linked, context)
+    ):
         return None
     if p.stated_age(text) is not None or p.states_whom(text) or p.states_foreign(text):
         return None
@@ -328,6 +333,12 @@ def _ask_age(
     return [SlotSet("procedure_code", linked["value"]), SlotSet("pending_question", aspect)]
 
 
+def _an_item_in_context(text: str, linked: Dict[str, Any], context: Optional[str]) -> bool:
+    """ "Có cần mang theo thẻ căn cước không?" about a passport: the card is a paper to bring, not the card
+    procedure to ask the age or the cause for."""
+    return bool(context) and any(c.aspect == "need" and _within(linked, c) for c in p.detect_aspects(text))
+
+
 def _ask_cause(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -338,7 +349,12 @@ def _ask_cause(
     """ "Tôi muốn làm lại thẻ căn cước": a lost card is re-issued (cấp lại), a torn or expired one exchanged
     (cấp đổi), and the message does not say which, so one short question with a button per procedure; None
     when the cause is stated, the procedure is named by its own verb ("cấp lại"), or it has no such sibling."""
-    if not linked or linked.get("candidates") or linked.get("value") == context:
+    if (
+        not linked
+        or linked.get("candidates")
+        or linked.get("value") == context
+        or _an_item_in_context(text, linked, context)
+    ):
         return None
     if not circumstances.asks_again(text) or circumstances.reissue_cause(text) is not None:
         return None

@@ -68,3 +68,14 @@ def test_a_cause_for_a_procedure_without_such_siblings_is_not_read_as_one(databa
     # is left to what it is (here, out of scope), as before.
     _told(dispatcher, "Thẻ bị rách", "DP-BH-02")
     assert "mã DP-BH-02" not in (dispatcher.messages[0].get("text") or "")
+
+
+def test_a_card_named_as_a_paper_to_bring_asks_neither_age_nor_cause(database, dispatcher):
+    # "Có cần mang theo thẻ căn cước không?" about a passport: the card is an item of the passport's dossier.
+    text = "Có cần mang theo thẻ căn cước không?"
+    entities = [{"entity": "procedure", "value": FIRST_CARD, "start": text.index("thẻ"), "end": text.index(" không")}]
+    tracker = make_tracker("ask_documents", text, entities, slots={"procedure_code": "1.001456"})
+    slots = slot_events(ActionAnswerProcedure().run(dispatcher, tracker, {}))
+    reply = dispatcher.messages[0]["text"]
+    assert reply not in (m.ASK_AGE_VARIANT, m.ASK_REISSUE_CAUSE) and "1.001456" in reply
+    assert slots.get("procedure_code", "1.001456") == "1.001456"
