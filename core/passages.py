@@ -40,6 +40,7 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"can nhung gi",
         r"can (?:nhung )?cai gi",
         r"chuan bi (?:nhung )?(?:gi|nhung gi)",
+        r"can (?:ban|giay|to|so|anh)(?: \w+){0,2} gi",  # "cần bản vẽ gì": which of those papers
     ),
     "fee": (
         r"(?<!ho tro chi )(?:le )?phi",
@@ -104,6 +105,7 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"(?:co )?gia tri (?:trong |su dung )?(?:bao lau|may thang|may nam|den khi nao|bao nhieu lau)",
         r"(?:thoi han|han) (?:su dung|hieu luc|cua giay|cua the|cua bang|cua ket qua)",
         r"(?:co )?thoi han (?:khong|bao lau)",
+        r"(?:giay|the|bang|so|ket qua) (?:co )?han (?:bao lau|may thang|may nam|den khi nao)",
         r"(?:het han|hieu luc) (?:khi nao|bao lau|chua|den khi nao)",
         r"(?:dung|su dung|xai) duoc (?:bao lau|may thang|may nam|den khi nao|bao nhieu lau)",
         # What the citizen receives, not what they pay: a benefit's amount is in the result ("mức trợ cấp …").

@@ -61,6 +61,8 @@ ABBREVIATIONS: dict[str, str] = {
     "bnhieu": "bao nhiêu",
     "baonhieu": "bao nhiêu",
     "ntn": "như thế nào",
+    "nhg": "những",
+    "nhug": "những",
     "ntnao": "như thế nào",
     "vs": "với",
     "tv": "thành viên",

@@ -528,3 +528,21 @@ def test_a_deadline_after_which_the_right_is_lost_is_eligibility(text):
 )
 def test_where_the_result_is_handed_over(text, handed_over):
     assert passages.tells_handover(text) is handed_over
+
+
+@pytest.mark.parametrize(
+    "text, aspects",
+    [
+        # How long the paper is valid is its result, not the processing time.
+        (
+            "Xin giấy xác nhận tình trạng hôn nhân thì nộp ở đâu, mất mấy ngày, giấy có hạn bao lâu?",
+            ["where", "time", "result"],
+        ),
+        # "cần bản vẽ gì": which papers.
+        ("Xin giấy phép xây nhà ở riêng lẻ mất bao lâu, cần bản vẽ gì?", ["time", "documents"]),
+        # "nhg j" typed for "những gì".
+        ("lm gks cho con cần nhg j, mất phí k, bao lâu thì lấy đc", ["documents", "fee", "time"]),
+    ],
+)
+def test_every_aspect_of_a_compound_question_is_found_in_order(text, aspects):
+    assert [c.aspect for c in detect_aspects(text)] == aspects

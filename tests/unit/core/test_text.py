@@ -51,6 +51,7 @@ def test_decomposed_unicode_is_composed():
         ("phí bn vậy", "phí bao nhiêu vậy"),
         ("mất gplx", "mất giấy phép lái xe"),
         ("đkkd hộ cá thể", "đăng ký kinh doanh hộ cá thể"),
+        ("lm gks cần nhg j", "làm giấy khai sinh cần những gì"),
         ("gí", "gí"),  # a word with tone marks is never an abbreviation
     ],
 )
