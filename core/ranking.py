@@ -925,15 +925,23 @@ class CatalogueIndex:
         matched = frozenset(resolved[i] for i in mention)
         talks = self._conversation_flags(tokens)
         phrase_text = f" {' '.join(t.folded for t in self.phrase_tokens[phrase])} "
+        name_words = self.name_words[owner]
         other_matter = tuple(
             words
             for first, last, words in qualifiers
             if mention
-            and first <= mention[-1] + OTHER_MATTER_REACH
-            and last >= mention[0] - OTHER_MATTER_REACH
-            # joined by how people talk ("tôi là nhà báo, muốn làm hộ chiếu"), it tells who asks
-            and not any(talks[last + 1 : mention[0]])
-            and not any(talks[mention[-1] + 1 : first])
+            and (
+                (
+                    first <= mention[-1] + OTHER_MATTER_REACH
+                    and last >= mention[0] - OTHER_MATTER_REACH
+                    # joined by how people talk ("tôi là nhà báo, muốn làm hộ chiếu"), it tells who asks
+                    and not any(talks[last + 1 : mention[0]])
+                    and not any(talks[mention[-1] + 1 : first])
+                )
+                # or it qualifies words of this name said elsewhere than the mention ("đấu giá biển
+                # số xe ô tô, đăng ký ở đâu": the mention is "ô tô … đăng ký", "biển số xe" is qualified)
+                or self._qualifies_name_words(first, last, resolved, talks, name_words)
+            )
             and f" {words} " not in self.name_text[owner]
             and f" {words} " not in phrase_text
         )
@@ -953,6 +961,11 @@ class CatalogueIndex:
             said=frozenset(resolved[i] or "" for i in positions),
             other_matter=other_matter,
         )
+
+    @staticmethod
+    def _qualifies_name_words(first, last, resolved, talks, name_words: frozenset[str]) -> bool:
+        """Whether the word right after a qualifier, or right before it, is a content word of the name."""
+        return any(0 <= j < len(resolved) and not talks[j] and resolved[j] in name_words for j in (last + 1, first - 1))
 
     def _mention(self, positions: list[int], resolved: list[str | None]) -> list[int]:
         """The heaviest run of matched words (gaps of one word allowed): "làm hộ chiếu nộp

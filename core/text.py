@@ -196,6 +196,8 @@ OTHER_MATTER_QUALIFIERS: tuple[str, ...] = (
     "trường dạy lái",
     "karaoke",  # a business with a licence of its own, not only the household business's registration
     "vũ trường",
+    "tạm giữ",  # a licence held for a violation is given back, not re-issued
+    "đồng giới",  # the law registers no same-sex marriage
     # the power company's contract, not the land's transfer ("sang tên hợp đồng mua điện")
     "hợp đồng mua điện",
     "hợp đồng điện",

@@ -634,6 +634,15 @@ def test_two_procedures_named_with_one_that_does_both_get_that_one():
     [
         # Without diacritics "ban an" is the court's judgment beside words that only go with it.
         ("Xin trich luc ban an ly hon de lam lai ho so", "xin trich luc ket hon de lam lai ho so", "2.000635"),
+        # The qualifier beside words of the name said apart from the mention ("ô tô … đăng ký").
+        ("Tôi muốn học lái xe ô tô hạng B, đăng ký học ở trung tâm nào?", "đăng ký biển số xe ô tô ở đâu", "1.013067"),
+        # A licence held for a violation, a same-sex marriage.
+        (
+            "Bi tam giu bang lai do vi pham nong do con, bao gio duoc lay lai?",
+            "bang lai bi mat, lam lai o dau",
+            "3.000348",
+        ),
+        ("Đăng ký kết hôn đồng giới ở Việt Nam được không?", "đăng ký kết hôn ở việt nam được không", "1.000894"),
         # The power company's contract is not the land's.
         ("sang ten hd mua dien khi mua nha cu", "sang ten nha dat khi mua nha cu", "1.013831"),
         ("sang tên hợp đồng điện khi mua nhà cũ", "sang tên nhà đất khi mua nhà cũ", "1.013831"),
