@@ -10,7 +10,10 @@ from core import wording as m
 from core.passages import (
     PHONE_LINE_CHARS,
     clean,
+    digest_documents,
+    entry_text,
     fit,
+    gist,
     heading_name,
     ordered_documents,
     phone_lines,
@@ -163,6 +166,54 @@ BODIES: Dict[str, Callable[[Procedure], Optional[str]]] = {
 }
 
 
+# --- digests: a national record's long lists as a phone shows them ----------------------------------
+
+# A step that only says what to do when filing online ("Nếu lựa chọn hình thức nộp hồ sơ trực tuyến, …"), and
+# the condition before the first step of filing in person ("Nếu lựa chọn hình thức nộp hồ sơ trực tiếp, …").
+_ONLINE_STEP = re.compile(r"^neu (?:\w+ ){0,8}truc tuyen(?![\w])")
+_STEP_CONDITION = re.compile(r"^Nếu [^,]{0,80}?trực tiếp,\s*", re.IGNORECASE)
+_BRACKETS = re.compile(r"\s*\([^()]*\)")
+
+
+def _paper(name: str) -> str:
+    """What a document entry names, to tell two entries of the same paper."""
+    return fold(_BRACKETS.sub("", gist(name, 2 * PHONE_LINE_CHARS))).strip(" .;")
+
+
+def document_digest(procedure: Procedure) -> list[str]:
+    """The documents' names as a phone lists them: the papers every citizen brings first, then one case's
+    papers, then notes (core/passages.py ``digest_documents``), one entry per paper ("Tờ khai … (Mẫu CT01)"
+    named in each case of a record once)."""
+    seen: set[str] = set()
+    names = []
+    for document in digest_documents(procedure.documents):
+        if _paper(document.name) not in seen:
+            seen.add(_paper(document.name))
+            names.append(document.name)
+    return names
+
+
+def step_digest(procedure: Procedure) -> list[str]:
+    """The steps as a phone lists them: each step's first line, the steps of filing in person (those that only
+    say what to do online left to the full answer), without the condition they are written under."""
+    steps = [entry_text(step.text.split("\n", 1)[0]) for step in procedure.steps]
+    kept = [step for step in steps if not _ONLINE_STEP.match(fold(step))] or steps
+    kept = [_STEP_CONDITION.sub("", step) for step in kept]
+    return [step[:1].upper() + step[1:] for step in kept if step]
+
+
+def _gisted(entries: list[str], max_chars: int) -> list[str]:
+    """Numbered entries, each its gist (core/passages.py ``gist``) in ``max_chars`` with its number."""
+    return [f"{i}. {gist(entry, max_chars - len(str(i)) - 2)}" for i, entry in enumerate(entries, start=1)]
+
+
+# The phone-sized answer's body of a national record's long lists, in two and in one phone line an entry.
+DIGESTS: Dict[str, Callable[[Procedure], list[str]]] = {
+    "ask_documents": document_digest,
+    "ask_steps": step_digest,
+}
+
+
 def render_answer(procedure: Procedure, aspect: str, full: bool = True) -> str:
     """The answer to one aspect; with ``full=False`` phone-sized (``phone_answer``)."""
     return render_answer_clipped(procedure, aspect, full)[0]
@@ -180,17 +231,32 @@ def render_answer_clipped(
     header = m.HEADER.format(title=m.ASPECT_TITLE[aspect], name=name, code=procedure.code)
     if full:
         return "\n".join([header, body, *_footer(procedure)]), False
-    lines, clipped = phone_sized(header, body.split("\n"), _short_footer(procedure), budget)
-    return "\n".join(lines), clipped
+    lines = body.split("\n")
+    short = None
+    digest = DIGESTS[aspect](procedure) if aspect in DIGESTS else []
+    if digest and sum(phone_lines(line) for line in lines) > budget:
+        # Too long for the phone: each entry's gist, not its first 45 characters cut mid-word.
+        lines, short = _gisted(digest, 2 * PHONE_LINE_CHARS), _gisted(digest, PHONE_LINE_CHARS)
+    lines, clipped = phone_sized(header, lines, _short_footer(procedure), budget, short)
+    # A digest is always a part of the list: the whole one is behind "Xem đầy đủ".
+    return "\n".join(lines), clipped or short is not None
 
 
 def phone_sized(
-    header: str, body: list[str], footer: list[str], budget: int = MAX_PHONE_LINES
+    header: str, body: list[str], footer: list[str], budget: int = MAX_PHONE_LINES, short: Optional[list[str]] = None
 ) -> tuple[list[str], bool]:
     """The header, as much of the body as a phone shows in ``budget`` lines (long lines shortened,
-    to one line each if that keeps every line), a "more" line, the footer; and whether it left lines out."""
+    to one line each if that keeps every line), a "more" line, the footer; and whether it left lines out.
+    ``short``: the body's lines already shortened to one phone line each (their gist), used instead of
+    cutting ``body``'s at 45 characters."""
     room = budget - phone_lines(header) - sum(phone_lines(line) for line in footer)
     kept, left = fit(body, room)
+    if left and short is not None:
+        kept, left = fit(short, room, max_line_chars=PHONE_LINE_CHARS)
+        if left:
+            kept, left = fit(short, room - 1, max_line_chars=PHONE_LINE_CHARS)
+            kept.append(m.MORE_LINES.format(count=left))
+        return [header, *kept, *footer], True
     if left:
         kept, left = fit(body, room, max_line_chars=PHONE_LINE_CHARS)
     if left:

@@ -23,7 +23,16 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import BODIES, answer_reply, document_line, fee_line, next_question_buttons, render_answer
+from actions.answers import (
+    BODIES,
+    answer_reply,
+    document_digest,
+    document_line,
+    fee_line,
+    next_question_buttons,
+    render_answer,
+    step_digest,
+)
 from core.passages import vietnamese_amounts
 from actions.store_unavailable import StoreCall
 from core import circumstances
@@ -628,10 +637,6 @@ def _sections(
 
 # The channels in the order a compound reply lists them: in person first, as most citizens file.
 _CHANNEL_ORDER = ("truc tiep", "buu chinh", "truc tuyen")
-# A step that only says what to do when filing online ("Nếu lựa chọn hình thức nộp hồ sơ trực tuyến, …"), and
-# the condition before the first step of filing in person ("Nếu lựa chọn hình thức nộp hồ sơ trực tiếp, …").
-_ONLINE_STEP = re.compile(r"^neu (?:\w+ ){0,8}truc tuyen(?![\w])")
-_STEP_CONDITION = re.compile(r"^Nếu [^,]{0,80}?trực tiếp,\s*", re.IGNORECASE)
 _LABELLED = re.compile(r"^[^:]{1,30}: ")
 
 
@@ -657,15 +662,7 @@ def _digest(session, section: Section, text: str) -> list[tuple[str, str]]:
     if procedure is None:
         return [("", line) for line in (_section_body(session, section, text) or "").split("\n") if line]
     if section.aspect == "documents":
-        # One entry per paper: a record of several cases names the same form in each ("Tờ khai … (Mẫu CT01)").
-        seen: set[str] = set()
-        documents = [
-            d
-            for d in p.digest_documents(procedure.documents)
-            if not (_paper(d.name) in seen or seen.add(_paper(d.name)))
-        ]
-        # The paper's name alone: its counts and case are in the full list ("Xem đầy đủ").
-        return [(f"{i}. ", d.name) for i, d in enumerate(documents, start=1)]
+        return [(f"{i}. ", name) for i, name in enumerate(document_digest(procedure), start=1)]
     if section.aspect == "fee":
         channelled = [(fee.channel, vietnamese_amounts(p.clean(fee.text))) for fee in procedure.fees if fee.channel]
         lines = _by_channel(channelled) if len(channelled) > 1 else []
@@ -687,20 +684,9 @@ def _digest(session, section: Section, text: str) -> list[tuple[str, str]]:
             lines += _by_channel(per_method)
         return [("", line) for line in lines]
     if section.aspect == "steps":
-        steps = [p.entry_text(step.text.split("\n", 1)[0]) for step in procedure.steps]
-        kept = [step for step in steps if not _ONLINE_STEP.match(p.fold(step))] or steps
-        kept = [_STEP_CONDITION.sub("", step) for step in kept]
-        return [(f"{i}. ", step[:1].upper() + step[1:]) for i, step in enumerate(kept, start=1) if step]
+        return [(f"{i}. ", step) for i, step in enumerate(step_digest(procedure), start=1)]
     body = _section_body(session, section, text) or ""
     return [("", line) for line in body.split("\n") if line]
-
-
-def _paper(name: str) -> str:
-    """What a document entry names, to tell two entries of the same paper."""
-    return p.fold(_BRACKETS.sub("", p.gist(name, 2 * p.PHONE_LINE_CHARS))).strip(" .;")
-
-
-_BRACKETS = re.compile(r"\s*\([^()]*\)")
 
 
 def _fitted(

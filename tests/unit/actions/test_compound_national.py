@@ -77,3 +77,24 @@ def test_a_compound_document_list_keeps_the_form_number(national):
 def test_an_item_typed_without_accents_is_found_in_the_record(national):
     text = answer("lam giay phep xay nha can ban ve k", "ask_documents", "1.013225")
     assert "bản vẽ thiết kế" in text and "không có trong" not in text and "- - " not in text
+
+
+def buttons(text: str, intent: str, procedure: str) -> tuple[str, list[str]]:
+    dispatcher = CollectingDispatcher()
+    entities = [{"entity": "procedure", "value": procedure, "start": 0, "end": 1}]
+    ActionAnswerProcedure().run(dispatcher, make_tracker(intent, text, entities), {})
+    reply = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    return reply, [b["title"] for m in dispatcher.messages for b in m.get("buttons") or []]
+
+
+def test_a_long_document_list_on_the_phone_shows_everyones_papers_first(national):
+    text, titles = buttons("Đăng ký khai tử cần những giấy tờ gì?", "ask_documents", "1.000656")
+    # The form at the end of the portal's list, after its notes, is among the first lines.
+    assert "2. Tờ khai đăng ký khai tử theo mẫu" in text and "Người tiếp nhận" not in text
+    assert "Xem đầy đủ" in titles and phone_lines(text) <= 12
+
+
+def test_the_steps_on_the_phone_begin_with_the_first_real_step(national):
+    text, titles = buttons("lam khai sinh co yeu to nuoc ngoai the nao", "ask_steps", "2.000528")
+    assert "1. Người yêu cầu đăng ký khai sinh nộp hồ sơ" in text and "Nếu lựa chọn" not in text
+    assert "Xem đầy đủ" in titles and phone_lines(text) <= 12
