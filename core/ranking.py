@@ -45,6 +45,7 @@ from core.text import (
     FOREIGN_CUES,
     NAME_QUALIFIERS,
     OTHER_MATTER_ACCENTED_ONLY,
+    OTHER_MATTER_ANYWHERE,
     OTHER_MATTER_QUALIFIERS,
     OTHER_MATTER_UNACCENTED_BESIDE,
     NormToken,
@@ -150,6 +151,7 @@ _OTHER_MATTER: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = tuple
     (tuple(q.split()), tuple(fold(w) for w in q.split()), q in OTHER_MATTER_ACCENTED_ONLY)
     for q in OTHER_MATTER_QUALIFIERS
 )
+_OTHER_MATTER_ANYWHERE = frozenset(" ".join(fold(w) for w in q.split()) for q in OTHER_MATTER_ANYWHERE)
 GENERIC_HEAD_NAMES = 20  # a head whose words this many names hold is generic, not a name
 HEAD_FACTOR = 0.97  # a name's head ranks just below the whole name and folk names
 _CANONICAL_BY_FOLDED: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
@@ -941,6 +943,7 @@ class CatalogueIndex:
                 # or it qualifies words of this name said elsewhere than the mention ("đấu giá biển
                 # số xe ô tô, đăng ký ở đâu": the mention is "ô tô … đăng ký", "biển số xe" is qualified)
                 or self._qualifies_name_words(first, last, resolved, talks, name_words)
+                or words in _OTHER_MATTER_ANYWHERE
             )
             and f" {words} " not in self.name_text[owner]
             and f" {words} " not in phrase_text

@@ -197,6 +197,9 @@ OTHER_MATTER_QUALIFIERS: tuple[str, ...] = (
     "karaoke",  # a business with a licence of its own, not only the household business's registration
     "vũ trường",
     "tạm giữ",  # a licence held for a violation is given back, not re-issued
+    "khiếu nại",
+    "tố cáo",
+    "khởi kiện",
     "đồng giới",  # the law registers no same-sex marriage
     # the power company's contract, not the land's transfer ("sang tên hợp đồng mua điện")
     "hợp đồng mua điện",
@@ -205,6 +208,9 @@ OTHER_MATTER_QUALIFIERS: tuple[str, ...] = (
     "đồng hồ điện",
 )
 OTHER_MATTER_ACCENTED_ONLY = frozenset({"bản án"})
+# Qualifiers that make the whole question another matter wherever they are said: a complaint, a
+# denunciation or a lawsuit about a neighbour's building is not the building permit.
+OTHER_MATTER_ANYWHERE = frozenset({"khiếu nại", "tố cáo", "khởi kiện"})
 # Typed without diacritics, an accented-only qualifier still counts beside words that only go with
 # it, folded: "trich luc ban an ly hon" is the court's judgment, "ban an" after "trích lục" or
 # before "ly hôn", "của tòa" no shop selling food.

@@ -643,6 +643,12 @@ def test_two_procedures_named_with_one_that_does_both_get_that_one():
             "3.000348",
         ),
         ("Đăng ký kết hôn đồng giới ở Việt Nam được không?", "đăng ký kết hôn ở việt nam được không", "1.000894"),
+        # A complaint about a neighbour's building, said anywhere, is not the building permit.
+        (
+            "Tôi muốn khiếu nại hàng xóm xây nhà lấn sang tường nhà mình",
+            "tôi muốn xin phép xây nhà lấn sang tường nhà mình",
+            "1.013225",
+        ),
         # The power company's contract is not the land's.
         ("sang ten hd mua dien khi mua nha cu", "sang ten nha dat khi mua nha cu", "1.013831"),
         ("sang tên hợp đồng điện khi mua nhà cũ", "sang tên nhà đất khi mua nhà cũ", "1.013831"),
@@ -683,3 +689,14 @@ def test_folk_names_of_national_procedures_find_them(code, name, query):
     entries = [replace(e, aliases=e.aliases + folk.get(e.code, ())) for e in seed_entries()]
     index = CatalogueIndex(entries + [CatalogueEntry(code, name, None, (), aliases=folk.get(code, ()))])
     assert answer(index, query) == code
+
+
+def test_a_complaint_names_the_procedure_whose_name_holds_it():
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.004335", "Giải quyết khiếu nại về hoạt động của Công an cấp xã"),
+            CatalogueEntry("1.013225", "Cấp giấy phép xây dựng mới", aliases=("xin phép xây nhà",)),
+        ]
+    )
+    assert answer(index, "khiếu nại công an xã") == "1.004335"
+    assert answer(index, "khiếu nại hàng xóm xây nhà không xin phép") is None
