@@ -361,7 +361,13 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def detect_aspects(text: str) -> list[Cue]:
-    """Every aspect the message asks, in the order asked; overlapping cues keep the longest."""
+    """Every aspect the message asks, in the order asked, each once; overlapping cues keep the longest."""
+    return _dedupe(_cues(text))
+
+
+def _cues(text: str) -> list[Cue]:
+    """Every cue of the message, an aspect asked again in a later clause too ("… mất mấy ngày, còn kết hôn
+    thì mấy ngày")."""
     folded = _folded(text)
     if not folded.tokens:
         return []
@@ -408,7 +414,7 @@ def detect_aspects(text: str) -> list[Cue]:
     for start, end, aspect, item in kept:
         span = folded.span(start, end)
         cues.append(Cue(aspect, span[0], span[1], item))
-    return _dedupe(cues)
+    return cues
 
 
 def _two_words(text: str, start: int, end: int) -> int:
@@ -418,7 +424,7 @@ def _two_words(text: str, start: int, end: int) -> int:
 
 
 def _dedupe(cues: list[Cue]) -> list[Cue]:
-    """One cue per aspect (its first), except in different clauses: the caller groups them."""
+    """One cue per aspect (its first)."""
     seen: set[str] = set()
     result = []
     for cue in cues:
@@ -456,9 +462,9 @@ def clauses(text: str) -> list[tuple[int, int]]:
 
 
 def aspects_by_clause(text: str) -> list[tuple[tuple[int, int], list[Cue]]]:
-    """Each clause with the aspects asked inside it (a cue belongs to the clause where it starts)."""
-    cues = detect_aspects(text)
-    return [(span, [c for c in cues if span[0] <= c.start < span[1]]) for span in clauses(text)]
+    """Each clause with the aspects asked inside it, each once (a cue belongs to the clause where it starts)."""
+    cues = _cues(text)
+    return [(span, _dedupe([c for c in cues if span[0] <= c.start < span[1]])) for span in clauses(text)]
 
 
 def comparison(text: str) -> Optional[str]:

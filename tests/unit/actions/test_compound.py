@@ -719,3 +719,13 @@ def test_do_i_need_an_item_named_with_whose_it_is_stays_on_the_procedure(databas
 def test_must_i_bring_the_child_quotes_the_step_that_says_so(database, dispatcher):
     text, _ = answer(dispatcher, "có cần đưa cháu đi không", "ask_documents", context="1.014062")
     assert 'Mục "Trình tự thực hiện"' in text and "đưa trẻ đến" in text and "không nêu" not in text
+
+
+def test_the_same_question_of_two_procedures_in_two_clauses_answers_both(database, dispatcher):
+    text, _ = answer(
+        dispatcher,
+        "xin giấy xác nhận độc thân mất mấy ngày, xong r đk kết hôn thì mấy ngày",
+        "ask_processing_time",
+        "1.004873",
+    )
+    assert "mã 1.004873" in text and f"mã {MARRIAGE}" in text

@@ -546,3 +546,10 @@ def test_where_the_result_is_handed_over(text, handed_over):
 )
 def test_every_aspect_of_a_compound_question_is_found_in_order(text, aspects):
     assert [c.aspect for c in detect_aspects(text)] == aspects
+
+
+def test_an_aspect_asked_again_in_a_later_clause_belongs_to_that_clause_too():
+    text = "xin giấy xác nhận độc thân mất mấy ngày, xong r đk kết hôn thì mấy ngày"
+    assert [c.aspect for c in detect_aspects(text)] == ["time"]  # the message asks one thing
+    asked = [[c.aspect for c in cues] for _, cues in aspects_by_clause(text)]
+    assert asked == [["time"], [], ["time"]]  # of two procedures, each in its clause
