@@ -49,6 +49,11 @@ def _procedure_question(text: str, best: str) -> str | None:
     return next((p.ASPECT_INTENT[a] for a in asked if a in p.ASPECT_INTENT), "ask_procedure_info")
 
 
+def _asks_in_words(text: str) -> bool:
+    """The message's own words ask one of the answers about a procedure (its fee, its papers …)."""
+    return any(cue.aspect in p.ASPECT_INTENT for cue in p.detect_aspects(text))
+
+
 class ActionGradedFallback(Action):
     def name(self) -> Text:
         return "action_graded_fallback"
@@ -84,6 +89,13 @@ class ActionGradedFallback(Action):
                 code, mention = None, None
         if code:
             events.append(SlotSet("procedure_code", code))
+        context = tracker.get_slot("procedure_code")
+        if context and (code is None or code == context) and _asks_in_words(text):
+            # "Còn lệ phí thì sao, bé mới được 10 ngày" after a birth registration: the intent is doubted, the
+            # words ask plainly, and of the procedure in context.
+            return (
+                events + ActionAnswerProcedure().run(dispatcher, tracker, domain) + [SlotSet("suggested_intent", None)]
+            )
         best = ranking[0]
         question = _procedure_question(text, best["name"])
         if question and not code and not tracker.get_slot("procedure_code"):

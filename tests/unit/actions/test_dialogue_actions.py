@@ -27,7 +27,7 @@ def ranking(*pairs):
 def test_fallback_with_one_likely_intent_asks_yes_or_no(dispatcher):
     tracker = make_tracker(
         "nlu_fallback",
-        "phi the nao",
+        "cai do the nao",  # words that ask nothing of their own
         ranking=ranking(("nlu_fallback", 0.4), ("ask_fee", 0.5), ("ask_online", 0.2)),
         slots={"procedure_code": "1.004222"},
     )
@@ -35,6 +35,22 @@ def test_fallback_with_one_likely_intent_asks_yes_or_no(dispatcher):
     assert "Lệ phí" in dispatcher.messages[0]["text"]
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm", "/deny"]
     assert slot_events(events)["suggested_intent"] == "ask_fee"
+
+
+def test_a_doubted_message_whose_words_ask_of_the_procedure_in_context_is_answered(database, dispatcher):
+    # "Còn lệ phí thì sao, bé mới được 10 ngày" after a birth registration: no "did you mean the fee?" first.
+    tracker = make_tracker(
+        "nlu_fallback",
+        "Còn lệ phí thì sao, bé mới được 10 ngày.",
+        ranking=ranking(("nlu_fallback", 0.4), ("ask_fee", 0.35), ("ask_processing_time", 0.3)),
+        slots={"procedure_code": "1.001193"},
+    )
+    events = ActionGradedFallback().run(dispatcher, tracker, {})
+    assert (
+        dispatcher.messages[0]["text"].startswith("Dạ, phí, lệ phí của thủ tục")
+        and "1.001193" in (dispatcher.messages[0]["text"])
+    )
+    assert slot_events(events)["suggested_intent"] is None
 
 
 def test_fallback_keeps_the_procedure_in_context_unless_another_is_named_surely(dispatcher):
