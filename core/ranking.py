@@ -137,6 +137,8 @@ CIRCUMSTANCE_WORDS = (
     | FIRST_ISSUE_WORDS
     | frozenset({"cap", "lam", "bi", "do", "mat", "het", "hong", "gay", "rach", "nat", "cu", "thay", "xin"})
 )
+# Words that say a procedure was not done, right before its name ("chưa đăng ký kết hôn"), folded.
+NEGATION_WORDS = frozenset({"chua", "khong", "ko", "k", "hong"})
 # Words of a name that only join its others ("các thủ tục", "về"): no difference between two names.
 NAME_FUNCTION_WORDS = frozenset({"cac", "nhung", "ve", "cua", "va"})
 # A best procedure this far ahead of the next, saying this much of its name and of the query,
@@ -594,13 +596,14 @@ class CatalogueIndex:
         said = {key for i, key in enumerate(resolved) if key and i not in unmatched}
         content_said = {key for i, key in enumerate(resolved) if key and i not in unmatched and not talks[i]}
         hits = self._prefer_variants(hits, list(picked.values()), said)
-        hits = self._prefer_told_apart(hits, content_said)
+        hits = self._prefer_told_apart(hits, content_said, said)
         hits = self._prefer_stated_age(hits, _stated_age(words))
         if ERROR_WORDS & set(keys_of(words)):
             hits = self._prefer_correction(hits)
         if foreign_said:
             hits = self._prefer_foreign_variant(hits)
         hits = self._prefer_bundle(hits)
+        hits = self._prefer_not_negated(hits, tokens)
         return SearchResult(
             hits[:limit], self._ambiguous(hits, said, content_said), tuple(unexplained), self._runner_up(hits)
         )
@@ -622,6 +625,29 @@ class CatalogueIndex:
             if h.score >= top.score - CLARIFY_SCORE_GAP
             and sum(self.weight[s] for s in h.matched & top.matched) >= AMBIGUITY_SHARED_WEIGHT * top_weight
         ]
+
+    def _prefer_not_negated(self, hits: list[Hit], tokens: list[NormToken]) -> list[Hit]:
+        """A best procedure the query says is not done ("bố mẹ chưa đăng ký kết hôn thì khai sinh
+        cho con thế nào") tells the case; another procedure it names whole is what it asks for,
+        ranked just above."""
+        if len(hits) < 2 or hits[0].by_code or not self._negated(hits[0], tokens):
+            return hits
+        top = hits[0]
+        for position, hit in enumerate(hits[1:], start=1):
+            if hit.score < top.score - CLARIFY_SCORE_GAP:
+                break
+            if hit.recall >= 0.99 and not hit.matched & top.matched and not self._negated(hit, tokens):
+                promoted = replace(hit, score=round(top.score + 0.001, 4))
+                return [promoted] + [h for i, h in enumerate(hits) if i != position]
+        return hits
+
+    @staticmethod
+    def _negated(hit: Hit, tokens: list[NormToken]) -> bool:
+        span = hit.mention_span
+        if span is None:
+            return False
+        before = [t for t in tokens if t.end <= span[0]]
+        return bool(before) and before[-1].folded in NEGATION_WORDS
 
     def _prefer_bundle(self, hits: list[Hit]) -> list[Hit]:
         """Two procedures the query names whole, each by other words ("khai sinh cho con kèm nhận
@@ -694,7 +720,7 @@ class CatalogueIndex:
                 return [_promoted(hit, top)] + [h for i, h in enumerate(hits) if i != position]
         return hits
 
-    def _prefer_told_apart(self, hits: list[Hit], said: set[str]) -> list[Hit]:
+    def _prefer_told_apart(self, hits: list[Hit], said: set[str], said_all: set[str] | None = None) -> list[Hit]:
         """Among procedures the query names almost alike, the one it tells apart is meant, ranked
         just above the best: the query says words of its name the best one lacks and none of the
         best one's own ("ghi vào sổ hộ tịch việc kết hôn …" is the marriage's, not "… việc hộ tịch
@@ -710,10 +736,20 @@ class CatalogueIndex:
         for position, hit in enumerate(hits[1:], start=1):
             # A re-issue the query says ("giấy đăng ký kết hôn … bị mất …, đăng ký lại") is meant
             # though its mention is shorter than the best one's ("giấy đăng ký kết hôn", a folk name).
+            # So is the base name of a best one that only adds words the query does not say ("làm
+            # giấy khai sinh cho con" is not "… có yếu tố nước ngoài"), whatever their mentions.
             entry = self.entry_of_code[hit.code]
+            name = self.name_words[entry]
             if hit.score >= top.score - CLARIFY_SCORE_GAP and (
-                _reissue_said(self.name_words[entry], top_name, said)
+                _reissue_said(name, top_name, said)
                 or _reissue_said(self.head_words[entry], top_head, said)
+                # (words of how people talk count as said here: "nhà ở không thuộc tài sản công")
+                or (
+                    not named_whole
+                    and (
+                        _reissue_of(top_name, name, said_all or said) or _adds_unsaid(top_name, name, said_all or said)
+                    )
+                )
             ):
                 promoted = replace(hit, score=round(top.score + 0.001, 4))
                 return [promoted] + [h for i, h in enumerate(hits) if i != position]

@@ -146,6 +146,38 @@ def test_unaccented_o_after_dat_is_still_residential_land(index):
     assert decision(index, "xin xac dinh lai dien tich dat o cua ho gia dinh").code == "1.012817"
 
 
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        # a procedure said not done tells the case; the one named beside it is asked for
+        ("vợ chồng chưa đăng ký kết hôn, làm giấy khai sinh cho con thế nào", "1.001193"),
+        # a base name said, its variant adds words the question does not say
+        ("lamgiaykhaisinh cho con o phuong nao", "1.001193"),
+        # a re-issue said far from the name
+        ("giay phep xay dung bi mat roi, xin cap lai", "1.013228"),
+        # two procedures named, one does both
+        ("khai sinh cho con kem nhan cha cho con", "1.000689"),
+    ],
+)
+def test_the_procedure_a_question_asks_for_among_those_it_names(index, query, code):
+    assert decision(index, query).code == code
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "xin trích lục bản án ly hôn của tòa",
+        "trich luc ban an ly hon o dau",
+        "sang tên hợp đồng mua điện khi mua nhà",
+        "muốn tham gia đấu giá biển số xe ô tô, đăng ký ở đâu",
+        "khiếu nại hàng xóm xây nhà lấn đất",
+        "đăng ký kết hôn đồng giới",
+    ],
+)
+def test_another_matter_beside_a_procedure_s_words_is_not_that_procedure(index, query):
+    assert decision(index, query).kind == "none"
+
+
 def test_search_stays_fast_with_the_full_catalogue(index):
     queries = ["tách hộ cần giấy tờ gì", "lam so do lan dau", "dangkykethon", "1.004222", "thủ tục xin visa"] * 40
     timings = []
