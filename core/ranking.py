@@ -482,9 +482,11 @@ class CatalogueIndex:
         words = _drop_question_words(_words_and_numbers(all_tokens), self.bigram_vocab)
         tokens = _canonical(_drop_question_words(self._unglue(words), self.bigram_vocab))  # "dichvucong" too
         foreign = _foreign_element(tokens)
-        foreign_said = len(foreign) != len(tokens) or any(
-            a.text != b.text for a, b in zip(foreign, tokens)
-        )  # a foreign person or country stated ("chồng người Hàn Quốc")
+        foreign_said = (
+            len(foreign) != len(tokens)
+            or any(a.text != b.text for a, b in zip(foreign, tokens))
+            or _abroad_said(tokens)
+        )  # a foreign person or country stated ("chồng người Hàn Quốc", "người nước ngoài")
         tokens = self._fix_in_context(foreign)
         if not tokens:
             return SearchResult([])
@@ -680,11 +682,16 @@ class CatalogueIndex:
             return hits
         top = hits[0]
         top_name = self.name_words[self.entry_of_code[top.code]]
-        if FOREIGN_WORDS <= top_name:
+        if ABROAD_WORDS <= top_name:
             return hits
         for position, hit in enumerate(hits[1:], start=1):
             name = self.name_words[self.entry_of_code[hit.code]]
-            if top_name < name and FOREIGN_WORDS <= name - top_name and len(name - top_name) <= len(FOREIGN_WORDS) + 1:
+            extra = name - top_name
+            if top_name < name and (
+                (FOREIGN_WORDS <= extra and len(extra) <= len(FOREIGN_WORDS) + 1)
+                # "Đổi giấy phép lái xe hoặc bằng lái xe của người nước ngoài" beside "Đổi giấy phép lái xe"
+                or (ABROAD_WORDS <= extra and extra <= FOREIGN_PERSON_WORDS)
+            ):
                 return [_promoted(hit, top)] + [h for i, h in enumerate(hits) if i != position]
         return hits
 
@@ -1254,6 +1261,20 @@ def _corrects(name: str) -> bool:
 
 # The words that make a name the variant "… có yếu tố nước ngoài", folded.
 FOREIGN_WORDS = frozenset({"yeu", "to", "nuoc", "ngoai"})
+ABROAD_WORDS = frozenset({"nuoc", "ngoai"})
+# The words a name adds to make its base name the foreign person's ("… của người nước ngoài",
+# "… cho người nước ngoài", "… có yếu tố nước ngoài"), folded.
+FOREIGN_PERSON_WORDS = FOREIGN_WORDS | NAME_FUNCTION_WORDS | frozenset({"co", "nguoi", "hoac", "cho", "doi", "voi"})
+
+
+def _abroad_said(tokens: Sequence[NormToken]) -> bool:
+    """Whether the query says a person or place abroad in words ("người nước ngoài", "ở nước ngoài")."""
+    keys = [t.folded for t in tokens]
+    return any(
+        keys[i : i + 2] == ["nuoc", "ngoai"] and i > 0 and keys[i - 1] in FOREIGN_CUE_BEFORE
+        for i in range(len(keys) - 1)
+    )
+
 
 _AGE_BELOW = re.compile(r"\bduoi (\d{1,3}) tuoi\b")
 _AGE_FROM = re.compile(r"\b(tu du|tu|du|tren) (\d{1,3}) tuoi\b")

@@ -155,6 +155,11 @@ def test_unaccented_o_after_dat_is_still_residential_land(index):
         ("lamgiaykhaisinh cho con o phuong nao", "1.001193"),
         # a re-issue said far from the name
         ("giay phep xay dung bi mat roi, xin cap lai", "1.013228"),
+        # a foreign person said in words picks the foreign person's variant
+        ("toi la nguoi Nhat co bang lai o Nhat, muon doi sang giay phep lai xe Viet Nam", "3.000351"),
+        ("nhận cha con với người nước ngoài làm thế nào", "2.000779"),
+        # "không" is a word of this name, said
+        ("chuyển đổi công năng nhà ở không thuộc tài sản công", "1.013769"),
         # two procedures named, one does both
         ("khai sinh cho con kem nhan cha cho con", "1.000689"),
     ],
