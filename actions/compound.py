@@ -1008,11 +1008,13 @@ def _field(record: dict, aspect: str, full: bool = False, text: str = "") -> tup
     return text, [*buttons, {"title": m.SOURCE_BUTTON, "url": url}]
 
 
-def _case(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
-    """Documents with the stated case first; None when the message states no case of the record."""
+def _case(record: dict, text: str, told: bool = False) -> Optional[tuple[str, list[dict]]]:
+    """Documents with the stated case first; None when the message states no case of the record. ``told``:
+    the situation came unasked, after an answer (services/answering.py told_case)."""
     # The procedure's name is not the case; its folk names are left to the caller, who knows which words named
     # it ("nhập hộ khẩu về nhà chồng" is a folk name, and "vợ về ở với chồng" a case).
-    choice = answering.documents_for_case(record, text, ignore=[record.get("name") or ""])
+    by_case = answering.told_case if told else answering.documents_for_case
+    choice = by_case(record, text, ignore=[record.get("name") or ""])
     if not choice.stated:
         return None
     code = record["code"]
@@ -1030,8 +1032,9 @@ def _case(record: dict, text: str) -> Optional[tuple[str, list[dict]]]:
         buttons.append(
             {"title": m.FULL_BUTTON, "payload": f'/ask_documents{{"procedure": "{code}", "detail": "full"}}'}
         )
-    room = MAX_REPLY_LINES - sum(p.phone_lines(line) for line in tail)
-    return "\n".join(_clip(lines, room)[0] + tail), buttons
+    # The header whole: it names the procedure and its code.
+    room = MAX_REPLY_LINES - sum(p.phone_lines(line) for line in [lines[0], *tail])
+    return "\n".join([lines[0], *_clip(lines[1:], room)[0], *tail]), buttons
 
 
 def _case_question(record: dict) -> Optional[tuple[str, list[dict]]]:
@@ -1065,11 +1068,15 @@ def _case_payload(code: str, index: int) -> str:
 
 def answer_case_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
     """The citizen's answer to the case question ("nhà tôi tự mua", "thẻ bị rách"), whatever intent the NLU
-    gave it: the documents of the case it states, else the whole list; None when the last reply asked no
-    case, or the message asks something new (a question, another procedure)."""
+    gave it: the documents of the case it states, else the whole list. Told unasked after an answer about the
+    procedure ("Tôi mua lại của người ta, có hợp đồng mua bán rồi"): the documents of the case, if it states
+    one of the record. None when the last reply neither asked the case nor answered of the procedure, or the
+    message asks something new (a question, another procedure)."""
     code = tracker.get_slot("procedure_code")
     text = tracker.latest_message.get("text") or ""
-    if not code or not text or text.startswith("/") or _last_bot_text(tracker).find(m.CASE_ASK) < 0:
+    last = _last_bot_text(tracker)
+    asked = m.CASE_ASK in last
+    if not code or not text or text.startswith("/") or not (asked or f"mã {code}" in last):
         return None
     if p.detect_aspects(text):
         return None
@@ -1084,8 +1091,8 @@ def answer_case_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> Opt
             # situation told ("nhà tôi tự mua, có sổ hồng đứng tên tôi").
             rest = _without_names(text, [x for x in others if x], None)
             if record is not None and procedure is not None and (not refs or _tells_situation(rest, record)):
-                reply = _case(record, text) or answer_reply(
-                    procedure, "ask_documents", tracker.get_latest_input_channel()
+                reply = _case(record, text, told=not asked) or (
+                    answer_reply(procedure, "ask_documents", tracker.get_latest_input_channel()) if asked else None
                 )
     return _sent(dispatcher, call, reply, code)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from sqlalchemy.orm import Session
 
@@ -294,12 +294,33 @@ class CaseChoice:
 def documents_for_case(rec: dict[str, Any], text: str, ignore: list[str]) -> CaseChoice:
     ignored = {w for phrase in ignore for w in p.content_words(phrase)}
     query = [w for w in p.content_words(text) if w not in ignored]
+    return _split_by_case(rec, lambda case: p.states_case(query, case))
+
+
+def told_case(rec: dict[str, Any], text: str, ignore: list[str]) -> CaseChoice:
+    """The documents of the case a situation told unasked states ("Tôi mua lại của người ta, có hợp đồng mua
+    bán rồi"): a case named by all the words the situation stands for (core/circumstances.py: "chuyển
+    nhượng"), or by the story's own words among those the record's cases use, so that a long story does not
+    drown the two words that name its case."""
+    implied = [p.content_words(words) for words in circumstances.implied_cases(text)]
+    case_words = {w for d in rec.get("documents") or [] if d.get("case") for w in p.content_words(d["case"])}
+    ignored = {w for phrase in ignore for w in p.content_words(phrase)}
+    query = [w for w in dict.fromkeys(p.content_words(text)) if w in case_words and w not in ignored]
+
+    def names(case: str) -> bool:
+        have = p.content_words(case)
+        return any(words and all(w in have for w in words) for words in implied) or p.states_case(query, case)
+
+    return _split_by_case(rec, names)
+
+
+def _split_by_case(rec: dict[str, Any], names: Callable[[str], bool]) -> CaseChoice:
     always, stated, others = [], [], []
     for document in rec.get("documents") or []:
         case = document.get("case")
         if not case:
             always.append(document)
-        elif p.states_case(query, case):
+        elif names(case):
             stated.append(document)
         else:
             others.append(document)
