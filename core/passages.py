@@ -162,7 +162,7 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         # Someone else doing it for the citizen: whether the record allows it ("không được ủy quyền").
         r"(?:nho|de|cho) (?:nguoi khac|nguoi nha|nguoi than|con|vo|chong|ban|bo|me)(?: \w+){0,2} "
         r"(?:di |lam |nop |ky |nhan )?(?:thay|ho)(?! chieu| khau| kinh| tich| ngheo| gia| so)",
-        r"(?:may|bao nhieu) thang (?:thi|moi|la)(?= (?:duoc|rut|huong))",
+        r"(?:may|bao nhieu) (?:thang|nam)(?: (?:thi|moi|la))+(?= (?:duoc|rut|huong|xin|nhan))",
         # A deadline after which the right is lost ("qua mấy tháng thì mất quyền").
         r"(?:qua|sau|tre|cham) (?:may|bao nhieu) (?:ngay|thang|nam)(?: thi)? (?:mat quyen|het quyen|khong (?:con )?duoc)",
         # A deadline the citizen must keep: a condition, not the processing time.

@@ -553,3 +553,11 @@ def test_an_aspect_asked_again_in_a_later_clause_belongs_to_that_clause_too():
     assert [c.aspect for c in detect_aspects(text)] == ["time"]  # the message asks one thing
     asked = [[c.aspect for c in cues] for _, cues in aspects_by_clause(text)]
     assert asked == [["time"], [], ["time"]]  # of two procedures, each in its clause
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["e nghỉ việc công ty đc mấy tháng thì mới rút bhxh 1 lần đc ạ", "đóng bảo hiểm mấy năm thì được hưởng lương hưu"],
+)
+def test_how_long_before_one_may_is_a_condition_not_the_processing_time(text):
+    assert [c.aspect for c in detect_aspects(text)] == ["eligibility"]
