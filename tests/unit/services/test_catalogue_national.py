@@ -160,6 +160,10 @@ def test_unaccented_o_after_dat_is_still_residential_land(index):
         ("nhận cha con với người nước ngoài làm thế nào", "2.000779"),
         # "không" is a word of this name, said
         ("chuyển đổi công năng nhà ở không thuộc tài sản công", "1.013769"),
+        # situations the alias file names
+        ("con trai có gia đình muốn tách ra làm hộ riêng", "1.010038"),
+        ("nhà có đám ma, muốn dựng rạp trên vỉa hè", "1.013274"),
+        ("có khách ở lại nhà, có phải báo công an không", "2.001159"),
         # two procedures named, one does both
         ("khai sinh cho con kem nhan cha cho con", "1.000689"),
     ],
