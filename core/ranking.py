@@ -600,7 +600,7 @@ class CatalogueIndex:
         hits = self._prefer_variants(hits, list(picked.values()), said)
         hits = self._prefer_told_apart(hits, content_said, said)
         hits = self._prefer_stated_age(hits, _stated_age(words))
-        if ERROR_WORDS & set(keys_of(words)):
+        if ERROR_WORDS & set(keys_of(words)) or _fixes_a_detail(keys_of(words)):
             hits = self._prefer_correction(hits)
         if foreign_said:
             hits = self._prefer_foreign_variant(hits)
@@ -1245,6 +1245,15 @@ def _promoted(hit: Hit, top: Hit) -> Hit:
 
 # A paper stated wrong ("ghi sai", "bị nhầm"), and the names that correct one, folded.
 ERROR_WORDS = frozenset({"sai", "nham"})
+# "sửa" before a personal detail ("sửa tên đệm", "sửa ngày sinh") asks a correction too; before
+# anything else it may be a repair ("sửa nhà"), folded.
+CORRECTED_DETAILS = frozenset({"ten", "ho", "ngay", "nam", "que", "gioi", "dan", "thong"})
+
+
+def _fixes_a_detail(keys: list[str]) -> bool:
+    return any(a == "sua" and b in CORRECTED_DETAILS for a, b in zip(keys, keys[1:]))
+
+
 CORRECTION_PAIRS = frozenset({("cai", "chinh"), ("dinh", "chinh"), ("dieu", "chinh"), ("hieu", "dinh")})
 CORRECTION_SCORE_GAP = 0.3
 
@@ -1351,6 +1360,8 @@ def _slips(word: str) -> list[str]:
 
 
 _FOREIGN_ELEMENT = ("yếu", "tố")
+# Cues that, typed without accents beside "dân tộc", are an ethnic group ("người Tày"), not "người Tây".
+ETHNIC_CUES = frozenset({("tay",)})
 
 
 def _foreign_element(tokens: list[NormToken]) -> list[NormToken]:
@@ -1358,12 +1369,17 @@ def _foreign_element(tokens: list[NormToken]) -> list[NormToken]:
     stands for the words of the procedures "… có yếu tố nước ngoài"; a country name after no
     word that makes it a person or a place ("Pháp" in "pháp lý" aside) is left as typed."""
     keys = [t.folded for t in tokens]
+    ethnic = any(pair == ("dan", "toc") for pair in zip(keys, keys[1:]))
     out: list[NormToken] = []
     found = False
     i = 0
     while i < len(tokens):
         cue = next((c for c in FOREIGN_CUES if tuple(keys[i : i + len(c)]) == c), None)
-        if cue and (len(cue) > 1 or (i > 0 and keys[i - 1] in FOREIGN_CUE_BEFORE)):
+        if (
+            cue
+            and (len(cue) > 1 or (i > 0 and keys[i - 1] in FOREIGN_CUE_BEFORE))
+            and not (ethnic and cue in ETHNIC_CUES)
+        ):
             start, end = tokens[i].start, tokens[i + len(cue) - 1].end
             if not found:
                 out.extend(NormToken(w, fold(w), start, end) for w in _FOREIGN_ELEMENT if fold(w) not in keys)

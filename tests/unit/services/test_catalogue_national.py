@@ -160,6 +160,11 @@ def test_unaccented_o_after_dat_is_still_residential_land(index):
         ("nhận cha con với người nước ngoài làm thế nào", "2.000779"),
         # "không" is a word of this name, said
         ("chuyển đổi công năng nhà ở không thuộc tài sản công", "1.013769"),
+        # "người Tay" beside "dân tộc" is an ethnic group (Tày), not a Westerner
+        ("toi la nguoi Tay, giay to ghi dan toc Kinh, muon xac dinh lai dan toc", "1.004859"),
+        # "sửa" a personal detail is a correction ("sửa nhà" stays a repair)
+        ("con tôi quốc tịch Mỹ, muốn sửa ngày sinh trên giấy khai sinh", "2.000748"),
+        ("xin giay phep sua chua nha o", "1.013229"),
         # situations the alias file names
         ("con trai có gia đình muốn tách ra làm hộ riêng", "1.010038"),
         ("nhà có đám ma, muốn dựng rạp trên vỉa hè", "1.013274"),
