@@ -956,7 +956,14 @@ def _own_case(text: str, record: dict) -> str:
     names = {
         w for phrase in [record.get("name") or "", *(record.get("aliases") or [])] for w in p.content_words(phrase)
     }
-    return " ".join(w for w in p.content_words(text) if w not in names)
+    words = p.content_words(text)
+    # A word of the name said beside none of the name's words is the citizen's own ("hộ nghèo" beside "hỗ trợ mai
+    # táng": folded, "hộ" is a word of "hỗ trợ").
+    return " ".join(
+        w
+        for i, w in enumerate(words)
+        if w not in names or not {*words[max(i - 1, 0) : i], *words[i + 1 : i + 2]} & names
+    )
 
 
 # Words of a wish or a request, not of the citizen's situation ("tôi muốn làm lại …").

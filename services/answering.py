@@ -255,15 +255,13 @@ def eligibility(rec: dict[str, Any], question: str, unit: Optional[str] = None) 
     """``question``: the citizen's own case ("nhà thuê"), without the words that ask; "" for who may in general.
     ``unit``: the unit of a number the question asks ("mấy tháng": "thang"); the passages that state such a
     number ("sau 12 tháng") come first."""
-    relevant = [
-        passage
-        for passage in p.find_passages(
-            rec,
-            question,
-            ignore=[rec.get("name") or "", *(rec.get("aliases") or [])],
-            fields=("subjects", "conditions", "documents"),
-        )
-        if passage.score >= MIN_PASSAGE_SCORE
+    ignore = [rec.get("name") or "", *(rec.get("aliases") or [])]
+    found = p.find_passages(rec, question, ignore=ignore, fields=("subjects", "conditions", "documents"))
+    # Two words of the citizen's case said together in a passage ("nhà em hộ nghèo": "người thuộc hộ nghèo")
+    # name it, however long the rest of the story.
+    pairs = _own_pairs(question, ignore)
+    relevant = [x for x in found if x.score >= MIN_PASSAGE_SCORE] + [
+        x for x in found if x.score < MIN_PASSAGE_SCORE and pairs & _pairs(p.content_words(x.text))
     ]
     if unit:
         passages = p.record_passages(rec)
@@ -274,6 +272,16 @@ def eligibility(rec: dict[str, Any], question: str, unit: Optional[str] = None) 
         relevant = stating + [x for x in relevant if all(x.text != s.text for s in stating)]
     relevant = relevant[:3]
     return Eligibility(p.clean(rec.get("subjects")), p.clean(rec.get("conditions")), relevant)
+
+
+def _pairs(words: list[str]) -> set[tuple[str, str]]:
+    return set(zip(words, words[1:]))
+
+
+def _own_pairs(question: str, ignore: list[str]) -> set[tuple[str, str]]:
+    """Neighbouring words of the question, but those that only name the procedure (both words of its name)."""
+    named = {w for phrase in ignore for w in p.content_words(phrase)}
+    return {(a, b) for a, b in _pairs(p.content_words(question)) if not (a in named and b in named)}
 
 
 def best_passages(rec: dict[str, Any], question: str, limit: int = 2) -> list[p.Passage]:

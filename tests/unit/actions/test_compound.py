@@ -729,3 +729,11 @@ def test_the_same_question_of_two_procedures_in_two_clauses_answers_both(databas
         "1.004873",
     )
     assert "mã 1.004873" in text and f"mã {MARRIAGE}" in text
+
+
+def test_the_citizens_own_case_is_found_though_its_word_folds_like_one_of_the_name(database, dispatcher):
+    # Folded, "hộ" of "hộ nghèo" is a word of "hỗ trợ": said beside no other word of the name, it is the citizen's.
+    text, _ = answer(
+        dispatcher, "nhà e hộ nghèo, bố e mới mất, có dc hỗ trợ tiền mai táng k ạ", "ask_procedure_info", "DP-BTXH-02"
+    )
+    assert "hộ nghèo" in text and "không nêu rõ" not in text
