@@ -20,11 +20,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.compound import answer_to_our_question
-from actions.answers import MAX_PHONE_LINES, full_answer_button, next_question_buttons, render_answer_clipped
+from actions.answers import BODIES, MAX_PHONE_LINES, full_answer_button, next_question_buttons, render_answer_clipped
 from actions.service import ActionRequestHuman
 from actions.store_unavailable import StoreCall
 from core import cues
-from core.passages import days, phone_lines
+from core.passages import PHONE_LINE_CHARS, days, gist, phone_lines
 from core import wording as m
 from core.settings import current as settings
 from core.vocabulary import DEFAULT_ASPECT
@@ -50,6 +50,35 @@ def english_query(text: str) -> Optional[Tuple[str, str]]:
     if query in cues.ENGLISH_FOREIGN_VARIANT and cues.ENGLISH_FOREIGN.search(lowered):
         return cues.ENGLISH_FOREIGN_VARIANT[query], f"{name} with a foreign party"
     return (query, name) if query else None
+
+
+def english_aspects(lowered: str) -> List[str]:
+    """What an English question asks, in the order asked (at most two); "how do I apply" is the steps only
+    when it asks nothing more particular ("how much does it cost to apply" is the fee)."""
+    found = sorted(
+        (match.start(), intent)
+        for intent, pattern in cues.ENGLISH_ASPECTS
+        for match in [pattern.search(lowered)]
+        if match
+    )
+    asked = list(dict.fromkeys(intent for _, intent in found))
+    particular = [a for a in asked if a != "ask_steps"]
+    return (particular or asked)[:2] or [DEFAULT_ASPECT]
+
+
+def _asks_none(button: Dict, aspects: List[str]) -> bool:
+    """A next-question button that asks none of the questions just answered."""
+    return not any(str(button.get("payload", "")).startswith(f"/{aspect}") for aspect in aspects)
+
+
+def _gists(procedure, aspects: List[str]) -> List[str]:
+    """Each aspect's first line of the record, shortened to its gist, beside its title."""
+    lines = []
+    for aspect in aspects:
+        body = (BODIES[aspect](procedure) or m.SECTION_UNKNOWN).split("\n")[0]
+        title = m.INTENT_LABEL[aspect]
+        lines.append(m.SECTION_INLINE.format(title=title, text=gist(body, 2 * PHONE_LINE_CHARS - len(title) - 4)))
+    return lines
 
 
 def english_summary(procedure, aspect: str) -> Optional[str]:
@@ -87,22 +116,43 @@ def answer_in_english(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
     named = english_query(text)
     if named:
         query, name = named
-        aspect = next((intent for intent, pattern in cues.ENGLISH_ASPECTS if pattern.search(lowered)), DEFAULT_ASPECT)
+        aspects = english_aspects(lowered)
         with StoreCall(dispatcher, "catalogue, an English question") as call:
             with session_scope() as session:
                 best = search_procedures(session, query, limit=1).best
                 procedure = get_procedure(session, best.code) if best else None
-                lead = [m.ENGLISH_ANSWER_LEAD.format(topic=m.ENGLISH_TOPIC[aspect], procedure=name)]
-                lead += [line for line in [english_summary(procedure, aspect)] if line]
+                topic = " and ".join(m.ENGLISH_TOPIC[aspect] for aspect in aspects)
+                lead = [m.ENGLISH_ANSWER_LEAD.format(topic=topic, procedure=name)]
+                lead += [line for aspect in aspects for line in [english_summary(procedure, aspect)] if line]
                 budget = MAX_PHONE_LINES - sum(phone_lines(line) for line in lead)
-                answer, clipped = render_answer_clipped(procedure, aspect, budget=budget) if procedure else ("", False)
+                if procedure is None:
+                    answer, full = "", []
+                elif len(aspects) == 1:
+                    answer, clipped = render_answer_clipped(procedure, aspects[0], budget=budget)
+                    full = [full_answer_button(procedure.code, aspects[0])] if clipped else []
+                else:
+                    # Two questions: the Vietnamese gist of each under the record's name, the whole behind a button.
+                    answer = "\n".join(
+                        [
+                            m.COMPOUND_HEADER.format(name=procedure.name, code=procedure.code),
+                            *_gists(procedure, aspects),
+                        ]
+                    )
+                    full = [
+                        {
+                            **full_answer_button(procedure.code, a),
+                            "title": m.FULL_BUTTON_OF.format(title=m.INTENT_LABEL[a]),
+                        }
+                        for a in aspects
+                    ]
         if call.failed:
             return []
         if procedure and answer:
-            full = [full_answer_button(procedure.code, aspect)] if clipped else []
             dispatcher.utter_message(
                 text="\n".join([*lead, answer]),
-                buttons=(full + next_question_buttons(procedure.code, aspect))[:5],
+                buttons=(
+                    full + [b for b in next_question_buttons(procedure.code, aspects[-1]) if _asks_none(b, aspects)]
+                )[:5],
             )
             return [SlotSet("procedure_code", procedure.code)]
     if cues.asks_for_a_procedure(text):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.passages import phone_lines
+
 import asyncio
 
 import pytest
@@ -243,6 +245,13 @@ def test_english_leads_with_the_answer_in_english_and_fits_a_phone(database, dis
     ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", "How long does it take to get a passport?"), {})
     text = dispatcher.messages[-1]["text"]
     assert "within 8 days" in text and len(text.split("\n")) <= 12
+
+    # Two questions in one: each answered, in the order asked, still on one screen.
+    question = "How much does a new passport cost and how long does it take?"
+    ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", question), {})
+    text = dispatcher.messages[-1]["text"]
+    assert "200,000 or 400,000 VND" in text and "within 8 days" in text
+    assert text.index("▸ Lệ phí") < text.index("▸ Thời gian giải quyết") and phone_lines(text) <= 12
 
 
 @pytest.mark.parametrize(
