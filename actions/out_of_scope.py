@@ -71,13 +71,14 @@ def _asks_none(button: Dict, aspects: List[str]) -> bool:
     return not any(str(button.get("payload", "")).startswith(f"/{aspect}") for aspect in aspects)
 
 
-def _gists(procedure, aspects: List[str]) -> List[str]:
-    """Each aspect's first line of the record, shortened to its gist, beside its title."""
+def _gists(procedure, aspects: List[str], lines_each: int) -> List[str]:
+    """Each aspect's first line of the record, shortened to its gist in ``lines_each`` phone lines, beside its title."""
     lines = []
     for aspect in aspects:
         body = (BODIES[aspect](procedure) or m.SECTION_UNKNOWN).split("\n")[0]
         title = m.INTENT_LABEL[aspect]
-        lines.append(m.SECTION_INLINE.format(title=title, text=gist(body, 2 * PHONE_LINE_CHARS - len(title) - 4)))
+        room = lines_each * PHONE_LINE_CHARS - len(m.SECTION_INLINE.format(title=title, text=""))
+        lines.append(m.SECTION_INLINE.format(title=title, text=gist(body, max(room, 20))))
     return lines
 
 
@@ -132,12 +133,9 @@ def answer_in_english(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
                     full = [full_answer_button(procedure.code, aspects[0])] if clipped else []
                 else:
                     # Two questions: the Vietnamese gist of each under the record's name, the whole behind a button.
-                    answer = "\n".join(
-                        [
-                            m.COMPOUND_HEADER.format(name=procedure.name, code=procedure.code),
-                            *_gists(procedure, aspects),
-                        ]
-                    )
+                    header = m.COMPOUND_HEADER.format(name=procedure.name, code=procedure.code)
+                    lines_each = max(1, (budget - phone_lines(header)) // len(aspects))
+                    answer = "\n".join([header, *_gists(procedure, aspects, lines_each)])
                     full = [
                         {
                             **full_answer_button(procedure.code, a),
