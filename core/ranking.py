@@ -153,6 +153,9 @@ _OTHER_MATTER: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = tuple
     (tuple(q.split()), tuple(fold(w) for w in q.split()), q in OTHER_MATTER_ACCENTED_ONLY)
     for q in OTHER_MATTER_QUALIFIERS
 )
+_OTHER_MATTER_BY_FIRST: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], bool]]] = defaultdict(list)
+for _qualifier in _OTHER_MATTER:
+    _OTHER_MATTER_BY_FIRST[_qualifier[1][0]].append(_qualifier)
 _OTHER_MATTER_ANYWHERE = frozenset(" ".join(fold(w) for w in q.split()) for q in OTHER_MATTER_ANYWHERE)
 GENERIC_HEAD_NAMES = 20  # a head whose words this many names hold is generic, not a name
 HEAD_FACTOR = 0.97  # a name's head ranks just below the whole name and folk names
@@ -1398,9 +1401,9 @@ def _other_matter_said(tokens: Sequence[NormToken]) -> list[tuple[int, int, str]
     found: list[tuple[int, int, str]] = []
     keys = [t.folded for t in tokens]
     for i in range(len(tokens)):
-        for words, folded, accented_only in _OTHER_MATTER:
+        for words, folded, accented_only in _OTHER_MATTER_BY_FIRST.get(keys[i], ()):
             window = tokens[i : i + len(words)]
-            if len(window) != len(words):
+            if tuple(keys[i : i + len(words)]) != folded:
                 continue
             unaccented = not accented_only or _beside(keys, i, i + len(words), " ".join(folded))
             if all(t.text == w or (unaccented and t.text == t.folded == f) for t, w, f in zip(window, words, folded)):
