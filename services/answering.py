@@ -104,6 +104,7 @@ def mentions(
 
 # Words that join the procedures a message asks about ("khai sinh và kết hôn", "tạm trú với thường trú",
 # "…, còn kết hôn …"), folded as core/text.py reads them.
+_LIST_SEPARATOR = re.compile(r"\s*[,;/&+]\s*")
 _JOINING = re.compile(r"(?<![\w])(?:va|voi|con|hay|hoac|lan|cung nhu|so voi)(?![\w])")
 
 
@@ -119,7 +120,9 @@ def asked_procedures(text: str, found: list[Mention]) -> list[Mention]:
 
     def joined(a: Mention, b: Mention) -> bool:
         between = folded_text(text[a.end : b.start])
-        return bool(_JOINING.search(between)) or (a.clause in asking and b.clause in asking)
+        # "phí: đk tạm trú, cấp lại cccd, hộ chiếu mới": names listed one after the other are asked alike.
+        listed = _LIST_SEPARATOR.fullmatch(text[a.end : b.start]) is not None
+        return listed or bool(_JOINING.search(between)) or (a.clause in asking and b.clause in asking)
 
     if all(joined(a, b) for a, b in zip(found, found[1:])):
         return found

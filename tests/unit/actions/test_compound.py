@@ -737,3 +737,10 @@ def test_the_citizens_own_case_is_found_though_its_word_folds_like_one_of_the_na
         dispatcher, "nhà e hộ nghèo, bố e mới mất, có dc hỗ trợ tiền mai táng k ạ", "ask_procedure_info", "DP-BTXH-02"
     )
     assert "hộ nghèo" in text and "không nêu rõ" not in text
+
+
+def test_procedures_listed_after_one_question_are_each_answered(database, dispatcher):
+    text, _ = answer(
+        dispatcher, "cho e hỏi phí: đk tạm trú, cấp lại cccd, hộ chiếu mới", "ask_procedure_info", "1.014064"
+    )
+    assert all(f"mã {code}" in text for code in ("1.004194", "1.014064", "1.001456")) and "Phí, lệ phí" in text
