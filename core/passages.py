@@ -247,6 +247,34 @@ _NEED = re.compile(
 _NEED_NOT_AN_ITEM = re.compile(r"^(?:phi|le phi|tien|online|truc tuyen|lam gi|gi|cho|doi|lau|di lam|lam)$")
 
 
+# "sổ hộ khẩu cũ thì có phải nộp không": the act alone follows "có phải"; the thing was said before "thì".
+_BARE_ACT = re.compile(
+    r"(?:co phai |co can |phai |can )(?:nop|mang|dem|xuat trinh|nop lai|mang theo|dem theo) (?:khong|chua)"
+)
+_FRONTED_END = re.compile(r" thi $")
+
+
+def _fronted_item(folded: str, need_start: int) -> Optional[tuple[int, int]]:
+    """The span of the thing said before "thì" when the question after it names only an act ("có phải nộp
+    không"): back to the clause's start (a comma, "còn", "và", "vậy"), at most six words; None otherwise."""
+    if not _BARE_ACT.match(folded, need_start) or not _FRONTED_END.search(folded[:need_start]):
+        return None
+    end = need_start - len(" thi ")
+    words = list(re.finditer(r"\w+", folded[:end]))
+    kept = []
+    for word in reversed(words[-6:]):
+        if (
+            word.group() in CLAUSE_WORDS
+            or word.group() in ("v", "vay")
+            or folded[word.end() : end].startswith((",", "."))
+        ):
+            break
+        kept.insert(0, word)
+        if re.search(r"[,.;?!]", folded[max(word.start() - 2, 0) : word.start()]):
+            break
+    return (kept[0].start(), kept[-1].end()) if kept else None
+
+
 _TO_DO = re.compile(r"(?<![\w])(?:xin|lam|di lam|dang ky|di dang ky|lam lai|xin cap)$")
 
 
@@ -382,7 +410,7 @@ def _cues(text: str) -> list[Cue]:
         and not _NEED_NOT_AN_ITEM.match(need.group("item"))
         and _typed_as_meant(folded, "need", need.start(), need.start("item"))
     ):
-        item_start, item_end = need.span("item")
+        item_start, item_end = _fronted_item(folded.text, need.start()) or need.span("item")
         # The item names a thing: the aspects found inside it are its words, not questions.
         found = [f for f in found if not _overlaps((f[0], f[1]), (item_start, item_end))]
         first, stop = folded.token_range(item_start, item_end)

@@ -744,3 +744,9 @@ def test_procedures_listed_after_one_question_are_each_answered(database, dispat
         dispatcher, "cho e hỏi phí: đk tạm trú, cấp lại cccd, hộ chiếu mới", "ask_procedure_info", "1.014064"
     )
     assert all(f"mã {code}" in text for code in ("1.004194", "1.014064", "1.001456")) and "Phí, lệ phí" in text
+
+
+def test_a_thing_said_before_thi_is_the_item_of_the_question_after_it(database, dispatcher):
+    # "v còn sổ hộ khẩu cũ thì có phải nộp k": not '"nộp" không có trong hồ sơ', the household book's answer.
+    text, _ = answer(dispatcher, "v còn sổ hộ khẩu cũ thì có phải nộp k", "ask_documents", context=RESIDENCE)
+    assert "2023" in text and f"mã {RESIDENCE}" in text and '"nộp"' not in text

@@ -561,3 +561,16 @@ def test_an_aspect_asked_again_in_a_later_clause_belongs_to_that_clause_too():
 )
 def test_how_long_before_one_may_is_a_condition_not_the_processing_time(text):
     assert [c.aspect for c in detect_aspects(text)] == ["eligibility"]
+
+
+@pytest.mark.parametrize(
+    "text, item",
+    [
+        ("v còn sổ hộ khẩu cũ thì có phải nộp k", "sổ hộ khẩu cũ"),
+        ("Giấy khai sinh bản chính thì có cần mang không?", "Giấy khai sinh bản chính"),
+        ("có cần mang giấy đăng ký kết hôn không", "giấy đăng ký kết hôn"),
+    ],
+)
+def test_the_item_of_a_need_question_may_come_before_thi(text, item):
+    [cue] = detect_aspects(text)
+    assert (cue.aspect, cue.text) == ("need", item)
