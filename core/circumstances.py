@@ -39,24 +39,24 @@ _DAMAGED = re.compile(
 _AGAIN = re.compile(r"(?<![\w])(?:lam|lm|xin|lay) lai(?![\w])")
 
 
-# A situation told in the citizen's words, in the words records use for their cases ("thẻ bị rách" is a
+# A situation told in the citizen's words, in the words records use for their cases, folded ("thẻ bị rách" is a
 # "hỏng" card; "mua lại, có hợp đồng mua bán" a "chuyển nhượng").
 _IMPLIED: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<![\w])(?:hong|hu hong|rach|gay|bong|nhoe|uot|(?:bi |chu |anh )mo|mo het)(?![\w])"), "hỏng"),
+    (re.compile(r"(?<![\w])(?:hong|hu hong|rach|gay|bong|nhoe|uot|(?:bi |chu |anh )mo|mo het)(?![\w])"), "hong"),
     (
         re.compile(r"(?<![\w])(?:sai (?:ten|ngay|ho|thong tin|so|dia chi)|(?:ghi|in|bi) sai|doi (?:ten|ho))(?![\w])"),
-        "thay đổi thông tin",
+        "thay doi thong tin",
     ),
-    (re.compile(r"(?<![\w])(?:het han|qua han su dung)(?![\w])"), "hết hạn"),
-    (_LOST, "bị mất"),
-    (re.compile(r"(?<![\w])(?:mua lai|mua cua|hop dong mua ban|mua ban|da mua)(?![\w])"), "chuyển nhượng"),
-    (re.compile(r"(?<![\w])(?:duoc cho|cho tang|tang cho|bo me cho|cho con)(?![\w])"), "tặng cho"),
-    (re.compile(r"(?<![\w])(?:thua ke|de lai)(?![\w])"), "thừa kế"),
+    (re.compile(r"(?<![\w])(?:het han|qua han su dung)(?![\w])"), "het han"),
+    (_LOST, "bi mat"),
+    (re.compile(r"(?<![\w])(?:mua lai|mua cua|hop dong mua ban|mua ban|da mua)(?![\w])"), "chuyen nhuong"),
+    (re.compile(r"(?<![\w])(?:duoc cho|cho tang|tang cho|bo me cho|cho con)(?![\w])"), "tang cho"),
+    (re.compile(r"(?<![\w])(?:thua ke|de lai)(?![\w])"), "thua ke"),
 )
 
 
 def implied_cases(text: str) -> list[str]:
-    """The case words the citizen's situation stands for ("hỏng" for "thẻ bị rách")."""
+    """The case words the citizen's situation stands for, folded ("hong" for "thẻ bị rách")."""
     folded = fold(text)
     return [words for pattern, words in _IMPLIED if pattern.search(folded)]
 

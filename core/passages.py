@@ -1105,9 +1105,15 @@ _COUNTRY = (
 )
 # "người Nhật", "ng Hàn": after "người" only, since alone they are given names ("ông Nhật"), places or words.
 _NATIONALITY = r"nhat|han|my|phap|duc|nga|uc|lao(?! dong)|tay|anh quoc|canada"
+# "sinh ở Đức", "bên Nhật": a country after where-words, when the clause ends there ("ở Mỹ Tho", "ở Đức Hòa" and
+# "ở Nga Sơn" are places in Việt Nam).
+_ABROAD = (
+    r"(?:sinh|sinh ra|de|o|tai|ben|sang) (?:ben )?(?:duc|phap|my|uc|nga|nhat|han|anh|canada)"
+    r"(?= *(?:$|[,.;?!])| (?:ve|roi|thi|nen|chua|duoc|khong|va|con|nam|nay|luon|hoc|lam))"
+)
 _FOREIGN_STATED = re.compile(
     rf"(?<![\w])(?:nuoc ngoai|ngoai quoc|viet kieu|khong quoc tich|{_COUNTRY}|"
-    rf"(?:nguoi|ng) (?:{_NATIONALITY})|(?:chong|vo|ck|vk) tay)(?![\w])"
+    rf"(?:nguoi|ng) (?:{_NATIONALITY})|(?:chong|vo|ck|vk) tay|{_ABROAD})(?![\w])"
 )
 _FOREIGN_NAME = re.compile(r"(?<![\w])(?:co yeu to nuoc ngoai|nguoi nuoc ngoai)(?![\w])")
 

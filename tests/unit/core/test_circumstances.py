@@ -50,7 +50,7 @@ def test_the_paper_a_procedure_issues_is_its_name_without_cause_or_person(name, 
 def test_a_situation_stands_for_the_words_records_name_its_case_with():
     from core.circumstances import implied_cases
 
-    assert implied_cases("The bi rach, chu mo het roi.") == ["hỏng"]
-    assert implied_cases("Tôi mua lại của người ta, có hợp đồng mua bán rồi.") == ["chuyển nhượng"]
-    assert implied_cases("bố mẹ để lại cho tôi mảnh đất") == ["thừa kế"]
+    assert implied_cases("The bi rach, chu mo het roi.") == ["hong"]
+    assert implied_cases("Tôi mua lại của người ta, có hợp đồng mua bán rồi.") == ["chuyen nhuong"]
+    assert implied_cases("bố mẹ để lại cho tôi mảnh đất") == ["thua ke"]
     assert implied_cases("giá vàng hôm nay bao nhiêu") == []

@@ -574,3 +574,16 @@ def test_how_long_before_one_may_is_a_condition_not_the_processing_time(text):
 def test_the_item_of_a_need_question_may_come_before_thi(text, item):
     [cue] = detect_aspects(text)
     assert (cue.aspect, cue.text) == ("need", item)
+
+
+@pytest.mark.parametrize(
+    "text, foreign",
+    [
+        ("Con tôi sinh ở Đức, chưa đăng ký khai sinh bên đó", True),
+        ("con tôi sinh tại Pháp năm 2020", True),
+        ("nhà tôi ở Mỹ Tho, làm khai sinh cho con", False),  # places in Việt Nam
+        ("tôi ở Đức Hòa, làm khai sinh", False),
+    ],
+)
+def test_a_birth_abroad_is_a_foreign_element_and_a_vietnamese_place_is_not(text, foreign):
+    assert passages.states_foreign(text) is foreign
