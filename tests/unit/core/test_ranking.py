@@ -691,6 +691,17 @@ def test_folk_names_of_national_procedures_find_them(code, name, query):
     assert answer(index, query) == code
 
 
+def test_closing_a_household_business_is_its_end_and_closing_it_for_a_while_its_pause():
+    folk = folk_aliases()
+    pause = CatalogueEntry(
+        "1.001570", "Tạm ngừng kinh doanh, tiếp tục kinh doanh trước thời hạn đã thông báo của hộ kinh doanh"
+    )
+    entries = [replace(e, aliases=e.aliases + folk.get(e.code, ())) for e in [*seed_entries(), pause]]
+    index = CatalogueIndex(entries)
+    assert answer(index, "đóng cửa hộ kd thì lm thủ tục j") == "1.001266"
+    assert answer(index, "tạm đóng cửa hộ kinh doanh 3 tháng") == "1.001570"
+
+
 def test_a_complaint_names_the_procedure_whose_name_holds_it():
     index = CatalogueIndex(
         [
