@@ -180,16 +180,18 @@ def _paper(name: str) -> str:
     return fold(_BRACKETS.sub("", gist(name, 2 * PHONE_LINE_CHARS))).strip(" .;")
 
 
-def document_digest(procedure: Procedure) -> list[str]:
+def document_digest(procedure: Any) -> list[str]:
     """The documents' names as a phone lists them: the papers every citizen brings first, then one case's
     papers, then notes (core/passages.py ``digest_documents``), one entry per paper ("Tờ khai … (Mẫu CT01)"
-    named in each case of a record once)."""
+    named in each case of a record once). ``procedure``: a model, or a record's list of document dicts."""
+    documents = procedure if isinstance(procedure, list) else procedure.documents
     seen: set[str] = set()
     names = []
-    for document in digest_documents(procedure.documents):
-        if _paper(document.name) not in seen:
-            seen.add(_paper(document.name))
-            names.append(document.name)
+    for document in digest_documents(documents):
+        name = str((document.get("name") if isinstance(document, dict) else document.name) or "")
+        if _paper(name) not in seen:
+            seen.add(_paper(name))
+            names.append(name)
     return names
 
 

@@ -858,11 +858,17 @@ def _need(record: dict, item: str) -> tuple[str, list[dict]]:
         ]
         return "\n".join(_phone(lines)[0]), buttons
     lines = [(m.NEED_NO if p.is_paper(item) else m.NEED_NOT_SAID).format(name=name, code=code, item=item)]
-    required = record.get("documents") or []
+    required = document_digest(record.get("documents") or [])
     if required:
         lines.append(m.NEED_WHAT_IS)
         room = MAX_REPLY_LINES - sum(p.phone_lines(line) for line in lines)
-        lines += _clip([f"- {p.clean(d.get('name'))}" for d in required], max(room, 2))[0]
+        # The papers every citizen brings, each its gist (not "- - Giấy chứng nhận quyền sử dụng đất, quyền…").
+        entries = [("- ", name) for name in required]
+        kept, _ = _fitted(entries, max(room, 2), p.PHONE_LINE_CHARS, False)
+        if len(kept) < len(entries):
+            kept, _ = _fitted(entries, max(room - 1, 1), p.PHONE_LINE_CHARS, False)
+            kept.append(m.MORE_LINES.format(count=len(entries) - len(kept)))
+        lines += kept
     return "\n".join(lines), buttons
 
 

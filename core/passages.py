@@ -629,7 +629,10 @@ def matching_documents(
         best = 0.0
         for query in queries:
             strong = [w for w in query if w not in _WEAK]
-            if strong and any(w in have for w in strong):
+            # Two strong words named together are one name ("chứng tử"): found apart ("chứng minh … từ") they
+            # are another paper's words.
+            together = len(strong) < 2 or bool(_bigrams(strong) & _bigrams([w for w in have if w not in _WEAK]))
+            if strong and together and any(w in have for w in strong):
                 best = max(best, overlap(query, have))
         if best >= min_overlap:
             scored.append((best, document))

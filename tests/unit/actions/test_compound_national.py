@@ -40,10 +40,11 @@ def national(national_url, monkeypatch):
     return national_url
 
 
-def answer(text: str, intent: str, procedure: str) -> str:
+def answer(text: str, intent: str, procedure: str = "", context: str = "") -> str:
     dispatcher = CollectingDispatcher()
-    entities = [{"entity": "procedure", "value": procedure, "start": 0, "end": 1}]
-    ActionAnswerProcedure().run(dispatcher, make_tracker(intent, text, entities), {})
+    entities = [{"entity": "procedure", "value": procedure, "start": 0, "end": 1}] if procedure else []
+    slots = {"procedure_code": context} if context else None
+    ActionAnswerProcedure().run(dispatcher, make_tracker(intent, text, entities, slots=slots), {})
     return "\n".join(m.get("text") or "" for m in dispatcher.messages)
 
 
@@ -98,3 +99,14 @@ def test_the_steps_on_the_phone_begin_with_the_first_real_step(national):
     text, titles = buttons("lam khai sinh co yeu to nuoc ngoai the nao", "ask_steps", "2.000528")
     assert "1. Người yêu cầu đăng ký khai sinh nộp hồ sơ" in text and "Nếu lựa chọn" not in text
     assert "Xem đầy đủ" in titles and phone_lines(text) <= 12
+
+
+def test_two_words_of_a_paper_found_apart_are_not_that_paper(national):
+    # "chứng tử" is not "Giấy chứng nhận … cấp từ …": the guardianship record lists no death certificate.
+    text = answer("Co can giay chung tu cua em toi khong?", "ask_documents", context="1.004837")  # a follow-up
+    assert text.startswith("Dạ, không cần") and "- Tờ khai đăng ký giám hộ" in text
+
+
+def test_what_the_record_requires_is_listed_by_gist_everyones_papers_first(national):
+    text = answer("Tôi muốn đổi tên cho con trai 10 tuổi thì có cần cháu đồng ý không?", "ask_documents", "1.004859")
+    assert "- Tờ khai đăng ký thay đổi, cải chính" in text and "- - " not in text and phone_lines(text) <= 12

@@ -44,3 +44,9 @@ def test_an_item_of_bare_words_typed_for_a_paper_is_looked_for():
     documents = [{"name": "Hồ sơ bản vẽ thiết kế xây dựng"}, {"name": "Đơn đề nghị cấp giấy phép xây dựng"}]
     assert is_paper("ban ve")
     assert [d["name"] for d in matching_documents("ban ve", documents)] == ["Hồ sơ bản vẽ thiết kế xây dựng"]
+
+
+def test_two_strong_words_of_an_item_are_found_together():
+    apart = {"name": "Giấy chứng nhận căn cước; bản sao được chứng thực từ bản chính"}
+    together = {"name": "Bản sao Giấy chứng tử của người được giám hộ"}
+    assert matching_documents("giay chung tu", [apart, together]) == [together]
