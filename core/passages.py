@@ -881,6 +881,11 @@ def fit(lines: Sequence[str], budget: int, max_line_chars: int = 2 * PHONE_LINE_
     return _widened(lines, kept, budget - used), 0
 
 
+def widened(lines: Sequence[str], kept: list[str], room: int) -> list[str]:
+    """``kept`` (``lines`` shortened, one for one) given back ``room`` phone lines, the fewest needed first."""
+    return _widened(lines, kept, room)
+
+
 def _widened(lines: Sequence[str], kept: list[str], room: int) -> list[str]:
     """The shortened lines given back the phone lines left over, those that need the fewest first, so that
     as many as possible are whole ("… chứng minh chỗ ở hợp pháp", not "… chứng minh chỗ ở hợp…")."""
@@ -968,7 +973,8 @@ def gist(text: Optional[str], max_chars: int, keep_brackets: bool = False) -> st
         return shorten(line[: form.start()].rstrip(), max_chars - len(number) - 1) + " " + number
     # After the last comma that keeps at least half of the room: a whole clause rather than half a word.
     head = line[: max_chars - 1]
-    cuts = [match.start() for match in _COMMA_BREAK.finditer(head) if match.start() >= max_chars // 2]
+    # Two thirds of the room at least: "Ý kiến đồng ý của cha, mẹ …" is cut after a word, not at the comma of its list.
+    cuts = [match.start() for match in _COMMA_BREAK.finditer(head) if match.start() >= 2 * max_chars // 3]
     if cuts:
         return head[: cuts[-1]].rstrip(" ,;:—-(") + "…"
     return shorten(line, max_chars)
@@ -988,7 +994,11 @@ def digest_rank(document: Any, cases_named: bool = True) -> tuple[int, int]:
     tells one case's papers apart (not when every entry has one: a record of cases only)."""
     rank = document_rank(document)
     name = fold(entry_text(str(_entry(document, "name") or "")))
-    if rank == 0 and ((cases_named and _entry(document, "case")) or _FOR_A_CASE.search(name.split(". ", 1)[0])):
+    # A case that says what replaces a missing paper ("Nếu không có Giấy chứng sinh: …") leaves it a paper for all.
+    case = _entry(document, "case")
+    if rank == 0 and (
+        (cases_named and case and not is_alternative(case)) or _FOR_A_CASE.search(name.split(". ", 1)[0])
+    ):
         rank = 1
     if rank == 0 and _ONE_CASE_ENTRY.match(name):  # "(iv) Trường hợp …": a case behind its numbering
         rank = 1

@@ -50,3 +50,13 @@ def test_two_strong_words_of_an_item_are_found_together():
     apart = {"name": "Giấy chứng nhận căn cước; bản sao được chứng thực từ bản chính"}
     together = {"name": "Bản sao Giấy chứng tử của người được giám hộ"}
     assert matching_documents("giay chung tu", [apart, together]) == [together]
+
+
+def test_a_paper_whose_case_names_what_replaces_it_is_a_paper_for_all():
+    documents = [
+        {"name": "Biên bản xác nhận việc trẻ bị bỏ rơi", "case": "Trẻ em bị bỏ rơi"},
+        {"name": "Giấy chứng sinh", "case": "Nếu không có Giấy chứng sinh: văn bản của người làm chứng"},
+        {"name": "Tờ khai đăng ký khai sinh theo mẫu", "case": None},
+    ]
+    names = [d["name"] for d in digest_documents(documents)]
+    assert names.index("Giấy chứng sinh") < names.index("Biên bản xác nhận việc trẻ bị bỏ rơi")
