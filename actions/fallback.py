@@ -134,6 +134,9 @@ class ActionResolveConfirmation(Action):
             handoff = answer_after_handoff(dispatcher, tracker)
             if handoff is not None:
                 return handoff
+            answered = answer_to_our_question(dispatcher, tracker)  # "Cháu được 8 tuổi rồi." read as a yes
+            if answered is not None:
+                return answered
             text = tracker.latest_message.get("text") or ""
             if tracker.get_slot("procedure_code") and not text.startswith("/") and p.detect_aspects(text):
                 # "bằng A1 có thời hạn k": a question about the procedure in context that the classifier read as a

@@ -148,6 +148,16 @@ def test_a_question_read_as_a_yes_or_no_is_answered_about_the_procedure_in_conte
     assert dispatcher.messages[-1]["response"] == "utter_anything_else"
 
 
+def test_the_age_asked_for_read_as_a_yes_is_the_answer_to_our_question(database, dispatcher):
+    from core import wording as m
+
+    text = "Chau duoc 8 tuoi roi."  # the classifier read "được … rồi" as a yes
+    events = [{"event": "bot", "text": m.ASK_AGE_VARIANT}, {"event": "user", "text": text}]
+    slots = {"procedure_code": "1.014061", "pending_question": "ask_documents"}
+    answered = ActionResolveConfirmation().run(dispatcher, make_tracker("affirm", text, slots=slots, events=events), {})
+    assert slot_events(answered)["procedure_code"] == "1.014062" and "1.014062" in dispatcher.messages[0]["text"]
+
+
 @pytest.mark.parametrize(
     "text,expected",
     [
