@@ -18,6 +18,7 @@ from actions.dispatch import answer_intent
 from actions.out_of_scope import answer_after_handoff, answer_in_english, warn_id_number
 from core import cues
 from core import wording as m
+from core.settings import current as settings
 from actions.procedure_info import ActionAnswerProcedure, latest_entity
 from core import passages as p
 from core.vocabulary import ASPECT_INTENTS, INTENT_ACTIONS
@@ -76,7 +77,11 @@ class ActionGradedFallback(Action):
             if r.get("name") in m.INTENT_LABEL and r.get("confidence", 0) >= SUGGEST_THRESHOLD
         ]
         if not ranking:
-            dispatcher.utter_message(response="utter_capabilities")
+            if cues.asks_for_a_procedure(text) and not latest_entity(tracker, "procedure"):
+                # "xin giấy phép hành nghề khám bệnh … nộp ở đâu": a procedure the catalogue does not hold.
+                dispatcher.utter_message(text=m.NOT_IN_CATALOGUE.format(hotline=settings().support_hotline))
+            else:
+                dispatcher.utter_message(response="utter_capabilities")
             return [SlotSet("suggested_intent", None)]
 
         events: List[Dict] = []

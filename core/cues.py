@@ -195,7 +195,7 @@ _PROCEDURE_REQUEST = re.compile(
     r"\b(thu tuc|giay phep|cap phep|dang ky|xin cap|cap giay|cap lai|cap doi|gia han|chung nhan|chung chi|"
     r"ho so|nghia vu quan su|hoan nghia vu|sang ten|sang nhuong|chuyen nhuong|con nuoi|visa|thi thuc|"
     r"ma so thue|thue|chuyen truong|bang lai|giay phep lao dong|chuyen muc dich|an toan thuc pham|"
-    r"xin giay|lam giay|lam the|cap the|bao hiem|tro cap|ho khau|so do|giay to|"
+    r"xin giay|lam giay|lam the|cap the|bao hiem|tro cap|ho khau|so do|giay to|hop phap hoa|lanh su|hanh nghe|"
     r"permit|licence|license|visa|register|registration|certificate|tax code)\b"
 )
 

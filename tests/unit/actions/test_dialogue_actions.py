@@ -120,6 +120,13 @@ def test_fallback_without_any_candidate_says_what_it_can_do(dispatcher):
     assert dispatcher.messages[0]["response"] == "utter_capabilities"
 
 
+def test_fallback_asking_for_a_procedure_it_cannot_place_says_the_catalogue_lacks_it(dispatcher):
+    text = "Tôi mới tốt nghiệp bác sĩ, xin giấy phép hành nghề khám bệnh, chữa bệnh thì nộp hồ sơ ở đâu?"
+    tracker = make_tracker("nlu_fallback", text, ranking=ranking(("nlu_fallback", 0.4), ("greet", 0.1)))
+    ActionGradedFallback().run(dispatcher, tracker, {})
+    assert "chưa có trong cơ sở dữ liệu" in dispatcher.messages[0]["text"]
+
+
 def test_affirm_answers_the_suggestion_in_the_same_turn_and_deny_shows_the_menu(database, dispatcher):
     # Answered by the confirmation itself: a FollowupAction left the turn without a rule, and Rasa's
     # core fallback then added "em chưa xử lý được yêu cầu này" after the right answer.

@@ -83,6 +83,8 @@ def test_id_numbers_are_found_but_not_phones_nor_dossier_codes():
         ("xin giấy phép khai thác cát ở đâu", True),
         ("hoan nghia vu quan su cho con di hoc", True),
         ("I need a building permit", True),
+        ("hợp pháp hóa lãnh sự bằng đại học để đi du học thì lm ở đâu ạ", True),
+        ("xin giấy phép hành nghề khám bệnh", True),
         ("giá vàng hôm nay", False),
         ("kể chuyện cười đi", False),
     ],
