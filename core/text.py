@@ -287,6 +287,8 @@ _IN_CONTEXT: dict[str, tuple[str, str, set[str | None], set[str | None]]] = {
             "lan",
             "tuoi",
             "?",
+            "%",
+            "phan",
             "v",
             "vay",
             "z",

@@ -120,6 +120,7 @@ def test_hostile_or_empty_input_never_fails(text):
         ("thuế đất phi nn", "thuế đất phi nông nghiệp"),
         ("thế chấp sổ đỏ vay nh", "thế chấp sổ đỏ vay ngân hàng"),
         ("nh", "nh"),
+        ("đóng thuế k, bn %", "đóng thuế không , bao nhiêu %"),  # a share, not "bạn"
     ],
 )
 def test_context_decides_ambiguous_abbreviations(typed, expected):
