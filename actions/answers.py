@@ -18,6 +18,7 @@ from core.passages import (
     ordered_documents,
     phone_lines,
     vietnamese_amounts,
+    widened,
 )
 from core.text import fold
 from services.catalogue import Procedure
@@ -258,6 +259,8 @@ def phone_sized(
         if left:
             kept, left = fit(short, room - 1, max_line_chars=PHONE_LINE_CHARS)
             kept.append(m.MORE_LINES.format(count=left))
+        else:  # the lines left over give entries back their two-line gist ("… chứng minh chỗ ở hợp pháp")
+            kept = widened(body, kept, room - sum(phone_lines(line) for line in kept))
         return [header, *kept, *footer], True
     if left:
         kept, left = fit(body, room, max_line_chars=PHONE_LINE_CHARS)

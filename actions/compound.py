@@ -701,7 +701,7 @@ def _fitted(
     def line(index: int, chars: int) -> str:
         prefix, text = entries[index]
         if cut_to is not None:  # ``cut_to(text, chars)``: a passage cut at a word rather than its gist
-            return prefix + cut_to(p.clean(text), chars - len(prefix))
+            return prefix + cut_to(p.entry_text(text), chars - len(prefix))
         return prefix + p.gist(text, chars - len(prefix), keep_brackets=keep_brackets)
 
     kept = [line(0, first_chars)]
@@ -729,18 +729,23 @@ def _section_lines(title: str, entries: list[tuple[str, str]], room: int, aspect
         header = m.SECTION.format(title=title)
         body, cut = _fitted(entries, max(room - p.phone_lines(header), 1), PASSAGE_CHARS, keep_brackets, p.shorten)
         return [header, *body], cut
+    # A list's entries are cut to their gist; a fee, a time, an agency at a word, their details and the fee's
+    # name after its amount kept ("0,5% giá tính lệ phí trước bạ; miễn … (Lệ phí trước bạ nhà, đất)").
+    cut_to = None if aspect in ("documents", "steps") else p.shorten
     head = m.SECTION_INLINE.format(title=title, text="")
     # Beside a title of one phone line ("▸ Nơi nộp hồ sơ: …"); a title naming its procedure leaves no room.
     if entries and not entries[0][0] and not _LABELLED.match(entries[0][1]) and len(head) <= p.PHONE_LINE_CHARS:
-        first = head + p.gist(entries[0][1], 2 * p.PHONE_LINE_CHARS - len(head), keep_brackets=keep_brackets)
-        rest, cut = _fitted(entries[1:], room - p.phone_lines(first), p.PHONE_LINE_CHARS, keep_brackets)
+        chars = 2 * p.PHONE_LINE_CHARS - len(head)
+        text = entries[0][1]
+        first = head + (cut_to(p.entry_text(text), chars) if cut_to else p.gist(text, chars, keep_brackets=keep_brackets))
+        rest, cut = _fitted(entries[1:], room - p.phone_lines(first), p.PHONE_LINE_CHARS, keep_brackets, cut_to)
         rest = rest if room - p.phone_lines(first) > 0 else []
         whole = head + p.entry_text(entries[0][1])
         return [first, *rest], cut or first != whole or len(rest) < len(entries) - 1
     header = m.SECTION.format(title=title)
     # A list's first entry is no more the answer than the next: one line each, so that more of them show.
     first_chars = p.PHONE_LINE_CHARS if entries and entries[0][0] else 2 * p.PHONE_LINE_CHARS
-    body, cut = _fitted(entries, max(room - p.phone_lines(header), 1), first_chars, keep_brackets)
+    body, cut = _fitted(entries, max(room - p.phone_lines(header), 1), first_chars, keep_brackets, cut_to)
     return [header, *body], cut
 
 

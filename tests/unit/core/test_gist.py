@@ -60,3 +60,8 @@ def test_a_paper_whose_case_names_what_replaces_it_is_a_paper_for_all():
     ]
     names = [d["name"] for d in digest_documents(documents)]
     assert names.index("Giấy chứng sinh") < names.index("Biên bản xác nhận việc trẻ bị bỏ rơi")
+
+
+def test_a_gist_is_not_cut_at_the_comma_of_a_short_list():
+    entry = "Ý kiến đồng ý của cha, mẹ hoặc người giám hộ, trừ trường hợp đã có ý kiến đồng ý bằng văn bản"
+    assert gist(entry, 42) == "Ý kiến đồng ý của cha, mẹ hoặc người…"  # not "Ý kiến đồng ý của cha…"
