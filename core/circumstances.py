@@ -35,8 +35,9 @@ _DAMAGED = re.compile(
     r"thay doi (?:thong tin|ho|ten|noi|dia chi)|doi (?:ten|ho|dia chi)"
     r")(?![\w])"
 )
-# "làm lại", "xin lại": a wish for the paper again, without a cause ("cấp lại" names the procedure itself).
-_AGAIN = re.compile(r"(?<![\w])(?:lam|lm|xin|lay) lai(?![\w])")
+# "làm lại", "xin lại", "làm cái mới": a wish for the paper again, without a cause ("cấp lại" names the procedure
+# itself; "làm căn cước mới cho con" is a first card).
+_AGAIN = re.compile(r"(?<![\w])(?:(?:lam|lm|xin|lay) lai|(?:lam|lm|xin|doi) (?:cai |the )?moi)(?![\w])")
 
 
 # A situation told in the citizen's words, in the words records use for their cases, folded ("thẻ bị rách" is a

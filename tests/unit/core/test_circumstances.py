@@ -29,6 +29,8 @@ def test_the_cause_of_a_reissue_is_read_in_every_typing_style(text, cause):
 
 def test_a_wish_for_the_paper_again_is_not_the_procedures_own_verb():
     assert asks_again("Tôi muốn làm lại thẻ căn cước") and asks_again("xin lai bang lai xe")
+    assert asks_again("The can cuoc cua toi co van de, muon lam cai moi thi lam sao?")
+    assert not asks_again("làm căn cước mới cho con")
     assert not asks_again("cấp lại thẻ căn cước cần gì")  # names the procedure itself
 
 
