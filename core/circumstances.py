@@ -18,9 +18,14 @@ LOST, DAMAGED = "lost", "damaged"
 
 # "bị mất", "làm mất", "đánh rơi", "thất lạc", "mất ví", "cháy hết", "bị trộm", "không tìm thấy". "mất" alone, or
 # "mất rồi", is not enough: it also means a death ("bố tôi mất rồi") and how long something takes ("mất bao lâu").
+# The papers a citizen loses, as typed ("mất cccd", "bằng lái xe máy của em mất rồi").
+_PAPER = r"(?:vi|tui|cap|giay|the|bang|bang lai|so|ho chieu|passport|cccd|cmnd|cmt|can cuoc|gplx|blx|gks)"
 _LOST = re.compile(
     r"(?<![\w])(?:"
-    r"(?:bi|da|lam|danh|lm|do) mat|mat (?:vi|tui|cap|giay|the|bang|so|ho chieu)|"
+    rf"(?:bi|da|lam|danh|lm|do) mat|mat (?:ca |het )?{_PAPER}|"
+    # The paper, then "mất" a few words on, unless it is how long or how much ("bằng lái … mất bao lâu") or a
+    # relative who died ("giấy báo tử vì bố em mất").
+    rf"{_PAPER}(?: (?!(?:bo|me|cha|ong|ba|chong|vo|nguoi)(?![\w]))\w+){{0,5}} mat(?! (?:bao|may|tien|phi|thoi|khoang|\d))|"
     r"that lac|danh roi|roi mat|bi trom|bi cuop|(?:bi|da) chay|chay (?:het|mat|rui)|cuon troi|lu cuon|"
     r"khong (?:con|tim thay|thay)(?: nua)?(?= *(?:$|[.,!?]))|khong tim (?:thay|duoc)"
     r")(?![\w])"

@@ -13,6 +13,10 @@ from core.circumstances import DAMAGED, LOST, asks_again, issued_paper, reissue_
         ("Thẻ bị mất rồi, không tìm thấy nữa.", LOST),
         ("toi danh roi bang lai o cho", LOST),
         ("so do bi lu cuon mat r", LOST),
+        ("mất cccd r lm lại ntn, hết bn tiền", LOST),
+        ("bằng lái xe máy của e mất r, lm lại có phải thi lại ko", LOST),
+        ("cấp lại bằng lái mất bao lâu", None),  # how long, not a loss
+        ("có giấy báo tử vì bố em mất ở viện", None),  # a death
         ("The bi rach, chu mo het roi.", DAMAGED),
         ("Bằng hết hạn tháng trước, vẫn còn giữ bằng cũ.", DAMAGED),
         ("cccd ghi sai ngay sinh", DAMAGED),
