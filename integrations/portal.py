@@ -206,6 +206,10 @@ def _mentions_amount(text: str, amount: int) -> bool:
     return any(re.search(rf"(?<![\d.,]){re.escape(form)}(?![\d])", text) for form in _thousands_forms(amount))
 
 
+# An amount of money written in a fee's note ("135.000 đồng/lần", "50.000 VNĐ").
+_STATED_AMOUNT = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:[.,]\d{3})+\s*(?:đồng|đ\b|VNĐ|VND)", re.IGNORECASE)
+
+
 def _fee_amount(number: int, currency: str, note: str) -> tuple[int | None, str | None, str | None]:
     """(amount, currency, reason if unknown) for the fee cell's number."""
     if currency == "USD":
@@ -315,6 +319,12 @@ def _parse_method(channel: str, cells: str, bare_times: tuple[str, ...] = ()) ->
         gaps.append("fee: the portal gives no fee")
         return method, gaps
     method["fee_text"] = (fee.group(0) + (" " + note if note else "")).strip()
+    if fee.group("free") and _STATED_AMOUNT.search(note):
+        # "Miễn phí(- Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần …)": the cell and its note disagree. Never
+        # "free": the note, as written, and the amount unknown.
+        method["fee_text"] = note.strip().strip("()").strip(" -")
+        gaps.append("fee: the cell says 'Miễn phí' but its note states an amount")
+        return method, gaps
     if fee.group("free"):
         method["fee_amount"], method["fee_currency"] = 0, "VND"
         return method, gaps

@@ -277,6 +277,21 @@ def test_method_rows_that_start_a_line_and_a_bare_time_glued_to_the_fee():
     assert (alone[0]["time_value"], alone[0]["fee_amount"]) == (None, None)  # nothing tells the cut
 
 
+def test_free_whose_note_states_an_amount_is_no_free_fee():
+    # The real 3.000347 page: "Miễn phí(- Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần. …)". The cell and its
+    # note disagree: the amount is unknown and the note, as written, is the fee's text.
+    methods, unknown = parse_methods(
+        METHODS_HEADER
+        + "Trực tiếp5 Ngày làm việcMiễn phí(- Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần.)"
+        + "Trực tuyến5 Ngày làm việcMiễn phí(Miễn lệ phí. Phí cấp bản sao theo Thông tư số 281/2016/TT-BTC.)"
+    )
+    assert methods[0]["fee_amount"] is None and methods[0]["fee_text"].startswith(
+        "Lệ phí cấp giấy phép lái xe: 135.000"
+    )
+    assert any("states an amount" in u.reason for u in unknown)
+    assert (methods[1]["fee_amount"], methods[1]["fee_text"][:8]) == (0, "Miễn phí")  # a free fee whose note adds none
+
+
 @pytest.mark.parametrize(
     "text, count",
     [
