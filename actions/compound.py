@@ -312,12 +312,7 @@ def _ask_age(
 ) -> Optional[List[Dict[Text, Any]]]:
     """ "Tôi muốn làm căn cước": the procedure is split by age and the message does not say for whom, so
     one short question with a button per age; None when the case is stated or does not matter."""
-    if (
-        not linked
-        or linked.get("candidates")
-        or linked.get("value") == context
-        or _an_item_in_context(text, linked, context)
-    ):
+    if not linked or not _names_its_own(text, linked, context):
         return None
     if p.stated_age(text) is not None or p.states_whom(text) or p.states_foreign(text):
         return None
@@ -334,18 +329,28 @@ def _ask_age(
         return []
     if not variants:
         return None
+    # A typed answer ("bé 8 tuổi") picks the variant from the procedure in context.
+    return _ask_variant(dispatcher, tracker, m.ASK_AGE_VARIANT, variants, str(linked["value"]))
+
+
+def _names_its_own(text: str, linked: Dict[str, Any], context: Optional[str]) -> bool:
+    """The message links one procedure of its own: not the one in context, nor a paper to bring for it ("Có cần
+    mang theo thẻ căn cước không?" about a passport), so its variants may be asked about."""
+    if linked.get("candidates") or linked.get("value") == context:
+        return False
+    return not (context and any(c.aspect == "need" and _within(linked, c) for c in p.detect_aspects(text)))
+
+
+def _ask_variant(
+    dispatcher: CollectingDispatcher, tracker: Tracker, question: str, variants: list[tuple[str, str]], code: str
+) -> List[Dict[Text, Any]]:
+    """One short question, a button per variant answering the message's question; ``code`` stays in context
+    with that question waiting, for the answer typed back."""
     intent = tracker.get_intent_of_latest_message() or ""
     aspect = intent if intent in BODIES else DEFAULT
-    buttons = [{"title": name, "payload": f'/{aspect}{{"procedure": "{code}"}}'} for code, name in variants]
-    dispatcher.utter_message(text=m.ASK_AGE_VARIANT, buttons=buttons)
-    # A typed answer ("bé 8 tuổi") picks the variant from the procedure in context.
-    return [SlotSet("procedure_code", linked["value"]), SlotSet("pending_question", aspect)]
-
-
-def _an_item_in_context(text: str, linked: Dict[str, Any], context: Optional[str]) -> bool:
-    """ "Có cần mang theo thẻ căn cước không?" about a passport: the card is a paper to bring, not the card
-    procedure to ask the age or the cause for."""
-    return bool(context) and any(c.aspect == "need" and _within(linked, c) for c in p.detect_aspects(text))
+    buttons = [{"title": name, "payload": f'/{aspect}{{"procedure": "{v}"}}'} for v, name in variants[:MAX_CASES]]
+    dispatcher.utter_message(text=question, buttons=buttons)
+    return [SlotSet("procedure_code", code), SlotSet("pending_question", aspect)]
 
 
 def _ask_cause(
@@ -358,12 +363,7 @@ def _ask_cause(
     """ "Tôi muốn làm lại thẻ căn cước": a lost card is re-issued (cấp lại), a torn or expired one exchanged
     (cấp đổi), and the message does not say which, so one short question with a button per procedure; None
     when the cause is stated, the procedure is named by its own verb ("cấp lại"), or it has no such sibling."""
-    if (
-        not linked
-        or linked.get("candidates")
-        or linked.get("value") == context
-        or _an_item_in_context(text, linked, context)
-    ):
+    if not linked or not _names_its_own(text, linked, context):
         return None
     if not circumstances.asks_again(text) or circumstances.reissue_cause(text) is not None:
         return None
@@ -377,12 +377,8 @@ def _ask_cause(
     verbs = {verb for _, _, verb in variants}
     if not all(verbs & set(heads) for heads in circumstances.CAUSE_HEADS.values()):
         return None
-    intent = tracker.get_intent_of_latest_message() or ""
-    aspect = intent if intent in BODIES else DEFAULT
-    buttons = [{"title": name, "payload": f'/{aspect}{{"procedure": "{code}"}}'} for code, name in again[:MAX_CASES]]
-    dispatcher.utter_message(text=m.ASK_REISSUE_CAUSE, buttons=buttons)
     # A typed answer ("thẻ bị mất rồi") picks the procedure from the one in context (answer_to_our_question).
-    return [SlotSet("procedure_code", linked["value"]), SlotSet("pending_question", aspect)]
+    return _ask_variant(dispatcher, tracker, m.ASK_REISSUE_CAUSE, again, str(linked["value"]))
 
 
 def _variant(
@@ -616,10 +612,10 @@ def _sections(
             break
     lines = [header]
     buttons = []
-    for section, (section_lines, cut) in zip(sections, rendered):
+    for section, (section_lines, clipped) in zip(sections, rendered):
         lines += section_lines
         intent = p.ASPECT_INTENT.get("documents" if section.aspect == "need" else section.aspect)
-        if cut:
+        if clipped:
             title = m.SECTION_TITLE[section.aspect]
             label = title if one else f"{title} — {names[section.code]}"
             payload = (
@@ -737,7 +733,9 @@ def _section_lines(title: str, entries: list[tuple[str, str]], room: int, aspect
     if entries and not entries[0][0] and not _LABELLED.match(entries[0][1]) and len(head) <= p.PHONE_LINE_CHARS:
         chars = 2 * p.PHONE_LINE_CHARS - len(head)
         text = entries[0][1]
-        first = head + (cut_to(p.entry_text(text), chars) if cut_to else p.gist(text, chars, keep_brackets=keep_brackets))
+        first = head + (
+            cut_to(p.entry_text(text), chars) if cut_to else p.gist(text, chars, keep_brackets=keep_brackets)
+        )
         rest, cut = _fitted(entries[1:], room - p.phone_lines(first), p.PHONE_LINE_CHARS, keep_brackets, cut_to)
         rest = rest if room - p.phone_lines(first) > 0 else []
         whole = head + p.entry_text(entries[0][1])

@@ -261,7 +261,7 @@ def _fronted_item(folded: str, need_start: int) -> Optional[tuple[int, int]]:
         return None
     end = need_start - len(" thi ")
     words = list(re.finditer(r"\w+", folded[:end]))
-    kept = []
+    kept: list[re.Match[str]] = []
     for word in reversed(words[-6:]):
         if (
             word.group() in CLAUSE_WORDS

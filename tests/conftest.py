@@ -35,6 +35,25 @@ def seeded_sqlite_url(tmp_path_factory) -> str:
     return url
 
 
+NATIONAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "national"
+
+
+@pytest.fixture(scope="session")
+def national_catalogue_url(tmp_path_factory) -> str:
+    """The seed and every national portal page (../shared/data/national), imported once for the session;
+    the tests that need them skip, saying so, when the pages are absent (they are never committed)."""
+    if not NATIONAL_PAGES.is_dir() or not any(NATIONAL_PAGES.glob("*.jsonl")):
+        pytest.skip(f"national portal pages not found at {NATIONAL_PAGES} (../shared/data/national)")
+    from integrations.portal_import import import_portal
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('national') / 'catalogue.db'}"
+    with session_scope(url) as session:
+        seed_if_empty(session)
+    with session_scope(url) as session:
+        import_portal(session, [NATIONAL_PAGES])
+    return url
+
+
 def _postgres_bin() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(found[-1]).parent if found else None

@@ -6,38 +6,20 @@ Skipped, saying so, when the national portal pages are absent (they are never co
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.procedure_info import ActionAnswerProcedure
 from core.passages import phone_lines
-from integrations.portal_import import import_portal
-from integrations.seed import seed_if_empty
-from procedures_db.db import session_scope
 
 from .conftest import make_tracker
 
-NATIONAL = Path(__file__).resolve().parents[4] / "shared" / "data" / "national"
-
-
-@pytest.fixture(scope="module")
-def national_url(tmp_path_factory):
-    if not NATIONAL.is_dir() or not any(NATIONAL.glob("*.jsonl")):
-        pytest.skip(f"national portal pages not found at {NATIONAL} (../shared/data/national)")
-    url = f"sqlite:///{tmp_path_factory.mktemp('national') / 'catalogue.db'}"
-    with session_scope(url) as session:
-        seed_if_empty(session)
-    with session_scope(url) as session:
-        import_portal(session, [NATIONAL])
-    return url
-
 
 @pytest.fixture
-def national(national_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", national_url)
-    return national_url
+def national(national_catalogue_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", national_catalogue_url)
+    return national_catalogue_url
 
 
 def answer(text: str, intent: str, procedure: str = "", context: str = "") -> str:
@@ -56,9 +38,7 @@ def test_a_compound_reply_names_the_agency_and_the_papers_whole(national):
 
 
 def test_a_compound_reply_lists_the_papers_everyone_brings_before_one_cases(national):
-    text = answer(
-        "đăng ký kết hôn cần giấy tờ gì, các bước thế nào và mất bao lâu ạ?", "ask_documents", "1.000894"
-    )
+    text = answer("đăng ký kết hôn cần giấy tờ gì, các bước thế nào và mất bao lâu ạ?", "ask_documents", "1.000894")
     assert "1. Tờ khai đăng ký kết hôn" in text and "Trường hợp" not in text
     # The first real step, not the condition it is written under ("- Nếu lựa chọn hình thức nộp hồ sơ trực…").
     assert "1. Người yêu cầu đăng ký kết hôn nộp hồ sơ" in text and "Nếu lựa chọn" not in text

@@ -8,30 +8,18 @@ from __future__ import annotations
 
 import statistics
 import time
-from pathlib import Path
 
 import pytest
 
 from core.ranking import MAX_CHOICES, decide
 from core.text import normalize
-from integrations.portal_import import import_portal
-from integrations.seed import seed_if_empty
 from procedures_db.db import session_scope
 from services.catalogue import catalogue_index
 
-NATIONAL = Path(__file__).resolve().parents[4] / "shared" / "data" / "national"
-
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    if not NATIONAL.is_dir() or not any(NATIONAL.glob("*.jsonl")):
-        pytest.skip(f"national portal pages not found at {NATIONAL} (../shared/data/national)")
-    url = f"sqlite:///{tmp_path_factory.mktemp('national') / 'catalogue.db'}"
-    with session_scope(url) as session:
-        seed_if_empty(session)
-    with session_scope(url) as session:
-        import_portal(session, [NATIONAL])
-    with session_scope(url) as session:
+def index(national_catalogue_url):
+    with session_scope(national_catalogue_url) as session:
         built = catalogue_index(session)
     assert len(built) > 2000
     return built
