@@ -48,8 +48,9 @@ def test_the_procedures_own_verb_or_a_stated_cause_is_answered_without_asking(da
 def test_the_cause_typed_back_picks_the_procedure_and_answers_the_question_that_waited(database, dispatcher):
     slots = _told(dispatcher, "Thẻ bị mất rồi, không tìm thấy nữa.", REISSUE, "ask_steps", m.ASK_REISSUE_CAUSE)
     assert slots["procedure_code"] == REISSUE
-    assert dispatcher.messages[0]["text"].startswith("Dạ, trình tự thực hiện") and f"mã {REISSUE}" in (
-        dispatcher.messages[0]["text"]
+    assert (
+        dispatcher.messages[0]["text"].startswith("Dạ, trình tự thực hiện")
+        and f"mã {REISSUE}" in (dispatcher.messages[0]["text"])
     )
     dispatcher.messages.clear()
     slots = _told(dispatcher, "The bi rach, chu mo het roi.", REISSUE, "ask_documents", m.ASK_REISSUE_CAUSE)
