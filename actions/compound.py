@@ -222,14 +222,13 @@ def answer_whole_question(
             return None
         return _in_full(dispatcher, tracker, linked["value"], str(detail.get("value")))
     cues = p.detect_aspects(text)
-    asked_age = _ask_age(dispatcher, tracker, text, linked, context)
-    if asked_age is not None:
-        return asked_age
+    own = linked if linked and _names_its_own(cues, linked, context) else None
+    for ask_variant in (_ask_age, _ask_cause):
+        asked = ask_variant(dispatcher, tracker, text, own)
+        if asked is not None:
+            return asked
     if pending in p.FIELD_ASPECTS and linked and not linked.get("candidates"):
         cues = [p.Cue(pending, 0, 0)] + cues  # "căn cứ pháp lý?" "của khai sinh": the question waited
-    asked_cause = _ask_cause(dispatcher, tracker, text, linked, context)
-    if asked_cause is not None:
-        return asked_cause
     # A circumstance that picks the variant: an age ("bé 10 tuổi"), a party from abroad ("chồng người Hàn"),
     # why a paper is issued again ("thẻ bị rách").
     circumstance = (
@@ -304,15 +303,12 @@ def answer_whole_question(
 
 
 def _ask_age(
-    dispatcher: CollectingDispatcher,
-    tracker: Tracker,
-    text: str,
-    linked: Optional[Dict[str, Any]],
-    context: Optional[str],
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str, linked: Optional[Dict[str, Any]]
 ) -> Optional[List[Dict[Text, Any]]]:
-    """ "Tôi muốn làm căn cước": the procedure is split by age and the message does not say for whom, so
-    one short question with a button per age; None when the case is stated or does not matter."""
-    if not linked or not _names_its_own(text, linked, context):
+    """ "Tôi muốn làm căn cước": the procedure ``linked`` (the message's own: _names_its_own) is split by age
+    and the message does not say for whom, so one short question with a button per age; None when the case
+    is stated or does not matter."""
+    if not linked:
         return None
     if p.stated_age(text) is not None or p.states_whom(text) or p.states_foreign(text):
         return None
@@ -333,12 +329,12 @@ def _ask_age(
     return _ask_variant(dispatcher, tracker, m.ASK_AGE_VARIANT, variants, str(linked["value"]))
 
 
-def _names_its_own(text: str, linked: Dict[str, Any], context: Optional[str]) -> bool:
+def _names_its_own(cues: list[p.Cue], linked: Dict[str, Any], context: Optional[str]) -> bool:
     """The message links one procedure of its own: not the one in context, nor a paper to bring for it ("Có cần
     mang theo thẻ căn cước không?" about a passport), so its variants may be asked about."""
     if linked.get("candidates") or linked.get("value") == context:
         return False
-    return not (context and any(c.aspect == "need" and _within(linked, c) for c in p.detect_aspects(text)))
+    return not (context and any(c.aspect == "need" and _within(linked, c) for c in cues))
 
 
 def _ask_variant(
@@ -354,16 +350,12 @@ def _ask_variant(
 
 
 def _ask_cause(
-    dispatcher: CollectingDispatcher,
-    tracker: Tracker,
-    text: str,
-    linked: Optional[Dict[str, Any]],
-    context: Optional[str],
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str, linked: Optional[Dict[str, Any]]
 ) -> Optional[List[Dict[Text, Any]]]:
     """ "Tôi muốn làm lại thẻ căn cước": a lost card is re-issued (cấp lại), a torn or expired one exchanged
     (cấp đổi), and the message does not say which, so one short question with a button per procedure; None
     when the cause is stated, the procedure is named by its own verb ("cấp lại"), or it has no such sibling."""
-    if not linked or not _names_its_own(text, linked, context):
+    if not linked:
         return None
     if not circumstances.asks_again(text) or circumstances.reissue_cause(text) is not None:
         return None

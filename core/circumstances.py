@@ -16,48 +16,52 @@ from core.text import fold
 
 LOST, DAMAGED = "lost", "damaged"
 
+
+def _words(pattern: str) -> re.Pattern[str]:
+    """A compiled pattern of whole folded words."""
+    return re.compile(rf"(?<![\w])(?:{pattern})(?![\w])")
+
+
 # "bị mất", "làm mất", "đánh rơi", "thất lạc", "mất ví", "cháy hết", "bị trộm", "không tìm thấy". "mất" alone, or
 # "mất rồi", is not enough: it also means a death ("bố tôi mất rồi") and how long something takes ("mất bao lâu").
 # The papers a citizen loses, as typed ("mất cccd", "bằng lái xe máy của em mất rồi").
 _PAPER = r"(?:vi|tui|cap|giay|the|bang|bang lai|so|ho chieu|passport|cccd|cmnd|cmt|can cuoc|gplx|blx|gks)"
-_LOST = re.compile(
-    r"(?<![\w])(?:"
+_LOST = _words(
     rf"(?:bi|da|lam|danh|lm|do) mat|mat (?:ca |het )?{_PAPER}|"
     # The paper, then "mất" a few words on, unless it is how long or how much ("bằng lái … mất bao lâu") or a
     # relative who died ("giấy báo tử vì bố em mất").
     rf"{_PAPER}(?: (?!(?:bo|me|cha|ong|ba|chong|vo|nguoi)(?![\w]))\w+){{0,5}} mat(?! (?:bao|may|tien|phi|thoi|khoang|\d))|"
     r"that lac|danh roi|roi mat|bi trom|bi cuop|(?:bi|da) chay|chay (?:het|mat|rui)|cuon troi|lu cuon|"
     r"khong (?:con|tim thay|thay)(?: nua)?(?= *(?:$|[.,!?]))|khong tim (?:thay|duoc)"
-    r")(?![\w])"
 )
-# Damaged, expired or wrong: the paper is still in hand and is exchanged.
-_DAMAGED = re.compile(
-    r"(?<![\w])(?:"
-    r"(?:bi |da )?(?:hong|hu hong|rach|gay|bong troc|bong|nhoe|uot|cong venh|tray xuoc)|"
-    r"(?:bi |chu |anh )mo|mo (?:het|chu|anh|qua)|"
-    r"het han|qua han su dung|sap het han|"
+# Damaged, wrong or expired: the paper is still in hand and is exchanged.
+_BROKEN = (
+    r"(?:bi |da )?(?:hong|hu hong|rach|gay|bong troc|bong|nhoe|uot|cong venh|tray xuoc)|(?:bi |chu |anh )mo|"
+    r"mo (?:het|chu|anh|qua)"
+)
+_WRONG = (
     r"(?:ghi |bi |in )sai|sai (?:ten|ngay|ho|thong tin|so|dia chi|que)|"
     r"thay doi (?:thong tin|ho|ten|noi|dia chi)|doi (?:ten|ho|dia chi)"
-    r")(?![\w])"
 )
+_EXPIRED = r"het han|qua han su dung|sap het han"
+
+
+_DAMAGED = _words(f"{_BROKEN}|{_WRONG}|{_EXPIRED}")
 # "làm lại", "xin lại", "làm cái mới": a wish for the paper again, without a cause ("cấp lại" names the procedure
 # itself; "làm căn cước mới cho con" is a first card).
-_AGAIN = re.compile(r"(?<![\w])(?:(?:lam|lm|xin|lay) lai|(?:lam|lm|xin|doi) (?:cai |the )?moi)(?![\w])")
+_AGAIN = _words(r"(?:lam|lm|xin|lay) lai|(?:lam|lm|xin|doi) (?:cai |the )?moi")
 
 
 # A situation told in the citizen's words, in the words records use for their cases, folded ("thẻ bị rách" is a
 # "hỏng" card; "mua lại, có hợp đồng mua bán" a "chuyển nhượng").
 _IMPLIED: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<![\w])(?:hong|hu hong|rach|gay|bong|nhoe|uot|(?:bi |chu |anh )mo|mo het)(?![\w])"), "hong"),
-    (
-        re.compile(r"(?<![\w])(?:sai (?:ten|ngay|ho|thong tin|so|dia chi)|(?:ghi|in|bi) sai|doi (?:ten|ho))(?![\w])"),
-        "thay doi thong tin",
-    ),
-    (re.compile(r"(?<![\w])(?:het han|qua han su dung)(?![\w])"), "het han"),
+    (_words(_BROKEN), "hong"),
+    (_words(_WRONG), "thay doi thong tin"),
+    (_words(_EXPIRED), "het han"),
     (_LOST, "bi mat"),
-    (re.compile(r"(?<![\w])(?:mua lai|mua cua|hop dong mua ban|mua ban|da mua)(?![\w])"), "chuyen nhuong"),
-    (re.compile(r"(?<![\w])(?:duoc cho|cho tang|tang cho|bo me cho|cho con)(?![\w])"), "tang cho"),
-    (re.compile(r"(?<![\w])(?:thua ke|de lai)(?![\w])"), "thua ke"),
+    (_words(r"mua lai|mua cua|hop dong mua ban|mua ban|da mua"), "chuyen nhuong"),
+    (_words(r"duoc cho|cho tang|tang cho|bo me cho|cho con"), "tang cho"),
+    (_words(r"thua ke|de lai"), "thua ke"),
 )
 
 

@@ -102,9 +102,10 @@ def mentions(
     return found
 
 
+# Names listed one after the other ("đk tạm trú, cấp lại cccd, hộ chiếu mới").
+_LIST_SEPARATOR = re.compile(r"\s*[,;/&+]\s*")
 # Words that join the procedures a message asks about ("khai sinh và kết hôn", "tạm trú với thường trú",
 # "…, còn kết hôn …"), folded as core/text.py reads them.
-_LIST_SEPARATOR = re.compile(r"\s*[,;/&+]\s*")
 _JOINING = re.compile(r"(?<![\w])(?:va|voi|con|hay|hoac|lan|cung nhu|so voi)(?![\w])")
 
 
@@ -524,26 +525,24 @@ def reissue_variants(session: Session, code: str) -> list[tuple[str, str, str]]:
     return [(code, procedure.name, own[0]), *siblings] if siblings else []
 
 
-def variant_for_cause(session: Session, code: str, text: str) -> Optional[str]:
-    """The variant for why the paper is issued again ("thẻ bị mất": Cấp lại thẻ căn cước; "thẻ bị rách",
-    "ghi sai ngày sinh": Cấp đổi thẻ căn cước); None when no cause is stated, the procedure already fits
-    it, or none does."""
+def reissue_for_cause(session: Session, code: str, text: str) -> Optional[str]:
+    """The procedure of ``code``'s re-issue family that fits the cause the message states ("thẻ bị mất": Cấp lại
+    thẻ căn cước; "thẻ bị rách", "ghi sai ngày sinh": Cấp đổi): a sibling, or ``code`` itself when it fits or
+    none does; None when no cause is stated or ``code`` has no such family."""
     cause = circumstances.reissue_cause(text)
-    if cause is None:
+    variants = reissue_variants(session, code) if cause else []
+    if not variants or not cause:
         return None
     heads = circumstances.CAUSE_HEADS[cause]
-    variants = reissue_variants(session, code)
-    if not variants or variants[0][2] in heads:
-        return None
-    return next((c for c, _, verb in variants[1:] if verb in heads), None)
+    if variants[0][2] in heads:
+        return code
+    return next((c for c, _, verb in variants[1:] if verb in heads), code)
 
 
-def reissue_for_cause(session: Session, code: str, text: str) -> Optional[str]:
-    """The procedure of ``code``'s re-issue family that fits the cause the message states: a sibling, or
-    ``code`` itself when it fits; None when no cause is stated or ``code`` has no such family."""
-    if circumstances.reissue_cause(text) is None or not reissue_variants(session, code):
-        return None
-    return variant_for_cause(session, code, text) or code
+def variant_for_cause(session: Session, code: str, text: str) -> Optional[str]:
+    """The sibling of ``code`` for the cause the message states (reissue_for_cause); None when ``code`` fits."""
+    picked = reissue_for_cause(session, code, text)
+    return picked if picked != code else None
 
 
 def _folded_name(name: str) -> str:
