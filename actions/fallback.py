@@ -13,7 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.compound import answer_to_our_question
+from actions.situation import answer_in_context
 from actions.dispatch import answer_intent
 from actions.out_of_scope import answer_after_handoff, answer_in_english, warn_id_number
 from core import cues
@@ -68,7 +68,7 @@ class ActionGradedFallback(Action):
         handoff = answer_after_handoff(dispatcher, tracker)
         if handoff is not None:
             return handoff + [SlotSet("suggested_intent", None)]
-        answered = answer_to_our_question(dispatcher, tracker)  # the case or age the last reply asked for
+        answered = answer_in_context(dispatcher, tracker)  # the case or age the last reply asked for
         if answered is not None:
             return answered + [SlotSet("suggested_intent", None)]
         ranking = [
@@ -139,7 +139,7 @@ class ActionResolveConfirmation(Action):
             handoff = answer_after_handoff(dispatcher, tracker)
             if handoff is not None:
                 return handoff
-            answered = answer_to_our_question(dispatcher, tracker)  # "Cháu được 8 tuổi rồi." read as a yes
+            answered = answer_in_context(dispatcher, tracker)  # "Cháu được 8 tuổi rồi." read as a yes
             if answered is not None:
                 return answered
             text = tracker.latest_message.get("text") or ""

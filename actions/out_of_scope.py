@@ -19,7 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.compound import answer_to_our_question
+from actions.situation import answer_in_context
 from actions.answers import BODIES, MAX_PHONE_LINES, full_answer_button, next_question_buttons, render_answer_clipped
 from actions.service import ActionRequestHuman
 from actions.store_unavailable import StoreCall
@@ -175,7 +175,7 @@ def answer_out_of_scope(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     handoff = answer_after_handoff(dispatcher, tracker)
     if handoff is not None:
         return handoff
-    answered = answer_to_our_question(dispatcher, tracker)  # "bị mất", "cháu 5 tuổi": the case asked for
+    answered = answer_in_context(dispatcher, tracker)  # "bị mất", "cháu 5 tuổi": the case asked for
     if answered is not None:
         return answered
     if cues.is_english(text):

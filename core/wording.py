@@ -353,6 +353,7 @@ ELIGIBILITY_NOT_SAID = (
     'Dạ, hồ sơ thủ tục "{name}" (mã {code}) chưa ghi đối tượng, điều kiện thực hiện. Anh/chị hỏi {who} ạ.'
 )
 CASE_STATED = "Giấy tờ cho trường hợp anh/chị nêu:"
+SITUATION_HEADER = 'Dạ, về trường hợp anh/chị nêu, hồ sơ thủ tục "{name}" (mã {code}) ghi:'
 # The documents depend on the citizen's case, which the message does not state: one short question.
 CASE_ASK = "Giấy tờ còn lại tùy trường hợp. Anh/chị thuộc trường hợp nào ạ? (bấm để xem giấy tờ của trường hợp đó)"
 CASE_ASK_ONLY_FORM = "Giấy tờ luôn cần:"

@@ -294,6 +294,47 @@ def best_passages(rec: dict[str, Any], question: str, limit: int = 2) -> list[p.
     return [x for x in p.find_passages(rec, question, ignore=ignore) if x.score >= MIN_PASSAGE_SCORE][:limit]
 
 
+# The fields a situation told unasked is read against: who may apply, the conditions, the documents and their
+# cases ("Tôi 81 tuổi, không có lương hưu"; "Cháu 11 tuổi": "… cho người từ đủ 09 tuổi trở lên").
+SITUATION_FIELDS = ("subjects", "conditions", "documents")
+# A situation about the procedure in context is quoted from the passage it shares a word with; one that picks
+# among the procedures offered must match one as well as a question does, and clearly better than the others.
+MIN_SITUATION_SCORE = 0.2
+SITUATION_MARGIN = 0.2
+
+
+def situation_passages(rec: dict[str, Any], text: str, limit: int = 2) -> list[p.Passage]:
+    """The passages of the procedure in context that a situation told unasked shares words with."""
+    ignore = [rec.get("name") or "", *(rec.get("aliases") or [])]
+    found = p.find_passages(rec, text, ignore=ignore, fields=SITUATION_FIELDS)
+    if p.stated_age(text) is not None:
+        # An age told ("con tôi năm nay 12 tuổi") is read against the passages that set an age, whatever else the
+        # few words share by chance ("năm" folded is the "Nam" of "Việt Nam").
+        return [x for x in found if "tuoi" in p.content_words(x.text)][:limit]
+    return [x for x in found if x.score >= MIN_SITUATION_SCORE][:limit]
+
+
+def procedure_for_situation(session: Session, codes: list[str], text: str, asked: str = "") -> Optional[str]:
+    """Of the procedures offered for the question ``asked``, the one whose subjects, conditions or documents the
+    situation told describes ("Tôi 81 tuổi, không có lương hưu" after "xin trợ cấp ở xã": the social allowance,
+    not the burial support that also names pensionless old people), its name counting for the question's words;
+    None when none does clearly."""
+    said = p.content_words(f"{asked} {text}")
+    scored = []
+    for code in dict.fromkeys(codes):
+        rec = record(session, code)
+        if rec is not None:
+            found = p.find_passages(rec, text, fields=SITUATION_FIELDS)
+            named = p.overlap(said, p.content_words(rec.get("name") or ""))
+            scored.append(((found[0].score if found else 0.0) + named, code))
+    scored.sort(reverse=True)
+    if not scored or scored[0][0] < MIN_PASSAGE_SCORE:
+        return None
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < SITUATION_MARGIN:
+        return None
+    return scored[0][1]
+
+
 @dataclass
 class CaseChoice:
     """The record's documents split by the case the citizen stated ("mẹ mất tại nhà")."""

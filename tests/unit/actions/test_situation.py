@@ -1,0 +1,59 @@
+"""A situation told without asking is read against the records: it picks among the procedures the last reply
+offered, or is answered from the record in context, instead of being taken as out of scope."""
+
+from __future__ import annotations
+
+from actions.out_of_scope import ActionOutOfScope
+from core import wording as m
+
+from .conftest import make_tracker, slot_events
+
+ELDERLY_ALLOWANCE, BURIAL_SUPPORT, WILL_CERTIFICATION = "DP-BTXH-01", "DP-BTXH-02", "2.001019"
+CIVIL_STATUS_CHANGE = "1.004859"  # thay đổi, cải chính, bổ sung thông tin hộ tịch
+
+
+def _offer(codes: list[str]) -> dict:
+    buttons = [{"title": code, "payload": f'/ask_procedure_info{{"procedure": "{code}"}}'} for code in codes]
+    return {
+        "event": "bot",
+        "text": "Có phải anh/chị muốn hỏi một trong các thủ tục sau không ạ?",
+        "data": {"buttons": buttons},
+    }
+
+
+def _told(dispatcher, text, events, context=None):
+    events = [*events, {"event": "user", "text": text, "parse_data": {"intent": {"name": "out_of_scope"}}}]
+    tracker = make_tracker("out_of_scope", text, slots={"procedure_code": context}, events=events)
+    return slot_events(ActionOutOfScope().run(dispatcher, tracker, {}))
+
+
+def test_a_situation_picks_the_offered_procedure_whose_subjects_it_describes(database, dispatcher):
+    asked = {"event": "user", "text": "ba toi muon xin tien tro cap hang thang", "parse_data": {}}
+    offered = _offer([ELDERLY_ALLOWANCE, WILL_CERTIFICATION, BURIAL_SUPPORT])
+    slots = _told(dispatcher, "Bà tôi 83 tuổi rồi, không có lương hưu", [asked, offered])
+    assert slots["procedure_code"] == ELDERLY_ALLOWANCE
+    assert f"mã {ELDERLY_ALLOWANCE}" in dispatcher.messages[0]["text"]
+
+
+def test_a_situation_none_of_the_offered_procedures_describes_picks_none(database, dispatcher):
+    asked = {"event": "user", "text": "cho hoi thu tuc", "parse_data": {}}
+    offered = _offer([ELDERLY_ALLOWANCE, WILL_CERTIFICATION, BURIAL_SUPPORT])
+    slots = _told(dispatcher, "hôm nay trời mưa to quá", [asked, offered])
+    assert "procedure_code" not in slots
+    assert not any("mã " in (x.get("text") or "") for x in dispatcher.messages)
+
+
+def test_a_situation_after_an_answer_quotes_what_the_record_says_of_it(database, dispatcher):
+    before = {"event": "bot", "text": f'Dạ, theo hồ sơ thủ tục "…" (mã {CIVIL_STATUS_CHANGE}): …'}
+    slots = _told(dispatcher, "con tôi năm nay 12 tuổi", [before], context=CIVIL_STATUS_CHANGE)
+    reply = dispatcher.messages[0]["text"]
+    assert reply.startswith(m.SITUATION_HEADER.split("{")[0]) and f"mã {CIVIL_STATUS_CHANGE}" in reply
+    assert "09 tuổi" in reply  # the consent of a person from 9 years old, from the record's documents
+    assert slots["procedure_code"] == CIVIL_STATUS_CHANGE
+
+
+def test_words_the_record_does_not_hold_stay_out_of_scope(database, dispatcher):
+    before = {"event": "bot", "text": f'Dạ, theo hồ sơ thủ tục "…" (mã {CIVIL_STATUS_CHANGE}): …'}
+    slots = _told(dispatcher, "giá vàng hôm nay bao nhiêu", [before], context=CIVIL_STATUS_CHANGE)
+    assert slots == {}
+    assert "mã " not in (dispatcher.messages[0].get("text") or "")
