@@ -64,24 +64,29 @@ def answer_told_situation(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     text = tracker.latest_message.get("text") or ""
     if not text or text.startswith("/") or p.detect_aspects(text):
         return None
-    offered = _offered(tracker)
+    offered = list(dict.fromkeys(_offered(tracker)))
     code = tracker.get_slot("procedure_code")
+    pending = tracker.get_slot("pending_question")
+    answered = bool(code) and f"mã {code}" in _last_bot_text(tracker)
+    if len(offered) < 2 and not answered and not (pending and not code):
+        return None  # nothing of ours the message could answer: no choice offered, no answer, no "which one?"
+    before = _previous_text(tracker)
     reply: Optional[tuple[str, list[dict]]] = None
     with StoreCall(dispatcher, "catalogue, the situation told") as call:
         with session_scope() as session:
-            if len(set(offered)) >= 2:
-                picked = answering.procedure_for_situation(session, offered, text, _previous_text(tracker))
-                procedure = get_procedure(session, picked) if picked else None
-                if procedure is not None:
-                    code = procedure.code
-                    aspect = next(
-                        (x for x in (tracker.get_slot("pending_question"), _previous_intent(tracker)) if x in BODIES),
-                        DEFAULT,
-                    )
-                    record = answering.record(session, code)
-                    told = _case(record, text, told=True) if record and aspect == "ask_documents" else None
-                    reply = told or answer_reply(procedure, aspect, tracker.get_latest_input_channel())
-            elif code and f"mã {code}" in _last_bot_text(tracker):
+            # Named with the question before it ("thủ tục hộ kinh doanh" … "đóng cửa luôn, không bán nữa"), else
+            # described by its subjects or conditions, among the procedures offered.
+            picked = answering.named_with(session, text, before)
+            if picked is None and len(offered) >= 2:
+                picked = answering.procedure_for_situation(session, offered, text, before)
+            procedure = get_procedure(session, picked) if picked else None
+            if procedure is not None:
+                code = procedure.code
+                aspect = next((x for x in (pending, _previous_intent(tracker)) if x in BODIES), DEFAULT)
+                record = answering.record(session, code)
+                told = _case(record, text, told=True) if record and aspect == "ask_documents" else None
+                reply = told or answer_reply(procedure, aspect, tracker.get_latest_input_channel())
+            elif answered:
                 record = answering.record(session, code)
                 reply = _situation(record, text) if record else None
     return _sent(dispatcher, call, reply, code) if code else None

@@ -62,6 +62,9 @@ _IMPLIED: tuple[tuple[re.Pattern[str], str], ...] = (
     (_words(r"mua lai|mua cua|hop dong mua ban|mua ban|da mua"), "chuyen nhuong"),
     (_words(r"duoc cho|cho tang|tang cho|bo me cho|cho con"), "tang cho"),
     (_words(r"thua ke|de lai"), "thua ke"),
+    # Where one lives for good or for a while: a permanent or a temporary residence.
+    (_words(r"o (?:lau dai|han|luon|that|on dinh)|dinh cu|song lau dai|nha (?:minh|toi|em) mua"), "thuong tru"),
+    (_words(r"o (?:tam|tro|nho)|thue tro|phong tro|tam thoi"), "tam tru"),
 )
 
 

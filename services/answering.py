@@ -76,15 +76,11 @@ def mentions(
     core/passages.py: "căn cứ pháp lý") are not a procedure's name. ``asked``: the message's cues
     when the caller has them already (``p.detect_aspects(text)``).
     """
-    tokens = [t for t in normalize(text or "") if t.kind == "word"]
-    # Neither the words that ask nor the item of "có cần X không" ("giấy đăng ký kết hôn") name the procedure.
-    asked = p.detect_aspects(text) if asked is None else asked
-    cues = [(c.start, c.end) for c in asked if c.aspect != "need"]
-    cues += [_item_span(text, c) for c in asked if c.aspect == "need" and c.text]
+    tokens = _naming_words(text, asked)
     index = catalogue_index(session)
     found: list[Mention] = []
     for clause in p.clauses(text):
-        words = [t for t in tokens if clause[0] <= t.start < clause[1] and not any(a <= t.start < b for a, b in cues)]
+        words = [t for t in tokens if clause[0] <= t.start < clause[1]]
         while words and words[0].folded in p.CLAUSE_WORDS:
             words = words[1:]  # "còn kết hôn …": the clause's link word is not part of a name
         words = _without_trailing(words)  # "thuong tru moi cai (phí) bao nhieu": nor are the words that end it
@@ -100,6 +96,30 @@ def mentions(
         start, end = best.mention_span
         found.append(Mention(best.code, best.name, start, end, clause, others, round(best.recall, 4)))
     return found
+
+
+def _naming_words(text: str, asked: Optional[list[p.Cue]] = None) -> list:
+    """The words of the message that may name a procedure: neither the words that ask nor the item of "có cần X
+    không" ("giấy đăng ký kết hôn")."""
+    asked = p.detect_aspects(text) if asked is None else asked
+    cues = [(c.start, c.end) for c in asked if c.aspect != "need"]
+    cues += [_item_span(text, c) for c in asked if c.aspect == "need" and c.text]
+    return [t for t in normalize(text or "") if t.kind == "word" and not any(a <= t.start < b for a, b in cues)]
+
+
+def named_with(session: Session, text: str, before: str, thresholds: Thresholds = Thresholds()) -> Optional[str]:
+    """The procedure a message names together with the question before it: "đóng cửa luôn, không bán nữa" after
+    "thủ tục hộ kinh doanh", "sai trên gks" after "giấy tờ ghi sai tên con, sửa sao"; the case words its situation
+    stands for count too ("ở lâu dài" is a "thường trú"). None unless the search answers one surely, and another
+    than the question alone answers: words that add nothing ("giá vàng hôm nay") pick nothing."""
+    index = catalogue_index(session)
+    asked = _naming_words(before)
+    words = asked + _naming_words(text)
+    words += [t for words in circumstances.implied_cases(text) for t in normalize(words) if t.kind == "word"]
+    picked = decide(index.search(words, limit=5), thresholds).code if words else None
+    if picked is None or (asked and decide(index.search(asked, limit=5), thresholds).code == picked):
+        return None
+    return picked
 
 
 # Names listed one after the other ("đk tạm trú, cấp lại cccd, hộ chiếu mới").

@@ -57,3 +57,40 @@ def test_words_the_record_does_not_hold_stay_out_of_scope(database, dispatcher):
     slots = _told(dispatcher, "giá vàng hôm nay bao nhiêu", [before], context=CIVIL_STATUS_CHANGE)
     assert slots == {}
     assert "mã " not in (dispatcher.messages[0].get("text") or "")
+
+
+HOUSEHOLD_BUSINESS, BUSINESS_CLOSED = "1.001612", "1.001266"  # thành lập / chấm dứt hoạt động hộ kinh doanh
+TEMPORARY_RESIDENCE, PERMANENT_RESIDENCE = "1.004194", "1.004222"
+
+
+def _user(text: str) -> dict:
+    return {"event": "user", "text": text, "parse_data": {}}
+
+
+def test_words_told_after_an_answer_name_a_sibling_with_the_question_before(database, dispatcher):
+    before = {"event": "bot", "text": f'Dạ, thông tin của thủ tục "…" (mã {HOUSEHOLD_BUSINESS}): …'}
+    events = [_user("hỏi về hộ kinh doanh"), before]
+    slots = _told(dispatcher, "nghỉ rồi, đóng cửa hẳn", events, context=HOUSEHOLD_BUSINESS)
+    assert slots["procedure_code"] == BUSINESS_CLOSED
+    assert f"mã {BUSINESS_CLOSED}" in dispatcher.messages[0]["text"]
+
+
+def test_a_stay_told_picks_temporary_or_permanent_residence_among_those_offered(database, dispatcher):
+    offered = _offer([PERMANENT_RESIDENCE, TEMPORARY_RESIDENCE, "1.010041"])
+    slots = _told(dispatcher, "em thuê phòng trọ, ở tạm thôi", [_user("đăng ký cư trú làm sao"), offered])
+    assert slots["procedure_code"] == TEMPORARY_RESIDENCE
+    dispatcher.messages.clear()
+    slots = _told(dispatcher, "nhà em mua, ở hẳn đây luôn", [_user("đăng ký cư trú làm sao"), offered])
+    assert slots["procedure_code"] == PERMANENT_RESIDENCE
+
+
+def test_the_procedure_named_after_which_one_was_asked_is_answered_with_the_question(database, dispatcher):
+    asked = {"event": "bot", "text": "Dạ, anh/chị đang hỏi về thủ tục nào ạ?"}
+    events = [_user("con tôi bị ghi sai trên giấy tờ, giờ sửa thế nào"), asked]
+    tracker_slots = {"procedure_code": None, "pending_question": "ask_steps"}
+    text = "sai ngày sinh trong giấy khai sinh"
+    events = [*events, {"event": "user", "text": text, "parse_data": {"intent": {"name": "nlu_fallback"}}}]
+    tracker = make_tracker("out_of_scope", text, slots=tracker_slots, events=events)
+    slots = slot_events(ActionOutOfScope().run(dispatcher, tracker, {}))
+    assert slots["procedure_code"] == CIVIL_STATUS_CHANGE
+    assert dispatcher.messages[0]["text"].startswith("Dạ, trình tự thực hiện")
