@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.situation import answer_in_context
 from actions.answers import BODIES, MAX_PHONE_LINES, full_answer_button, next_question_buttons, render_answer_clipped
-from actions.service import ActionRequestHuman
+from actions.service import ActionRequestHuman, record_complaint
 from actions.store_unavailable import StoreCall
 from core import cues
 from core.passages import PHONE_LINE_CHARS, days, gist, phone_lines
@@ -112,6 +112,8 @@ def answer_in_english(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
     hotline = settings().support_hotline
     if warn_id_number(dispatcher, text):
         return []
+    if cues.is_complaint(text):
+        return record_complaint(dispatcher, tracker)  # "I want to file a complaint: …": staff handle it
     if cues.ENGLISH_HUMAN.search(lowered):
         return ActionRequestHuman().run(dispatcher, tracker, {})
     named = english_query(text)

@@ -76,7 +76,8 @@ def record_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> List
             )
     if call.failed:
         return []
-    dispatcher.utter_message(text=m.COMPLAINT_RECORDED.format(reference=reference, hotline=settings().support_hotline))
+    recorded = m.COMPLAINT_RECORDED_ENGLISH if is_english(text) else m.COMPLAINT_RECORDED
+    dispatcher.utter_message(text=recorded.format(reference=reference, hotline=settings().support_hotline))
     return [SlotSet("handoff_reference", reference)]
 
 

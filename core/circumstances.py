@@ -28,9 +28,9 @@ def _words(pattern: str) -> re.Pattern[str]:
 _PAPER = r"(?:vi|tui|cap|giay|the|bang|bang lai|so|ho chieu|passport|cccd|cmnd|cmt|can cuoc|gplx|blx|gks)"
 _LOST = _words(
     rf"(?:bi|da|lam|danh|lm|do) mat|mat (?:ca |het )?{_PAPER}|"
-    # The paper, then "mất" a few words on, unless it is how long or how much ("bằng lái … mất bao lâu") or a
-    # relative who died ("giấy báo tử vì bố em mất").
-    rf"{_PAPER}(?: (?!(?:bo|me|cha|ong|ba|chong|vo|nguoi)(?![\w]))\w+){{0,5}} mat(?! (?:bao|may|tien|phi|thoi|khoang|\d))|"
+    # The paper, then "mất" a few words on, unless it is how long or how much ("bằng lái … mất bao lâu", "thế làm
+    # vậy có mất đồng nào không": folded, "thế" is "thẻ") or a relative who died ("giấy báo tử vì bố em mất").
+    rf"{_PAPER}(?: (?!(?:bo|me|cha|ong|ba|chong|vo|nguoi)(?![\w]))\w+){{0,5}} mat(?! (?:bao|may|tien|phi|thoi|khoang|dong|xu|nhieu|gi|cong|chi phi|\d))|"
     r"that lac|danh roi|roi mat|bi trom|bi cuop|(?:bi|da) chay|chay (?:het|mat|rui)|cuon troi|lu cuon|"
     r"khong (?:con|tim thay|thay)(?: nua)?(?= *(?:$|[.,!?]))|khong tim (?:thay|duoc)"
 )

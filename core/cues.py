@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from core.ranking import vietnamese_syllables
 from core.redaction import scan_personal_data
 from core.text import folded_text
 
@@ -129,12 +130,18 @@ _VIETNAMESE_MARK = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậ�
 
 
 def is_english(text: str) -> bool:
-    """A message in English: no Vietnamese letters, at least 3 words, 2 or more of them clearly English."""
+    """A message in English: no Vietnamese letters, at least 3 words, 2 or more of them clearly English, and
+    nearly a third English: listed, or of five letters or more and no Vietnamese syllable ("anything",
+    "criminal", "complaint"; Vietnamese typed without accents never has such words, its abbreviations are short)."""
     if not text or _VIETNAMESE_MARK.search(text):
         return False
     words = re.findall(r"[a-z']+", text.lower())
-    hits = sum(word in _ENGLISH_WORDS for word in words)
-    return len(words) >= 3 and hits >= 2 and hits / len(words) >= 0.3
+    listed = sum(word in _ENGLISH_WORDS for word in words)
+    syllables = vietnamese_syllables()
+    unvietnamese = sum(
+        word not in _ENGLISH_WORDS and len(word) >= 5 and word.strip("'") not in syllables for word in words
+    )
+    return len(words) >= 3 and listed >= 2 and (listed + unvietnamese) / len(words) >= 0.3
 
 
 # English words for the catalogue's procedures and questions: a search query in Vietnamese.

@@ -169,6 +169,12 @@ COMPLAINT_RECORDED = (
     "Để gửi khiếu nại, kiến nghị chính thức, anh/chị dùng mục Phản ánh, kiến nghị trên Cổng Dịch vụ công "
     "quốc gia (dichvucong.gov.vn) hoặc nộp đơn tại Bộ phận Một cửa nơi giải quyết hồ sơ ạ."
 )
+COMPLAINT_RECORDED_ENGLISH = (
+    "Your complaint is recorded and passed to the staff in charge, reference {reference}. They review it during "
+    "working hours; if it is urgent, call the hotline {hotline} and give the reference. A formal complaint or "
+    "petition goes through the Feedback section of the National Public Service Portal (dichvucong.gov.vn) or, in "
+    "writing, to the one-stop desk that handles your file."
+)
 FEEDBACK_LEFT = "Dạ, em đã dừng phần đánh giá, không ghi nhận điểm nào ạ. Anh/chị cần hỏi gì thêm cứ nhắn em nhé."
 DOSSIER_LOOKUP_LEFT = (
     'Dạ, em đã dừng tra cứu. Khi cần tra lại, anh/chị nhắn "tra cứu hồ sơ" ạ. '

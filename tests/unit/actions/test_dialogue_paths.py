@@ -40,6 +40,15 @@ def test_a_complaint_is_recorded_with_a_reference_never_as_a_rating(database, di
         assert request.reference == reference and COMPLAINT_TEXT in request.summary
 
 
+def test_a_complaint_in_english_is_recorded_and_answered_in_english(database, dispatcher):
+    text = "I would like to complain: the commune office delayed my application three times."
+    events = ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", text), {})
+    reference = slot_events(events)["handoff_reference"]
+    reply = dispatcher.messages[0]["text"]
+    assert reference in reply and reply.startswith("Your complaint is recorded") and "dichvucong.gov.vn" in reply
+    assert stored_feedback(database) == [(None, COMPLAINT, text)]
+
+
 @pytest.mark.parametrize("text", ["tôi muốn đánh giá dịch vụ", "cho em góp ý", "danh gia 5 sao"])
 def test_a_rating_request_opens_the_rating_form(database, dispatcher, text):
     events = ActionFeedback().run(dispatcher, make_tracker("give_feedback", text), {})

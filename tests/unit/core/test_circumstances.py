@@ -23,6 +23,9 @@ from core.circumstances import DAMAGED, LOST, asks_again, issued_paper, reissue_
         # "mất" alone is a death or a duration, not a lost paper.
         ("Bố tôi mất rồi, làm khai tử ở đâu?", None),
         ("làm lại căn cước mất bao lâu", None),
+        # How much it costs ("thế" folded is "thẻ", a paper).
+        ("Thế làm xong có mất xu nào không?", None),
+        ("the lam vay mat nhieu khong", None),
         # Both said: the citizen is asked, not guessed for.
         ("thẻ cũ bị rách, thẻ mới lại bị mất", None),
     ],

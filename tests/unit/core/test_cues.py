@@ -64,6 +64,11 @@ def test_not_leaving(text):
         ("ho chieu the nao", False),
         ("làm hộ chiếu ở đâu", False),
         ("ok", False),
+        # Few listed words, but long ones no Vietnamese syllable spells.
+        ("Is anything charged for registering a newborn's birth?", True),
+        ("My landlord refuses to sign anything, what should I do?", True),
+        ("toi muon hoi thu tuc chung thuc ban sao giay khai sinh", False),
+        ("cho e hoi lltp so 2 lam o dau vay", False),
     ],
 )
 def test_english_is_told_from_unaccented_vietnamese(text, english):
