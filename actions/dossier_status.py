@@ -29,6 +29,7 @@ from rasa_sdk.types import DomainDict
 
 from core.settings import current as settings
 from core import cues
+from core import passages as p
 from core import wording as m
 from actions.service import record_complaint
 from actions.store_unavailable import StoreCall
@@ -86,6 +87,21 @@ def _slot_events(slots: Dict[Text, Any]) -> List[Dict]:
     return [SlotSet(name, value) for name, value in slots.items()]
 
 
+# What a question about a procedure asks, never a dossier's progress ("có kết quả chưa", "đến đâu rồi" may be either).
+_PROCEDURE_ASPECTS = frozenset({"documents", "fee", "steps", "online", "legal_basis", "forms", "eligibility"})
+
+
+def _asks_about_the_procedure(tracker: Tracker, text: str) -> bool:
+    """The message names a procedure surely and asks about it, with no dossier code in it."""
+    if text.startswith("/") or DOSSIER_CODE_PATTERN.search(text):
+        return False
+    entities = tracker.latest_message.get("entities") or []
+    if not any(e.get("entity") == "procedure" and not e.get("candidates") for e in entities):
+        return False
+    asked = {cue.aspect for cue in p.detect_aspects(text)}
+    return bool(asked & _PROCEDURE_ASPECTS) or p.asks_household_book(text)
+
+
 class ValidateDossierForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_dossier_form"
@@ -98,6 +114,12 @@ class ValidateDossierForm(FormValidationAction):
         if tracker.active_loop.get("name") == self.form_name() and cues.is_stop(text):
             dispatcher.utter_message(text=m.DOSSIER_LOOKUP_LEFT)
             return _slot_events(LEFT)
+        if tracker.active_loop.get("name") != self.form_name() and _asks_about_the_procedure(tracker, text):
+            # "Đăng ký thường trú xong tôi có được cấp sổ hộ khẩu không?": a question about a procedure the
+            # classifier took for a lookup, with no dossier to look up; answered, the lookup not opened.
+            from actions.procedure_info import ActionAnswerProcedure  # it hands this module a bare dossier code
+
+            return _slot_events(LEFT) + ActionAnswerProcedure().run(dispatcher, tracker, domain)
         if not text.startswith("/") and cues.is_explicit_complaint(text):
             # "tt báo mất hs, em muốn khiếu nại": a grievance about a dossier is a complaint for staff,
             # not a status lookup (the text, with any code in it, is what staff read).

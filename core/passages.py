@@ -238,7 +238,8 @@ _COMPILED: dict[str, re.Pattern[str]] = {
 }
 # "có cần (mang) X không": X is the item asked about.
 _NEED = re.compile(
-    r"(?<![\w])(?:co |co phai |phai )?(?:can(?! cuoc| thiet| bo(?! sung)| ho(?! so| chieu| khau))|phai(?! la )|bat buoc)(?: phai)?"
+    # Not "căn cước", "cần thiết", "cán bộ", "căn hộ" (whole words: "cần hợp đồng" is a need).
+    r"(?<![\w])(?:co |co phai |phai )?(?:can(?! cuoc| thiet| bo(?![\w])(?! sung)| ho(?![\w])(?! so| chieu| khau))|phai(?! la )|bat buoc)(?: phai)?"
     r"(?: (?P<verb>mang|dem|nop|xuat trinh|chuan bi|lam|dua|kem|photo|cong chung|chung thuc|co|xin|di))?"
     # Up to eleven words: the item with whose it is ("giấy đăng ký kết hôn của bố mẹ bé"); the shortest first.
     r" (?P<item>(?:\w+ ){0,10}?\w+) (?:khong|chua|hay khong|nua khong)(?![\w])"
@@ -252,14 +253,30 @@ _BARE_ACT = re.compile(
     r"(?:co phai |co can |phai |can )(?:nop|mang|dem|xuat trinh|nop lai|mang theo|dem theo) (?:khong|chua)"
 )
 _FRONTED_END = re.compile(r" thi $")
+# "Giấy ủy quyền đó có cần chứng thực không": what a paper needs done to it; the paper is said just before.
+_PAPER_ACT = re.compile(
+    r"(?:co phai |co can |phai |can )(?:cong chung|chung thuc|hop phap hoa|dich|dich thuat) (?:khong|chua)"
+)
+_POINTER = re.compile(r"(?: (?:do|nay|kia|ay))? $")
 
 
 def _fronted_item(folded: str, need_start: int) -> Optional[tuple[int, int]]:
     """The span of the thing said before "thì" when the question after it names only an act ("có phải nộp
-    không"): back to the clause's start (a comma, "còn", "và", "vậy"), at most six words; None otherwise."""
-    if not _BARE_ACT.match(folded, need_start) or not _FRONTED_END.search(folded[:need_start]):
+    không"), or of the paper said just before what it needs done ("giấy ủy quyền đó có cần chứng thực không"):
+    back to the clause's start (a comma, "còn", "và", "vậy"), at most six words; None otherwise."""
+    if _BARE_ACT.match(folded, need_start) and _FRONTED_END.search(folded[:need_start]):
+        end = need_start - len(" thi ")
+    elif _PAPER_ACT.match(folded, need_start) and (pointer := _POINTER.search(folded[:need_start])):
+        end = pointer.start()
+        span = _clause_tail(folded, end)
+        return span if span and is_paper(folded[span[0] : span[1]]) else None
+    else:
         return None
-    end = need_start - len(" thi ")
+    return _clause_tail(folded, end)
+
+
+def _clause_tail(folded: str, end: int) -> Optional[tuple[int, int]]:
+    """The last words before ``end``, back to the clause's start, at most six."""
     words = list(re.finditer(r"\w+", folded[:end]))
     kept: list[re.Match[str]] = []
     for word in reversed(words[-6:]):
@@ -417,7 +434,8 @@ def _cues(text: str) -> list[Cue]:
         start, end = folded.tokens[first].start, folded.tokens[stop - 1].end
         if need.group("verb") and not is_paper(text[start:end]):
             start = folded.span(*need.span("verb"))[0]  # "đưa bé đi": the act, not only "bé đi"
-        found.append((need.start(), need.end(), "need", text[start:end]))
+        # A thing said before the question ("giấy ủy quyền đó có cần chứng thực không") is inside its span.
+        found.append((min(need.start(), item_start), need.end(), "need", text[start:end]))
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
     kept: list[tuple[int, int, str, str]] = []
     # "Có được … không" is weak: it never hides a question inside it ("có được giảm phí không" asks the fee).
@@ -604,6 +622,8 @@ _SAME_PAPER = {
     "ho chieu": "tuy than",
     "giay khai sinh": "trich luc khai sinh",
     "hon thu": "ket hon",
+    # A lease is how most tenants prove a lawful home ("giấy tờ, tài liệu chứng minh chỗ ở hợp pháp").
+    "hop dong thue": "cho o hop phap",
 }
 
 
@@ -622,7 +642,7 @@ def matching_documents(
     folded_item = _folded(item).text
     for said, meant in _SAME_PAPER.items():
         if re.search(rf"(?<![\w]){said}(?![\w])", folded_item):
-            queries.append(meant.split())
+            queries.append(content_words(meant))
     scored = []
     for document in documents:
         have = content_words(f"{document.get('name') or ''} {document.get('form_name') or ''}")

@@ -326,3 +326,35 @@ def test_a_question_about_something_else_read_as_a_procedure_question_is_out_of_
     tracker = make_tracker("ask_processing_time", "bao lâu thì có", ranking=ranking)  # a question of ours
     ActionAnswerProcedure().run(dispatcher, tracker, {})
     assert dispatcher.messages[0].get("response") == "utter_ask_which_procedure"
+
+
+def test_a_procedure_named_surely_in_a_message_taken_for_out_of_scope_gets_its_card(database, dispatcher):
+    text = "bọn mình tính đk kết hôn cuối năm nay"
+    entities = [{"entity": "procedure", "value": "1.000894", "start": 14, "end": 25, "confidence_entity": 0.75}]
+    events = ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", text, entities), {})
+    assert "mã 1.000894" in dispatcher.messages[0]["text"]
+    assert slot_events(events)["procedure_code"] == "1.000894"
+    # Named unsurely, the message stays what the classifier took it for.
+    dispatcher.messages.clear()
+    entities[0]["confidence_entity"] = 0.5
+    ActionOutOfScope().run(dispatcher, make_tracker("out_of_scope", text, entities), {})
+    assert "mã 1.000894" not in (dispatcher.messages[0].get("text") or "")
+
+
+def test_a_question_about_a_procedure_taken_for_a_lookup_is_answered_without_opening_it(database, dispatcher):
+    text = "làm xong tạm trú thì có được cấp sổ hộ khẩu không"
+    entities = [{"entity": "procedure", "value": "1.004194", "start": 8, "end": 15}]
+    tracker = make_tracker("check_dossier_status", text, entities)
+    events = asyncio.run(ValidateDossierForm().run(dispatcher, tracker, {"forms": {}}))
+    slots = slot_events(events)
+    assert slots["requested_slot"] is None and slots["procedure_code"] == "1.004194"
+    reply = dispatcher.messages[0]["text"]
+    assert "mã 1.004194" in reply and "sổ hộ khẩu" in reply.lower()
+
+
+def test_a_lookup_asked_with_a_procedure_named_still_opens(database, dispatcher):
+    text = "hồ sơ tạm trú của tôi đến đâu rồi"
+    entities = [{"entity": "procedure", "value": "1.004194", "start": 6, "end": 13}]
+    tracker = make_tracker("check_dossier_status", text, entities)
+    events = asyncio.run(ValidateDossierForm().run(dispatcher, tracker, {"forms": {}}))
+    assert "procedure_code" not in slot_events(events)

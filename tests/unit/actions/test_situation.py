@@ -94,3 +94,27 @@ def test_the_procedure_named_after_which_one_was_asked_is_answered_with_the_ques
     slots = slot_events(ActionOutOfScope().run(dispatcher, tracker, {}))
     assert slots["procedure_code"] == CIVIL_STATUS_CHANGE
     assert dispatcher.messages[0]["text"].startswith("Dạ, trình tự thực hiện")
+
+
+def test_what_a_paper_of_the_procedure_needs_done_is_answered_from_that_procedure(database, dispatcher):
+    from actions.procedure_info import ActionAnswerProcedure
+
+    text = "Văn bản ủy quyền đó có phải công chứng không?"
+    # The paper's words also name a certification procedure: the one in context is kept.
+    entities = [{"entity": "procedure", "value": "2.000884", "start": 0, "end": 16, "confidence_entity": 0.9}]
+    tracker = make_tracker("ask_documents", text, entities, slots={"procedure_code": "1.001193"})
+    slots = slot_events(ActionAnswerProcedure().run(dispatcher, tracker, {}))
+    reply = dispatcher.messages[0]["text"]
+    assert "mã 1.001193" in reply and "không cần chứng thực" in reply
+    assert slots.get("procedure_code", "1.001193") == "1.001193"
+
+
+def test_a_lease_is_read_as_the_proof_of_a_lawful_home(database, dispatcher):
+    from actions.procedure_info import ActionAnswerProcedure
+
+    text = "co can hop dong thue phong khong"
+    tracker = make_tracker("ask_documents", text, slots={"procedure_code": "1.002755"})
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    reply = dispatcher.messages[0]["text"]
+    assert "mã 1.002755" in reply and "chỗ ở hợp pháp" in reply
+    assert not reply.startswith("Dạ, không cần")

@@ -81,6 +81,9 @@ def test_spans_are_the_citizens_own_words():
         ("có cần bản sao giấy khai sinh không", "bản sao giấy khai sinh"),
         ("có cần đưa bé đi không", "đưa bé đi"),
         ("Có cần mang giấy đăng ký kết hôn của bố mẹ bé không em?", "giấy đăng ký kết hôn của bố mẹ bé"),
+        # "cần hợp đồng" is a need, not "căn hộ"; "cán bộ" and "căn hộ" stay no need.
+        ("có cần hợp đồng mua bán không", "hợp đồng mua bán"),
+        ("co can ho so goc khong", "ho so goc"),
     ],
 )
 def test_the_item_of_do_i_need(text, item):
@@ -569,11 +572,20 @@ def test_how_long_before_one_may_is_a_condition_not_the_processing_time(text):
         ("v còn sổ hộ khẩu cũ thì có phải nộp k", "sổ hộ khẩu cũ"),
         ("Giấy khai sinh bản chính thì có cần mang không?", "Giấy khai sinh bản chính"),
         ("có cần mang giấy đăng ký kết hôn không", "giấy đăng ký kết hôn"),
+        # What a paper said just before needs done to it: the paper is the item, inside the question's span.
+        ("văn bản ủy quyền này có phải công chứng không", "văn bản ủy quyền"),
+        ("bang tot nghiep co can dich thuat ko", "bang tot nghiep"),
     ],
 )
 def test_the_item_of_a_need_question_may_come_before_thi(text, item):
     [cue] = detect_aspects(text)
     assert (cue.aspect, cue.text) == ("need", item)
+    assert cue.start <= text.index(item)
+
+
+def test_a_certification_asked_without_a_paper_before_it_is_the_item():
+    [cue] = detect_aspects("tôi có cần công chứng không")
+    assert (cue.aspect, cue.text) == ("need", "công chứng")
 
 
 @pytest.mark.parametrize(
