@@ -50,9 +50,14 @@ def _procedure_question(text: str, best: str) -> str | None:
     return next((p.ASPECT_INTENT[a] for a in asked if a in p.ASPECT_INTENT), "ask_procedure_info")
 
 
+# What a doubted message's own words may ask of a procedure: one of its answers (its fee, its papers …), whether
+# a paper or an act is needed ("có cần bố mẹ đồng ý không"), or a field of its record (who may, the result …).
+_ASKED_IN_WORDS = frozenset({*p.ASPECT_INTENT, "need", *p.FIELD_ASPECTS})
+
+
 def _asks_in_words(text: str) -> bool:
-    """The message's own words ask one of the answers about a procedure (its fee, its papers …)."""
-    return any(cue.aspect in p.ASPECT_INTENT for cue in p.detect_aspects(text))
+    """The message's own words ask something about a procedure."""
+    return any(cue.aspect in _ASKED_IN_WORDS for cue in p.detect_aspects(text))
 
 
 class ActionGradedFallback(Action):
@@ -95,9 +100,10 @@ class ActionGradedFallback(Action):
         if code:
             events.append(SlotSet("procedure_code", code))
         context = tracker.get_slot("procedure_code")
-        if context and (code is None or code == context) and _asks_in_words(text):
+        if (context or code) and (code is None or code == context or not context) and _asks_in_words(text):
             # "Còn lệ phí thì sao, bé mới được 10 ngày" after a birth registration: the intent is doubted, the
-            # words ask plainly, and of the procedure in context.
+            # words ask plainly, and of the procedure in context; "con 16 tuổi, nhập hộ khẩu về nhà ông bà có cần
+            # bố mẹ đồng ý không": of the procedure they name.
             return (
                 events + ActionAnswerProcedure().run(dispatcher, tracker, domain) + [SlotSet("suggested_intent", None)]
             )

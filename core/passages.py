@@ -239,7 +239,7 @@ _COMPILED: dict[str, re.Pattern[str]] = {
 # "có cần (mang) X không": X is the item asked about.
 _NEED = re.compile(
     # Not "căn cước", "cần thiết", "cán bộ", "căn hộ" (whole words: "cần hợp đồng" is a need).
-    r"(?<![\w])(?:co |co phai |phai )?(?:can(?! cuoc| thiet| bo(?![\w])(?! sung)| ho(?![\w])(?! so| chieu| khau))|phai(?! la )|bat buoc)(?: phai)?"
+    r"(?<![\w])(?:co |co phai |phai )?(?:can(?! cuoc| thiet| bo(?![\w])(?! sung| me)| ho(?![\w])(?! so| chieu| khau))|phai(?! la )|bat buoc)(?: phai)?"
     r"(?: (?P<verb>mang|dem|nop|xuat trinh|chuan bi|lam|dua|kem|photo|cong chung|chung thuc|co|xin|di))?"
     # Up to eleven words: the item with whose it is ("giấy đăng ký kết hôn của bố mẹ bé"); the shortest first.
     r" (?P<item>(?:\w+ ){0,10}?\w+) (?:khong|chua|hay khong|nua khong)(?![\w])"

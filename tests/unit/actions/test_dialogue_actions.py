@@ -53,6 +53,19 @@ def test_a_doubted_message_whose_words_ask_of_the_procedure_in_context_is_answer
     assert slot_events(events)["suggested_intent"] is None
 
 
+def test_a_doubted_question_about_a_procedure_it_names_is_answered_without_context(database, dispatcher):
+    # No procedure in context: the message names one and asks, in its words, whether a consent is needed.
+    text = "con tôi 15 tuổi, đăng ký tạm trú có cần bố mẹ đồng ý không"
+    mention = {"entity": "procedure", "value": "1.004194", "start": 16, "end": 28, "confidence_entity": 0.7}
+    tracker = make_tracker(
+        "nlu_fallback", text, [mention], ranking=ranking(("nlu_fallback", 0.4), ("ask_procedure_info", 0.35))
+    )
+    events = slot_events(ActionGradedFallback().run(dispatcher, tracker, {}))
+    reply = dispatcher.messages[0]["text"]
+    assert "mã 1.004194" in reply and "đồng ý của cha, mẹ" in reply
+    assert events["procedure_code"] == "1.004194" and events["suggested_intent"] is None
+
+
 def test_fallback_keeps_the_procedure_in_context_unless_another_is_named_surely(dispatcher):
     def suggested(confidence):
         dispatcher.messages.clear()

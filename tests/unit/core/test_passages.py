@@ -84,6 +84,7 @@ def test_spans_are_the_citizens_own_words():
         # "cần hợp đồng" is a need, not "căn hộ"; "cán bộ" and "căn hộ" stay no need.
         ("có cần hợp đồng mua bán không", "hợp đồng mua bán"),
         ("co can ho so goc khong", "ho so goc"),
+        ("nhập hộ khẩu cho con có cần bố mẹ đồng ý không", "bố mẹ đồng ý"),
     ],
 )
 def test_the_item_of_do_i_need(text, item):
