@@ -223,7 +223,7 @@ def answer_whole_question(
         return _in_full(dispatcher, tracker, linked["value"], str(detail.get("value")))
     cues = p.detect_aspects(text)
     own = linked if linked and _names_its_own(cues, linked, context) else None
-    for ask_variant in (_ask_age, _ask_cause):
+    for ask_variant in (_ask_age, _ask_cause, _ask_register):
         asked = ask_variant(dispatcher, tracker, text, own)
         if asked is not None:
             return asked
@@ -373,6 +373,29 @@ def _ask_cause(
     return _ask_variant(dispatcher, tracker, m.ASK_REISSUE_CAUSE, again, str(linked["value"]))
 
 
+def _ask_register(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str, linked: Optional[Dict[str, Any]]
+) -> Optional[List[Dict[Text, Any]]]:
+    """ "Muốn xin lại giấy khai sinh thì làm thế nào": a lost birth, marriage or death paper is copied from the
+    register while the commune keeps it, registered again when the register is lost too, and the message does
+    not say which, so one short question with a button per procedure; None when it says, or asks no such
+    thing."""
+    if not linked or not (circumstances.asks_again(text) or circumstances.reissue_cause(text) == circumstances.LOST):
+        return None
+    if circumstances.register_state(text) is not None:
+        return None
+    variants: list[tuple[str, str]] = []
+    with StoreCall(dispatcher, "catalogue, the variants by register") as call:
+        with session_scope() as session:
+            variants = answering.register_variants(session, str(linked["value"]), text)
+    if call.failed:
+        return []
+    if not variants:
+        return None
+    # A typed answer ("ở xã vẫn còn sổ") picks the procedure from the one in context (answer_to_our_question).
+    return _ask_variant(dispatcher, tracker, m.ASK_REGISTER, variants, str(linked["value"]))
+
+
 def _variant(
     session, text: str, found: list[answering.Mention], linked: Optional[Dict[str, Any]], context: Optional[str]
 ) -> Optional[str]:
@@ -392,6 +415,7 @@ def _variant(
         answering.variant_for_age(session, code, text)
         or answering.variant_for_foreign(session, code, text)
         or answering.variant_for_cause(session, code, text)
+        or answering.variant_for_register(session, code, text)
     )
 
 
@@ -1118,6 +1142,17 @@ def answer_to_our_question(dispatcher: CollectingDispatcher, tracker: Tracker) -
     if code and p.states_foreign(text) and all(r.get("value") == code for r in refs):
         # "À, chồng tôi là người Hàn Quốc, vậy hồ sơ có khác gì không": the circumstance picks the variant.
         return answer_whole_question(dispatcher, tracker, tracker.get_slot("pending_question"))
+    if code and circumstances.register_state(text) and all(r.get("value") == code for r in refs):
+        # "Ở xã vẫn còn sổ lưu" about a lost birth certificate: the copy of the extract, or the re-registration.
+        picked = _variant_answer(
+            dispatcher,
+            tracker,
+            code,
+            "register",
+            lambda session, code, text: answering.register_for(session, code, text, lost_told=True),
+        )
+        if picked is not None:
+            return picked
     if code and circumstances.reissue_cause(text) and all(r.get("value") == code for r in refs):
         # "Thẻ bị mất rồi" about a card in context, asked or not: the re-issue for that cause.
         return _variant_answer(dispatcher, tracker, code, "cause", answering.reissue_for_cause)

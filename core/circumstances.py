@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from core.text import fold
+from core.text import fold, folded_text
 
 LOST, DAMAGED = "lost", "damaged"
 
@@ -107,3 +107,39 @@ def issued_paper(name: str) -> Optional[tuple[str, str]]:
         return None
     paper = _CAUSE_TAIL.sub("", _WHOM_TAIL.sub("", folded[head.end() :])).strip(" ,")
     return (head.group(1), paper) if paper else None
+
+
+# A civil-status paper (birth, marriage, death) lost: while the register the commune keeps ("sổ hộ tịch", "sổ
+# gốc") still holds the event, a copy of its extract is issued; lost with it, the event is registered again
+# ("Đăng ký lại khai sinh"). The records say so themselves (Nghị định 123/2015/NĐ-CP, Điều 24–26).
+KEPT = "kept"
+_REGISTER = r"so(?: (?:goc|ho tich|luu|bo|dang ky))?"
+_NOT = r"(?<!khong )(?<!chua )"
+_REGISTER_KEPT = _words(
+    rf"{_NOT}(?:van |con )(?:con )?(?:luu(?: (?:so|lai|ban goc|du lieu))?|giu (?:so|ban goc|du lieu))|"
+    rf"{_REGISTER}(?: \w+){{0,3}} {_NOT}(?:van )?con(?: luu| giu)?|{_NOT}(?:van )?con (?:so|du lieu)|"
+    r"(?:xa|phuong|uy ban|ubnd) (?:van )?(?:con )?luu"
+)
+_REGISTER_LOST = _words(
+    rf"{_REGISTER}(?: \w+){{0,4}} (?:(?:bi|da) )?(?:mat|chay|hong|that lac|khong con)|"
+    rf"(?:mat|chay|khong con|het) (?:ca |luon )?{_REGISTER}|(?:khong|chua) (?:con )?luu"
+)
+# The civil-status event a name or a message is about, folded ("gks" is read as "giấy khai sinh" by core.text).
+CIVIL_EVENTS = ("khai sinh", "ket hon", "khai tu")
+
+
+def register_state(text: str) -> Optional[str]:
+    """KEPT when the message says the register still holds the event, LOST when it is lost too, None when it
+    says neither (or both)."""
+    folded = folded_text(text)
+    kept, lost = bool(_REGISTER_KEPT.search(folded)), bool(_REGISTER_LOST.search(folded))
+    if kept == lost:
+        return None
+    return KEPT if kept else LOST
+
+
+def civil_event(text: str) -> Optional[str]:
+    """The civil-status event a name or message is about ("khai sinh"), folded; None when none or several."""
+    folded = folded_text(text)
+    events = [event for event in CIVIL_EVENTS if re.search(rf"(?<![\w]){event}(?![\w])", folded)]
+    return events[0] if len(events) == 1 else None

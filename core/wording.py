@@ -364,6 +364,10 @@ SITUATION_HEADER = 'Dạ, về trường hợp anh/chị nêu, hồ sơ thủ t�
 CASE_ASK = "Giấy tờ còn lại tùy trường hợp. Anh/chị thuộc trường hợp nào ạ? (bấm để xem giấy tờ của trường hợp đó)"
 CASE_ASK_ONLY_FORM = "Giấy tờ luôn cần:"
 ASK_AGE_VARIANT = "Dạ, thủ tục này khác nhau theo tuổi của người được cấp. Anh/chị làm cho người bao nhiêu tuổi ạ?"
+ASK_REGISTER = (
+    "Dạ, mất giấy khai sinh, giấy đăng ký kết hôn hay trích lục khai tử: nếu sổ hộ tịch nơi đã đăng ký vẫn còn lưu, "
+    "anh/chị xin cấp bản sao trích lục; nếu sổ cũng mất thì đăng ký lại. Sổ nơi anh/chị đã đăng ký còn lưu không ạ?"
+)
 ASK_REISSUE_CAUSE = (
     "Dạ, làm lại giấy tờ này là một trong hai thủ tục: giấy bị mất thì cấp lại; giấy bị hỏng, hết hạn hoặc"
     " sai thông tin thì cấp đổi. Giấy của anh/chị bị mất hay bị hỏng ạ?"

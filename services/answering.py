@@ -606,6 +606,46 @@ def variant_for_cause(session: Session, code: str, text: str) -> Optional[str]:
     return picked if picked != code else None
 
 
+def register_variants(session: Session, code: str, text: str) -> list[tuple[str, str]]:
+    """For a lost birth, marriage or death paper: the copy of the extract (the register kept) and the
+    re-registration of the event (the register lost too), as [(code, name), (code, name)], when ``code`` is of
+    that event's matter (its registration, re-registration or copy; the event from its name, else the message's);
+    [] for any other procedure or when the catalogue lacks either."""
+    procedure = get_procedure(session, code) if code else None
+    if procedure is None:
+        return []
+    name = _folded_name(procedure.name)
+    event = circumstances.civil_event(procedure.name) or ("trich luc" in name and circumstances.civil_event(text))
+    if not event or not (name.startswith("dang ky") or "trich luc" in name):
+        return []
+    found = []
+    # Searched by the words of their names (folded), each hit checked to be that procedure.
+    for query, words in (("cap ban sao trich luc ho tich", "ban sao trich luc"), (f"dang ky lai {event}", None)):
+        hit = decide(catalogue_index(session).search(query, limit=5)).best
+        if hit is None or (words or query) not in _folded_name(hit.name):
+            return []
+        found.append((hit.code, hit.name))
+    return found
+
+
+def register_for(session: Session, code: str, text: str, lost_told: bool = False) -> Optional[str]:
+    """The copy of the extract or the re-registration, by what the message says of the register, for a paper of
+    ``code``'s matter the message says is lost (or ``lost_told`` before); None when it says nothing of either."""
+    state = circumstances.register_state(text)
+    if state is None or not (lost_told or circumstances.reissue_cause(text) == circumstances.LOST):
+        return None
+    variants = register_variants(session, code, text)
+    if not variants:
+        return None
+    return variants[0][0] if state == circumstances.KEPT else variants[1][0]
+
+
+def variant_for_register(session: Session, code: str, text: str) -> Optional[str]:
+    """The procedure for a lost civil-status paper other than ``code`` (register_for); None when ``code`` fits."""
+    picked = register_for(session, code, text)
+    return picked if picked != code else None
+
+
 def _folded_name(name: str) -> str:
     return p.fold(name or "").strip()
 

@@ -80,3 +80,32 @@ def test_a_card_named_as_a_paper_to_bring_asks_neither_age_nor_cause(database, d
     reply = dispatcher.messages[0]["text"]
     assert reply not in (m.ASK_AGE_VARIANT, m.ASK_REISSUE_CAUSE) and "1.001456" in reply
     assert slots.get("procedure_code", "1.001456") == "1.001456"
+
+
+BIRTH, BIRTH_AGAIN, EXTRACT_COPY = "1.001193", "1.004884", "2.000635"
+
+
+def test_a_lost_birth_certificate_is_copied_while_the_register_is_kept_and_registered_again_when_not(
+    database, dispatcher
+):
+    slots = _ask(dispatcher, "giấy khai sinh của tôi bị thất lạc, sổ gốc ở phường vẫn còn, làm sao", "ask_steps", BIRTH)
+    assert slots["procedure_code"] == EXTRACT_COPY
+    dispatcher.messages.clear()
+    text = "mất giấy khai sinh, sổ hộ tịch ở xã cũng cháy rồi, giờ làm sao"
+    slots = _ask(dispatcher, text, "ask_steps", EXTRACT_COPY)
+    assert slots["procedure_code"] == BIRTH_AGAIN
+
+
+def test_a_lost_birth_certificate_without_the_register_said_is_asked_then_read_back(database, dispatcher):
+    slots = _ask(dispatcher, "tôi cần xin lại giấy khai sinh, làm thế nào", "ask_steps", BIRTH_AGAIN)
+    message = dispatcher.messages[0]
+    assert message["text"] == m.ASK_REGISTER
+    assert {b["payload"].split('"')[3] for b in message["buttons"]} == {EXTRACT_COPY, BIRTH_AGAIN}
+    dispatcher.messages.clear()
+    slots = _told(dispatcher, "ủy ban vẫn còn lưu sổ", BIRTH_AGAIN, "ask_steps", m.ASK_REGISTER)
+    assert slots["procedure_code"] == EXTRACT_COPY
+
+
+def test_the_register_is_no_question_for_other_papers(database, dispatcher):
+    _ask(dispatcher, "mất sổ đỏ rồi làm lại thế nào", "ask_steps", "1.013978")
+    assert dispatcher.messages[0]["text"] != m.ASK_REGISTER

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.circumstances import DAMAGED, LOST, asks_again, issued_paper, reissue_cause
+from core.circumstances import DAMAGED, LOST, asks_again, civil_event, issued_paper, register_state, reissue_cause
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,23 @@ def test_a_situation_stands_for_the_words_records_name_its_case_with():
     assert implied_cases("Tôi mua lại của người ta, có hợp đồng mua bán rồi.") == ["chuyen nhuong"]
     assert implied_cases("bố mẹ để lại cho tôi mảnh đất") == ["thua ke"]
     assert implied_cases("giá vàng hôm nay bao nhiêu") == []
+
+
+@pytest.mark.parametrize(
+    "text, state",
+    [
+        ("bản chính mất rồi nhưng ủy ban vẫn còn lưu sổ", "kept"),
+        ("so goc o xa van con", "kept"),
+        ("sổ gốc ở phường cũng bị cháy rồi", LOST),
+        ("xa bao khong con luu nua", LOST),
+        ("giấy khai sinh bị mất", None),  # nothing said of the register
+    ],
+)
+def test_what_the_message_says_of_the_civil_status_register(text, state):
+    assert register_state(text) == state
+
+
+def test_the_civil_status_event_of_a_name_or_a_message():
+    assert civil_event("Đăng ký lại khai sinh") == "khai sinh"
+    assert civil_event("mất gks rồi") == "khai sinh"  # the abbreviation read as the paper
+    assert civil_event("Cấp bản sao trích lục hộ tịch") is None
