@@ -498,7 +498,7 @@ def _render(
     if procedure is None or record is None:
         return [], None
     if what.kind == "need":
-        return [_need(record, what.item)], code
+        return [_need(record, what.item, p.stated_age(text))], code
     if what.kind == "eligibility":
         asked = p.asked_unit(text)
         unit = asked or p.stated_unit(text)
@@ -847,9 +847,9 @@ def _lead(processing_time: str) -> str:
     return re.sub(r"\s*\([^)]*\)\s*$", "", lead).strip()
 
 
-def _need(record: dict, item: str) -> tuple[str, list[dict]]:
+def _need(record: dict, item: str, age: Optional[int] = None) -> tuple[str, list[dict]]:
     name, code = p.heading_name(record["name"]), record["code"]
-    answer = answering.needed_item(record, item)
+    answer = answering.needed_item(record, item, age)
     buttons = [
         {
             "title": m.FULL_BUTTON_OF.format(title=m.SECTION_TITLE["documents"]),
@@ -871,8 +871,10 @@ def _need(record: dict, item: str) -> tuple[str, list[dict]]:
     if answer.passages:  # "có phải có mặt không": what the record says of it
         lines = [m.NEED_SAID.format(name=name, code=code, item=item)]
         # The part of each passage that speaks of the item ("… chuyển hồ sơ đến cơ quan thuế …"), not its start.
+        # One passage alone keeps twice the room ("Trẻ dưới 6 tuổi: … không thu nhận sinh trắc học của trẻ").
+        room = PASSAGE_CHARS * (2 if len(answer.passages) == 1 else 1)
         lines += [
-            m.NEED_PASSAGE.format(field=m.FIELD_LABEL[x.field], text=p.excerpt(x.text, item, PASSAGE_CHARS))
+            m.NEED_PASSAGE.format(field=m.FIELD_LABEL[x.field], text=p.excerpt(x.text, item, room))
             for x in answer.passages
         ]
         return "\n".join(_phone(lines)[0]), buttons

@@ -346,7 +346,9 @@ def photo_passages(record: dict[str, Any]) -> list[Passage]:
 # words no synonym list reaches ("người đại diện hợp pháp đưa người dưới 14 tuổi đến …", "thu nhận vân tay,
 # chụp ảnh khuôn mặt"), so the passages that require presence are read apart, like photos.
 _PRESENCE_ITEM = re.compile(
-    r"^(?:(?:dua|dan|cho) (?:\w+ ){0,2}?(?:be|chau|con|tre|em|nguoi|me|bo|ong|ba)(?: \w+)?(?: di| theo| den)?$"
+    # "đưa bé đi", "dẫn cháu theo", "bế cháu lên công an": taking someone there, a place after it or not.
+    r"^(?:(?:dua|dan|cho|be|bong|mang|dat) (?:\w+ ){0,2}?(?:be|chau|con|tre|em|nguoi|me|bo|ong|ba)"
+    r"(?: \w+)?(?: (?:di|theo|den|len|ra|toi|ve)(?: \w+){0,3})?$"
     r"|(?:ca nhan |truc tiep |phai )?co mat$|(?:den|di|len) truc tiep$)"
 )
 _PRESENCE_REQUIRED = re.compile(
@@ -358,6 +360,22 @@ _PRESENCE_REQUIRED = re.compile(
 def asks_presence(item: str) -> bool:
     """The item of "có cần X không" asks whether someone must come in person ("đưa bé đi", "có mặt")."""
     return bool(_PRESENCE_ITEM.match(fold(item).strip()))
+
+
+_AGE_RANGE = re.compile(
+    r"(?:tu du |tu )(\d{1,2})(?: tuoi)?(?: (?:den|toi) (?:duoi |chua du )?(\d{1,2}) tuoi)?|(?:duoi|chua du) (\d{1,2}) tuoi"
+)
+
+
+def age_span(text: str, age: int) -> Optional[int]:
+    """How many years the narrowest age range of a passage that holds ``age`` spans ("Trẻ dưới 6 tuổi": 6, "từ
+    đủ 6 đến dưới 14 tuổi": 8); None when the passage names no range that holds it."""
+    ranges = [
+        (int(low), int(high) if high else 200) if low else (0, int(under))
+        for low, high, under in _AGE_RANGE.findall(fold(text or ""))
+    ]
+    spans = [high - low for low, high in ranges if low <= age < high]
+    return min(spans) if spans else None
 
 
 def presence_passages(record: dict[str, Any]) -> list[Passage]:

@@ -193,8 +193,22 @@ class ItemAnswer:
     household_book: bool = False  # the sổ hộ khẩu: abolished since 1/1/2023
 
 
-def needed_item(rec: dict[str, Any], item: str) -> ItemAnswer:
+# Where a record says who must go, and at which age: its steps, conditions and subjects (not its fees).
+_WHO_GOES_FIELDS = frozenset({"steps", "conditions", "subjects"})
+
+
+def needed_item(rec: dict[str, Any], item: str, age: Optional[int] = None) -> ItemAnswer:
+    """What the record says of the item of "có cần X không"; ``age``: the age the message states, which picks
+    the passages of that age ("Trẻ dưới 6 tuổi: … không thu nhận sinh trắc học")."""
     answer = ItemAnswer(item, household_book=p.asks_household_book(item))
+    if p.asks_presence(item) and age is not None:
+        # "con 4 tuổi có phải bế cháu lên công an không": the steps and conditions said of that age.
+        spans = [(p.age_span(x.text, age), x) for x in p.record_passages(rec) if x.field in _WHO_GOES_FIELDS]
+        fitting = [(span, x) for span, x in spans if span is not None]
+        # The narrowest range said of that age ("Trẻ dưới 6 tuổi: …", not "Công dân dưới 14 tuổi").
+        answer.passages = [x for span, x in fitting if span == min(s for s, _ in fitting)][:2]
+        if answer.passages:
+            return answer
     if p.asks_photo(item):
         # "có cần ảnh thẻ không": a photo the dossier lists, else the step where the office takes it.
         answer.documents = p.photo_documents(rec.get("documents") or [])
@@ -205,13 +219,13 @@ def needed_item(rec: dict[str, Any], item: str) -> ItemAnswer:
     found = p.matching_documents(item, rec.get("documents") or [], ignore=[rec.get("name") or ""]) if paper else []
     answer.documents = sorted(found, key=p.document_rank)  # the paper itself before one case's entry naming it
     if not answer.documents and not paper:
-        # An act or a person ("đưa bé đi"): what the record says of it, if anything.
-        answer.passages = [
-            passage for passage in p.find_passages(rec, item, ignore=[rec.get("name") or ""]) if passage.score >= 0.75
-        ][:2]
-        if not answer.passages and p.asks_presence(item):
-            # "đưa cháu đi" where the record says "đưa người dưới 14 tuổi đến", "thu nhận vân tay".
-            answer.passages = p.presence_passages(rec)[:2]
+        # An act or a person ("đưa bé đi"): what the record says of it, if anything; someone taken there is read
+        # where the record requires presence ("đưa người dưới 14 tuổi đến", "thu nhận vân tay") first.
+        answer.passages = p.presence_passages(rec)[:2] if p.asks_presence(item) else []
+        if not answer.passages:
+            answer.passages = [
+                x for x in p.find_passages(rec, item, ignore=[rec.get("name") or ""]) if x.score >= 0.75
+            ][:2]
     return answer
 
 

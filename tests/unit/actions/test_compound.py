@@ -750,3 +750,18 @@ def test_a_thing_said_before_thi_is_the_item_of_the_question_after_it(database, 
     # "v còn sổ hộ khẩu cũ thì có phải nộp k": not '"nộp" không có trong hồ sơ', the household book's answer.
     text, _ = answer(dispatcher, "v còn sổ hộ khẩu cũ thì có phải nộp k", "ask_documents", context=RESIDENCE)
     assert "2023" in text and f"mã {RESIDENCE}" in text and '"nộp"' not in text
+
+
+CHILD_ID_CARD = "1.014062"  # Cấp thẻ căn cước cho người dưới 14 tuổi
+
+
+@pytest.mark.parametrize(
+    "text, said, not_said",
+    [
+        ("bé nhà em mới 3 tuổi, làm căn cước có phải bồng bé ra công an không", "không thu nhận", "đưa trẻ đến"),
+        ("chau 12 tuoi lam can cuoc co can dua chau di khong", "đưa trẻ đến", "không thu nhận"),
+    ],
+)
+def test_whether_the_child_must_come_is_answered_for_the_age_told(database, dispatcher, text, said, not_said):
+    reply, slots = answer(dispatcher, text, "ask_documents", CHILD_ID_CARD)
+    assert f"mã {CHILD_ID_CARD}" in reply and said in reply and not_said not in reply

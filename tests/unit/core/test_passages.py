@@ -600,3 +600,20 @@ def test_a_certification_asked_without_a_paper_before_it_is_the_item():
 )
 def test_a_birth_abroad_is_a_foreign_element_and_a_vietnamese_place_is_not(text, foreign):
     assert passages.states_foreign(text) is foreign
+
+
+def test_the_narrowest_age_range_of_a_passage_that_holds_an_age():
+    from core.passages import age_span
+
+    assert age_span("Trẻ dưới 6 tuổi: đề nghị trên VNeID", 4) == 6
+    assert age_span("Trẻ dưới 6 tuổi: đề nghị trên VNeID", 9) is None
+    assert age_span("tre tu du 6 den duoi 14 tuoi: dua tre den", 9) == 8
+    assert age_span("Công dân từ đủ 14 tuổi", 30) == 186
+    assert age_span("Nộp tại Công an cấp xã", 9) is None
+
+
+@pytest.mark.parametrize("item", ["bồng bé ra công an", "dẫn cháu theo", "mang con đến phường"])
+def test_taking_someone_there_asks_presence(item):
+    from core.passages import asks_presence
+
+    assert asks_presence(item)
