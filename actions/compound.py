@@ -674,7 +674,11 @@ def _digest(session, section: Section, text: str) -> list[tuple[str, str]]:
     if procedure is None:
         return [("", line) for line in (_section_body(session, section, text) or "").split("\n") if line]
     if section.aspect == "documents":
-        return [(f"{i}. ", name) for i, name in enumerate(document_digest(procedure), start=1)]
+        record = answering.record(session, section.code)
+        # A case the message states ("hộ chiếu bị mất"): the papers every citizen brings and that case's.
+        choice = answering.documents_for_case(record, text, ignore=[record.get("name") or ""]) if record else None
+        documents = [*choice.always, *choice.stated] if choice and choice.stated else procedure
+        return [(f"{i}. ", name) for i, name in enumerate(document_digest(documents), start=1)]
     if section.aspect == "fee":
         channelled = [(fee.channel, vietnamese_amounts(p.clean(fee.text))) for fee in procedure.fees if fee.channel]
         lines = _by_channel(channelled) if len(channelled) > 1 else []

@@ -379,9 +379,12 @@ class CaseChoice:
 
 
 def documents_for_case(rec: dict[str, Any], text: str, ignore: list[str]) -> CaseChoice:
+    """The documents of the case the message states: one its own words describe, or one named by all the words
+    its situation stands for ("Hộ chiếu của tôi bị mất": the case "Hộ chiếu bị mất")."""
     ignored = {w for phrase in ignore for w in p.content_words(phrase)}
     query = [w for w in p.content_words(text) if w not in ignored]
-    return _split_by_case(rec, lambda case: p.states_case(query, case))
+    implied = _implied(text)
+    return _split_by_case(rec, lambda case: _implies(implied, case) or p.states_case(query, case))
 
 
 def told_case(rec: dict[str, Any], text: str, ignore: list[str]) -> CaseChoice:
@@ -389,16 +392,26 @@ def told_case(rec: dict[str, Any], text: str, ignore: list[str]) -> CaseChoice:
     bán rồi"): a case named by all the words the situation stands for (core/circumstances.py: "chuyển
     nhượng"), or by the story's own words among those the record's cases use, so that a long story does not
     drown the two words that name its case."""
-    implied = [p.content_words(words) for words in circumstances.implied_cases(text)]
+    implied = _implied(text)
     case_words = {w for d in rec.get("documents") or [] if d.get("case") for w in p.content_words(d["case"])}
     ignored = {w for phrase in ignore for w in p.content_words(phrase)}
     query = [w for w in dict.fromkeys(p.content_words(text)) if w in case_words and w not in ignored]
+    return _split_by_case(rec, lambda case: _implies(implied, case) or p.states_case(query, case))
 
-    def names(case: str) -> bool:
-        have = p.content_words(case)
-        return any(words and all(w in have for w in words) for words in implied) or p.states_case(query, case)
 
-    return _split_by_case(rec, names)
+def _implied(text: str) -> list[list[str]]:
+    return [p.content_words(words) for words in circumstances.implied_cases(text)]
+
+
+# The exception a case makes ("Người đã được cấp hộ chiếu (trừ trường hợp hộ chiếu bị mất)"), folded: its words
+# are the case it leaves out, not the case.
+_EXCEPT = re.compile(r"\(?\s*(?<![\w])(?:tru|ngoai tru|khong ap dung)(?![\w])[^)]*\)?")
+
+
+def _implies(implied: list[list[str]], case: str) -> bool:
+    """All the words a situation stands for are the case's own, outside what it excepts."""
+    have = p.content_words(_EXCEPT.sub(" ", p.fold(case)))
+    return any(words and all(w in have for w in words) for words in implied)
 
 
 def _split_by_case(rec: dict[str, Any], names: Callable[[str], bool]) -> CaseChoice:

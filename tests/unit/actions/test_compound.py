@@ -765,3 +765,17 @@ CHILD_ID_CARD = "1.014062"  # Cấp thẻ căn cước cho người dưới 14 t
 def test_whether_the_child_must_come_is_answered_for_the_age_told(database, dispatcher, text, said, not_said):
     reply, slots = answer(dispatcher, text, "ask_documents", CHILD_ID_CARD)
     assert f"mã {CHILD_ID_CARD}" in reply and said in reply and not_said not in reply
+
+
+PASSPORT = "1.001456"
+
+
+def test_a_lost_paper_told_picks_the_case_its_loss_is_named_in_not_the_one_that_excepts_it(database, dispatcher):
+    reply, _ = answer(
+        dispatcher, "hộ chiếu cũ đánh rơi mất rồi, xin cấp cái khác cần những gì", "ask_documents", PASSPORT
+    )
+    assert "trình báo mất" in reply and "cấp lần gần nhất" not in reply.split("Còn ")[0]
+    dispatcher.messages.clear()
+    # Asked with another aspect, the documents section also lists that case's paper.
+    reply, _ = answer(dispatcher, "ho chieu bi trom mat, lam lai can giay to gi va bao lau", "ask_documents", PASSPORT)
+    assert "trình báo mất" in reply
