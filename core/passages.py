@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Sequence
 
-from core.text import NormToken, fold, normalize
+from core.text import NormToken, fold, folded_text, normalize
 
 # --- aspects -------------------------------------------------------------------------------------
 
@@ -240,7 +240,7 @@ _COMPILED: dict[str, re.Pattern[str]] = {
 _NEED = re.compile(
     # Not "căn cước", "cần thiết", "cán bộ", "căn hộ" (whole words: "cần hợp đồng" is a need).
     r"(?<![\w])(?:co |co phai |phai )?(?:can(?! cuoc| thiet| bo(?![\w])(?! sung| me)| ho(?![\w])(?! so| chieu| khau))|phai(?! la )|bat buoc)(?: phai)?"
-    r"(?: (?P<verb>mang|dem|nop|xuat trinh|chuan bi|lam|dua|kem|photo|cong chung|chung thuc|co|xin|di))?"
+    r"(?: (?P<verb>mang theo|dem theo|mang|dem|nop|xuat trinh|chuan bi|lam|dua|kem|photo|cong chung|chung thuc|co|xin|di))?"
     # Up to eleven words: the item with whose it is ("giấy đăng ký kết hôn của bố mẹ bé"); the shortest first.
     r" (?P<item>(?:\w+ ){0,10}?\w+) (?:khong|chua|hay khong|nua khong)(?![\w])"
 )
@@ -308,10 +308,14 @@ def asks_to_do(text: str, cue: Cue) -> bool:
 _PAPERS = frozenset("giay ban so the don to van hop phieu anh hinh bang trich chung".split())
 
 
+# Papers named without a paper word ("cccd của ông", "hộ chiếu cũ"), folded with abbreviations read out.
+_NAMED_PAPER = re.compile(r"^(?:can cuoc|chung minh nhan dan|ho chieu|passport|visa|thi thuc)(?![\w])")
+
+
 def is_paper(item: str) -> bool:
-    """The item is a paper ("giấy", "bản sao", "sổ", "thẻ"), not a person or an act ("đưa bé đi")."""
+    """The item is a paper ("giấy", "bản sao", "sổ", "thẻ", "căn cước"), not a person or an act ("đưa bé đi")."""
     words = item_words(item)
-    return bool(words) and words[0] in _PAPERS
+    return bool(words) and (words[0] in _PAPERS or bool(_NAMED_PAPER.match(folded_text(item or ""))))
 
 
 # A photo the citizen would bring ("ảnh thẻ", "ảnh 4x6", "hình"): "ảnh" and "thẻ" are everyday words that

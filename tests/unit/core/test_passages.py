@@ -85,6 +85,9 @@ def test_spans_are_the_citizens_own_words():
         ("có cần hợp đồng mua bán không", "hợp đồng mua bán"),
         ("co can ho so goc khong", "ho so goc"),
         ("nhập hộ khẩu cho con có cần bố mẹ đồng ý không", "bố mẹ đồng ý"),
+        # A paper named without a paper word is no act: what to bring, not "mang …".
+        ("có cần mang cccd của mẹ không", "cccd của mẹ"),
+        ("co can mang theo ho chieu khong", "ho chieu"),
     ],
 )
 def test_the_item_of_do_i_need(text, item):
