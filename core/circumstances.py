@@ -26,11 +26,14 @@ def _words(pattern: str) -> re.Pattern[str]:
 # "mất rồi", is not enough: it also means a death ("bố tôi mất rồi") and how long something takes ("mất bao lâu").
 # The papers a citizen loses, as typed ("mất cccd", "bằng lái xe máy của em mất rồi").
 _PAPER = r"(?:vi|tui|cap|giay|the|bang|bang lai|so|ho chieu|passport|cccd|cmnd|cmt|can cuoc|gplx|blx|gks)"
+# What "mất" costs when it is no loss: money or time ("bị mất phí không", "mất bao lâu", "mất đồng nào").
+_COST = r"(?:bao|may|tien|phi|le phi|thoi|khoang|dong|xu|nhieu|gi|cong|chi phi|\d)"
 _LOST = _words(
-    rf"(?:bi|da|lam|danh|lm|do) mat|mat (?:ca |het )?{_PAPER}|"
+    # "bị mất", but not "bị mất phí / tiền / bao lâu" (charged, or how long).
+    rf"(?:bi|da|lam|danh|lm|do) mat(?! {_COST})|mat (?:ca |het )?{_PAPER}|"
     # The paper, then "mất" a few words on, unless it is how long or how much ("bằng lái … mất bao lâu", "thế làm
     # vậy có mất đồng nào không": folded, "thế" is "thẻ") or a relative who died ("giấy báo tử vì bố em mất").
-    rf"{_PAPER}(?: (?!(?:bo|me|cha|ong|ba|chong|vo|nguoi)(?![\w]))\w+){{0,5}} mat(?! (?:bao|may|tien|phi|thoi|khoang|dong|xu|nhieu|gi|cong|chi phi|\d))|"
+    rf"{_PAPER}(?: (?!(?:bo|me|cha|ong|ba|chong|vo|nguoi)(?![\w]))\w+){{0,5}} mat(?! {_COST})|"
     r"that lac|danh roi|roi mat|bi trom|bi cuop|(?:bi|da) chay|chay (?:het|mat|rui)|cuon troi|lu cuon|"
     r"khong (?:con|tim thay|thay)(?: nua)?(?= *(?:$|[.,!?]))|khong tim (?:thay|duoc)"
 )

@@ -26,6 +26,7 @@ from core.circumstances import DAMAGED, LOST, asks_again, civil_event, issued_pa
         # How much it costs ("thế" folded is "thẻ", a paper).
         ("Thế làm xong có mất xu nào không?", None),
         ("the lam vay mat nhieu khong", None),
+        ("làm trễ vậy có bị mất phí không", None),
         # Both said: the citizen is asked, not guessed for.
         ("thẻ cũ bị rách, thẻ mới lại bị mất", None),
     ],
