@@ -178,8 +178,8 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
     "compare": (
         r"(?:cai|thu tuc|ben|loai|viec) nao (?:nhanh|lau|cham|re|dat|ton|de|kho|don gian|it|nhieu)(?: hon)?",
         r"so sanh",
-        r"khac (?:nhau|gi)",
-        r"giong (?:nhau|gi)",
+        r"khac (?:nhau|gi)(?: nhau)?(?: (?:the nao|cho nao|o dau|ra sao))?",
+        r"giong (?:nhau|gi)(?: nhau)?",
     ),
 }
 # The seven answers the dialogue already had (core/vocabulary.py's intents) and the new ones.

@@ -79,14 +79,20 @@ def mentions(
     tokens = _naming_words(text, asked)
     index = catalogue_index(session)
     found: list[Mention] = []
-    for clause in p.clauses(text):
-        words = [t for t in tokens if clause[0] <= t.start < clause[1]]
-        while words and words[0].folded in p.CLAUSE_WORDS:
-            words = words[1:]  # "còn kết hôn …": the clause's link word is not part of a name
-        words = _without_trailing(words)  # "thuong tru moi cai (phí) bao nhieu": nor are the words that end it
+    clauses = p.clauses(text)
+    by_clause = [_clause_words(tokens, clause) for clause in clauses]
+    for number, (clause, words) in enumerate(zip(clauses, by_clause)):
         if not words:
             continue
         decision = decide(index.search(words, limit=5), thresholds)
+        before = by_clause[number - 1] if number else []
+        later = by_clause[number + 1] if number + 1 < len(by_clause) else []
+        if decision.kind == "none" and len(later) > len(words):
+            # "cấp đổi và cấp lại thẻ căn cước": a verb whose object the next clause says after its own verb.
+            decision = decide(index.search(words + later[len(words) :], limit=5), thresholds)
+        if decision.kind == "none" and len(before) > len(words):
+            # "đăng ký tạm trú với thường trú": an object whose verb the clause before says before its own.
+            decision = decide(index.search(before[: len(before) - len(words)] + words, limit=5), thresholds)
         best = decision.best
         if decision.kind == "none" or best is None or best.mention_span is None:
             continue
@@ -96,6 +102,15 @@ def mentions(
         start, end = best.mention_span
         found.append(Mention(best.code, best.name, start, end, clause, others, round(best.recall, 4)))
     return found
+
+
+def _clause_words(tokens: list, clause: tuple[int, int]) -> list:
+    """The words of a clause that may name a procedure: not its link word ("còn kết hôn …") nor the words that
+    end it ("thuong tru moi cai (phí) bao nhieu")."""
+    words = [t for t in tokens if clause[0] <= t.start < clause[1]]
+    while words and words[0].folded in p.CLAUSE_WORDS:
+        words = words[1:]
+    return _without_trailing(words)
 
 
 def _naming_words(text: str, asked: Optional[list[p.Cue]] = None) -> list:

@@ -28,6 +28,9 @@ def session(tmp_path):
         ("Tam tru voi thuong tru cai nao re hon", ["1.004194", "1.004222"]),
         ("dang ky tam tru va thuong tru moi cai phi bao nhieu", ["1.004194", "1.004222"]),
         ("khai bao tam vang bao nhieu", ["1.003677"]),
+        # A verb or an object said once for both ("cấp đổi và cấp lại …", "đăng ký tạm trú với thường trú").
+        ("cap doi hay cap lai the can cuoc thi re hon", ["1.014063", "1.014064"]),
+        ("đăng ký tạm trú và thường trú giống nhau không", ["1.004194", "1.004222"]),
         # The words that ask ("căn cứ pháp lý") are not a procedure's name ("lý lịch tư pháp").
         ("căn cứ pháp lý", []),
     ],
