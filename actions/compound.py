@@ -384,6 +384,8 @@ def _ask_register(
         return None
     if circumstances.register_state(text) is not None:
         return None
+    if any(cue.aspect == "eligibility" for cue in p.detect_aspects(text)):
+        return None  # "… có làm đăng ký lại khai sinh được không": who may, which the record's subjects say
     variants: list[tuple[str, str]] = []
     with StoreCall(dispatcher, "catalogue, the variants by register") as call:
         with session_scope() as session:

@@ -109,3 +109,14 @@ def test_a_lost_birth_certificate_without_the_register_said_is_asked_then_read_b
 def test_the_register_is_no_question_for_other_papers(database, dispatcher):
     _ask(dispatcher, "mất sổ đỏ rồi làm lại thế nào", "ask_steps", "1.013978")
     assert dispatcher.messages[0]["text"] != m.ASK_REGISTER
+
+
+def test_who_may_register_a_lost_birth_again_is_answered_not_asked(database, dispatcher):
+    _ask(
+        dispatcher,
+        "mat giay khai sinh tu lau, toi co duoc dang ky lai khai sinh khong",
+        "ask_procedure_info",
+        BIRTH_AGAIN,
+    )
+    reply = dispatcher.messages[0]["text"]
+    assert reply != m.ASK_REGISTER and "Sổ hộ tịch" in reply
