@@ -7,7 +7,7 @@ the likeliest intents instead of giving up.
 
 from __future__ import annotations
 
-from typing import Dict, List, Text
+from typing import Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -34,6 +34,8 @@ FOLLOWUP_ACTION = INTENT_ACTIONS
 # How surely a procedure named in a message the classifier doubts must be linked to replace the one in context
 # (bot/components/aspect_detector.py NAMED_CONFIDENCE: a name said clearly).
 SWITCH_CONFIDENCE = 0.8
+# How surely a message no intent stands out for must name a procedure to be answered about it.
+NAMED_CONFIDENCE = 0.7
 
 
 def _procedure_question(text: str, best: str) -> str | None:
@@ -53,6 +55,14 @@ def _procedure_question(text: str, best: str) -> str | None:
 # What a doubted message's own words may ask of a procedure: one of its answers (its fee, its papers …), whether
 # a paper or an act is needed ("có cần bố mẹ đồng ý không"), or a field of its record (who may, the result …).
 _ASKED_IN_WORDS = frozenset({*p.ASPECT_INTENT, "need", *p.FIELD_ASPECTS})
+
+
+def _named_surely(mention: Optional[dict], context: Optional[str]) -> bool:
+    """The message names one procedure surely: enough to answer it, and to replace the one in context."""
+    if not mention or mention.get("candidates"):
+        return False
+    confidence = float(mention.get("confidence_entity") or 0.0)
+    return confidence >= (SWITCH_CONFIDENCE if context and mention.get("value") != context else NAMED_CONFIDENCE)
 
 
 def _asks_in_words(text: str) -> bool:
@@ -81,8 +91,14 @@ class ActionGradedFallback(Action):
             for r in tracker.latest_message.get("intent_ranking", [])
             if r.get("name") in m.INTENT_LABEL and r.get("confidence", 0) >= SUGGEST_THRESHOLD
         ]
+        named = latest_entity(tracker, "procedure")
+        if not ranking and named and _named_surely(named, tracker.get_slot("procedure_code")):
+            # "sinh con ở nhà, ko có giấy chứng sinh thì lm gks kiểu j": no intent stands out, but the words name a
+            # procedure surely: it is answered (the whole answer reads the paper the citizen lacks), not the menu.
+            answered = ActionAnswerProcedure().run(dispatcher, tracker, domain)
+            return [SlotSet("procedure_code", named["value"]), *answered, SlotSet("suggested_intent", None)]
         if not ranking:
-            if cues.asks_for_a_procedure(text) and not latest_entity(tracker, "procedure"):
+            if cues.asks_for_a_procedure(text) and not named:
                 # "xin giấy phép hành nghề khám bệnh … nộp ở đâu": a procedure the catalogue does not hold.
                 dispatcher.utter_message(text=m.NOT_IN_CATALOGUE.format(hotline=settings().support_hotline))
             else:

@@ -66,6 +66,27 @@ def test_a_doubted_question_about_a_procedure_it_names_is_answered_without_conte
     assert events["procedure_code"] == "1.004194" and events["suggested_intent"] is None
 
 
+def test_a_message_no_intent_stands_out_for_is_answered_about_the_procedure_it_names_surely(database, dispatcher):
+    text = "đẻ ở nhà không có giấy chứng sinh, giờ làm giấy khai sinh ra sao"
+    mention = {"entity": "procedure", "value": "1.001193", "start": 40, "end": 54, "confidence_entity": 0.75}
+    tracker = make_tracker("nlu_fallback", text, [mention], ranking=ranking(("nlu_fallback", 0.4), ("ask_fee", 0.1)))
+    events = slot_events(ActionGradedFallback().run(dispatcher, tracker, {}))
+    reply = dispatcher.messages[0]["text"]
+    assert "mã 1.001193" in reply and "người làm chứng" in reply
+    assert events["procedure_code"] == "1.001193"
+    # Named unsurely beside another procedure in context: the menu, no switch.
+    dispatcher.messages.clear()
+    tracker = make_tracker(
+        "nlu_fallback",
+        text,
+        [mention],
+        ranking=ranking(("nlu_fallback", 0.4), ("ask_fee", 0.1)),
+        slots={"procedure_code": "1.000894"},
+    )
+    events = slot_events(ActionGradedFallback().run(dispatcher, tracker, {}))
+    assert "procedure_code" not in events and "mã 1.001193" not in (dispatcher.messages[0].get("text") or "")
+
+
 def test_fallback_keeps_the_procedure_in_context_unless_another_is_named_surely(dispatcher):
     def suggested(confidence):
         dispatcher.messages.clear()
