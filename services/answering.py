@@ -85,14 +85,8 @@ def mentions(
         if not words:
             continue
         decision = decide(index.search(words, limit=5), thresholds)
-        before = by_clause[number - 1] if number else []
-        later = by_clause[number + 1] if number + 1 < len(by_clause) else []
-        if decision.kind == "none" and len(later) > len(words):
-            # "cấp đổi và cấp lại thẻ căn cước": a verb whose object the next clause says after its own verb.
-            decision = decide(index.search(words + later[len(words) :], limit=5), thresholds)
-        if decision.kind == "none" and len(before) > len(words):
-            # "đăng ký tạm trú với thường trú": an object whose verb the clause before says before its own.
-            decision = decide(index.search(before[: len(before) - len(words)] + words, limit=5), thresholds)
+        if decision.kind == "none":
+            decision = _shared(index, words, by_clause, number, found, thresholds)
         best = decision.best
         if decision.kind == "none" or best is None or best.mention_span is None:
             continue
@@ -102,6 +96,29 @@ def mentions(
         start, end = best.mention_span
         found.append(Mention(best.code, best.name, start, end, clause, others, round(best.recall, 4)))
     return found
+
+
+def _shared(index: Any, words: list, by_clause: list[list], number: int, found: list[Mention], thresholds: Thresholds):
+    """The procedure a clause names with words another clause says once for both, else the "none" decision:
+    "cấp đổi và cấp lại thẻ căn cước" (the object after the next clause's verb), "đăng ký tạm trú với thường
+    trú" (the verb before the clause before's object, its procedure's name beginning with it)."""
+    none = decide(index.search(words, limit=5), thresholds)
+    later = by_clause[number + 1] if number + 1 < len(by_clause) else []
+    named_later = decide(index.search(later, limit=5), thresholds).best if len(later) > len(words) else None
+    verb = " ".join(t.folded for t in later[: len(words)])
+    if named_later and _folded_name(named_later.name).startswith(f"{verb} "):
+        # The next clause's procedure is its verb and an object: this clause's verb takes that object.
+        thing = _folded_name(named_later.name)[len(verb) + 1 :]
+        decision = decide(index.search(words + normalize(thing), limit=5), thresholds)
+        if decision.best and _folded_name(decision.best.name).endswith(thing):
+            return decision
+    before = by_clause[number - 1] if number else []
+    verb = " ".join(t.folded for t in before[: len(before) - len(words)])
+    if verb and found and _folded_name(found[-1].name).startswith(verb):
+        decision = decide(index.search(before[: len(before) - len(words)] + words, limit=5), thresholds)
+        if decision.best and _folded_name(decision.best.name).startswith(verb):
+            return decision
+    return none
 
 
 def _clause_words(tokens: list, clause: tuple[int, int]) -> list:
