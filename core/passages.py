@@ -382,6 +382,22 @@ def age_span(text: str, age: int) -> Optional[int]:
     return min(spans) if spans else None
 
 
+_CONSENT = re.compile(r"(?<![\w])(?:dong y|y kien|chap thuan|cho phep)(?![\w])")
+
+
+def asks_consent(item: str) -> bool:
+    """The item of "có cần X không" is someone's consent ("bố mẹ đồng ý", "ý kiến của chủ nhà")."""
+    return bool(_CONSENT.search(folded_text(item or "")))
+
+
+def consent_documents(documents: Iterable[dict[str, Any]], item: str) -> list[dict]:
+    """The documents that are a consent, or say one is needed, those naming whose the item says first ("cha,
+    mẹ" for "bố mẹ đồng ý")."""
+    whose = {w for w in content_words(_CONSENT.sub(" ", folded_text(item))) if w not in _WEAK}
+    found = [d for d in documents if _CONSENT.search(folded_text(f"{d.get('name') or ''} {d.get('case') or ''}"))]
+    return sorted(found, key=lambda d: -len(whose & set(content_words(f"{d.get('name') or ''} {d.get('case') or ''}"))))
+
+
 def presence_passages(record: dict[str, Any]) -> list[Passage]:
     """The passages outside the documents that require someone in person ("đưa trẻ đến", "thu nhận vân tay")."""
     return [

@@ -110,13 +110,15 @@ def _shared(index: Any, words: list, by_clause: list[list], number: int, found: 
         # The next clause's procedure is its verb and an object: this clause's verb takes that object.
         thing = _folded_name(named_later.name)[len(verb) + 1 :]
         decision = decide(index.search(words + normalize(thing), limit=5), thresholds)
-        if decision.best and _folded_name(decision.best.name).endswith(thing):
+        own = " ".join(t.folded for t in words)
+        if decision.best and _folded_name(decision.best.name) == f"{own} {thing}":
             return decision
     before = by_clause[number - 1] if number else []
     verb = " ".join(t.folded for t in before[: len(before) - len(words)])
     if verb and found and _folded_name(found[-1].name).startswith(verb):
         decision = decide(index.search(before[: len(before) - len(words)] + words, limit=5), thresholds)
-        if decision.best and _folded_name(decision.best.name).startswith(verb):
+        own = " ".join(t.folded for t in words)
+        if decision.best and _folded_name(decision.best.name) == f"{verb} {own}":
             return decision
     return none
 
@@ -246,6 +248,11 @@ def needed_item(rec: dict[str, Any], item: str, age: Optional[int] = None) -> It
         answer.documents = p.photo_documents(rec.get("documents") or [])
         answer.passages = [] if answer.documents else p.photo_passages(rec)[:2]
         return answer
+    if p.asks_consent(item):
+        # "có cần bố mẹ đồng ý không", "con nó có phải đồng ý không": the consent the documents ask for, if any.
+        answer.documents = p.consent_documents(rec.get("documents") or [], item)
+        if answer.documents:
+            return answer
     paper = p.is_paper(item)
     # An act ("thi lại") is no document: one shared syllable ("lái" in "giấy phép lái xe") made it one.
     found = p.matching_documents(item, rec.get("documents") or [], ignore=[rec.get("name") or ""]) if paper else []

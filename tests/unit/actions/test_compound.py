@@ -779,3 +779,14 @@ def test_a_lost_paper_told_picks_the_case_its_loss_is_named_in_not_the_one_that_
     # Asked with another aspect, the documents section also lists that case's paper.
     reply, _ = answer(dispatcher, "ho chieu bi trom mat, lam lai can giay to gi va bao lau", "ask_documents", PASSPORT)
     assert "trình báo mất" in reply
+
+
+def test_a_consent_asked_about_is_answered_from_the_documents_that_ask_for_it(database, dispatcher):
+    reply, _ = answer(
+        dispatcher, "nhập hộ khẩu cho đứa 15 tuổi thì có phải được cha mẹ đồng ý không", "ask_documents", RESIDENCE
+    )
+    assert "mã 1.004222" in reply and "Ý kiến đồng ý của cha, mẹ" in reply
+    assert reply.index("cha, mẹ") < reply.index("chủ hộ") if "chủ hộ" in reply else True
+    dispatcher.messages.clear()
+    reply, _ = answer(dispatcher, "đổi họ cho cháu 12 tuổi có cần cháu đồng ý không", "ask_documents", "1.004859")
+    assert "09 tuổi" in reply
