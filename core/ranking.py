@@ -754,14 +754,15 @@ class CatalogueIndex:
                 _reissue_said(name, top_name, said)
                 or _reissue_said(self.head_words[entry], top_head, said)
                 # (words of how people talk count as said here: "nhà ở không thuộc tài sản công")
-                or (
-                    not named_whole
-                    and (
-                        _reissue_of(top_name, name, said_all or said) or _adds_unsaid(top_name, name, said_all or said)
-                    )
-                )
+                # a re-issue whose own words the query does not say is not named whole, whatever its recall
+                or _reissue_of(top_name, name, said_all or said)
+                or (not named_whole and _adds_unsaid(top_name, name, said_all or said))
             ):
-                promoted = replace(hit, score=round(top.score + 0.001, 4))
+                promoted = (
+                    _promoted(hit, top)  # the first issue: the words the query says of both are as much its own
+                    if named_whole and _reissue_of(top_name, name, said_all or said)
+                    else replace(hit, score=round(top.score + 0.001, 4))
+                )
                 return [promoted] + [h for i, h in enumerate(hits) if i != position]
         for hit in self._near(hits)[1:]:
             name = self.name_words[self.entry_of_code[hit.code]]

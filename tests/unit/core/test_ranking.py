@@ -428,6 +428,25 @@ def test_a_query_that_says_no_kind_of_issue_is_the_first_issue():
     assert decide(with_alias.search("chứng chỉ hành nghề xây dựng")).code == "1.013237"
 
 
+def test_a_re_issue_said_nearly_whole_but_for_its_own_word_yields_to_the_first_issue():
+    # The query says all of both names but "đổi" / "mới": the re-issue's word is rarer in the
+    # catalogue than "mới", so the re-issue leads on recall; saying no kind of issue is the first one.
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("2.001402", "Cấp đổi Giấy chứng nhận đủ điều kiện về an ninh, trật tự", None, ()),
+            CatalogueEntry("2.001478", "Cấp mới Giấy chứng nhận đủ điều kiện về an ninh, trật tự", None, ()),
+            CatalogueEntry("1.000001", "Cấp đổi giấy phép hoạt động", None, ()),
+            CatalogueEntry("1.000002", "Cấp đổi thẻ hội viên", None, ()),
+            CatalogueEntry("1.000003", "Cấp đổi giấy phép", None, ()),
+            CatalogueEntry("1.000004", "Cấp đổi thẻ", None, ()),
+            CatalogueEntry("1.000005", "Cấp đổi chứng chỉ", None, ()),
+        ]
+    )
+    decision = decide(index.search("cơ sở lưu trú cần giấy chứng nhận đủ điều kiện về an ninh trật tự, nộp ở đâu"))
+    assert (decision.kind, decision.code) == ("answer", "2.001478")
+    assert decide(index.search("cấp đổi giấy chứng nhận đủ điều kiện về an ninh trật tự")).code == "2.001402"
+
+
 def test_a_name_that_adds_procedures_the_query_does_not_name_yields_to_the_one_it_names():
     index = CatalogueIndex(
         [
