@@ -127,6 +127,8 @@ MAX_HEAD_SHARE = 3
 # "Gia hạn", "Điều chỉnh"), and those of a first issue ("Cấp mới", "lần đầu"), folded.
 REISSUE_WORDS = frozenset({"lai", "doi", "chuyen", "gia", "han", "dieu", "chinh"})
 FIRST_ISSUE_WORDS = frozenset({"moi", "lan", "dau"})
+# The re-issue words that, said, ask for the re-issue whatever else the query names ("cấp lại", "cấp đổi").
+REISSUE_SAID_WORDS = frozenset({"lai", "doi"})
 # What happened to a paper, as a name of its re-issue says it ("… bị mất", "… bị hỏng"), folded.
 STATE_WORDS = frozenset({"mat", "hong", "gay", "rach", "nat", "het"})
 # Words that tell what happened to a paper or what is done again ("làm lại", "bị mất", "hết hạn",
@@ -774,6 +776,19 @@ class CatalogueIndex:
                 position = hits.index(hit)
                 promoted = replace(hit, score=round(top.score + 0.001, 4))
                 return [promoted] + [h for i, h in enumerate(hits) if i != position]
+        for hit in hits[1:]:
+            # "giấy chứng nhận hộ kinh doanh bị rách, xin cấp lại": a re-issue the query says, of a paper
+            # whose words hold all the best one matched, is meant rather than a name with no re-issue in it.
+            name = self.name_words[self.entry_of_code[hit.code]]
+            if (
+                hit.score >= top.score - CLARIFY_SCORE_GAP
+                and (name - top_name) & said & REISSUE_SAID_WORDS
+                and not top_name & REISSUE_WORDS
+                and top.matched <= hit.matched
+                and not hit.other_matter
+            ):
+                position = hits.index(hit)
+                return [_promoted(hit, top)] + [h for i, h in enumerate(hits) if i != position]
         for hit in hits[1:]:
             # "bằng lái xe máy của e mất": the loss the query states is the re-issue that names it
             # ("Cấp lại giấy phép lái xe bị mất"), not the renewal its other words match a little better.

@@ -447,6 +447,23 @@ def test_a_re_issue_said_nearly_whole_but_for_its_own_word_yields_to_the_first_i
     assert decide(index.search("cấp đổi giấy chứng nhận đủ điều kiện về an ninh trật tự")).code == "2.001402"
 
 
+def test_a_re_issue_said_beside_a_paper_picks_the_re_issue_of_that_paper():
+    # "đăng ký hộ kinh doanh" is said whole (a folk name of the registration), but the query asks
+    # for the paper again ("cấp lại"): the re-issue whose name holds the paper's words is meant.
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.001612", "Đăng ký thành lập hộ kinh doanh", None, (), aliases=("đăng ký hộ kinh doanh",)),
+            CatalogueEntry("2.000575", "Cấp lại Giấy chứng nhận đăng ký hộ kinh doanh", None, ()),
+            CatalogueEntry("1.001266", "Chấm dứt hoạt động hộ kinh doanh", None, ()),
+            CatalogueEntry("1.003930", "Cấp lại Giấy chứng nhận đăng ký phương tiện", None, ()),
+        ]
+    )
+    query = "giấy đăng ký hộ kinh doanh của nhà tôi bị cháy một góc, muốn cấp lại"
+    assert decide(index.search(query)).code == "2.000575"
+    # Without the re-issue said, the registration stays the answer.
+    assert decide(index.search("đăng ký hộ kinh doanh cần giấy tờ gì")).code == "1.001612"
+
+
 def test_a_name_that_adds_procedures_the_query_does_not_name_yields_to_the_one_it_names():
     index = CatalogueIndex(
         [
