@@ -611,6 +611,7 @@ class CatalogueIndex:
             hits = self._prefer_foreign_variant(hits)
         hits = self._prefer_bundle(hits)
         hits = self._prefer_not_negated(hits, tokens)
+        hits = _prefer_before_purpose(hits, _purpose_clauses(all_tokens))
         return SearchResult(
             hits[:limit], self._ambiguous(hits, said, content_said), tuple(unexplained), self._runner_up(hits)
         )
@@ -1248,6 +1249,53 @@ def _acronyms(phrases: list[list[NormToken]]) -> dict[str, tuple[str, ...]]:
         if ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] >= ACRONYM_DOMINANCE * ranked[1][1]):
             out[initials] = ranked[0][0]
     return out
+
+
+# "để" before what a procedure is for ("thôi quốc tịch để nhập quốc tịch nước khác"), folded; not in
+# "để lại" (left behind: "di sản bố để lại"). Typed without accents, "de" is also "đề" ("đề nghị", "đề
+# xuất", "đề án", "đề tài", "chủ đề") and "đẻ" ("sinh đẻ").
+NOT_PURPOSE_AFTER = frozenset({"lai"})
+UNACCENTED_NOT_PURPOSE_AFTER = frozenset({"nghi", "xuat", "an", "tai", "cuong", "muc"})
+UNACCENTED_NOT_PURPOSE_BEFORE = frozenset({"sinh", "chu", "van", "tieu"})
+
+
+def _purpose_clauses(tokens: Sequence[NormToken]) -> list[tuple[int, int]]:
+    """The character ranges of the query's purpose clauses: from "để" to the next punctuation mark."""
+    clauses: list[tuple[int, int]] = []
+    for i, token in enumerate(tokens):
+        if token.kind != "word" or token.text not in ("để", "de"):
+            continue
+        nxt = tokens[i + 1].folded if i + 1 < len(tokens) else None
+        prev = tokens[i - 1].folded if i else None
+        if nxt in NOT_PURPOSE_AFTER or (
+            token.text == "de" and (nxt in UNACCENTED_NOT_PURPOSE_AFTER or prev in UNACCENTED_NOT_PURPOSE_BEFORE)
+        ):
+            continue
+        end = next((t.start for t in tokens[i + 1 :] if t.kind == "punct"), None)
+        clauses.append((token.start, end if end is not None else tokens[-1].end + 1))
+    return clauses
+
+
+def _prefer_before_purpose(hits: list[Hit], clauses: list[tuple[int, int]]) -> list[Hit]:
+    """A best procedure named with words of a purpose clause ("xin thôi quốc tịch Việt Nam để nhập quốc
+    tịch nước khác": "Nhập quốc tịch …") yields to a near one the query names outside it (two content
+    words or more): what a procedure is asked for is not the procedure asked about. The one promoted is
+    answered only when it is itself confident; else the assistant says it does not know."""
+    if len(hits) < 2 or not clauses or hits[0].by_code:
+        return hits
+    top = hits[0]
+
+    def in_purpose(hit: Hit) -> bool:
+        return any(start <= s < end for s, _ in hit.spans for start, end in clauses)
+
+    if not in_purpose(top):
+        return hits
+    for position, hit in enumerate(hits[1:], start=1):
+        if hit.score < top.score - CLARIFY_SCORE_GAP:
+            break
+        if hit.spans and not in_purpose(hit) and hit.evidence >= 2:
+            return [replace(hit, score=round(top.score + 0.001, 4))] + [h for i, h in enumerate(hits) if i != position]
+    return hits
 
 
 def _promoted(hit: Hit, top: Hit) -> Hit:

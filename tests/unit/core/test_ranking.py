@@ -17,8 +17,10 @@ from core.ranking import (
     Thresholds,
     choice_labels,
     confident,
+    _purpose_clauses,
     decide,
 )
+from core.text import normalize
 from procedures_db.catalogue import folk_aliases
 
 SEED = Path(__file__).resolve().parents[3] / "procedures_db" / "seed" / "procedures.jsonl"
@@ -462,6 +464,27 @@ def test_a_re_issue_said_beside_a_paper_picks_the_re_issue_of_that_paper():
     assert decide(index.search(query)).code == "2.000575"
     # Without the re-issue said, the registration stays the answer.
     assert decide(index.search("đăng ký hộ kinh doanh cần giấy tờ gì")).code == "1.001612"
+
+
+def test_what_a_procedure_is_for_is_not_the_procedure_asked_about():
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.004873", "Cấp giấy xác nhận tình trạng hôn nhân", None, ()),
+            CatalogueEntry("1.000894", "Đăng ký kết hôn", None, ()),
+            CatalogueEntry("2.002036", "Thôi quốc tịch Việt Nam ở trong nước", None, ()),
+            CatalogueEntry("2.002039", "Nhập quốc tịch Việt Nam ở trong nước", None, ()),
+            CatalogueEntry("2.002038", "Trở lại quốc tịch Việt Nam ở trong nước", None, ()),
+        ]
+    )
+    # The purpose ("để đăng ký kết hôn …") is said whole, the paper asked for only nearly: the
+    # marriage is never the answer, the paper ranks first.
+    result = index.search("xin xác nhận tình trạng hôn nhân để đăng ký kết hôn ở tỉnh khác")
+    assert result.best.code == "1.004873" and decide(result).code != "1.000894"
+    assert answer(index, "đăng ký kết hôn ở tỉnh khác") == "1.000894"
+    # Without "để" the two are named alike; "để lại" (left behind) is no purpose.
+    assert _purpose_clauses(normalize("mảnh đất ông bà để lại")) == []
+    assert _purpose_clauses(normalize("de nghi cap lai")) == []
+    assert _purpose_clauses(normalize("lam the de di hoc, o dau")) == [(8, 17)]
 
 
 def test_a_name_that_adds_procedures_the_query_does_not_name_yields_to_the_one_it_names():
