@@ -143,6 +143,8 @@ CIRCUMSTANCE_WORDS = (
 NEGATION_WORDS = frozenset({"chua", "khong", "ko", "k", "hong"})
 # Words of a name that only join its others ("các thủ tục", "về"): no difference between two names.
 NAME_FUNCTION_WORDS = frozenset({"cac", "nhung", "ve", "cua", "va"})
+# Words that only join a name's or a folk name's others, as a query may leave them out, folded.
+JOINING_WORDS = NAME_FUNCTION_WORDS | frozenset({"cho", "voi"})
 # A best procedure this far ahead of the next, saying this much of its name and of the query,
 # is answered though the question's other words dilute its precision (see far_ahead).
 MARGIN_GAP, MARGIN_MIN_SCORE, MARGIN_MIN_RECALL, MARGIN_MIN_PRECISION = 0.2, 0.6, 0.6, 0.6
@@ -419,6 +421,7 @@ class CatalogueIndex:
                     self.delete_map[deleted].add(syllable)
 
         folded_rows, accented_rows, bigram_rows = [], [], []
+        talk_rows: list[dict[int, float]] = []
         self.phrase_weight = np.zeros(len(phrase_tokens))
         self.phrase_bigrams = np.zeros(len(phrase_tokens))
         for row, tokens in enumerate(phrase_tokens):
@@ -428,10 +431,15 @@ class CatalogueIndex:
             pairs = {(a.folded, b.folded) for a, b in zip(tokens, tokens[1:])}
             bigram_rows.append({self.bigram_vocab[p]: 1.0 for p in pairs})
             self.phrase_weight[row] = sum(self.weight[s] for s in folded)
+            # Words that only join a name's or folk name's others ("cho", "của", "các"): a query that
+            # leaves them out still says the whole name.
+            talk_rows.append({self.folded_vocab[s]: self.weight[s] for s in {t.folded for t in tokens} & JOINING_WORDS})
             self.phrase_bigrams[row] = len(pairs)
         self.folded_matrix = _csr(folded_rows, len(self.folded_vocab))
         self.accented_matrix = _csr(accented_rows, len(self.accented_vocab))
         self.bigram_matrix = _csr(bigram_rows, len(self.bigram_vocab))
+        self.talk_matrix = _csr(talk_rows, len(self.folded_vocab))
+        self.phrase_talk = np.asarray(self.talk_matrix.sum(axis=1)).ravel()
         self.phrase_owner = np.array(phrase_owner, dtype=np.int64)
         self.phrase_factor = np.array(phrase_factor)
         self.phrase_tokens = phrase_tokens
@@ -559,7 +567,13 @@ class CatalogueIndex:
 
         content = self.folded_matrix @ content_query + self.accented_matrix @ accented_content
         matched = content + self.folded_matrix @ talk_query + self.accented_matrix @ accented_talk
-        recall = np.minimum(matched / self.phrase_weight, 1.0)
+        said_vector = np.zeros(len(self.folded_vocab))
+        for key in resolved:
+            if key is not None:
+                said_vector[self.folded_vocab[key]] = 1.0
+        unsaid_talk = self.phrase_talk - self.talk_matrix @ said_vector
+        whole = np.where(self.phrase_weight - unsaid_talk > 0, self.phrase_weight - unsaid_talk, self.phrase_weight)
+        recall = np.minimum(matched / whole, 1.0)
         precision = np.minimum(content / query_weight, 1.0) if query_weight else np.zeros_like(content)
         order = np.divide(
             self.bigram_matrix @ bigram_query,

@@ -487,6 +487,20 @@ def test_what_a_procedure_is_for_is_not_the_procedure_asked_about():
     assert _purpose_clauses(normalize("lam the de di hoc, o dau")) == [(8, 17)]
 
 
+def test_a_name_said_without_its_joining_words_is_said_whole():
+    # "cho", "của", "với" only join a name's words: leaving them out does not leave the name unsaid.
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.000001", "Cấp giấy phép cho người nước ngoài làm việc", None, ()),
+            CatalogueEntry("1.000002", "Cấp thẻ tạm trú người nước ngoài", None, ()),
+            CatalogueEntry("1.000003", "Cấp giấy phép xây dựng", None, ()),
+            CatalogueEntry("1.000004", "Cấp giấy phép lái xe", None, ()),
+        ]
+    )
+    result = index.search("người nước ngoài làm việc ở công ty tôi, xin cấp giấy phép thì mang theo những gì")
+    assert result.best.code == "1.000001" and result.best.recall >= 0.99
+
+
 def test_a_name_that_adds_procedures_the_query_does_not_name_yields_to_the_one_it_names():
     index = CatalogueIndex(
         [
