@@ -139,6 +139,10 @@ CIRCUMSTANCE_WORDS = (
     | FIRST_ISSUE_WORDS
     | frozenset({"cap", "lam", "bi", "do", "mat", "het", "hong", "gay", "rach", "nat", "cu", "thay", "xin"})
 )
+# "xong" (done) right after a procedure's mention, within this many characters ("kết hôn rồi xong"), folded.
+DONE_WORD, DONE_REACH = "xong", 8
+# Words after "xong" that ask for the procedure's own result ("xong thì nhận giấy gì"), folded.
+RESULT_WORDS = frozenset({"nhan", "giay", "ket", "qua", "hen"})
 # Words that say a procedure was not done, right before its name ("chưa đăng ký kết hôn"), folded.
 NEGATION_WORDS = frozenset({"chua", "khong", "ko", "k", "hong"})
 # Words of a name that only join its others ("các thủ tục", "về"): no difference between two names.
@@ -203,6 +207,9 @@ class Hit:
     # Qualifiers said beside the mention that make it another matter this name does not cover
     # ("công vụ" in "cấp hộ chiếu công vụ"; see core.text.OTHER_MATTER_QUALIFIERS), folded.
     other_matter: tuple[str, ...] = ()
+    # The query says this procedure is done and asks about what comes after ("đăng ký kết hôn xong
+    # có phải đổi họ không"): it tells the case, it is not what is asked about.
+    done: bool = False
 
     @property
     def mention_span(self) -> tuple[int, int] | None:
@@ -626,6 +633,7 @@ class CatalogueIndex:
         hits = self._prefer_bundle(hits)
         hits = self._prefer_not_negated(hits, tokens)
         hits = _prefer_before_purpose(hits, _purpose_clauses(all_tokens))
+        hits = self._after_done(hits, tokens)
         return SearchResult(
             hits[:limit], self._ambiguous(hits, said, content_said), tuple(unexplained), self._runner_up(hits)
         )
@@ -670,6 +678,38 @@ class CatalogueIndex:
             return False
         before = [t for t in tokens if t.end <= span[0]]
         return bool(before) and before[-1].folded in NEGATION_WORDS
+
+    def _after_done(self, hits: list[Hit], tokens: list[NormToken]) -> list[Hit]:
+        """A best procedure the query says is done ("… xong") before asking about content words its
+        name does not hold ("đăng ký kết hôn xong có phải đổi họ cho vợ", "xây nhà xong muốn đưa vào sổ")
+        tells the case: a near procedure named by words after "xong" is meant, ranked just above;
+        without one, the best one is no answer (Hit.done)."""
+        if not hits or hits[0].by_code or not hits[0].spans:
+            return hits
+        top = hits[0]
+        done = next(
+            (i for i, t in enumerate(tokens) if t.folded == DONE_WORD and t.start >= top.spans[-1][1]),
+            None,
+        )
+        if done is None or tokens[done].start - top.spans[-1][1] > DONE_REACH:
+            return hits
+        talks = self._conversation_flags(tokens)
+        name = self.name_words[self.entry_of_code[top.code]]
+        after = {
+            t.folded
+            for t, talk in zip(tokens[done + 1 :], talks[done + 1 :])
+            if not talk and t.folded.isalpha() and t.folded not in name and t.folded not in RESULT_WORDS
+        }
+        if not after:
+            return hits  # "khai sinh xong bao lâu có": still about it
+        for position, hit in enumerate(hits[1:], start=1):
+            if hit.score < top.score - CLARIFY_SCORE_GAP:
+                break
+            if hit.evidence >= 2 and all(s >= tokens[done].end for s, _ in hit.spans):
+                return [replace(hit, score=round(top.score + 0.001, 4))] + [
+                    h for i, h in enumerate(hits) if i != position
+                ]
+        return [replace(top, done=True)] + hits[1:]
 
     def _prefer_bundle(self, hits: list[Hit]) -> list[Hit]:
         """Two procedures the query names whole, each by other words ("khai sinh cho con kèm nhận
@@ -1122,7 +1162,7 @@ def confident(hit: Hit, thresholds: Thresholds) -> bool:
     """
     if hit.by_code or (hit.extends and hit.score >= thresholds.min_score):
         return True  # a variant of a name said whole: the base name's evidence and more
-    if hit.other_matter:
+    if hit.other_matter or hit.done:
         return False  # "hộ chiếu công vụ": the name said, qualified into what it does not cover
     if hit.evidence < 2 and hit.recall < 0.99:
         return False
@@ -1169,6 +1209,7 @@ def far_ahead(result: SearchResult, thresholds: Thresholds = Thresholds()) -> bo
         or result.unexplained
         or names_nothing(best)
         or best.other_matter
+        or best.done
     ):
         return False
     second = (

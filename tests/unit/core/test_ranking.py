@@ -501,6 +501,22 @@ def test_a_name_said_without_its_joining_words_is_said_whole():
     assert result.best.code == "1.000001" and result.best.recall >= 0.99
 
 
+def test_a_procedure_said_done_tells_the_case_of_what_is_asked_after_it():
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.000894", "Đăng ký kết hôn", None, ()),
+            CatalogueEntry("1.001193", "Đăng ký khai sinh", None, ()),
+            CatalogueEntry("1.004222", "Đăng ký thường trú", None, ()),
+        ]
+    )
+    # What comes after is not in the catalogue: no answer rather than the procedure already done.
+    assert answer(index, "đăng ký khai sinh xong có phải báo cho nhà trường biết không") is None
+    # What comes after is another procedure: that one.
+    assert answer(index, "đăng ký kết hôn xong thì đăng ký thường trú về nhà chồng thế nào") == "1.004222"
+    # Only how people ask after it: still about it.
+    assert answer(index, "đăng ký kết hôn xong bao lâu thì có") == "1.000894"
+
+
 def test_a_name_that_adds_procedures_the_query_does_not_name_yields_to_the_one_it_names():
     index = CatalogueIndex(
         [
