@@ -517,6 +517,19 @@ def test_a_procedure_said_done_tells_the_case_of_what_is_asked_after_it():
     assert answer(index, "đăng ký kết hôn xong bao lâu thì có") == "1.000894"
 
 
+def test_a_trade_with_a_licence_of_its_own_is_not_the_shop_s_registration():
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.001612", "Đăng ký thành lập hộ kinh doanh", None, (), aliases=("mở cửa hàng", "mở quán")),
+            CatalogueEntry("1.001266", "Chấm dứt hoạt động hộ kinh doanh", None, ()),
+        ]
+    )
+    assert answer(index, "mở cửa hàng tạp hóa thì đăng ký ở đâu") == "1.001612"
+    assert answer(index, "mở cửa hàng tạp hóa, muốn bán rượu thì xin phép ở đâu") is None
+    assert answer(index, "mo quan nho ban le xang dau can giay to gi") is None
+    assert answer(index, "mở cây xăng ở xã cần đăng ký hộ kinh doanh không") is None
+
+
 def test_a_name_that_adds_procedures_the_query_does_not_name_yields_to_the_one_it_names():
     index = CatalogueIndex(
         [
