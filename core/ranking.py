@@ -148,7 +148,7 @@ NEGATION_WORDS = frozenset({"chua", "khong", "ko", "k", "hong"})
 # Words of a name that only join its others ("các thủ tục", "về"): no difference between two names.
 NAME_FUNCTION_WORDS = frozenset({"cac", "nhung", "ve", "cua", "va"})
 # Words that only join a name's or a folk name's others, as a query may leave them out, folded.
-JOINING_WORDS = NAME_FUNCTION_WORDS | frozenset({"cho", "voi"})
+JOINING_WORDS = NAME_FUNCTION_WORDS | frozenset({"cho", "voi", "khi"})
 # A best procedure this far ahead of the next, saying this much of its name and of the query,
 # is answered though the question's other words dilute its precision (see far_ahead).
 MARGIN_GAP, MARGIN_MIN_SCORE, MARGIN_MIN_RECALL, MARGIN_MIN_PRECISION = 0.2, 0.6, 0.6, 0.6

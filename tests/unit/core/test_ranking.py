@@ -499,6 +499,10 @@ def test_a_name_said_without_its_joining_words_is_said_whole():
     )
     result = index.search("người nước ngoài làm việc ở công ty tôi, xin cấp giấy phép thì mang theo những gì")
     assert result.best.code == "1.000001" and result.best.recall >= 0.99
+    sold = CatalogueIndex(
+        [CatalogueEntry("1.013123", "Thu hồi đăng ký xe", None, (), aliases=("nộp biển số khi bán xe",))]
+    )
+    assert sold.search("bán xe rồi, nộp biển số ở đâu").best.recall >= 0.99
 
 
 def test_a_procedure_said_done_tells_the_case_of_what_is_asked_after_it():
