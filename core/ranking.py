@@ -71,6 +71,9 @@ CLARIFY_MIN_RECALL = 0.7  # how much of the best name a query must say to be ask
 # A name said almost whole ("cấp hộ chiếu phổ thông" of "… ở trong nước") may come with more words.
 NEARLY_WHOLE_NAME, NEARLY_WHOLE_NAME_PRECISION = 0.9, 0.5
 MIN_SCORE = 0.35
+# A name said whole inside a longer question must have some of its word pairs said side by side:
+# its words scattered over a story ("gộp hai thửa đất liền kề" holds "đất thừa kế") name nothing.
+WHOLE_NAME_MIN_ORDER = 0.01
 # A question made only of a long name's words must still say a fair part of it: six common
 # syllables scattered over a name of eighty ("xin dac xa cho ck dang o tu") name nothing.
 ALL_WORDS_MIN_RECALL = 0.2
@@ -210,6 +213,8 @@ class Hit:
     # The query says this procedure is done and asks about what comes after ("đăng ký kết hôn xong
     # có phải đổi họ không"): it tells the case, it is not what is asked about.
     done: bool = False
+    # The share of the phrase's word pairs the query says side by side (its recall when it has none).
+    order: float = 1.0
 
     @property
     def mention_span(self) -> tuple[int, int] | None:
@@ -621,6 +626,7 @@ class CatalogueIndex:
             )
             for owner, phrase in picked.items()
         ]
+        hits = [replace(h, order=round(float(order[p]), 4)) for h, p in zip(hits, picked.values())]
         said = {key for i, key in enumerate(resolved) if key and i not in unmatched}
         content_said = {key for i, key in enumerate(resolved) if key and i not in unmatched and not talks[i]}
         hits = self._prefer_variants(hits, list(picked.values()), said)
@@ -1182,7 +1188,7 @@ def confident(hit: Hit, thresholds: Thresholds) -> bool:
         and hit.recall >= thresholds.min_recall
         and (
             hit.precision >= thresholds.min_precision
-            or hit.recall >= 0.99
+            or (hit.recall >= 0.99 and hit.order >= WHOLE_NAME_MIN_ORDER)
             or (hit.recall >= NEARLY_WHOLE_NAME and hit.precision >= NEARLY_WHOLE_NAME_PRECISION)
         )
     )
@@ -1362,6 +1368,7 @@ def _promoted(hit: Hit, top: Hit) -> Hit:
         recall=max(hit.recall, top.recall),
         precision=max(hit.precision, top.precision),
         evidence=max(hit.evidence, top.evidence),
+        order=max(hit.order, top.order),
     )
 
 

@@ -534,6 +534,27 @@ def test_a_trade_with_a_licence_of_its_own_is_not_the_shop_s_registration():
     assert answer(index, "mở cây xăng ở xã cần đăng ký hộ kinh doanh không") is None
 
 
+def test_a_name_s_words_scattered_with_none_of_its_pairs_side_by_side_name_nothing():
+    # Typed without accents, "thửa đất liền kề" holds every word of "đất thừa kế", none in its order.
+    index = CatalogueIndex(
+        [
+            CatalogueEntry(
+                "1.013831",
+                "Đăng ký biến động quyền sử dụng đất",
+                None,
+                (),
+                aliases=("sang tên đất thừa kế", "đất thừa kế"),
+            ),
+            CatalogueEntry("1.012784", "Tách thửa hoặc hợp thửa đất", None, (), aliases=("gộp thửa",)),
+            CatalogueEntry("1.013225", "Cấp giấy phép xây dựng", None, ()),
+        ]
+    )
+    result = index.search("hai thua dat lien ke")
+    assert result.best.code == "1.013831" and result.best.recall >= 0.99 and decide(result).kind == "none"
+    assert answer(index, "gop thua dat lien ke vao mot so") == "1.012784"
+    assert answer(index, "lam so cho dat thua ke") == "1.013831"
+
+
 def test_a_name_that_adds_procedures_the_query_does_not_name_yields_to_the_one_it_names():
     index = CatalogueIndex(
         [
