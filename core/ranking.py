@@ -150,8 +150,9 @@ RESULT_WORDS = frozenset({"nhan", "giay", "ket", "qua", "hen"})
 NEGATION_WORDS = frozenset({"chua", "khong", "ko", "k", "hong"})
 # Words of a name that only join its others ("các thủ tục", "về"): no difference between two names.
 NAME_FUNCTION_WORDS = frozenset({"cac", "nhung", "ve", "cua", "va"})
-# Words that only join a name's or a folk name's others, as a query may leave them out, folded.
-JOINING_WORDS = NAME_FUNCTION_WORDS | frozenset({"cho", "voi", "khi"})
+# Words that only join a name's or a folk name's others, as a query may leave them out (as written
+# in names: "đã" joins, "đa" of "đa mục đích" does not).
+JOINING_WORDS = frozenset({"các", "những", "về", "của", "và", "cho", "với", "khi", "đã"})
 # A best procedure this far ahead of the next, saying this much of its name and of the query,
 # is answered though the question's other words dilute its precision (see far_ahead).
 MARGIN_GAP, MARGIN_MIN_SCORE, MARGIN_MIN_RECALL, MARGIN_MIN_PRECISION = 0.2, 0.6, 0.6, 0.6
@@ -445,7 +446,9 @@ class CatalogueIndex:
             self.phrase_weight[row] = sum(self.weight[s] for s in folded)
             # Words that only join a name's or folk name's others ("cho", "của", "các"): a query that
             # leaves them out still says the whole name.
-            talk_rows.append({self.folded_vocab[s]: self.weight[s] for s in {t.folded for t in tokens} & JOINING_WORDS})
+            talk_rows.append(
+                {self.folded_vocab[t.folded]: self.weight[t.folded] for t in tokens if t.text in JOINING_WORDS}
+            )
             self.phrase_bigrams[row] = len(pairs)
         self.folded_matrix = _csr(folded_rows, len(self.folded_vocab))
         self.accented_matrix = _csr(accented_rows, len(self.accented_vocab))

@@ -503,6 +503,14 @@ def test_a_name_said_without_its_joining_words_is_said_whole():
         [CatalogueEntry("1.013123", "Thu hồi đăng ký xe", None, (), aliases=("nộp biển số khi bán xe",))]
     )
     assert sold.search("bán xe rồi, nộp biển số ở đâu").best.recall >= 0.99
+    found = CatalogueIndex(
+        [
+            CatalogueEntry(
+                "1.010384", "Khôi phục giá trị sử dụng hộ chiếu", None, (), aliases=("khôi phục hộ chiếu đã báo mất",)
+            )
+        ]
+    )
+    assert found.search("lỡ báo mất rồi, giờ muốn khôi phục hộ chiếu").best.recall >= 0.99
 
 
 def test_a_procedure_said_done_tells_the_case_of_what_is_asked_after_it():
