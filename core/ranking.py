@@ -312,7 +312,7 @@ def _canonical(tokens: list[NormToken]) -> list[NormToken]:
     i = 0
     keys = [t.folded for t in tokens]
     while i < len(tokens):
-        for length in (3, 2, 1):
+        for length in (4, 3, 2, 1):
             window = tokens[i : i + length]
             official = next(
                 (

@@ -257,6 +257,7 @@ CANONICAL_TERMS: dict[str, str] = {
     "bằng lái": "giấy phép lái xe",
     "cà vẹt": "chứng nhận đăng ký xe",
     "cavet": "chứng nhận đăng ký xe",
+    "giấy đăng ký xe": "chứng nhận đăng ký xe",
     "thổ cư": "đất ở",
     "mở công ty": "thành lập công ty",
     "mở doanh nghiệp": "thành lập doanh nghiệp",

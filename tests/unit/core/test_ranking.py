@@ -563,6 +563,19 @@ def test_a_name_s_words_scattered_with_none_of_its_pairs_side_by_side_name_nothi
     assert answer(index, "lam so cho dat thua ke") == "1.013831"
 
 
+def test_giay_dang_ky_xe_is_the_vehicle_registration_certificate():
+    # A folk term of four words ("giấy đăng ký xe") is read as the official one like "cà vẹt".
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.013079", "Đổi chứng nhận đăng ký xe, biển số xe", None, ()),
+            CatalogueEntry("1.013067", "Đăng ký, cấp biển số xe lần đầu", None, (), aliases=("đăng ký xe máy",)),
+            CatalogueEntry("1.013082", "Cấp lại chứng nhận đăng ký xe, biển số xe", None, ()),
+        ]
+    )
+    assert answer(index, "muon doi giay dang ky xe") == "1.013079"
+    assert answer(index, "đổi giấy đăng ký xe ở đâu") == "1.013079"
+
+
 def test_a_name_that_adds_procedures_the_query_does_not_name_yields_to_the_one_it_names():
     index = CatalogueIndex(
         [
