@@ -762,6 +762,15 @@ class CatalogueIndex:
                 or (ABROAD_WORDS <= extra and extra <= FOREIGN_PERSON_WORDS)
             ):
                 return [_promoted(hit, top)] + [h for i, h in enumerate(hits) if i != position]
+        for position, hit in enumerate(hits[1:], start=1):
+            # "cho một người Nhật thuê phòng, khai báo tạm trú": not a variant of "Đăng ký tạm trú" by
+            # name, but the foreign person's procedure whose name holds every word the best one matched.
+            if hit.score < top.score - FOREIGN_SCORE_GAP:
+                break
+            name = self.name_words[self.entry_of_code[hit.code]]
+            foreign = FOREIGNER_WORDS <= name or FOREIGN_WORDS <= name  # not "… ở nước ngoài" (abroad)
+            if foreign and top.matched <= name and not hit.other_matter:
+                return [_promoted(hit, top)] + [h for i, h in enumerate(hits) if i != position]
         return hits
 
     def _prefer_correction(self, hits: list[Hit]) -> list[Hit]:
@@ -1403,6 +1412,8 @@ def _corrects(name: str) -> bool:
 # The words that make a name the variant "… có yếu tố nước ngoài", folded.
 FOREIGN_WORDS = frozenset({"yeu", "to", "nuoc", "ngoai"})
 ABROAD_WORDS = frozenset({"nuoc", "ngoai"})
+FOREIGNER_WORDS = frozenset({"nguoi", "nuoc", "ngoai"})
+FOREIGN_SCORE_GAP = 0.3  # how far below the best one the foreign person's procedure may score
 # The words a name adds to make its base name the foreign person's ("… của người nước ngoài",
 # "… cho người nước ngoài", "… có yếu tố nước ngoài"), folded.
 FOREIGN_PERSON_WORDS = FOREIGN_WORDS | NAME_FUNCTION_WORDS | frozenset({"co", "nguoi", "hoac", "cho", "doi", "voi"})

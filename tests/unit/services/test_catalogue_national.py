@@ -159,6 +159,8 @@ def test_unaccented_o_after_dat_is_still_residential_land(index):
         ("có khách ở lại nhà, có phải báo công an không", "2.001159"),
         # two procedures named, one does both
         ("khai sinh cho con kem nhan cha cho con", "1.000689"),
+        # a foreign person said: the foreigner's own procedure, though not a variant by name
+        ("khách du lịch người Hàn ở homestay nhà tôi, khai báo tạm trú cho khách ở đâu", "1.000253"),
     ],
 )
 def test_the_procedure_a_question_asks_for_among_those_it_names(index, query, code):
