@@ -55,6 +55,10 @@ def decision(index, query):
         ("khai sinh kết hợp nhận cha mẹ con", "1.000689"),
         ("lam che do om dau khi nghi om o dau", "1.001667"),
         ("dang ky ho can ngheo", "1.011606"),
+        ("xin chứng thực bản dịch hợp đồng lao động", "2.001008"),
+        ("nha ben canh lan chiem dat nha minh thi lam sao", "1.012812"),
+        ("địa chỉ thường trú ghi sai tên đường, điều chỉnh thông tin thường trú ở đâu", "1.010039"),
+        ("muốn tách mảnh đất làm đôi để bán bớt", "1.012784"),
     ],
 )
 def test_folk_names_abbreviations_glued_words_and_variants(index, query, code):
