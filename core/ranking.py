@@ -130,6 +130,9 @@ MAX_HEAD_SHARE = 3
 # "Gia hạn", "Điều chỉnh"), and those of a first issue ("Cấp mới", "lần đầu"), folded.
 REISSUE_WORDS = frozenset({"lai", "doi", "chuyen", "gia", "han", "dieu", "chinh"})
 FIRST_ISSUE_WORDS = frozenset({"moi", "lan", "dau"})
+# "lần đầu", folded, and the words of a name that issues a paper ("Cấp …", "Đăng ký …").
+FIRST_TIME = ("lan", "dau")
+ISSUE_WORDS = frozenset({"cap", "dang", "ky"})
 # The re-issue words that, said, ask for the re-issue whatever else the query names ("cấp lại", "cấp đổi").
 REISSUE_SAID_WORDS = frozenset({"lai", "doi"})
 # What happened to a paper, as a name of its re-issue says it ("… bị mất", "… bị hỏng"), folded.
@@ -472,6 +475,13 @@ class CatalogueIndex:
         self.name_text = [f" {' '.join(t.folded for t in _syllables(entry.name))} " for entry in self.entries]
         self.age_range = [_age_range(entry.name) for entry in self.entries]
         self.correcting = [_corrects(entry.name) for entry in self.entries]
+        # Phrases of procedures that issue a paper for the first time by name ("Cấp hộ chiếu …", not
+        # "Cấp lại …", nor a name that says "lần đầu" itself): a query's "lần đầu" is what they do.
+        first_issue = [
+            not (self.name_words[index] & (REISSUE_WORDS | {"lan"})) and bool(self.name_words[index] & ISSUE_WORDS)
+            for index in range(len(self.entries))
+        ]
+        self.phrase_first_issue = np.array([first_issue[owner] for owner in phrase_owner], dtype=float)
         self.level_free_name = [_LEVEL_QUALIFIER.sub("", folded_text(entry.name)).strip() for entry in self.entries]
         self.unknown_weight = max(math.log(1 + total / UNKNOWN_DOCUMENT_FREQUENCY), MIN_UNKNOWN_WEIGHT)
         self.longest_syllable = max((len(s) for s in self.folded_vocab), default=0)
@@ -589,7 +599,9 @@ class CatalogueIndex:
         unsaid_talk = self.phrase_talk - self.talk_matrix @ said_vector
         whole = np.where(self.phrase_weight - unsaid_talk > 0, self.phrase_weight - unsaid_talk, self.phrase_weight)
         recall = np.minimum(matched / whole, 1.0)
-        precision = np.minimum(content / query_weight, 1.0) if query_weight else np.zeros_like(content)
+        first_time = self._first_time_weight(tokens, talks)
+        explained = content + self.phrase_first_issue * first_time if first_time else content
+        precision = np.minimum(explained / query_weight, 1.0) if query_weight else np.zeros_like(content)
         order = np.divide(
             self.bigram_matrix @ bigram_query,
             self.phrase_bigrams,
@@ -687,6 +699,13 @@ class CatalogueIndex:
             return False
         before = [t for t in tokens if t.end <= span[0]]
         return bool(before) and before[-1].folded in NEGATION_WORDS
+
+    def _first_time_weight(self, tokens: list[NormToken], talks: list[bool]) -> float:
+        """The weight of "lần đầu" (for the first time) when the query says it as content."""
+        for i, (a, b) in enumerate(zip(tokens, tokens[1:])):
+            if (a.folded, b.folded) == FIRST_TIME and not talks[i] and not talks[i + 1]:
+                return sum(self.weight.get(w, 0.0) for w in FIRST_TIME)
+        return 0.0
 
     def _after_done(self, hits: list[Hit], tokens: list[NormToken]) -> list[Hit]:
         """A best procedure the query says is done ("… xong") before asking about content words its

@@ -576,6 +576,20 @@ def test_giay_dang_ky_xe_is_the_vehicle_registration_certificate():
     assert answer(index, "đổi giấy đăng ký xe ở đâu") == "1.013079"
 
 
+def test_lan_dau_is_what_a_first_issue_does():
+    # "lần đầu" is not a word of "Cấp hộ chiếu …" but what it does: no counter-evidence.
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.014061", "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên", None, ()),
+            CatalogueEntry("1.014064", "Cấp lại thẻ căn cước", None, ()),
+            CatalogueEntry("1.001456", "Cấp hộ chiếu phổ thông ở trong nước", None, ()),
+            CatalogueEntry("1.013067", "Đăng ký, cấp biển số xe lần đầu", None, ()),
+        ]
+    )
+    assert answer(index, "hộ chiếu phổ thông cấp lần đầu mất bao lâu") == "1.001456"
+    assert answer(index, "cap bien so xe lan dau") == "1.013067"
+
+
 def test_a_name_that_adds_procedures_the_query_does_not_name_yields_to_the_one_it_names():
     index = CatalogueIndex(
         [
