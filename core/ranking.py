@@ -130,6 +130,9 @@ MAX_HEAD_SHARE = 3
 # "Gia hạn", "Điều chỉnh"), and those of a first issue ("Cấp mới", "lần đầu"), folded.
 REISSUE_WORDS = frozenset({"lai", "doi", "chuyen", "gia", "han", "dieu", "chinh"})
 FIRST_ISSUE_WORDS = frozenset({"moi", "lan", "dau"})
+# Where a query says the person is (folded): in Vietnam, and the names' "ở nước ngoài" / "ở trong nước".
+IN_COUNTRY = ("o viet nam", "tai viet nam", "trong nuoc", "sinh song o viet nam")
+ABROAD_PLACE, HOME_PLACE = " o nuoc ngoai ", " o trong nuoc "
 # "lần đầu", folded, and the words of a name that issues a paper ("Cấp …", "Đăng ký …").
 FIRST_TIME = ("lan", "dau")
 ISSUE_WORDS = frozenset({"cap", "dang", "ky"})
@@ -655,6 +658,7 @@ class CatalogueIndex:
         hits = self._prefer_not_negated(hits, tokens)
         hits = _prefer_before_purpose(hits, _purpose_clauses(all_tokens))
         hits = self._after_done(hits, tokens)
+        hits = self._prefer_in_country(hits, keys_of(tokens))
         return SearchResult(
             hits[:limit], self._ambiguous(hits, said, content_said), tuple(unexplained), self._runner_up(hits)
         )
@@ -699,6 +703,24 @@ class CatalogueIndex:
             return False
         before = [t for t in tokens if t.end <= span[0]]
         return bool(before) and before[-1].folded in NEGATION_WORDS
+
+    def _prefer_in_country(self, hits: list[Hit], keys: list[str]) -> list[Hit]:
+        """A query that says the person is in Vietnam ("người nước ngoài … ở vn lâu năm muốn nhập
+        quốc tịch") means the procedure "… ở trong nước", not its sibling "… ở nước ngoài" that its
+        words "nước ngoài" (said of the person) made best."""
+        if len(hits) < 2 or hits[0].by_code:
+            return hits
+        text = f" {' '.join(keys)} "
+        if not any(f" {place} " in text for place in IN_COUNTRY):
+            return hits
+        top_name = self.level_free_name[self.entry_of_code[hits[0].code]]
+        if ABROAD_PLACE not in f" {top_name} ":
+            return hits
+        sibling = f" {top_name} ".replace(ABROAD_PLACE, HOME_PLACE).strip()
+        for position, hit in enumerate(hits[1:], start=1):
+            if self.level_free_name[self.entry_of_code[hit.code]] == sibling:
+                return [_promoted(hit, hits[0])] + [h for i, h in enumerate(hits) if i != position]
+        return hits
 
     def _first_time_weight(self, tokens: list[NormToken], talks: list[bool]) -> float:
         """The weight of "lần đầu" (for the first time) when the query says it as content."""

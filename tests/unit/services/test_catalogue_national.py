@@ -165,6 +165,8 @@ def test_unaccented_o_after_dat_is_still_residential_land(index):
         ("khai sinh cho con kem nhan cha cho con", "1.000689"),
         # a foreign person said: the foreigner's own procedure, though not a variant by name
         ("khách du lịch người Hàn ở homestay nhà tôi, khai báo tạm trú cho khách ở đâu", "1.000253"),
+        # a foreign person who lives in Vietnam: the procedure done in the country, not from abroad
+        ("nguoi nuoc ngoai sinh song o viet nam muon xin nhap quoc tich", "2.002039"),
     ],
 )
 def test_the_procedure_a_question_asks_for_among_those_it_names(index, query, code):
