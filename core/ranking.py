@@ -20,6 +20,9 @@ explained by a procedure that shares one of its words. How people ask ("cho
 em hỏi", "bao lâu", "ở đâu") is neither evidence nor counter-evidence. A name said
 whole beside a qualifier that makes it another matter ("hộ chiếu công vụ", "đấu giá biển
 số xe"; core.text.OTHER_MATTER_QUALIFIERS) that the name lacks is no mention at all.
+What a query says around a name tells its case, not another procedure: a purpose clause
+("… để nhập quốc tịch …"), a procedure said done ("đăng ký kết hôn xong …"), words of a name
+scattered with none of its pairs side by side ("thửa đất liền kề" is no "đất thừa kế").
 :func:`decide` turns a result into what the assistant does: answer one
 procedure, ask between at most four, or say the catalogue does not hold it.
 """
