@@ -59,6 +59,7 @@ def decision(index, query):
         ("nha ben canh lan chiem dat nha minh thi lam sao", "1.012812"),
         ("địa chỉ thường trú ghi sai tên đường, điều chỉnh thông tin thường trú ở đâu", "1.010039"),
         ("muốn tách mảnh đất làm đôi để bán bớt", "1.012784"),
+        ("chưa cưới nhưng muốn làm giấy khai sinh cho con có tên cha", "1.000689"),
     ],
 )
 def test_folk_names_abbreviations_glued_words_and_variants(index, query, code):
