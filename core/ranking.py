@@ -1389,7 +1389,8 @@ def _purpose_clauses(tokens: Sequence[NormToken]) -> list[tuple[int, int]]:
         ):
             continue
         end = next((t.start for t in tokens[i + 1 :] if t.kind == "punct"), None)
-        clauses.append((token.start, end if end is not None else tokens[-1].end + 1))
+        # from the word after "để": a name's own "đê" / "dê" typed without accents stays outside
+        clauses.append((token.end, end if end is not None else tokens[-1].end + 1))
     return clauses
 
 

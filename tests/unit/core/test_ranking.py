@@ -484,7 +484,7 @@ def test_what_a_procedure_is_for_is_not_the_procedure_asked_about():
     # Without "để" the two are named alike; "để lại" (left behind) is no purpose.
     assert _purpose_clauses(normalize("mảnh đất ông bà để lại")) == []
     assert _purpose_clauses(normalize("de nghi cap lai")) == []
-    assert _purpose_clauses(normalize("lam the de di hoc, o dau")) == [(8, 17)]
+    assert _purpose_clauses(normalize("lam the de di hoc, o dau")) == [(10, 17)]
 
 
 def test_a_name_said_without_its_joining_words_is_said_whole():
