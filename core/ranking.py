@@ -462,8 +462,18 @@ class CatalogueIndex:
         self.folded_matrix = _csr(folded_rows, len(self.folded_vocab))
         self.accented_matrix = _csr(accented_rows, len(self.accented_vocab))
         self.bigram_matrix = _csr(bigram_rows, len(self.bigram_vocab))
-        self.talk_matrix = _csr(talk_rows, len(self.folded_vocab))
-        self.phrase_talk = np.asarray(self.talk_matrix.sum(axis=1)).ravel()
+        talk_matrix = _csr(talk_rows, len(self.folded_vocab))
+        self.phrase_talk = np.asarray(talk_matrix.sum(axis=1)).ravel()
+        # Each joining word's phrases and weight in them (a handful of words: no matrix product per query).
+        by_word = talk_matrix.tocsc()
+        vocab_of = {column: word for word, column in self.folded_vocab.items()}
+        self.joining_rows = {
+            vocab_of[column]: (
+                by_word.indices[by_word.indptr[column] : by_word.indptr[column + 1]],
+                by_word.data[by_word.indptr[column] : by_word.indptr[column + 1]],
+            )
+            for column in np.flatnonzero(np.diff(by_word.indptr))
+        }
         self.phrase_owner = np.array(phrase_owner, dtype=np.int64)
         self.phrase_factor = np.array(phrase_factor)
         self.phrase_tokens = phrase_tokens
@@ -598,11 +608,10 @@ class CatalogueIndex:
 
         content = self.folded_matrix @ content_query + self.accented_matrix @ accented_content
         matched = content + self.folded_matrix @ talk_query + self.accented_matrix @ accented_talk
-        said_vector = np.zeros(len(self.folded_vocab))
-        for key in resolved:
-            if key is not None:
-                said_vector[self.folded_vocab[key]] = 1.0
-        unsaid_talk = self.phrase_talk - self.talk_matrix @ said_vector
+        unsaid_talk = self.phrase_talk.copy()
+        for key in {key for key in resolved if key in self.joining_rows}:
+            rows, weights = self.joining_rows[key]
+            unsaid_talk[rows] -= weights
         whole = np.where(self.phrase_weight - unsaid_talk > 0, self.phrase_weight - unsaid_talk, self.phrase_weight)
         recall = np.minimum(matched / whole, 1.0)
         first_time = self._first_time_weight(tokens, talks)
@@ -644,10 +653,10 @@ class CatalogueIndex:
                 tokens,
                 [None if i in unmatched else key for i, key in enumerate(resolved)],
                 qualifiers,
+                float(order[phrase]),
             )
             for owner, phrase in picked.items()
         ]
-        hits = [replace(h, order=round(float(order[p]), 4)) for h, p in zip(hits, picked.values())]
         said = {key for i, key in enumerate(resolved) if key and i not in unmatched}
         content_said = {key for i, key in enumerate(resolved) if key and i not in unmatched and not talks[i]}
         hits = self._prefer_variants(hits, list(picked.values()), said)
@@ -1097,7 +1106,7 @@ class CatalogueIndex:
         _, _, pieces = min(best[len(word)].values(), key=lambda c: c[:2])
         return pieces if len(pieces) >= 2 else None
 
-    def _hit(self, owner, phrase, score, recall, precision, tokens, resolved, qualifiers=()) -> Hit:
+    def _hit(self, owner, phrase, score, recall, precision, tokens, resolved, qualifiers=(), order=1.0) -> Hit:
         entry = self.entries[owner]
         phrase_syllables = {t.folded for t in self.phrase_tokens[phrase]}
         positions = [i for i, key in enumerate(resolved) if key in phrase_syllables]
@@ -1142,6 +1151,7 @@ class CatalogueIndex:
             evidence=evidence,
             said=frozenset(resolved[i] or "" for i in positions),
             other_matter=other_matter,
+            order=round(order, 4),
         )
 
     @staticmethod
