@@ -749,25 +749,37 @@ class CatalogueIndex:
         if not hits or hits[0].by_code or not hits[0].spans:
             return hits
         top = hits[0]
+        start, end = top.mention_span or (0, 0)
         done = next(
-            (i for i, t in enumerate(tokens) if t.folded == DONE_WORD and t.start >= top.spans[-1][1]),
+            (
+                i
+                for i, t in enumerate(tokens)
+                if t.folded == DONE_WORD
+                and start - 1 <= t.end
+                and t.start - end <= DONE_REACH  # "X xong", "làm xong X"
+            ),
             None,
         )
-        if done is None or tokens[done].start - top.spans[-1][1] > DONE_REACH:
+        if done is None:
             return hits
+        rest = max(tokens[done].end, end)  # what is said after the procedure done
         talks = self._conversation_flags(tokens)
         name = self.name_words[self.entry_of_code[top.code]]
         after = {
             t.folded
-            for t, talk in zip(tokens[done + 1 :], talks[done + 1 :])
-            if not talk and t.folded.isalpha() and t.folded not in name and t.folded not in RESULT_WORDS
+            for t, talk in zip(tokens, talks)
+            if t.start >= rest
+            and not talk
+            and t.folded.isalpha()
+            and t.folded not in name
+            and t.folded not in RESULT_WORDS
         }
         if not after:
             return hits  # "khai sinh xong bao lâu có": still about it
         for position, hit in enumerate(hits[1:], start=1):
             if hit.score < top.score - CLARIFY_SCORE_GAP:
                 break
-            if hit.evidence >= 2 and all(s >= tokens[done].end for s, _ in hit.spans):
+            if hit.evidence >= 2 and all(s >= rest for s, _ in hit.spans):
                 return [replace(hit, score=round(top.score + 0.001, 4))] + [
                     h for i, h in enumerate(hits) if i != position
                 ]

@@ -527,6 +527,8 @@ def test_a_procedure_said_done_tells_the_case_of_what_is_asked_after_it():
     assert answer(index, "đăng ký kết hôn xong thì đăng ký thường trú về nhà chồng thế nào") == "1.004222"
     # Only how people ask after it: still about it.
     assert answer(index, "đăng ký kết hôn xong bao lâu thì có") == "1.000894"
+    # "xong" said before the procedure ("làm xong …") tells the same.
+    assert answer(index, "làm xong đăng ký khai sinh có phải báo cho nhà trường biết không") is None
 
 
 def test_a_trade_with_a_licence_of_its_own_is_not_the_shop_s_registration():
