@@ -1394,6 +1394,8 @@ def _acronyms(phrases: list[list[NormToken]]) -> dict[str, tuple[str, ...]]:
 # "để lại" (left behind: "di sản bố để lại"). Typed without accents, "de" is also "đề" ("đề nghị", "đề
 # xuất", "đề án", "đề tài", "chủ đề") and "đẻ" ("sinh đẻ").
 NOT_PURPOSE_AFTER = frozenset({"lai"})
+# "làm sao để …", "thế nào để …", "cần gì để …" ask how to do what follows: it is no purpose, folded.
+ASKING_BEFORE_PURPOSE = frozenset({"sao", "nao", "gi", "j"})
 UNACCENTED_NOT_PURPOSE_AFTER = frozenset({"nghi", "xuat", "an", "tai", "cuong", "muc"})
 UNACCENTED_NOT_PURPOSE_BEFORE = frozenset({"sinh", "chu", "van", "tieu"})
 
@@ -1406,8 +1408,10 @@ def _purpose_clauses(tokens: Sequence[NormToken]) -> list[tuple[int, int]]:
             continue
         nxt = tokens[i + 1].folded if i + 1 < len(tokens) else None
         prev = tokens[i - 1].folded if i else None
-        if nxt in NOT_PURPOSE_AFTER or (
-            token.text == "de" and (nxt in UNACCENTED_NOT_PURPOSE_AFTER or prev in UNACCENTED_NOT_PURPOSE_BEFORE)
+        if (
+            nxt in NOT_PURPOSE_AFTER
+            or prev in ASKING_BEFORE_PURPOSE
+            or (token.text == "de" and (nxt in UNACCENTED_NOT_PURPOSE_AFTER or prev in UNACCENTED_NOT_PURPOSE_BEFORE))
         ):
             continue
         end = next((t.start for t in tokens[i + 1 :] if t.kind == "punct"), None)

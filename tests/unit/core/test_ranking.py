@@ -484,6 +484,8 @@ def test_what_a_procedure_is_for_is_not_the_procedure_asked_about():
     # Without "để" the two are named alike; "để lại" (left behind) is no purpose.
     assert _purpose_clauses(normalize("mảnh đất ông bà để lại")) == []
     assert _purpose_clauses(normalize("de nghi cap lai")) == []
+    # "làm sao để …" asks how to do what follows
+    assert _purpose_clauses(normalize("làm sao để đăng ký kết hôn")) == []
     assert _purpose_clauses(normalize("lam the de di hoc, o dau")) == [(10, 17)]
 
 
