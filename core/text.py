@@ -239,7 +239,6 @@ OTHER_MATTER_ANYWHERE = frozenset(
         "kinh doanh rượu",
         "bán lẻ xăng dầu",
         "kinh doanh xăng dầu",
-        "cây xăng",
     }
 )
 # Typed without diacritics, an accented-only qualifier still counts beside words that only go with
