@@ -207,7 +207,7 @@ OTHER_MATTER_QUALIFIERS: tuple[str, ...] = (
     "công tơ điện",
     "đồng hồ điện",
     # trades that need a licence of their own (Công Thương), beside the shop's household-business
-    # registration: "mở cửa hàng bán lẻ thuốc lá", "giấy phép kinh doanh rượu", "mở cây xăng"
+    # registration: "mở cửa hàng bán lẻ thuốc lá", "giấy phép kinh doanh rượu"
     "bán lẻ thuốc lá",
     "bán buôn thuốc lá",
     "bán thuốc lá",
@@ -218,7 +218,6 @@ OTHER_MATTER_QUALIFIERS: tuple[str, ...] = (
     "kinh doanh rượu",
     "bán lẻ xăng dầu",
     "kinh doanh xăng dầu",
-    "cây xăng",
 )
 OTHER_MATTER_ACCENTED_ONLY = frozenset({"bản án"})
 # Qualifiers that make the whole question another matter wherever they are said: a complaint, a

@@ -543,7 +543,7 @@ def test_a_trade_with_a_licence_of_its_own_is_not_the_shop_s_registration():
     assert answer(index, "mở cửa hàng tạp hóa thì đăng ký ở đâu") == "1.001612"
     assert answer(index, "mở cửa hàng tạp hóa, muốn bán rượu thì xin phép ở đâu") is None
     assert answer(index, "mo quan nho ban le xang dau can giay to gi") is None
-    assert answer(index, "mở cây xăng ở xã cần đăng ký hộ kinh doanh không") is None
+    assert answer(index, "mở cửa hàng kinh doanh xăng dầu cần đăng ký hộ kinh doanh không") is None
 
 
 def test_a_name_s_words_scattered_with_none_of_its_pairs_side_by_side_name_nothing():
