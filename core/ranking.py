@@ -20,6 +20,9 @@ explained by a procedure that shares one of its words. How people ask ("cho
 em hỏi", "bao lâu", "ở đâu") is neither evidence nor counter-evidence. A name said
 whole beside a qualifier that makes it another matter ("hộ chiếu công vụ", "đấu giá biển
 số xe"; core.text.OTHER_MATTER_QUALIFIERS) that the name lacks is no mention at all.
+What a query says around a name tells its case, not another procedure: a purpose clause
+("… để nhập quốc tịch …"), a procedure said done ("đăng ký kết hôn xong …"), words of a name
+scattered with none of its pairs side by side ("thửa đất liền kề" is no "đất thừa kế").
 :func:`decide` turns a result into what the assistant does: answer one
 procedure, ask between at most four, or say the catalogue does not hold it.
 """
@@ -71,6 +74,9 @@ CLARIFY_MIN_RECALL = 0.7  # how much of the best name a query must say to be ask
 # A name said almost whole ("cấp hộ chiếu phổ thông" of "… ở trong nước") may come with more words.
 NEARLY_WHOLE_NAME, NEARLY_WHOLE_NAME_PRECISION = 0.9, 0.5
 MIN_SCORE = 0.35
+# A name said whole inside a longer question must have some of its word pairs said side by side:
+# its words scattered over a story ("gộp hai thửa đất liền kề" holds "đất thừa kế") name nothing.
+WHOLE_NAME_MIN_ORDER = 0.01
 # A question made only of a long name's words must still say a fair part of it: six common
 # syllables scattered over a name of eighty ("xin dac xa cho ck dang o tu") name nothing.
 ALL_WORDS_MIN_RECALL = 0.2
@@ -127,6 +133,14 @@ MAX_HEAD_SHARE = 3
 # "Gia hạn", "Điều chỉnh"), and those of a first issue ("Cấp mới", "lần đầu"), folded.
 REISSUE_WORDS = frozenset({"lai", "doi", "chuyen", "gia", "han", "dieu", "chinh"})
 FIRST_ISSUE_WORDS = frozenset({"moi", "lan", "dau"})
+# Where a query says the person is (folded): in Vietnam, and the names' "ở nước ngoài" / "ở trong nước".
+IN_COUNTRY = ("o viet nam", "tai viet nam", "trong nuoc", "sinh song o viet nam")
+ABROAD_PLACE, HOME_PLACE = " o nuoc ngoai ", " o trong nuoc "
+# "lần đầu", folded, and the words of a name that issues a paper ("Cấp …", "Đăng ký …").
+FIRST_TIME = ("lan", "dau")
+ISSUE_WORDS = frozenset({"cap", "dang", "ky"})
+# The re-issue words that, said, ask for the re-issue whatever else the query names ("cấp lại", "cấp đổi").
+REISSUE_SAID_WORDS = frozenset({"lai", "doi"})
 # What happened to a paper, as a name of its re-issue says it ("… bị mất", "… bị hỏng"), folded.
 STATE_WORDS = frozenset({"mat", "hong", "gay", "rach", "nat", "het"})
 # Words that tell what happened to a paper or what is done again ("làm lại", "bị mất", "hết hạn",
@@ -137,10 +151,17 @@ CIRCUMSTANCE_WORDS = (
     | FIRST_ISSUE_WORDS
     | frozenset({"cap", "lam", "bi", "do", "mat", "het", "hong", "gay", "rach", "nat", "cu", "thay", "xin"})
 )
+# "xong" (done) right after a procedure's mention, within this many characters ("kết hôn rồi xong"), folded.
+DONE_WORD, DONE_REACH = "xong", 8
+# Words after "xong" that ask for the procedure's own result ("xong thì nhận giấy gì"), folded.
+RESULT_WORDS = frozenset({"nhan", "giay", "ket", "qua", "hen"})
 # Words that say a procedure was not done, right before its name ("chưa đăng ký kết hôn"), folded.
 NEGATION_WORDS = frozenset({"chua", "khong", "ko", "k", "hong"})
 # Words of a name that only join its others ("các thủ tục", "về"): no difference between two names.
 NAME_FUNCTION_WORDS = frozenset({"cac", "nhung", "ve", "cua", "va"})
+# Words that only join a name's or a folk name's others, as a query may leave them out (as written
+# in names: "đã" joins, "đa" of "đa mục đích" does not).
+JOINING_WORDS = frozenset({"các", "những", "về", "của", "và", "cho", "với", "khi", "đã"})
 # A best procedure this far ahead of the next, saying this much of its name and of the query,
 # is answered though the question's other words dilute its precision (see far_ahead).
 MARGIN_GAP, MARGIN_MIN_SCORE, MARGIN_MIN_RECALL, MARGIN_MIN_PRECISION = 0.2, 0.6, 0.6, 0.6
@@ -199,6 +220,11 @@ class Hit:
     # Qualifiers said beside the mention that make it another matter this name does not cover
     # ("công vụ" in "cấp hộ chiếu công vụ"; see core.text.OTHER_MATTER_QUALIFIERS), folded.
     other_matter: tuple[str, ...] = ()
+    # The query says this procedure is done and asks about what comes after ("đăng ký kết hôn xong
+    # có phải đổi họ không"): it tells the case, it is not what is asked about.
+    done: bool = False
+    # The share of the phrase's word pairs the query says side by side (its recall when it has none).
+    order: float = 1.0
 
     @property
     def mention_span(self) -> tuple[int, int] | None:
@@ -295,7 +321,7 @@ def _canonical(tokens: list[NormToken]) -> list[NormToken]:
     i = 0
     keys = [t.folded for t in tokens]
     while i < len(tokens):
-        for length in (3, 2, 1):
+        for length in (4, 3, 2, 1):
             window = tokens[i : i + length]
             official = next(
                 (
@@ -417,6 +443,7 @@ class CatalogueIndex:
                     self.delete_map[deleted].add(syllable)
 
         folded_rows, accented_rows, bigram_rows = [], [], []
+        talk_rows: list[dict[int, float]] = []
         self.phrase_weight = np.zeros(len(phrase_tokens))
         self.phrase_bigrams = np.zeros(len(phrase_tokens))
         for row, tokens in enumerate(phrase_tokens):
@@ -426,10 +453,27 @@ class CatalogueIndex:
             pairs = {(a.folded, b.folded) for a, b in zip(tokens, tokens[1:])}
             bigram_rows.append({self.bigram_vocab[p]: 1.0 for p in pairs})
             self.phrase_weight[row] = sum(self.weight[s] for s in folded)
+            # Words that only join a name's or folk name's others ("cho", "của", "các"): a query that
+            # leaves them out still says the whole name.
+            talk_rows.append(
+                {self.folded_vocab[t.folded]: self.weight[t.folded] for t in tokens if t.text in JOINING_WORDS}
+            )
             self.phrase_bigrams[row] = len(pairs)
         self.folded_matrix = _csr(folded_rows, len(self.folded_vocab))
         self.accented_matrix = _csr(accented_rows, len(self.accented_vocab))
         self.bigram_matrix = _csr(bigram_rows, len(self.bigram_vocab))
+        talk_matrix = _csr(talk_rows, len(self.folded_vocab))
+        self.phrase_talk = np.asarray(talk_matrix.sum(axis=1)).ravel()
+        # Each joining word's phrases and weight in them (a handful of words: no matrix product per query).
+        by_word = talk_matrix.tocsc()
+        vocab_of = {column: word for word, column in self.folded_vocab.items()}
+        self.joining_rows = {
+            vocab_of[column]: (
+                by_word.indices[by_word.indptr[column] : by_word.indptr[column + 1]],
+                by_word.data[by_word.indptr[column] : by_word.indptr[column + 1]],
+            )
+            for column in np.flatnonzero(np.diff(by_word.indptr))
+        }
         self.phrase_owner = np.array(phrase_owner, dtype=np.int64)
         self.phrase_factor = np.array(phrase_factor)
         self.phrase_tokens = phrase_tokens
@@ -447,6 +491,13 @@ class CatalogueIndex:
         self.name_text = [f" {' '.join(t.folded for t in _syllables(entry.name))} " for entry in self.entries]
         self.age_range = [_age_range(entry.name) for entry in self.entries]
         self.correcting = [_corrects(entry.name) for entry in self.entries]
+        # Phrases of procedures that issue a paper for the first time by name ("Cấp hộ chiếu …", not
+        # "Cấp lại …", nor a name that says "lần đầu" itself): a query's "lần đầu" is what they do.
+        first_issue = [
+            not (self.name_words[index] & (REISSUE_WORDS | {"lan"})) and bool(self.name_words[index] & ISSUE_WORDS)
+            for index in range(len(self.entries))
+        ]
+        self.phrase_first_issue = np.array([first_issue[owner] for owner in phrase_owner], dtype=float)
         self.level_free_name = [_LEVEL_QUALIFIER.sub("", folded_text(entry.name)).strip() for entry in self.entries]
         self.unknown_weight = max(math.log(1 + total / UNKNOWN_DOCUMENT_FREQUENCY), MIN_UNKNOWN_WEIGHT)
         self.longest_syllable = max((len(s) for s in self.folded_vocab), default=0)
@@ -557,8 +608,15 @@ class CatalogueIndex:
 
         content = self.folded_matrix @ content_query + self.accented_matrix @ accented_content
         matched = content + self.folded_matrix @ talk_query + self.accented_matrix @ accented_talk
-        recall = np.minimum(matched / self.phrase_weight, 1.0)
-        precision = np.minimum(content / query_weight, 1.0) if query_weight else np.zeros_like(content)
+        unsaid_talk = self.phrase_talk.copy()
+        for key in {key for key in resolved if key in self.joining_rows}:
+            rows, weights = self.joining_rows[key]
+            unsaid_talk[rows] -= weights
+        whole = np.where(self.phrase_weight - unsaid_talk > 0, self.phrase_weight - unsaid_talk, self.phrase_weight)
+        recall = np.minimum(matched / whole, 1.0)
+        first_time = self._first_time_weight(tokens, talks)
+        explained = content + self.phrase_first_issue * first_time if first_time else content
+        precision = np.minimum(explained / query_weight, 1.0) if query_weight else np.zeros_like(content)
         order = np.divide(
             self.bigram_matrix @ bigram_query,
             self.phrase_bigrams,
@@ -595,6 +653,7 @@ class CatalogueIndex:
                 tokens,
                 [None if i in unmatched else key for i, key in enumerate(resolved)],
                 qualifiers,
+                float(order[phrase]),
             )
             for owner, phrase in picked.items()
         ]
@@ -609,6 +668,9 @@ class CatalogueIndex:
             hits = self._prefer_foreign_variant(hits)
         hits = self._prefer_bundle(hits)
         hits = self._prefer_not_negated(hits, tokens)
+        hits = _prefer_before_purpose(hits, _purpose_clauses(all_tokens))
+        hits = self._after_done(hits, tokens)
+        hits = self._prefer_in_country(hits, keys_of(tokens))
         return SearchResult(
             hits[:limit], self._ambiguous(hits, said, content_said), tuple(unexplained), self._runner_up(hits)
         )
@@ -654,6 +716,75 @@ class CatalogueIndex:
         before = [t for t in tokens if t.end <= span[0]]
         return bool(before) and before[-1].folded in NEGATION_WORDS
 
+    def _prefer_in_country(self, hits: list[Hit], keys: list[str]) -> list[Hit]:
+        """A query that says the person is in Vietnam ("người nước ngoài … ở vn lâu năm muốn nhập
+        quốc tịch") means the procedure "… ở trong nước", not its sibling "… ở nước ngoài" that its
+        words "nước ngoài" (said of the person) made best."""
+        if len(hits) < 2 or hits[0].by_code:
+            return hits
+        text = f" {' '.join(keys)} "
+        if not any(f" {place} " in text for place in IN_COUNTRY):
+            return hits
+        top_name = self.level_free_name[self.entry_of_code[hits[0].code]]
+        if ABROAD_PLACE not in f" {top_name} ":
+            return hits
+        sibling = f" {top_name} ".replace(ABROAD_PLACE, HOME_PLACE).strip()
+        for position, hit in enumerate(hits[1:], start=1):
+            if self.level_free_name[self.entry_of_code[hit.code]] == sibling:
+                return [_promoted(hit, hits[0])] + [h for i, h in enumerate(hits) if i != position]
+        return hits
+
+    def _first_time_weight(self, tokens: list[NormToken], talks: list[bool]) -> float:
+        """The weight of "lần đầu" (for the first time) when the query says it as content."""
+        for i, (a, b) in enumerate(zip(tokens, tokens[1:])):
+            if (a.folded, b.folded) == FIRST_TIME and not talks[i] and not talks[i + 1]:
+                return sum(self.weight.get(w, 0.0) for w in FIRST_TIME)
+        return 0.0
+
+    def _after_done(self, hits: list[Hit], tokens: list[NormToken]) -> list[Hit]:
+        """A best procedure the query says is done ("… xong") before asking about content words its
+        name does not hold ("đăng ký kết hôn xong có phải đổi họ cho vợ", "xây nhà xong muốn đưa vào sổ")
+        tells the case: a near procedure named by words after "xong" is meant, ranked just above;
+        without one, the best one is no answer (Hit.done)."""
+        if not hits or hits[0].by_code or not hits[0].spans:
+            return hits
+        top = hits[0]
+        start, end = top.mention_span or (0, 0)
+        done = next(
+            (
+                i
+                for i, t in enumerate(tokens)
+                if t.folded == DONE_WORD
+                and start - 1 <= t.end
+                and t.start - end <= DONE_REACH  # "X xong", "làm xong X"
+            ),
+            None,
+        )
+        if done is None:
+            return hits
+        rest = max(tokens[done].end, end)  # what is said after the procedure done
+        talks = self._conversation_flags(tokens)
+        name = self.name_words[self.entry_of_code[top.code]]
+        after = {
+            t.folded
+            for t, talk in zip(tokens, talks)
+            if t.start >= rest
+            and not talk
+            and t.folded.isalpha()
+            and t.folded not in name
+            and t.folded not in RESULT_WORDS
+        }
+        if not after:
+            return hits  # "khai sinh xong bao lâu có": still about it
+        for position, hit in enumerate(hits[1:], start=1):
+            if hit.score < top.score - CLARIFY_SCORE_GAP:
+                break
+            if hit.evidence >= 2 and all(s >= rest for s, _ in hit.spans):
+                return [replace(hit, score=round(top.score + 0.001, 4))] + [
+                    h for i, h in enumerate(hits) if i != position
+                ]
+        return [replace(top, done=True)] + hits[1:]
+
     def _prefer_bundle(self, hits: list[Hit]) -> list[Hit]:
         """Two procedures the query names whole, each by other words ("khai sinh cho con kèm nhận
         cha", "làm khai tử, xóa hộ khẩu và nhận tiền mai táng"), and a procedure whose name holds
@@ -695,6 +826,15 @@ class CatalogueIndex:
                 # "Đổi giấy phép lái xe hoặc bằng lái xe của người nước ngoài" beside "Đổi giấy phép lái xe"
                 or (ABROAD_WORDS <= extra and extra <= FOREIGN_PERSON_WORDS)
             ):
+                return [_promoted(hit, top)] + [h for i, h in enumerate(hits) if i != position]
+        for position, hit in enumerate(hits[1:], start=1):
+            # "cho một người Nhật thuê phòng, khai báo tạm trú": not a variant of "Đăng ký tạm trú" by
+            # name, but the foreign person's procedure whose name holds every word the best one matched.
+            if hit.score < top.score - FOREIGN_SCORE_GAP:
+                break
+            name = self.name_words[self.entry_of_code[hit.code]]
+            foreign = FOREIGNER_WORDS <= name or FOREIGN_WORDS <= name  # not "… ở nước ngoài" (abroad)
+            if foreign and top.matched <= name and not hit.other_matter:
                 return [_promoted(hit, top)] + [h for i, h in enumerate(hits) if i != position]
         return hits
 
@@ -754,14 +894,15 @@ class CatalogueIndex:
                 _reissue_said(name, top_name, said)
                 or _reissue_said(self.head_words[entry], top_head, said)
                 # (words of how people talk count as said here: "nhà ở không thuộc tài sản công")
-                or (
-                    not named_whole
-                    and (
-                        _reissue_of(top_name, name, said_all or said) or _adds_unsaid(top_name, name, said_all or said)
-                    )
-                )
+                # a re-issue whose own words the query does not say is not named whole, whatever its recall
+                or _reissue_of(top_name, name, said_all or said)
+                or (not named_whole and _adds_unsaid(top_name, name, said_all or said))
             ):
-                promoted = replace(hit, score=round(top.score + 0.001, 4))
+                promoted = (
+                    _promoted(hit, top)  # the first issue: the words the query says of both are as much its own
+                    if named_whole and _reissue_of(top_name, name, said_all or said)
+                    else replace(hit, score=round(top.score + 0.001, 4))
+                )
                 return [promoted] + [h for i, h in enumerate(hits) if i != position]
         for hit in self._near(hits)[1:]:
             name = self.name_words[self.entry_of_code[hit.code]]
@@ -773,6 +914,19 @@ class CatalogueIndex:
                 position = hits.index(hit)
                 promoted = replace(hit, score=round(top.score + 0.001, 4))
                 return [promoted] + [h for i, h in enumerate(hits) if i != position]
+        for hit in hits[1:]:
+            # "giấy chứng nhận hộ kinh doanh bị rách, xin cấp lại": a re-issue the query says, of a paper
+            # whose words hold all the best one matched, is meant rather than a name with no re-issue in it.
+            name = self.name_words[self.entry_of_code[hit.code]]
+            if (
+                hit.score >= top.score - CLARIFY_SCORE_GAP
+                and (name - top_name) & said & REISSUE_SAID_WORDS
+                and not top_name & REISSUE_WORDS
+                and top.matched <= hit.matched
+                and not hit.other_matter
+            ):
+                position = hits.index(hit)
+                return [_promoted(hit, top)] + [h for i, h in enumerate(hits) if i != position]
         for hit in hits[1:]:
             # "bằng lái xe máy của e mất": the loss the query states is the re-issue that names it
             # ("Cấp lại giấy phép lái xe bị mất"), not the renewal its other words match a little better.
@@ -964,7 +1118,7 @@ class CatalogueIndex:
         _, _, pieces = min(best[len(word)].values(), key=lambda c: c[:2])
         return pieces if len(pieces) >= 2 else None
 
-    def _hit(self, owner, phrase, score, recall, precision, tokens, resolved, qualifiers=()) -> Hit:
+    def _hit(self, owner, phrase, score, recall, precision, tokens, resolved, qualifiers=(), order=1.0) -> Hit:
         entry = self.entries[owner]
         phrase_syllables = {t.folded for t in self.phrase_tokens[phrase]}
         positions = [i for i, key in enumerate(resolved) if key in phrase_syllables]
@@ -1009,6 +1163,7 @@ class CatalogueIndex:
             evidence=evidence,
             said=frozenset(resolved[i] or "" for i in positions),
             other_matter=other_matter,
+            order=round(order, 4),
         )
 
     @staticmethod
@@ -1091,7 +1246,7 @@ def confident(hit: Hit, thresholds: Thresholds) -> bool:
     """
     if hit.by_code or (hit.extends and hit.score >= thresholds.min_score):
         return True  # a variant of a name said whole: the base name's evidence and more
-    if hit.other_matter:
+    if hit.other_matter or hit.done:
         return False  # "hộ chiếu công vụ": the name said, qualified into what it does not cover
     if hit.evidence < 2 and hit.recall < 0.99:
         return False
@@ -1111,7 +1266,7 @@ def confident(hit: Hit, thresholds: Thresholds) -> bool:
         and hit.recall >= thresholds.min_recall
         and (
             hit.precision >= thresholds.min_precision
-            or hit.recall >= 0.99
+            or (hit.recall >= 0.99 and hit.order >= WHOLE_NAME_MIN_ORDER)
             or (hit.recall >= NEARLY_WHOLE_NAME and hit.precision >= NEARLY_WHOLE_NAME_PRECISION)
         )
     )
@@ -1138,6 +1293,7 @@ def far_ahead(result: SearchResult, thresholds: Thresholds = Thresholds()) -> bo
         or result.unexplained
         or names_nothing(best)
         or best.other_matter
+        or best.done
     ):
         return False
     second = (
@@ -1234,6 +1390,58 @@ def _acronyms(phrases: list[list[NormToken]]) -> dict[str, tuple[str, ...]]:
     return out
 
 
+# "để" before what a procedure is for ("thôi quốc tịch để nhập quốc tịch nước khác"), folded; not in
+# "để lại" (left behind: "di sản bố để lại"). Typed without accents, "de" is also "đề" ("đề nghị", "đề
+# xuất", "đề án", "đề tài", "chủ đề") and "đẻ" ("sinh đẻ").
+NOT_PURPOSE_AFTER = frozenset({"lai"})
+# "làm sao để …", "thế nào để …", "cần gì để …" ask how to do what follows: it is no purpose, folded.
+ASKING_BEFORE_PURPOSE = frozenset({"sao", "nao", "gi", "j"})
+UNACCENTED_NOT_PURPOSE_AFTER = frozenset({"nghi", "xuat", "an", "tai", "cuong", "muc"})
+UNACCENTED_NOT_PURPOSE_BEFORE = frozenset({"sinh", "chu", "van", "tieu"})
+
+
+def _purpose_clauses(tokens: Sequence[NormToken]) -> list[tuple[int, int]]:
+    """The character ranges of the query's purpose clauses: from "để" to the next punctuation mark."""
+    clauses: list[tuple[int, int]] = []
+    for i, token in enumerate(tokens):
+        if token.kind != "word" or token.text not in ("để", "de"):
+            continue
+        nxt = tokens[i + 1].folded if i + 1 < len(tokens) else None
+        prev = tokens[i - 1].folded if i else None
+        if (
+            nxt in NOT_PURPOSE_AFTER
+            or prev in ASKING_BEFORE_PURPOSE
+            or (token.text == "de" and (nxt in UNACCENTED_NOT_PURPOSE_AFTER or prev in UNACCENTED_NOT_PURPOSE_BEFORE))
+        ):
+            continue
+        end = next((t.start for t in tokens[i + 1 :] if t.kind == "punct"), None)
+        # from the word after "để": a name's own "đê" / "dê" typed without accents stays outside
+        clauses.append((token.end, end if end is not None else tokens[-1].end + 1))
+    return clauses
+
+
+def _prefer_before_purpose(hits: list[Hit], clauses: list[tuple[int, int]]) -> list[Hit]:
+    """A best procedure named with words of a purpose clause ("xin thôi quốc tịch Việt Nam để nhập quốc
+    tịch nước khác": "Nhập quốc tịch …") yields to a near one the query names outside it (two content
+    words or more): what a procedure is asked for is not the procedure asked about. The one promoted is
+    answered only when it is itself confident; else the assistant says it does not know."""
+    if len(hits) < 2 or not clauses or hits[0].by_code:
+        return hits
+    top = hits[0]
+
+    def in_purpose(hit: Hit) -> bool:
+        return any(start <= s < end for s, _ in hit.spans for start, end in clauses)
+
+    if not in_purpose(top):
+        return hits
+    for position, hit in enumerate(hits[1:], start=1):
+        if hit.score < top.score - CLARIFY_SCORE_GAP:
+            break
+        if hit.spans and not in_purpose(hit) and hit.evidence >= 2:
+            return [replace(hit, score=round(top.score + 0.001, 4))] + [h for i, h in enumerate(hits) if i != position]
+    return hits
+
+
 def _promoted(hit: Hit, top: Hit) -> Hit:
     """``hit`` ranked just above ``top``: what the query states (an age, a foreign party) tells
     them apart, and says what ``top`` said of their common words, so it is named as surely."""
@@ -1243,6 +1451,7 @@ def _promoted(hit: Hit, top: Hit) -> Hit:
         recall=max(hit.recall, top.recall),
         precision=max(hit.precision, top.precision),
         evidence=max(hit.evidence, top.evidence),
+        order=max(hit.order, top.order),
     )
 
 
@@ -1274,6 +1483,8 @@ def _corrects(name: str) -> bool:
 # The words that make a name the variant "… có yếu tố nước ngoài", folded.
 FOREIGN_WORDS = frozenset({"yeu", "to", "nuoc", "ngoai"})
 ABROAD_WORDS = frozenset({"nuoc", "ngoai"})
+FOREIGNER_WORDS = frozenset({"nguoi", "nuoc", "ngoai"})
+FOREIGN_SCORE_GAP = 0.3  # how far below the best one the foreign person's procedure may score
 # The words a name adds to make its base name the foreign person's ("… của người nước ngoài",
 # "… cho người nước ngoài", "… có yếu tố nước ngoài"), folded.
 FOREIGN_PERSON_WORDS = FOREIGN_WORDS | NAME_FUNCTION_WORDS | frozenset({"co", "nguoi", "hoac", "cho", "doi", "voi"})

@@ -206,11 +206,40 @@ OTHER_MATTER_QUALIFIERS: tuple[str, ...] = (
     "hợp đồng điện",
     "công tơ điện",
     "đồng hồ điện",
+    # trades that need a licence of their own (Công Thương), beside the shop's household-business
+    # registration: "mở cửa hàng bán lẻ thuốc lá", "giấy phép kinh doanh rượu"
+    "bán lẻ thuốc lá",
+    "bán buôn thuốc lá",
+    "bán thuốc lá",
+    "kinh doanh thuốc lá",
+    "bán lẻ rượu",
+    "bán buôn rượu",
+    "bán rượu",
+    "kinh doanh rượu",
+    "bán lẻ xăng dầu",
+    "kinh doanh xăng dầu",
 )
 OTHER_MATTER_ACCENTED_ONLY = frozenset({"bản án"})
 # Qualifiers that make the whole question another matter wherever they are said: a complaint, a
-# denunciation or a lawsuit about a neighbour's building is not the building permit.
-OTHER_MATTER_ANYWHERE = frozenset({"khiếu nại", "tố cáo", "khởi kiện"})
+# denunciation or a lawsuit about a neighbour's building is not the building permit; selling tobacco,
+# alcohol or fuel asks for that trade's licence, whatever shop it is said of.
+OTHER_MATTER_ANYWHERE = frozenset(
+    {
+        "khiếu nại",
+        "tố cáo",
+        "khởi kiện",
+        "bán lẻ thuốc lá",
+        "bán buôn thuốc lá",
+        "bán thuốc lá",
+        "kinh doanh thuốc lá",
+        "bán lẻ rượu",
+        "bán buôn rượu",
+        "bán rượu",
+        "kinh doanh rượu",
+        "bán lẻ xăng dầu",
+        "kinh doanh xăng dầu",
+    }
+)
 # Typed without diacritics, an accented-only qualifier still counts beside words that only go with
 # it, folded: "trich luc ban an ly hon" is the court's judgment, "ban an" after "trích lục" or
 # before "ly hôn", "của tòa" no shop selling food.
@@ -226,6 +255,7 @@ CANONICAL_TERMS: dict[str, str] = {
     "bằng lái": "giấy phép lái xe",
     "cà vẹt": "chứng nhận đăng ký xe",
     "cavet": "chứng nhận đăng ký xe",
+    "giấy đăng ký xe": "chứng nhận đăng ký xe",
     "thổ cư": "đất ở",
     "mở công ty": "thành lập công ty",
     "mở doanh nghiệp": "thành lập doanh nghiệp",

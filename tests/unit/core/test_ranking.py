@@ -17,8 +17,10 @@ from core.ranking import (
     Thresholds,
     choice_labels,
     confident,
+    _purpose_clauses,
     decide,
 )
+from core.text import normalize
 from procedures_db.catalogue import folk_aliases
 
 SEED = Path(__file__).resolve().parents[3] / "procedures_db" / "seed" / "procedures.jsonl"
@@ -426,6 +428,170 @@ def test_a_query_that_says_no_kind_of_issue_is_the_first_issue():
     )
     assert decide(with_alias.search("cấp lại chứng chỉ hành nghề xây dựng")).code == "1.013217"
     assert decide(with_alias.search("chứng chỉ hành nghề xây dựng")).code == "1.013237"
+
+
+def test_a_re_issue_said_nearly_whole_but_for_its_own_word_yields_to_the_first_issue():
+    # The query says all of both names but "đổi" / "mới": the re-issue's word is rarer in the
+    # catalogue than "mới", so the re-issue leads on recall; saying no kind of issue is the first one.
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("2.001402", "Cấp đổi Giấy chứng nhận đủ điều kiện về an ninh, trật tự", None, ()),
+            CatalogueEntry("2.001478", "Cấp mới Giấy chứng nhận đủ điều kiện về an ninh, trật tự", None, ()),
+            CatalogueEntry("1.000001", "Cấp đổi giấy phép hoạt động", None, ()),
+            CatalogueEntry("1.000002", "Cấp đổi thẻ hội viên", None, ()),
+            CatalogueEntry("1.000003", "Cấp đổi giấy phép", None, ()),
+            CatalogueEntry("1.000004", "Cấp đổi thẻ", None, ()),
+            CatalogueEntry("1.000005", "Cấp đổi chứng chỉ", None, ()),
+        ]
+    )
+    decision = decide(index.search("cơ sở lưu trú cần giấy chứng nhận đủ điều kiện về an ninh trật tự, nộp ở đâu"))
+    assert (decision.kind, decision.code) == ("answer", "2.001478")
+    assert decide(index.search("cấp đổi giấy chứng nhận đủ điều kiện về an ninh trật tự")).code == "2.001402"
+
+
+def test_a_re_issue_said_beside_a_paper_picks_the_re_issue_of_that_paper():
+    # "đăng ký hộ kinh doanh" is said whole (a folk name of the registration), but the query asks
+    # for the paper again ("cấp lại"): the re-issue whose name holds the paper's words is meant.
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.001612", "Đăng ký thành lập hộ kinh doanh", None, (), aliases=("đăng ký hộ kinh doanh",)),
+            CatalogueEntry("2.000575", "Cấp lại Giấy chứng nhận đăng ký hộ kinh doanh", None, ()),
+            CatalogueEntry("1.001266", "Chấm dứt hoạt động hộ kinh doanh", None, ()),
+            CatalogueEntry("1.003930", "Cấp lại Giấy chứng nhận đăng ký phương tiện", None, ()),
+        ]
+    )
+    query = "giấy đăng ký hộ kinh doanh của nhà tôi bị cháy một góc, muốn cấp lại"
+    assert decide(index.search(query)).code == "2.000575"
+    # Without the re-issue said, the registration stays the answer.
+    assert decide(index.search("đăng ký hộ kinh doanh cần giấy tờ gì")).code == "1.001612"
+
+
+def test_what_a_procedure_is_for_is_not_the_procedure_asked_about():
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.004873", "Cấp giấy xác nhận tình trạng hôn nhân", None, ()),
+            CatalogueEntry("1.000894", "Đăng ký kết hôn", None, ()),
+            CatalogueEntry("2.002036", "Thôi quốc tịch Việt Nam ở trong nước", None, ()),
+            CatalogueEntry("2.002039", "Nhập quốc tịch Việt Nam ở trong nước", None, ()),
+            CatalogueEntry("2.002038", "Trở lại quốc tịch Việt Nam ở trong nước", None, ()),
+        ]
+    )
+    # The purpose ("để đăng ký kết hôn …") is said whole, the paper asked for only nearly: the
+    # marriage is never the answer, the paper ranks first.
+    result = index.search("xin xác nhận tình trạng hôn nhân để đăng ký kết hôn ở tỉnh khác")
+    assert result.best.code == "1.004873" and decide(result).code != "1.000894"
+    assert answer(index, "đăng ký kết hôn ở tỉnh khác") == "1.000894"
+    # Without "để" the two are named alike; "để lại" (left behind) is no purpose.
+    assert _purpose_clauses(normalize("mảnh đất ông bà để lại")) == []
+    assert _purpose_clauses(normalize("de nghi cap lai")) == []
+    # "làm sao để …" asks how to do what follows
+    assert _purpose_clauses(normalize("làm sao để đăng ký kết hôn")) == []
+    assert _purpose_clauses(normalize("lam the de di hoc, o dau")) == [(10, 17)]
+
+
+def test_a_name_said_without_its_joining_words_is_said_whole():
+    # "cho", "của", "với" only join a name's words: leaving them out does not leave the name unsaid.
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.000001", "Cấp giấy phép cho người nước ngoài làm việc", None, ()),
+            CatalogueEntry("1.000002", "Cấp thẻ tạm trú người nước ngoài", None, ()),
+            CatalogueEntry("1.000003", "Cấp giấy phép xây dựng", None, ()),
+            CatalogueEntry("1.000004", "Cấp giấy phép lái xe", None, ()),
+        ]
+    )
+    result = index.search("người nước ngoài làm việc ở công ty tôi, xin cấp giấy phép thì mang theo những gì")
+    assert result.best.code == "1.000001" and result.best.recall >= 0.99
+    sold = CatalogueIndex(
+        [CatalogueEntry("1.013123", "Thu hồi đăng ký xe", None, (), aliases=("nộp biển số khi bán xe",))]
+    )
+    assert sold.search("bán xe rồi, nộp biển số ở đâu").best.recall >= 0.99
+    found = CatalogueIndex(
+        [
+            CatalogueEntry(
+                "1.010384", "Khôi phục giá trị sử dụng hộ chiếu", None, (), aliases=("khôi phục hộ chiếu đã báo mất",)
+            )
+        ]
+    )
+    assert found.search("lỡ báo mất rồi, giờ muốn khôi phục hộ chiếu").best.recall >= 0.99
+
+
+def test_a_procedure_said_done_tells_the_case_of_what_is_asked_after_it():
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.000894", "Đăng ký kết hôn", None, ()),
+            CatalogueEntry("1.001193", "Đăng ký khai sinh", None, ()),
+            CatalogueEntry("1.004222", "Đăng ký thường trú", None, ()),
+        ]
+    )
+    # What comes after is not in the catalogue: no answer rather than the procedure already done.
+    assert answer(index, "đăng ký khai sinh xong có phải báo cho nhà trường biết không") is None
+    # What comes after is another procedure: that one.
+    assert answer(index, "đăng ký kết hôn xong thì đăng ký thường trú về nhà chồng thế nào") == "1.004222"
+    # Only how people ask after it: still about it.
+    assert answer(index, "đăng ký kết hôn xong bao lâu thì có") == "1.000894"
+    # "xong" said before the procedure ("làm xong …") tells the same.
+    assert answer(index, "làm xong đăng ký khai sinh có phải báo cho nhà trường biết không") is None
+
+
+def test_a_trade_with_a_licence_of_its_own_is_not_the_shop_s_registration():
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.001612", "Đăng ký thành lập hộ kinh doanh", None, (), aliases=("mở cửa hàng", "mở quán")),
+            CatalogueEntry("1.001266", "Chấm dứt hoạt động hộ kinh doanh", None, ()),
+        ]
+    )
+    assert answer(index, "mở cửa hàng tạp hóa thì đăng ký ở đâu") == "1.001612"
+    assert answer(index, "mở cửa hàng tạp hóa, muốn bán rượu thì xin phép ở đâu") is None
+    assert answer(index, "mo quan nho ban le xang dau can giay to gi") is None
+    assert answer(index, "mở cửa hàng kinh doanh xăng dầu cần đăng ký hộ kinh doanh không") is None
+
+
+def test_a_name_s_words_scattered_with_none_of_its_pairs_side_by_side_name_nothing():
+    # Typed without accents, "thửa đất liền kề" holds every word of "đất thừa kế", none in its order.
+    index = CatalogueIndex(
+        [
+            CatalogueEntry(
+                "1.013831",
+                "Đăng ký biến động quyền sử dụng đất",
+                None,
+                (),
+                aliases=("sang tên đất thừa kế", "đất thừa kế"),
+            ),
+            CatalogueEntry("1.012784", "Tách thửa hoặc hợp thửa đất", None, (), aliases=("gộp thửa",)),
+            CatalogueEntry("1.013225", "Cấp giấy phép xây dựng", None, ()),
+        ]
+    )
+    result = index.search("hai thua dat lien ke")
+    assert result.best.code == "1.013831" and result.best.recall >= 0.99 and decide(result).kind == "none"
+    assert answer(index, "gop thua dat lien ke vao mot so") == "1.012784"
+    assert answer(index, "lam so cho dat thua ke") == "1.013831"
+
+
+def test_giay_dang_ky_xe_is_the_vehicle_registration_certificate():
+    # A folk term of four words ("giấy đăng ký xe") is read as the official one like "cà vẹt".
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.013079", "Đổi chứng nhận đăng ký xe, biển số xe", None, ()),
+            CatalogueEntry("1.013067", "Đăng ký, cấp biển số xe lần đầu", None, (), aliases=("đăng ký xe máy",)),
+            CatalogueEntry("1.013082", "Cấp lại chứng nhận đăng ký xe, biển số xe", None, ()),
+        ]
+    )
+    assert answer(index, "muon doi giay dang ky xe") == "1.013079"
+    assert answer(index, "đổi giấy đăng ký xe ở đâu") == "1.013079"
+
+
+def test_lan_dau_is_what_a_first_issue_does():
+    # "lần đầu" is not a word of "Cấp hộ chiếu …" but what it does: no counter-evidence.
+    index = CatalogueIndex(
+        [
+            CatalogueEntry("1.014061", "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên", None, ()),
+            CatalogueEntry("1.014064", "Cấp lại thẻ căn cước", None, ()),
+            CatalogueEntry("1.001456", "Cấp hộ chiếu phổ thông ở trong nước", None, ()),
+            CatalogueEntry("1.013067", "Đăng ký, cấp biển số xe lần đầu", None, ()),
+        ]
+    )
+    assert answer(index, "hộ chiếu phổ thông cấp lần đầu mất bao lâu") == "1.001456"
+    assert answer(index, "cap bien so xe lan dau") == "1.013067"
 
 
 def test_a_name_that_adds_procedures_the_query_does_not_name_yields_to_the_one_it_names():

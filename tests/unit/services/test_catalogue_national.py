@@ -55,6 +55,11 @@ def decision(index, query):
         ("khai sinh kết hợp nhận cha mẹ con", "1.000689"),
         ("lam che do om dau khi nghi om o dau", "1.001667"),
         ("dang ky ho can ngheo", "1.011606"),
+        ("xin chứng thực bản dịch hợp đồng lao động", "2.001008"),
+        ("nha ben canh lan chiem dat nha minh thi lam sao", "1.012812"),
+        ("địa chỉ thường trú ghi sai tên đường, điều chỉnh thông tin thường trú ở đâu", "1.010039"),
+        ("muốn tách mảnh đất làm đôi để bán bớt", "1.012784"),
+        ("chưa cưới nhưng muốn làm giấy khai sinh cho con có tên cha", "1.000689"),
     ],
 )
 def test_folk_names_abbreviations_glued_words_and_variants(index, query, code):
@@ -159,6 +164,10 @@ def test_unaccented_o_after_dat_is_still_residential_land(index):
         ("có khách ở lại nhà, có phải báo công an không", "2.001159"),
         # two procedures named, one does both
         ("khai sinh cho con kem nhan cha cho con", "1.000689"),
+        # a foreign person said: the foreigner's own procedure, though not a variant by name
+        ("khách du lịch người Hàn ở homestay nhà tôi, khai báo tạm trú cho khách ở đâu", "1.000253"),
+        # a foreign person who lives in Vietnam: the procedure done in the country, not from abroad
+        ("nguoi nuoc ngoai sinh song o viet nam muon xin nhap quoc tich", "2.002039"),
     ],
 )
 def test_the_procedure_a_question_asks_for_among_those_it_names(index, query, code):
