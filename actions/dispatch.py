@@ -19,6 +19,7 @@ from actions.feedback import KIND, RATING, ActionFeedback, store_rating
 from actions.out_of_scope import answer_out_of_scope
 from actions.procedure_info import ActionAnswerProcedure
 from actions.service import ActionRequestHuman, ActionSupportPoint
+from core import passages as p
 from core import wording as m
 from core.vocabulary import ASPECT_INTENTS, INTENT_ACTIONS
 
@@ -73,5 +74,8 @@ class ActionLeaveForm(Action):
         intent = tracker.get_intent_of_latest_message() or ""
         if intent == "deny":
             dispatcher.utter_message(text=LEFT_MESSAGE.get(form, m.FEEDBACK_LEFT))
+            if p.detect_aspects(tracker.latest_message.get("text") or ""):
+                # "thôi không tra nữa, làm hộ chiếu ở đâu": left, and the question after the "thôi" answered.
+                events += ActionAnswerProcedure().run(dispatcher, tracker, domain)
             return events
         return events + answer_intent(intent, dispatcher, tracker, domain)

@@ -108,6 +108,21 @@ def test_the_dossier_lookup_can_be_left(dispatcher, text):
     assert "mã hồ sơ" not in dispatcher.messages[0]["text"].lower().split("tra cứu")[0]
 
 
+def test_a_question_after_the_words_that_leave_a_form_is_answered_whatever_the_intent(database, dispatcher):
+    # The classifier may read "thôi, …" as a plain no: the form is left and the question after it answered.
+    tracker = make_tracker(
+        "deny",
+        "thôi khỏi tra, cho hỏi làm hộ chiếu mất bao lâu",
+        entities=[{"entity": "procedure", "value": "1.001456"}],
+        slots={"requested_slot": "dossier_code"},
+        active_loop="dossier_form",
+    )
+    events = ActionLeaveForm().run(dispatcher, tracker, {})
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    texts = [x.get("text") or "" for x in dispatcher.messages]
+    assert texts[0].startswith("Dạ, em đã dừng tra cứu") and "mã 1.001456" in texts[1]
+
+
 def test_a_question_inside_a_form_leaves_it_and_is_answered(database, dispatcher):
     tracker = make_tracker(
         "ask_where_to_submit",
