@@ -999,14 +999,18 @@ def _own_case(text: str, record: dict) -> str:
     )
 
 
-# Words of a wish or a request, not of the citizen's situation ("tôi muốn làm lại …").
+# Words of a wish or a request, not of the citizen's situation ("tôi muốn làm lại …", "nộp những giấy gì").
 _NOT_SITUATION = frozenset(
-    {"muon", "xin", "hoi", "giup", "voi", "nhe", "oi", "a", "lai", "moi", "thi", *p.CLAUSE_WORDS}
+    {"muon", "xin", "hoi", "giup", "voi", "nhe", "oi", "a", "lai", "moi", "thi", "giay", *p.CLAUSE_WORDS}
 )
 
 
+# The dossier asked about, not a situation ("thì hồ sơ cần những giấy tờ gì").
+_DOSSIER_WORDS = re.compile(r"(?<![\w])(?:ho so|giay to|thu tuc)(?![\w])")
+
+
 def _tells_situation(text: str, record: dict) -> bool:
-    return any(w not in _NOT_SITUATION for w in _own_case(text, record).split())
+    return any(w not in _NOT_SITUATION for w in _DOSSIER_WORDS.sub(" ", _own_case(text, record)).split())
 
 
 def _field(record: dict, aspect: str, full: bool = False, text: str = "") -> tuple[str, list[dict]]:

@@ -480,6 +480,12 @@ def deciding_cases(rec: dict[str, Any]) -> list[tuple[int, str]]:
         # A bracketed heading is a note on the list ("(Trường hợp không quy định là bản chính thì …)."), no case.
         if case and not p.is_alternative(case) and not re.fullmatch(r"\([^()]*\)\.?", case):
             cases.setdefault(case, index)
+    listed = _listed_cases(rec.get("name") or "")
+    named = [case for case in cases if any(phrase in p.fold(case) for phrase in listed)]
+    if len(named) >= 2:
+        # The name lists the cases its documents are split by ("Đăng ký biến động … (chuyển nhượng, tặng cho,
+        # thừa kế)"): they decide, whatever papers every case brings besides.
+        return [(cases[case], case) for case in named]
     if len(always) > 1 or len(cases) < 2:
         return []
     first = min(cases, key=lambda case: cases[case])
@@ -489,6 +495,12 @@ def deciding_cases(rec: dict[str, Any]) -> list[tuple[int, str]]:
         # ngoài") are its exceptions, no question to ask first.
         return []
     return [(index, case) for case, index in cases.items()]
+
+
+def _listed_cases(name: str) -> list[str]:
+    """The cases a procedure's name lists in brackets ("(chuyển nhượng, tặng cho, thừa kế)"), folded."""
+    listed = re.search(r"\(([^()]*,[^()]*)\)\s*$", p.fold(name))
+    return [phrase.strip() for phrase in listed.group(1).split(",") if phrase.strip()] if listed else []
 
 
 _CASE_MARKS = frozenset({"truong", "hop", "doi", "voi"})

@@ -40,3 +40,18 @@ def test_what_states_no_case_of_the_record_is_left_to_what_it_is(database, dispa
     # Nor after a reply that was not about the procedure.
     _told(dispatcher, "Tôi mua lại của người ta, có hợp đồng mua bán rồi.", LAND_TRANSFER, "Dạ, em chào anh/chị.")
     assert dispatcher.messages[0].get("response") == "utter_out_of_scope"
+
+
+def test_the_cases_a_name_lists_are_asked_when_the_question_states_none(database, dispatcher):
+    from actions.procedure_info import ActionAnswerProcedure
+    from core import wording as m
+
+    entities = [{"entity": "procedure", "value": LAND_TRANSFER, "start": 0, "end": 1}]
+    tracker = make_tracker(
+        "ask_documents", "đăng ký biến động quyền sử dụng đất thì hồ sơ cần những giấy tờ gì", entities
+    )
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    message = dispatcher.messages[0]
+    assert m.CASE_ASK in message["text"] and "Giấy chứng nhận đã cấp" in message["text"]
+    titles = [b["title"] for b in message["buttons"]]
+    assert "Thừa kế" in titles and any("tặng cho" in t for t in titles)
