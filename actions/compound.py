@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -166,7 +166,10 @@ def _done(text: str, need: p.Cue, mentions: list[answering.Mention], linked: Opt
         return inside[0]
     if linked and linked.get("value") and not linked.get("candidates") and _within(linked, need):
         return str(linked["value"])
-    return None
+    # "xây nhà ở nông thôn thì có phải xin giấy phép xây dựng không": the item is the name of the procedure the
+    # message names elsewhere ("nhà ở" read as "Cấp giấy phép xây dựng nhà ở riêng lẻ").
+    said = p.strong_words(need.text)
+    return next((x.code for x in mentions if said and said <= set(p.content_words(x.name))), None)
 
 
 def _asks(entity: Dict[str, Any], cues: list[p.Cue]) -> bool:
@@ -187,24 +190,26 @@ def _within(entity: Dict[str, Any], cue: p.Cue) -> bool:
 def _by_clause(text: str, mentions: list[answering.Mention], context: Optional[str]) -> list[Section]:
     """One section per (procedure, aspect) in the order asked; a clause without a procedure takes
     the previous one's, a clause without a question takes the next one's ("khai sinh và kết hôn cần gì")."""
-    groups: list[tuple[Optional[str], list[str]]] = []
+    groups: list[tuple[list[str], list[str]]] = []
     for span, clause_cues in p.aspects_by_clause(text):
-        code = next((x.code for x in mentions if span[0] <= x.start < span[1]), None)
+        # Two names in one clause ("mất cả căn cước lẫn bằng lái xe") are both asked what it asks.
+        codes = list(dict.fromkeys(x.code for x in mentions if span[0] <= x.start < span[1]))
         aspects = [c.aspect for c in clause_cues if c.aspect in ANSWERED_HERE]
-        groups.append((code, aspects))
+        groups.append((codes, aspects))
     sections: list[Section] = []
-    current = context
-    for index, (code, aspects) in enumerate(groups):
-        current = code or current
+    current = [context] if context else []
+    for index, (codes, aspects) in enumerate(groups):
+        current = codes or current
         if not aspects:
             later = next((a for c, a in groups[index + 1 :] if a), None)
             earlier = next((a for c, a in reversed(groups[:index]) if a), None)
             aspects = later or earlier or []
-            if code is None:
+            if not codes:
                 continue  # a clause with neither names nothing new
-        for aspect in aspects:
-            if current and not any(s.code == current and s.aspect == aspect for s in sections):
-                sections.append(Section(current, aspect))
+        for code in current:
+            for aspect in aspects:
+                if not any(s.code == code and s.aspect == aspect for s in sections):
+                    sections.append(Section(code, aspect))
     return sections
 
 
@@ -479,11 +484,12 @@ def _render(
         asked = p.asked_unit(text)
         unit = asked or p.stated_unit(text)
         own = _own_case(text, record)
+        meant = p.meant_phrases(text)
         if p.states_minor(text) and any(x.score >= 1.0 for x in p.find_passages(record, p.MINOR)):
             # "tôi 16 tuổi, tự đăng ký tạm trú được không": what the record says of a minor ("người chưa thành niên
             # … ý kiến đồng ý của cha, mẹ hoặc người giám hộ"), which no passage states as "16".
-            own, unit = p.MINOR, None
-        return [_eligibility(record, own, unit=unit, asked=asked is not None)], code
+            own, unit, meant = p.MINOR, None, []
+        return [_eligibility(record, own, unit=unit, asked=asked is not None, meant=meant)], code
     if what.kind == "field":
         return [_field(record, what.dimension, text=text)], code
     if what.kind == "passage":
@@ -540,13 +546,16 @@ def _section_body(session, section: Section, text: str = "") -> Optional[str]:
     if section.aspect == "eligibility":
         asked = p.asked_unit(text)
         unit = asked or p.stated_unit(text)
-        answer = answering.eligibility(record, _own_case(text, record), unit)
-        if answer.relevant and (unit or _own_case(text, record)):
+        meant = p.meant_phrases(text)
+        answer = answering.eligibility(record, _own_case(text, record), unit, meant)
+        if answer.relevant and (unit or meant or _own_case(text, record)):
             # "qua mấy tháng thì mất quyền": the passage stating the months, as the one-aspect answer quotes it.
             return "\n".join(
                 m.ELIGIBILITY_RELEVANT.format(
                     field=m.FIELD_LABEL[x.field],
-                    text=p.excerpt(x.text, _asked(x.text, text, unit, asked is not None), PASSAGE_CHARS),
+                    text=p.excerpt(
+                        x.text, _asked(x.text, " ".join([text, *meant]), unit, asked is not None), PASSAGE_CHARS
+                    ),
                 )
                 for x in answer.relevant[:2]
             )
@@ -879,17 +888,24 @@ def _need_in_section(record: dict, item: str) -> str:
 
 
 def _eligibility(
-    record: dict, text: str, full: bool = False, unit: Optional[str] = None, asked: bool = True
+    record: dict,
+    text: str,
+    full: bool = False,
+    unit: Optional[str] = None,
+    asked: bool = True,
+    meant: Sequence[str] = (),
 ) -> tuple[str, list[dict]]:
     """``unit``: the unit of a number the question asks ("mấy tháng", ``asked``) or the citizen states of their
-    case ("nghỉ việc được 2 tháng"): the passages stating one lead."""
+    case ("nghỉ việc được 2 tháng"): the passages stating one lead. ``meant``: the records' phrases for the
+    citizen's case (core/passages.py meant_phrases)."""
     name, code = record["name"] if full else p.heading_name(record["name"]), record["code"]
     who = p.clean(record.get("agency")) or m.DEFAULT_WHO
-    answer = answering.eligibility(record, text, unit)
-    if not answer.subjects and not answer.conditions:
+    answer = answering.eligibility(record, text, unit, meant)
+    if not answer.subjects and not answer.conditions and not answer.relevant:
         return m.ELIGIBILITY_NOT_SAID.format(name=name, code=code, who=who), []
     lines = [m.ELIGIBILITY_HEADER.format(name=name, code=code)]
-    if not text.strip() and not unit:  # "ai được làm": who may, in general
+    text = " ".join([text, *meant]).strip()
+    if not text and not unit:  # "ai được làm": who may, in general
         if answer.subjects:
             lines.append(m.ELIGIBILITY_SUBJECTS.format(text=answer.subjects))
         if answer.conditions:
@@ -899,7 +915,9 @@ def _eligibility(
         lines += [
             m.ELIGIBILITY_RELEVANT.format(
                 field=m.FIELD_LABEL[x.field],
-                text=x.text if full else p.excerpt(x.text, _asked(x.text, text, unit, asked), PASSAGE_CHARS),
+                text=x.text
+                if full
+                else p.excerpt(x.text, p.rule_about(x.text, meant) or _asked(x.text, text, unit, asked), PASSAGE_CHARS),
             )
             for x in answer.relevant[:2]
         ]

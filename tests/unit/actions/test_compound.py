@@ -119,6 +119,37 @@ def test_eligibility_quotes_the_record_and_does_not_decide_for_it(database, disp
     assert "Đối tượng thực hiện" in text and "thuê" in text and "Công an cấp xã" in text
 
 
+@pytest.mark.parametrize(
+    "text, procedure, said",
+    [
+        # Someone doing it for the citizen is an "ủy quyền" in the record; both parties present, "có mặt".
+        (
+            "Anh ấy đang công tác xa, tôi làm thay anh ấy việc đăng ký kết hôn được không?",
+            MARRIAGE,
+            "không được ủy quyền",
+        ),
+        # A party who refuses is a dispute ("tranh chấp"); the agency "có giải quyết cho tôi không" asks whether it may.
+        ("Bên nội phản đối, phường có giải quyết việc nhận cha cho cháu cho tôi không?", "1.001022", "tranh chấp"),
+    ],
+)
+def test_eligibility_reads_the_citizens_case_in_the_records_words(database, dispatcher, text, procedure, said):
+    reply, _ = answer(dispatcher, text, "ask_procedure_info", procedure)
+    assert reply.startswith("Dạ, theo hồ sơ thủ tục") and said in reply
+
+
+def test_whether_one_must_do_the_procedure_named_is_its_subjects_not_its_documents(database, dispatcher):
+    # The item ("giấy phép xây dựng") is the name of the procedure the rest of the message links.
+    text = "làm nhà ở 2 tầng ở quê thì có phải xin giấy phép xây dựng không"
+    # The NLU linked "nhà ở" (its words outside the item) to the building permit for a house.
+    name = "Cấp giấy phép xây dựng nhà ở riêng lẻ"
+    ref = {"value": "1.013225", "name": name, "start": 4, "end": 10, "clause": [0, len(text)], "candidates": []}
+    tracker = make_tracker("ask_documents", text, [{"entity": "procedure", "value": "1.013225", "start": 4, "end": 10}])
+    tracker.latest_message["procedure_refs"] = [{"entity": "procedure_ref", **ref}]
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    reply = dispatcher.messages[0]["text"]
+    assert "Đối tượng thực hiện" in reply and "Điều 89" in reply and "Thành phần hồ sơ" not in reply
+
+
 def test_a_follow_up_keeps_its_aspect_and_the_procedure(database, dispatcher):
     text, slots = answer(dispatcher, "lấy kết quả ở đâu", context=BIRTH)
     assert "Nhận Giấy khai sinh" in text and slots["procedure_code"] == BIRTH
