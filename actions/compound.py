@@ -169,7 +169,8 @@ def _done(text: str, need: p.Cue, mentions: list[answering.Mention], linked: Opt
     # "xây nhà ở nông thôn thì có phải xin giấy phép xây dựng không": the item is the name of the procedure the
     # message names elsewhere ("nhà ở" read as "Cấp giấy phép xây dựng nhà ở riêng lẻ").
     said = p.strong_words(need.text)
-    return next((x.code for x in mentions if said and said <= set(p.content_words(x.name))), None)
+    # Two words of the name at least: "thi lại" is no name ("lại" of "Cấp lại giấy phép lái xe").
+    return next((x.code for x in mentions if len(said) >= 2 and said <= set(p.content_words(x.name))), None)
 
 
 def _asks(entity: Dict[str, Any], cues: list[p.Cue]) -> bool:
@@ -554,7 +555,10 @@ def _section_body(session, section: Section, text: str = "") -> Optional[str]:
                 m.ELIGIBILITY_RELEVANT.format(
                     field=m.FIELD_LABEL[x.field],
                     text=p.excerpt(
-                        x.text, _asked(x.text, " ".join([text, *meant]), unit, asked is not None), PASSAGE_CHARS
+                        x.text,
+                        p.focus(x.text, meant, text)
+                        or _asked(x.text, " ".join([text, *meant]), unit, asked is not None),
+                        PASSAGE_CHARS,
                     ),
                 )
                 for x in answer.relevant[:2]
@@ -912,15 +916,25 @@ def _eligibility(
             lines.append(m.ELIGIBILITY_CONDITIONS.format(text=answer.conditions))
         return _sized(lines, code, "eligibility", full)
     if answer.relevant:
+        # The record's rule on what was asked ("Phiếu số 2 … không được ủy quyền"), when it decides: said first.
+        verdict = p.rule_verdict(p.rule_about(answer.relevant[0].text, meant, text)) if meant else None
+        if verdict is not None:
+            lines = [(m.ELIGIBILITY_HEADER_YES if verdict else m.ELIGIBILITY_HEADER_NO).format(name=name, code=code)]
         lines += [
             m.ELIGIBILITY_RELEVANT.format(
                 field=m.FIELD_LABEL[x.field],
                 text=x.text
                 if full
-                else p.excerpt(x.text, p.rule_about(x.text, meant) or _asked(x.text, text, unit, asked), PASSAGE_CHARS),
+                else p.excerpt(
+                    x.text, p.focus(x.text, meant, text) or _asked(x.text, text, unit, asked), PASSAGE_CHARS
+                ),
             )
             for x in answer.relevant[:2]
         ]
+        lines = list(dict.fromkeys(lines))  # two entries quoted alike ("…Dùng cho … số 1 …") once
+        if answer.subjects and all(x.field != "subjects" for x in answer.relevant[:2]):
+            # Who may do it, after what the record says of the case ("bà nội đi thay bố mẹ": "… thì ông, bà …").
+            lines.append(m.ELIGIBILITY_SUBJECTS.format(text=answer.subjects))
         lines.append(m.ELIGIBILITY_CHECK.format(who=who))
     else:
         if answer.subjects:

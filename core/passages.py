@@ -837,7 +837,7 @@ _MEANT_AS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
             r"(?<![\w])(?:nha thue|thue nha|thue phong|thue can ho|o thue|phong tro|nha tro|o tro|o nho|o ghep"
             r"|nha muon|muon nha)(?![\w])"
         ),
-        ("cho thue", "o nho", "chu so huu", "dong y"),
+        ("o thue", "chu so huu", "o nho", "cho thue"),
     ),
     (
         re.compile(
@@ -858,15 +858,45 @@ def meant_phrases(text: str) -> list[str]:
 _RULE_WORDS = r"(?:khong duoc|khong the|khong can|khong phai|phai|bat buoc|duoc phep|chi duoc|co the|khi khong co)"
 
 
-def rule_about(text: str, phrases: Sequence[str]) -> Optional[str]:
+_PIECE = re.compile(r"\s*[;()]\s*|(?<=[^\s.]{2})\.\s+")
+
+
+def rule_about(text: str, phrases: Sequence[str], question: str = "") -> Optional[str]:
     """The part of a passage that states the rule on one of ``phrases`` ("Phiếu số 2 phải tự mình yêu cầu,
-    không được ủy quyền" of a longer entry about "ủy quyền"), the plain answer to "được không"; None when no
-    part says "không được", "phải", "được phép" … before the phrase."""
-    for fragment in _FRAGMENT.split(text or ""):
-        folded = fold(fragment)
-        if any(re.search(rf"(?<![\w]){_RULE_WORDS} (?:\w+ ){{0,2}}{re.escape(x)}(?![\w])", folded) for x in phrases):
-            return fragment.strip(" .;,")
-    return None
+    không được ủy quyền" of a longer entry about "ủy quyền"), the plain answer to "được không"; of several, the
+    one that says most of the ``question``'s words ("số 2"); None when no part says "không được", "phải",
+    "được phép" … before the phrase."""
+    rules = [
+        piece.strip(" .;,")
+        for piece in _PIECE.split(text or "")
+        if any(
+            re.search(rf"(?<![\w]){_RULE_WORDS} (?:\w+ ){{0,2}}{re.escape(x)}(?![\w])", fold(piece)) for x in phrases
+        )
+    ]
+    if not rules:
+        return None
+    words = content_words(question)
+    return max(rules, key=lambda piece: overlap(words, content_words(piece)) if words else 0.0)
+
+
+_RULE_NO = re.compile(r"(?<![\w])(?:khong duoc|khong the|phai tu minh|phai truc tiep|phai co mat|khi khong co)(?![\w])")
+_RULE_YES = re.compile(r"(?<![\w])(?:duoc phep|co the|duoc uy quyen)(?![\w])")
+
+
+def rule_verdict(rule: Optional[str]) -> Optional[bool]:
+    """What a rule of ``rule_about`` answers to "được không": False when it forbids or requires what the citizen
+    cannot ("không được ủy quyền", "phải có mặt", "khi không có tranh chấp"), True when it allows ("có thể ủy quyền
+    cho cha, mẹ"), None when it says neither."""
+    folded = fold(rule or "")
+    if _RULE_NO.search(folded):
+        return False
+    return True if _RULE_YES.search(folded) else None
+
+
+def focus(text: str, phrases: Sequence[str], question: str = "") -> Optional[str]:
+    """What an excerpt of a passage about the citizen's case should keep: the rule it states on one of
+    ``phrases`` (``rule_about``), else the first of them it says; None when it says none."""
+    return rule_about(text, phrases, question) or next((x for x in phrases if says_phrase(text, x)), None)
 
 
 def says_phrase(text: str, phrase: str) -> bool:

@@ -355,13 +355,15 @@ def eligibility(
             # A deadline the citizen must keep is often told in the steps ("nộp hồ sơ … trong 03 tháng").
             stating = [x for x in passages if x.field == "steps" and p.states_quantity(x.text, unit)][:1]
     if meant:
-        saying = [
-            x
-            for phrase in meant
-            for x in p.record_passages(rec)
-            if x.field in _CASE_FIELDS and p.says_phrase(x.text, phrase)
-        ]
-        saying = list({x.text: x for x in saying}.values())
+        said = [x for x in p.record_passages(rec) if x.field in _CASE_FIELDS]
+        # A passage stating the rule ("… không được ủy quyền") before one that only names the thing.
+        said.sort(key=lambda x: p.rule_about(x.text, meant) is None)
+        saying: list[p.Passage] = []
+        for phrase in meant:  # one passage for each phrase first ("chỗ ở thuê …", then "… của chủ sở hữu")
+            first = next((x for x in said if p.says_phrase(x.text, phrase) and x not in saying), None)
+            if first is not None:
+                saying.append(first)
+        saying += [x for x in said if x not in saying and any(p.says_phrase(x.text, w) for w in meant)]
         relevant = saying + [x for x in relevant if all(x.text != s.text for s in saying)]
     if unit:
         # A number asked for ("phải làm trước bao nhiêu ngày"): the passages that state one answer it first.

@@ -134,7 +134,14 @@ def test_eligibility_quotes_the_record_and_does_not_decide_for_it(database, disp
 )
 def test_eligibility_reads_the_citizens_case_in_the_records_words(database, dispatcher, text, procedure, said):
     reply, _ = answer(dispatcher, text, "ask_procedure_info", procedure)
-    assert reply.startswith("Dạ, theo hồ sơ thủ tục") and said in reply
+    assert reply.startswith("Dạ, không được ạ.") and said in reply
+
+
+def test_a_rule_that_decides_the_case_is_said_first_and_who_may_follows(database, dispatcher):
+    text = "Tôi là chị gái, tôi có thể đi xin phiếu lý lịch tư pháp số 2 thay cho em tôi không?"
+    reply, _ = answer(dispatcher, text, "ask_procedure_info", CRIMINAL_RECORD)
+    assert reply.startswith("Dạ, không được ạ.") and "không được ủy quyền" in reply
+    assert "Đối tượng thực hiện" in reply
 
 
 def test_whether_one_must_do_the_procedure_named_is_its_subjects_not_its_documents(database, dispatcher):

@@ -639,3 +639,15 @@ def test_the_rule_a_passage_states_on_what_was_asked():
     assert passages.rule_about(entry, ["uy quyen"]) == "Bản gốc phải tự mình nhận, không được ủy quyền"
     assert passages.rule_about("Văn bản ủy quyền", ["uy quyen"]) is None
     assert passages.excerpt(entry, "Bản gốc phải tự mình nhận, không được ủy quyền", 60).startswith("…Bản gốc")
+
+
+def test_of_several_rules_the_one_about_the_question_and_what_it_answers():
+    entry = (
+        "Văn bản ủy quyền (không cần khi người được ủy quyền là vợ, chồng). Người xin bản loại B không được ủy quyền"
+        " cho người khác nộp thay"
+    )
+    rule = passages.rule_about(entry, ["uy quyen"], "cho tôi nhờ người khác nộp bản loại B được không")
+    assert rule is not None and rule.startswith("Người xin bản loại B") and passages.rule_verdict(rule) is False
+    assert passages.rule_verdict("người chưa thành niên có thể ủy quyền cho cha, mẹ") is True
+    assert passages.rule_verdict("chỉ giải quyết khi không có tranh chấp") is False
+    assert passages.rule_verdict(None) is None
