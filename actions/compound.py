@@ -260,7 +260,9 @@ def answer_whole_question(
             found = answering.asked_procedures(text, _mentions(session, tracker, text))
             intent = tracker.get_intent_of_latest_message() or ""
             general = intent in ("ask_procedure_info", "inform")
-            variant = _variant(session, text, found, linked, context) if circumstance else None
+            # Two people of two ages ("tôi 16 tuổi, em trai 12 tuổi"): the variant of each, answered side by side.
+            each_age = _for_each_age(session, text, found, linked, context)
+            variant = _variant(session, text, found, linked, context) if circumstance and not each_age else None
             base = (linked or {}).get("value") or context
             if variant:
                 # "làm căn cước cho bé 10 tuổi", "chồng tôi người Hàn Quốc, đăng ký kết hôn": the procedure
@@ -269,6 +271,9 @@ def answer_whole_question(
                 found.append(answering.Mention(variant, "", 0, 0, (0, len(text))))
                 linked, context = None, variant
             what = plan(text, cues, found, context, linked, general, p.INTENT_ASPECT.get(intent))
+            if each_age:
+                aspects = [c.aspect for c in cues if c.aspect in p.ASPECT_INTENT] or ["documents"]
+                what = Plan("sections", sections=[Section(code, aspect) for code in each_age for aspect in aspects])
             # "À, chồng tôi là người Hàn Quốc. Vậy hồ sơ có khác gì không?": what the variant's list adds.
             different = (
                 _difference(session, variant, str(base))
@@ -399,6 +404,30 @@ def _variant(
         or answering.variant_for_foreign(session, code, text)
         or answering.variant_for_cause(session, code, text)
     )
+
+
+def _for_each_age(
+    session, text: str, found: list[answering.Mention], linked: Optional[Dict[str, Any]], context: Optional[str]
+) -> list[str]:
+    """The procedure for each of two or more ages the message states, when the one it names (or the
+    conversation's) is split by age and they differ ("căn cước: tôi 16 tuổi, em trai 12 tuổi"); else []."""
+    ages = p.stated_ages(text)
+    code = found[0].code if len(found) == 1 else None if found else (linked or {}).get("value") or context
+    if len(ages) < 2 or not code or (linked or {}).get("candidates"):
+        return []
+    procedure = get_procedure(session, str(code))
+    if procedure is None:
+        return []
+    codes = []
+    for age in ages:
+        fitting = answering.variant_for_age(session, str(code), f"{age} tuoi")
+        if fitting is None and p.age_fits(procedure.name, age) is not False:
+            fitting = str(code)
+        if fitting is None:
+            return []
+        codes.append(fitting)
+    codes = list(dict.fromkeys(codes))
+    return codes if len(codes) >= 2 else []
 
 
 def _compared(text: str, found: list[answering.Mention], base: Any) -> list[str]:

@@ -1187,6 +1187,11 @@ def stated_age(text: str) -> Optional[int]:
     return int(match.group(1)) if match else None
 
 
+def stated_ages(text: str) -> list[int]:
+    """Every age the message states, in order, each once ("tôi 16 tuổi, em trai 12 tuổi": [16, 12])."""
+    return list(dict.fromkeys(int(match.group(1)) for match in _AGE_STATED.finditer(fold(text or ""))))
+
+
 # What records call a person under 18 (Bộ luật Dân sự, Điều 21): "người chưa thành niên", folded.
 MINOR = "nguoi chua thanh nien"
 ADULT_AGE = 18

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.procedure_info import ActionAnswerProcedure
+from core import passages as p
 
 from .conftest import make_tracker, slot_events
 
@@ -142,6 +143,13 @@ def test_a_rule_that_decides_the_case_is_said_first_and_who_may_follows(database
     reply, _ = answer(dispatcher, text, "ask_procedure_info", CRIMINAL_RECORD)
     assert reply.startswith("Dạ, không được ạ.") and "không được ủy quyền" in reply
     assert "Đối tượng thực hiện" in reply
+
+
+def test_two_people_of_two_ages_get_the_variant_of_each(database, dispatcher):
+    text = "con gái tôi 15 tuổi và con trai 9 tuổi cùng đi làm căn cước thì cần giấy tờ gì"
+    reply, slots = answer(dispatcher, text, "ask_documents", "1.014061")
+    assert "mã 1.014061" in reply and "mã 1.014062" in reply and "Giấy tờ cần chuẩn bị" in reply
+    assert p.stated_ages(text) == [15, 9]
 
 
 def test_whether_one_must_do_the_procedure_named_is_its_subjects_not_its_documents(database, dispatcher):
