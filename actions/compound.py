@@ -248,6 +248,7 @@ def answer_whole_question(
     if (
         not circumstance
         and not (context or linked)
+        and not several  # "trợ cấp thất nghiệp với bảo hiểm xã hội một lần, nộp ở đâu": each one's answer
         and len(answerable) < 2
         and not any(c.aspect in (*p.FIELD_ASPECTS, "compare") for c in cues)
     ):
@@ -519,7 +520,7 @@ def _render(
             # "tôi 16 tuổi, tự đăng ký tạm trú được không": what the record says of a minor ("người chưa thành niên
             # … ý kiến đồng ý của cha, mẹ hoặc người giám hộ"), which no passage states as "16".
             own, unit, meant = p.MINOR, None, []
-        return [_eligibility(record, own, unit=unit, asked=asked is not None, meant=meant)], code
+        return [_eligibility(record, own, unit=unit, asked=asked is not None, meant=meant, question=text)], code
     if what.kind == "field":
         return [_field(record, what.dimension, text=text)], code
     if what.kind == "passage":
@@ -927,10 +928,11 @@ def _eligibility(
     unit: Optional[str] = None,
     asked: bool = True,
     meant: Sequence[str] = (),
+    question: str = "",
 ) -> tuple[str, list[dict]]:
     """``unit``: the unit of a number the question asks ("mấy tháng", ``asked``) or the citizen states of their
     case ("nghỉ việc được 2 tháng"): the passages stating one lead. ``meant``: the records' phrases for the
-    citizen's case (core/passages.py meant_phrases)."""
+    citizen's case (core/passages.py meant_phrases); ``question``: the citizen's whole message."""
     name, code = record["name"] if full else p.heading_name(record["name"]), record["code"]
     who = p.clean(record.get("agency")) or m.DEFAULT_WHO
     answer = answering.eligibility(record, text, unit, meant)
@@ -945,23 +947,31 @@ def _eligibility(
             lines.append(m.ELIGIBILITY_CONDITIONS.format(text=answer.conditions))
         return _sized(lines, code, "eligibility", full)
     if answer.relevant:
-        # The record's rule on what was asked ("Phiếu số 2 … không được ủy quyền"), when it decides: said first.
-        verdict = p.rule_verdict(p.rule_about(answer.relevant[0].text, meant, text)) if meant else None
-        if verdict is not None:
-            lines = [(m.ELIGIBILITY_HEADER_YES if verdict else m.ELIGIBILITY_HEADER_NO).format(name=name, code=code)]
+        question = question or text
+        shown = answer.relevant[:2]
+        ruled = [(rule, x) for x in answer.relevant if meant and (rule := p.rule_about(x.text, meant, question))]
+        if ruled:
+            # Of the rules the passages state on what was asked, the one saying most of the question ("Phiếu … số 2
+            # không được ủy quyền", not "… số 1 … không cần văn bản ủy quyền") leads; when it forbids, it is the
+            # answer, said first ("Dạ, không được ạ").
+            words = p.content_words(question)
+            rule, lead = max(ruled, key=lambda pair: p.overlap(words, p.content_words(pair[0])))
+            shown = [lead, *[x for x in answer.relevant if x is not lead][:1]]
+            if p.rule_verdict(rule, question) is False:
+                lines = [m.ELIGIBILITY_HEADER_NO.format(name=name, code=code)]
         lines += [
             m.ELIGIBILITY_RELEVANT.format(
                 field=m.FIELD_LABEL[x.field],
                 text=x.text
                 if full
                 else p.excerpt(
-                    x.text, p.focus(x.text, meant, text) or _asked(x.text, text, unit, asked), PASSAGE_CHARS
+                    x.text, p.focus(x.text, meant, question) or _asked(x.text, text, unit, asked), PASSAGE_CHARS
                 ),
             )
-            for x in answer.relevant[:2]
+            for x in shown
         ]
         lines = list(dict.fromkeys(lines))  # two entries quoted alike ("…Dùng cho … số 1 …") once
-        if answer.subjects and all(x.field != "subjects" for x in answer.relevant[:2]):
+        if answer.subjects and all(x.field != "subjects" for x in shown):
             # Who may do it, after what the record says of the case ("bà nội đi thay bố mẹ": "… thì ông, bà …").
             lines.append(m.ELIGIBILITY_SUBJECTS.format(text=answer.subjects))
         lines.append(m.ELIGIBILITY_CHECK.format(who=who))

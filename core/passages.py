@@ -873,6 +873,8 @@ def rule_about(text: str, phrases: Sequence[str], question: str = "") -> Optiona
             re.search(rf"(?<![\w]){_RULE_WORDS} (?:\w+ ){{0,2}}{re.escape(x)}(?![\w])", fold(piece)) for x in phrases
         )
     ]
+    if question:  # not the rule of a case numbered otherwise ("Phiếu số 2 …" for "phiếu số 1")
+        rules = [piece for piece in rules if _numbers_agree(piece, question)]
     if not rules:
         return None
     words = content_words(question)
@@ -883,11 +885,23 @@ _RULE_NO = re.compile(r"(?<![\w])(?:khong duoc|khong the|phai tu minh|phai truc 
 _RULE_YES = re.compile(r"(?<![\w])(?:duoc phep|co the|duoc uy quyen)(?![\w])")
 
 
-def rule_verdict(rule: Optional[str]) -> Optional[bool]:
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?!\w|[.,]\d)")  # "số 2." is 2; "20.000" is no case number
+
+
+def _numbers_agree(rule: str, question: str) -> bool:
+    """The numbers a rule states (of its case: "Phiếu số 2") are all the question's, or it states none."""
+    numbers = set(_NUMBER.findall(fold(rule)))
+    return not numbers or numbers <= set(_NUMBER.findall(fold(question)))
+
+
+def rule_verdict(rule: Optional[str], question: str = "") -> Optional[bool]:
     """What a rule of ``rule_about`` answers to "được không": False when it forbids or requires what the citizen
     cannot ("không được ủy quyền", "phải có mặt", "khi không có tranh chấp"), True when it allows ("có thể ủy quyền
-    cho cha, mẹ"), None when it says neither."""
+    cho cha, mẹ"), None when it says neither, or when it is the rule of a case numbered otherwise than the
+    ``question``'s ("Phiếu số 2 không được ủy quyền" says nothing of "phiếu số 1")."""
     folded = fold(rule or "")
+    if not _numbers_agree(folded, question):
+        return None
     if _RULE_NO.search(folded):
         return False
     return True if _RULE_YES.search(folded) else None

@@ -145,6 +145,21 @@ def test_a_rule_that_decides_the_case_is_said_first_and_who_may_follows(database
     assert "Đối tượng thực hiện" in reply
 
 
+def test_two_procedures_the_linker_could_not_choose_between_are_each_answered(database, dispatcher):
+    from procedures_db.db import session_scope
+    from services import answering
+
+    # The NLU's aspect detector found both names; its linker, reading the whole message, linked none.
+    text = "đăng ký tạm trú và đăng ký thường trú, hai thủ tục đó nộp ở đâu"
+    with session_scope(database) as session:
+        refs = [{"entity": "procedure_ref", **x.as_dict()} for x in answering.mentions(session, text)]
+    tracker = make_tracker("ask_where_to_submit", text)
+    tracker.latest_message["procedure_refs"] = refs
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    reply = dispatcher.messages[0].get("text") or ""
+    assert "mã 1.004194" in reply and "mã 1.004222" in reply and "Nơi nộp hồ sơ" in reply
+
+
 def test_two_people_of_two_ages_get_the_variant_of_each(database, dispatcher):
     text = "con gái tôi 15 tuổi và con trai 9 tuổi cùng đi làm căn cước thì cần giấy tờ gì"
     reply, slots = answer(dispatcher, text, "ask_documents", "1.014061")

@@ -651,3 +651,14 @@ def test_of_several_rules_the_one_about_the_question_and_what_it_answers():
     assert passages.rule_verdict("người chưa thành niên có thể ủy quyền cho cha, mẹ") is True
     assert passages.rule_verdict("chỉ giải quyết khi không có tranh chấp") is False
     assert passages.rule_verdict(None) is None
+    # The rule of another numbered case decides nothing.
+    assert passages.rule_verdict(rule, "nhờ người khác nộp bản loại B số 1 được không") is False
+    assert passages.rule_verdict("Phiếu số 2 không được ủy quyền", "xin phiếu số 1 giùm được không") is None
+    assert passages.rule_verdict("Phiếu số 2 không được ủy quyền", "xin phiếu số 2 giùm được không") is False
+    assert (
+        passages.rule_verdict("Phiếu số 2 không được ủy quyền", "Tôi cần phiếu số 2. Mẹ xin thay được không") is False
+    )
+    assert (
+        passages.rule_about("Phiếu số 2 không được ủy quyền", ["uy quyen"], "phiếu số 1 nhờ người xin được không")
+        is None
+    )
