@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -166,7 +166,11 @@ def _done(text: str, need: p.Cue, mentions: list[answering.Mention], linked: Opt
         return inside[0]
     if linked and linked.get("value") and not linked.get("candidates") and _within(linked, need):
         return str(linked["value"])
-    return None
+    # "xây nhà ở nông thôn thì có phải xin giấy phép xây dựng không": the item is the name of the procedure the
+    # message names elsewhere ("nhà ở" read as "Cấp giấy phép xây dựng nhà ở riêng lẻ").
+    said = p.strong_words(need.text)
+    # Two words of the name at least: "thi lại" is no name ("lại" of "Cấp lại giấy phép lái xe").
+    return next((x.code for x in mentions if len(said) >= 2 and said <= set(p.content_words(x.name))), None)
 
 
 def _asks(entity: Dict[str, Any], cues: list[p.Cue]) -> bool:
@@ -187,24 +191,26 @@ def _within(entity: Dict[str, Any], cue: p.Cue) -> bool:
 def _by_clause(text: str, mentions: list[answering.Mention], context: Optional[str]) -> list[Section]:
     """One section per (procedure, aspect) in the order asked; a clause without a procedure takes
     the previous one's, a clause without a question takes the next one's ("khai sinh và kết hôn cần gì")."""
-    groups: list[tuple[Optional[str], list[str]]] = []
+    groups: list[tuple[list[str], list[str]]] = []
     for span, clause_cues in p.aspects_by_clause(text):
-        code = next((x.code for x in mentions if span[0] <= x.start < span[1]), None)
+        # Two names in one clause ("mất cả căn cước lẫn bằng lái xe") are both asked what it asks.
+        codes = list(dict.fromkeys(x.code for x in mentions if span[0] <= x.start < span[1]))
         aspects = [c.aspect for c in clause_cues if c.aspect in ANSWERED_HERE]
-        groups.append((code, aspects))
+        groups.append((codes, aspects))
     sections: list[Section] = []
-    current = context
-    for index, (code, aspects) in enumerate(groups):
-        current = code or current
+    current = [context] if context else []
+    for index, (codes, aspects) in enumerate(groups):
+        current = codes or current
         if not aspects:
             later = next((a for c, a in groups[index + 1 :] if a), None)
             earlier = next((a for c, a in reversed(groups[:index]) if a), None)
             aspects = later or earlier or []
-            if code is None:
+            if not codes:
                 continue  # a clause with neither names nothing new
-        for aspect in aspects:
-            if current and not any(s.code == current and s.aspect == aspect for s in sections):
-                sections.append(Section(current, aspect))
+        for code in current:
+            for aspect in aspects:
+                if not any(s.code == code and s.aspect == aspect for s in sections):
+                    sections.append(Section(code, aspect))
     return sections
 
 
@@ -242,6 +248,7 @@ def answer_whole_question(
     if (
         not circumstance
         and not (context or linked)
+        and not several  # "trợ cấp thất nghiệp với bảo hiểm xã hội một lần, nộp ở đâu": each one's answer
         and len(answerable) < 2
         and not any(c.aspect in (*p.FIELD_ASPECTS, "compare") for c in cues)
     ):
@@ -254,7 +261,9 @@ def answer_whole_question(
             found = answering.asked_procedures(text, _mentions(session, tracker, text))
             intent = tracker.get_intent_of_latest_message() or ""
             general = intent in ("ask_procedure_info", "inform")
-            variant = _variant(session, text, found, linked, context) if circumstance else None
+            # Two people of two ages ("tôi 16 tuổi, em trai 12 tuổi"): the variant of each, answered side by side.
+            each_age = _for_each_age(session, text, found, linked, context)
+            variant = _variant(session, text, found, linked, context) if circumstance and not each_age else None
             base = (linked or {}).get("value") or context
             if variant:
                 # "làm căn cước cho bé 10 tuổi", "chồng tôi người Hàn Quốc, đăng ký kết hôn": the procedure
@@ -263,6 +272,9 @@ def answer_whole_question(
                 found.append(answering.Mention(variant, "", 0, 0, (0, len(text))))
                 linked, context = None, variant
             what = plan(text, cues, found, context, linked, general, p.INTENT_ASPECT.get(intent))
+            if each_age:
+                aspects = [c.aspect for c in cues if c.aspect in p.ASPECT_INTENT] or ["documents"]
+                what = Plan("sections", sections=[Section(code, aspect) for code in each_age for aspect in aspects])
             # "À, chồng tôi là người Hàn Quốc. Vậy hồ sơ có khác gì không?": what the variant's list adds.
             different = (
                 _difference(session, variant, str(base))
@@ -421,6 +433,30 @@ def _variant(
     )
 
 
+def _for_each_age(
+    session, text: str, found: list[answering.Mention], linked: Optional[Dict[str, Any]], context: Optional[str]
+) -> list[str]:
+    """The procedure for each of two or more ages the message states, when the one it names (or the
+    conversation's) is split by age and they differ ("căn cước: tôi 16 tuổi, em trai 12 tuổi"); else []."""
+    ages = p.stated_ages(text)
+    code = found[0].code if len(found) == 1 else None if found else (linked or {}).get("value") or context
+    if len(ages) < 2 or not code or (linked or {}).get("candidates"):
+        return []
+    procedure = get_procedure(session, str(code))
+    if procedure is None:
+        return []
+    codes = []
+    for age in ages:
+        fitting = answering.variant_for_age(session, str(code), f"{age} tuoi")
+        if fitting is None and p.age_fits(procedure.name, age) is not False:
+            fitting = str(code)
+        if fitting is None:
+            return []
+        codes.append(fitting)
+    codes = list(dict.fromkeys(codes))
+    return codes if len(codes) >= 2 else []
+
+
 def _compared(text: str, found: list[answering.Mention], base: Any) -> list[str]:
     """The plain procedure a comparison sets beside its variant ("đkkh bình thường vs đkkh với người nước ngoài
     cái nào lâu hơn": both are named by one name), else none."""
@@ -505,11 +541,12 @@ def _render(
         asked = p.asked_unit(text)
         unit = asked or p.stated_unit(text)
         own = _own_case(text, record)
+        meant = p.meant_phrases(text)
         if p.states_minor(text) and any(x.score >= 1.0 for x in p.find_passages(record, p.MINOR)):
             # "tôi 16 tuổi, tự đăng ký tạm trú được không": what the record says of a minor ("người chưa thành niên
             # … ý kiến đồng ý của cha, mẹ hoặc người giám hộ"), which no passage states as "16".
-            own, unit = p.MINOR, None
-        return [_eligibility(record, own, unit=unit, asked=asked is not None)], code
+            own, unit, meant = p.MINOR, None, []
+        return [_eligibility(record, own, unit=unit, asked=asked is not None, meant=meant, question=text)], code
     if what.kind == "field":
         return [_field(record, what.dimension, text=text)], code
     if what.kind == "passage":
@@ -566,13 +603,19 @@ def _section_body(session, section: Section, text: str = "") -> Optional[str]:
     if section.aspect == "eligibility":
         asked = p.asked_unit(text)
         unit = asked or p.stated_unit(text)
-        answer = answering.eligibility(record, _own_case(text, record), unit)
-        if answer.relevant and (unit or _own_case(text, record)):
+        meant = p.meant_phrases(text)
+        answer = answering.eligibility(record, _own_case(text, record), unit, meant)
+        if answer.relevant and (unit or meant or _own_case(text, record)):
             # "qua mấy tháng thì mất quyền": the passage stating the months, as the one-aspect answer quotes it.
             return "\n".join(
                 m.ELIGIBILITY_RELEVANT.format(
                     field=m.FIELD_LABEL[x.field],
-                    text=p.excerpt(x.text, _asked(x.text, text, unit, asked is not None), PASSAGE_CHARS),
+                    text=p.excerpt(
+                        x.text,
+                        p.focus(x.text, meant, text)
+                        or _asked(x.text, " ".join([text, *meant]), unit, asked is not None),
+                        PASSAGE_CHARS,
+                    ),
                 )
                 for x in answer.relevant[:2]
             )
@@ -911,30 +954,58 @@ def _need_in_section(record: dict, item: str) -> str:
 
 
 def _eligibility(
-    record: dict, text: str, full: bool = False, unit: Optional[str] = None, asked: bool = True
+    record: dict,
+    text: str,
+    full: bool = False,
+    unit: Optional[str] = None,
+    asked: bool = True,
+    meant: Sequence[str] = (),
+    question: str = "",
 ) -> tuple[str, list[dict]]:
     """``unit``: the unit of a number the question asks ("mấy tháng", ``asked``) or the citizen states of their
-    case ("nghỉ việc được 2 tháng"): the passages stating one lead."""
+    case ("nghỉ việc được 2 tháng"): the passages stating one lead. ``meant``: the records' phrases for the
+    citizen's case (core/passages.py meant_phrases); ``question``: the citizen's whole message."""
     name, code = record["name"] if full else p.heading_name(record["name"]), record["code"]
     who = p.clean(record.get("agency")) or m.DEFAULT_WHO
-    answer = answering.eligibility(record, text, unit)
-    if not answer.subjects and not answer.conditions:
+    answer = answering.eligibility(record, text, unit, meant)
+    if not answer.subjects and not answer.conditions and not answer.relevant:
         return m.ELIGIBILITY_NOT_SAID.format(name=name, code=code, who=who), []
     lines = [m.ELIGIBILITY_HEADER.format(name=name, code=code)]
-    if not text.strip() and not unit:  # "ai được làm": who may, in general
+    text = " ".join([text, *meant]).strip()
+    if not text and not unit:  # "ai được làm": who may, in general
         if answer.subjects:
             lines.append(m.ELIGIBILITY_SUBJECTS.format(text=answer.subjects))
         if answer.conditions:
             lines.append(m.ELIGIBILITY_CONDITIONS.format(text=answer.conditions))
         return _sized(lines, code, "eligibility", full)
     if answer.relevant:
+        question = question or text
+        shown = answer.relevant[:2]
+        ruled = [(rule, x) for x in answer.relevant if meant and (rule := p.rule_about(x.text, meant, question))]
+        if ruled:
+            # Of the rules the passages state on what was asked, the one saying most of the question ("Phiếu … số 2
+            # không được ủy quyền", not "… số 1 … không cần văn bản ủy quyền") leads; when it forbids, it is the
+            # answer, said first ("Dạ, không được ạ").
+            words = p.content_words(question)
+            rule, lead = max(ruled, key=lambda pair: p.overlap(words, p.content_words(pair[0])))
+            shown = [lead, *[x for x in answer.relevant if x is not lead][:1]]
+            if p.rule_verdict(rule, question) is False:
+                lines = [m.ELIGIBILITY_HEADER_NO.format(name=name, code=code)]
         lines += [
             m.ELIGIBILITY_RELEVANT.format(
                 field=m.FIELD_LABEL[x.field],
-                text=x.text if full else p.excerpt(x.text, _asked(x.text, text, unit, asked), PASSAGE_CHARS),
+                text=x.text
+                if full
+                else p.excerpt(
+                    x.text, p.focus(x.text, meant, question) or _asked(x.text, text, unit, asked), PASSAGE_CHARS
+                ),
             )
-            for x in answer.relevant[:2]
+            for x in shown
         ]
+        lines = list(dict.fromkeys(lines))  # two entries quoted alike ("…Dùng cho … số 1 …") once
+        if answer.subjects and all(x.field != "subjects" for x in shown):
+            # Who may do it, after what the record says of the case ("bà nội đi thay bố mẹ": "… thì ông, bà …").
+            lines.append(m.ELIGIBILITY_SUBJECTS.format(text=answer.subjects))
         lines.append(m.ELIGIBILITY_CHECK.format(who=who))
     else:
         if answer.subjects:

@@ -124,6 +124,12 @@ class ActionGradedFallback(Action):
                 events + ActionAnswerProcedure().run(dispatcher, tracker, domain) + [SlotSet("suggested_intent", None)]
             )
         best = ranking[0]
+        if code and best["name"] not in ASPECT_INTENTS and _asks_in_words(text):
+            # "có được hỗ trợ tiền mai táng không": a procedure linked surely and a question of it in the words
+            # (whether one may, its legal basis …); a word of its name ("hỗ trợ") is no wish to talk to staff.
+            return (
+                events + ActionAnswerProcedure().run(dispatcher, tracker, domain) + [SlotSet("suggested_intent", None)]
+            )
         question = _procedure_question(text, best["name"])
         if question and not code and not tracker.get_slot("procedure_code"):
             # A question about a procedure without any procedure: ask which one (not "did you mean fees?"),

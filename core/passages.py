@@ -41,6 +41,8 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"can (?:nhung )?cai gi",
         r"chuan bi (?:nhung )?(?:gi|nhung gi)",
         r"can (?:ban|giay|to|so|anh)(?: \w+){0,2} gi",  # "cần bản vẽ gì": which of those papers
+        # "cần những hồ sơ gì", "phải nộp các giấy nào": the papers named before the question word.
+        r"(?:can|mang|chuan bi|nop|dem|phai nop) (?:nhung |cac )?(?:ho so|giay to|giay|loai giay) (?:gi|nao)",
     ),
     "fee": (
         r"(?<!ho tro chi )(?:le )?phi",
@@ -48,7 +50,9 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"(?:mat |het |ton )?(?:bao nhieu|may) (?:tien|dong|nghin|ngan|trieu)",
         r"(?:het|ton|mat|la|dong|tra) bao nhieu(?! ngay| lau| thang| tuan| gio)",
         r"bao nhieu(?= \?|$)",
-        r"(?:co )?(?:mat|ton|het) tien (?:khong|gi)",
+        r"(?:co )?(?:phai )?(?:mat|ton|het|dong|tra|nop) tien (?:khong|gi)",
+        # "sang tên thì đóng những khoản gì": the sums to pay, whatever they are called (fees, taxes).
+        r"(?:dong|nop|tra|chiu|mat) (?:nhung |cac )?(?:khoan|loai phi|loai thue)(?: tien| phi| thue)? (?:gi|nao)",
         r"(?:tien|gia) bao nhieu",
         r"re hon|dat hon|it tien hon|nhieu tien hon|ton hon",
     ),
@@ -167,6 +171,9 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
         r"(?:qua|sau|tre|cham) (?:may|bao nhieu) (?:ngay|thang|nam)(?: thi)? (?:mat quyen|het quyen|khong (?:con )?duoc)",
         # A deadline the citizen must keep: a condition, not the processing time.
         r"(?:phai )?(?:lam|nop|dang ky|khai bao|gia han|bao)(?: ho so)? (?:truoc|cham nhat) (?:bao nhieu|may) (?:ngay|thang|tuan)",
+        # "mẹ cháu không đồng ý, vậy xã có làm cho tôi không": whether the agency handles the citizen's case.
+        r"co (?:lam|giai quyet|chap nhan|nhan ho so|cap|dang ky)(?: \w+){0,6}? cho (?:toi|em|minh|chung toi|tui|con toi)"
+        r"(?: \w+){0,2}? (?:khong|duoc khong)",
     ),
     # Weak: "… được không" asks whether the citizen may, unless it asks something else ("online được không").
     "can_do": (
@@ -244,8 +251,18 @@ _NEED = re.compile(
     # Up to eleven words: the item with whose it is ("giấy đăng ký kết hôn của bố mẹ bé"); the shortest first.
     r" (?P<item>(?:\w+ ){0,10}?\w+) (?:khong|chua|hay khong|nua khong)(?![\w])"
 )
+# "phải nộp hồ sơ trợ cấp thất nghiệp trong thời hạn bao lâu": the citizen's own deadline (a condition), not the
+# time the agency takes nor how long the result is valid. Only the words that ask are the cue: the procedure's
+# name between them is searched as a name.
+_DEADLINE = re.compile(
+    r"(?<![\w])phai (?:lam|nop|dang ky|khai bao|khai|bao|di)(?: \w+){0,6}?"
+    r" (?P<tail>trong (?:thoi han|vong|thoi gian) (?:bao lau|may (?:ngay|thang|tuan|nam)|bao nhieu (?:ngay|thang|tuan|nam)))"
+    r"(?![\w])"
+)
 # Items that are really another aspect ("có cần nộp phí không", "có cần làm online không").
-_NEED_NOT_AN_ITEM = re.compile(r"^(?:phi|le phi|tien|online|truc tuyen|lam gi|gi|cho|doi|lau|di lam|lam)$")
+_NEED_NOT_AN_ITEM = re.compile(
+    r"^(?:phi|le phi|tien|(?:dong|tra|nop|mat) (?:tien|phi|le phi)|online|truc tuyen|lam gi|gi|cho|doi|lau|di lam|lam)$"
+)
 
 
 # "sổ hộ khẩu cũ thì có phải nộp không": the act alone follows "có phải"; the thing was said before "thì".
@@ -459,6 +476,8 @@ def _cues(text: str) -> list[Cue]:
         for match in pattern.finditer(folded.text):
             if match.end() > match.start() and _typed_as_meant(folded, aspect, match.start(), match.end()):
                 found.append((match.start(), match.end(), aspect, ""))
+    for match in _DEADLINE.finditer(folded.text):
+        found.append((match.start("tail"), match.end("tail"), "eligibility", ""))
     need = _NEED.search(folded.text)
     if (
         need
@@ -842,6 +861,121 @@ def find_passages(
     return scored
 
 
+# --- what a citizen's words mean in the records' words --------------------------------------------------
+
+# How citizens tell their case and the words the records use for it: "đi xin thay cho con", "nhờ người nhà
+# làm hộ" is an "ủy quyền"; "không về được", "đi một mình" asks whether both must be present ("có mặt"); "mẹ
+# cháu không đồng ý" is a "tranh chấp"; "nhà thuê", "phòng trọ" a place lent or rented by an owner who must agree
+# ("ý kiến đồng ý … của chủ sở hữu"); a parent asking for a child is the child's "đại diện hợp pháp". Folded
+# patterns (core/text.py has expanded "dc", "k", "đk") and the record's phrases each stands for.
+_MEANT_AS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (
+        re.compile(
+            r"(?<![\w])(?:(?:xin|lam|di|nop|ky|nhan|dang ky|khai|lanh|linh|lay) (?:ho|thay|giup|gium|dum)"
+            r"(?! chieu| khau| kinh| ngheo| tich| gia| so| can| ca)"
+            r"|(?:thay|ho) cho (?:con|vo|chong|bo|me|cha|ong|ba|anh|chi|em|nguoi)"
+            r"|nho (?:nguoi|ai|ban|bo|me|con|vo|chong|anh|chi|em)|uy quyen|dung ten thay)(?![\w])"
+        ),
+        ("uy quyen",),
+    ),
+    (
+        re.compile(
+            r"(?<![\w])(?:(?:khong|chua) (?:ve|den|co mat|di|len) (?:duoc|kip)|(?:mot|1) minh|vang mat)(?![\w])"
+        ),
+        ("co mat",),
+    ),
+    (
+        re.compile(
+            r"(?<![\w])(?:khong (?:dong y|chiu|cho|ung ho|chap nhan)|phan doi|tranh chap|gianh nhau|cai nhau)(?![\w])"
+        ),
+        ("tranh chap",),
+    ),
+    (
+        re.compile(
+            r"(?<![\w])(?:nha thue|thue nha|thue phong|thue can ho|o thue|phong tro|nha tro|o tro|o nho|o ghep"
+            r"|nha muon|muon nha)(?![\w])"
+        ),
+        ("o thue", "chu so huu", "o nho", "cho thue"),
+    ),
+    (
+        re.compile(
+            r"(?<![\w])(?:(?:cho|cua|thay) (?:con|chau|be) (?:toi|minh|em|tui|nha toi|nha em)"
+            r"|cho (?:con|chau|be) (?:\w+ )?(?:\d+ tuoi|chua du|duoi))(?![\w])"
+        ),
+        ("dai dien hop phap", "cha me", "giam ho"),
+    ),
+)
+
+
+def meant_phrases(text: str) -> list[str]:
+    """The records' phrases for what the citizen tells of their case (``_MEANT_AS``), folded, in table order."""
+    folded = _folded(text or "").text
+    return [phrase for pattern, phrases in _MEANT_AS if pattern.search(folded) for phrase in phrases]
+
+
+_RULE_WORDS = r"(?:khong duoc|khong the|khong can|khong phai|phai|bat buoc|duoc phep|chi duoc|co the|khi khong co)"
+
+
+_PIECE = re.compile(r"\s*[;()]\s*|(?<=[^\s.]{2})\.\s+")
+
+
+def rule_about(text: str, phrases: Sequence[str], question: str = "") -> Optional[str]:
+    """The part of a passage that states the rule on one of ``phrases`` ("Phiếu số 2 phải tự mình yêu cầu,
+    không được ủy quyền" of a longer entry about "ủy quyền"), the plain answer to "được không"; of several, the
+    one that says most of the ``question``'s words ("số 2"); None when no part says "không được", "phải",
+    "được phép" … before the phrase."""
+    rules = [
+        piece.strip(" .;,")
+        for piece in _PIECE.split(text or "")
+        if any(
+            re.search(rf"(?<![\w]){_RULE_WORDS} (?:\w+ ){{0,2}}{re.escape(x)}(?![\w])", fold(piece)) for x in phrases
+        )
+    ]
+    if question:  # not the rule of a case numbered otherwise ("Phiếu số 2 …" for "phiếu số 1")
+        rules = [piece for piece in rules if _numbers_agree(piece, question)]
+    if not rules:
+        return None
+    words = content_words(question)
+    return max(rules, key=lambda piece: overlap(words, content_words(piece)) if words else 0.0)
+
+
+_RULE_NO = re.compile(r"(?<![\w])(?:khong duoc|khong the|phai tu minh|phai truc tiep|phai co mat|khi khong co)(?![\w])")
+_RULE_YES = re.compile(r"(?<![\w])(?:duoc phep|co the|duoc uy quyen)(?![\w])")
+
+
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?!\w|[.,]\d)")  # "số 2." is 2; "20.000" is no case number
+
+
+def _numbers_agree(rule: str, question: str) -> bool:
+    """The numbers a rule states (of its case: "Phiếu số 2") are all the question's, or it states none."""
+    numbers = set(_NUMBER.findall(fold(rule)))
+    return not numbers or numbers <= set(_NUMBER.findall(fold(question)))
+
+
+def rule_verdict(rule: Optional[str], question: str = "") -> Optional[bool]:
+    """What a rule of ``rule_about`` answers to "được không": False when it forbids or requires what the citizen
+    cannot ("không được ủy quyền", "phải có mặt", "khi không có tranh chấp"), True when it allows ("có thể ủy quyền
+    cho cha, mẹ"), None when it says neither, or when it is the rule of a case numbered otherwise than the
+    ``question``'s ("Phiếu số 2 không được ủy quyền" says nothing of "phiếu số 1")."""
+    folded = fold(rule or "")
+    if not _numbers_agree(folded, question):
+        return None
+    if _RULE_NO.search(folded):
+        return False
+    return True if _RULE_YES.search(folded) else None
+
+
+def focus(text: str, phrases: Sequence[str], question: str = "") -> Optional[str]:
+    """What an excerpt of a passage about the citizen's case should keep: the rule it states on one of
+    ``phrases`` (``rule_about``), else the first of them it says; None when it says none."""
+    return rule_about(text, phrases, question) or next((x for x in phrases if says_phrase(text, x)), None)
+
+
+def says_phrase(text: str, phrase: str) -> bool:
+    """The passage says the folded ``phrase`` as whole words ("ủy quyền" in "không được ủy quyền")."""
+    return bool(re.search(rf"(?<![\w]){re.escape(phrase)}(?![\w])", fold(text or "")))
+
+
 # --- numbers out of text ----------------------------------------------------------------------------
 
 _SAME_DAY = re.compile(r"\b(?:ngay trong ngay|trong ngay|ngay khi|ngay lap tuc)\b")
@@ -1081,7 +1215,8 @@ def excerpt(text: str, question: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
     query = content_words(question)
-    fragments = [f for f in _FRAGMENT.split(text) if f.strip()]
+    # A fragment after a bracket starts at its words, not at the full stop after the bracket (". Phiếu số 2 …").
+    fragments = [f.lstrip(" .,;:") for f in _FRAGMENT.split(text) if f.strip(" .,;:")]
     # A word typed with its accents and found so breaks a tie: "đóng thuế" is about "cơ quan thuế", not "đồng thời".
     accented = {w for w in re.findall(r"\w+", unicodedata.normalize("NFC", question.lower())) if w != fold(w)}
 
@@ -1122,6 +1257,11 @@ def stated_age(text: str) -> Optional[int]:
     """The age the message states ("bé 10 tuổi", "con 5t"), or None."""
     match = _AGE_STATED.search(fold(text or ""))
     return int(match.group(1)) if match else None
+
+
+def stated_ages(text: str) -> list[int]:
+    """Every age the message states, in order, each once ("tôi 16 tuổi, em trai 12 tuổi": [16, 12])."""
+    return list(dict.fromkeys(int(match.group(1)) for match in _AGE_STATED.finditer(fold(text or ""))))
 
 
 # What records call a person under 18 (Bộ luật Dân sự, Điều 21): "người chưa thành niên", folded.
@@ -1222,8 +1362,16 @@ _QUANTITY_ASKED = re.compile(r"(?<![\w])(?:may|bao nhieu|bn) (thang|nam|tuoi|nga
 
 def asked_unit(text: str) -> Optional[str]:
     """The unit of the number a question asks for ("mấy tháng" → "thang"), folded; None when it asks none."""
-    match = _QUANTITY_ASKED.search(_folded(text or "").text)
-    return match.group(1) if match else None
+    folded = _folded(text or "").text
+    match = _QUANTITY_ASKED.search(folded)
+    if match:
+        return match.group(1)
+    # "phải nộp … trong thời hạn bao lâu": a deadline, which the records state in months or days.
+    return DEADLINE_UNITS if _DEADLINE.search(folded) else None
+
+
+# The units of a deadline asked as "bao lâu" (a pattern of units for ``states_quantity``).
+DEADLINE_UNITS = "thang|ngay"
 
 
 _QUANTITY_STATED = re.compile(r"(?<![\w.,])\d{1,3} ?(thang|nam|tuoi|ngay|tuan)(?![\w])")
@@ -1238,7 +1386,7 @@ def stated_unit(text: str) -> Optional[str]:
 
 def states_quantity(text: str, unit: str) -> bool:
     """Whether a passage states a number of that unit ("sau 12 tháng" for "thang")."""
-    return bool(re.search(rf"(?<![\w])\d+ {unit}(?![\w])", fold(text or "")))
+    return bool(re.search(rf"(?<![\w])\d+ (?:{unit})(?![\w])", fold(text or "")))
 
 
 # Words that say for whom a procedure split by age is done: a child, an adult, the asker, an age.

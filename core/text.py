@@ -271,7 +271,7 @@ _IN_CONTEXT: dict[str, tuple[str, str, set[str | None], set[str | None]]] = {
     "dk": (
         "đăng ký",
         "được",
-        {"khong", "ko", "k", "co", "chua", "lam", "nop", "di", "the", "hok"},
+        {"khong", "ko", "k", "co", "chua", "lam", "nop", "the", "hok"},
         {None, "khong", "ko", "k", "hok", "chua", "nhi", "nhe", "a", "roi", "?", "."},
     ),
     # "sđ" is how "sổ đỏ" is typed, but "quyền sd đất", "mục đích sd" are "sử dụng".

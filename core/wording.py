@@ -348,6 +348,8 @@ HOUSEHOLD_BOOK_NOT_ISSUED = (
     "Sổ hộ khẩu không còn được cấp: sổ đã hết giá trị sử dụng từ ngày 01/01/2023 (Luật Cư trú 2020, khoản 3 Điều 38)."
 )
 ELIGIBILITY_HEADER = 'Dạ, theo hồ sơ thủ tục "{name}" (mã {code}):'
+# The record forbids what the citizen asked ("… không được ủy quyền"): the answer first, then the rule.
+ELIGIBILITY_HEADER_NO = 'Dạ, không được ạ. Hồ sơ thủ tục "{name}" (mã {code}) ghi rõ:'
 ELIGIBILITY_SUBJECTS = "Đối tượng thực hiện: {text}"
 ELIGIBILITY_CONDITIONS = "Điều kiện: {text}"
 ELIGIBILITY_RELEVANT = 'Mục "{field}" ghi: {text}'

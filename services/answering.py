@@ -9,8 +9,8 @@ record (services/catalogue.py get_procedure_record), never written here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -90,11 +90,33 @@ def mentions(
         best = decision.best
         if decision.kind == "none" or best is None or best.mention_span is None:
             continue
-        if any(m.code == best.code for m in found):
+        again = next((m for m in found if m.code == best.code), None)
+        if again is not None:
+            if best.recall > again.recall:  # "bố e mất, lm khai tử": the words that name it best stand for it
+                start, end = best.mention_span
+                found[found.index(again)] = replace(
+                    again, start=start, end=end, clause=clause, recall=round(best.recall, 4)
+                )
             continue
         others = tuple(h.code for h in decision.choices if h.code != best.code) if decision.kind == "clarify" else ()
         start, end = best.mention_span
         found.append(Mention(best.code, best.name, start, end, clause, others, round(best.recall, 4)))
+        # "mất cả căn cước lẫn bằng lái xe": a second name in the clause, said whole, beside the first.
+        for side in ([w for w in words if w.end <= start], [w for w in words if w.start >= end]):
+            second = _named_whole(index, side, thresholds)
+            if second is None or second.mention_span is None:
+                continue
+            second_start, second_end = second.mention_span
+            a, b = sorted([(start, end), (second_start, second_end)])
+            between = text[a[1] : b[0]]
+            # Joined as two things asked alike ("căn cước lẫn bằng lái", "tạm trú, thường trú"), not one said of
+            # the other ("gks của em bị sai tên": the paper the correction is made to).
+            joined = _LIST_SEPARATOR.fullmatch(between) or _JOINING.search(folded_text(between))
+            if joined and all(m.code != second.code for m in found):
+                found.append(
+                    Mention(second.code, second.name, second_start, second_end, clause, (), round(second.recall, 4))
+                )
+    found.sort(key=lambda m: m.start)
     return found
 
 
@@ -156,6 +178,27 @@ def named_with(session: Session, text: str, before: str, thresholds: Thresholds 
     return picked
 
 
+# A second procedure in one clause is taken only when the words beside the first name it this fully.
+SECOND_NAME_RECALL = 0.9
+
+
+def _named_whole(index: Any, words: list, thresholds: Thresholds) -> Any:
+    """The procedure ``words`` name unambiguously and (nearly) whole, else None."""
+    words = _without_trailing([w for w in words if w.folded not in p.CLAUSE_WORDS])
+    if len(words) < 2:
+        return None
+    decision = decide(index.search(words, limit=5), thresholds)
+    best = decision.best
+    if decision.kind != "answer" or best is None or best.mention_span is None or best.recall < SECOND_NAME_RECALL:
+        return None
+    return best
+
+
+# A joint procedure's name: the procedures it does in one filing follow ("Liên thông: …", "Liên thông các thủ tục …").
+_JOINT = re.compile(r"lien thong(?![\w])")
+_SENTENCE_END = re.compile(r"[.?!](?:\s|$)")
+# Below this share of a procedure's name said, a mention outside the clauses that ask is not a procedure asked.
+WEAK_RECALL = 0.5
 # Names listed one after the other ("đk tạm trú, cấp lại cccd, hộ chiếu mới").
 _LIST_SEPARATOR = re.compile(r"\s*[,;/&+]\s*")
 # Words that join the procedures a message asks about ("khai sinh và kết hôn", "tạm trú với thường trú",
@@ -171,9 +214,30 @@ def asked_procedures(text: str, found: list[Mention]) -> list[Mention]:
     clause that asks, else the one named most fully."""
     if len(found) < 2:
         return found
+    # "khai sinh cho bé kèm luôn nhập hộ khẩu và thẻ bảo hiểm y tế": the joint procedure ("Liên thông: đăng ký
+    # khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế …") is asked, not each of the procedures it joins.
+    joint = [m for m in found if _JOINT.match(folded_text(m.name))]
+    found = [
+        m
+        for m in found
+        if m in joint or not any(set(p.content_words(m.name)) <= set(p.content_words(j.name)) for j in joint)
+    ]
+    if len(found) < 2:
+        return found
     asking = {span for span, cues in p.aspects_by_clause(text) if cues}
+    # A few words of a long name in a clause that asks nothing ("… hay phải có bố mẹ" read as "bố mẹ cho đất
+    # con") are the citizen's story, not a second procedure, beside one named in full.
+    named = [m for m in found if m.recall >= WEAK_RECALL or m.clause in asking]
+    if named and len(named) < len(found) and any(m.recall >= 0.9 for m in named):
+        found = named
+        if len(found) < 2:
+            return found
 
     def joined(a: Mention, b: Mention) -> bool:
+        if _SENTENCE_END.search(text[a.end : b.start]) and b.clause not in asking:
+            # "Ai được làm thủ tục nhận cha cho con? Tôi với mẹ cháu không đăng ký kết hôn.": a sentence that
+            # asks nothing after the question tells the citizen's story, whatever words join its people.
+            return False
         between = folded_text(text[a.end : b.start])
         # "phí: đk tạm trú, cấp lại cccd, hộ chiếu mới": names listed one after the other are asked alike.
         listed = _LIST_SEPARATOR.fullmatch(text[a.end : b.start]) is not None
@@ -184,7 +248,20 @@ def asked_procedures(text: str, found: list[Mention]) -> list[Mention]:
     in_question = [m for m in found if m.clause in asking]
     if len(in_question) == 1:
         return in_question
+    # "Thủ tục nhận cha cho con cần gì? Hai vợ chồng tôi chưa đăng ký kết hôn.": the one named in the sentence
+    # that asks, the other sentences telling the story.
+    in_asking_sentence = [m for m in found if _sentence_asks(text, m.start)]
+    if len(in_asking_sentence) == 1:
+        return in_asking_sentence
     return [max(found, key=lambda m: m.recall)]
+
+
+def _sentence_asks(text: str, at: int) -> bool:
+    """The sentence of ``text`` around offset ``at`` asks something (a cue of core/passages.py)."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    start = max([e for e in ends if e <= at], default=0)
+    end = min([e for e in ends if e > at], default=len(text))
+    return bool(p.detect_aspects(text[start:end]))
 
 
 def found_mentions(session: Session, text: str, refs: Optional[list[dict[str, Any]]]) -> list[Mention]:
@@ -328,10 +405,14 @@ class Eligibility:
     relevant: list[p.Passage]  # the passages that speak of the words of the question
 
 
-def eligibility(rec: dict[str, Any], question: str, unit: Optional[str] = None) -> Eligibility:
+def eligibility(
+    rec: dict[str, Any], question: str, unit: Optional[str] = None, meant: Sequence[str] = ()
+) -> Eligibility:
     """``question``: the citizen's own case ("nhà thuê"), without the words that ask; "" for who may in general.
     ``unit``: the unit of a number the question asks ("mấy tháng": "thang"); the passages that state such a
-    number ("sau 12 tháng") come first."""
+    number ("sau 12 tháng") come first. ``meant``: the records' phrases for the case the citizen told in words of
+    their own (core/passages.py meant_phrases: "xin thay cho con" is "ủy quyền"); the passages saying one come
+    before those that only share the citizen's words."""
     ignore = [rec.get("name") or "", *(rec.get("aliases") or [])]
     found = p.find_passages(rec, question, ignore=ignore, fields=("subjects", "conditions", "documents"))
     # Two words of the citizen's case said together in a passage ("nhà em hộ nghèo": "người thuộc hộ nghèo")
@@ -346,9 +427,26 @@ def eligibility(rec: dict[str, Any], question: str, unit: Optional[str] = None) 
         if not stating:
             # A deadline the citizen must keep is often told in the steps ("nộp hồ sơ … trong 03 tháng").
             stating = [x for x in passages if x.field == "steps" and p.states_quantity(x.text, unit)][:1]
+    if meant:
+        said = [x for x in p.record_passages(rec) if x.field in _CASE_FIELDS]
+        # A passage stating the rule ("… không được ủy quyền") before one that only names the thing.
+        said.sort(key=lambda x: p.rule_about(x.text, meant) is None)
+        saying: list[p.Passage] = []
+        for phrase in meant:  # one passage for each phrase first ("chỗ ở thuê …", then "… của chủ sở hữu")
+            first = next((x for x in said if p.says_phrase(x.text, phrase) and x not in saying), None)
+            if first is not None:
+                saying.append(first)
+        saying += [x for x in said if x not in saying and any(p.says_phrase(x.text, w) for w in meant)]
+        relevant = saying + [x for x in relevant if all(x.text != s.text for s in saying)]
+    if unit:
+        # A number asked for ("phải làm trước bao nhiêu ngày"): the passages that state one answer it first.
         relevant = stating + [x for x in relevant if all(x.text != s.text for s in stating)]
     relevant = relevant[:3]
     return Eligibility(p.clean(rec.get("subjects")), p.clean(rec.get("conditions")), relevant)
+
+
+# The fields that say who may do a procedure and in which case.
+_CASE_FIELDS = ("subjects", "conditions", "documents", "steps")
 
 
 def _pairs(words: list[str]) -> set[tuple[str, str]]:

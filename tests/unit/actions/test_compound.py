@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.procedure_info import ActionAnswerProcedure
+from core import passages as p
 
 from .conftest import make_tracker, slot_events
 
@@ -117,6 +118,66 @@ def test_what_the_record_does_not_say_is_said_plainly(database, dispatcher):
 def test_eligibility_quotes_the_record_and_does_not_decide_for_it(database, dispatcher):
     text, _ = answer(dispatcher, "nhà thuê có đăng ký thường trú được không", "ask_procedure_info", RESIDENCE)
     assert "Đối tượng thực hiện" in text and "thuê" in text and "Công an cấp xã" in text
+
+
+@pytest.mark.parametrize(
+    "text, procedure, said",
+    [
+        # Someone doing it for the citizen is an "ủy quyền" in the record; both parties present, "có mặt".
+        (
+            "Anh ấy đang công tác xa, tôi làm thay anh ấy việc đăng ký kết hôn được không?",
+            MARRIAGE,
+            "không được ủy quyền",
+        ),
+        # A party who refuses is a dispute ("tranh chấp"); the agency "có giải quyết cho tôi không" asks whether it may.
+        ("Bên nội phản đối, phường có giải quyết việc nhận cha cho cháu cho tôi không?", "1.001022", "tranh chấp"),
+    ],
+)
+def test_eligibility_reads_the_citizens_case_in_the_records_words(database, dispatcher, text, procedure, said):
+    reply, _ = answer(dispatcher, text, "ask_procedure_info", procedure)
+    assert reply.startswith("Dạ, không được ạ.") and said in reply
+
+
+def test_a_rule_that_decides_the_case_is_said_first_and_who_may_follows(database, dispatcher):
+    text = "Tôi là chị gái, tôi có thể đi xin phiếu lý lịch tư pháp số 2 thay cho em tôi không?"
+    reply, _ = answer(dispatcher, text, "ask_procedure_info", CRIMINAL_RECORD)
+    assert reply.startswith("Dạ, không được ạ.") and "không được ủy quyền" in reply
+    assert "Đối tượng thực hiện" in reply
+
+
+def test_two_procedures_the_linker_could_not_choose_between_are_each_answered(database, dispatcher):
+    from procedures_db.db import session_scope
+    from services import answering
+
+    # The NLU's aspect detector found both names; its linker, reading the whole message, linked none.
+    text = "đăng ký tạm trú và đăng ký thường trú, hai thủ tục đó nộp ở đâu"
+    with session_scope(database) as session:
+        refs = [{"entity": "procedure_ref", **x.as_dict()} for x in answering.mentions(session, text)]
+    tracker = make_tracker("ask_where_to_submit", text)
+    tracker.latest_message["procedure_refs"] = refs
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    reply = dispatcher.messages[0].get("text") or ""
+    assert "mã 1.004194" in reply and "mã 1.004222" in reply and "Nơi nộp hồ sơ" in reply
+
+
+def test_two_people_of_two_ages_get_the_variant_of_each(database, dispatcher):
+    text = "con gái tôi 15 tuổi và con trai 9 tuổi cùng đi làm căn cước thì cần giấy tờ gì"
+    reply, slots = answer(dispatcher, text, "ask_documents", "1.014061")
+    assert "mã 1.014061" in reply and "mã 1.014062" in reply and "Giấy tờ cần chuẩn bị" in reply
+    assert p.stated_ages(text) == [15, 9]
+
+
+def test_whether_one_must_do_the_procedure_named_is_its_subjects_not_its_documents(database, dispatcher):
+    # The item ("giấy phép xây dựng") is the name of the procedure the rest of the message links.
+    text = "làm nhà ở 2 tầng ở quê thì có phải xin giấy phép xây dựng không"
+    # The NLU linked "nhà ở" (its words outside the item) to the building permit for a house.
+    name = "Cấp giấy phép xây dựng nhà ở riêng lẻ"
+    ref = {"value": "1.013225", "name": name, "start": 4, "end": 10, "clause": [0, len(text)], "candidates": []}
+    tracker = make_tracker("ask_documents", text, [{"entity": "procedure", "value": "1.013225", "start": 4, "end": 10}])
+    tracker.latest_message["procedure_refs"] = [{"entity": "procedure_ref", **ref}]
+    ActionAnswerProcedure().run(dispatcher, tracker, {})
+    reply = dispatcher.messages[0]["text"]
+    assert "Đối tượng thực hiện" in reply and "Điều 89" in reply and "Thành phần hồ sơ" not in reply
 
 
 def test_a_follow_up_keeps_its_aspect_and_the_procedure(database, dispatcher):

@@ -108,6 +108,22 @@ def test_fallback_keeps_the_procedure_in_context_unless_another_is_named_surely(
     assert "Đăng ký kết hôn" in text and code == "1.000894"
 
 
+def test_fallback_answers_a_question_of_a_linked_procedure_whose_name_sounds_like_a_wish_for_staff(
+    database, dispatcher
+):
+    # "hỗ trợ" in the benefit's name is read as a wish for staff; the words ask whether the citizen may have it.
+    text = "mẹ tôi thuộc hộ cận nghèo vừa mất, gia đình có được nhận hỗ trợ chi phí mai táng không"
+    start = text.index("hỗ trợ chi phí")
+    mention = {"entity": "procedure", "value": "DP-BTXH-02", "start": start, "end": start + 22}
+    mention.update(procedure_name="Hỗ trợ chi phí mai táng", confidence_entity=0.95)
+    tracker = make_tracker(
+        "nlu_fallback", text, [mention], ranking=ranking(("nlu_fallback", 0.4), ("request_human", 0.45))
+    )
+    ActionGradedFallback().run(dispatcher, tracker, {})
+    reply = dispatcher.messages[0].get("text") or ""
+    assert "Gặp cán bộ" not in reply and "Đối tượng thực hiện" in reply and "Hỗ trợ chi phí mai táng" in reply
+
+
 def test_fallback_about_a_question_without_any_procedure_asks_which_procedure(dispatcher):
     tracker = make_tracker(
         "nlu_fallback", "phi the nao", ranking=ranking(("nlu_fallback", 0.4), ("ask_fee", 0.5), ("ask_online", 0.2))

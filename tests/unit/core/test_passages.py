@@ -620,3 +620,78 @@ def test_taking_someone_there_asks_presence(item):
     from core.passages import asks_presence
 
     assert asks_presence(item)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Papers named before the question word, sums to pay whatever they are called.
+        ("mở quán cà phê cần nộp các giấy nào", ["documents"]),
+        ("làm sổ đỏ phải chuẩn bị những hồ sơ gì", ["documents"]),
+        ("cấp lại bằng thì chịu những khoản phí nào", ["fee"]),
+        ("đăng ký xe có phải trả tiền không", ["fee"]),
+        # The citizen's own deadline and whether the agency takes their case: conditions.
+        ("sinh con rồi phải đi khai sinh trong vòng mấy ngày", ["eligibility"]),
+        ("chồng tôi không chịu ký, phường có giải quyết cho tôi không", ["eligibility"]),
+    ],
+)
+def test_more_questions_in_the_citizens_words(text, expected):
+    assert [c.aspect for c in detect_aspects(text)] == expected
+
+
+def test_a_deadline_cue_leaves_the_procedures_name_between_its_words():
+    text = "bị mất việc thì phải nộp hồ sơ bảo hiểm thất nghiệp trong thời hạn bao lâu"
+    [cue] = detect_aspects(text)
+    assert cue.aspect == "eligibility" and text[cue.start : cue.end] == "trong thời hạn bao lâu"
+    assert passages.asked_unit(text) == passages.DEADLINE_UNITS
+    assert passages.states_quantity("nộp trong 03 tháng kể từ ngày nghỉ việc", passages.asked_unit(text))
+
+
+@pytest.mark.parametrize(
+    "text, phrase",
+    [
+        ("em nhờ chị gái nộp giùm được không", "uy quyen"),
+        ("bà nội ốm, tôi lĩnh thay cho bà có được không", "uy quyen"),
+        ("vợ tôi chưa về kịp, tôi đi một mình có được không", "co mat"),
+        ("nhà chồng phản đối thì có làm được không", "tranh chap"),
+        ("em đang ở phòng trọ thì có nhập khẩu được không", "chu so huu"),
+        ("làm giấy xác nhận cho cháu tôi được không", "dai dien hop phap"),
+    ],
+)
+def test_the_records_words_for_the_case_a_citizen_tells(text, phrase):
+    assert phrase in passages.meant_phrases(text)
+
+
+@pytest.mark.parametrize("text", ["làm hộ chiếu ở đâu", "hộ nghèo có được hỗ trợ không", "làm ở xã được không"])
+def test_words_that_only_look_like_a_case_mean_nothing(text):
+    assert passages.meant_phrases(text) == []
+
+
+def test_the_rule_a_passage_states_on_what_was_asked():
+    entry = "Giấy ủy quyền — Người khác nộp thay (kèm giấy ủy quyền có chứng thực). Bản gốc phải tự mình nhận, không được ủy quyền"
+    assert passages.rule_about(entry, ["uy quyen"]) == "Bản gốc phải tự mình nhận, không được ủy quyền"
+    assert passages.rule_about("Văn bản ủy quyền", ["uy quyen"]) is None
+    assert passages.excerpt(entry, "Bản gốc phải tự mình nhận, không được ủy quyền", 60).startswith("…Bản gốc")
+
+
+def test_of_several_rules_the_one_about_the_question_and_what_it_answers():
+    entry = (
+        "Văn bản ủy quyền (không cần khi người được ủy quyền là vợ, chồng). Người xin bản loại B không được ủy quyền"
+        " cho người khác nộp thay"
+    )
+    rule = passages.rule_about(entry, ["uy quyen"], "cho tôi nhờ người khác nộp bản loại B được không")
+    assert rule is not None and rule.startswith("Người xin bản loại B") and passages.rule_verdict(rule) is False
+    assert passages.rule_verdict("người chưa thành niên có thể ủy quyền cho cha, mẹ") is True
+    assert passages.rule_verdict("chỉ giải quyết khi không có tranh chấp") is False
+    assert passages.rule_verdict(None) is None
+    # The rule of another numbered case decides nothing.
+    assert passages.rule_verdict(rule, "nhờ người khác nộp bản loại B số 1 được không") is False
+    assert passages.rule_verdict("Phiếu số 2 không được ủy quyền", "xin phiếu số 1 giùm được không") is None
+    assert passages.rule_verdict("Phiếu số 2 không được ủy quyền", "xin phiếu số 2 giùm được không") is False
+    assert (
+        passages.rule_verdict("Phiếu số 2 không được ủy quyền", "Tôi cần phiếu số 2. Mẹ xin thay được không") is False
+    )
+    assert (
+        passages.rule_about("Phiếu số 2 không được ủy quyền", ["uy quyen"], "phiếu số 1 nhờ người xin được không")
+        is None
+    )

@@ -48,6 +48,9 @@ def test_decomposed_unicode_is_composed():
         ("đk kết hôn", "đăng ký kết hôn"),
         ("dk tam tru", "đăng ký tam tru"),
         ("có dk ko", "có được không"),
+        # "đi đk" is going to register; "đi đk không" asks whether one can go.
+        ("chị ấy đi đk khai tử cho bố", "chị ấy đi đăng ký khai tử cho bố"),
+        ("mai đi đk ko", "mai đi được không"),
         ("phí bn vậy", "phí bao nhiêu vậy"),
         ("mất gplx", "mất giấy phép lái xe"),
         ("đkkd hộ cá thể", "đăng ký kinh doanh hộ cá thể"),

@@ -76,6 +76,15 @@ def test_eligibility_quotes_the_passages_about_the_citizens_case(session):
     assert found.subjects and any("thuê" in passage.text for passage in found.relevant)
 
 
+def test_the_passages_in_the_records_words_for_the_citizens_case_come_first(session):
+    # "nhờ người khác làm thay" is said "ủy quyền" in the record: that passage, whatever else shares a word.
+    found = answering.eligibility(answering.record(session, "1.000894"), "chồng em đi xa nhờ", meant=["uy quyen"])
+    assert found.relevant and "ủy quyền" in found.relevant[0].text
+    # A number asked for still comes first.
+    found = answering.eligibility(answering.record(session, "DP-LD-01"), "nghỉ việc", unit="thang", meant=["uy quyen"])
+    assert "03 tháng" in found.relevant[0].text
+
+
 def test_a_deadline_asked_is_read_in_the_steps_when_the_conditions_state_none(session):
     # "qua mấy tháng thì mất quyền": the 03 months to file are told in the unemployment benefit's steps.
     found = answering.eligibility(answering.record(session, "DP-LD-01"), "thì mất quyền", unit="thang")
@@ -165,6 +174,14 @@ def test_the_paper_itself_before_one_cases_entry_that_names_it():
         ("bố em mất, làm khai tử với xóa hộ khẩu cho bố thế nào", ["1.000656", "1.003197"]),
         # The other names tell the citizen's case: the procedure of the clause that asks.
         ("Tôi là công chức, bị mất cả sổ hộ tịch lẫn giấy khai sinh. Đăng ký lại thì cần thêm giấy gì?", ["1.004884"]),
+        # Two names in one clause, joined: both asked.
+        ("bị móc túi mất cả hộ chiếu lẫn bằng lái xe, giờ làm lại cần những gì", ["1.001456", "3.000348"]),
+        # The joint procedure named, not each of the procedures it joins.
+        ("đăng ký khai sinh kèm đăng ký thường trú và thẻ bảo hiểm y tế cho bé thì nộp ở đâu", ["2.000986"]),
+        # A few words of a long folk name ("bố mẹ cho đất con") beside a name said whole: the citizen's story.
+        ("em 16 tuổi đi đăng ký tạm trú một mình được không hay phải có bố mẹ đi cùng", ["1.004194"]),
+        # A question, then a sentence that tells the story: the procedure asked about.
+        ("Thủ tục nhận cha cho con cần gì? Hai vợ chồng tôi chưa đăng ký kết hôn.", ["1.001022"]),
     ],
 )
 def test_the_procedures_asked_about(session, text, asked):
