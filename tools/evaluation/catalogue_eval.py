@@ -21,9 +21,11 @@ prints for each set:
 - the same queries through the trained NLU (``models/assistant.tar.gz``, every
   component, the intent routing and the fallback included), as a message
   without context reaches the dialogue: the share given a procedure-question
-  intent, and top-1 / wrong out of catalogue counting as answered only a
-  procedure linked under such an intent (a ``nlu_fallback`` with a procedure
-  asks "có phải anh/chị muốn hỏi …": counted as asked). ``--no-nlu`` skips it.
+  intent, and top-1 / wrong out of catalogue counting as answered a procedure
+  linked under such an intent, or linked surely under ``out_of_scope`` (the
+  dialogue answers it: actions/out_of_scope.py); a ``nlu_fallback`` with a
+  procedure asks "có phải anh/chị muốn hỏi …": counted as asked. ``--no-nlu``
+  skips it.
 
 Without the national data it says so and stops (exit status 0: nothing to measure).
 """
@@ -39,6 +41,8 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from actions.out_of_scope import SURELY
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_DIR = ROOT / "tests" / "catalogue_eval"
@@ -147,6 +151,10 @@ def nlu_outcome(parse: dict, answer_intents: frozenset[str]) -> Outcome:
         return Outcome("none")
     if intent in answer_intents:
         return outcome(entity)
+    if intent == "out_of_scope" and not entity.get("candidates"):
+        # A procedure the words name surely is answered, not taken for out of scope (actions/out_of_scope.py).
+        if float(entity.get("confidence_entity") or 0.0) >= SURELY:
+            return outcome(entity)
     if intent == "nlu_fallback":  # the fallback asks whether this procedure was meant
         return Outcome("clarify", None, (entity["value"],))
     return Outcome("none")

@@ -5,10 +5,12 @@ from tools.evaluation.catalogue_eval import Outcome, nlu_outcome, score
 ANSWER = frozenset({"ask_documents", "ask_procedure_info"})
 
 
-def parse(intent, procedure=None, candidates=()):
+def parse(intent, procedure=None, candidates=(), confidence=None):
     entities = []
     if procedure:
         entity = {"entity": "procedure", "value": procedure}
+        if confidence is not None:
+            entity["confidence_entity"] = confidence
         if candidates:
             entity["candidates"] = [{"code": c} for c in candidates]
         entities.append(entity)
@@ -29,8 +31,13 @@ def test_the_fallback_asks_about_the_linked_procedure():
 
 
 def test_another_intent_or_no_procedure_answers_nothing():
-    assert nlu_outcome(parse("out_of_scope", "1.001193"), ANSWER) == Outcome("none")
+    assert nlu_outcome(parse("greet", "1.001193"), ANSWER) == Outcome("none")
+    assert nlu_outcome(parse("out_of_scope", "1.001193", confidence=0.5), ANSWER) == Outcome("none")
     assert nlu_outcome(parse("ask_documents"), ANSWER) == Outcome("none")
+
+
+def test_a_procedure_named_surely_under_out_of_scope_is_answered_as_the_dialogue_does():
+    assert nlu_outcome(parse("out_of_scope", "1.001193", confidence=0.8), ANSWER) == Outcome("answer", "1.001193")
 
 
 def test_an_out_of_catalogue_query_answered_is_wrong_and_asked_is_not():
