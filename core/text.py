@@ -173,6 +173,20 @@ FOREIGN_CUES: tuple[tuple[str, ...], ...] = tuple(
 # "chồng Nhật", "ở Úc", "bên Mỹ"): a bare "Pháp" or "Anh" is not a cue.
 FOREIGN_CUE_BEFORE = frozenset("nguoi chong vo ban trai gai o ben tai sang quoc tich lay cha me bo nuoc".split())
 
+# Trades that need a licence of their own (Công Thương), not only the shop's household-business registration.
+_LICENSED_TRADES = (
+    "bán lẻ thuốc lá",
+    "bán buôn thuốc lá",
+    "bán thuốc lá",
+    "kinh doanh thuốc lá",
+    "bán lẻ rượu",
+    "bán buôn rượu",
+    "bán rượu",
+    "kinh doanh rượu",
+    "bán lẻ xăng dầu",
+    "kinh doanh xăng dầu",
+)
+
 # Words that, said right beside (or inside) a procedure's name, make it another matter the
 # name does not cover: "hộ chiếu công vụ" is not the ordinary passport, "đấu giá biển số xe"
 # not the registration of a vehicle, "trích lục bản án ly hôn" a court's paper, not a civil-status
@@ -208,38 +222,13 @@ OTHER_MATTER_QUALIFIERS: tuple[str, ...] = (
     "đồng hồ điện",
     # trades that need a licence of their own (Công Thương), beside the shop's household-business
     # registration: "mở cửa hàng bán lẻ thuốc lá", "giấy phép kinh doanh rượu"
-    "bán lẻ thuốc lá",
-    "bán buôn thuốc lá",
-    "bán thuốc lá",
-    "kinh doanh thuốc lá",
-    "bán lẻ rượu",
-    "bán buôn rượu",
-    "bán rượu",
-    "kinh doanh rượu",
-    "bán lẻ xăng dầu",
-    "kinh doanh xăng dầu",
+    *_LICENSED_TRADES,
 )
 OTHER_MATTER_ACCENTED_ONLY = frozenset({"bản án"})
 # Qualifiers that make the whole question another matter wherever they are said: a complaint, a
 # denunciation or a lawsuit about a neighbour's building is not the building permit; selling tobacco,
 # alcohol or fuel asks for that trade's licence, whatever shop it is said of.
-OTHER_MATTER_ANYWHERE = frozenset(
-    {
-        "khiếu nại",
-        "tố cáo",
-        "khởi kiện",
-        "bán lẻ thuốc lá",
-        "bán buôn thuốc lá",
-        "bán thuốc lá",
-        "kinh doanh thuốc lá",
-        "bán lẻ rượu",
-        "bán buôn rượu",
-        "bán rượu",
-        "kinh doanh rượu",
-        "bán lẻ xăng dầu",
-        "kinh doanh xăng dầu",
-    }
-)
+OTHER_MATTER_ANYWHERE = frozenset({"khiếu nại", "tố cáo", "khởi kiện", *_LICENSED_TRADES})
 # Typed without diacritics, an accented-only qualifier still counts beside words that only go with
 # it, folded: "trich luc ban an ly hon" is the court's judgment, "ban an" after "trích lục" or
 # before "ly hôn", "của tòa" no shop selling food.
