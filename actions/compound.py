@@ -1260,9 +1260,7 @@ def _variant_answer(
     """The question that waited (else the one answered last), answered for the procedure ``variant_for``
     picks from the one in context and the message (a sibling, or itself when it fits); None when it picks none."""
     text = tracker.latest_message.get("text") or ""
-    aspect = next(
-        (x for x in (tracker.get_slot("pending_question"), _previous_intent(tracker)) if x in BODIES), DEFAULT
-    )
+    aspect = _waiting_aspect(tracker)
     reply: Optional[tuple[str, list[dict]]] = None
     with StoreCall(dispatcher, f"catalogue, the variant for the {what} typed back") as call:
         with session_scope() as session:
@@ -1311,12 +1309,20 @@ def _added_documents(record: dict, other: dict) -> Optional[tuple[str, list[dict
     return "\n".join([header, *lines]), buttons
 
 
+def _previous_message(tracker: Tracker) -> Dict[str, Any]:
+    """The citizen's message before this one (its user event), or {}."""
+    users = [event for event in tracker.events or [] if event.get("event") == "user"]
+    return users[-2] if len(users) >= 2 else {}
+
+
 def _previous_intent(tracker: Tracker) -> Optional[str]:
     """The intent of the citizen's message before this one, if any."""
-    users = [event for event in tracker.events or [] if event.get("event") == "user"]
-    if len(users) < 2:
-        return None
-    return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+    return ((_previous_message(tracker).get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+def _waiting_aspect(tracker: Tracker) -> str:
+    """The question that waited for this message, else the one asked before it, else the information card."""
+    return next((x for x in (tracker.get_slot("pending_question"), _previous_intent(tracker)) if x in BODIES), DEFAULT)
 
 
 def _last_bot_text(tracker: Tracker) -> str:

@@ -15,15 +15,15 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import BODIES, answer_reply
+from actions.answers import answer_reply
 from actions.compound import (
-    DEFAULT,
     PASSAGE_CHARS,
     _case,
     _last_bot_text,
-    _previous_intent,
+    _previous_message,
     _sent,
     _sized,
+    _waiting_aspect,
     answer_to_our_question,
 )
 from actions.store_unavailable import StoreCall
@@ -45,12 +45,6 @@ def _offered(tracker: Tracker) -> list[str]:
     return []
 
 
-def _previous_text(tracker: Tracker) -> str:
-    """The citizen's message before this one."""
-    users = [event for event in tracker.events or [] if event.get("event") == "user"]
-    return str(users[-2].get("text") or "") if len(users) >= 2 else ""
-
-
 def answer_in_context(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
     """A message read against the conversation before the classifier's intent: the case or age the last reply
     asked for, a circumstance that picks the variant (actions/compound.py answer_to_our_question), else a
@@ -70,7 +64,7 @@ def answer_told_situation(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     answered = bool(code) and f"mã {code}" in _last_bot_text(tracker)
     if len(offered) < 2 and not answered and not (pending and not code):
         return None  # nothing of ours the message could answer: no choice offered, no answer, no "which one?"
-    before = _previous_text(tracker)
+    before = str(_previous_message(tracker).get("text") or "")
     reply: Optional[tuple[str, list[dict]]] = None
     with StoreCall(dispatcher, "catalogue, the situation told") as call:
         with session_scope() as session:
@@ -82,7 +76,7 @@ def answer_told_situation(dispatcher: CollectingDispatcher, tracker: Tracker) ->
             procedure = get_procedure(session, picked) if picked else None
             if procedure is not None:
                 code = procedure.code
-                aspect = next((x for x in (pending, _previous_intent(tracker)) if x in BODIES), DEFAULT)
+                aspect = _waiting_aspect(tracker)
                 record = answering.record(session, code)
                 told = _case(record, text, told=True) if record and aspect == "ask_documents" else None
                 reply = told or answer_reply(procedure, aspect, tracker.get_latest_input_channel())
